@@ -1,0 +1,45 @@
+/**
+ * The project's error classes. Callers branch on `code`, never on message text.
+ *
+ * @example
+ * try { await store.query('DELETE FROM t'); }
+ * catch (e) { if (e instanceof StoreError && e.code === 'E_READ_ONLY') … }
+ */
+
+/** Stable codes of {@link StoreError}. */
+export type StoreErrorCode =
+  | 'E_BAD_INPUT' // a malformed input file: names file and line
+  | 'E_BAD_ARGUMENT' // an option or argument of the wrong shape
+  | 'E_TABLE_MISSING'
+  | 'E_COLUMN_MISSING'
+  | 'E_READ_ONLY' // a write statement given to `query`
+  | 'E_RESERVED' // an edit of a table the store manages itself
+  | 'E_SCHEMA' // relations that cannot be applied (missing column, cycle, violated key)
+  | 'E_UNIT_CONFLICT'
+  | 'E_FIND_SYNTAX' // a malformed `find` condition
+  | 'E_SQL' // the backend refused a statement
+  | 'E_CLOSED' // use after close()
+  | 'E_BACKEND'; // an unknown or unavailable backend
+
+/** An error raised by the store, its readers, writers and backends. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  /** The input file the error is about, when there is one. */
+  readonly file: string | undefined;
+  /** 1-based line in {@link file}, when known. */
+  readonly line: number | undefined;
+
+  constructor(code: StoreErrorCode, message: string, options: { file?: string; line?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StoreError';
+    this.code = code;
+    this.file = options.file;
+    this.line = options.line;
+  }
+}
+
+/** A malformed input file; the message starts with `file:line:` as compilers print it. */
+export function badInput(file: string, line: number | undefined, what: string): StoreError {
+  const where = line === undefined ? file : `${file}:${line}`;
+  return new StoreError('E_BAD_INPUT', `${where}: ${what}`, { file, ...(line === undefined ? {} : { line }) });
+}

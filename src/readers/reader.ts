@@ -1,0 +1,66 @@
+/**
+ * What a reader gives the store. A reader turns one input (a file, or a folder for `env`) into
+ * table sources, units and relations; the store infers types, creates or widens tables and
+ * inserts rows, all inside one transaction per `read` call.
+ */
+import type { ProgressCallback } from '../progress.js';
+import type { Relations } from '../store/relations.js';
+
+/**
+ * A cell as a reader hands it over. Text sources give strings as written in the file (the store
+ * decides what is a number); typed sources give the values' own types (a JSON string stays text).
+ */
+export type RawCell = null | string | number | bigint | boolean;
+
+/** The rows of one table from one input. */
+export interface TableSource {
+  /** Table name as the input spells it; the store sanitises it (spaces and `-` to `_`). */
+  readonly table: string;
+  /** Column names as the input spells them, in order. */
+  readonly columns: readonly string[];
+  /** `text`: cells are the file's text and the store infers numbers; `typed`: cells keep their type. */
+  readonly cells: 'text' | 'typed';
+  /** The input file, for messages. */
+  readonly file: string;
+  /**
+   * Call `consume` with each batch of rows in order; every row has `columns.length` cells. May be
+   * called again to read the source once more from the start. A malformed row rejects with a
+   * `StoreError` naming file and line.
+   */
+  forEachBatch(consume: (rows: RawCell[][]) => void | Promise<void>): Promise<void>;
+  /** 1-based line on which data row `row` (0-based) starts, for messages; undefined when unknown. */
+  lineOfRow(row: number): Promise<number | undefined>;
+}
+
+/** A unit seen for a column, with where it was seen (for conflict messages). */
+export interface UnitRecord {
+  readonly table: string;
+  readonly column: string;
+  readonly unit: string;
+  readonly file: string;
+  readonly line?: number | undefined;
+}
+
+export interface ReadResult {
+  readonly tables: readonly TableSource[];
+  readonly units: readonly UnitRecord[];
+  /** Keys to apply (the `schema` and `ensemble` readers). */
+  readonly relations?: Relations;
+}
+
+/** What a reader may know about the call and the store. */
+export interface ReadContext {
+  /** The `--table` name, for readers that make one table. */
+  readonly tableName?: string | undefined;
+  /** The largest integer in `table.column`, or null when the table or column is absent or empty. */
+  maxInteger(table: string, column: string): Promise<number | null>;
+  readonly onProgress?: ProgressCallback | undefined;
+}
+
+export interface Reader {
+  /** The name `--reader` takes. */
+  readonly name: string;
+  /** One line for `dsi read --help`. */
+  readonly description: string;
+  read(path: string, context: ReadContext): Promise<ReadResult>;
+}

@@ -1,0 +1,101 @@
+/**
+ * The slice of a database the store needs, declared by the store itself. A backend (SQLite now,
+ * DuckDB and PostgreSQL later) implements it; the store never imports a driver and never asks a
+ * backend which one it is, only what it can do ({@link BackendCapabilities}).
+ */
+import type { Cell, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
+
+export interface BackendCapabilities {
+  /** CREATE/ALTER/DROP roll back with the transaction that ran them. */
+  readonly supportsTransactionalDdl: boolean;
+  /** Foreign keys are checked by the database itself. */
+  readonly enforcesForeignKeys: boolean;
+  /** The store lives in one file that can be copied for a backup. */
+  readonly isSingleFile: boolean;
+}
+
+/** How SQL for this backend is spelled; the store builds statements only through it. */
+export interface SqlDialect {
+  /** Quote an identifier (never paste a name into SQL unquoted). */
+  quote(identifier: string): string;
+  /** Declared type names for the logical types. */
+  readonly typeNames: Readonly<Record<LogicalType, string>>;
+  /** An expression ordering rows in insertion order (SQLite and DuckDB: `rowid`). */
+  readonly insertionOrder: string;
+  /** `expr` as a number when its text is a number, otherwise NULL. */
+  asNumber(expr: string): string;
+  /** `expr` as text, for substring search. */
+  asText(expr: string): string;
+  /** Case-insensitive "contains" of a bound text parameter (`?`) in `expr`. */
+  containsInsensitive(expr: string): string;
+}
+
+/** Receives rows for one table; sync where the driver is (SQLite), a promise where it is not. */
+export interface RowInserter {
+  insert(rows: readonly (readonly Cell[])[]): void | Promise<void>;
+}
+
+export interface ForeignKeyViolation {
+  readonly table: string;
+  readonly rowIndex: number;
+  readonly foreignKey: ForeignKey;
+}
+
+export interface Backend {
+  readonly capabilities: BackendCapabilities;
+  readonly dialect: SqlDialect;
+  /** Where the store lives (a file path or a URL without its password). */
+  readonly location: string;
+
+  /** Table names in creation order, the backend's own internal tables left out. */
+  listTables(): Promise<string[]>;
+  /** The table as it is, or undefined; names match case-insensitively, as SQL identifiers do. */
+  describeTable(name: string): Promise<TableInfo | undefined>;
+  /** The DDL that creates `table`. */
+  tableDdl(table: string): Promise<string>;
+
+  /** Run a statement that only reads; anything that writes is refused with `E_READ_ONLY`. */
+  queryReadOnly(sql: string, params?: readonly Cell[]): Promise<Row[]>;
+  /** Stream the rows of a read-only statement, in batches. */
+  iterateReadOnly(sql: string, params?: readonly Cell[], batchSize?: number): AsyncIterable<Row[]>;
+  /** Run a statement the store built itself; returns the number of changed rows. */
+  execute(sql: string, params?: readonly Cell[]): Promise<number>;
+  /** Like queryReadOnly, for statements the store built itself. */
+  select(sql: string, params?: readonly Cell[]): Promise<Row[]>;
+
+  createTable(definition: TableDefinition): Promise<void>;
+  addColumn(table: string, column: string, type: LogicalType): Promise<void>;
+  /** Recreate `table` as `definition` (new types or keys), keeping its rows and their order. */
+  rebuildTable(definition: TableDefinition): Promise<void>;
+  dropTable(table: string): Promise<void>;
+  openInserter(table: string, columns: readonly string[]): Promise<RowInserter>;
+
+  /** Start a write transaction; foreign keys are checked when it commits. */
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  readonly inTransaction: boolean;
+  savepoint(name: string): Promise<void>;
+  releaseSavepoint(name: string): Promise<void>;
+  rollbackToSavepoint(name: string): Promise<void>;
+  /** Rows whose foreign keys point nowhere (checked before a commit, to name them). */
+  foreignKeyViolations(): Promise<ForeignKeyViolation[]>;
+
+  /** The store's own schema version (for later migrations); 0 for a store never stamped. */
+  schemaVersion(): Promise<number>;
+  setSchemaVersion(version: number): Promise<void>;
+
+  /** Copy the whole store to `path` (consistent, while others read). */
+  backupTo(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options every backend factory accepts. */
+export interface BackendOptions {
+  /** Open without the right to write. */
+  readonly readOnly?: boolean;
+  /** Milliseconds a writer waits for another writer before failing (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+export type BackendFactory = (location: string, options: BackendOptions) => Promise<Backend>;
