@@ -56,6 +56,8 @@ export interface Backend {
 
   /** Run a statement that only reads; anything that writes is refused with `E_READ_ONLY`. */
   queryReadOnly(sql: string, params?: readonly Cell[]): Promise<Row[]>;
+  /** Column names a read-only statement returns (also when it returns no rows). */
+  queryColumns(sql: string): Promise<string[]>;
   /** Stream the rows of a read-only statement, in batches. */
   iterateReadOnly(sql: string, params?: readonly Cell[], batchSize?: number): AsyncIterable<Row[]>;
   /** Run a statement the store built itself; returns the number of changed rows. */
@@ -78,8 +80,11 @@ export interface Backend {
   savepoint(name: string): Promise<void>;
   releaseSavepoint(name: string): Promise<void>;
   rollbackToSavepoint(name: string): Promise<void>;
-  /** Rows whose foreign keys point nowhere (checked before a commit, to name them). */
-  foreignKeyViolations(): Promise<ForeignKeyViolation[]>;
+  /**
+   * Rows whose foreign keys point nowhere, among `tables` and the tables that reference them
+   * (all tables when omitted); the store checks before it commits and names what it finds.
+   */
+  foreignKeyViolations(tables?: readonly string[]): Promise<ForeignKeyViolation[]>;
 
   /** The store's own schema version (for later migrations); 0 for a store never stamped. */
   schemaVersion(): Promise<number>;

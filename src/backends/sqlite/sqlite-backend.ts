@@ -1,0 +1,374 @@
+/**
+ * The embedded default backend: one SQLite file through better-sqlite3, in WAL mode with a busy
+ * timeout so readers and a writer can share it. The store's write transactions run with SQLite's
+ * row-level foreign-key checks switched off and check the touched tables before committing
+ * (SQLite's documented procedure for schema changes), so a table can be rebuilt with new types
+ * inside an ingest while foreign keys stay enforced for every committed state.
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { StoreError } from '../../errors.js';
+import type {
+  Backend,
+  BackendCapabilities,
+  BackendOptions,
+  ForeignKeyViolation,
+  RowInserter,
+} from '../../store/backend.js';
+import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from '../../store/types.js';
+import { logicalTypeOf, sqliteDialect } from './sqlite-dialect.js';
+
+const q = sqliteDialect.quote;
+/** Rows per multi-row INSERT statement (SQLite allows 32,766 parameters). */
+const ROWS_PER_STATEMENT = 64;
+
+/** Plain numbers where they are exact, bigint beyond 2^53. */
+function normalise(value: unknown): Cell {
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+  if (value === undefined) return null;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value as Cell;
+}
+
+function normaliseRow(row: Record<string, unknown>): Row {
+  for (const key in row) row[key] = normalise(row[key]);
+  return row as Row;
+}
+
+/** A number for numeric cells and numeric text, otherwise NULL (the find language's numbers). */
+function dsiNumber(value: unknown): number | bigint | null {
+  if (typeof value === 'number' || typeof value === 'bigint') return value;
+  if (typeof value !== 'string') return null;
+  const s = value.trim();
+  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
+  return Number(s);
+}
+
+function sqlError(e: unknown, sql?: string): StoreError {
+  const message = e instanceof Error ? e.message : String(e);
+  return new StoreError('E_SQL', sql === undefined ? message : `${message} (in: ${sql.length > 200 ? `${sql.slice(0, 200)}…` : sql})`, { cause: e });
+}
+
+export class SqliteBackend implements Backend {
+  readonly capabilities: BackendCapabilities = {
+    supportsTransactionalDdl: true,
+    enforcesForeignKeys: true,
+    isSingleFile: true,
+  };
+  readonly dialect = sqliteDialect;
+  readonly location: string;
+  readonly #db: Database.Database;
+  #closed = false;
+
+  private constructor(location: string, db: Database.Database) {
+    this.location = location;
+    this.#db = db;
+  }
+
+  /** Open or create the SQLite store at `path` (`:memory:` for a throw-away one). */
+  static async open(path: string, options: BackendOptions = {}): Promise<SqliteBackend> {
+    const readOnly = options.readOnly ?? false;
+    if (path !== ':memory:') {
+      if (readOnly && !fs.existsSync(path)) {
+        throw new StoreError('E_BAD_ARGUMENT', `store ${path} does not exist`);
+      }
+      if (!readOnly && !fs.existsSync(path)) {
+        // Created before SQLite opens it, so the store and its -wal/-shm files have no world access.
+        fs.closeSync(fs.openSync(path, 'wx', 0o640));
+      }
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: readOnly, fileMustExist: readOnly });
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      if (!readOnly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      db.defaultSafeIntegers(true);
+      db.function('dsi_number', { deterministic: true, safeIntegers: true }, dsiNumber);
+      // Probe: a file that is not a SQLite database fails here, not later.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (e) {
+      throw new StoreError('E_BACKEND', `cannot open ${path} as a SQLite store: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return new SqliteBackend(path, db);
+  }
+
+  get #live(): Database.Database {
+    if (this.#closed) throw new StoreError('E_CLOSED', 'the store is closed');
+    return this.#db;
+  }
+
+  get inTransaction(): boolean {
+    return !this.#closed && this.#db.inTransaction;
+  }
+
+  async listTables(): Promise<string[]> {
+    const rows = this.#live
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")
+      .all() as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
+  async describeTable(name: string): Promise<TableInfo | undefined> {
+    const db = this.#live;
+    const found = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE")
+      .get(name) as { name: string } | undefined;
+    if (!found) return undefined;
+    const info = db.prepare(`PRAGMA table_info(${q(found.name)})`).all() as {
+      name: string;
+      type: string;
+      pk: bigint;
+    }[];
+    const columns: ColumnInfo[] = info.map((c) => ({
+      name: c.name,
+      declaredType: c.type,
+      type: logicalTypeOf(c.type),
+      primaryKey: Number(c.pk) > 0,
+    }));
+    const fks = db.prepare(`PRAGMA foreign_key_list(${q(found.name)})`).all() as {
+      table: string;
+      from: string;
+      to: string | null;
+    }[];
+    const foreignKeys: ForeignKey[] = fks.map((f) => ({ column: f.from, refTable: f.table, refColumn: f.to ?? '' }));
+    return { name: found.name, columns, foreignKeys };
+  }
+
+  async tableDdl(table: string): Promise<string> {
+    const rows = this.#live
+      .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL ORDER BY type DESC, rowid")
+      .all(table) as { sql: string }[];
+    return rows.map((r) => `${r.sql};`).join('\n');
+  }
+
+  async queryReadOnly(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
+    const stmt = this.#prepareReadOnly(sql);
+    try {
+      return (stmt.all(...params) as Record<string, unknown>[]).map(normaliseRow);
+    } catch (e) {
+      throw sqlError(e);
+    }
+  }
+
+  async queryColumns(sql: string): Promise<string[]> {
+    return this.#prepareReadOnly(sql).columns().map((c) => c.name);
+  }
+
+  async *iterateReadOnly(sql: string, params: readonly Cell[] = [], batchSize = 1000): AsyncIterable<Row[]> {
+    const stmt = this.#prepareReadOnly(sql);
+    let batch: Row[] = [];
+    for (const row of stmt.iterate(...params) as IterableIterator<Record<string, unknown>>) {
+      batch.push(normaliseRow(row));
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  #prepareReadOnly(sql: string): Database.Statement {
+    let stmt: Database.Statement;
+    try {
+      stmt = this.#live.prepare(sql);
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      throw sqlError(e);
+    }
+    // `readonly` alone lets BEGIN, ATTACH and PRAGMA settings through; a query must also return rows.
+    if (!stmt.readonly || !stmt.reader) {
+      throw new StoreError('E_READ_ONLY', `query is read-only; this statement would change the store: ${sql.trim().slice(0, 120)}`);
+    }
+    return stmt;
+  }
+
+  async select(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
+    try {
+      return (this.#live.prepare(sql).all(...params) as Record<string, unknown>[]).map(normaliseRow);
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      throw sqlError(e, sql);
+    }
+  }
+
+  async execute(sql: string, params: readonly Cell[] = []): Promise<number> {
+    try {
+      return this.#live.prepare(sql).run(...params).changes;
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      throw sqlError(e, sql);
+    }
+  }
+
+  #ddl(definition: TableDefinition, name = definition.name): string {
+    const parts = definition.columns.map((c) => `${q(c.name)} ${this.dialect.typeNames[c.type]}`);
+    if (definition.primaryKey !== undefined) parts.push(`PRIMARY KEY (${q(definition.primaryKey)})`);
+    for (const fk of definition.foreignKeys) {
+      parts.push(`FOREIGN KEY (${q(fk.column)}) REFERENCES ${q(fk.refTable)} (${q(fk.refColumn)})`);
+    }
+    return `CREATE TABLE ${q(name)} (\n  ${parts.join(',\n  ')}\n)`;
+  }
+
+  #uniqueIndexes(definition: TableDefinition): string[] {
+    return definition.uniqueColumns.map(
+      (c) => `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`dsi_unique_${definition.name}_${c}`)} ON ${q(definition.name)} (${q(c)})`,
+    );
+  }
+
+  async createTable(definition: TableDefinition): Promise<void> {
+    const db = this.#live;
+    try {
+      db.exec(this.#ddl(definition));
+      for (const sql of this.#uniqueIndexes(definition)) db.exec(sql);
+    } catch (e) {
+      throw sqlError(e);
+    }
+  }
+
+  async addColumn(table: string, column: string, type: LogicalType): Promise<void> {
+    await this.execute(`ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${this.dialect.typeNames[type]}`);
+  }
+
+  async rebuildTable(definition: TableDefinition): Promise<void> {
+    const db = this.#live;
+    const old = await this.describeTable(definition.name);
+    if (!old) throw new StoreError('E_TABLE_MISSING', `no table named ${definition.name}`);
+    const temp = `dsi_rebuild_${old.name}`;
+    const kept = definition.columns.filter((c) => old.columns.some((o) => o.name.toLowerCase() === c.name.toLowerCase()));
+    const list = kept.map((c) => q(c.name)).join(', ');
+    try {
+      db.exec(this.#ddl(definition, temp));
+      db.exec(`INSERT INTO ${q(temp)} (${list}) SELECT ${list} FROM ${q(old.name)} ORDER BY rowid`);
+      db.exec(`DROP TABLE ${q(old.name)}`);
+      db.exec(`ALTER TABLE ${q(temp)} RENAME TO ${q(definition.name)}`);
+      for (const sql of this.#uniqueIndexes(definition)) db.exec(sql);
+    } catch (e) {
+      throw sqlError(e);
+    }
+  }
+
+  async dropTable(table: string): Promise<void> {
+    await this.execute(`DROP TABLE ${q(table)}`);
+  }
+
+  async openInserter(table: string, columns: readonly string[]): Promise<RowInserter> {
+    const db = this.#live;
+    const width = columns.length;
+    const head = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES `;
+    const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    // A multi-row statement amortises the per-statement cost; the single-row one takes the rest.
+    const perStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(32766 / Math.max(1, width))));
+    const one = db.prepare(head + tuple);
+    const many = db.prepare(head + Array.from({ length: perStatement }, () => tuple).join(', '));
+    const params: Cell[] = new Array<Cell>(perStatement * width);
+    return {
+      insert(rows) {
+        let i = 0;
+        for (; i + perStatement <= rows.length; i += perStatement) {
+          let k = 0;
+          for (let r = i; r < i + perStatement; r++) {
+            const row = rows[r]!;
+            for (let c = 0; c < width; c++) params[k++] = row[c] ?? null;
+          }
+          many.run(params);
+        }
+        for (; i < rows.length; i++) one.run(rows[i] as Cell[]);
+      },
+    };
+  }
+
+  async begin(): Promise<void> {
+    const db = this.#live;
+    // Row-level checks off for the transaction (they cannot change inside one); the store checks
+    // the touched tables with foreignKeyViolations() before it commits.
+    db.pragma('foreign_keys = OFF');
+    db.exec('BEGIN IMMEDIATE');
+  }
+
+  async commit(): Promise<void> {
+    const db = this.#live;
+    db.exec('COMMIT');
+    db.pragma('foreign_keys = ON');
+  }
+
+  async rollback(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    this.#db.pragma('foreign_keys = ON');
+  }
+
+  async savepoint(name: string): Promise<void> {
+    this.#live.exec(`SAVEPOINT ${q(name)}`);
+  }
+
+  async releaseSavepoint(name: string): Promise<void> {
+    this.#live.exec(`RELEASE ${q(name)}`);
+  }
+
+  async rollbackToSavepoint(name: string): Promise<void> {
+    this.#live.exec(`ROLLBACK TO ${q(name)}`);
+  }
+
+  async foreignKeyViolations(tables?: readonly string[]): Promise<ForeignKeyViolation[]> {
+    const db = this.#live;
+    const all = await this.listTables();
+    let children: string[] = all;
+    if (tables !== undefined) {
+      const touched = new Set(tables.map((t) => t.toLowerCase()));
+      children = [];
+      for (const t of all) {
+        const info = await this.describeTable(t);
+        if (touched.has(t.toLowerCase()) || info?.foreignKeys.some((f) => touched.has(f.refTable.toLowerCase()))) children.push(t);
+      }
+    }
+    const violations: ForeignKeyViolation[] = [];
+    for (const child of children) {
+      const rows = db.pragma(`foreign_key_check(${q(child)})`) as { table: string; rowid: bigint | null; parent: string; fkid: bigint }[];
+      if (rows.length === 0) continue;
+      const fks = db.pragma(`foreign_key_list(${q(child)})`) as { id: bigint; from: string; table: string; to: string | null }[];
+      for (const v of rows.slice(0, 20)) {
+        const fk = fks.find((f) => f.id === v.fkid);
+        const index = v.rowid === null
+          ? 0
+          : Number((db.prepare(`SELECT count(*) AS n FROM ${q(child)} WHERE rowid <= ?`).get(v.rowid) as { n: bigint }).n);
+        violations.push({
+          table: v.table,
+          rowIndex: index,
+          foreignKey: { column: fk?.from ?? '?', refTable: v.parent, refColumn: fk?.to ?? '?' },
+        });
+      }
+    }
+    return violations;
+  }
+
+  async schemaVersion(): Promise<number> {
+    return Number(this.#live.pragma('user_version', { simple: true }));
+  }
+
+  async setSchemaVersion(version: number): Promise<void> {
+    this.#live.pragma(`user_version = ${Math.floor(version)}`);
+  }
+
+  async backupTo(path: string): Promise<void> {
+    try {
+      // VACUUM INTO writes a consistent, compact copy while other connections keep reading.
+      this.#live.prepare('VACUUM INTO ?').run(path);
+      fs.chmodSync(path, 0o640);
+    } catch (e) {
+      throw sqlError(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+    this.#db.close();
+  }
+}

@@ -1,0 +1,26 @@
+/** The library's public face: the store, its errors and types, readers and writers. */
+export { Store, STORE_SCHEMA_VERSION } from './store/store.js';
+export type {
+  OpenOptions,
+  ReadOptions,
+  FoundRow,
+  SearchResult,
+  TableListing,
+  RowEdit,
+  UpdateOptions,
+  UpdateResult,
+} from './store/store.js';
+export type { ColumnSummary } from './store/summary.js';
+export type { UnitRow } from './store/catalog.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export type { ProgressCallback, ProgressEvent } from './progress.js';
+export type { Cell, Row, LogicalType, ColumnInfo, TableInfo, ForeignKey } from './store/types.js';
+export { parseRelations, type Relations, type TableRelations } from './store/relations.js';
+export { parseFindCondition, type FindCondition } from './store/find-language.js';
+export type { Backend, BackendCapabilities, SqlDialect } from './store/backend.js';
+export { backendNames } from './backends/registry.js';
+export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord } from './readers/reader.js';
+export { listReaders, readerFor } from './readers/registry.js';
+export type { Writer } from './writers/writer.js';
+export { writerNames } from './writers/registry.js';
+export { toJson } from './json.js';

@@ -1,0 +1,53 @@
+/**
+ * Ensemble CSV: one row per simulation run. Each row gets a `sim_id` (continuing after the
+ * largest one the store holds), and a `simulation` table lists the ids; the ensemble table's
+ * `sim_id` is a foreign key to `simulation.sim_id`, its primary key.
+ */
+import path from 'node:path';
+import type { Relations } from '../store/relations.js';
+import { csvSource, readCsvHeader } from './csv-reader.js';
+import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
+
+export const ensembleReader: Reader = {
+  name: 'ensemble',
+  description: 'CSV of simulation runs: adds sim_id and a simulation table it references',
+  async read(file: string, context: ReadContext): Promise<ReadResult> {
+    const header = await readCsvHeader(file);
+    const table = context.tableName ?? path.basename(file, path.extname(file));
+    const inner = csvSource(file, table, header, context.onProgress);
+    const first = ((await context.maxInteger('simulation', 'sim_id')) ?? 0) + 1;
+    const ids: number[] = [];
+    const runs: TableSource = {
+      ...inner,
+      columns: ['sim_id', ...header],
+      forEachBatch(consume) {
+        let next = first;
+        ids.length = 0;
+        return inner.forEachBatch((rows) =>
+          consume(
+            rows.map((row) => {
+              ids.push(next);
+              return [String(next++), ...row] as RawCell[];
+            }),
+          ),
+        );
+      },
+    };
+    // The simulation table is read after the runs, so its ids are known by then.
+    const simulation: TableSource = {
+      table: 'simulation',
+      columns: ['sim_id'],
+      cells: 'typed',
+      file,
+      async forEachBatch(consume) {
+        if (ids.length > 0) await consume(ids.map((id) => [id]));
+      },
+      lineOfRow: inner.lineOfRow,
+    };
+    const relations: Relations = new Map([
+      ['simulation', { primaryKey: 'sim_id', foreignKeys: [] }],
+      [table, { foreignKeys: [{ column: 'sim_id', refTable: 'simulation', refColumn: 'sim_id' }] }],
+    ]);
+    return { tables: [runs, simulation], units: [], relations };
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * The `yaml` reader: every document of a YAML 1.2 file (core schema), shaped into tables by
+ * {@link DocumentTables}; documents that name the same table append rows to it.
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, isNode, isScalar, parseAllDocuments, type Document } from 'yaml';
+import { badInput } from '../errors.js';
+import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
+import type { Reader } from './reader.js';
+
+export const yamlReader: Reader = {
+  name: 'yaml',
+  description: 'YAML (one or more documents): lists of mappings, mappings of tables or of columns, or one record',
+  async read(file, context) {
+    const { documents, lineOf } = parseYaml(await readFile(file, 'utf8'), file);
+    const tables = new DocumentTables(file);
+    for (const document of documents) {
+      if (isEmpty(document)) continue;
+      tables.add(document.toJS(), {
+        defaultTable: defaultTableName(file, context),
+        lineOf: (path: DocumentPath) => lineOf(path.length === 0 ? document.contents : document.getIn(path, true)),
+      });
+    }
+    return { tables: tables.sources(), units: [] };
+  },
+};
+
+export interface ParsedYaml {
+  readonly documents: readonly Document.Parsed[];
+  /** 1-based line on which a node starts, undefined for anything else. */
+  lineOf(node: unknown): number | undefined;
+}
+
+/**
+ * Parse all documents of a YAML file with the core schema, throwing badInput at the first error.
+ * Unknown tags (DSI's `!jack`) are kept on their nodes; the warnings they raise are not printed.
+ */
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter, schema: 'core', logLevel: 'error', prettyErrors: false });
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  if (!Array.isArray(documents)) return { documents: [], lineOf: () => undefined }; // an empty stream
+  for (const document of documents) {
+    const [error] = document.errors;
+    if (error !== undefined) throw badInput(file, lineAt(error.pos[0]), `invalid YAML: ${error.message}`);
+  }
+  return {
+    documents,
+    lineOf: (node) => (isNode(node) && node.range ? lineAt(node.range[0]) : undefined),
+  };
+}
+
+/** A document with no content, such as the one after a trailing `---`. */
+export function isEmpty(document: Document.Parsed): boolean {
+  const contents = document.contents;
+  return contents === null || (isScalar(contents) && contents.value === null && contents.range?.[0] === contents.range?.[1]);
+}

@@ -1,0 +1,200 @@
+/**
+ * Where a reader's rows become table rows. One `ingestSource` call takes one table source:
+ * it infers column types from the first rows, creates the table or adds and widens columns,
+ * then streams the rest in, widening a column when a later value needs it. The caller holds the
+ * transaction; this file never commits.
+ *
+ * Widening integer → float, or any type → text for a column with no values yet, rebuilds the
+ * table in place. Widening to text a column whose earlier cells in this file were already turned
+ * into numbers would lose their spelling (`007` → 7), so that one case rolls back to the source's
+ * savepoint, scans the whole source for its types, and reads it again.
+ */
+import { StoreError, badInput } from '../errors.js';
+import type { RawCell, TableSource } from '../readers/reader.js';
+import type { Backend, RowInserter } from './backend.js';
+import { definitionFor, redefine } from './catalog.js';
+import { sanitizeColumns, sanitizeIdentifier } from './identifiers.js';
+import type { Relations } from './relations.js';
+import {
+  DOES_NOT_FIT,
+  classifyText,
+  classifyTyped,
+  convertText,
+  convertTyped,
+  inferTypes,
+} from './type-inference.js';
+import { type Cell, type LogicalType, widen } from './types.js';
+
+/** Rows looked at before the table's types are decided. */
+const INFERENCE_ROWS = 20_000;
+
+class NeedsFullScan extends Error {}
+
+export interface IngestResult {
+  readonly table: string;
+  readonly rows: number;
+}
+
+/** Tables readers may not write: the store's own and the database's. */
+function isStoreTable(name: string): boolean {
+  const n = name.toLowerCase();
+  return n.startsWith('dsi_') || n.startsWith('ml_') || n.startsWith('sqlite_');
+}
+
+/** Ingest one table source inside the caller's transaction. */
+export async function ingestSource(backend: Backend, source: TableSource, relations: Relations): Promise<IngestResult> {
+  const table = sanitizeIdentifier(source.table);
+  if (table === '') throw badInput(source.file, undefined, 'the table name is empty; give one with --table');
+  if (isStoreTable(table)) {
+    throw badInput(source.file, undefined, `"${table}" is a name the store keeps for itself (dsi_*, ml_*, sqlite_*); choose another with --table`);
+  }
+  const columns = sanitizeColumns(source.columns, source.file);
+  if (columns.length === 0) throw badInput(source.file, undefined, `no columns for table "${table}"`);
+  const savepoint = 'dsi_ingest_source';
+  await backend.savepoint(savepoint);
+  try {
+    try {
+      return await attempt(backend, source, table, columns, relations, undefined);
+    } catch (e) {
+      if (!(e instanceof NeedsFullScan)) throw e;
+      await backend.rollbackToSavepoint(savepoint);
+      let types: (LogicalType | null)[] = [];
+      await source.forEachBatch((rows) => {
+        types = inferTypes(rows, columns.length, source.cells, types);
+      });
+      return await attempt(backend, source, table, columns, relations, types.map((t) => t ?? 'integer'));
+    }
+  } finally {
+    if (backend.inTransaction) await backend.releaseSavepoint(savepoint);
+  }
+}
+
+async function attempt(
+  backend: Backend,
+  source: TableSource,
+  table: string,
+  columns: readonly string[],
+  relations: Relations,
+  knownTypes: readonly LogicalType[] | undefined,
+): Promise<IngestResult> {
+  const width = columns.length;
+  const convert = source.cells === 'text' ? convertText : convertTyped;
+  const classify = source.cells === 'text' ? (v: RawCell) => (v === null ? null : classifyText(v as string)) : classifyTyped;
+  let buffered: RawCell[][][] | undefined = [];
+  let bufferedRows = 0;
+  let types: LogicalType[] = [];
+  let tableName = table;
+  let targetColumns: string[] = [];
+  let inserter: RowInserter | undefined;
+  /** Columns whose cells this attempt has already turned into numbers. */
+  const hasNumbers = new Array<boolean>(width).fill(false);
+  let rowsDone = 0;
+
+  /** Decide types, create or adapt the table, open the inserter. */
+  const start = async (rows: readonly (readonly RawCell[])[]) => {
+    const inferred = knownTypes ?? inferTypes(rows, width, source.cells);
+    const existing = await backend.describeTable(table);
+    if (!existing) {
+      types = inferred.map((t) => t ?? 'integer');
+      await backend.createTable(definitionFor(table, columns.map((name, i) => ({ name, type: types[i]! })), relations));
+      targetColumns = [...columns];
+    } else {
+      tableName = existing.name;
+      const widened = new Map<string, LogicalType>();
+      targetColumns = [];
+      types = [];
+      for (let i = 0; i < width; i++) {
+        const col = existing.columns.find((c) => c.name.toLowerCase() === columns[i]!.toLowerCase());
+        const t = inferred[i] ?? null;
+        if (!col) {
+          await backend.addColumn(existing.name, columns[i]!, t ?? 'integer');
+          targetColumns.push(columns[i]!);
+          types.push(t ?? 'integer');
+          continue;
+        }
+        targetColumns.push(col.name);
+        const wide = t === null ? col.type : widen(col.type, t);
+        if (wide !== col.type) widened.set(col.name.toLowerCase(), wide);
+        types.push(wide);
+      }
+      if (widened.size > 0) await rebuildWith(widened);
+    }
+    inserter = await backend.openInserter(tableName, targetColumns);
+  };
+
+  const rebuildWith = async (changes: ReadonlyMap<string, LogicalType>) => {
+    const info = await backend.describeTable(tableName);
+    if (!info) throw new StoreError('E_TABLE_MISSING', `table ${tableName} vanished during the read`);
+    await backend.rebuildTable(redefine(info, changes, relations));
+  };
+
+  const insert = async (batch: readonly (readonly RawCell[])[]): Promise<void> => {
+    const out: Cell[][] = [];
+    for (let r = 0; r < batch.length; r++) {
+      const raw = batch[r]!;
+      const row = new Array<Cell>(width);
+      for (let c = 0; c < width; c++) {
+        const v = convert(raw[c] as never, types[c]!);
+        if (v === DOES_NOT_FIT) {
+          // A later value needs a wider column: the rows before it go in, the table widens, and
+          // the batch continues from this row.
+          const wide = widen(types[c]!, classify(raw[c] ?? null) ?? 'text');
+          if (wide === 'text' && hasNumbers[c]) throw new NeedsFullScan();
+          await flush(out);
+          types[c] = wide;
+          await rebuildWith(new Map([[targetColumns[c]!.toLowerCase(), wide]]));
+          inserter = await backend.openInserter(tableName, targetColumns);
+          return insert(batch.slice(r));
+        }
+        if (v !== null && !hasNumbers[c] && types[c] !== 'text') hasNumbers[c] = true;
+        row[c] = v;
+      }
+      out.push(row);
+    }
+    await flush(out);
+  };
+
+  const flush = async (rows: Cell[][]) => {
+    if (rows.length === 0) return;
+    try {
+      await inserter!.insert(rows);
+    } catch (e) {
+      throw await explainInsertFailure(e, rows, rowsDone);
+    }
+    rowsDone += rows.length;
+  };
+
+  /** Find the row a failed insert stopped at, so the message names its line. */
+  const explainInsertFailure = async (e: unknown, rows: Cell[][], firstRow: number): Promise<StoreError> => {
+    const message = e instanceof Error ? e.message.replace(/ \(in: .*\)$/s, '') : String(e);
+    let failed = 0;
+    try {
+      for (; failed < rows.length; failed++) await inserter!.insert([rows[failed]!]);
+    } catch {
+      /* found it */
+    }
+    const row = firstRow + Math.min(failed, rows.length - 1);
+    return badInput(source.file, await source.lineOfRow(row), `${message} (table "${tableName}", data row ${row + 1})`);
+  };
+
+  await source.forEachBatch(async (rows) => {
+    if (buffered) {
+      buffered.push(rows);
+      bufferedRows += rows.length;
+      if (bufferedRows < INFERENCE_ROWS) return;
+      const pending = buffered;
+      buffered = undefined;
+      await start(pending.flat());
+      for (const b of pending) await insert(b);
+      return;
+    }
+    await insert(rows);
+  });
+  if (buffered) {
+    const pending = buffered;
+    buffered = undefined;
+    await start(pending.flat());
+    for (const b of pending) await insert(b);
+  }
+  return { table: tableName, rows: rowsDone };
+}

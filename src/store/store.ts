@@ -1,0 +1,636 @@
+/**
+ * The DSI store facade: open a store, read files into it, query, find, search, update, list,
+ * summarise, apply relations, record units, write tables out, close. Every operation that writes
+ * is one transaction: it either happens whole or leaves the store exactly as it was.
+ *
+ * @example
+ * const store = await Store.open('dsi.db');
+ * await store.read(['wildfiredata.csv']);
+ * const rows = await store.find('wind_speed > 5');
+ * await store.close();
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StoreError, badInput } from '../errors.js';
+import { openBackend } from '../backends/registry.js';
+import type { ProgressCallback } from '../progress.js';
+import type { ReadContext, ReadResult, TableSource, UnitRecord } from '../readers/reader.js';
+import { readerFor } from '../readers/registry.js';
+import { writerFor } from '../writers/registry.js';
+import type { Backend } from './backend.js';
+import { Catalog, type UnitRow, redefine } from './catalog.js';
+import { type FindCondition, parseFindCondition } from './find-language.js';
+import { isReservedTable, sanitizeIdentifier } from './identifiers.js';
+import { type IngestResult, ingestSource } from './ingest.js';
+import { type Relations, type TableRelations, findCycle } from './relations.js';
+import { type ColumnSummary, summarizeTable } from './summary.js';
+import { classifyText, convertText } from './type-inference.js';
+import type { Cell, ColumnInfo, LogicalType, Row, TableInfo } from './types.js';
+import { widen } from './types.js';
+
+/** The store format this code writes; recorded in the store for later migrations. */
+export const STORE_SCHEMA_VERSION = 1;
+
+export interface OpenOptions {
+  /** Backend name (default `sqlite`). */
+  readonly backend?: string;
+  readonly readOnly?: boolean;
+  readonly busyTimeoutMs?: number;
+}
+
+export interface ReadOptions {
+  /** Reader name; by default chosen from each file's extension. */
+  readonly reader?: string;
+  /** Table name for readers that make one table (default: the file's base name). */
+  readonly table?: string;
+  readonly onProgress?: ProgressCallback;
+}
+
+export interface FoundRow extends Row {
+  dsi_table_name: string;
+  dsi_row_index: number;
+}
+
+export interface SearchResult {
+  readonly tables: string[];
+  readonly columns: { table: string; column: string }[];
+  readonly rows: (Row & { dsi_table_name: string; dsi_row_index: number })[];
+}
+
+export interface TableListing {
+  readonly table: string;
+  readonly columns: number;
+  readonly rows: number;
+}
+
+/** One row edit: the row at 1-based `rowIndex` of `table` gets `values`. */
+export interface RowEdit {
+  readonly table: string;
+  readonly rowIndex: number;
+  /** New values; strings are read as CSV cells are (a number's spelling becomes a number). */
+  readonly values: Readonly<Record<string, Cell>>;
+}
+
+export interface UpdateOptions {
+  /** Copy the store to a timestamped file first. */
+  readonly backup?: boolean;
+}
+
+export interface UpdateResult {
+  readonly rows: number;
+  /** Where the backup went, when one was asked for. */
+  readonly backup?: string;
+}
+
+export class Store {
+  readonly #backend: Backend;
+  readonly #catalog: Catalog;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(backend: Backend) {
+    this.#backend = backend;
+    this.#catalog = new Catalog(backend);
+  }
+
+  /** Open the store at `location`, creating it when absent (SQLite: a file path). */
+  static async open(location: string, options: OpenOptions = {}): Promise<Store> {
+    if (typeof location !== 'string' || location === '') {
+      throw new StoreError('E_BAD_ARGUMENT', `Store.open: location must be a non-empty path, got ${JSON.stringify(location)}`);
+    }
+    const backend = await openBackend(options.backend ?? 'sqlite', location, {
+      ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
+      ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    });
+    const store = new Store(backend);
+    if (!options.readOnly) {
+      const version = await backend.schemaVersion();
+      if (version > STORE_SCHEMA_VERSION) {
+        await backend.close();
+        throw new StoreError('E_BACKEND', `${location} was written by a newer version (store format ${version}; this one knows ${STORE_SCHEMA_VERSION})`);
+      }
+      if (version < STORE_SCHEMA_VERSION) await backend.setSchemaVersion(STORE_SCHEMA_VERSION);
+    }
+    return store;
+  }
+
+  /** Where the store lives. */
+  get location(): string {
+    return this.#backend.location;
+  }
+
+  /** The store format version recorded in the store. */
+  schemaVersion(): Promise<number> {
+    return this.#exclusive(() => this.#backend.schemaVersion());
+  }
+
+  /** Run operations one at a time: a backend connection has one transaction at a time. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreError('E_CLOSED', 'the store is closed'));
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Run `fn` in one write transaction; foreign keys of `touched()` are checked before commit. */
+  async #transaction<T>(fn: (touched: Set<string>) => Promise<T>): Promise<T> {
+    const b = this.#backend;
+    const touched = new Set<string>();
+    await b.begin();
+    try {
+      const result = await fn(touched);
+      if (touched.size > 0) {
+        const violations = await b.foreignKeyViolations([...touched]);
+        if (violations.length > 0) {
+          const v = violations[0]!;
+          throw new StoreError(
+            'E_SCHEMA',
+            `foreign key violated: ${v.table} row ${v.rowIndex}: ${v.foreignKey.column} has no matching ${v.foreignKey.refTable}.${v.foreignKey.refColumn}` +
+              (violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''),
+          );
+        }
+      }
+      await b.commit();
+      return result;
+    } catch (e) {
+      await b.rollback();
+      throw e;
+    }
+  }
+
+  // ── read ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Ingest `files` (all or nothing): each through the named reader or the one its extension
+   * picks. Repeated reads append rows and add new columns; a column widens when new values need
+   * it. Returns the tables written and how many rows each received.
+   */
+  read(files: string | readonly string[], options: ReadOptions = {}): Promise<IngestResult[]> {
+    const list = typeof files === 'string' ? [files] : [...files];
+    if (list.length === 0) return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'read: give at least one file'));
+    return this.#exclusive(async () => {
+      const readers = list.map((f) => readerFor(f, options.reader));
+      for (const f of list) {
+        if (!fs.existsSync(f)) throw new StoreError('E_BAD_ARGUMENT', `read: ${f} does not exist`);
+      }
+      return this.#transaction(async (touched) => {
+        const results: IngestResult[] = [];
+        const units: UnitRecord[] = [];
+        let relations: Map<string, TableRelations> = await this.#catalog.relations();
+        for (let i = 0; i < list.length; i++) {
+          const file = list[i]!;
+          const context: ReadContext = {
+            tableName: options.table,
+            onProgress: options.onProgress,
+            maxInteger: (table, column) => this.#maxInteger(table, column),
+          };
+          const result: ReadResult = await readers[i]!.read(file, context);
+          if (result.relations) {
+            relations = await this.#applyRelations(result.relations, relations, file, touched);
+          }
+          for (const source of result.tables) {
+            const done = await ingestSource(this.#backend, source, relations);
+            touched.add(done.table);
+            const same = results.find((r) => r.table === done.table);
+            if (same) results[results.indexOf(same)] = { table: done.table, rows: same.rows + done.rows };
+            else results.push(done);
+          }
+          units.push(...result.units);
+        }
+        await this.#recordUnits(units);
+        return results;
+      });
+    });
+  }
+
+  async #maxInteger(table: string, column: string): Promise<number | null> {
+    const info = await this.#backend.describeTable(table);
+    const col = info?.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    if (!info || !col) return null;
+    const q = this.#backend.dialect.quote;
+    const rows = await this.#backend.select(`SELECT max(${q(col.name)}) AS m FROM ${q(info.name)}`);
+    const m = rows[0]?.['m'];
+    return m === null || m === undefined ? null : Number(m);
+  }
+
+  /** Check units against each other and the store, then record the new ones. */
+  async #recordUnits(units: readonly UnitRecord[]): Promise<void> {
+    if (units.length === 0) return;
+    const stored = await this.#catalog.units();
+    const seen = new Map<string, UnitRecord | UnitRow>();
+    for (const u of stored) seen.set(`${u.table}\u0000${u.column}`.toLowerCase(), u);
+    const fresh: UnitRow[] = [];
+    for (const u of units) {
+      const row = { table: sanitizeIdentifier(u.table), column: sanitizeIdentifier(u.column), unit: u.unit };
+      const key = `${row.table}\u0000${row.column}`.toLowerCase();
+      const before = seen.get(key);
+      if (before && before.unit !== row.unit) {
+        const where = 'file' in before ? `${before.file}${before.line === undefined ? '' : `:${before.line}`}` : 'the store';
+        const at = u.line === undefined ? u.file : `${u.file}:${u.line}`;
+        throw new StoreError(
+          'E_UNIT_CONFLICT',
+          `${at}: unit conflict for ${row.table}.${row.column}: "${row.unit}" here, "${before.unit}" in ${where}`,
+          { file: u.file, ...(u.line === undefined ? {} : { line: u.line }) },
+        );
+      }
+      if (!before) {
+        seen.set(key, u);
+        fresh.push(row);
+      }
+    }
+    await this.#catalog.addUnits(fresh);
+  }
+
+  // ── relations (schema) ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Apply relations (primary and foreign keys) to existing tables now and to tables created
+   * later. Circular references between tables are refused; existing rows must satisfy the keys.
+   */
+  applySchema(relations: Relations | string): Promise<void> {
+    return this.#exclusive(async () => {
+      const file = typeof relations === 'string' ? relations : '(relations)';
+      let rel: Relations;
+      if (typeof relations === 'string') {
+        const result = await readerFor(relations, 'schema').read(relations, { maxInteger: async () => null });
+        rel = result.relations ?? new Map();
+      } else rel = relations;
+      await this.#transaction(async (touched) => {
+        await this.#applyRelations(rel, await this.#catalog.relations(), file, touched);
+      });
+    });
+  }
+
+  async #applyRelations(
+    incoming: Relations,
+    current: Map<string, TableRelations>,
+    file: string,
+    touched: Set<string>,
+  ): Promise<Map<string, TableRelations>> {
+    const merged = new Map(current);
+    for (const [table, r] of incoming) {
+      const name = sanitizeIdentifier(table);
+      for (const key of [...merged.keys()]) if (key.toLowerCase() === name.toLowerCase()) merged.delete(key);
+      merged.set(name, {
+        primaryKey: r.primaryKey === undefined ? undefined : sanitizeIdentifier(r.primaryKey),
+        foreignKeys: r.foreignKeys.map((fk) => ({
+          column: sanitizeIdentifier(fk.column),
+          refTable: sanitizeIdentifier(fk.refTable),
+          refColumn: sanitizeIdentifier(fk.refColumn),
+        })),
+      });
+    }
+    const cycle = findCycle(merged);
+    if (cycle) {
+      throw new StoreError('E_SCHEMA', `${file}: circular foreign keys are not allowed: ${cycle.join(' → ')}`, { file });
+    }
+    await this.#catalog.recordRelations(new Map([...merged].filter(([t]) => [...incoming.keys()].some((k) => sanitizeIdentifier(k).toLowerCase() === t.toLowerCase()))));
+    // Tables that exist now are rebuilt with their keys (the referenced ones too: they may need
+    // a unique index); tables that do not exist yet get them when a read creates them.
+    const affected = new Set<string>();
+    for (const [t, r] of incoming) {
+      affected.add(sanitizeIdentifier(t).toLowerCase());
+      for (const fk of r.foreignKeys) affected.add(sanitizeIdentifier(fk.refTable).toLowerCase());
+    }
+    for (const name of await this.#backend.listTables()) {
+      if (!affected.has(name.toLowerCase())) continue;
+      const info = await this.#backend.describeTable(name);
+      if (!info) continue;
+      try {
+        await this.#backend.rebuildTable(redefine(info, new Map(), merged));
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'E_SCHEMA') throw new StoreError('E_SCHEMA', `${file}: ${e.message}`, { file });
+        if (e instanceof StoreError && /UNIQUE/.test(e.message)) {
+          throw new StoreError('E_SCHEMA', `${file}: table "${name}" has duplicate values in a column the relations make a key: ${e.message.replace(/ \(in: .*$/s, '')}`, { file });
+        }
+        throw e;
+      }
+      touched.add(info.name);
+    }
+    return merged;
+  }
+
+  /** The DDL of every table (or of `table`), keys included. */
+  schemaDdl(table?: string): Promise<string> {
+    return this.#exclusive(async () => {
+      const names = table === undefined ? await this.#backend.listTables() : [(await this.#info(table)).name];
+      const parts: string[] = [];
+      for (const t of names) parts.push(await this.#backend.tableDdl(t));
+      return parts.join('\n\n');
+    });
+  }
+
+  /** Relations recorded in the store (applied to existing tables, waiting for future ones). */
+  relations(): Promise<Relations> {
+    return this.#exclusive(() => this.#catalog.relations());
+  }
+
+  // ── query, get, display ─────────────────────────────────────────────────────────────────
+
+  /** Run read-only SQL; a statement that would write is refused with `E_READ_ONLY`. */
+  query(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
+    if (typeof sql !== 'string' || sql.trim() === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'query: SQL must be a non-empty string'));
+    return this.#exclusive(() => this.#backend.queryReadOnly(sql, params));
+  }
+
+  /** Every row of `table` (or only `columns`), in insertion order. */
+  getTable(table: string, options: { columns?: readonly string[] } = {}): Promise<Row[]> {
+    return this.display(table, { ...options, limit: undefined });
+  }
+
+  /** The first `limit` rows of `table` (all when undefined), optionally only some columns. */
+  display(table: string, options: { limit?: number | undefined; columns?: readonly string[] } = {}): Promise<Row[]> {
+    const limit = options.limit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', `display: the row count must be a whole number ≥ 0, got ${limit}`));
+    }
+    return this.#exclusive(async () => {
+      const info = await this.#info(table);
+      const q = this.#backend.dialect.quote;
+      const cols = (options.columns ?? info.columns.map((c) => c.name)).map((c) => this.#column(info, c).name);
+      const sql = `SELECT ${cols.map(q).join(', ')} FROM ${q(info.name)} ORDER BY ${this.#backend.dialect.insertionOrder}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
+      return this.#backend.select(sql);
+    });
+  }
+
+  async #info(table: string): Promise<TableInfo> {
+    const info = await this.#backend.describeTable(table);
+    if (!info) {
+      const tables = await this.#backend.listTables();
+      throw new StoreError('E_TABLE_MISSING', `no table named "${table}"; tables: ${tables.length ? tables.join(', ') : '(none)'}`);
+    }
+    return info;
+  }
+
+  #column(info: TableInfo, column: string): ColumnInfo {
+    const col = info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    if (!col) {
+      throw new StoreError('E_COLUMN_MISSING', `table "${info.name}" has no column "${column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
+    }
+    return col;
+  }
+
+  // ── find and search ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Rows matching one condition (`wind_speed > 5`, `fuels ~ 'tls'`, `area (1, 10)`) in every
+   * table that has the column, or only `table`. Each row carries `dsi_table_name` and
+   * `dsi_row_index` (1-based position in insertion order).
+   */
+  find(condition: string, options: { table?: string } = {}): Promise<FoundRow[]> {
+    let parsed: FindCondition;
+    try {
+      parsed = parseFindCondition(condition);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exclusive(async () => {
+      const tables = options.table === undefined ? await this.#backend.listTables() : [(await this.#info(options.table)).name];
+      const out: FoundRow[] = [];
+      let withColumn = 0;
+      for (const t of tables) {
+        const info = await this.#backend.describeTable(t);
+        const col = info?.columns.find((c) => c.name.toLowerCase() === parsed.column.toLowerCase());
+        if (!info || !col) continue;
+        withColumn++;
+        const { where, params } = this.#findWhere(parsed, col);
+        out.push(...(await this.#indexedRows(info, where, params)));
+      }
+      if (withColumn === 0) {
+        if (options.table !== undefined) this.#column(await this.#info(options.table), parsed.column);
+        throw new StoreError('E_COLUMN_MISSING', `find "${condition}": no table has a column named "${parsed.column}"`);
+      }
+      return out;
+    });
+  }
+
+  #findWhere(c: FindCondition, col: ColumnInfo): { where: string; params: Cell[] } {
+    const d = this.#backend.dialect;
+    const ref = d.quote(col.name);
+    const numeric = col.type !== 'text';
+    const asNumber = numeric ? ref : d.asNumber(ref);
+    if (c.kind === 'range') {
+      return typeof c.low === 'number'
+        ? { where: `${asNumber} BETWEEN ? AND ?`, params: [c.low, c.high] }
+        : { where: `${d.asText(ref)} BETWEEN ? AND ?`, params: [c.low, c.high] };
+    }
+    if (c.op === '~' || c.op === '~~') return { where: d.containsInsensitive(ref), params: [c.text] };
+    const op = c.op === '==' ? '=' : c.op === '!=' ? '<>' : c.op;
+    if (typeof c.value === 'number') return { where: `${asNumber} ${op} ?`, params: [c.value] };
+    return { where: `${d.asText(ref)} ${op} ?`, params: [c.value] };
+  }
+
+  /** Rows of `info` with their 1-based insertion-order index, filtered by `where`. */
+  async #indexedRows(info: TableInfo, where: string, params: Cell[]): Promise<FoundRow[]> {
+    const d = this.#backend.dialect;
+    const cols = info.columns.map((c) => d.quote(c.name)).join(', ');
+    const sql =
+      `SELECT ${cols}, dsi_row_index FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) ` +
+      `WHERE ${where} ORDER BY dsi_row_index`;
+    const rows = await this.#backend.select(sql, params);
+    return rows.map((r) => {
+      const { dsi_row_index: index, ...rest } = r;
+      return { dsi_table_name: info.name, dsi_row_index: Number(index), ...rest } as FoundRow;
+    });
+  }
+
+  /** Case-insensitive substring search over table names, column names and every cell. */
+  search(term: string): Promise<SearchResult> {
+    if (typeof term !== 'string' || term === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'search: the term must be a non-empty string'));
+    return this.#exclusive(async () => {
+      const needle = term.toLowerCase();
+      const result: SearchResult = { tables: [], columns: [], rows: [] };
+      const d = this.#backend.dialect;
+      for (const t of await this.#backend.listTables()) {
+        const info = await this.#backend.describeTable(t);
+        if (!info) continue;
+        if (t.toLowerCase().includes(needle)) result.tables.push(t);
+        for (const c of info.columns) if (c.name.toLowerCase().includes(needle)) result.columns.push({ table: t, column: c.name });
+        if (info.columns.length === 0) continue;
+        const where = info.columns.map((c) => d.containsInsensitive(d.quote(c.name))).join(' OR ');
+        result.rows.push(...(await this.#indexedRows(info, where, info.columns.map(() => term))));
+      }
+      return result;
+    });
+  }
+
+  // ── update ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Edit rows by their 1-based `dsi_row_index` (as `find` returns them). New columns are added;
+   * columns widen when a value needs it. Store-managed tables (dsi_*, ml_*…) are refused.
+   */
+  updateRows(edits: readonly RowEdit[], options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.#exclusive(async () => {
+      const backup = options.backup ? await this.#backup() : undefined;
+      const rows = await this.#transaction(async (touched) => {
+        let changed = 0;
+        const byTable = new Map<string, RowEdit[]>();
+        for (const e of edits) byTable.set(e.table, [...(byTable.get(e.table) ?? []), e]);
+        for (const [table, list] of byTable) {
+          this.#refuseReserved(table);
+          let info = await this.#info(table);
+          // Types first: add missing columns, widen those new values do not fit.
+          const widened = new Map<string, LogicalType>();
+          for (const e of list) {
+            for (const [name, value] of Object.entries(e.values)) {
+              const kind = typeof value === 'string' ? classifyText(value) : value === null ? null : typeof value === 'number' && !Number.isInteger(value) ? 'float' : 'integer';
+              const col = info.columns.find((c) => c.name.toLowerCase() === sanitizeIdentifier(name).toLowerCase());
+              if (!col) {
+                await this.#backend.addColumn(info.name, sanitizeIdentifier(name), kind ?? 'integer');
+                info = await this.#info(table);
+              } else if (kind !== null && widen(col.type, kind) !== col.type) {
+                widened.set(col.name.toLowerCase(), widen(widened.get(col.name.toLowerCase()) ?? col.type, kind));
+              }
+            }
+          }
+          if (widened.size > 0) {
+            await this.#backend.rebuildTable(redefine(info, widened, await this.#catalog.relations()));
+            info = await this.#info(table);
+          }
+          const count = await this.#rowCount(info.name);
+          const q = this.#backend.dialect.quote;
+          for (const e of list) {
+            if (!Number.isInteger(e.rowIndex) || e.rowIndex < 1 || e.rowIndex > count) {
+              throw new StoreError('E_BAD_ARGUMENT', `update: table "${info.name}" has rows 1–${count}; there is no row ${e.rowIndex}`);
+            }
+            const sets: string[] = [];
+            const params: Cell[] = [];
+            for (const [name, value] of Object.entries(e.values)) {
+              const col = this.#column(info, sanitizeIdentifier(name));
+              sets.push(`${q(col.name)} = ?`);
+              params.push(typeof value === 'string' ? (convertText(value, col.type) as Cell) : value);
+            }
+            if (sets.length === 0) continue;
+            const order = this.#backend.dialect.insertionOrder;
+            changed += await this.#backend.execute(
+              `UPDATE ${q(info.name)} SET ${sets.join(', ')} WHERE ${order} = (SELECT ${order} FROM ${q(info.name)} ORDER BY ${order} LIMIT 1 OFFSET ?)`,
+              [...params, e.rowIndex - 1],
+            );
+          }
+          touched.add(info.name);
+        }
+        return changed;
+      });
+      return { rows, ...(backup === undefined ? {} : { backup }) };
+    });
+  }
+
+  /**
+   * Replace the contents of `table` with what `file` holds (read as `read` would), keeping the
+   * table's keys. The old rows are gone only if the new ones go in.
+   */
+  replaceTable(table: string, file: string, options: UpdateOptions & { reader?: string } = {}): Promise<UpdateResult> {
+    return this.#exclusive(async () => {
+      this.#refuseReserved(table);
+      const info = await this.#info(table);
+      const reader = readerFor(file, options.reader);
+      const backup = options.backup ? await this.#backup() : undefined;
+      const rows = await this.#transaction(async (touched) => {
+        const result = await reader.read(file, { tableName: info.name, maxInteger: (t, c) => this.#maxInteger(t, c) });
+        const sources = result.tables.filter((s) => sanitizeIdentifier(s.table).toLowerCase() === info.name.toLowerCase());
+        if (sources.length === 0) throw badInput(file, undefined, `holds no table "${info.name}" to replace it with`);
+        await this.#backend.dropTable(info.name);
+        let n = 0;
+        const relations = await this.#catalog.relations();
+        for (const s of sources) n += (await ingestSource(this.#backend, s as TableSource, relations)).rows;
+        touched.add(info.name);
+        await this.#recordUnits(result.units);
+        return n;
+      });
+      return { rows, ...(backup === undefined ? {} : { backup }) };
+    });
+  }
+
+  #refuseReserved(table: string): void {
+    if (isReservedTable(table)) {
+      throw new StoreError('E_RESERVED', `"${table}" is managed by the store itself and cannot be updated`);
+    }
+  }
+
+  /** Copy the store next to itself as NAME.backup-YYYYMMDDTHHMMSSZ.db; returns the path. */
+  async #backup(): Promise<string> {
+    if (!this.#backend.capabilities.isSingleFile) throw new StoreError('E_BACKEND', 'this backend cannot back up to a file');
+    const loc = this.#backend.location;
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const ext = path.extname(loc);
+    let target = `${loc.slice(0, loc.length - ext.length)}.backup-${stamp}${ext || '.db'}`;
+    for (let i = 2; fs.existsSync(target); i++) target = `${loc.slice(0, loc.length - ext.length)}.backup-${stamp}-${i}${ext || '.db'}`;
+    await this.#backend.backupTo(target);
+    return target;
+  }
+
+  // ── list, summary, units ────────────────────────────────────────────────────────────────
+
+  async #rowCount(table: string): Promise<number> {
+    const rows = await this.#backend.select(`SELECT count(*) AS n FROM ${this.#backend.dialect.quote(table)}`);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  /** Every table with its column and row counts, in creation order. */
+  list(): Promise<TableListing[]> {
+    return this.#exclusive(async () => {
+      const out: TableListing[] = [];
+      for (const t of await this.#backend.listTables()) {
+        const info = await this.#backend.describeTable(t);
+        out.push({ table: t, columns: info?.columns.length ?? 0, rows: await this.#rowCount(t) });
+      }
+      return out;
+    });
+  }
+
+  /** Names of the tables, in creation order. */
+  tables(): Promise<string[]> {
+    return this.#exclusive(() => this.#backend.listTables());
+  }
+
+  /** Columns, types and keys of `table`. */
+  describe(table: string): Promise<TableInfo> {
+    return this.#exclusive(() => this.#info(table));
+  }
+
+  /** Per-column statistics of every table (or `table`). */
+  summary(options: { table?: string } = {}): Promise<ColumnSummary[]> {
+    return this.#exclusive(async () => {
+      const names = options.table === undefined ? await this.#backend.listTables() : [(await this.#info(options.table)).name];
+      const out: ColumnSummary[] = [];
+      for (const t of names) out.push(...(await summarizeTable(this.#backend, await this.#info(t))));
+      return out;
+    });
+  }
+
+  /** Units recorded in `dsi_units`. */
+  units(): Promise<UnitRow[]> {
+    return this.#exclusive(() => this.#catalog.units());
+  }
+
+  // ── write, close ────────────────────────────────────────────────────────────────────────
+
+  /** Export a table or the result of a read-only query to `file` through the named writer. */
+  write(file: string, options: { writer?: string; table?: string; query?: string }): Promise<{ rows: number }> {
+    if ((options.table === undefined) === (options.query === undefined)) {
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'write: give exactly one of a table or a query'));
+    }
+    return this.#exclusive(async () => {
+      const writer = writerFor(file, options.writer);
+      let sql: string;
+      if (options.table !== undefined) {
+        const info = await this.#info(options.table);
+        const d = this.#backend.dialect;
+        sql = `SELECT ${info.columns.map((c) => d.quote(c.name)).join(', ')} FROM ${d.quote(info.name)} ORDER BY ${d.insertionOrder}`;
+      } else sql = options.query!;
+      const columns = await this.#backend.queryColumns(sql);
+      return writer.write(file, columns, this.#backend.iterateReadOnly(sql));
+    });
+  }
+
+  /** Close the store; closing twice is harmless, any use afterwards fails with `E_CLOSED`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue.catch(() => undefined);
+    this.#closed = true;
+    await this.#backend.close();
+  }
+}
+
+export type { TableRelations, ColumnSummary, UnitRow };

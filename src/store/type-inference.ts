@@ -1,0 +1,179 @@
+/**
+ * Type inference and conversion of cells, the way DSI declares columns: all integers → integer,
+ * all numbers → float (a mix of integers and floats is a number, not text as in Python DSI),
+ * anything else → text; empty cells are NULL and a column with no values is integer.
+ *
+ * Text cells (CSV) are classified by their spelling: `42`, `-7`, `007` are integers, `0.5`,
+ * `1e-3`, `.5` floats; surrounding spaces are allowed around numbers. `NaN` is a missing number
+ * in a numeric column and the text `NaN` in a text column. An integer outside the 64-bit range
+ * is text, so no digit is lost.
+ */
+import type { RawCell } from '../readers/reader.js';
+import type { Cell, LogicalType } from './types.js';
+
+/** What one cell says about its column's type; `null` says nothing. */
+export type CellKind = LogicalType | null;
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** Classify the spelling of a number: 0 integer, 1 float, 2 not a number (hot path: no regex). */
+function numberShape(s: string, start: number, end: number): 0 | 1 | 2 {
+  let i = start;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 43 /* + */ || c0 === 45 /* - */) i++;
+  let digits = 0;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+    digits++;
+  }
+  if (i === end) return digits > 0 ? 0 : 2;
+  let shape: 0 | 1 = 0;
+  if (s.charCodeAt(i) === 46 /* . */) {
+    shape = 1;
+    i++;
+    while (i < end) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      i++;
+      digits++;
+    }
+  }
+  if (digits === 0) return 2;
+  if (i < end && (s.charCodeAt(i) | 32) === 101 /* e */) {
+    shape = 1;
+    i++;
+    const c = s.charCodeAt(i);
+    if (c === 43 || c === 45) i++;
+    let expDigits = 0;
+    while (i < end) {
+      const d = s.charCodeAt(i);
+      if (d < 48 || d > 57) break;
+      i++;
+      expDigits++;
+    }
+    if (expDigits === 0) return 2;
+  }
+  return i === end ? shape : 2;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** Bounds of `s` without surrounding spaces and tabs. */
+function trimmedBounds(s: string): [number, number] {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isSpace(s.charCodeAt(start))) start++;
+  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+  return [start, end];
+}
+
+function isNaNSpelling(s: string): boolean {
+  return s.length <= 4 && /^\s*[-+]?nan\s*$/i.test(s);
+}
+
+/** Integer text that fits 64 bits (15 digits or fewer always do). */
+function fitsInt64(s: string, start: number, end: number): boolean {
+  if (end - start <= 15) return true;
+  const n = BigInt(s.slice(start, end));
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
+/** The kind of a cell written as text in a file. */
+export function classifyText(s: string): CellKind {
+  if (s.length === 0) return null;
+  let start = 0;
+  let end = s.length;
+  if (isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(end - 1))) [start, end] = trimmedBounds(s);
+  if (start === end) return 'text';
+  const shape = numberShape(s, start, end);
+  if (shape === 0) return fitsInt64(s, start, end) ? 'integer' : 'text';
+  if (shape === 1) return 'float';
+  return isNaNSpelling(s) ? null : 'text';
+}
+
+/** The kind of a typed cell (JSON, YAML, TOML values). */
+export function classifyTyped(v: RawCell): CellKind {
+  if (v === null) return null;
+  switch (typeof v) {
+    case 'number':
+      if (Number.isNaN(v)) return null;
+      return Number.isInteger(v) ? 'integer' : 'float';
+    case 'bigint':
+      return v >= INT64_MIN && v <= INT64_MAX ? 'integer' : 'text';
+    case 'boolean':
+      return 'integer';
+    default:
+      return 'text';
+  }
+}
+
+/** Sentinel: the cell does not fit the column's type and the column must widen. */
+export const DOES_NOT_FIT: unique symbol = Symbol('does not fit');
+
+/**
+ * Convert a text cell for a column of `type`, or return DOES_NOT_FIT. Integers beyond 2^53 become
+ * `bigint`; text keeps the file's spelling exactly.
+ */
+export function convertText(s: string | null, type: LogicalType): Cell | typeof DOES_NOT_FIT {
+  if (s === null || s.length === 0) return null;
+  if (type === 'text') return s;
+  let start = 0;
+  let end = s.length;
+  if (isSpace(s.charCodeAt(0)) || isSpace(s.charCodeAt(end - 1))) [start, end] = trimmedBounds(s);
+  const shape = start === end ? 2 : numberShape(s, start, end);
+  if (shape === 0) {
+    if (end - start <= 15) return Number(s);
+    const n = BigInt(s.slice(start, end));
+    if (n < INT64_MIN || n > INT64_MAX) return DOES_NOT_FIT;
+    if (type === 'float') return Number(n);
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  }
+  if (shape === 1) return type === 'float' ? Number(s.slice(start, end)) : DOES_NOT_FIT;
+  return isNaNSpelling(s) ? null : DOES_NOT_FIT;
+}
+
+/** Convert a typed cell for a column of `type`, or return DOES_NOT_FIT. */
+export function convertTyped(v: RawCell, type: LogicalType): Cell | typeof DOES_NOT_FIT {
+  if (v === null) return null;
+  if (typeof v === 'boolean') return type === 'text' ? String(v) : v ? 1 : 0;
+  if (type === 'text') return typeof v === 'string' ? v : String(v);
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return null;
+    if (type === 'integer' && !Number.isInteger(v)) return DOES_NOT_FIT;
+    return v;
+  }
+  if (typeof v === 'bigint') {
+    if (v < INT64_MIN || v > INT64_MAX) return DOES_NOT_FIT;
+    if (type === 'float') return Number(v);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+  return DOES_NOT_FIT;
+}
+
+/** Infer one type per column from a batch of rows; `known` are types already decided. */
+export function inferTypes(
+  rows: readonly (readonly RawCell[])[],
+  width: number,
+  cells: 'text' | 'typed',
+  known: readonly (LogicalType | null)[] = [],
+): (LogicalType | null)[] {
+  const types: (LogicalType | null)[] = Array.from({ length: width }, (_, i) => known[i] ?? null);
+  for (let c = 0; c < width; c++) {
+    let t = types[c] ?? null;
+    if (t === 'text') continue;
+    for (const row of rows) {
+      const v = row[c] ?? null;
+      const kind = cells === 'text' ? (v === null ? null : classifyText(v as string)) : classifyTyped(v);
+      if (kind === null || kind === t) continue;
+      if (t === null || kind === 'text' || (kind === 'float' && t === 'integer')) t = kind;
+      if (t === 'text') break;
+    }
+    types[c] = t;
+  }
+  return types;
+}

@@ -1,0 +1,42 @@
+/**
+ * CSV out (RFC 4180, through papaparse's unparse): a header line, then one line per row; NULL is
+ * an empty cell and integers beyond 2^53 keep every digit. Written to a temporary file and
+ * renamed, so a failed export never leaves half a file.
+ */
+import fs from 'node:fs';
+import Papa from 'papaparse';
+import type { Row } from '../store/types.js';
+import type { Writer } from './writer.js';
+
+export const csvWriter: Writer = {
+  name: 'csv',
+  description: 'CSV file with a header line',
+  async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>) {
+    const temp = `${file}.tmp-${process.pid}`;
+    const out = fs.createWriteStream(temp, { encoding: 'utf8' });
+    const put = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (out.write(text)) resolve();
+        else out.once('drain', resolve).once('error', reject);
+      });
+    let rows = 0;
+    try {
+      await put(`${Papa.unparse([columns as string[]], { newline: '\n' })}\n`);
+      for await (const batch of batches) {
+        const data = batch.map((r) => columns.map((c) => {
+          const v = r[c];
+          return typeof v === 'bigint' ? v.toString() : v ?? null;
+        }));
+        await put(`${Papa.unparse(data, { newline: '\n' })}\n`);
+        rows += batch.length;
+      }
+      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      fs.renameSync(temp, file);
+    } catch (e) {
+      out.destroy();
+      fs.rmSync(temp, { force: true });
+      throw e;
+    }
+    return { rows };
+  },
+};
