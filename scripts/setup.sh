@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the project needs and builds it; safe to run any number of times.
+# Debian packages come through apt-get when missing and running as root; otherwise the
+# command to run is printed. npm packages are installed only when package-lock.json changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_debs=()
+command -v node >/dev/null 2>&1 || need_debs+=(nodejs npm)
+command -v python3 >/dev/null 2>&1 || need_debs+=(python3)
+command -v make >/dev/null 2>&1 || need_debs+=(make)
+command -v g++ >/dev/null 2>&1 || need_debs+=(g++)
+if [ ${#need_debs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian packages: ${need_debs[*]}" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_debs[@]}" >/dev/null
+  else
+    echo "setup: missing tools; run: sudo apt-get install -y ${need_debs[*]}" >&2
+    exit 1
+  fi
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js 20 or newer is needed (found $(node --version))" >&2
+  exit 1
+fi
+
+# npm packages: better-sqlite3 compiles its addon from source here (a minute, once).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+   || ! node -e "require('better-sqlite3')(':memory:')" >/dev/null 2>&1; then
+  echo "setup: installing npm packages" >&2
+  npm install --no-audit --no-fund --loglevel=error
+  touch node_modules/.package-lock.json
+fi
+
+npx --no-install tsc -p tsconfig.json

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { Store } from '../../store/store.js';
+import { printRows } from '../output.js';
+
+/** The example inputs shipped in the repository (examples/). */
+function examplesFolder(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples');
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('ingest the shipped examples into a fresh store and show list, summary, find and units')
+    .option('--out <file>', 'the store to (re)create', 'demo.db')
+    .action(async (opts: { out: string }) => {
+      const ex = examplesFolder();
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${opts.out}${suffix}`, { force: true });
+      const store = await Store.open(opts.out);
+      try {
+        const say = (s: string) => process.stdout.write(`\n== ${s}\n`);
+        say(`dsi read wildfiredata.csv --table wildfire   (store: ${opts.out})`);
+        await store.read(path.join(ex, 'wildfiredata.csv'), { table: 'wildfire' });
+        say('dsi schema --apply yaml1_schema.json; dsi read student_test1.yml student_test2.yml --reader yaml1');
+        await store.applySchema(path.join(ex, 'yaml1_schema.json'));
+        await store.read([path.join(ex, 'student_test1.yml'), path.join(ex, 'student_test2.yml')], { reader: 'yaml1' });
+        say('dsi read results.toml results1.toml --reader toml1');
+        await store.read([path.join(ex, 'results.toml'), path.join(ex, 'results1.toml')], { reader: 'toml1' });
+        say('dsi read example.toml');
+        await store.read(path.join(ex, 'example.toml'));
+        say('dsi list');
+        printRows(await store.list(), ['table', 'columns', 'rows']);
+        say('dsi summary --table wildfire');
+        printRows(
+          (await store.summary({ table: 'wildfire' })).map((r) => ({ ...r, column: r.primary_key ? `${r.column}*` : r.column })),
+          ['column', 'type', 'unique', 'min', 'max', 'avg', 'std_dev'],
+        );
+        say('dsi find "wind_speed > 5"');
+        printRows((await store.find('wind_speed > 5')).map((r) => ({ table: r.dsi_table_name, row: r.dsi_row_index, wind_speed: r['wind_speed'] ?? null, fuels: r['fuels'] ?? null, burned_area: r['burned_area'] ?? null })));
+        say('dsi units');
+        printRows(await store.units(), ['table', 'column', 'unit']);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { writerNames } from '../../writers/registry.js';
+import { withStore } from '../context.js';
+
+export function registerWrite(program: Command): void {
+  program
+    .command('write')
+    .description('export a table or a query through a writer')
+    .argument('<file>', 'output file')
+    .option('--writer <name>', `writer: ${writerNames().join(', ')} (default: by extension)`)
+    .option('--table <name>', 'the table to export')
+    .option('--query <sql>', 'a read-only query whose result to export')
+    .action(async (file: string, opts: { writer?: string; table?: string; query?: string }, cmd: Command) => {
+      const { rows } = await withStore(
+        cmd,
+        (store) =>
+          store.write(file, {
+            ...(opts.writer ? { writer: opts.writer } : {}),
+            ...(opts.table !== undefined ? { table: opts.table } : {}),
+            ...(opts.query !== undefined ? { query: opts.query } : {}),
+          }),
+        { readOnly: true },
+      );
+      process.stderr.write(`wrote ${rows} rows to ${file}\n`);
+    });
+}

@@ -1,0 +1,19 @@
+/** What every command shares: the global options and a way to use the store they name. */
+import type { Command } from 'commander';
+import { Store } from '../store/store.js';
+
+export interface GlobalOptions {
+  readonly db: string;
+  readonly backend: string;
+}
+
+/** Open the store the global options name, run `fn`, and close it whatever happens. */
+export async function withStore<T>(command: Command, fn: (store: Store) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+  const g = command.optsWithGlobals<GlobalOptions>();
+  const store = await Store.open(g.db, { backend: g.backend, ...(options.readOnly ? { readOnly: true } : {}) });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
