@@ -33,13 +33,16 @@ export function progressRenderer(): { onProgress: ProgressCallback; stop: () => 
       },
     };
   }
-  let last = 0;
+  // Quiet for short jobs: the first line after two seconds, then one every two seconds.
+  let last = Date.now();
+  let printed = false;
   return {
     onProgress(e) {
       const now = Date.now();
       const finished = e.total !== undefined && e.done >= e.total;
-      if (now - last < 2000 && !finished) return;
+      if (now - last < 2000 && !(finished && printed)) return;
       last = now;
+      printed = true;
       const pct = e.total ? ` (${Math.floor((100 * e.done) / e.total)}%)` : '';
       process.stderr.write(`${e.task}: ${format(e.done, e.unit)}${e.total ? ` of ${format(e.total, e.unit)}` : ''}${pct}\n`);
     },

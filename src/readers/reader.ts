@@ -10,7 +10,15 @@ import type { Relations } from '../store/relations.js';
  * A cell as a reader hands it over. Text sources give strings as written in the file (the store
  * decides what is a number); typed sources give the values' own types (a JSON string stays text).
  */
-export type RawCell = null | string | number | bigint | boolean;
+export type RawCell = null | string | number | bigint | boolean | FloatCell;
+
+/**
+ * A number the input wrote as a float (`1.0`, `10000.0e-4`) although its value is integral, so
+ * its column is FLOAT as the author meant, not INTEGER.
+ */
+export class FloatCell {
+  constructor(readonly value: number) {}
+}
 
 /** The rows of one table from one input. */
 export interface TableSource {

@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isNode, isScalar, type Pair } from 'yaml';
 import { badInput } from '../errors.js';
 import { DocumentTables, isPlainObject } from './document-tables.js';
-import type { RawCell, Reader, UnitRecord } from './reader.js';
+import { FloatCell, type RawCell, type Reader, type UnitRecord } from './reader.js';
 import { flattenRecord, toCell } from './table-source.js';
 import { isEmpty, parseYaml } from './yaml-reader.js';
 
@@ -43,9 +43,14 @@ export const yaml1Reader: Reader = {
         const measured = typeof value === 'string' ? parseMeasured(value) : undefined;
         if (measured !== undefined) {
           record[column] = measured.value;
+          if (typeof measured.value === 'number' && Number.isInteger(measured.value) && /[.eE]/.test(value as string)) {
+            record[column] = new FloatCell(measured.value);
+          }
           units.add({ table, column, unit: measured.unit, file, line: lineOf(node) });
         } else if (isPlainObject(value)) {
           flattenRecord(value, column, record);
+        } else if (isScalar(node) && typeof value === 'number' && Number.isInteger(value) && /[.eE]/.test(node.source ?? '')) {
+          record[column] = new FloatCell(value); // `10000.0e-4` is a float, though its value is 1
         } else {
           record[column] = toCell(value);
         }

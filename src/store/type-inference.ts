@@ -8,7 +8,7 @@
  * in a numeric column and the text `NaN` in a text column. An integer outside the 64-bit range
  * is text, so no digit is lost.
  */
-import type { RawCell } from '../readers/reader.js';
+import { FloatCell, type RawCell } from '../readers/reader.js';
 import type { Cell, LogicalType } from './types.js';
 
 /** What one cell says about its column's type; `null` says nothing. */
@@ -107,6 +107,8 @@ export function classifyTyped(v: RawCell): CellKind {
       return v >= INT64_MIN && v <= INT64_MAX ? 'integer' : 'text';
     case 'boolean':
       return 'integer';
+    case 'object':
+      return Number.isNaN(v.value) ? null : 'float';
     default:
       return 'text';
   }
@@ -140,6 +142,10 @@ export function convertText(s: string | null, type: LogicalType): Cell | typeof 
 /** Convert a typed cell for a column of `type`, or return DOES_NOT_FIT. */
 export function convertTyped(v: RawCell, type: LogicalType): Cell | typeof DOES_NOT_FIT {
   if (v === null) return null;
+  if (v instanceof FloatCell) {
+    if (Number.isNaN(v.value)) return null;
+    return type === 'integer' ? DOES_NOT_FIT : type === 'text' ? String(v.value) : v.value;
+  }
   if (typeof v === 'boolean') return type === 'text' ? String(v) : v ? 1 : 0;
   if (type === 'text') return typeof v === 'string' ? v : String(v);
   if (typeof v === 'number') {
