@@ -146,7 +146,7 @@ export async function readCsvHeader(file: string): Promise<string[]> {
       // The header is complete once a second record starts or the file ends.
       if (parsed.data.length >= 2 || bytesRead === 0) {
         const header = parsed.data[0];
-        if (!header || (header.length === 1 && header[0] === '')) throw badInput(file, undefined, 'the file is empty: a CSV file needs a header line');
+        if (!header || (header.length === 1 && header[0] === '')) throw badInput(file, 1, 'the file is empty: a CSV file needs a header line');
         const quoteError = parsed.errors.find((e) => e.code === 'MissingQuotes' && (e.row ?? 0) === 0);
         if (quoteError) throw badInput(file, 1, 'unbalanced quote in the header');
         return header;

@@ -1,5 +1,6 @@
 /** The `json` reader: one JSON document, shaped into tables by {@link DocumentTables}. */
 import { readFile } from 'node:fs/promises';
+import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { badInput } from '../errors.js';
 import { DocumentTables, defaultTableName } from './document-tables.js';
 import type { Reader } from './reader.js';
@@ -9,7 +10,10 @@ export const jsonReader: Reader = {
   description: 'JSON: an array of objects, an object of tables or of columns, or one record',
   async read(file, context) {
     const tables = new DocumentTables(file);
-    tables.add(parseJson(await readFile(file, 'utf8'), file), { defaultTable: defaultTableName(file, context) });
+    const text = await readFile(file, 'utf8');
+    const root = lineAt(text, text.search(/\S/));
+    // Lines are known for the document as a whole (JSON.parse keeps no positions).
+    tables.add(parseJson(text, file), { defaultTable: defaultTableName(file, context), lineOf: (path) => (path.length === 0 ? root : undefined) });
     return { tables: tables.sources(), units: [] };
   },
 };
@@ -24,16 +28,21 @@ export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(json);
   } catch (error) {
-    const message = (error as Error).message;
-    throw badInput(file, jsonErrorLine(json, message), `invalid JSON: ${message}`);
+    // JSON.parse names no position for many errors; a second, position-keeping parse (only on
+    // this error path) finds where the text stops being JSON.
+    const errors: ParseError[] = [];
+    parseTolerantly(json, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    const message = (error as Error).message.replace(/\s+/g, ' ').slice(0, 160);
+    if (first === undefined) throw badInput(file, undefined, `invalid JSON: ${message}`);
+    const line = lineAt(json, Math.min(first.offset, json.trimEnd().length));
+    throw badInput(file, line, `invalid JSON: ${describe(printParseErrorCode(first.error))} (${message})`);
   }
 }
 
-function jsonErrorLine(json: string, message: string): number | undefined {
-  const position = /at position (\d+)/.exec(message);
-  if (position !== null) return lineAt(json, Number(position[1]));
-  if (message.includes('Unexpected end of JSON input')) return lineAt(json, json.trimEnd().length);
-  return undefined;
+/** `ValueExpected` → `value expected`. */
+function describe(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 /** 1-based line of character `offset`. */

@@ -30,6 +30,17 @@ export interface SqlDialect {
   containsInsensitive(expr: string): string;
 }
 
+/** Thrown by {@link RowInserter.insert} when the table's constraints refuse row `row` of the batch. */
+export class RowRejected extends Error {
+  constructor(
+    readonly row: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'RowRejected';
+  }
+}
+
 /** Receives rows for one table; sync where the driver is (SQLite), a promise where it is not. */
 export interface RowInserter {
   insert(rows: readonly (readonly Cell[])[]): void | Promise<void>;

@@ -3,7 +3,7 @@
  * store written by either tool reads in the other. Names are always quoted in SQL, never pasted,
  * so any other character is kept.
  */
-import { StoreError } from '../errors.js';
+import { badInput } from '../errors.js';
 
 /** `my table` → `my_table`, `wind-speed` → `wind_speed`; surrounding spaces are dropped. */
 export function sanitizeIdentifier(name: string): string {
@@ -14,16 +14,17 @@ export function sanitizeIdentifier(name: string): string {
  * Sanitised column names for a header; an empty header cell is named `column_N` (1-based). Two
  * headers that sanitise to the same name (SQL names ignore case) are refused, naming both.
  */
-export function sanitizeColumns(names: readonly string[], where: string): string[] {
+export function sanitizeColumns(names: readonly string[], file: string, line: number | undefined): string[] {
   const seen = new Map<string, number>();
   return names.map((raw, i) => {
     const name = raw.trim() === '' ? `column_${i + 1}` : sanitizeIdentifier(raw);
     const key = name.toLowerCase();
     const first = seen.get(key);
     if (first !== undefined) {
-      throw new StoreError(
-        'E_BAD_INPUT',
-        `${where}: columns ${first + 1} ("${names[first]}") and ${i + 1} ("${raw}") have the same name "${name}" once sanitised; rename one`,
+      throw badInput(
+        file,
+        line,
+        `columns ${first + 1} ("${names[first]}") and ${i + 1} ("${raw}") have the same name "${name}" once sanitised; rename one`,
       );
     }
     seen.set(key, i);

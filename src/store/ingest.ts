@@ -11,7 +11,7 @@
  */
 import { StoreError, badInput } from '../errors.js';
 import type { RawCell, TableSource } from '../readers/reader.js';
-import type { Backend, RowInserter } from './backend.js';
+import { type Backend, type RowInserter, RowRejected } from './backend.js';
 import { definitionFor, redefine } from './catalog.js';
 import { sanitizeColumns, sanitizeIdentifier } from './identifiers.js';
 import type { Relations } from './relations.js';
@@ -41,6 +41,12 @@ function isStoreTable(name: string): boolean {
   return n.startsWith('dsi_') || n.startsWith('ml_') || n.startsWith('sqlite_');
 }
 
+/** The line of a source's header, or undefined (sources without a header say nothing). */
+async function headerLine(source: TableSource): Promise<number | undefined> {
+  const first = await source.lineOfRow(0);
+  return source.cells === 'text' ? Math.max(1, (first ?? 2) - 1) : undefined;
+}
+
 /** Ingest one table source inside the caller's transaction. */
 export async function ingestSource(backend: Backend, source: TableSource, relations: Relations): Promise<IngestResult> {
   const table = sanitizeIdentifier(source.table);
@@ -48,7 +54,13 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
   if (isStoreTable(table)) {
     throw badInput(source.file, undefined, `"${table}" is a name the store keeps for itself (dsi_*, ml_*, sqlite_*); choose another with --table`);
   }
-  const columns = sanitizeColumns(source.columns, source.file);
+  let columns: string[];
+  try {
+    columns = sanitizeColumns(source.columns, source.file, undefined);
+  } catch {
+    // Only now is the header's line worth finding (for CSV it means parsing the file again).
+    columns = sanitizeColumns(source.columns, source.file, await headerLine(source));
+  }
   if (columns.length === 0) throw badInput(source.file, undefined, `no columns for table "${table}"`);
   const savepoint = 'dsi_ingest_source';
   await backend.savepoint(savepoint);
@@ -159,22 +171,13 @@ async function attempt(
     try {
       await inserter!.insert(rows);
     } catch (e) {
-      throw await explainInsertFailure(e, rows, rowsDone);
+      // A row the table's keys refuse (a duplicate primary key, say) is the input's fault: name
+      // its line. Anything else is the store's problem and keeps its own error.
+      if (!(e instanceof RowRejected)) throw e;
+      const row = rowsDone + e.row;
+      throw badInput(source.file, await source.lineOfRow(row), `${e.reason} (table "${tableName}", data row ${row + 1})`);
     }
     rowsDone += rows.length;
-  };
-
-  /** Find the row a failed insert stopped at, so the message names its line. */
-  const explainInsertFailure = async (e: unknown, rows: Cell[][], firstRow: number): Promise<StoreError> => {
-    const message = e instanceof Error ? e.message.replace(/ \(in: .*\)$/s, '') : String(e);
-    let failed = 0;
-    try {
-      for (; failed < rows.length; failed++) await inserter!.insert([rows[failed]!]);
-    } catch {
-      /* found it */
-    }
-    const row = firstRow + Math.min(failed, rows.length - 1);
-    return badInput(source.file, await source.lineOfRow(row), `${message} (table "${tableName}", data row ${row + 1})`);
   };
 
   await source.forEachBatch(async (rows) => {

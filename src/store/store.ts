@@ -85,12 +85,14 @@ export interface UpdateResult {
 export class Store {
   readonly #backend: Backend;
   readonly #catalog: Catalog;
+  readonly #readOnly: boolean;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(backend: Backend) {
+  private constructor(backend: Backend, readOnly: boolean) {
     this.#backend = backend;
     this.#catalog = new Catalog(backend);
+    this.#readOnly = readOnly;
   }
 
   /** Open the store at `location`, creating it when absent (SQLite: a file path). */
@@ -102,7 +104,7 @@ export class Store {
       ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     });
-    const store = new Store(backend);
+    const store = new Store(backend, options.readOnly ?? false);
     if (!options.readOnly) {
       const version = await backend.schemaVersion();
       if (version > STORE_SCHEMA_VERSION) {
@@ -135,6 +137,7 @@ export class Store {
   /** Run `fn` in one write transaction; foreign keys of `touched()` are checked before commit. */
   async #transaction<T>(fn: (touched: Set<string>) => Promise<T>): Promise<T> {
     const b = this.#backend;
+    this.#requireWritable();
     const touched = new Set<string>();
     await b.begin();
     try {
@@ -549,7 +552,12 @@ export class Store {
   }
 
   /** Copy the store next to itself as NAME.backup-YYYYMMDDTHHMMSSZ.db; returns the path. */
+  #requireWritable(): void {
+    if (this.#readOnly) throw new StoreError('E_READ_ONLY', `the store ${this.#backend.location} was opened read-only`);
+  }
+
   async #backup(): Promise<string> {
+    this.#requireWritable();
     if (!this.#backend.capabilities.isSingleFile) throw new StoreError('E_BACKEND', 'this backend cannot back up to a file');
     const loc = this.#backend.location;
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

@@ -8,12 +8,13 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
-import type {
-  Backend,
-  BackendCapabilities,
-  BackendOptions,
-  ForeignKeyViolation,
-  RowInserter,
+import {
+  type Backend,
+  type BackendCapabilities,
+  type BackendOptions,
+  type ForeignKeyViolation,
+  type RowInserter,
+  RowRejected,
 } from '../../store/backend.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from '../../store/types.js';
 import { logicalTypeOf, sqliteDialect } from './sqlite-dialect.js';
@@ -35,6 +36,15 @@ function normalise(value: unknown): Cell {
 function normaliseRow(row: Record<string, unknown>): Row {
   for (const key in row) row[key] = normalise(row[key]);
   return row as Row;
+}
+
+/** A constraint failure becomes RowRejected (the input's fault); anything else stays an SQL error. */
+function rejection(e: unknown, row: number): Error {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH')) {
+    return new RowRejected(row, (e as Error).message);
+  }
+  return sqlError(e);
 }
 
 /** A number for numeric cells and numeric text, otherwise NULL (the find language's numbers). */
@@ -267,6 +277,17 @@ export class SqliteBackend implements Backend {
     const one = db.prepare(head + tuple);
     const many = db.prepare(head + Array.from({ length: perStatement }, () => tuple).join(', '));
     const params: Cell[] = new Array<Cell>(perStatement * width);
+    /** Rows from `from` one at a time, to find which one the constraints refuse. */
+    const pinpoint = (rows: readonly (readonly Cell[])[], from: number, to: number, cause: unknown): never => {
+      for (let r = from; r < to; r++) {
+        try {
+          one.run(rows[r] as Cell[]);
+        } catch (e) {
+          throw rejection(e, r);
+        }
+      }
+      throw rejection(cause, from);
+    };
     return {
       insert(rows) {
         let i = 0;
@@ -276,9 +297,21 @@ export class SqliteBackend implements Backend {
             const row = rows[r]!;
             for (let c = 0; c < width; c++) params[k++] = row[c] ?? null;
           }
-          many.run(params);
+          try {
+            many.run(params);
+          } catch (e) {
+            // A failed statement inserted nothing, so the rows before `i` are in and the culprit
+            // is among the next perStatement rows.
+            pinpoint(rows, i, i + perStatement, e);
+          }
         }
-        for (; i < rows.length; i++) one.run(rows[i] as Cell[]);
+        for (; i < rows.length; i++) {
+          try {
+            one.run(rows[i] as Cell[]);
+          } catch (e) {
+            throw rejection(e, i);
+          }
+        }
       },
     };
   }
