@@ -96,8 +96,7 @@ export function csvSource(file: string, table: string, header: readonly string[]
                   .finally(() => parser.resume());
                 return;
               }
-              for (let c = 0; c < width; c++) if (row[c] === '') row[c] = null;
-              out.push(row);
+              out.push(row); // empty cells become NULL when the store converts the row
             }
             record += rows.length;
             if (out.length === 0) return;

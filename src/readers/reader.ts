@@ -33,7 +33,8 @@ export interface TableSource {
   /**
    * Call `consume` with each batch of rows in order; every row has `columns.length` cells. May be
    * called again to read the source once more from the start. A malformed row rejects with a
-   * `StoreError` naming file and line.
+   * `StoreError` naming file and line. Text sources hand over fresh arrays that the store may
+   * convert in place; empty strings in them are NULL.
    */
   forEachBatch(consume: (rows: RawCell[][]) => void | Promise<void>): Promise<void>;
   /** 1-based line on which data row `row` (0-based) starts, for messages; undefined when unknown. */

@@ -15,14 +15,7 @@ import { type Backend, type RowInserter, RowRejected } from './backend.js';
 import { definitionFor, redefine } from './catalog.js';
 import { sanitizeColumns, sanitizeIdentifier } from './identifiers.js';
 import type { Relations } from './relations.js';
-import {
-  DOES_NOT_FIT,
-  classifyText,
-  classifyTyped,
-  convertText,
-  convertTyped,
-  inferTypes,
-} from './type-inference.js';
+import { classifyText, classifyTyped, convertColumn, inferTypes } from './type-inference.js';
 import { type Cell, type LogicalType, widen } from './types.js';
 
 /** Rows looked at before the table's types are decided. */
@@ -90,7 +83,6 @@ async function attempt(
   knownTypes: readonly LogicalType[] | undefined,
 ): Promise<IngestResult> {
   const width = columns.length;
-  const convert = source.cells === 'text' ? convertText : convertTyped;
   const classify = source.cells === 'text' ? (v: RawCell) => (v === null ? null : classifyText(v as string)) : classifyTyped;
   let buffered: RawCell[][][] | undefined = [];
   let bufferedRows = 0;
@@ -140,30 +132,31 @@ async function attempt(
     await backend.rebuildTable(redefine(info, changes, relations));
   };
 
-  const insert = async (batch: readonly (readonly RawCell[])[]): Promise<void> => {
-    const out: Cell[][] = [];
-    for (let r = 0; r < batch.length; r++) {
-      const raw = batch[r]!;
-      const row = new Array<Cell>(width);
-      for (let c = 0; c < width; c++) {
-        const v = convert(raw[c] as never, types[c]!);
-        if (v === DOES_NOT_FIT) {
-          // A later value needs a wider column: the rows before it go in, the table widens, and
-          // the batch continues from this row.
-          const wide = widen(types[c]!, classify(raw[c] ?? null) ?? 'text');
-          if (wide === 'text' && hasNumbers[c]) throw new NeedsFullScan();
-          await flush(out);
-          types[c] = wide;
-          await rebuildWith(new Map([[targetColumns[c]!.toLowerCase(), wide]]));
-          inserter = await backend.openInserter(tableName, targetColumns);
-          return insert(batch.slice(r));
-        }
-        if (v !== null && !hasNumbers[c] && types[c] !== 'text') hasNumbers[c] = true;
-        row[c] = v;
+  const insert = async (batch: RawCell[][]): Promise<void> => {
+    // Text sources hand over fresh arrays, converted in place; typed sources may be read again.
+    const rows = source.cells === 'text' ? batch : batch.map((r) => r.slice());
+    const changes = new Map<string, LogicalType>();
+    for (let c = 0; c < width; c++) {
+      let result = convertColumn(rows, c, types[c]!, source.cells);
+      let numbers = result.numbers;
+      while (result.misfit >= 0) {
+        // A value needs a wider column. Cells already turned into numbers stay valid for FLOAT;
+        // for TEXT they would lose their spelling, so then the whole source is read again.
+        const wide = widen(types[c]!, classify(rows[result.misfit]![c] ?? null) ?? 'text');
+        if (wide === 'text' && (hasNumbers[c] || numbers)) throw new NeedsFullScan();
+        types[c] = wide;
+        changes.set(targetColumns[c]!.toLowerCase(), wide);
+        result = convertColumn(rows, c, wide, source.cells, result.misfit);
+        numbers ||= result.numbers;
       }
-      out.push(row);
+      if (numbers) hasNumbers[c] = true;
     }
-    await flush(out);
+    if (changes.size > 0) {
+      // The table holds only earlier batches: widen it before this batch goes in.
+      await rebuildWith(changes);
+      inserter = await backend.openInserter(tableName, targetColumns);
+    }
+    await flush(rows as Cell[][]);
   };
 
   const flush = async (rows: Cell[][]) => {

@@ -16,6 +16,8 @@ export type CellKind = LogicalType | null;
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
 
 /** Classify the spelling of a number: 0 integer, 1 float, 2 not a number (hot path: no regex). */
 function numberShape(s: string, start: number, end: number): 0 | 1 | 2 {
@@ -133,7 +135,7 @@ export function convertText(s: string | null, type: LogicalType): Cell | typeof 
     const n = BigInt(s.slice(start, end));
     if (n < INT64_MIN || n > INT64_MAX) return DOES_NOT_FIT;
     if (type === 'float') return Number(n);
-    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+    return n >= SAFE_MIN && n <= SAFE_MAX ? Number(n) : n;
   }
   if (shape === 1) return type === 'float' ? Number(s.slice(start, end)) : DOES_NOT_FIT;
   return isNaNSpelling(s) ? null : DOES_NOT_FIT;
@@ -156,7 +158,7 @@ export function convertTyped(v: RawCell, type: LogicalType): Cell | typeof DOES_
   if (typeof v === 'bigint') {
     if (v < INT64_MIN || v > INT64_MAX) return DOES_NOT_FIT;
     if (type === 'float') return Number(v);
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    return v >= SAFE_MIN && v <= SAFE_MAX ? Number(v) : v;
   }
   return DOES_NOT_FIT;
 }
@@ -182,4 +184,70 @@ export function inferTypes(
     types[c] = t;
   }
   return types;
+}
+
+/** What {@link convertColumn} found. */
+export interface ColumnConversion {
+  /** First row (≥ `from`) whose cell does not fit the type, or -1 when all fit. */
+  readonly misfit: number;
+  /** Whether a non-NULL number was written (its text spelling is gone). */
+  readonly numbers: boolean;
+}
+
+/** Digits only, optionally signed, at most 15 digits: the common integer cell (no regex, no trim). */
+function isShortInteger(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 16) return false;
+  let i = 0;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 45 || c0 === 43) {
+    if (n === 1) return false;
+    i = 1;
+  } else if (n === 16) return false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Convert column `c` of `rows` in place, from row `from` on, to `type` (the ingest's hot loop:
+ * one specialised loop per type). Stops at the first cell that does not fit.
+ */
+export function convertColumn(rows: RawCell[][], c: number, type: LogicalType, cells: 'text' | 'typed', from = 0): ColumnConversion {
+  const n = rows.length;
+  let numbers = false;
+  if (cells === 'text') {
+    if (type === 'text') {
+      for (let r = from; r < n; r++) if (rows[r]![c] === '') rows[r]![c] = null;
+      return { misfit: -1, numbers };
+    }
+    for (let r = from; r < n; r++) {
+      const row = rows[r]!;
+      const s = row[c] as string | null;
+      if (s === null || s === '') {
+        row[c] = null;
+        continue;
+      }
+      if (isShortInteger(s)) {
+        row[c] = +s;
+        numbers = true;
+        continue;
+      }
+      const v = convertText(s, type);
+      if (v === DOES_NOT_FIT) return { misfit: r, numbers };
+      if (v !== null) numbers = true;
+      row[c] = v as RawCell;
+    }
+    return { misfit: -1, numbers };
+  }
+  for (let r = from; r < n; r++) {
+    const row = rows[r]!;
+    const v = convertTyped(row[c] ?? null, type);
+    if (v === DOES_NOT_FIT) return { misfit: r, numbers };
+    if (v !== null && type !== 'text') numbers = true;
+    row[c] = v as RawCell;
+  }
+  return { misfit: -1, numbers };
 }
