@@ -3,7 +3,7 @@
  *
  *   parse    stream the file through papaparse as src/readers/csv-reader.ts does ('' → null),
  *            keeping nothing (the rows are then read again, untimed, for the next stages)
- *   convert  the store's convertText on every cell, types from inferTypes on the first 20,000 rows
+ *   convert  the store's convertText on every cell, types from inferColumnType on the first 20,000 rows
  *   insert   the converted rows into a fresh WAL SQLite file with 64-row multi-VALUES statements
  *            (as src/backends/sqlite/sqlite-backend.ts does), one transaction, COMMIT included
  *   engine   INSERT INTO copy SELECT * FROM bench in the same file: SQLite's own cost for the same
@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import Papa from 'papaparse';
-import { convertText, DOES_NOT_FIT, inferTypes } from '../src/store/type-inference.js';
+import { convertText, DOES_NOT_FIT, inferColumnType } from '../src/store/type-inference.js';
 import type { Cell, LogicalType } from '../src/store/types.js';
 
 const ROWS_PER_STATEMENT = 64;
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     if (sample.length >= 20_000) break;
     sample.push(...b.slice(0, 20_000 - sample.length));
   }
-  const types: LogicalType[] = inferTypes(sample, width, 'text').map((t) => t ?? 'integer');
+  const types: LogicalType[] = Array.from({ length: width }, (_, c) => inferColumnType(sample.map((row) => row[c] ?? null), 'text') ?? 'integer');
   t0 = performance.now();
   const converted: Cell[][][] = batches.map((batch) =>
     batch.map((raw) => {

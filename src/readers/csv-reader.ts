@@ -3,16 +3,26 @@
  * are handled; blank lines are skipped; the first record is the header. Cells stay text (empty
  * cells become NULL) and the store infers types. A ragged row or an unbalanced quote fails the
  * read with the file and the line the record starts on.
+ *
+ * Files of 8 MiB or more are parsed in a worker thread (csv-parse-worker.ts) while the store
+ * converts and inserts on the main thread; `DSI_CSV_WORKER_MIN_BYTES` changes the threshold.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
-import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
+import { CsvSyntaxError, parseCsvColumns } from './csv-parse.js';
+import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
+import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from './reader.js';
 
-/** Bytes read from disk at a time: large enough that parsing, not I/O calls, dominates. */
-const READ_CHUNK_BYTES = 1 << 20;
+const DEFAULT_WORKER_MIN_BYTES = 8 << 20;
+
+function workerMinBytes(): number {
+  const v = Number(process.env['DSI_CSV_WORKER_MIN_BYTES']);
+  return Number.isFinite(v) && v >= 0 ? v : DEFAULT_WORKER_MIN_BYTES;
+}
 
 /** Where each record (0 = header) starts, found by parsing again: only needed for a message. */
 async function lineOfRecord(file: string, record: number): Promise<number | undefined> {
@@ -42,90 +52,105 @@ async function lineOfRecord(file: string, record: number): Promise<number | unde
   return line;
 }
 
+/** A syntax error from the parser as `file:line: what`. */
+async function located(file: string, e: unknown): Promise<unknown> {
+  if (e instanceof CsvSyntaxError) return badInput(file, await lineOfRecord(file, e.record), e.what);
+  return e;
+}
+
+type ColumnConsumer = (columns: RawCell[][], rows: number, kinds?: readonly ('text' | 'typed')[]) => void | Promise<void>;
+
+/** Parse on this thread (small files). */
+async function columnsInThread(file: string, width: number, consume: ColumnConsumer, onBytes?: (n: number) => void): Promise<void> {
+  try {
+    await parseCsvColumns(file, width, { batch: (columns, rows) => consume(columns, rows), ...(onBytes ? { bytes: onBytes } : {}) });
+  } catch (e) {
+    throw await located(file, e);
+  }
+}
+
+/** Parse in a worker thread; batches are consumed here one at a time, in order. */
+function columnsInWorker(file: string, width: number, consume: ColumnConsumer, onBytes?: (n: number) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const worker = new Worker(new URL('./csv-parse-worker.js', import.meta.url), {
+      workerData: { file, width } satisfies WorkerInput,
+      // The worker is a file: flags for `node -e` (--input-type) would make it fail to start.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
+    });
+    let queue: Promise<void> = Promise.resolve();
+    let settled = false;
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      queue = queue.then(async () => {
+        if (settled) return;
+        switch (m.type) {
+          case 'batch': {
+            onBytes?.(m.bytes);
+            const kinds: ('text' | 'typed')[] = [];
+            const columns = m.columns.map((c): RawCell[] => {
+              if (typeof c === 'string' || Array.isArray(c)) {
+                kinds.push('text');
+                return typeof c === 'string' ? c.split(SEPARATOR) : c;
+              }
+              kinds.push('typed');
+              const out = new Array<RawCell>(c.numbers.length);
+              for (let r = 0; r < out.length; r++) {
+                const v = c.numbers[r]!;
+                // A whole number written as a float (`2.0`) keeps its column FLOAT.
+                out[r] = v !== v ? null : c.floats && Number.isInteger(v) ? new FloatCell(v) : v;
+              }
+              return out;
+            });
+            await consume(columns, m.rows, kinds);
+            worker.postMessage('ack');
+            return;
+          }
+          case 'syntax':
+            finish(await located(file, new CsvSyntaxError(m.record, m.what)));
+            return;
+          case 'failed':
+            finish(badInput(file, undefined, m.message));
+            return;
+          case 'done':
+            finish();
+        }
+      }).catch((e: unknown) => finish(e));
+    });
+    worker.on('error', (e) => finish(e));
+    worker.on('exit', (code) => {
+      if (!settled) queue.then(() => finish(new Error(`the CSV parsing worker stopped (exit code ${code})`)));
+    });
+  });
+}
+
 /** A streamed CSV file as a table source. */
 export function csvSource(file: string, table: string, header: readonly string[], onProgress?: ProgressCallback): TableSource {
   const width = header.length;
   const size = fs.statSync(file).size;
+  const onBytes = onProgress ? (n: number) => onProgress({ task: `read ${path.basename(file)}`, done: n, total: size, unit: 'bytes' }) : undefined;
+  const forEachColumnBatch = (consume: ColumnConsumer) =>
+    size >= workerMinBytes() ? columnsInWorker(file, width, consume, onBytes) : columnsInThread(file, width, consume, onBytes);
   return {
     table,
     columns: header,
     cells: 'text',
     file,
     lineOfRow: (row) => lineOfRecord(file, row + 1),
+    forEachColumnBatch,
     forEachBatch(consume) {
-      return new Promise<void>((resolve, reject) => {
-        const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
-        let bytes = 0;
-        if (onProgress) {
-          stream.on('data', (chunk) => {
-            bytes += Buffer.byteLength(chunk as string);
-            onProgress({ task: `read ${path.basename(file)}`, done: bytes, total: size, unit: 'bytes' });
-          });
-        }
-        let record = 0; // records seen, header included
-        let failure: unknown;
-        const fail = (e: unknown, parser: Papa.Parser) => {
-          failure ??= e;
-          parser.abort();
-        };
-        const locate = async (rec: number, what: string) => badInput(file, await lineOfRecord(file, rec), what);
-        Papa.parse<string[]>(stream as unknown as File, {
-          skipEmptyLines: true,
-          delimiter: ',',
-          chunk(results, parser) {
-            if (failure !== undefined) return;
-            const rows = results.data;
-            const error = results.errors.find((e) => e.code === 'MissingQuotes' || e.code === 'InvalidQuotes');
-            if (error) {
-              const rec = record + (error.row ?? 0);
-              const what = error.code === 'MissingQuotes' ? 'unbalanced quote: a quoted field is never closed' : 'malformed quoted field (text after the closing quote)';
-              parser.pause();
-              locate(rec, what).then((e) => fail(e, parser), (e) => fail(e, parser)).finally(() => parser.resume());
-              return;
-            }
-            const out: RawCell[][] = [];
-            let i = 0;
-            if (record === 0) i = 1; // the header, read already
-            for (; i < rows.length; i++) {
-              const row = rows[i] as RawCell[];
-              if (row.length !== width) {
-                const rec = record + i;
-                parser.pause();
-                locate(rec, `expected ${width} fields as in the header, found ${row.length}`)
-                  .then((e) => fail(e, parser), (e) => fail(e, parser))
-                  .finally(() => parser.resume());
-                return;
-              }
-              out.push(row); // empty cells become NULL when the store converts the row
-            }
-            record += rows.length;
-            if (out.length === 0) return;
-            let pending: void | Promise<void>;
-            try {
-              pending = consume(out);
-            } catch (e) {
-              fail(e, parser);
-              return;
-            }
-            if (pending) {
-              parser.pause();
-              pending.then(() => parser.resume(), (e) => {
-                fail(e, parser);
-                parser.resume();
-              });
-            }
-          },
-          complete() {
-            stream.destroy();
-            if (failure !== undefined) reject(failure);
-            else resolve();
-          },
-          error(e) {
-            stream.destroy();
-            reject(failure ?? badInput(file, undefined, e.message));
-          },
-        });
-      });
+      // Rows are always parsed here, as text: the store asks for them when it needs the file's
+      // own spelling of every cell.
+      return columnsInThread(file, width, (columns, rows) => {
+        const out: RawCell[][] = new Array<RawCell[]>(rows);
+        for (let r = 0; r < rows; r++) out[r] = columns.map((col) => col[r] ?? null);
+        return consume(out);
+      }, onBytes);
     },
   };
 }

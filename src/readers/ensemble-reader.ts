@@ -17,19 +17,32 @@ export const ensembleReader: Reader = {
     const inner = csvSource(file, table, header, context.onProgress);
     const first = ((await context.maxInteger('simulation', 'sim_id')) ?? 0) + 1;
     const ids: number[] = [];
+    let next = first;
+    /** The ids of the next `rows` runs, as text cells like the CSV's own. */
+    const idColumn = (rows: number): RawCell[] => {
+      const column = new Array<RawCell>(rows);
+      for (let r = 0; r < rows; r++) {
+        ids.push(next);
+        column[r] = String(next++);
+      }
+      return column;
+    };
     const runs: TableSource = {
       ...inner,
       columns: ['sim_id', ...header],
       forEachBatch(consume) {
-        let next = first;
+        next = first;
         ids.length = 0;
-        return inner.forEachBatch((rows) =>
-          consume(
-            rows.map((row) => {
-              ids.push(next);
-              return [String(next++), ...row] as RawCell[];
-            }),
-          ),
+        return inner.forEachBatch((rows) => {
+          const column = idColumn(rows.length);
+          return consume(rows.map((row, r) => [column[r]!, ...row]));
+        });
+      },
+      forEachColumnBatch(consume) {
+        next = first;
+        ids.length = 0;
+        return inner.forEachColumnBatch!((columns, rows, kinds) =>
+          consume([idColumn(rows), ...columns], rows, kinds === undefined ? undefined : ['text', ...kinds]),
         );
       },
     };

@@ -37,6 +37,17 @@ export interface TableSource {
    * convert in place; empty strings in them are NULL.
    */
   forEachBatch(consume: (rows: RawCell[][]) => void | Promise<void>): Promise<void>;
+  /**
+   * The same rows column by column (`columns[c][r]`, `rows` of them), when the source can give
+   * them so more cheaply (the CSV reader parses large files in a worker thread). Arrays are
+   * fresh: the store converts them in place. `kinds[c]`, when given, overrides `cells` for one
+   * column of one batch: `typed` means the source already turned its cells into numbers (the
+   * store then reads the source again through `forEachBatch` if such a column must be TEXT,
+   * where the file's own spelling counts).
+   */
+  forEachColumnBatch?(
+    consume: (columns: RawCell[][], rows: number, kinds?: readonly ('text' | 'typed')[]) => void | Promise<void>,
+  ): Promise<void>;
   /** 1-based line on which data row `row` (0-based) starts, for messages; undefined when unknown. */
   lineOfRow(row: number): Promise<number | undefined>;
 }

@@ -44,6 +44,8 @@ export class RowRejected extends Error {
 /** Receives rows for one table; sync where the driver is (SQLite), a promise where it is not. */
 export interface RowInserter {
   insert(rows: readonly (readonly Cell[])[]): void | Promise<void>;
+  /** The same from columns: row r is `columns[c][r]` for each column c, `rows` rows. */
+  insertColumns(columns: readonly (readonly Cell[])[], rows: number): void | Promise<void>;
 }
 
 export interface ForeignKeyViolation {

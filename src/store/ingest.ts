@@ -15,7 +15,7 @@ import { type Backend, type RowInserter, RowRejected } from './backend.js';
 import { definitionFor, redefine } from './catalog.js';
 import { sanitizeColumns, sanitizeIdentifier } from './identifiers.js';
 import type { Relations } from './relations.js';
-import { classifyText, classifyTyped, convertColumn, inferTypes } from './type-inference.js';
+import { classifyText, classifyTyped, convertColumn, inferColumnType } from './type-inference.js';
 import { type Cell, type LogicalType, widen } from './types.js';
 
 /** Rows looked at before the table's types are decided. */
@@ -38,6 +38,25 @@ function isStoreTable(name: string): boolean {
 async function headerLine(source: TableSource): Promise<number | undefined> {
   const first = await source.lineOfRow(0);
   return source.cells === 'text' ? Math.max(1, (first ?? 2) - 1) : undefined;
+}
+
+type CellKinds = readonly ('text' | 'typed')[] | undefined;
+type ColumnConsumer = (columns: RawCell[][], rows: number, kinds: CellKinds) => void | Promise<void>;
+
+/**
+ * A source's rows as fresh column batches: its own column batches when it has them (and
+ * `asWritten` is false), else its rows transposed.
+ */
+function eachColumnBatch(source: TableSource, width: number, consume: ColumnConsumer, asWritten = false): Promise<void> {
+  if (source.forEachColumnBatch && !asWritten) return source.forEachColumnBatch((columns, rows, kinds) => consume(columns, rows, kinds));
+  return source.forEachBatch((rows) => {
+    const columns: RawCell[][] = Array.from({ length: width }, () => new Array<RawCell>(rows.length));
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      for (let c = 0; c < width; c++) columns[c]![r] = row[c] ?? null;
+    }
+    return consume(columns, rows.length, undefined);
+  });
 }
 
 /** Ingest one table source inside the caller's transaction. */
@@ -63,9 +82,9 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
     } catch (e) {
       if (!(e instanceof NeedsFullScan)) throw e;
       await backend.rollbackToSavepoint(savepoint);
-      let types: (LogicalType | null)[] = [];
-      await source.forEachBatch((rows) => {
-        types = inferTypes(rows, columns.length, source.cells, types);
+      const types: (LogicalType | null)[] = columns.map(() => null);
+      await eachColumnBatch(source, columns.length, (batch, _rows, kinds) => {
+        for (let c = 0; c < columns.length; c++) types[c] = inferColumnType(batch[c]!, kinds?.[c] ?? source.cells, types[c] ?? null);
       });
       return await attempt(backend, source, table, columns, relations, types.map((t) => t ?? 'integer'));
     }
@@ -83,8 +102,8 @@ async function attempt(
   knownTypes: readonly LogicalType[] | undefined,
 ): Promise<IngestResult> {
   const width = columns.length;
-  const classify = source.cells === 'text' ? (v: RawCell) => (v === null ? null : classifyText(v as string)) : classifyTyped;
-  let buffered: RawCell[][][] | undefined = [];
+  const classify = (v: RawCell, kind: 'text' | 'typed') => (kind === 'typed' ? classifyTyped(v) : v === null ? null : classifyText(v as string));
+  let buffered: { columns: RawCell[][]; rows: number; kinds: CellKinds }[] | undefined = [];
   let bufferedRows = 0;
   let types: LogicalType[] = [];
   let tableName = table;
@@ -94,9 +113,16 @@ async function attempt(
   const hasNumbers = new Array<boolean>(width).fill(false);
   let rowsDone = 0;
 
-  /** Decide types, create or adapt the table, open the inserter. */
-  const start = async (rows: readonly (readonly RawCell[])[]) => {
-    const inferred = knownTypes ?? inferTypes(rows, width, source.cells);
+  /** Decide types from the first batches, create or adapt the table, open the inserter. */
+  const start = async (batches: readonly { columns: RawCell[][]; kinds: CellKinds }[]) => {
+    let inferred: (LogicalType | null)[];
+    if (knownTypes) inferred = [...knownTypes];
+    else {
+      inferred = columns.map(() => null);
+      for (const b of batches) {
+        for (let c = 0; c < width; c++) inferred[c] = inferColumnType(b.columns[c]!, b.kinds?.[c] ?? source.cells, inferred[c] ?? null);
+      }
+    }
     const existing = await backend.describeTable(table);
     if (!existing) {
       types = inferred.map((t) => t ?? 'integer');
@@ -132,21 +158,24 @@ async function attempt(
     await backend.rebuildTable(redefine(info, changes, relations));
   };
 
-  const insert = async (batch: RawCell[][]): Promise<void> => {
-    // Text sources hand over fresh arrays, converted in place; typed sources may be read again.
-    const rows = source.cells === 'text' ? batch : batch.map((r) => r.slice());
+  const insert = async (batch: RawCell[][], rows: number, kinds: CellKinds): Promise<void> => {
     const changes = new Map<string, LogicalType>();
     for (let c = 0; c < width; c++) {
-      let result = convertColumn(rows, c, types[c]!, source.cells);
+      const column = batch[c]!;
+      const kind = kinds?.[c] ?? source.cells;
+      // Numbers a text source parsed itself, for a TEXT column: their spelling is gone, so read
+      // the source again as written (rare: numbers appended to a text column).
+      if (kind !== source.cells && types[c] === 'text') throw new NeedsFullScan();
+      let result = convertColumn(column, types[c]!, kind);
       let numbers = result.numbers;
       while (result.misfit >= 0) {
         // A value needs a wider column. Cells already turned into numbers stay valid for FLOAT;
         // for TEXT they would lose their spelling, so then the whole source is read again.
-        const wide = widen(types[c]!, classify(rows[result.misfit]![c] ?? null) ?? 'text');
+        const wide = widen(types[c]!, classify(column[result.misfit] ?? null, kind) ?? 'text');
         if (wide === 'text' && (hasNumbers[c] || numbers)) throw new NeedsFullScan();
         types[c] = wide;
         changes.set(targetColumns[c]!.toLowerCase(), wide);
-        result = convertColumn(rows, c, wide, source.cells, result.misfit);
+        result = convertColumn(column, wide, kind, result.misfit);
         numbers ||= result.numbers;
       }
       if (numbers) hasNumbers[c] = true;
@@ -156,13 +185,8 @@ async function attempt(
       await rebuildWith(changes);
       inserter = await backend.openInserter(tableName, targetColumns);
     }
-    await flush(rows as Cell[][]);
-  };
-
-  const flush = async (rows: Cell[][]) => {
-    if (rows.length === 0) return;
     try {
-      await inserter!.insert(rows);
+      await inserter!.insertColumns(batch as Cell[][], rows);
     } catch (e) {
       // A row the table's keys refuse (a duplicate primary key, say) is the input's fault: name
       // its line. Anything else is the store's problem and keeps its own error.
@@ -170,27 +194,30 @@ async function attempt(
       const row = rowsDone + e.row;
       throw badInput(source.file, await source.lineOfRow(row), `${e.reason} (table "${tableName}", data row ${row + 1})`);
     }
-    rowsDone += rows.length;
+    rowsDone += rows;
   };
 
-  await source.forEachBatch(async (rows) => {
-    if (buffered) {
-      buffered.push(rows);
-      bufferedRows += rows.length;
-      if (bufferedRows < INFERENCE_ROWS) return;
-      const pending = buffered;
-      buffered = undefined;
-      await start(pending.flat());
-      for (const b of pending) await insert(b);
-      return;
-    }
-    await insert(rows);
-  });
-  if (buffered) {
-    const pending = buffered;
+  const drain = async () => {
+    const pending = buffered!;
     buffered = undefined;
-    await start(pending.flat());
-    for (const b of pending) await insert(b);
-  }
+    await start(pending);
+    for (const b of pending) await insert(b.columns, b.rows, b.kinds);
+  };
+
+  await eachColumnBatch(
+    source,
+    width,
+    async (batch, rows, kinds) => {
+      if (buffered) {
+        buffered.push({ columns: batch, rows, kinds });
+        bufferedRows += rows;
+        if (bufferedRows >= INFERENCE_ROWS) await drain();
+        return;
+      }
+      await insert(batch, rows, kinds);
+    },
+    knownTypes !== undefined,
+  );
+  if (buffered) await drain();
   return { table: tableName, rows: rowsDone };
 }

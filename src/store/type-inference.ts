@@ -163,27 +163,18 @@ export function convertTyped(v: RawCell, type: LogicalType): Cell | typeof DOES_
   return DOES_NOT_FIT;
 }
 
-/** Infer one type per column from a batch of rows; `known` are types already decided. */
-export function inferTypes(
-  rows: readonly (readonly RawCell[])[],
-  width: number,
-  cells: 'text' | 'typed',
-  known: readonly (LogicalType | null)[] = [],
-): (LogicalType | null)[] {
-  const types: (LogicalType | null)[] = Array.from({ length: width }, (_, i) => known[i] ?? null);
-  for (let c = 0; c < width; c++) {
-    let t = types[c] ?? null;
-    if (t === 'text') continue;
-    for (const row of rows) {
-      const v = row[c] ?? null;
-      const kind = cells === 'text' ? (v === null ? null : classifyText(v as string)) : classifyTyped(v);
-      if (kind === null || kind === t) continue;
-      if (t === null || kind === 'text' || (kind === 'float' && t === 'integer')) t = kind;
-      if (t === 'text') break;
-    }
-    types[c] = t;
+/** The type one column's cells need, starting from `known` (a column with no values: null). */
+export function inferColumnType(column: readonly RawCell[], cells: 'text' | 'typed', known: LogicalType | null = null): LogicalType | null {
+  let t = known;
+  if (t === 'text') return t;
+  for (const v of column) {
+    if (v === null) continue;
+    const kind = cells === 'text' ? classifyText(v as string) : classifyTyped(v);
+    if (kind === null || kind === t) continue;
+    if (t === null || kind === 'text' || (kind === 'float' && t === 'integer')) t = kind;
+    if (t === 'text') break;
   }
-  return types;
+  return t;
 }
 
 /** What {@link convertColumn} found. */
@@ -212,42 +203,40 @@ function isShortInteger(s: string): boolean {
 }
 
 /**
- * Convert column `c` of `rows` in place, from row `from` on, to `type` (the ingest's hot loop:
- * one specialised loop per type). Stops at the first cell that does not fit.
+ * Convert `column` in place, from row `from` on, to `type` (the ingest's hot loop: one
+ * specialised loop per type). Stops at the first cell that does not fit.
  */
-export function convertColumn(rows: RawCell[][], c: number, type: LogicalType, cells: 'text' | 'typed', from = 0): ColumnConversion {
-  const n = rows.length;
+export function convertColumn(column: RawCell[], type: LogicalType, cells: 'text' | 'typed', from = 0): ColumnConversion {
+  const n = column.length;
   let numbers = false;
   if (cells === 'text') {
     if (type === 'text') {
-      for (let r = from; r < n; r++) if (rows[r]![c] === '') rows[r]![c] = null;
+      for (let r = from; r < n; r++) if (column[r] === '') column[r] = null;
       return { misfit: -1, numbers };
     }
     for (let r = from; r < n; r++) {
-      const row = rows[r]!;
-      const s = row[c] as string | null;
+      const s = column[r] as string | null;
       if (s === null || s === '') {
-        row[c] = null;
+        column[r] = null;
         continue;
       }
       if (isShortInteger(s)) {
-        row[c] = +s;
+        column[r] = +s;
         numbers = true;
         continue;
       }
       const v = convertText(s, type);
       if (v === DOES_NOT_FIT) return { misfit: r, numbers };
       if (v !== null) numbers = true;
-      row[c] = v as RawCell;
+      column[r] = v as RawCell;
     }
     return { misfit: -1, numbers };
   }
   for (let r = from; r < n; r++) {
-    const row = rows[r]!;
-    const v = convertTyped(row[c] ?? null, type);
+    const v = convertTyped(column[r] ?? null, type);
     if (v === DOES_NOT_FIT) return { misfit: r, numbers };
     if (v !== null && type !== 'text') numbers = true;
-    row[c] = v as RawCell;
+    column[r] = v as RawCell;
   }
   return { misfit: -1, numbers };
 }

@@ -277,41 +277,62 @@ export class SqliteBackend implements Backend {
     const one = db.prepare(head + tuple);
     const many = db.prepare(head + Array.from({ length: perStatement }, () => tuple).join(', '));
     const params: Cell[] = new Array<Cell>(perStatement * width);
-    /** Rows from `from` one at a time, to find which one the constraints refuse. */
-    const pinpoint = (rows: readonly (readonly Cell[])[], from: number, to: number, cause: unknown): never => {
+    /** Rows `from`..`to` one at a time, to find which one the constraints refuse. */
+    const pinpoint = (rowAt: (r: number) => Cell[], from: number, to: number, cause: unknown): never => {
       for (let r = from; r < to; r++) {
         try {
-          one.run(rows[r] as Cell[]);
+          one.run(rowAt(r));
         } catch (e) {
           throw rejection(e, r);
         }
       }
       throw rejection(cause, from);
     };
+    /** Insert `n` rows whose statement parameters `fill` writes; multi-row statements first. */
+    const run = (n: number, fill: (params: Cell[], from: number, count: number) => void, rowAt: (r: number) => Cell[]) => {
+      let i = 0;
+      for (; i + perStatement <= n; i += perStatement) {
+        fill(params, i, perStatement);
+        try {
+          many.run(params);
+        } catch (e) {
+          // A failed statement inserted nothing: the culprit is among its rows.
+          pinpoint(rowAt, i, i + perStatement, e);
+        }
+      }
+      for (; i < n; i++) {
+        try {
+          one.run(rowAt(i));
+        } catch (e) {
+          throw rejection(e, i);
+        }
+      }
+    };
     return {
       insert(rows) {
-        let i = 0;
-        for (; i + perStatement <= rows.length; i += perStatement) {
-          let k = 0;
-          for (let r = i; r < i + perStatement; r++) {
-            const row = rows[r]!;
-            for (let c = 0; c < width; c++) params[k++] = row[c] ?? null;
-          }
-          try {
-            many.run(params);
-          } catch (e) {
-            // A failed statement inserted nothing, so the rows before `i` are in and the culprit
-            // is among the next perStatement rows.
-            pinpoint(rows, i, i + perStatement, e);
-          }
-        }
-        for (; i < rows.length; i++) {
-          try {
-            one.run(rows[i] as Cell[]);
-          } catch (e) {
-            throw rejection(e, i);
-          }
-        }
+        run(
+          rows.length,
+          (p, from, count) => {
+            let k = 0;
+            for (let r = from; r < from + count; r++) {
+              const row = rows[r]!;
+              for (let c = 0; c < width; c++) p[k++] = row[c] ?? null;
+            }
+          },
+          (r) => rows[r] as Cell[],
+        );
+      },
+      insertColumns(columns, n) {
+        run(
+          n,
+          (p, from, count) => {
+            for (let c = 0; c < width; c++) {
+              const column = columns[c]!;
+              for (let r = 0, k = c; r < count; r++, k += width) p[k] = column[from + r] ?? null;
+            }
+          },
+          (r) => columns.map((column) => column[r] ?? null),
+        );
       },
     };
   }

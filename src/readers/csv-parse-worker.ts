@@ -1,0 +1,121 @@
+/**
+ * Worker thread that parses a large CSV file while the main thread inserts, so a 2-core machine
+ * uses both cores. The worker also turns numeric columns into numbers, so the main thread only
+ * binds them. Columns travel packed (a transferred Float64Array, or one NUL-joined string): one
+ * copy instead of a structured clone of every cell. At most two batches wait unacknowledged, so
+ * memory stays flat however large the file.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CsvSyntaxError, parseCsvColumns } from './csv-parse.js';
+
+export interface WorkerInput {
+  readonly file: string;
+  readonly width: number;
+}
+
+/**
+ * A column as it travels. A column whose cells are all plain numbers (or empty) goes as a
+ * transferred Float64Array (NaN for empty); `floats` says some cell was written as a float
+ * (`1.0`), so the column is FLOAT even if every value is whole. Any other column goes as its
+ * text joined by NUL, or as the cells themselves once the file has shown a NUL.
+ */
+export type PackedColumn = { readonly numbers: Float64Array; readonly floats: boolean } | string | string[];
+
+export type WorkerMessage =
+  | { readonly type: 'batch'; readonly columns: PackedColumn[]; readonly rows: number; readonly bytes: number }
+  | { readonly type: 'syntax'; readonly record: number; readonly what: string }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'done' };
+
+export const SEPARATOR = '\u0000';
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * 0: an integer of at most 15 digits; 1: a decimal or scientific number; 2: anything else
+ * (longer integers stay text: they may lie beyond 2^53 and the store keeps them exact).
+ */
+function numberShape(s: string): 0 | 1 | 2 {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 45 || c === 43) c = s.charCodeAt(++i);
+  let digits = 0;
+  while (c >= 48 && c <= 57) {
+    digits++;
+    c = s.charCodeAt(++i);
+  }
+  let fraction = -1;
+  if (c === 46) {
+    fraction = 0;
+    c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      fraction++;
+      c = s.charCodeAt(++i);
+    }
+  }
+  if (digits + Math.max(0, fraction) === 0) return 2;
+  if (c === 101 || c === 69) {
+    c = s.charCodeAt(++i);
+    if (c === 45 || c === 43) c = s.charCodeAt(++i);
+    let exponent = 0;
+    while (c >= 48 && c <= 57) {
+      exponent++;
+      c = s.charCodeAt(++i);
+    }
+    return exponent > 0 && i === n ? 1 : 2;
+  }
+  if (i !== n) return 2;
+  if (fraction >= 0) return 1;
+  return digits <= 15 ? 0 : 2;
+}
+
+function pack(column: string[], textAsArray: boolean, transfer: ArrayBuffer[]): PackedColumn {
+  const n = column.length;
+  const numbers = new Float64Array(n);
+  let floats = false;
+  for (let r = 0; r < n; r++) {
+    const s = column[r]!;
+    if (s === '') {
+      numbers[r] = NaN;
+      continue;
+    }
+    const shape = numberShape(s);
+    if (shape === 2) return textAsArray ? column : column.join(SEPARATOR);
+    if (shape === 1) floats = true;
+    numbers[r] = +s;
+  }
+  transfer.push(numbers.buffer);
+  return { numbers, floats };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const { file, width } = workerData as WorkerInput;
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  port.on('message', () => {
+    inFlight--;
+    wake?.();
+    wake = undefined;
+  });
+  let bytes = 0;
+  parseCsvColumns(file, width, {
+    bytes: (done) => (bytes = done),
+    batch(columns, rows, sawNul) {
+      const transfer: ArrayBuffer[] = [];
+      const packed = columns.map((c) => pack(c, sawNul, transfer));
+      port.postMessage({ type: 'batch', columns: packed, rows, bytes } satisfies WorkerMessage, transfer);
+      inFlight++;
+      if (inFlight >= MAX_IN_FLIGHT) return new Promise<void>((resolve) => (wake = resolve));
+      return undefined;
+    },
+  }).then(
+    () => port.postMessage({ type: 'done' } satisfies WorkerMessage),
+    (e: unknown) =>
+      port.postMessage(
+        (e instanceof CsvSyntaxError
+          ? { type: 'syntax', record: e.record, what: e.what }
+          : { type: 'failed', message: e instanceof Error ? e.message : String(e) }) satisfies WorkerMessage,
+      ),
+  );
+}
