@@ -18,6 +18,12 @@ import { registerUnits } from './commands/units.js';
 import { registerUpdate } from './commands/update.js';
 import { registerWrite } from './commands/write.js';
 
+// `dsi … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command('dsi')
   .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
   .option('--db <path>', 'the store', 'dsi.db')

@@ -21,15 +21,16 @@ export function registerDemo(program: Command): void {
       const store = await Store.open(opts.out);
       try {
         const say = (s: string) => process.stdout.write(`\n== ${s}\n`);
+        const ingested = (r: { table: string; rows: number }[]) => printRows(r, ['table', 'rows']);
         say(`dsi read wildfiredata.csv --table wildfire   (store: ${opts.out})`);
-        await store.read(path.join(ex, 'wildfiredata.csv'), { table: 'wildfire' });
+        ingested(await store.read(path.join(ex, 'wildfiredata.csv'), { table: 'wildfire' }));
         say('dsi schema --apply yaml1_schema.json; dsi read student_test1.yml student_test2.yml --reader yaml1');
         await store.applySchema(path.join(ex, 'yaml1_schema.json'));
-        await store.read([path.join(ex, 'student_test1.yml'), path.join(ex, 'student_test2.yml')], { reader: 'yaml1' });
+        ingested(await store.read([path.join(ex, 'student_test1.yml'), path.join(ex, 'student_test2.yml')], { reader: 'yaml1' }));
         say('dsi read results.toml results1.toml --reader toml1');
-        await store.read([path.join(ex, 'results.toml'), path.join(ex, 'results1.toml')], { reader: 'toml1' });
+        ingested(await store.read([path.join(ex, 'results.toml'), path.join(ex, 'results1.toml')], { reader: 'toml1' }));
         say('dsi read example.toml');
-        await store.read(path.join(ex, 'example.toml'));
+        ingested(await store.read(path.join(ex, 'example.toml')));
         say('dsi list');
         printRows(await store.list(), ['table', 'columns', 'rows']);
         say('dsi summary --table wildfire');
