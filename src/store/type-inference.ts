@@ -137,7 +137,7 @@ export function convertText(s: string | null, type: LogicalType): Cell | typeof 
     if (type === 'float') return Number(n);
     return n >= SAFE_MIN && n <= SAFE_MAX ? Number(n) : n;
   }
-  if (shape === 1) return type === 'float' ? Number(s.slice(start, end)) : DOES_NOT_FIT;
+  if (shape === 1) return type === 'float' ? Number(start === 0 && end === s.length ? s : s.slice(start, end)) : DOES_NOT_FIT;
   return isNaNSpelling(s) ? null : DOES_NOT_FIT;
 }
 
