@@ -194,10 +194,27 @@ describe('document tables (json and yaml readers)', () => {
     assert.deepEqual(tables['runs'], {
       columns: ['a', 'b_c', 'd'],
       rows: [[1, 2, null], [3, null, '[1,2]']],
-      lines: [undefined, undefined],
+      lines: [1, 1],
     });
     const named = await read(jsonReader, path, { ...context, tableName: 'custom' });
     assert.deepEqual(Object.keys(named.tables), ['custom']);
+  });
+
+  it('JSON keeps integers beyond 2^53 exact, marks whole numbers written as floats, and knows row lines', async () => {
+    const path = scratch('exact.json', '[\n  {"id": 9007199254740993, "x": 2.0, "y": 1.5},\n  {"id": 7, "x": 3, "y": -0.25}\n]\n');
+    const { tables } = await read(jsonReader, path);
+    const t = tables['exact']!;
+    assert.deepEqual(t.lines, [2, 3]);
+    assert.equal(t.rows[0]![0], 9007199254740993n);
+    assert.equal(t.rows[1]![0], 7);
+    assert.ok(t.rows[0]![1] instanceof FloatCell && t.rows[0]![1].value === 2, 'x = 2.0 is a FloatCell');
+    assert.deepEqual([t.rows[0]![2], t.rows[1]![1], t.rows[1]![2]], [1.5, 3, -0.25]);
+  });
+
+  it('YAML keeps integers beyond 2^53 exact and gives small ones as numbers', async () => {
+    const path = scratch('big.yaml', '- id: 9007199254740993\n  n: 5\n');
+    const { tables } = await read(yamlReader, path);
+    assert.deepEqual(tables['big']!.rows, [[9007199254740993n, 5]]);
   });
 
   it('(b) an object of objects and arrays of objects is one table per key, with YAML lines', async () => {

@@ -19,7 +19,7 @@
  */
 import { basename, extname } from 'node:path';
 import { badInput } from '../errors.js';
-import type { RawCell, ReadContext, TableSource, UnitRecord } from './reader.js';
+import { FloatCell, type RawCell, type ReadContext, type TableSource, type UnitRecord } from './reader.js';
 import { flattenRecord, recordsSource, toCell, type PlainValue } from './table-source.js';
 
 /** A path into a document: object keys and array indexes. */
@@ -153,7 +153,7 @@ export function defaultTableName(file: string, context: ReadContext): string {
 
 /** A plain object as parsers build them (TOML's have no prototype); not an array or a date. */
 export function isPlainObject(value: PlainValue): value is Record<string, PlainValue> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof FloatCell);
 }
 
 /** Rule (c): every value an array of scalars, all of one length ≥ 1. */

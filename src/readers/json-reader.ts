@@ -1,22 +1,83 @@
 /** The `json` reader: one JSON document, shaped into tables by {@link DocumentTables}. */
 import { readFile } from 'node:fs/promises';
-import { parse as parseTolerantly, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import {
+  findNodeAtLocation,
+  parse as parseTolerantly,
+  parseTree,
+  printParseErrorCode,
+  type Node,
+  type ParseError,
+} from 'jsonc-parser';
 import { badInput } from '../errors.js';
-import { DocumentTables, defaultTableName } from './document-tables.js';
-import type { Reader } from './reader.js';
+import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
+import { FloatCell, type Reader } from './reader.js';
 
 export const jsonReader: Reader = {
   name: 'json',
   description: 'JSON: an array of objects, an object of tables or of columns, or one record',
   async read(file, context) {
     const tables = new DocumentTables(file);
-    const text = await readFile(file, 'utf8');
-    const root = lineAt(text, text.search(/\S/));
-    // Lines are known for the document as a whole (JSON.parse keeps no positions).
-    tables.add(parseJson(text, file), { defaultTable: defaultTableName(file, context), lineOf: (path) => (path.length === 0 ? root : undefined) });
+    const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    parseJson(text, file); // strict syntax check, with the line of the first error
+    const tree = parseTree(text)!;
+    const lines = lineStarts(text);
+    tables.add(exactValue(tree, text), {
+      defaultTable: defaultTableName(file, context),
+      lineOf: (path: DocumentPath) => {
+        const node = path.length === 0 ? tree : findNodeAtLocation(tree, [...path]);
+        return node === undefined ? undefined : lineOfOffset(lines, node.offset);
+      },
+    });
     return { tables: tables.sources(), units: [] };
   },
 };
+
+/**
+ * The document's value with numbers as written: integers beyond 2^53 as bigint (JSON.parse
+ * would round them), and whole numbers written as floats (`2.0`) as FloatCell so their column is
+ * FLOAT. Objects have no prototype, so a `__proto__` key is just a key.
+ */
+function exactValue(node: Node, text: string): unknown {
+  switch (node.type) {
+    case 'object': {
+      const out = Object.create(null) as Record<string, unknown>;
+      for (const property of node.children ?? []) {
+        const [key, value] = property.children ?? [];
+        if (key !== undefined && value !== undefined) out[key.value as string] = exactValue(value, text);
+      }
+      return out;
+    }
+    case 'array':
+      return (node.children ?? []).map((child) => exactValue(child, text));
+    case 'number': {
+      const written = text.slice(node.offset, node.offset + node.length);
+      if (/^-?\d+$/.test(written)) return Number.isSafeInteger(Number(written)) ? Number(written) : BigInt(written);
+      const value = Number(written);
+      return Number.isInteger(value) ? new FloatCell(value) : value;
+    }
+    default:
+      return node.value as unknown;
+  }
+}
+
+/** Offsets at which each line starts. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** 1-based line of `offset`, by binary search over the line starts. */
+function lineOfOffset(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
 
 /**
  * Parse JSON text, turning a syntax error into badInput with its line. JSON.parse reports a

@@ -3,7 +3,7 @@
  * columns in order of first appearance, nested objects flattened with `_` (`resources.gpu` →
  * `resources_gpu`), arrays kept as JSON text.
  */
-import type { RawCell, TableSource } from './reader.js';
+import { FloatCell, type RawCell, type TableSource } from './reader.js';
 
 /** A JSON-like value as parsers return it. */
 export type PlainValue = unknown;
@@ -15,7 +15,7 @@ export type PlainValue = unknown;
 export function flattenRecord(record: Record<string, PlainValue>, prefix = '', out: Record<string, RawCell> = {}): Record<string, RawCell> {
   for (const [key, value] of Object.entries(record)) {
     const name = prefix === '' ? key : `${prefix}_${key}`;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof FloatCell)) {
       flattenRecord(value as Record<string, PlainValue>, name, out);
     } else {
       out[name] = toCell(value);
@@ -24,14 +24,18 @@ export function flattenRecord(record: Record<string, PlainValue>, prefix = '', o
   return out;
 }
 
-/** A scalar as a cell: arrays become JSON text, dates ISO 8601 text. */
+/**
+ * A scalar as a cell: arrays become JSON text, dates ISO 8601 text; a bigint that fits a
+ * JavaScript number exactly becomes one (parsers that keep every digit give bigints for all).
+ */
 export function toCell(value: PlainValue): RawCell {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof FloatCell) {
     return value;
   }
   if (value instanceof Date) return value.toISOString();
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof FloatCell ? v.value : v));
 }
 
 /** Build a typed table source from flat records; `lines[i]` is the line row i starts on. */

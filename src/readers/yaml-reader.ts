@@ -37,7 +37,8 @@ export interface ParsedYaml {
  */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, schema: 'core', logLevel: 'error', prettyErrors: false });
+  // intAsBigInt: integers beyond 2^53 keep every digit (toCell turns the others back into numbers).
+  const documents = parseAllDocuments(text, { lineCounter, schema: 'core', logLevel: 'error', prettyErrors: false, intAsBigInt: true });
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   if (!Array.isArray(documents)) return { documents: [], lineOf: () => undefined }; // an empty stream
   for (const document of documents) {
