@@ -25,7 +25,7 @@ import { type IngestResult, ingestSource } from './ingest.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
 import { classifyText, convertText } from './type-inference.js';
-import type { Cell, ColumnInfo, LogicalType, Row, TableInfo } from './types.js';
+import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
 import { widen } from './types.js';
 
 /** The store format this code writes; recorded in the store for later migrations. */
@@ -80,6 +80,20 @@ export interface UpdateResult {
   readonly rows: number;
   /** Where the backup went, when one was asked for. */
   readonly backup?: string;
+}
+
+/** Whether `info` already has exactly the keys `definition` asks for (and needs no unique index). */
+function hasKeys(info: TableInfo, definition: TableDefinition): boolean {
+  const same = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+  const key = (f: ForeignKey) => `${f.column}\u0000${f.refTable}\u0000${f.refColumn}`.toLowerCase();
+  const have = info.foreignKeys.map(key).sort();
+  const want = definition.foreignKeys.map(key).sort();
+  return (
+    definition.uniqueColumns.length === 0 &&
+    same(info.columns.find((c) => c.primaryKey)?.name, definition.primaryKey) &&
+    have.length === want.length &&
+    have.every((k, i) => k === want[i])
+  );
 }
 
 export class Store {
@@ -270,11 +284,9 @@ export class Store {
     file: string,
     touched: Set<string>,
   ): Promise<Map<string, TableRelations>> {
-    const merged = new Map(current);
+    const sanitized = new Map<string, TableRelations>();
     for (const [table, r] of incoming) {
-      const name = sanitizeIdentifier(table);
-      for (const key of [...merged.keys()]) if (key.toLowerCase() === name.toLowerCase()) merged.delete(key);
-      merged.set(name, {
+      sanitized.set(sanitizeIdentifier(table), {
         primaryKey: r.primaryKey === undefined ? undefined : sanitizeIdentifier(r.primaryKey),
         foreignKeys: r.foreignKeys.map((fk) => ({
           column: sanitizeIdentifier(fk.column),
@@ -283,24 +295,28 @@ export class Store {
         })),
       });
     }
+    const merged = new Map([...current].filter(([t]) => ![...sanitized.keys()].some((k) => k.toLowerCase() === t.toLowerCase())));
+    for (const [t, r] of sanitized) merged.set(t, r);
     const cycle = findCycle(merged);
     if (cycle) {
       throw new StoreError('E_SCHEMA', `${file}: circular foreign keys are not allowed: ${cycle.join(' → ')}`, { file });
     }
-    await this.#catalog.recordRelations(new Map([...merged].filter(([t]) => [...incoming.keys()].some((k) => sanitizeIdentifier(k).toLowerCase() === t.toLowerCase()))));
+    await this.#catalog.recordRelations(sanitized);
     // Tables that exist now are rebuilt with their keys (the referenced ones too: they may need
     // a unique index); tables that do not exist yet get them when a read creates them.
     const affected = new Set<string>();
-    for (const [t, r] of incoming) {
-      affected.add(sanitizeIdentifier(t).toLowerCase());
-      for (const fk of r.foreignKeys) affected.add(sanitizeIdentifier(fk.refTable).toLowerCase());
+    for (const [t, r] of sanitized) {
+      affected.add(t.toLowerCase());
+      for (const fk of r.foreignKeys) affected.add(fk.refTable.toLowerCase());
     }
     for (const name of await this.#backend.listTables()) {
       if (!affected.has(name.toLowerCase())) continue;
       const info = await this.#backend.describeTable(name);
       if (!info) continue;
       try {
-        await this.#backend.rebuildTable(redefine(info, new Map(), merged));
+        const definition = redefine(info, new Map(), merged);
+        if (hasKeys(info, definition)) continue; // already keyed so (an ensemble read again, say)
+        await this.#backend.rebuildTable(definition);
       } catch (e) {
         if (e instanceof StoreError && e.code === 'E_SCHEMA') throw new StoreError('E_SCHEMA', `${file}: ${e.message}`, { file });
         if (e instanceof StoreError && /UNIQUE/.test(e.message)) {
