@@ -16,7 +16,8 @@ for (const backend of BACKENDS) {
           { id: 9007199254740993n, x: 2 },
           { id: 1, x: 3 },
         ]);
-        assert.deepEqual(await store.query("SELECT typeof(x) AS t FROM runs"), [{ t: 'real' }, { t: 'real' }]);
+        // typeof() is SQLite's own: how the values are stored, not only how the column is declared.
+        if (backend === 'sqlite') assert.deepEqual(await store.query('SELECT typeof(x) AS t FROM runs'), [{ t: 'real' }, { t: 'real' }]);
       });
     });
 
