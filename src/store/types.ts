@@ -52,8 +52,3 @@ const rank: Record<LogicalType, number> = { integer: 0, float: 1, text: 2 };
 export function widen(a: LogicalType, b: LogicalType): LogicalType {
   return rank[a] >= rank[b] ? a : b;
 }
-
-/** Whether a value of type `from` fits a column of type `to` without widening. */
-export function fits(from: LogicalType, to: LogicalType): boolean {
-  return rank[from] <= rank[to];
-}
