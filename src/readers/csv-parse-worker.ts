@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CsvSyntaxError, parseCsvColumns } from './csv-parse.js';
+import { numberShape } from './number-text.js';
 
 export interface WorkerInput {
   readonly file: string;
@@ -30,45 +31,6 @@ export type WorkerMessage =
 export const SEPARATOR = '\u0000';
 const MAX_IN_FLIGHT = 2;
 
-/**
- * 0: an integer of at most 15 digits; 1: a decimal or scientific number; 2: anything else
- * (longer integers stay text: they may lie beyond 2^53 and the store keeps them exact).
- */
-function numberShape(s: string): 0 | 1 | 2 {
-  const n = s.length;
-  let i = 0;
-  let c = s.charCodeAt(0);
-  if (c === 45 || c === 43) c = s.charCodeAt(++i);
-  let digits = 0;
-  while (c >= 48 && c <= 57) {
-    digits++;
-    c = s.charCodeAt(++i);
-  }
-  let fraction = -1;
-  if (c === 46) {
-    fraction = 0;
-    c = s.charCodeAt(++i);
-    while (c >= 48 && c <= 57) {
-      fraction++;
-      c = s.charCodeAt(++i);
-    }
-  }
-  if (digits + Math.max(0, fraction) === 0) return 2;
-  if (c === 101 || c === 69) {
-    c = s.charCodeAt(++i);
-    if (c === 45 || c === 43) c = s.charCodeAt(++i);
-    let exponent = 0;
-    while (c >= 48 && c <= 57) {
-      exponent++;
-      c = s.charCodeAt(++i);
-    }
-    return exponent > 0 && i === n ? 1 : 2;
-  }
-  if (i !== n) return 2;
-  if (fraction >= 0) return 1;
-  return digits <= 15 ? 0 : 2;
-}
-
 function pack(column: string[], textAsArray: boolean, transfer: ArrayBuffer[]): PackedColumn {
   const n = column.length;
   const numbers = new Float64Array(n);
@@ -79,8 +41,11 @@ function pack(column: string[], textAsArray: boolean, transfer: ArrayBuffer[]): 
       numbers[r] = NaN;
       continue;
     }
-    const shape = numberShape(s);
-    if (shape === 2) return textAsArray ? column : column.join(SEPARATOR);
+    const shape = numberShape(s, 0, s.length);
+    // Integers of 16 digits or more may lie beyond 2^53: they go as text, kept exact by the store.
+    if (shape === 2 || (shape === 0 && s.length > 15 && !(s.length === 16 && (s[0] === '-' || s[0] === '+')))) {
+      return textAsArray ? column : column.join(SEPARATOR);
+    }
     if (shape === 1) floats = true;
     numbers[r] = +s;
   }

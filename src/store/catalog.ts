@@ -11,6 +11,8 @@ import type { ForeignKey, LogicalType, TableDefinition, TableInfo } from './type
 
 export const UNITS_TABLE = 'dsi_units';
 export const RELATIONS_TABLE = 'dsi_relations';
+const UNITS_COLUMNS = ['table_name', 'column_name', 'unit'] as const;
+const RELATIONS_COLUMNS = ['table_name', 'column_name', 'kind', 'ref_table', 'ref_column'] as const;
 
 export interface UnitRow {
   readonly table: string;
@@ -39,23 +41,23 @@ export class Catalog {
   async addUnits(units: readonly UnitRow[]): Promise<void> {
     if (units.length === 0) return;
     const b = this.#backend;
-    if (!(await b.describeTable(UNITS_TABLE))) {
-      await b.createTable({
-        name: UNITS_TABLE,
-        columns: [
-          { name: 'table_name', type: 'text' },
-          { name: 'column_name', type: 'text' },
-          { name: 'unit', type: 'text' },
-        ],
-        foreignKeys: [],
-        uniqueColumns: [],
-      });
-    }
+    await this.#ensureTextTable(UNITS_TABLE, UNITS_COLUMNS);
     const existing = await this.units();
     const fresh = units.filter((u) => !existing.some((e) => same(e.table, u.table) && same(e.column, u.column)));
     if (fresh.length === 0) return;
-    const inserter = await b.openInserter(UNITS_TABLE, ['table_name', 'column_name', 'unit']);
+    const inserter = await b.openInserter(UNITS_TABLE, UNITS_COLUMNS);
     await inserter.insert(fresh.map((u) => [u.table, u.column, u.unit]));
+  }
+
+  /** Create one of the store's bookkeeping tables (all text columns) when it is missing. */
+  async #ensureTextTable(name: string, columns: readonly string[]): Promise<void> {
+    if (await this.#backend.describeTable(name)) return;
+    await this.#backend.createTable({
+      name,
+      columns: columns.map((c) => ({ name: c, type: 'text' as const })),
+      foreignKeys: [],
+      uniqueColumns: [],
+    });
   }
 
   /** Relations recorded by earlier schema applications. */
@@ -82,27 +84,14 @@ export class Catalog {
   async recordRelations(relations: Relations): Promise<void> {
     const b = this.#backend;
     const q = b.dialect.quote;
-    if (!(await b.describeTable(RELATIONS_TABLE))) {
-      await b.createTable({
-        name: RELATIONS_TABLE,
-        columns: [
-          { name: 'table_name', type: 'text' },
-          { name: 'column_name', type: 'text' },
-          { name: 'kind', type: 'text' },
-          { name: 'ref_table', type: 'text' },
-          { name: 'ref_column', type: 'text' },
-        ],
-        foreignKeys: [],
-        uniqueColumns: [],
-      });
-    }
+    await this.#ensureTextTable(RELATIONS_TABLE, RELATIONS_COLUMNS);
     const rows: (string | null)[][] = [];
     for (const [table, r] of relations) {
       await b.execute(`DELETE FROM ${q(RELATIONS_TABLE)} WHERE lower(table_name) = lower(?)`, [table]);
       if (r.primaryKey !== undefined) rows.push([table, r.primaryKey, 'primary_key', null, null]);
       for (const fk of r.foreignKeys) rows.push([table, fk.column, 'foreign_key', fk.refTable, fk.refColumn]);
     }
-    const inserter = await b.openInserter(RELATIONS_TABLE, ['table_name', 'column_name', 'kind', 'ref_table', 'ref_column']);
+    const inserter = await b.openInserter(RELATIONS_TABLE, RELATIONS_COLUMNS);
     await inserter.insert(rows);
   }
 }

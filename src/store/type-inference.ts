@@ -8,6 +8,7 @@
  * in a numeric column and the text `NaN` in a text column. An integer outside the 64-bit range
  * is text, so no digit is lost.
  */
+import { numberShape } from '../readers/number-text.js';
 import { FloatCell, type RawCell } from '../readers/reader.js';
 import type { Cell, LogicalType } from './types.js';
 
@@ -18,48 +19,6 @@ const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
-
-/** Classify the spelling of a number: 0 integer, 1 float, 2 not a number (hot path: no regex). */
-function numberShape(s: string, start: number, end: number): 0 | 1 | 2 {
-  let i = start;
-  const c0 = s.charCodeAt(i);
-  if (c0 === 43 /* + */ || c0 === 45 /* - */) i++;
-  let digits = 0;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    i++;
-    digits++;
-  }
-  if (i === end) return digits > 0 ? 0 : 2;
-  let shape: 0 | 1 = 0;
-  if (s.charCodeAt(i) === 46 /* . */) {
-    shape = 1;
-    i++;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      i++;
-      digits++;
-    }
-  }
-  if (digits === 0) return 2;
-  if (i < end && (s.charCodeAt(i) | 32) === 101 /* e */) {
-    shape = 1;
-    i++;
-    const c = s.charCodeAt(i);
-    if (c === 43 || c === 45) i++;
-    let expDigits = 0;
-    while (i < end) {
-      const d = s.charCodeAt(i);
-      if (d < 48 || d > 57) break;
-      i++;
-      expDigits++;
-    }
-    if (expDigits === 0) return 2;
-  }
-  return i === end ? shape : 2;
-}
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 9;
