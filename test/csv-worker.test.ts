@@ -119,6 +119,7 @@ describe('CSV parsing in a worker thread', () => {
   for (const [name, text, line, message] of [
     ['ragged.csv', 'a,b\n1,"x\ny"\n3,4,5\n', 4, /expected 2 fields as in the header, found 3/],
     ['quote.csv', 'a,b\n1,2\n3,"open\n5,6\n', 3, /unbalanced quote/],
+    ['blank.csv', 'a,b\r\n\r\n1,"x\r\ny"\r\n\r\n\r\n3\r\n', 7, /expected 2 fields as in the header, found 1/],
   ] as const) {
     it(`reports ${name}'s error on line ${line}, as the main thread does, and keeps the store unchanged`, async () => {
       for (const mode of [IN_THREAD, IN_WORKER]) {

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
-import { CsvSyntaxError, parseCsvColumns } from './csv-parse.js';
+import { CsvSyntaxError, READ_CHUNK_BYTES, parseCsvColumns } from './csv-parse.js';
 import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
 import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from './reader.js';
 
@@ -24,32 +24,47 @@ function workerMinBytes(): number {
   return Number.isFinite(v) && v >= 0 ? v : DEFAULT_WORKER_MIN_BYTES;
 }
 
-/** Where each record (0 = header) starts, found by parsing again: only needed for a message. */
-async function lineOfRecord(file: string, record: number): Promise<number | undefined> {
-  const text = await fs.promises.readFile(file, 'utf8');
-  let index = 0;
-  let start = 0;
-  let found: number | undefined;
-  Papa.parse<string[]>(text, {
-    skipEmptyLines: true,
-    delimiter: ',',
-    step(results, parser) {
-      if (index === record) {
-        found = start;
-        parser.abort();
-        return;
-      }
-      start = results.meta.cursor;
-      index++;
-    },
+/**
+ * The line on which record `record` (0 = header) starts, found by parsing the file again as a
+ * stream (only when something is wrong, so memory stays flat even for a huge file): each blank
+ * line counts one line, each record one line plus the line breaks inside its quoted fields.
+ */
+function lineOfRecord(file: string, record: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
+    let index = 0;
+    let line = 1;
+    let found: number | undefined;
+    Papa.parse<string[]>(stream as unknown as File, {
+      delimiter: ',',
+      skipEmptyLines: false,
+      step(results, parser) {
+        const row = results.data;
+        if (row.length === 1 && row[0] === '') {
+          line++; // a blank line, which the reading pass skips
+          return;
+        }
+        if (index === record) {
+          found = line;
+          parser.abort();
+          return;
+        }
+        const breakChar = results.meta.linebreak === '\r' ? '\r' : '\n';
+        let inner = 0;
+        for (const field of row) for (let i = field.indexOf(breakChar); i !== -1; i = field.indexOf(breakChar, i + 1)) inner++;
+        line += 1 + inner;
+        index++;
+      },
+      complete() {
+        stream.destroy();
+        resolve(found);
+      },
+      error() {
+        stream.destroy();
+        resolve(undefined);
+      },
+    });
   });
-  if (found === undefined) return undefined;
-  let at = found;
-  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  while (at < text.length && (text[at] === '\r' || text[at] === '\n')) at++;
-  let line = 1;
-  for (let i = bom; i < at; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }
 
 /** A syntax error from the parser as `file:line: what`. */
