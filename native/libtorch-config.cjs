@@ -1,0 +1,29 @@
+// Prints one part of the libtorch build configuration for binding.gyp, from libtorch.json.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const file = path.join(__dirname, 'libtorch.json');
+if (!fs.existsSync(file)) {
+  console.error('native/libtorch.json is missing: run `bash scripts/setup.sh` (it locates libtorch)');
+  process.exit(1);
+}
+const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+const quote = (s) => (/\s/.test(s) ? JSON.stringify(s) : s);
+const parts = {
+  include: cfg.includeDirs.map(quote),
+  defines: [`_GLIBCXX_USE_CXX11_ABI=${cfg.cxx11Abi ? 1 : 0}`],
+  std: [cfg.cxxStandard],
+  ldflags: [`-L${cfg.libDir}`, `-Wl,-rpath,${cfg.libDir}`],
+  // libtorch_cuda must stay linked even though no symbol of it is used directly: --as-needed
+  // would drop it and CUDA would then look unavailable.
+  libs: cfg.cuda
+    ? ['-ltorch', '-ltorch_cpu', '-lc10', '-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed']
+    : ['-ltorch', '-ltorch_cpu', '-lc10'],
+};
+const what = process.argv[2];
+if (!(what in parts)) {
+  console.error(`libtorch-config: unknown part '${what}'`);
+  process.exit(1);
+}
+console.log(parts[what].join(' '));

@@ -1,0 +1,107 @@
+// Random generators, threads, devices, build information and memory counters.
+#include "common.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include <mutex>
+
+namespace dsi {
+
+// manualSeed(seed): seeds the CPU generator and every CUDA generator, as torch.manual_seed does.
+static Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+  uint64_t seed;
+  if (info[0].IsBigInt()) {
+    bool lossless;
+    seed = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+  } else {
+    seed = static_cast<uint64_t>(i64(info, 0));
+  }
+  at::manual_seed(seed);
+  return info.Env().Undefined();
+}
+
+// The CPU generator's full state as a uint8 tensor (PyTorch's torch.get_rng_state()).
+static Napi::Value GetRngState(const Napi::CallbackInfo& info) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return wrap(info.Env(), at::Tensor(gen.get_state()));
+}
+
+static Napi::Value SetRngState(const Napi::CallbackInfo& info) {
+  at::Tensor state = T(info, 0);
+  if (state.scalar_type() != at::kByte) argError(info.Env(), "a generator state is a uint8 tensor");
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state.contiguous().cpu());
+  return info.Env().Undefined();
+}
+
+static Napi::Value InitialSeed(const Napi::CallbackInfo& info) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  return Napi::BigInt::New(info.Env(), gen.current_seed());
+}
+
+static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  int64_t n = i64(info, 0);
+  if (n < 1) argError(info.Env(), "the thread count must be at least 1");
+  at::set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+static Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+
+static Napi::Value CudaIsAvailable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), torch::cuda::is_available());
+}
+static Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
+}
+static Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
+  torch::cuda::synchronize(optI64(info, 0).value_or(-1));
+  return info.Env().Undefined();
+}
+
+// Build and runtime facts for `dsi doctor`.
+static Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("version", TORCH_VERSION);
+  o.Set("config", at::show_config());
+  o.Set("parallel", at::get_parallel_info());
+  o.Set("mkl", at::hasMKL());
+  o.Set("mkldnn", at::hasMKLDNN());
+  o.Set("openmp", at::hasOpenMP());
+  o.Set("cudaBuilt", at::hasCUDA());
+  o.Set("cxx11Abi", static_cast<bool>(_GLIBCXX_USE_CXX11_ABI));
+  return o;
+}
+
+static Napi::Value Memory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Counters& c = *instance(env).counters;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("tensors", static_cast<double>(c.liveTensors));
+  o.Set("bytes", static_cast<double>(c.bytes));
+  o.Set("storages", static_cast<double>(c.storages.size()));
+  return o;
+}
+
+void registerRuntime(Napi::Env env, Napi::Object exports) {
+  def<ManualSeed>(env, exports, "manualSeed");
+  def<GetRngState>(env, exports, "getRngState");
+  def<SetRngState>(env, exports, "setRngState");
+  def<InitialSeed>(env, exports, "initialSeed");
+  def<SetNumThreads>(env, exports, "setNumThreads");
+  def<GetNumThreads>(env, exports, "getNumThreads");
+  def<CudaIsAvailable>(env, exports, "cudaIsAvailable");
+  def<CudaDeviceCount>(env, exports, "cudaDeviceCount");
+  def<CudaSynchronize>(env, exports, "cudaSynchronize");
+  def<BuildInfo>(env, exports, "buildInfo");
+  def<Memory>(env, exports, "memory");
+}
+
+}  // namespace dsi
