@@ -34,9 +34,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   touch node_modules/.package-lock.json
 fi
 
-npx --no-install tsc -p tsconfig.json
-
 # libtorch and the addon over it (compiled once, then only when a source changes).
 source scripts/libtorch.sh
 locate_libtorch
 build_addon
+
+npx --no-install tsc -p tsconfig.json

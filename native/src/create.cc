@@ -182,7 +182,7 @@ void registerCreate(Napi::Env env, Napi::Object exports) {
   def<Numel>(env, exports, "numel");
   def<Dim>(env, exports, "dim");
   def<IsContiguous>(env, exports, "isContiguous");
-  def<ToString>(env, exports, "toString");
+  def<ToString>(env, exports, "format");
   def<Empty>(env, exports, "empty");
   def<Zeros>(env, exports, "zeros");
   def<Ones>(env, exports, "ones");

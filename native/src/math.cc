@@ -60,8 +60,6 @@ static at::Tensor numberTensor(Napi::Env env, const Napi::Value& v, const at::Te
     return wrap(env, fn(a, numberTensor(env, info[1], a)));                          \
   }
 
-static at::Tensor addFn(const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); }
-static at::Tensor subFn(const at::Tensor& a, const at::Tensor& b) { return at::sub(a, b); }
 static at::Tensor mulFn(const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); }
 static at::Tensor divFn(const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); }
 static at::Tensor powFn(const at::Tensor& a, const at::Tensor& b) { return at::pow(a, b); }
@@ -78,8 +76,21 @@ static at::Tensor andFn(const at::Tensor& a, const at::Tensor& b) { return at::l
 static at::Tensor orFn(const at::Tensor& a, const at::Tensor& b) { return at::logical_or(a, b); }
 static at::Tensor xorFn(const at::Tensor& a, const at::Tensor& b) { return at::logical_xor(a, b); }
 
-BINARY_OP(Add, addFn)
-BINARY_OP(Sub, subFn)
+// add(a, b, alpha) and sub(a, b, alpha): a ± alpha·b
+static Napi::Value Add(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor& a = T(info, 0);
+  at::Scalar alpha = info.Length() > 2 && info[2].IsNumber() ? scalar(env, info[2]) : at::Scalar(1);
+  if (isTensor(env, info[1])) return wrap(env, at::add(a, T(info, 1), alpha));
+  return wrap(env, at::add(a, numberTensor(env, info[1], a), alpha));
+}
+static Napi::Value Sub(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor& a = T(info, 0);
+  at::Scalar alpha = info.Length() > 2 && info[2].IsNumber() ? scalar(env, info[2]) : at::Scalar(1);
+  if (isTensor(env, info[1])) return wrap(env, at::sub(a, T(info, 1), alpha));
+  return wrap(env, at::sub(a, numberTensor(env, info[1], a), alpha));
+}
 BINARY_OP(Mul, mulFn)
 BINARY_OP(Div, divFn)
 BINARY_OP(Pow, powFn)
