@@ -98,7 +98,7 @@ locate_libtorch() {
   fi
   [ -n "$libdir" ] || libtorch_fail
   echo "setup: WARNING: using Debian's libtorch-dev; it trains several times slower than PyTorch's own build" >&2
-  write_libtorch_json /usr "$libdir" debian c++17 /usr/include /usr/include/torch/csrc/api/include
+  write_libtorch_json /usr "$libdir" debian c++17 /usr/include/torch/csrc/api/include
 }
 
 build_addon() {

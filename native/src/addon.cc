@@ -99,8 +99,8 @@ at::Tensor& tensorOf(Napi::Env env, const Napi::Value& v) {
 
 at::Tensor& T(const Napi::CallbackInfo& info, size_t i) { return tensorOf(info.Env(), info[i]); }
 
-std::optional<at::Tensor> optT(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+c10::optional<at::Tensor> optT(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return c10::nullopt;
   return tensorOf(info.Env(), info[i]);
 }
 
@@ -123,8 +123,8 @@ double num(const Napi::CallbackInfo& info, size_t i) {
   argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected a number");
 }
 
-std::optional<double> optNum(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+c10::optional<double> optNum(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return c10::nullopt;
   return num(info, i);
 }
 
@@ -142,8 +142,8 @@ int64_t i64(const Napi::CallbackInfo& info, size_t i) {
   argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected an integer");
 }
 
-std::optional<int64_t> optI64(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+c10::optional<int64_t> optI64(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return c10::nullopt;
   return i64(info, i);
 }
 
@@ -168,8 +168,8 @@ std::vector<int64_t> ints(const Napi::CallbackInfo& info, size_t i) {
   return out;
 }
 
-std::optional<std::vector<int64_t>> optInts(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+c10::optional<std::vector<int64_t>> optInts(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return c10::nullopt;
   return ints(info, i);
 }
 
@@ -186,16 +186,16 @@ at::Scalar scalar(Napi::Env env, const Napi::Value& v) {
   argError(env, "expected a number");
 }
 
-std::optional<at::ScalarType> optDtype(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+c10::optional<at::ScalarType> optDtype(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return c10::nullopt;
   int64_t code = i64(info, i);
-  if (code < 0) return std::nullopt;
+  if (code < 0) return c10::nullopt;
   if (code >= static_cast<int64_t>(at::ScalarType::NumOptions)) argError(info.Env(), "unknown dtype code");
   return static_cast<at::ScalarType>(code);
 }
 
-std::optional<at::Device> optDevice(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return std::nullopt;
+c10::optional<at::Device> optDevice(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return c10::nullopt;
   if (!info[i].IsString()) argError(info.Env(), "device must be a string such as 'cpu' or 'cuda:0'");
   return at::Device(info[i].As<Napi::String>().Utf8Value());
 }

@@ -12,7 +12,7 @@ static Napi::Value Backward(const Napi::CallbackInfo& info) {
   at::Tensor& t = T(info, 0);
   auto g = optT(info, 1);
   bool create = flag(info, 3);
-  std::optional<bool> retain;
+  c10::optional<bool> retain;
   if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) retain = flag(info, 2);
   t.backward(g.value_or(at::Tensor()), retain, create);
   return info.Env().Undefined();
@@ -55,7 +55,7 @@ static Napi::Value AutogradGrad(const Napi::CallbackInfo& info) {
   std::vector<at::Tensor> inputs = tensorList(info, 1);
   std::vector<at::Tensor> gradOutputs;
   if (info[2].IsArray()) gradOutputs = tensorList(info, 2);
-  std::optional<bool> retain;
+  c10::optional<bool> retain;
   if (!info[3].IsUndefined() && !info[3].IsNull()) retain = flag(info, 3);
   auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retain, flag(info, 4), flag(info, 5));
   Napi::Array arr = Napi::Array::New(info.Env(), grads.size());

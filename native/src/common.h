@@ -95,20 +95,20 @@ void def(Napi::Env env, Napi::Object exports, const char* name) {
 [[noreturn]] void argError(Napi::Env env, const std::string& message);
 
 at::Tensor& T(const Napi::CallbackInfo& info, size_t i);
-std::optional<at::Tensor> optT(const Napi::CallbackInfo& info, size_t i);
+c10::optional<at::Tensor> optT(const Napi::CallbackInfo& info, size_t i);
 at::Tensor& tensorOf(Napi::Env env, const Napi::Value& v);
 std::vector<at::Tensor> tensorList(const Napi::CallbackInfo& info, size_t i);
 double num(const Napi::CallbackInfo& info, size_t i);
-std::optional<double> optNum(const Napi::CallbackInfo& info, size_t i);
+c10::optional<double> optNum(const Napi::CallbackInfo& info, size_t i);
 int64_t i64(const Napi::CallbackInfo& info, size_t i);
-std::optional<int64_t> optI64(const Napi::CallbackInfo& info, size_t i);
+c10::optional<int64_t> optI64(const Napi::CallbackInfo& info, size_t i);
 bool flag(const Napi::CallbackInfo& info, size_t i, bool fallback = false);
 std::vector<int64_t> ints(const Napi::CallbackInfo& info, size_t i);
-std::optional<std::vector<int64_t>> optInts(const Napi::CallbackInfo& info, size_t i);
+c10::optional<std::vector<int64_t>> optInts(const Napi::CallbackInfo& info, size_t i);
 at::Scalar scalar(Napi::Env env, const Napi::Value& v);
 // dtype code (c10::ScalarType's value) or undefined/-1 for "keep / default".
-std::optional<at::ScalarType> optDtype(const Napi::CallbackInfo& info, size_t i);
-std::optional<at::Device> optDevice(const Napi::CallbackInfo& info, size_t i);
+c10::optional<at::ScalarType> optDtype(const Napi::CallbackInfo& info, size_t i);
+c10::optional<at::Device> optDevice(const Napi::CallbackInfo& info, size_t i);
 at::TensorOptions options(const Napi::CallbackInfo& info, size_t dtypeArg, size_t deviceArg);
 bool isTensor(Napi::Env env, const Napi::Value& v);
 

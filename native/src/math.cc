@@ -124,7 +124,7 @@ static Napi::Value Where(const Napi::CallbackInfo& info) {
 static Napi::Value Clamp(const Napi::CallbackInfo& info) {
   auto lo = optNum(info, 1);
   auto hi = optNum(info, 2);
-  std::optional<at::Scalar> l, h;
+  c10::optional<at::Scalar> l, h;
   if (lo) l = *lo;
   if (hi) h = *hi;
   return wrap(info.Env(), T(info, 0).clamp(l, h));
@@ -214,7 +214,7 @@ static Napi::Value AddcdivInPlace(const Napi::CallbackInfo& info) {
 static Napi::Value ClampInPlace(const Napi::CallbackInfo& info) {
   auto lo = optNum(info, 1);
   auto hi = optNum(info, 2);
-  std::optional<at::Scalar> l, h;
+  c10::optional<at::Scalar> l, h;
   if (lo) l = *lo;
   if (hi) h = *hi;
   T(info, 0).clamp_(l, h);

@@ -1,6 +1,9 @@
 // Reductions. `dims` may be undefined (all dimensions), a number or an array.
 #include "common.h"
 
+#include <torch/version.h>
+
+
 namespace dsi {
 
 // sum(t, dims?, keepdim, dtype?)
@@ -24,18 +27,27 @@ static Napi::Value Prod(const Napi::CallbackInfo& info) {
   if (!dim) return wrap(info.Env(), t.prod());
   return wrap(info.Env(), t.prod(*dim, flag(info, 2)));
 }
+// libtorch 1.x takes an integer correction, 2.x a Scalar.
+static auto correctionOf(double c) {
+#if TORCH_VERSION_MAJOR >= 2
+  return c10::optional<at::Scalar>(at::Scalar(c));
+#else
+  return c10::optional<int64_t>(static_cast<int64_t>(c));
+#endif
+}
+
 // var(t, dims?, correction, keepdim) and std
 static Napi::Value Var(const Napi::CallbackInfo& info) {
   at::Tensor& t = T(info, 0);
   auto dims = optInts(info, 1);
-  at::Scalar correction = optNum(info, 2).value_or(1.0);
-  return wrap(info.Env(), at::var(t, dims ? at::OptionalIntArrayRef(*dims) : std::nullopt, correction, flag(info, 3)));
+  auto correction = correctionOf(optNum(info, 2).value_or(1.0));
+  return wrap(info.Env(), at::var(t, dims ? at::OptionalIntArrayRef(*dims) : c10::nullopt, correction, flag(info, 3)));
 }
 static Napi::Value Std(const Napi::CallbackInfo& info) {
   at::Tensor& t = T(info, 0);
   auto dims = optInts(info, 1);
-  at::Scalar correction = optNum(info, 2).value_or(1.0);
-  return wrap(info.Env(), at::std(t, dims ? at::OptionalIntArrayRef(*dims) : std::nullopt, correction, flag(info, 3)));
+  auto correction = correctionOf(optNum(info, 2).value_or(1.0));
+  return wrap(info.Env(), at::std(t, dims ? at::OptionalIntArrayRef(*dims) : c10::nullopt, correction, flag(info, 3)));
 }
 // max(t) → tensor; maxDim(t, dim, keepdim) → [values, indices]
 static Napi::Value Max(const Napi::CallbackInfo& info) { return wrap(info.Env(), T(info, 0).max()); }
