@@ -1,6 +1,8 @@
 // Module entry point, the tensor handle and argument conversion.
 #include "common.h"
 
+#include <cmath>
+
 namespace dsi {
 
 Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
@@ -175,7 +177,10 @@ c10::optional<std::vector<int64_t>> optInts(const Napi::CallbackInfo& info, size
 
 at::Scalar scalar(Napi::Env env, const Napi::Value& v) {
   if (v.IsNumber()) {
+    // An integral number is an integer, as a Python int is: `arange(0, 7, 2)` is int64 and
+    // `int64Tensor.mul(2)` stays int64.
     double d = v.As<Napi::Number>().DoubleValue();
+    if (std::trunc(d) == d && std::abs(d) <= 9007199254740992.0) return at::Scalar(static_cast<int64_t>(d));
     return at::Scalar(d);
   }
   if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());

@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { backendNames } from '../backends/registry.js';
 import { StoreError } from '../errors.js';
+import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDisplay } from './commands/display.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerFind } from './commands/find.js';
 import { registerList } from './commands/list.js';
 import { registerQuery } from './commands/query.js';
@@ -32,7 +34,7 @@ const program = new Command('dsi')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDemo]) {
+for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDemo, registerDoctor, registerBench]) {
   register(program);
 }
 for (const c of program.commands) c.exitOverride();

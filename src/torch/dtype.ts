@@ -1,4 +1,5 @@
 /** Element types: PyTorch's names, libtorch's ScalarType codes and the TypedArrays that carry them. */
+import { TorchError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
@@ -72,3 +73,13 @@ export function dtypeOfArray(a: AnyTypedArray | Uint8ClampedArray): DType {
 
 /** A device: 'cpu', 'cuda' or 'cuda:N'. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+
+/** libtorch's code for a dtype (−1 for none), refusing names that are not dtypes. */
+export function dtypeCode(dtype: DType | undefined): number {
+  if (dtype === undefined) return -1;
+  const c = (DTYPE_CODES as Record<string, number>)[dtype];
+  if (c === undefined) {
+    throw new TorchError(`unknown dtype '${String(dtype)}' (one of ${Object.keys(DTYPE_CODES).join(', ')})`, 'E_ARGUMENT');
+  }
+  return c;
+}

@@ -15,7 +15,14 @@ export type TorchErrorCode =
   | 'E_TORCH'; // any other libtorch error
 
 /** Native codes → public codes; a generic libtorch error is classified by its message. */
+const PUBLIC_CODES: ReadonlySet<string> = new Set<TorchErrorCode>([
+  'E_SHAPE', 'E_DTYPE', 'E_DEVICE', 'E_INDEX', 'E_VALUE', 'E_OOM', 'E_NOT_IMPLEMENTED',
+  'E_DISPOSED', 'E_ARGUMENT', 'E_STATE_DICT', 'E_FORMAT', 'E_TORCH',
+]);
+
 function classify(nativeCode: string, message: string): TorchErrorCode {
+  // The torch layer's own checks name their code; only libtorch's generic errors are classified.
+  if (nativeCode !== 'E_TORCH' && PUBLIC_CODES.has(nativeCode)) return nativeCode as TorchErrorCode;
   switch (nativeCode) {
     case 'E_TORCH_OOM':
       return 'E_OOM';

@@ -2,7 +2,8 @@
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 import { TorchError, check } from './errors.js';
-import { DTYPE_CODES, dtypeOfArray, type AnyTypedArray, type DType, type Device } from './dtype.js';
+import { deviceArg } from './device.js';
+import { dtypeCode, dtypeOfArray, type AnyTypedArray, type DType, type Device } from './dtype.js';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -10,7 +11,8 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-const dt = (o: TensorOptions): number => (o.dtype === undefined ? -1 : DTYPE_CODES[o.dtype]);
+const dt = (o: TensorOptions): number => dtypeCode(o.dtype);
+const dev = (o: TensorOptions): string | undefined => deviceArg(o.device);
 
 function finish(t: Tensor, o: TensorOptions): Tensor {
   if (o.requiresGrad) t.requiresGrad_(true);
@@ -65,7 +67,7 @@ export function tensor(
     const array = data as AnyTypedArray;
     const shape = options.shape === undefined ? [array.length] : checkShape(options.shape);
     const dtype = options.dtype ?? dtypeOfArray(array);
-    return finish(native.fromArray(array, shape, DTYPE_CODES[dtype], options.device), options);
+    return finish(native.fromArray(array, shape, dtypeCode(dtype), dev(options)), options);
   }
   const shape = options.shape ?? shapeOf(data);
   const flat: (number | boolean | bigint)[] = [];
@@ -90,51 +92,50 @@ export function tensor(
     }
     array = options.dtype === 'float64' ? Float64Array.from(flat as number[]) : Float32Array.from(flat as number[]);
   }
-  return finish(native.fromArray(array, shape, DTYPE_CODES[options.dtype ?? kind], options.device), options);
+  return finish(native.fromArray(array, shape, dtypeCode(options.dtype ?? kind), dev(options)), options);
 }
 
 export function empty(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return finish(native.empty(checkShape(shape), dt(options), options.device), options);
+  return finish(native.empty(checkShape(shape), dt(options), dev(options)), options);
 }
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return finish(native.zeros(checkShape(shape), dt(options), options.device), options);
+  return finish(native.zeros(checkShape(shape), dt(options), dev(options)), options);
 }
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return finish(native.ones(checkShape(shape), dt(options), options.device), options);
+  return finish(native.ones(checkShape(shape), dt(options), dev(options)), options);
 }
 export function full(shape: readonly number[], value: number | boolean, options: TensorOptions = {}): Tensor {
-  return finish(native.full(checkShape(shape), value, dt(options), options.device), options);
+  return finish(native.full(checkShape(shape), value, dt(options), dev(options)), options);
 }
 /** Uniform on [0, 1). */
 export function rand(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return finish(native.rand(checkShape(shape), dt(options), options.device), options);
+  return finish(native.rand(checkShape(shape), dt(options), dev(options)), options);
 }
 /** Standard normal; with the same seed, the same numbers as PyTorch's `torch.randn`. */
 export function randn(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return finish(native.randn(checkShape(shape), dt(options), options.device), options);
+  return finish(native.randn(checkShape(shape), dt(options), dev(options)), options);
 }
 /** Integers uniform on [low, high); int64 unless a dtype is named. */
 export function randint(low: number, high: number, shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return finish(native.randint(low, high, checkShape(shape), dt(options), options.device), options);
+  return finish(native.randint(low, high, checkShape(shape), dt(options), dev(options)), options);
 }
 /** A random permutation of 0 … n−1 (int64). */
 export function randperm(n: number, options: TensorOptions = {}): Tensor {
-  return finish(native.randperm(n, dt(options), options.device), options);
+  return finish(native.randperm(n, dt(options), dev(options)), options);
 }
 /** start, start + step, … below end; integers give int64 unless a dtype is named. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  return finish(native.arange(start, end, step, dt(options), options.device), options);
+  return finish(native.arange(start, end, step, dt(options), dev(options)), options);
 }
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  return finish(native.linspace(start, end, steps, dt(options), options.device), options);
+  return finish(native.linspace(start, end, steps, dt(options), dev(options)), options);
 }
 export function eye(n: number, options: TensorOptions = {}): Tensor {
-  const z = native.zeros([n, n], dt(options), options.device) as Tensor;
-  const d = z.diag();
-  d.fill_(1);
-  d.dispose();
-  return finish(z, options);
+  const diagonal = native.ones([n], dt(options), dev(options)) as Tensor;
+  const identity = diagonal.diag();
+  diagonal.dispose();
+  return finish(identity, options);
 }
 
 const like = (t: Tensor, o: TensorOptions): TensorOptions => ({ dtype: o.dtype ?? t.dtype, device: o.device ?? t.device, requiresGrad: o.requiresGrad });

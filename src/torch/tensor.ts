@@ -7,8 +7,9 @@
  */
 import { native } from './native.js';
 import { TorchError } from './errors.js';
+import { deviceArg } from './device.js';
 import { track, untrack, type Scope, type Scoped } from './scope.js';
-import { DTYPE_CODES, dtypeName, type DType, type Device, type TypedArrayOf } from './dtype.js';
+import { DTYPE_CODES, dtypeCode, dtypeName, type DType, type Device, type TypedArrayOf } from './dtype.js';
 
 /** A second operand: a tensor, or a number that does not widen the tensor's dtype (as in PyTorch). */
 export type Operand = Tensor | number;
@@ -45,7 +46,7 @@ export interface ToOptions {
   copy?: boolean;
 }
 
-const code = (dtype: DType | undefined): number => (dtype === undefined ? -1 : DTYPE_CODES[dtype]);
+const code = dtypeCode;
 const pair = (p: [Tensor, Tensor]): ValuesIndices => ({ values: p[0], indices: p[1] });
 
 export class Tensor extends native.NativeTensor implements Scoped {
@@ -140,9 +141,9 @@ export class Tensor extends native.NativeTensor implements Scoped {
   to(target: DType | Device | string | ToOptions): Tensor {
     if (typeof target === 'string') {
       if (target in DTYPE_CODES) return native.to(this, DTYPE_CODES[target as DType], undefined, false);
-      return native.to(this, -1, target, false);
+      return native.to(this, -1, deviceArg(target), false);
     }
-    return native.to(this, code(target.dtype), target.device, target.copy ?? false);
+    return native.to(this, code(target.dtype), deviceArg(target.device), target.copy ?? false);
   }
   float(): Tensor {
     return this.to('float32');
@@ -157,7 +158,7 @@ export class Tensor extends native.NativeTensor implements Scoped {
     return native.to(this, -1, 'cpu', false);
   }
   cuda(index = 0): Tensor {
-    return native.to(this, -1, `cuda:${index}`, false);
+    return native.to(this, -1, deviceArg(`cuda:${index}`), false);
   }
   detach(): Tensor {
     return native.detach(this);

@@ -1,0 +1,124 @@
+/**
+ * `dsi doctor`: which libtorch the torch layer runs on, how many threads it uses, and what would
+ * make training slow. The torch layer is imported lazily, so the store commands keep working
+ * where the addon is not built, and doctor can say so in one line.
+ */
+import type { Command } from 'commander';
+import { printJson } from '../output.js';
+
+export interface DoctorReport {
+  libtorch: { version: string; path: string; source: string; cuda: boolean; blas: string };
+  /** libtorch's intra-op threads. */
+  threads: number;
+  physical_cores: number;
+  cuda_devices: number;
+  node: string;
+  cpu_capability: string;
+  mkldnn: boolean;
+  openmp: boolean;
+  warnings: string[];
+}
+
+/** Thrown when the addon is missing or does not load: the one thing doctor cannot report on. */
+export class TorchUnavailableError extends Error {
+  constructor(reason: string) {
+    const first = reason.split('\n')[0] ?? reason;
+    const hint = first.includes('scripts/setup.sh') ? '' : '; run `bash scripts/setup.sh` to install libtorch and build the addon';
+    super(`the torch layer is not available: ${first}${hint}`);
+    this.name = 'TorchUnavailableError';
+  }
+}
+
+/** Imports the torch layer, turning a missing or broken addon into a TorchUnavailableError. */
+export async function loadTorch(): Promise<typeof import('../../torch/index.js')> {
+  try {
+    return await import('../../torch/index.js');
+  } catch (e) {
+    throw new TorchUnavailableError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+export interface TorchFacts {
+  /** How libtorch was found: pip, LIBTORCH, debian (or unknown). */
+  source: string;
+  blas: string;
+  threads: number;
+  physicalCores: number;
+}
+
+/** One warning for each known cause of slow training in these facts. */
+export function diagnose(f: TorchFacts): string[] {
+  const warnings: string[] = [];
+  if (f.source === 'debian') {
+    warnings.push(
+      "libtorch is Debian's libtorch-dev: it trains several times slower than PyTorch's own build " +
+        '(reference BLAS or OpenBLAS instead of MKL, older kernels); run `bash scripts/setup.sh` where pip works, or set LIBTORCH',
+    );
+  } else if (!['pip', 'LIBTORCH'].includes(f.source)) {
+    warnings.push('native/libtorch.json is missing, so where libtorch came from is unknown: run `bash scripts/setup.sh`');
+  }
+  // PyTorch's build names OpenBLAS 'open' in BLAS_INFO.
+  const blas = f.blas.toLowerCase();
+  if (!blas.includes('mkl') && blas !== 'open' && !blas.includes('openblas')) {
+    warnings.push(`libtorch's BLAS is '${f.blas}', neither MKL nor OpenBLAS: linear layers and convolutions will be slow`);
+  }
+  if (f.threads > f.physicalCores) {
+    warnings.push(
+      `${f.threads} intra-op threads on ${f.physicalCores} physical cores: oversubscription slows training; ` +
+        `set OMP_NUM_THREADS=${f.physicalCores} (or --threads where a command takes it)`,
+    );
+  }
+  return warnings;
+}
+
+/** What the environment looks like to the torch layer, with a warning for each known slowdown. */
+export async function doctorReport(): Promise<DoctorReport> {
+  const torch = await loadTorch();
+  const info = torch.buildInfo();
+  const threads = torch.getNumThreads();
+  const cores = torch.physicalCores();
+  const warnings = diagnose({ source: info.source, blas: info.blas, threads, physicalCores: cores });
+  return {
+    libtorch: { version: info.version, path: info.path, source: info.source, cuda: info.cuda, blas: info.blas },
+    threads,
+    physical_cores: cores,
+    cuda_devices: torch.cuda.deviceCount(),
+    node: process.versions.node,
+    cpu_capability: info.cpuCapability,
+    mkldnn: info.mkldnn,
+    openmp: info.openmp,
+    warnings,
+  };
+}
+
+/** Two aligned columns, label and value. */
+export function printPairs(pairs: readonly (readonly [string, string])[]): void {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  process.stdout.write(pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the torch layer: which libtorch, its BLAS, threads, CUDA devices, and what would slow training')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const r = await doctorReport();
+      if (opts.json) {
+        printJson(r);
+        return;
+      }
+      printPairs([
+        ['libtorch', `${r.libtorch.version} (${r.libtorch.source})`],
+        ['path', r.libtorch.path],
+        ['blas', r.libtorch.blas],
+        ['cpu capability', r.cpu_capability],
+        ['mkldnn', r.mkldnn ? 'yes' : 'no'],
+        ['threads', `${r.threads} intra-op (${r.physical_cores} physical cores)`],
+        ['cuda', r.libtorch.cuda ? `built with CUDA, ${r.cuda_devices} device(s)` : 'CPU-only build'],
+        ['node', r.node],
+      ]);
+      for (const w of r.warnings) process.stdout.write(`warning: ${w}\n`);
+      if (r.warnings.length === 0) process.stdout.write('ok\n');
+    });
+}
