@@ -124,7 +124,7 @@ export function dcganTrainStep(
   return torch.tidy(() => {
     const genParams = gen.parameters();
     const discParams = disc.parameters();
-    const noise = torch.randn([batch, noiseDim]);
+    const noise = torch.randn([batch, noiseDim], { device: realImages.device });
     const fake = gen.forward(noise);
     const realLogits = disc.forward(realImages);
     const fakeLogits = disc.forward(fake);
