@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertClose } from './helpers/assert-close.js';
 import * as torch from '../src/torch/index.js';
 
 const { nn, optim } = torch;
@@ -60,16 +61,6 @@ function assertSameState(a: torch.nn.Module, b: torch.nn.Module): void {
   });
 }
 
-function assertClose(actual: Tensor, expected: Tensor, what: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual.toArray<'float32'>();
-  const b = expected.toArray<'float32'>();
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    assert.ok(Math.abs(x - y) <= atol + rtol * Math.abs(y), `${what}[${i}]: ${x} vs ${y}`);
-  }
-}
 
 describe('checkpoints: round trips', () => {
   it('a module saved and loaded into a differently seeded one is identical bit for bit, num_batches_tracked as I64', () => {

@@ -8,6 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertClose } from './helpers/assert-close.js';
 import * as torch from '../src/torch/index.js';
 
 const { nn, F } = torch;
@@ -33,17 +34,6 @@ function ref(name: string): Tensor {
   return t;
 }
 
-/** Asserts |a − b| ≤ atol + rtol·|b| element-wise, naming the worst element. */
-function assertClose(actual: Tensor, expected: Tensor, what: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual.toArray();
-  const b = expected.toArray();
-  for (let i = 0; i < a.length; i++) {
-    const x = Number(a[i]);
-    const y = Number(b[i]);
-    assert.ok(Math.abs(x - y) <= atol + rtol * Math.abs(y), `${what}[${i}]: ${x} vs PyTorch's ${y}`);
-  }
-}
 
 function assertEqualBits(actual: Tensor, expected: Tensor, what: string): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);

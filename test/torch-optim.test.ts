@@ -7,6 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertClose as assertTensorsClose } from './helpers/assert-close.js';
 import * as torch from '../src/torch/index.js';
 
 const { nn, optim, F } = torch;
@@ -33,15 +34,9 @@ function ref(name: string): Tensor {
   return t;
 }
 
+/** The optimisers follow PyTorch's arithmetic, so their tolerance is tighter. */
 function assertClose(actual: Tensor, expected: Tensor, what: string, rtol = 1e-6, atol = 1e-7): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual.toArray<'float32'>();
-  const b = expected.toArray<'float32'>();
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    assert.ok(Math.abs(x - y) <= atol + rtol * Math.abs(y), `${what}[${i}]: ${x} vs PyTorch's ${y}`);
-  }
+  assertTensorsClose(actual, expected, what, rtol, atol);
 }
 
 type Kind = 'Adam' | 'AdamW' | 'SGD';
