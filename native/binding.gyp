@@ -14,7 +14,8 @@
         "src/linalg.cc",
         "src/autograd.cc",
         "src/optim.cc",
-        "src/runtime.cc"
+        "src/runtime.cc",
+        "src/amp.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -257,6 +257,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAutograd(env, exports);
   registerOptim(env, exports);
   registerRuntime(env, exports);
+  registerAmp(env, exports);
   return exports;
 }
 

@@ -127,5 +127,6 @@ void registerLinalg(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerOptim(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
+void registerAmp(Napi::Env env, Napi::Object exports);
 
 }  // namespace dsi

@@ -57,6 +57,23 @@ static Napi::Value FromArray(const Napi::CallbackInfo& info) {
   return wrap(env, t);
 }
 
+// The TypedArray type a tensor of this dtype copies out to.
+static napi_typedarray_type arrayTypeFor(Napi::Env env, at::ScalarType dtype) {
+  switch (dtype) {
+    case at::kFloat: return napi_float32_array;
+    case at::kDouble: return napi_float64_array;
+    case at::kLong: return napi_bigint64_array;
+    case at::kInt: return napi_int32_array;
+    case at::kShort: return napi_int16_array;
+    case at::kChar: return napi_int8_array;
+    case at::kByte:
+    case at::kBool: return napi_uint8_array;
+    case at::kBFloat16:
+    case at::kHalf: return napi_uint16_array;
+    default: argError(env, std::string("cannot copy out a tensor of dtype ") + c10::toString(dtype));
+  }
+}
+
 // toArray(t): a copy of the tensor's elements in a TypedArray of the matching type.
 static Napi::Value ToArray(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -67,23 +84,31 @@ static Napi::Value ToArray(const Napi::CallbackInfo& info) {
   size_t bytes = n * t.element_size();
   Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
   if (bytes > 0) std::memcpy(buf.Data(), t.data_ptr(), bytes);
-  napi_typedarray_type kind;
-  switch (t.scalar_type()) {
-    case at::kFloat: kind = napi_float32_array; break;
-    case at::kDouble: kind = napi_float64_array; break;
-    case at::kLong: kind = napi_bigint64_array; break;
-    case at::kInt: kind = napi_int32_array; break;
-    case at::kShort: kind = napi_int16_array; break;
-    case at::kChar: kind = napi_int8_array; break;
-    case at::kByte:
-    case at::kBool: kind = napi_uint8_array; break;
-    case at::kBFloat16:
-    case at::kHalf: kind = napi_uint16_array; break;
-    default: argError(env, std::string("cannot copy out a tensor of dtype ") + c10::toString(t.scalar_type()));
-  }
+  napi_typedarray_type kind = arrayTypeFor(env, t.scalar_type());
   napi_value out;
   NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, kind, n, buf, 0, &out), Napi::Value());
   return Napi::Value(env, out);
+}
+
+// copyToArray(t, array): copies the tensor's elements into a TypedArray of exactly its size and
+// element type, on libtorch's threads. TypeScript allocates the array uninitialised for large
+// tensors, which saves the zero-filling pass that toArray's fresh ArrayBuffer costs.
+static Napi::Value CopyToArray(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor t = T(info, 0).detach();
+  if (!info[1].IsTypedArray()) argError(env, "expected a TypedArray");
+  Napi::TypedArray arr = info[1].As<Napi::TypedArray>();
+  if (arr.TypedArrayType() != arrayTypeFor(env, t.scalar_type())) {
+    argError(env, std::string("a ") + c10::toString(t.scalar_type()) + " tensor does not copy into this TypedArray");
+  }
+  if (static_cast<int64_t>(arr.ElementLength()) != t.numel()) {
+    argError(env, "the array has " + std::to_string(arr.ElementLength()) + " elements, the tensor " + std::to_string(t.numel()));
+  }
+  if (t.numel() == 0) return info[1];
+  auto* dst = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  at::Tensor out = at::from_blob(dst, t.sizes(), at::TensorOptions().dtype(t.scalar_type()));
+  out.copy_(t);
+  return info[1];
 }
 
 static Napi::Value Item(const Napi::CallbackInfo& info) {
@@ -175,6 +200,7 @@ static Napi::Value Randperm(const Napi::CallbackInfo& info) {
 void registerCreate(Napi::Env env, Napi::Object exports) {
   def<FromArray>(env, exports, "fromArray");
   def<ToArray>(env, exports, "toArray");
+  def<CopyToArray>(env, exports, "copyToArray");
   def<Item>(env, exports, "item");
   def<Shape>(env, exports, "shape");
   def<Dtype>(env, exports, "dtype");

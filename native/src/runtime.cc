@@ -9,6 +9,13 @@
 
 #include <mutex>
 
+// libtorch 2.9 gave every accelerator one allocator interface with statistics; with it the memory
+// functions need no CUDA headers, so the same source builds against CPU and CUDA libtorch.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 9)
+#include <ATen/DeviceAccelerator.h>
+#define DSI_ACCELERATOR_MEMORY 1
+#endif
+
 namespace dsi {
 
 // manualSeed(seed): seeds the CPU generator and every CUDA generator, as torch.manual_seed does.
@@ -65,6 +72,49 @@ static Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// CUDA's caching allocator: cudaMemoryStats(device) → bytes and counts; cudaEmptyCache();
+// cudaResetPeakStats(device). The TypeScript side checks that CUDA is available first.
+#ifdef DSI_ACCELERATOR_MEMORY
+static c10::DeviceIndex cudaIndex(const Napi::CallbackInfo& info, size_t i) {
+  int64_t d = optI64(info, i).value_or(0);
+  if (d < 0 || d >= static_cast<int64_t>(torch::cuda::device_count())) {
+    argError(info.Env(), "no CUDA device " + std::to_string(d));
+  }
+  return static_cast<c10::DeviceIndex>(d);
+}
+static Napi::Value CudaMemoryStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto s = at::getDeviceAllocator(at::kCUDA)->getDeviceStats(cudaIndex(info, 0));
+  constexpr auto all = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("allocatedBytes", static_cast<double>(s.allocated_bytes[all].current));
+  o.Set("peakAllocatedBytes", static_cast<double>(s.allocated_bytes[all].peak));
+  o.Set("reservedBytes", static_cast<double>(s.reserved_bytes[all].current));
+  o.Set("peakReservedBytes", static_cast<double>(s.reserved_bytes[all].peak));
+  o.Set("activeBytes", static_cast<double>(s.active_bytes[all].current));
+  o.Set("allocations", static_cast<double>(s.allocation[all].current));
+  o.Set("allocRetries", static_cast<double>(s.num_alloc_retries));
+  o.Set("ooms", static_cast<double>(s.num_ooms));
+  return o;
+}
+static Napi::Value CudaEmptyCache(const Napi::CallbackInfo& info) {
+  at::getDeviceAllocator(at::kCUDA)->emptyCache();
+  return info.Env().Undefined();
+}
+static Napi::Value CudaResetPeakStats(const Napi::CallbackInfo& info) {
+  at::getDeviceAllocator(at::kCUDA)->resetPeakStats(cudaIndex(info, 0));
+  return info.Env().Undefined();
+}
+#else
+static Napi::Value CudaMemoryUnsupported(const Napi::CallbackInfo& info) {
+  throwTorch(info.Env(), std::string("CUDA memory statistics need libtorch 2.9 or later; this is ") + TORCH_VERSION,
+             "E_DEVICE");
+}
+#define CudaMemoryStats CudaMemoryUnsupported
+#define CudaEmptyCache CudaMemoryUnsupported
+#define CudaResetPeakStats CudaMemoryUnsupported
+#endif
+
 // Build and runtime facts for `dsi doctor`.
 static Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -100,6 +150,9 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
   def<CudaIsAvailable>(env, exports, "cudaIsAvailable");
   def<CudaDeviceCount>(env, exports, "cudaDeviceCount");
   def<CudaSynchronize>(env, exports, "cudaSynchronize");
+  def<CudaMemoryStats>(env, exports, "cudaMemoryStats");
+  def<CudaEmptyCache>(env, exports, "cudaEmptyCache");
+  def<CudaResetPeakStats>(env, exports, "cudaResetPeakStats");
   def<BuildInfo>(env, exports, "buildInfo");
   def<Memory>(env, exports, "memory");
 }

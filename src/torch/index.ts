@@ -16,6 +16,8 @@ export * as optim from './optim/index.js';
 export * from './io/safetensors.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, grad, type GradOptions } from './autograd.js';
 export { tidy, keep, scopeDepth } from './scope.js';
+export * as amp from './amp.js';
+export { autocast } from './amp.js';
 export {
   manualSeed,
   getRngState,
@@ -24,7 +26,9 @@ export {
   setNumThreads,
   getNumThreads,
   physicalCores,
+  defaultNumThreads,
   cuda,
+  type CudaMemoryStats,
   memory,
   buildInfo,
   type MemoryInfo,

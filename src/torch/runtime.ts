@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { native, libtorchConfig } from './native.js';
 import type { Tensor } from './tensor.js';
+import { TorchError } from './errors.js';
+import { deviceArg } from './device.js';
 
 /** Seeds the CPU and CUDA generators (torch.manual_seed). */
 export function manualSeed(seed: number | bigint): void {
@@ -49,11 +51,60 @@ export function physicalCores(): number {
   return availableParallelism();
 }
 
+/** What CUDA's caching allocator holds on one device, in bytes and counts. */
+export interface CudaMemoryStats {
+  /** Bytes in live tensors now. */
+  allocatedBytes: number;
+  peakAllocatedBytes: number;
+  /** Bytes the allocator holds from the driver (live tensors plus its cache). */
+  reservedBytes: number;
+  peakReservedBytes: number;
+  activeBytes: number;
+  /** Live allocations. */
+  allocations: number;
+  /** Allocations that had to free the cache and retry. */
+  allocRetries: number;
+  /** Allocations that failed even after that. */
+  ooms: number;
+}
+
+function cudaDevice(device: number | undefined): number {
+  const index = device ?? 0;
+  if (!Number.isInteger(index) || index < 0) throw new TorchError(`a CUDA device index is a whole number ≥ 0, got ${index}`, 'E_ARGUMENT');
+  deviceArg(`cuda:${index}`);
+  return index;
+}
+
+/**
+ * CUDA, where the addon was built against a CUDA libtorch and a GPU is there. Every function but
+ * `isAvailable` and `deviceCount` throws E_DEVICE when it is not.
+ */
 export const cuda = Object.freeze({
   isAvailable: (): boolean => native.cudaIsAvailable(),
   deviceCount: (): number => native.cudaDeviceCount(),
-  synchronize: (device?: number): void => native.cudaSynchronize(device),
+  /** Waits for every kernel queued on the device: time GPU work only after it. */
+  synchronize: (device?: number): void => native.cudaSynchronize(cudaDevice(device)),
+  memoryStats: (device?: number): CudaMemoryStats => native.cudaMemoryStats(cudaDevice(device)),
+  /** Returns the allocator's cached, unused blocks to the driver (other processes can use them). */
+  emptyCache: (): void => {
+    cudaDevice(0);
+    native.cudaEmptyCache();
+  },
+  resetPeakMemoryStats: (device?: number): void => native.cudaResetPeakStats(cudaDevice(device)),
 });
+
+/**
+ * The intra-op thread count each thread of JavaScript starts with: OMP_NUM_THREADS when set (as
+ * libtorch reads it), otherwise the physical cores, PyTorch's default; hyper-threads share a
+ * core's vector units and only slow a compute-bound step down. Applied when the torch layer loads
+ * in a thread (main or Worker), so a Worker never inherits another thread's setting.
+ */
+export function defaultNumThreads(): number {
+  const fromEnv = Number(process.env['OMP_NUM_THREADS']);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : physicalCores();
+}
+
+native.setNumThreads(defaultNumThreads());
 
 export interface MemoryInfo {
   /** Live tensor handles (views and aliases count separately). */

@@ -49,6 +49,22 @@ export interface ToOptions {
 const code = dtypeCode;
 const pair = (p: [Tensor, Tensor]): ValuesIndices => ({ values: p[0], indices: p[1] });
 
+/** From this many elements on, toArray fills an uninitialised buffer (see toArray). */
+const LARGE_COPY_ELEMENTS = 16 * 1024;
+
+const ARRAY_TYPES = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+} as const;
+
 export class Tensor extends native.NativeTensor implements Scoped {
   /** The scope that frees this tensor, if any (maintained by scope.ts). */
   scope: Scope | undefined = undefined;
@@ -98,9 +114,20 @@ export class Tensor extends native.NativeTensor implements Scoped {
     return native.isContiguous(this);
   }
 
-  /** A copy of the elements, row-major, in the TypedArray of the tensor's dtype. */
-  toArray<D extends DType = DType>(): TypedArrayOf[D] {
-    return native.toArray(this);
+  /**
+   * A copy of the elements, row-major, in the TypedArray of the tensor's dtype; with `out` (of
+   * that type and exactly numel elements), a copy into it.
+   */
+  toArray<D extends DType = DType>(out?: TypedArrayOf[D]): TypedArrayOf[D] {
+    // Into the caller's array: a loop that reuses one buffer copies at memory speed.
+    if (out !== undefined) return native.copyToArray(this, out);
+    const n: number = native.numel(this);
+    if (n < LARGE_COPY_ELEMENTS) return native.toArray(this);
+    // Large: an uninitialised buffer that libtorch fills in one pass (a new ArrayBuffer would be
+    // zero-filled first).
+    const Kind = ARRAY_TYPES[this.dtype];
+    const buffer = Buffer.allocUnsafeSlow(n * Kind.BYTES_PER_ELEMENT).buffer;
+    return native.copyToArray(this, new Kind(buffer, 0, n));
   }
   /** The value of a one-element tensor. */
   item(): number {

@@ -1,38 +1,11 @@
 /**
- * `dsi bench dcgan`: how fast this machine trains the DCGAN of DESIGN §4, in images per second of
- * full training steps (discriminator and generator updates) on random images, after warm-up.
+ * `dsi bench dcgan`: how fast this machine trains the DCGAN of DESIGN §4 through this project's
+ * torch layer, against PyTorch's own step timed in the same run (src/bench/dcgan.ts).
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { printJson } from '../output.js';
 import { loadTorch, printPairs } from './doctor.js';
-
-export interface DcganBenchOptions {
-  batch: number;
-  steps: number;
-  warmup: number;
-  /** libtorch's intra-op threads; its default when omitted. */
-  threads?: number;
-  seed: number;
-}
-
-export interface DcganBenchResult {
-  model: 'dcgan';
-  /** Median over the timed steps of batch ÷ step time. */
-  images_per_second: number;
-  /** All timed images ÷ all timed seconds. */
-  images_per_second_mean: number;
-  median_step_ms: number;
-  batch: number;
-  steps: number;
-  warmup: number;
-  threads: number;
-  device: 'cpu';
-  precision: 'fp32';
-  libtorch: string;
-  d_loss: number;
-  g_loss: number;
-}
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -42,77 +15,49 @@ function wholeNumber(min: number) {
   };
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+interface BenchFlags {
+  batch: number;
+  steps: number;
+  repeats: number;
+  warmup: number;
+  precision: 'fp32' | 'bf16' | 'fp16';
+  device: 'cpu' | 'cuda';
+  threads?: number;
+  seed: number;
+  reference: boolean;
+  json?: boolean;
 }
 
-/** Times `steps` DCGAN training steps after `warmup` untimed ones. */
-export async function benchDcgan(o: DcganBenchOptions): Promise<DcganBenchResult> {
-  const torch = await loadTorch();
-  const { dcganGenerator, dcganDiscriminator, dcganTrainStep } = await import('../../ml/models/index.js');
-  if (o.threads !== undefined) torch.setNumThreads(o.threads);
-  torch.manualSeed(o.seed);
-  const gen = dcganGenerator();
-  const disc = dcganDiscriminator();
-  gen.train();
-  disc.train();
-  const optG = new torch.optim.Adam(gen.parameters(), { lr: 1e-4 });
-  const optD = new torch.optim.Adam(disc.parameters(), { lr: 1e-4 });
-  // One batch of uniform noise in [−1, 1], the range of the generator's tanh: data loading is not timed.
-  const real = torch.rand([o.batch, 1, 28, 28]).mul_(2).sub_(1);
-  const seconds: number[] = [];
-  let losses = { dLoss: Number.NaN, gLoss: Number.NaN };
-  try {
-    for (let i = 0; i < o.warmup + o.steps; i++) {
-      const start = process.hrtime.bigint();
-      losses = dcganTrainStep(gen, disc, optG, optD, real);
-      const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-      if (i >= o.warmup) seconds.push(elapsed);
-    }
-  } finally {
-    real.dispose();
-  }
-  const total = seconds.reduce((a, b) => a + b, 0);
-  const stepMedian = median(seconds);
-  return {
-    model: 'dcgan',
-    images_per_second: o.batch / stepMedian,
-    images_per_second_mean: (o.batch * seconds.length) / total,
-    median_step_ms: stepMedian * 1000,
-    batch: o.batch,
-    steps: o.steps,
-    warmup: o.warmup,
-    threads: torch.getNumThreads(),
-    device: 'cpu',
-    precision: 'fp32',
-    libtorch: torch.buildInfo().version,
-    d_loss: losses.dLoss,
-    g_loss: losses.gLoss,
-  };
-}
+const fmt = (n: number | null, digits = 1): string => (n === null ? '—' : n.toFixed(digits));
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('time training on this machine');
   bench
     .command('dcgan')
-    .description("images per second of the DCGAN's full training step (D and G updates) on random 28×28 images")
+    .description("images per second of the DCGAN's full training step (D and G updates) on random 28×28 images, against PyTorch in the same run")
     .option('--batch <n>', 'images per step', wholeNumber(1), 64)
-    .option('--steps <n>', 'timed steps', wholeNumber(1), 20)
-    .option('--warmup <n>', 'untimed steps first', wholeNumber(0), 3)
-    .option('--threads <n>', "libtorch's intra-op threads (default: libtorch's own choice)", wholeNumber(1))
+    .option('--steps <n>', 'timed steps per repeat', wholeNumber(1), 10)
+    .option('--repeats <n>', 'timed repeats of each side, interleaved', wholeNumber(1), 5)
+    .option('--warmup <n>', 'untimed steps first', wholeNumber(1), 3)
+    .addOption(new Option('--precision <p>', 'fp32, bf16 (autocast) or fp16 (autocast with loss scaling)').choices(['fp32', 'bf16', 'fp16']).default('fp32'))
+    .addOption(new Option('--device <d>', 'where to train').choices(['cpu', 'cuda']).default('cpu'))
+    .option('--threads <n>', 'intra-op threads for both sides (default: the physical cores, or OMP_NUM_THREADS)', wholeNumber(1))
     .option('--seed <s>', 'random seed', wholeNumber(0), 0)
+    .option('--no-reference', 'skip the PyTorch reference (no Python with torch here)')
     .option('--json', 'print the result as one JSON object')
     .exitOverride()
-    .action(async (opts: DcganBenchOptions & { json?: boolean }) => {
+    .action(async (opts: BenchFlags) => {
+      await loadTorch();
+      const { benchDcgan } = await import('../../bench/dcgan.js');
       const r = await benchDcgan(opts);
       if (opts.json) {
         printJson(r);
         return;
       }
       printPairs([
-        ['images/s', `${r.images_per_second.toFixed(1)} (median over ${r.steps} steps; mean ${r.images_per_second_mean.toFixed(1)})`],
+        ['images/s', `${fmt(r.images_per_second)} (median of ${r.repeats} repeats × ${r.steps} steps)`],
+        ['PyTorch images/s', r.reference_torch === null ? 'not measured' : `${fmt(r.reference_images_per_second)} (torch ${r.reference_torch}, same run, interleaved)`],
+        ['ratio', fmt(r.ratio, 3)],
         ['step', `${r.median_step_ms.toFixed(1)} ms median`],
         ['batch', String(r.batch)],
         ['threads', String(r.threads)],

@@ -80,6 +80,7 @@ export function dcganDiscriminator(): torch.nn.Sequential {
 
 /** What the step needs of an optimiser: `optim.Adam` and `optim.SGD` have it. */
 export interface StepOptimizer {
+  readonly params: readonly Tensor[];
   step(): void;
 }
 
@@ -91,6 +92,13 @@ export interface StepModule {
 
 export interface DcganStepOptions {
   noiseDim?: number;
+  /**
+   * Runs the forward passes and the losses under `torch.autocast` with these options (bfloat16 on
+   * the CPU, say); gradients and the optimiser steps stay float32.
+   */
+  autocast?: torch.amp.AutocastOptions;
+  /** Loss scaling for float16: the losses are scaled before differentiation and each step is skipped on overflow. */
+  scaler?: torch.amp.GradScaler;
 }
 
 export interface DcganStepLosses {
@@ -121,25 +129,36 @@ export function dcganTrainStep(
     throw new RangeError(`realImages must be N×C×H×W with N ≥ 1, got [${shape.join(', ')}]`);
   }
   const batch = shape[0] as number;
+  const { scaler } = options;
   return torch.tidy(() => {
     const genParams = gen.parameters();
     const discParams = disc.parameters();
-    const noise = torch.randn([batch, noiseDim], { device: realImages.device });
-    const fake = gen.forward(noise);
-    const realLogits = disc.forward(realImages);
-    const fakeLogits = disc.forward(fake);
-    const ones = torch.onesLike(realLogits);
-    const zeros = torch.zerosLike(fakeLogits);
-    const gLoss = F.binaryCrossEntropyWithLogits(fakeLogits, ones);
-    const dLoss = F.binaryCrossEntropyWithLogits(realLogits, ones).add(F.binaryCrossEntropyWithLogits(fakeLogits, zeros));
+    const forward = (): { dLoss: Tensor; gLoss: Tensor } => {
+      const noise = torch.randn([batch, noiseDim], { device: realImages.device });
+      const fake = gen.forward(noise);
+      const realLogits = disc.forward(realImages);
+      const fakeLogits = disc.forward(fake);
+      const ones = torch.onesLike(realLogits);
+      const zeros = torch.zerosLike(fakeLogits);
+      const gLoss = F.binaryCrossEntropyWithLogits(fakeLogits, ones);
+      const dLoss = F.binaryCrossEntropyWithLogits(realLogits, ones).add(F.binaryCrossEntropyWithLogits(fakeLogits, zeros));
+      return { dLoss, gLoss };
+    };
+    const { dLoss, gLoss } = options.autocast === undefined ? forward() : torch.autocast(forward, options.autocast);
     // Each loss differentiated only for its own network's parameters, as the tutorial's two tapes do.
-    const genGrads = torch.grad([gLoss], genParams, { retainGraph: true });
-    const discGrads = torch.grad([dLoss], discParams);
+    const genGrads = torch.grad([scaler ? scaler.scale(gLoss) : gLoss], genParams, { retainGraph: true });
+    const discGrads = torch.grad([scaler ? scaler.scale(dLoss) : dLoss], discParams);
     // Assigning the gradients replaces the previous step's, so no zeroGrad is needed.
     genParams.forEach((p, i) => (p.grad = genGrads[i]));
     discParams.forEach((p, i) => (p.grad = discGrads[i]));
-    optD.step();
-    optG.step();
+    if (scaler) {
+      scaler.step(optD);
+      scaler.step(optG);
+      scaler.update();
+    } else {
+      optD.step();
+      optG.step();
+    }
     return { dLoss: dLoss.item(), gLoss: gLoss.item() };
   });
 }
