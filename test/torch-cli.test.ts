@@ -9,6 +9,11 @@ import { diagnose } from '../src/cli/commands/doctor.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/dsi.js');
 
+function hasCuda(): boolean {
+  const r = dsi(['doctor', '--json']);
+  return r.status === 0 && (JSON.parse(r.stdout) as { cuda_devices: number }).cuda_devices > 0;
+}
+
 function dsi(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -56,21 +61,46 @@ describe('dsi doctor', () => {
 });
 
 describe('dsi bench dcgan', () => {
-  it('--json times full training steps and reports a positive images_per_second', () => {
-    const r = dsi(['bench', 'dcgan', '--steps', '2', '--warmup', '1', '--batch', '8', '--threads', '1', '--json']);
+  it('--json times ours and PyTorch on the same step, interleaved, and reports their ratio', () => {
+    const r = dsi(['bench', 'dcgan', '--steps', '2', '--repeats', '2', '--warmup', '1', '--batch', '8', '--threads', '1', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const result = JSON.parse(r.stdout) as Record<string, unknown>;
-    for (const key of ['images_per_second', 'images_per_second_mean']) {
+    for (const key of ['images_per_second', 'reference_images_per_second', 'ratio']) {
       const v = result[key] as number;
       assert.ok(Number.isFinite(v) && v > 0, `${key} = ${v}`);
     }
+    assert.equal(result['ratio'], (result['images_per_second'] as number) / (result['reference_images_per_second'] as number));
     assert.equal(result['batch'], 8);
     assert.equal(result['steps'], 2);
+    assert.equal((result['repeat_images_per_second'] as number[]).length, 2);
+    assert.equal((result['reference_repeat_images_per_second'] as number[]).length, 2);
     assert.equal(result['threads'], 1);
     assert.equal(result['device'], 'cpu');
     assert.equal(result['precision'], 'fp32');
     assert.match(String(result['libtorch']), /^\d+\.\d+\.\d+/);
+    assert.match(String(result['reference_torch']), /^\d+\.\d+\.\d+/);
+    // Same seed, same initialisation order, same step: the first losses agree, so both sides
+    // timed the same computation.
+    const first = result['first_losses'] as { ours: number[]; reference: number[] };
+    first.ours.forEach((v, i) => assert.ok(Math.abs(v - first.reference[i]!) < 1e-5, `first loss ${i}: ${v} vs PyTorch's ${first.reference[i]}`));
     assert.ok(Number.isFinite(result['d_loss']) && Number.isFinite(result['g_loss']));
+  });
+
+  it('--precision bf16 --no-reference times ours alone under autocast', () => {
+    const r = dsi(['bench', 'dcgan', '--steps', '1', '--repeats', '1', '--warmup', '1', '--batch', '4', '--precision', 'bf16', '--no-reference', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.equal(result['precision'], 'bf16');
+    assert.equal(result['reference_images_per_second'], null);
+    assert.equal(result['ratio'], null);
+    assert.ok((result['images_per_second'] as number) > 0);
+  });
+
+  it('--device cuda without CUDA is one clear line and exit 1', { skip: hasCuda() ? 'CUDA is available here' : false }, () => {
+    const r = dsi(['bench', 'dcgan', '--device', 'cuda', '--no-reference']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^dsi: device 'cuda' was asked for but CUDA is not available/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
   });
 
   it('rejects a batch of 0 with a message naming the option', () => {
