@@ -43,7 +43,7 @@ for (const batch of a.batches!.split(',').map(Number)) {
     say(`batch ${batch}, ${precision}…`);
     const r = dsiBench(batch, precision, true);
     rows.push(r);
-    say(`  ours ${r.images_per_second.toFixed(1)} images/s, PyTorch ${r.reference_images_per_second?.toFixed(1) ?? '—'}, ratio ${r.ratio?.toFixed(3) ?? '—'}`);
+    say(`  ours ${r.images_per_second.toFixed(1)} images/s, PyTorch ${r.reference_images_per_second?.toFixed(1) ?? '—'}, ratio ${r.ratio?.toFixed(3) ?? '—'} (paired ${r.paired_ratio?.toFixed(3) ?? '—'})`);
   }
 }
 
@@ -63,10 +63,10 @@ if (a.json) {
   process.stdout.write(`${JSON.stringify({ grid: rows, tfjs }, null, 2)}\n`);
 } else {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  console.log(line(['batch', 'precision', 'ours images/s', 'PyTorch images/s', 'ratio', 'threads', 'device']));
-  console.log(line(['---:', '---', '---:', '---:', '---:', '---:', '---']));
+  console.log(line(['batch', 'precision', 'ours images/s', 'PyTorch images/s', 'ratio', 'paired ratio', 'threads', 'device']));
+  console.log(line(['---:', '---', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const r of rows) {
-    console.log(line([String(r.batch), r.precision, r.images_per_second.toFixed(1), r.reference_images_per_second?.toFixed(1) ?? '—', r.ratio?.toFixed(3) ?? '—', String(r.threads), r.device]));
+    console.log(line([String(r.batch), r.precision, r.images_per_second.toFixed(1), r.reference_images_per_second?.toFixed(1) ?? '—', r.ratio?.toFixed(3) ?? '—', r.paired_ratio?.toFixed(3) ?? '—', String(r.threads), r.device]));
   }
   if (tfjs) console.log(`\nTensorFlow.js ${tfjs.version} CPU backend, batch ${tfjs.batch}: ${tfjs.images_per_second.toFixed(3)} images/s (${(tfjs.median_step_ms / 1000).toFixed(1)} s a step); ours ${tfjs.ours_images_per_second.toFixed(1)}: ${tfjs.speedup.toFixed(0)}×`);
 }

@@ -48,7 +48,12 @@ static Napi::Value FromArray(const Napi::CallbackInfo& info) {
   size_t bytes = arr.ElementLength() * arr.ElementSize();
   if (bytes > 0) {
     auto* src = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-    std::memcpy(t.data_ptr(), src, bytes);
+    // Large copies go through libtorch's copy, which splits them over the intra-op threads.
+    if (bytes >= (256u << 10)) {
+      t.copy_(at::from_blob(src, shape, at::TensorOptions().dtype(source)));
+    } else {
+      std::memcpy(t.data_ptr(), src, bytes);
+    }
   }
   auto device = optDevice(info, 3);
   if ((dtype && *dtype != source) || (device && *device != t.device())) {

@@ -31,6 +31,11 @@ export interface DcganBenchResult {
   reference_images_per_second: number | null;
   /** images_per_second ÷ reference_images_per_second. */
   ratio: number | null;
+  /**
+   * The median over repeats of ours ÷ PyTorch within each repeat: each pair ran back to back, so
+   * this is the steadier figure where the machine's speed drifts between repeats.
+   */
+  paired_ratio: number | null;
   batch: number;
   precision: BenchPrecision;
   device: 'cpu' | 'cuda';
@@ -153,6 +158,7 @@ export async function benchDcgan(o: DcganBenchOptions): Promise<DcganBenchResult
       images_per_second: ips,
       reference_images_per_second: refIps,
       ratio: refIps === null ? null : ips / refIps,
+      paired_ratio: reference ? median(mine.map((m, i) => m / (theirs[i] as number))) : null,
       batch: o.batch,
       precision: o.precision,
       device: o.device,

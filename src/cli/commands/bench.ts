@@ -57,7 +57,7 @@ export function registerBench(program: Command): void {
       printPairs([
         ['images/s', `${fmt(r.images_per_second)} (median of ${r.repeats} repeats × ${r.steps} steps)`],
         ['PyTorch images/s', r.reference_torch === null ? 'not measured' : `${fmt(r.reference_images_per_second)} (torch ${r.reference_torch}, same run, interleaved)`],
-        ['ratio', fmt(r.ratio, 3)],
+        ['ratio', `${fmt(r.ratio, 3)} (paired by repeat: ${fmt(r.paired_ratio, 3)})`],
         ['step', `${r.median_step_ms.toFixed(1)} ms median`],
         ['batch', String(r.batch)],
         ['threads', String(r.threads)],
