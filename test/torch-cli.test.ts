@@ -24,7 +24,7 @@ describe('dsi doctor', () => {
     const r = dsi(['doctor', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as Record<string, unknown>;
-    for (const key of ['libtorch', 'threads', 'physical_cores', 'cuda_devices', 'node', 'cpu_capability', 'warnings']) {
+    for (const key of ['libtorch', 'threads', 'physical_cores', 'cuda_devices', 'node', 'cpu_capability', 'cpu_bf16', 'warnings']) {
       assert.ok(key in report, `missing ${key}`);
     }
     const lib = report['libtorch'] as Record<string, unknown>;

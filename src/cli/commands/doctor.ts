@@ -3,6 +3,7 @@
  * make training slow. The torch layer is imported lazily, so the store commands keep working
  * where the addon is not built, and doctor can say so in one line.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { printJson } from '../output.js';
 
@@ -14,6 +15,8 @@ export interface DoctorReport {
   cuda_devices: number;
   node: string;
   cpu_capability: string;
+  /** What accelerates bfloat16 autocast on this CPU. */
+  cpu_bf16: 'amx' | 'avx512_bf16' | 'none' | 'unknown';
   mkldnn: boolean;
   openmp: boolean;
   warnings: string[];
@@ -71,6 +74,22 @@ export function diagnose(f: TorchFacts): string[] {
   return warnings;
 }
 
+/**
+ * What speeds up bfloat16 autocast on this CPU, from Linux's CPU flags: AMX tiles (several times
+ * float32's speed on convolutions), AVX-512 BF16 instructions (some gain), or nothing (bf16 is
+ * then usually slower than float32).
+ */
+export function cpuBf16Support(): 'amx' | 'avx512_bf16' | 'none' | 'unknown' {
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
+    if (flags.includes('amx_bf16')) return 'amx';
+    if (flags.includes('avx512_bf16')) return 'avx512_bf16';
+    return 'none';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** What the environment looks like to the torch layer, with a warning for each known slowdown. */
 export async function doctorReport(): Promise<DoctorReport> {
   const torch = await loadTorch();
@@ -85,6 +104,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     cuda_devices: torch.cuda.deviceCount(),
     node: process.versions.node,
     cpu_capability: info.cpuCapability,
+    cpu_bf16: cpuBf16Support(),
     mkldnn: info.mkldnn,
     openmp: info.openmp,
     warnings,
@@ -113,6 +133,7 @@ export function registerDoctor(program: Command): void {
         ['path', r.libtorch.path],
         ['blas', r.libtorch.blas],
         ['cpu capability', r.cpu_capability],
+        ['cpu bf16', { amx: 'AMX (bf16 autocast pays off)', avx512_bf16: 'AVX-512 BF16 (bf16 autocast may pay off)', none: 'none (bf16 autocast is likely slower than fp32)', unknown: 'unknown' }[r.cpu_bf16]],
         ['mkldnn', r.mkldnn ? 'yes' : 'no'],
         ['threads', `${r.threads} intra-op (${r.physical_cores} physical cores)`],
         ['cuda', r.libtorch.cuda ? `built with CUDA, ${r.cuda_devices} device(s)` : 'CPU-only build'],
