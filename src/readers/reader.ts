@@ -68,6 +68,24 @@ export interface ReadResult {
   readonly relations?: Relations;
 }
 
+/**
+ * Where a reader puts files the store keeps (the PNGs an IDX file becomes). They are written to a
+ * staging folder and appear in the store's data folder only if the read commits.
+ */
+export interface FileSink {
+  /**
+   * Write `bytes` to `relative` (a path inside the data folder, `/`-separated); returns the value
+   * for the row's `FILE` column, relative to the store's folder (`dsi.data/mnist/train/1.png`).
+   */
+  writeSync(relative: string, bytes: Uint8Array): string;
+  /**
+   * For readers that write many files themselves: the staging folder for `relative` (made), and
+   * the `FILE` value of that folder; a file NAME written into `path` appears as `value/NAME`.
+   * Write only while the read runs, and finish before it returns or fails.
+   */
+  folder(relative: string): { path: string; value: string };
+}
+
 /** What a reader may know about the call and the store. */
 export interface ReadContext {
   /** The `--table` name, for readers that make one table. */
@@ -75,6 +93,12 @@ export interface ReadContext {
   /** The largest integer in `table.column`, or null when the table or column is absent or empty. */
   maxInteger(table: string, column: string): Promise<number | null>;
   readonly onProgress?: ProgressCallback | undefined;
+  /** The folder `FILE…` paths are relative to (the one holding the store file), absolute. */
+  readonly fileRoot?: string | undefined;
+  /** Where to write files the store keeps; absent where the store has no data folder. */
+  readonly files?: FileSink | undefined;
+  /** Reader-specific options (`dsi read --option key=value`); each reader checks its own. */
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Reader {

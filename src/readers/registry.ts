@@ -4,9 +4,12 @@
  */
 import path from 'node:path';
 import { StoreError } from '../errors.js';
+import { cinemaReader } from './cinema-reader.js';
 import { csvReader } from './csv-reader.js';
 import { ensembleReader } from './ensemble-reader.js';
 import { envReader } from './env-reader.js';
+import { idxReader } from './idx-reader.js';
+import { imageFolderReader } from './image-folder-reader.js';
 import { jsonReader } from './json-reader.js';
 import type { Reader } from './reader.js';
 import { schemaReader } from './schema-reader.js';
@@ -25,6 +28,9 @@ const readers: readonly Reader[] = [
   schemaReader,
   ensembleReader,
   envReader,
+  idxReader,
+  imageFolderReader,
+  cinemaReader,
 ];
 
 const byExtension: Readonly<Record<string, Reader>> = {
@@ -33,6 +39,10 @@ const byExtension: Readonly<Record<string, Reader>> = {
   '.yml': yamlReader,
   '.yaml': yamlReader,
   '.toml': tomlReader,
+  '.cdb': cinemaReader,
+  '.png': imageFolderReader,
+  '.jpg': imageFolderReader,
+  '.jpeg': imageFolderReader,
 };
 
 /** Every reader, for help texts. */

@@ -19,6 +19,7 @@ import { readerFor } from '../readers/registry.js';
 import { writerFor } from '../writers/registry.js';
 import type { Backend } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
+import { FileStage } from './file-stage.js';
 import { type FindCondition, parseFindCondition } from './find-language.js';
 import { isReservedTable, sanitizeIdentifier } from './identifiers.js';
 import { type IngestResult, ingestSource } from './ingest.js';
@@ -36,6 +37,11 @@ export interface OpenOptions {
   readonly backend?: string;
   readonly readOnly?: boolean;
   readonly busyTimeoutMs?: number;
+  /**
+   * Where the store keeps its files (images, predictions, checkpoints). Default for a store file
+   * `NAME.db`: `NAME.data/` beside it; a store without a file (`:memory:`) has none unless given.
+   */
+  readonly dataFolder?: string;
 }
 
 export interface ReadOptions {
@@ -44,6 +50,8 @@ export interface ReadOptions {
   /** Table name for readers that make one table (default: the file's base name). */
   readonly table?: string;
   readonly onProgress?: ProgressCallback;
+  /** Options for the reader (`pattern` for `images`, say); each reader checks its own. */
+  readonly readerOptions?: Readonly<Record<string, unknown>>;
 }
 
 export interface FoundRow extends Row {
@@ -96,17 +104,32 @@ function hasKeys(info: TableInfo, definition: TableDefinition): boolean {
   );
 }
 
+/** The folder FILE paths are relative to, and the data folder, of a store at `location`. */
+function storeFolders(backend: Backend, location: string, dataFolder: string | undefined): { fileRoot: string; dataFolder: string | undefined } {
+  const onDisk = backend.capabilities.isSingleFile && location !== ':memory:' && !location.startsWith('file:');
+  const fileRoot = onDisk ? path.dirname(path.resolve(location)) : process.cwd();
+  if (dataFolder !== undefined) return { fileRoot, dataFolder: path.resolve(dataFolder) };
+  if (!onDisk) return { fileRoot, dataFolder: undefined };
+  const base = path.basename(location);
+  const ext = path.extname(base);
+  return { fileRoot, dataFolder: path.join(fileRoot, `${ext === '' ? base : base.slice(0, -ext.length)}.data`) };
+}
+
 export class Store {
   readonly #backend: Backend;
   readonly #catalog: Catalog;
   readonly #readOnly: boolean;
+  readonly #fileRoot: string;
+  readonly #dataFolder: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(backend: Backend, readOnly: boolean) {
+  private constructor(backend: Backend, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }) {
     this.#backend = backend;
     this.#catalog = new Catalog(backend);
     this.#readOnly = readOnly;
+    this.#fileRoot = folders.fileRoot;
+    this.#dataFolder = folders.dataFolder;
   }
 
   /** Open the store at `location`, creating it when absent (SQLite: a file path). */
@@ -118,7 +141,7 @@ export class Store {
       ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     });
-    const store = new Store(backend, options.readOnly ?? false);
+    const store = new Store(backend, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder));
     if (!options.readOnly) {
       const version = await backend.schemaVersion();
       if (version > STORE_SCHEMA_VERSION) {
@@ -133,6 +156,35 @@ export class Store {
   /** Where the store lives. */
   get location(): string {
     return this.#backend.location;
+  }
+
+  /** The folder `FILE…` paths in the store are relative to: the one holding the store file. */
+  get fileRoot(): string {
+    return this.#fileRoot;
+  }
+
+  /**
+   * Where the store keeps its own files: `NAME.data/` beside `NAME.db` (or `OpenOptions.dataFolder`);
+   * undefined for a store without a file.
+   */
+  get dataFolder(): string | undefined {
+    return this.#dataFolder;
+  }
+
+  /** A stage for the files one write operation adds, or undefined without a data folder. */
+  #fileStage(): FileStage | undefined {
+    return this.#dataFolder === undefined ? undefined : new FileStage(this.#dataFolder, this.#fileRoot);
+  }
+
+  /** Run `fn` with a file stage whose files appear only if `fn`'s transaction commits. */
+  async #withFiles<T>(fn: (stage: FileStage | undefined) => Promise<T>): Promise<T> {
+    const stage = this.#fileStage();
+    try {
+      return await fn(stage);
+    } catch (e) {
+      stage?.discard();
+      throw e;
+    }
   }
 
   /** The store format version recorded in the store. */
@@ -190,7 +242,7 @@ export class Store {
       for (const f of list) {
         if (!fs.existsSync(f)) throw new StoreError('E_BAD_ARGUMENT', `read: ${f} does not exist`);
       }
-      return this.#transaction(async (touched) => {
+      return this.#withFiles((stage) => this.#transaction(async (touched) => {
         const results: IngestResult[] = [];
         const units: UnitRecord[] = [];
         let relations: Map<string, TableRelations> = await this.#catalog.relations();
@@ -200,6 +252,9 @@ export class Store {
             tableName: options.table,
             onProgress: options.onProgress,
             maxInteger: (table, column) => this.#maxInteger(table, column),
+            fileRoot: this.#fileRoot,
+            files: stage,
+            options: options.readerOptions,
           };
           const result: ReadResult = await readers[i]!.read(file, context);
           if (result.relations) {
@@ -215,8 +270,11 @@ export class Store {
           units.push(...result.units);
         }
         await this.#recordUnits(units);
+        // Files move into place before the commit: a crash in between leaves unreferenced files,
+        // never a row without its file. If the commit fails, #withFiles removes them.
+        stage?.publish();
         return results;
-      });
+      }));
     });
   }
 
@@ -539,14 +597,24 @@ export class Store {
    * Replace the contents of `table` with what `file` holds (read as `read` would), keeping the
    * table's keys. The old rows are gone only if the new ones go in.
    */
-  replaceTable(table: string, file: string, options: UpdateOptions & { reader?: string } = {}): Promise<UpdateResult> {
+  replaceTable(
+    table: string,
+    file: string,
+    options: UpdateOptions & { reader?: string; readerOptions?: Readonly<Record<string, unknown>> } = {},
+  ): Promise<UpdateResult> {
     return this.#exclusive(async () => {
       this.#refuseReserved(table);
       const info = await this.#info(table);
       const reader = readerFor(file, options.reader);
       const backup = options.backup ? await this.#backup() : undefined;
-      const rows = await this.#transaction(async (touched) => {
-        const result = await reader.read(file, { tableName: info.name, maxInteger: (t, c) => this.#maxInteger(t, c) });
+      const rows = await this.#withFiles((stage) => this.#transaction(async (touched) => {
+        const result = await reader.read(file, {
+          tableName: info.name,
+          maxInteger: (t, c) => this.#maxInteger(t, c),
+          fileRoot: this.#fileRoot,
+          files: stage,
+          options: options.readerOptions,
+        });
         const sources = result.tables.filter((s) => sanitizeIdentifier(s.table).toLowerCase() === info.name.toLowerCase());
         if (sources.length === 0) throw badInput(file, undefined, `holds no table "${info.name}" to replace it with`);
         await this.#backend.dropTable(info.name);
@@ -555,8 +623,9 @@ export class Store {
         for (const s of sources) n += (await ingestSource(this.#backend, s as TableSource, relations)).rows;
         touched.add(info.name);
         await this.#recordUnits(result.units);
+        stage?.publish();
         return n;
-      });
+      }));
       return { rows, ...(backup === undefined ? {} : { backup }) };
     });
   }
@@ -630,8 +699,14 @@ export class Store {
 
   // ── write, close ────────────────────────────────────────────────────────────────────────
 
-  /** Export a table or the result of a read-only query to `file` through the named writer. */
-  write(file: string, options: { writer?: string; table?: string; query?: string }): Promise<{ rows: number }> {
+  /**
+   * Export a table or the result of a read-only query to `file` through the named writer;
+   * `writerOptions` go to the writer (the Cinema writer's `files: copy | link | symlink`).
+   */
+  write(
+    file: string,
+    options: { writer?: string; table?: string; query?: string; writerOptions?: Readonly<Record<string, unknown>> },
+  ): Promise<{ rows: number }> {
     if ((options.table === undefined) === (options.query === undefined)) {
       return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'write: give exactly one of a table or a query'));
     }
@@ -644,7 +719,7 @@ export class Store {
         sql = `SELECT ${info.columns.map((c) => d.quote(c.name)).join(', ')} FROM ${d.quote(info.name)} ORDER BY ${d.insertionOrder}`;
       } else sql = options.query!;
       const columns = await this.#backend.queryColumns(sql);
-      return writer.write(file, columns, this.#backend.iterateReadOnly(sql));
+      return writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, options: options.writerOptions });
     });
   }
 

@@ -1,11 +1,12 @@
 /** Writers by name (`--writer`), or by the output file's extension. */
 import path from 'node:path';
 import { StoreError } from '../errors.js';
+import { cinemaWriter } from './cinema-writer.js';
 import { csvWriter } from './csv-writer.js';
 import type { Writer } from './writer.js';
 
-const writers: readonly Writer[] = [csvWriter];
-const byExtension: Readonly<Record<string, Writer>> = { '.csv': csvWriter };
+const writers: readonly Writer[] = [csvWriter, cinemaWriter];
+const byExtension: Readonly<Record<string, Writer>> = { '.csv': csvWriter, '.cdb': cinemaWriter };
 
 export function writerNames(): string[] {
   return writers.map((w) => w.name);

@@ -1,10 +1,18 @@
 /** What a writer does: turn a stream of rows into a file. */
 import type { Row } from '../store/types.js';
 
+/** What a writer may know about the store it exports from. */
+export interface WriteContext {
+  /** The folder the rows' `FILE…` paths are relative to (the one holding the store), absolute. */
+  readonly fileRoot: string;
+  /** Writer-specific options; each writer checks its own. */
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
+}
+
 export interface Writer {
   /** The name `--writer` takes. */
   readonly name: string;
   readonly description: string;
   /** Write `columns` and the rows of `batches` to `file` atomically; returns the row count. */
-  write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>): Promise<{ rows: number }>;
+  write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext): Promise<{ rows: number }>;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writerNames } from '../../writers/registry.js';
 import { withStore } from '../context.js';
+import { collectOption, parseKeyValues } from '../key-value-options.js';
 
 export function registerWrite(program: Command): void {
   program
@@ -10,7 +11,9 @@ export function registerWrite(program: Command): void {
     .option('--writer <name>', `writer: ${writerNames().join(', ')} (default: by extension)`)
     .option('--table <name>', 'the table to export')
     .option('--query <sql>', 'a read-only query whose result to export')
-    .action(async (file: string, opts: { writer?: string; table?: string; query?: string }, cmd: Command) => {
+    .option('--option <key=value>', "a writer's own option, repeatable (cinema: files=copy|link|symlink)", collectOption)
+    .action(async (file: string, opts: { writer?: string; table?: string; query?: string; option?: string[] }, cmd: Command) => {
+      const writerOptions = parseKeyValues(opts.option);
       const { rows } = await withStore(
         cmd,
         (store) =>
@@ -18,6 +21,7 @@ export function registerWrite(program: Command): void {
             ...(opts.writer ? { writer: opts.writer } : {}),
             ...(opts.table !== undefined ? { table: opts.table } : {}),
             ...(opts.query !== undefined ? { query: opts.query } : {}),
+            ...(writerOptions ? { writerOptions } : {}),
           }),
         { readOnly: true },
       );

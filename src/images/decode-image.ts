@@ -1,0 +1,56 @@
+/**
+ * Decode a PNG or JPEG file's bytes, whatever its name says: PNGs through pngjs synchronously
+ * (png-codec.ts), JPEGs through sharp (libvips with mozjpeg). A file that is neither, or that does
+ * not decode, fails with `E_BAD_INPUT` naming the file.
+ *
+ * @example
+ * const image = await decodeImage(fs.readFileSync('a.jpg'), 'a.jpg'); // { width, height, channels, depth, data }
+ */
+import { badInput } from '../errors.js';
+import type { DecodedImage, SampleCount } from './decoded-image.js';
+import { decodePng, isPng } from './png-codec.js';
+
+/** Whether `bytes` start like a JPEG (SOI marker then another marker). */
+export function isJpeg(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+/** The image format `bytes` hold, by their first bytes; undefined for anything else. */
+export function imageFormat(bytes: Uint8Array): 'png' | 'jpeg' | undefined {
+  return isPng(bytes) ? 'png' : isJpeg(bytes) ? 'jpeg' : undefined;
+}
+
+/** sharp, loaded on first use: most work (PNGs) never needs it, and it brings libvips' threads. */
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+function loadSharp(): Promise<typeof import('sharp')> {
+  sharpModule ??= import('sharp');
+  return sharpModule;
+}
+
+/** Decode a JPEG: grey stays one channel, colour (CMYK included) becomes RGB. */
+export async function decodeJpeg(bytes: Uint8Array, file: string): Promise<DecodedImage> {
+  const { default: sharp } = await loadSharp();
+  try {
+    const input = sharp(bytes, { failOn: 'error' });
+    const meta = await input.metadata();
+    const grey = meta.channels === 1 || meta.space === 'b-w';
+    const { data, info } = await input.toColourspace(grey ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
+    return {
+      width: info.width,
+      height: info.height,
+      channels: info.channels as SampleCount,
+      depth: 8,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      format: 'jpeg',
+    };
+  } catch (e) {
+    throw badInput(file, undefined, `corrupt JPEG: ${(e as Error).message}`);
+  }
+}
+
+/** Decode PNG or JPEG bytes; `file` names the image in errors. */
+export async function decodeImage(bytes: Uint8Array, file: string): Promise<DecodedImage> {
+  if (isPng(bytes)) return decodePng(bytes, file);
+  if (isJpeg(bytes)) return decodeJpeg(bytes, file);
+  throw badInput(file, undefined, 'not a PNG or JPEG image (its first bytes say neither)');
+}

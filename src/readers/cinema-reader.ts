@@ -1,0 +1,83 @@
+/**
+ * Cinema databases (Cinema specification D): a folder `NAME.cdb` holding `data.csv`, one row per
+ * item, parameters first and `FILE…` columns last, whose values are paths relative to the
+ * `.cdb` folder (or http(s) URLs). Read into table `NAME` (or `--table`) like any CSV, except
+ * that each `FILE…` path is checked and rewritten relative to the store's folder, the store's
+ * convention; the files themselves stay in the database. A path to a file that does not exist
+ * fails the read naming `data.csv` and the line.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StoreError, badInput } from '../errors.js';
+import { csvSource, readCsvHeader } from './csv-reader.js';
+import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
+
+/** Cinema's rule: columns whose name starts with FILE hold paths. */
+export function isFileColumn(name: string): boolean {
+  return /^FILE/i.test(name.trim());
+}
+
+function isUrl(v: string): boolean {
+  return /^https?:\/\//i.test(v);
+}
+
+/** The `.cdb` folder and its `data.csv` from either of them. */
+export function cinemaPaths(input: string): { database: string; dataCsv: string } {
+  const isCsv = path.basename(input).toLowerCase() === 'data.csv' && fs.statSync(input).isFile();
+  const database = isCsv ? path.dirname(input) : input;
+  const dataCsv = path.join(database, 'data.csv');
+  if (!fs.existsSync(dataCsv)) throw badInput(input, undefined, 'is not a Cinema database: it has no data.csv');
+  return { database, dataCsv };
+}
+
+export const cinemaReader: Reader = {
+  name: 'cinema',
+  description: 'Cinema database (NAME.cdb/data.csv); FILE columns checked and made relative to the store',
+  async read(input: string, context: ReadContext): Promise<ReadResult> {
+    if (context.options && Object.keys(context.options).length > 0) {
+      throw new StoreError('E_BAD_ARGUMENT', `the cinema reader takes no options (got ${Object.keys(context.options).join(', ')})`);
+    }
+    const { database, dataCsv } = cinemaPaths(input);
+    const header = await readCsvHeader(dataCsv);
+    const fileColumns = header.map((h, i) => (isFileColumn(h) ? i : -1)).filter((i) => i >= 0);
+    const table = context.tableName ?? path.basename(path.resolve(database)).replace(/\.cdb$/i, '');
+    const inner = csvSource(dataCsv, table, header, context.onProgress);
+    const root = context.fileRoot ?? process.cwd();
+    const databaseAbsolute = path.resolve(database);
+
+    /** Check and rewrite the FILE cells of `rows`, the first being data row `first`. */
+    const rewrite = async (rows: RawCell[][], first: number): Promise<void> => {
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        for (const c of fileColumns) {
+          const v = row[c];
+          if (v === null || v === undefined || v === '') continue;
+          const text = String(v).trim();
+          if (isUrl(text)) continue;
+          const target = path.resolve(databaseAbsolute, text);
+          if (!fs.existsSync(target)) {
+            throw badInput(dataCsv, await inner.lineOfRow(first + r), `${header[c]} "${text}" points at ${target}, which does not exist`);
+          }
+          row[c] = path.relative(root, target).split(path.sep).join('/');
+        }
+      }
+    };
+
+    const source: TableSource = {
+      table,
+      columns: header,
+      cells: 'text',
+      file: dataCsv,
+      lineOfRow: inner.lineOfRow,
+      async forEachBatch(consume) {
+        let done = 0;
+        await inner.forEachBatch(async (rows) => {
+          await rewrite(rows, done);
+          done += rows.length;
+          await consume(rows);
+        });
+      },
+    };
+    return { tables: [source], units: [] };
+  },
+};
