@@ -5,10 +5,14 @@
 # otherwise PyTorch's own wheel in the project's Python environment .venv/ (installed here with
 # pip when missing); only where pip cannot get it, Debian's libtorch-dev, which works but is
 # several times slower (reference BLAS, no oneDNN).
-# DSI_TORCH_SPEC overrides the pip requirement (for example a CUDA build's version).
+# DSI_TORCH_SPEC overrides the pip requirement; DSI_TORCH_INDEX_URL names the index PyTorch comes
+# from (https://download.pytorch.org/whl/cu128 for a CUDA build, say). A wheel from another index
+# than the installed one's is installed over it once; .venv/.dsi-torch-index records which.
 
 TORCH_SPEC="${DSI_TORCH_SPEC:-torch==2.13.0}"
+TORCH_INDEX="${DSI_TORCH_INDEX_URL:-}"
 VENV=.venv
+INDEX_MARK="$VENV/.dsi-torch-index"
 
 libtorch_fail() {
   cat >&2 <<MSG
@@ -45,9 +49,20 @@ install_venv_torch() {
       fi
     fi
   fi
-  echo "setup: installing PyTorch ($TORCH_SPEC) into $VENV for its libtorch (once; a few hundred MB)" >&2
+  local from=() reinstall=()
+  [ -n "$TORCH_INDEX" ] && from=(--index-url "$TORCH_INDEX")
+  [ "${1:-}" = reinstall ] && reinstall=(--force-reinstall)
+  echo "setup: installing PyTorch ($TORCH_SPEC${TORCH_INDEX:+ from $TORCH_INDEX}) into $VENV for its libtorch (once; a few hundred MB)" >&2
   "$VENV/bin/python" -m pip install --disable-pip-version-check --retries 1 --timeout 60 -q \
-    "$TORCH_SPEC" safetensors numpy >&2
+    "${reinstall[@]}" "${from[@]}" "$TORCH_SPEC" >&2 || return 1
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --retries 1 --timeout 60 -q safetensors numpy >&2 || return 1
+  printf '%s\n' "$TORCH_INDEX" > "$INDEX_MARK"
+}
+
+# True when DSI_TORCH_INDEX_URL asks for another build than the one installed.
+venv_torch_from_other_index() {
+  [ -n "$TORCH_INDEX" ] || return 1
+  [ "$(cat "$INDEX_MARK" 2>/dev/null)" != "$TORCH_INDEX" ]
 }
 
 debian_torch() {
@@ -83,6 +98,9 @@ locate_libtorch() {
     fi
     write_libtorch_json "$dir" "$dir/lib" LIBTORCH c++20 "$dir/include" "$dir/include/torch/csrc/api/include"
     return
+  fi
+  if venv_torch_dir >/dev/null && venv_torch_from_other_index; then
+    install_venv_torch reinstall || { echo "setup: installing PyTorch from $TORCH_INDEX failed" >&2; exit 1; }
   fi
   dir=$(venv_torch_dir) || { install_venv_torch && dir=$(venv_torch_dir); } || dir=""
   if [ -n "$dir" ]; then
