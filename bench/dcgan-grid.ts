@@ -1,7 +1,7 @@
 /**
  * The DCGAN grid: `dsi bench dcgan` (ours against PyTorch, interleaved in each run) at batch 64
  * and 256 in float32 and bfloat16, then TensorFlow.js's CPU backend on the same step against ours
- * at the same (small) batch, since one of its steps at batch 64 takes tens of minutes.
+ * at the same (small) batch, since one of its steps at batch 64 takes over ten minutes.
  *
  *   node dist/bench/dcgan-grid.js [--batches 64,256] [--precisions fp32,bf16] [--device cpu]
  *       [--steps 10] [--repeats 5] [--threads N] [--tfjs-batch 4] [--no-tfjs] [--json]
