@@ -86,14 +86,20 @@ describe('dsi bench dcgan', () => {
     assert.ok(Number.isFinite(result['d_loss']) && Number.isFinite(result['g_loss']));
   });
 
-  it('--precision bf16 --no-reference times ours alone under autocast', () => {
-    const r = dsi(['bench', 'dcgan', '--steps', '1', '--repeats', '1', '--warmup', '1', '--batch', '4', '--precision', 'bf16', '--no-reference', '--json']);
+  it('--precision bf16 --no-reference --profile times ours alone under autocast, and one step op by op', () => {
+    const r = dsi(['bench', 'dcgan', '--steps', '1', '--repeats', '1', '--warmup', '1', '--batch', '4', '--precision', 'bf16', '--no-reference', '--profile', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const result = JSON.parse(r.stdout) as Record<string, unknown>;
     assert.equal(result['precision'], 'bf16');
     assert.equal(result['reference_images_per_second'], null);
     assert.equal(result['ratio'], null);
     assert.ok((result['images_per_second'] as number) > 0);
+    // --profile: one step op by op, autograd and both Adam steps among them.
+    const profile = result['profile'] as { ops: { op: string; calls: number }[]; calls: number };
+    const ops = new Map(profile.ops.map((o) => [o.op, o.calls]));
+    assert.equal(ops.get('autogradGrad'), 2);
+    assert.equal(ops.get('adamStep'), 2);
+    assert.equal(ops.get('convTranspose2d'), 3);
   });
 
   it('--device cuda without CUDA is one clear line and exit 1', { skip: hasCuda() ? 'CUDA is available here' : false }, () => {

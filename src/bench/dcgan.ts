@@ -23,6 +23,8 @@ export interface DcganBenchOptions {
   seed: number;
   /** Time PyTorch too (default true). */
   reference: boolean;
+  /** Also profile one of our steps op by op (torch.profile). */
+  profile?: boolean;
 }
 
 export interface DcganBenchResult {
@@ -53,6 +55,8 @@ export interface DcganBenchResult {
   first_losses: { ours: [number, number]; reference: [number, number] | null };
   d_loss: number;
   g_loss: number;
+  /** One of our steps, op by op, with --profile. */
+  profile?: torch.Profile;
 }
 
 export function median(values: readonly number[]): number {
@@ -151,6 +155,7 @@ export async function benchDcgan(o: DcganBenchOptions): Promise<DcganBenchResult
       last = t;
       if (oursFirst && reference) theirs.push(o.batch / median((await reference.run(o.steps)).seconds));
     }
+    const profiled = o.profile ? torch.profile(() => ours.step()).profile : undefined;
     const ips = median(mine);
     const refIps = reference ? median(theirs) : null;
     return {
@@ -174,6 +179,7 @@ export async function benchDcgan(o: DcganBenchOptions): Promise<DcganBenchResult
       first_losses: { ours: [first.dLoss, first.gLoss], reference: reference?.firstLosses ?? null },
       d_loss: last.dLoss,
       g_loss: last.gLoss,
+      ...(profiled ? { profile: profiled } : {}),
     };
   } finally {
     ours.dispose();

@@ -25,6 +25,7 @@ interface BenchFlags {
   threads?: number;
   seed: number;
   reference: boolean;
+  profile?: boolean;
   json?: boolean;
 }
 
@@ -44,6 +45,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads for both sides (default: the physical cores, or OMP_NUM_THREADS)', wholeNumber(1))
     .option('--seed <s>', 'random seed', wholeNumber(0), 0)
     .option('--no-reference', 'skip the PyTorch reference (no Python with torch here)')
+    .option('--profile', 'also show where one of our steps spends its time, op by op')
     .option('--json', 'print the result as one JSON object')
     .exitOverride()
     .action(async (opts: BenchFlags) => {
@@ -64,5 +66,11 @@ export function registerBench(program: Command): void {
         ['device', `${r.device}, ${r.precision}`],
         ['libtorch', r.libtorch],
       ]);
+      if (r.profile) {
+        const p = r.profile;
+        const share = (ms: number): string => `${((ms / p.wallMs) * 100).toFixed(1)} %`;
+        process.stdout.write(`\none step, op by op: ${p.wallMs.toFixed(1)} ms, ${p.calls} native calls, JavaScript ${p.javascriptMs.toFixed(2)} ms (${share(p.javascriptMs)})\n`);
+        printPairs(p.ops.slice(0, 12).map((o) => [`  ${o.op}`, `${o.ms.toFixed(2).padStart(9)} ms  ${share(o.ms).padStart(7)}  ×${o.calls}`] as const));
+      }
     });
 }
