@@ -24,9 +24,12 @@ const q = sqliteDialect.quote;
 const ROWS_PER_STATEMENT = 64;
 
 /** Plain numbers where they are exact, bigint beyond 2^53. */
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function normalise(value: unknown): Cell {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
   }
   if (value === undefined) return null;
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
