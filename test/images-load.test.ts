@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Store, encodePng, loadImages } from '../src/index.js';
-import { ImageCache, KEEP_ENTRIES, RACY_WINDOW_MS, isRacy, putStamp } from '../src/images/image-cache.js';
+import { CACHE_FORMAT, type CacheIndex, ImageCache, KEEP_ENTRIES, RACY_WINDOW_MS, STAMP_FIELDS, isRacy, putStamp } from '../src/images/image-cache.js';
 import { writePlanar } from '../src/images/planar-pixels.js';
 import { resizePlane } from '../src/images/resample.js';
 import { writeIdxPair, writeImage } from './helpers/image-fixtures.js';
@@ -178,6 +178,30 @@ describe('loadImages', () => {
     const cacheDir = path.join(dir, 'dsi.data', '.cache', 'images');
     for (let n = 1; n <= KEEP_ENTRIES + 2; n++) await loadImages(store, `${ALL} LIMIT ${n}`, { size: 4 });
     assert.ok(fs.readdirSync(cacheDir).filter((n) => n.endsWith('.index')).length <= KEEP_ENTRIES);
+  });
+
+  it('keeps entries under the byte cap, oldest dropped first, the newest always', () => {
+    const folder = path.join(dir, 'capped-cache');
+    const cache = new ImageCache(folder, { maxBytes: 250 });
+    const index = (): CacheIndex => ({
+      header: { format: CACHE_FORMAT, count: 1, channels: 1, height: 10, width: 10, checkedAtMs: 0 },
+      stamps: new Float64Array(STAMP_FIELDS),
+      hashes: new Uint8Array(32),
+    });
+    const age = (key: string, secondsAgo: number): void => {
+      const t = new Date(Date.now() - secondsAgo * 1000);
+      fs.utimesSync(path.join(folder, `${key}.index`), t, t);
+    };
+    cache.write('a', index(), new Uint8Array(100));
+    cache.write('b', index(), new Uint8Array(100));
+    age('a', 20);
+    age('b', 10);
+    cache.write('c', index(), new Uint8Array(100)); // 300 bytes > 250: the oldest, a, goes
+    const left = () => fs.readdirSync(folder).filter((n) => n.endsWith('.pixels')).sort();
+    assert.deepEqual(left(), ['b.pixels', 'c.pixels']);
+    cache.write('d', index(), new Uint8Array(400)); // over the cap alone: kept, as the newest
+    assert.deepEqual(left(), ['d.pixels']);
+    assert.equal(new ImageCache(folder, {}).readPixels('d', 400)?.length, 400);
   });
 
   it('needs one size for all images unless resizing: a different one fails naming the file', async () => {

@@ -9,7 +9,8 @@
  * change made within the file system's timestamp granularity of when it was taken (the "racy"
  * case of git's index), so files modified within {@link RACY_WINDOW_MS} of the check are hashed
  * again and compared. Both files are written to temporary names and renamed, so readers never see
- * half an entry; the most recently written {@link KEEP_ENTRIES} entries are kept.
+ * half an entry; the most recently written {@link KEEP_ENTRIES} entries are kept, as long as their
+ * pixels together stay under the byte cap ({@link cacheMaxBytes}; the newest entry always stays).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +22,15 @@ export const CACHE_FORMAT = 1;
 export const RACY_WINDOW_MS = 2000;
 /** Entries kept per store; older ones are removed when a new one is written. */
 export const KEEP_ENTRIES = 8;
+/** The default cap on the kept entries' pixel bytes: 4 GiB. */
+export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
+/** The byte cap: `DSI_IMAGE_CACHE_MAX_BYTES` when set to a whole number, else {@link DEFAULT_MAX_BYTES}. */
+export function cacheMaxBytes(): number {
+  const raw = process.env['DSI_IMAGE_CACHE_MAX_BYTES'];
+  const n = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : DEFAULT_MAX_BYTES;
+}
 
 const MAGIC = 'DSIIMGC1';
 /** Numbers per file in the index: size, mtimeMs, ctimeMs, ino, dev. */
@@ -90,11 +100,18 @@ function writeAtomically(file: string, parts: readonly Uint8Array[]): void {
   }
 }
 
+export interface ImageCacheOptions {
+  /** Cap on the kept entries' pixel bytes (default {@link cacheMaxBytes}). */
+  readonly maxBytes?: number;
+}
+
 export class ImageCache {
   readonly #folder: string;
+  readonly #maxBytes: number;
 
-  constructor(folder: string) {
+  constructor(folder: string, options: ImageCacheOptions = {}) {
     this.#folder = folder;
+    this.#maxBytes = options.maxBytes ?? cacheMaxBytes();
   }
 
   /** The key of a load: what it reads and how it converts. */
@@ -172,7 +189,10 @@ export class ImageCache {
     if (pixels) this.#prune(key);
   }
 
-  /** Keep the newest KEEP_ENTRIES entries (and `keep`). */
+  /**
+   * Keep the newest entries while there are at most KEEP_ENTRIES and their pixels fit in the byte
+   * cap; `keep` (the entry just written) always stays.
+   */
   #prune(keep: string): void {
     let names: string[];
     try {
@@ -180,21 +200,28 @@ export class ImageCache {
     } catch {
       return;
     }
-    if (names.length <= KEEP_ENTRIES) return;
     const entries = names
       .map((n) => {
         const key = n.slice(0, -'.index'.length);
         let mtime = 0;
+        let bytes = 0;
         try {
           mtime = fs.statSync(path.join(this.#folder, n)).mtimeMs;
+          bytes = fs.statSync(this.#paths(key).pixels).size;
         } catch {
-          /* removed meanwhile */
+          /* removed meanwhile, or an index without pixels */
         }
-        return { key, mtime };
+        return { key, mtime, bytes };
       })
-      .sort((a, b) => b.mtime - a.mtime);
-    for (const e of entries.slice(KEEP_ENTRIES)) {
-      if (e.key === keep) continue;
+      .sort((a, b) => (a.key === keep ? -1 : b.key === keep ? 1 : b.mtime - a.mtime));
+    let kept = 0;
+    let total = 0;
+    for (const e of entries) {
+      if (e.key === keep || (kept < KEEP_ENTRIES && total + e.bytes <= this.#maxBytes)) {
+        kept++;
+        total += e.bytes;
+        continue;
+      }
       const p = this.#paths(e.key);
       fs.rmSync(p.index, { force: true });
       fs.rmSync(p.pixels, { force: true });
