@@ -41,6 +41,22 @@ export interface TypedArrayOf {
 
 export type AnyTypedArray = TypedArrayOf[DType];
 
+type TypedArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => AnyTypedArray;
+
+/** The TypedArray constructor for each dtype (16-bit floats travel as their raw bits). */
+export const TYPED_ARRAY_OF: Readonly<Record<DType, TypedArrayCtor>> = Object.freeze({
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+});
+
 export function isFloatingDtype(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }

@@ -9,7 +9,7 @@ import { native } from './native.js';
 import { TorchError } from './errors.js';
 import { deviceArg } from './device.js';
 import { track, untrack, type Scope, type Scoped } from './scope.js';
-import { DTYPE_CODES, dtypeCode, dtypeName, type DType, type Device, type TypedArrayOf } from './dtype.js';
+import { DTYPE_CODES, DTYPE_SIZES, TYPED_ARRAY_OF, dtypeCode, dtypeName, type DType, type Device, type TypedArrayOf } from './dtype.js';
 
 /** A second operand: a tensor, or a number that does not widen the tensor's dtype (as in PyTorch). */
 export type Operand = Tensor | number;
@@ -51,19 +51,6 @@ const pair = (p: [Tensor, Tensor]): ValuesIndices => ({ values: p[0], indices: p
 
 /** From this many elements on, toArray fills an uninitialised buffer (see toArray). */
 const LARGE_COPY_ELEMENTS = 16 * 1024;
-
-const ARRAY_TYPES = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-  int64: BigInt64Array,
-  int32: Int32Array,
-  int16: Int16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
-} as const;
 
 export class Tensor extends native.NativeTensor implements Scoped {
   /** The scope that frees this tensor, if any (maintained by scope.ts). */
@@ -125,9 +112,9 @@ export class Tensor extends native.NativeTensor implements Scoped {
     if (n < LARGE_COPY_ELEMENTS) return native.toArray(this);
     // Large: an uninitialised buffer that libtorch fills in one pass (a new ArrayBuffer would be
     // zero-filled first).
-    const Kind = ARRAY_TYPES[this.dtype];
-    const buffer = Buffer.allocUnsafeSlow(n * Kind.BYTES_PER_ELEMENT).buffer;
-    return native.copyToArray(this, new Kind(buffer, 0, n));
+    const dtype = this.dtype;
+    const buffer = Buffer.allocUnsafeSlow(n * DTYPE_SIZES[dtype]).buffer;
+    return native.copyToArray(this, new TYPED_ARRAY_OF[dtype](buffer, 0, n));
   }
   /** The value of a one-element tensor. */
   item(): number {

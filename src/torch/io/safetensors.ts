@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Tensor } from '../tensor.js';
 import { tensor as fromData } from '../factories.js';
 import { TorchError } from '../errors.js';
-import { DTYPE_SIZES, type AnyTypedArray, type DType } from '../dtype.js';
+import { DTYPE_SIZES, TYPED_ARRAY_OF, type AnyTypedArray, type DType } from '../dtype.js';
 
 const TO_FILE: Readonly<Record<DType, string>> = {
   float32: 'F32',
@@ -28,20 +28,6 @@ const TO_FILE: Readonly<Record<DType, string>> = {
   bool: 'BOOL',
 };
 const FROM_FILE = new Map<string, DType>(Object.entries(TO_FILE).map(([d, f]) => [f, d as DType]));
-
-type ArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => AnyTypedArray;
-const ARRAY_OF: Readonly<Record<DType, ArrayCtor>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-  int64: BigInt64Array,
-  int32: Int32Array,
-  int16: Int16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
-};
 
 /** The largest header accepted (the format's own readers use 100 MB). */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -156,8 +142,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>', option
       // A view when aligned; otherwise a copy (the addon copies the data in either way).
       const array =
         absolute % size === 0
-          ? new ARRAY_OF[d](bytes.buffer, absolute, numel)
-          : new ARRAY_OF[d](bytes.slice(dataStart + begin, dataStart + end).buffer, 0, numel);
+          ? new TYPED_ARRAY_OF[d](bytes.buffer, absolute, numel)
+          : new TYPED_ARRAY_OF[d](bytes.slice(dataStart + begin, dataStart + end).buffer, 0, numel);
       let t = fromData(array, { shape: shape as number[], dtype: d });
       if (options.device !== undefined && options.device !== 'cpu') {
         const moved = t.to(options.device);
