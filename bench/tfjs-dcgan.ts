@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { median } from '../src/bench/median.js';
 
 export interface TfjsResult {
   images_per_second: number;
@@ -93,8 +94,7 @@ export async function benchTfjsDcgan(batch: number, steps: number, warmup = 0): 
     step();
     seconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  const sorted = [...seconds].sort((a, b) => a - b);
-  const med = sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const med = median(seconds);
   for (const t of [real, ones, zeros]) t.dispose();
   gen.dispose();
   disc.dispose();

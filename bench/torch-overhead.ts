@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.js';
 import { native } from '../src/torch/native.js';
 import { dcganDiscriminator, dcganGenerator } from '../src/ml/models/index.js';
-import { median } from '../src/bench/dcgan.js';
+import { median } from '../src/bench/median.js';
 import { referencePython } from '../src/bench/pytorch-reference.js';
 
 const { values: args } = parseArgs({

@@ -6,6 +6,7 @@
  */
 import * as torch from '../torch/index.js';
 import { dcganDiscriminator, dcganGenerator, dcganTrainStep, type DcganStepOptions } from '../ml/models/index.js';
+import { median } from './median.js';
 import { PytorchReference } from './pytorch-reference.js';
 
 export type BenchPrecision = 'fp32' | 'bf16' | 'fp16';
@@ -57,12 +58,6 @@ export interface DcganBenchResult {
   g_loss: number;
   /** One of our steps, op by op, with --profile. */
   profile?: torch.Profile;
-}
-
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** The step options each precision needs, on our side. */
