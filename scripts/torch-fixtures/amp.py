@@ -22,27 +22,17 @@ Writes test/fixtures/torch/amp.safetensors with these groups of keys:
 from __future__ import annotations
 
 import os
+import sys
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+# The DCGAN as the benchmark's PyTorch reference defines it.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../bench/reference"))
+from dcgan_step import build as dcgan  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(__file__), "../../test/fixtures/torch/amp.safetensors")
-
-
-def dcgan(s=0.3):
-    gen = nn.Sequential(
-        nn.Linear(100, 7 * 7 * 256, bias=False), nn.BatchNorm1d(7 * 7 * 256), nn.LeakyReLU(s),
-        nn.Unflatten(1, (256, 7, 7)),
-        nn.ConvTranspose2d(256, 128, 5, 1, 2, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(s),
-        nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(s),
-        nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1, bias=False), nn.Tanh())
-    disc = nn.Sequential(
-        nn.Conv2d(1, 64, 5, 2, 2), nn.LeakyReLU(s), nn.Dropout(0.3),
-        nn.Conv2d(64, 128, 5, 2, 2), nn.LeakyReLU(s), nn.Dropout(0.3),
-        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
-    return gen, disc
 
 
 def dcgan_losses(amp: bool, batch=8, steps=3):
