@@ -2,7 +2,7 @@
  * Where a training step's time goes: the binding's own costs (a native call, a tensor handle's
  * allocation and disposal, scope bookkeeping, copying data in and out) measured against PyTorch's
  * Python binding doing the same in the same run, and the DCGAN step split into its phases with
- * the number of native calls and tensors each makes.
+ * the number of native calls each makes (counted with torch.profile).
  *
  *   node dist/bench/torch-overhead.js [--batch 64] [--steps 10] [--json]
  */
@@ -118,7 +118,7 @@ const py = spawnSync(referencePython(), ['-c', PY], { encoding: 'utf8' });
 const python = py.status === 0 ? (JSON.parse(py.stdout) as Record<string, number | string>) : null;
 if (python === null) log(`PyTorch reference unavailable: ${py.stderr?.trim().split('\n').pop() ?? py.error?.message}`);
 
-// 4. The DCGAN step in phases, with the native calls and tensors each makes.
+// 4. The DCGAN step in phases, with the native calls each makes (torch.profile per phase).
 torch.manualSeed(0);
 const gen = dcganGenerator();
 const disc = dcganDiscriminator();
@@ -127,78 +127,77 @@ const optD = new torch.optim.Adam(disc.parameters(), { lr: 1e-4 });
 const real = torch.keep(torch.rand([batch, 1, 28, 28]).mul_(2).sub_(1));
 type Phase = 'forward' | 'backward' | 'optimiser' | 'readout_and_dispose';
 const phases: Phase[] = ['forward', 'backward', 'optimiser', 'readout_and_dispose'];
+/** Runs one phase of the step; the counting and the timing passes each supply one. */
+type Runner = <T>(phase: Phase, fn: () => T) => T;
 
-function step(mark: (p: Phase) => void): void {
-  torch.tidy(() => {
-    const gp = gen.parameters();
-    const dp = disc.parameters();
-    const fake = gen.forward(torch.randn([batch, 100]));
-    const r = disc.forward(real);
-    const f = disc.forward(fake);
-    const gLoss = torch.F.binaryCrossEntropyWithLogits(f, torch.onesLike(f));
-    const dLoss = torch.F.binaryCrossEntropyWithLogits(r, torch.onesLike(r)).add(torch.F.binaryCrossEntropyWithLogits(f, torch.zerosLike(f)));
-    mark('forward');
-    const gg = torch.grad([gLoss], gp, { retainGraph: true });
-    const dg = torch.grad([dLoss], dp);
-    gp.forEach((p, i) => (p.grad = gg[i]));
-    dp.forEach((p, i) => (p.grad = dg[i]));
-    mark('backward');
-    optD.step();
-    optG.step();
-    mark('optimiser');
-    dLoss.item();
-    gLoss.item();
-  });
-  mark('readout_and_dispose');
+/** One training step; `readout_and_dispose` also covers the scope freeing the step's tensors. */
+function step(run: Runner): void {
+  run('readout_and_dispose', () =>
+    torch.tidy(() => {
+      const { dLoss, gLoss, gp, dp } = run('forward', () => {
+        const gp = gen.parameters();
+        const dp = disc.parameters();
+        const fake = gen.forward(torch.randn([batch, 100]));
+        const r = disc.forward(real);
+        const f = disc.forward(fake);
+        const gLoss = torch.F.binaryCrossEntropyWithLogits(f, torch.onesLike(f));
+        const dLoss = torch.F.binaryCrossEntropyWithLogits(r, torch.onesLike(r)).add(torch.F.binaryCrossEntropyWithLogits(f, torch.zerosLike(f)));
+        return { dLoss, gLoss, gp, dp };
+      });
+      run('backward', () => {
+        const gg = torch.grad([gLoss], gp, { retainGraph: true });
+        const dg = torch.grad([dLoss], dp);
+        gp.forEach((p, i) => (p.grad = gg[i]));
+        dp.forEach((p, i) => (p.grad = dg[i]));
+      });
+      run('optimiser', () => {
+        optD.step();
+        optG.step();
+      });
+      dLoss.item();
+      gLoss.item();
+    }),
+  );
 }
+const plain: Runner = (_phase, fn) => fn();
 
-// Count native calls and tensors per phase on one step after the first (which creates the
-// optimisers' state); counting wraps every native function.
-step(() => {});
-const counts = Object.fromEntries(phases.map((p) => [p, { calls: 0, tensors_created: 0 }])) as Record<Phase, { calls: number; tensors_created: number }>;
+// Count native calls per phase on one step after the first (which creates the optimisers' state).
+// The outer phase's count includes the inner ones' and is corrected below.
+step(plain);
+const counts = Object.fromEntries(phases.map((p) => [p, 0])) as Record<Phase, number>;
 {
-  let callsSoFar = 0;
-  const originals = new Map<string, unknown>();
-  for (const [name, fn] of Object.entries(native)) {
-    if (typeof fn !== 'function' || name === 'NativeTensor' || /^[A-Z]/.test(name)) continue;
-    originals.set(name, fn);
-    (native as Record<string, unknown>)[name] = (...xs: unknown[]) => {
-      callsSoFar++;
-      return (fn as (...ys: unknown[]) => unknown)(...xs);
-    };
-  }
-  let lastCalls = 0;
-  let lastTensors = 0;
-  let created = 0;
-  const before = torch.memory().tensors;
-  // Tensors created = calls returning tensors; approximate it by the live-handle peak per phase.
-  step((p) => {
-    const live = torch.memory().tensors;
-    created = Math.max(0, live - before);
-    counts[p].calls = callsSoFar - lastCalls - 1; // minus the memory() call itself
-    counts[p].tensors_created = p === 'readout_and_dispose' ? 0 : created - lastTensors;
-    lastCalls = callsSoFar;
-    lastTensors = created;
-  });
-  for (const [name, fn] of originals) (native as Record<string, unknown>)[name] = fn;
+  const countInner: Runner = (phase, fn) => {
+    const { result, profile } = torch.profile(fn);
+    counts[phase] = profile.calls;
+    return result;
+  };
+  // torch.profile does not nest: count the inner phases, then the whole step.
+  step((phase, fn) => (phase === 'readout_and_dispose' ? fn() : countInner(phase, fn)));
+  const whole = torch.profile(() => step(plain)).profile.calls;
+  counts.readout_and_dispose = whole - counts.forward - counts.backward - counts.optimiser;
 }
 
 // Time the phases.
-for (let i = 0; i < 3; i++) step(() => {});
+for (let i = 0; i < 3; i++) step(plain);
 const times: Record<Phase, number[]> = { forward: [], backward: [], optimiser: [], readout_and_dispose: [] };
 const totals: number[] = [];
 for (let i = 0; i < steps; i++) {
-  let last = process.hrtime.bigint();
-  const start = last;
-  step((p) => {
-    const now = process.hrtime.bigint();
-    times[p].push(Number(now - last) / 1e6);
-    last = now;
+  const inner: Partial<Record<Phase, number>> = {};
+  const start = process.hrtime.bigint();
+  step((phase, fn) => {
+    if (phase === 'readout_and_dispose') return fn();
+    const t0 = process.hrtime.bigint();
+    const result = fn();
+    inner[phase] = Number(process.hrtime.bigint() - t0) / 1e6;
+    return result;
   });
-  totals.push(Number(process.hrtime.bigint() - start) / 1e6);
+  const total = Number(process.hrtime.bigint() - start) / 1e6;
+  totals.push(total);
+  for (const p of ['forward', 'backward', 'optimiser'] as const) times[p].push(inner[p]!);
+  times.readout_and_dispose.push(total - inner.forward! - inner.backward! - inner.optimiser!);
 }
 const stepMs = median(totals);
-const totalCalls = phases.reduce((s, p) => s + counts[p].calls, 0);
+const totalCalls = phases.reduce((s, p) => s + counts[p], 0);
 const perCallNs = ours.tidy_add_ns;
 const result = {
   batch,
@@ -227,7 +226,7 @@ if (args.json) {
   log(`  query (dim):               ${f(ours.dim_query_ns)}; Python ${f(python?.['dim_query_ns'])}`);
   log(`copies of a 256×1×28×28 float batch (GB/s): in ${f(copies.to_tensor_gb_per_s, 2)} (Python ${f(python?.['to_tensor_gb_per_s'], 2)}), out ${f(copies.to_array_gb_per_s, 2)} (Python ${f(python?.['to_array_gb_per_s'], 2)}), out into a reused array ${f(copies.to_array_reused_gb_per_s, 2)}`);
   log(`DCGAN step, batch ${batch}, ${result.threads} threads: ${f(stepMs, 1)} ms median`);
-  for (const p of phases) log(`  ${p.padEnd(20)} ${f(result.step.phases_ms[p], 2).padStart(8)} ms  ${String(counts[p].calls).padStart(4)} native calls`);
+  for (const p of phases) log(`  ${p.padEnd(20)} ${f(result.step.phases_ms[p], 2).padStart(8)} ms  ${String(counts[p]).padStart(4)} native calls`);
   log(`  binding's share ≤ ${f(result.step.binding_ms_estimate, 3)} ms of ${f(stepMs, 1)} ms (${(result.step.binding_share * 100).toFixed(3)} %)`);
 }
 for (const t of [a, b, big, real]) t.dispose();
