@@ -206,5 +206,6 @@ describe('CUDA functions without CUDA', { skip: torch.cuda.isAvailable() ? 'CUDA
 describe('threads', () => {
   it('start at the physical cores (or OMP_NUM_THREADS) in every thread', () => {
     assert.equal(torch.defaultNumThreads(), process.env['OMP_NUM_THREADS'] ? Number(process.env['OMP_NUM_THREADS']) : torch.physicalCores());
+    assert.equal(torch.getNumThreads(), torch.defaultNumThreads(), 'and the torch layer applied it when it loaded');
   });
 });

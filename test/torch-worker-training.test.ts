@@ -77,6 +77,7 @@ it('trains in a Worker while the main thread keeps working, each with its own th
     assert.equal(sum, 64 * 64 * 64);
     assert.equal(torch.getNumThreads(), mainThreads);
     assert.equal(ticks, 3);
+    assert.ok(!messages.some((m) => m['kind'] === 'done'), 'the Worker was still training while the main thread worked');
     Atomics.store(stop, 0, 1);
     const done = await next('done');
     assert.ok((done['steps'] as number) >= 1);
