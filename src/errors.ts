@@ -43,3 +43,23 @@ export function badInput(file: string, line: number | undefined, what: string): 
   const where = line === undefined ? file : `${file}:${line}`;
   return new StoreError('E_BAD_INPUT', `${where}: ${what}`, { file, ...(line === undefined ? {} : { line }) });
 }
+
+/** Stable codes of {@link MlError}. */
+export type MlErrorCode =
+  | 'E_ML_DATA' // the data a query selects cannot be trained on (no rows, missing column, NULLs, mixed sizes)
+  | 'E_ML_ARGUMENT' // an option of the wrong shape or out of range
+  | 'E_ML_RUN' // an unknown run, or one in the wrong state for the operation
+  | 'E_ML_CHECKPOINT' // a checkpoint missing, damaged or of another architecture
+  | 'E_ML_DEVICE' // a device that is not there
+  | 'E_ML_EXTRAPOLATION'; // a prediction outside the range trained on
+
+/** An error raised by the ML workflows (train, predict, the run registry). */
+export class MlError extends Error {
+  readonly code: MlErrorCode;
+
+  constructor(code: MlErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MlError';
+    this.code = code;
+  }
+}

@@ -10,9 +10,10 @@ export type {
   UpdateOptions,
   UpdateResult,
 } from './store/store.js';
+export type { ManagedTables, ManagedTransaction, ManagedTableDefinition } from './store/managed-tables.js';
 export type { ColumnSummary } from './store/summary.js';
 export type { UnitRow } from './store/catalog.js';
-export { StoreError, type StoreErrorCode } from './errors.js';
+export { StoreError, type StoreErrorCode, MlError, type MlErrorCode } from './errors.js';
 export type { ProgressCallback, ProgressEvent } from './progress.js';
 export type { Cell, Row, LogicalType, ColumnInfo, TableInfo, ForeignKey } from './store/types.js';
 export { parseRelations, type Relations, type TableRelations } from './store/relations.js';

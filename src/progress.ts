@@ -14,6 +14,8 @@ export interface ProgressEvent {
   readonly total?: number;
   /** What a unit is: `bytes`, `rows`, `files`, `steps`… */
   readonly unit: string;
+  /** Figures of the moment worth showing beside the bar (epoch, losses, images/s). */
+  readonly detail?: Readonly<Record<string, string | number>>;
 }
 
 export type ProgressCallback = (event: ProgressEvent) => void;

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { backendNames } from '../backends/registry.js';
-import { StoreError } from '../errors.js';
+import { MlError, StoreError } from '../errors.js';
 import { registerBench } from './commands/bench.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
@@ -12,6 +12,7 @@ import { registerDisplay } from './commands/display.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerFind } from './commands/find.js';
 import { registerList } from './commands/list.js';
+import { registerMl } from './commands/ml.js';
 import { registerQuery } from './commands/query.js';
 import { registerRead } from './commands/read.js';
 import { registerSchema } from './commands/schema.js';
@@ -35,7 +36,7 @@ const program = new Command('dsi')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench]) {
+for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl]) {
   register(program);
 }
 for (const c of program.commands) c.exitOverride();
@@ -46,9 +47,9 @@ try {
   if (e instanceof CommanderError) {
     // Help and version exit 0; commander already printed its one-line error otherwise.
     process.exitCode = e.exitCode;
-  } else if (e instanceof StoreError) {
+  } else if (e instanceof StoreError || e instanceof MlError) {
     process.stderr.write(`dsi: ${e.message}\n`);
-    process.exitCode = e.code === 'E_BAD_ARGUMENT' ? 2 : 1;
+    process.exitCode = e.code === 'E_BAD_ARGUMENT' || e.code === 'E_ML_ARGUMENT' ? 2 : 1;
   } else {
     process.stderr.write(`dsi: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;

@@ -1,6 +1,7 @@
 /**
  * Renders progress events on stderr: a bar (cli-progress) on a terminal, plain lines at most
- * every few seconds otherwise (logs, CI), so stdout stays clean for --json.
+ * every few seconds otherwise (logs, CI), so stdout stays clean for --json. An event's `detail`
+ * (epoch, losses, images/s of a training step) is shown beside the bar.
  */
 import cliProgress from 'cli-progress';
 import type { ProgressCallback, ProgressEvent } from '../progress.js';
@@ -10,8 +11,32 @@ function format(n: number, unit: string): string {
   return `${n} ${unit}`;
 }
 
-/** A progress callback and a `stop()` to call when the work ends. */
-export function progressRenderer(): { onProgress: ProgressCallback; stop: () => void } {
+function figure(v: string | number): string {
+  if (typeof v !== 'number' || Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(4);
+}
+
+/** `epoch 3/50 · step 12/235 · d_loss 1.234 · …`: `x` and `xs` pairs shown as `x/xs`. */
+export function formatDetail(detail: ProgressEvent['detail']): string {
+  if (detail === undefined) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(detail)) {
+    if (k.endsWith('s') && detail[k.slice(0, -1)] !== undefined) continue;
+    const total = detail[`${k}s`];
+    parts.push(total === undefined ? `${k.replace(/_/g, ' ')} ${figure(v)}` : `${k} ${figure(v)}/${figure(total)}`);
+  }
+  return parts.join(' · ');
+}
+
+export interface ProgressRenderer {
+  onProgress: ProgressCallback;
+  /** A line of its own above the bar. */
+  note(message: string): void;
+  stop(): void;
+}
+
+/** A progress callback, `note` for messages, and a `stop()` to call when the work ends. */
+export function progressRenderer(): ProgressRenderer {
   if (process.stderr.isTTY) {
     let bar: cliProgress.SingleBar | undefined;
     let task = '';
@@ -21,12 +46,22 @@ export function progressRenderer(): { onProgress: ProgressCallback; stop: () => 
           bar?.stop();
           task = e.task;
           bar = new cliProgress.SingleBar(
-            { format: `${e.task} [{bar}] {percentage}% {value_fmt}/{total_fmt} eta {eta_formatted}`, stream: process.stderr, hideCursor: true, formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? format(v, e.unit) : String(v)) },
+            {
+              format: `${e.task} [{bar}] {percentage}% {value_fmt}/{total_fmt} eta {eta_formatted} {detail}`,
+              stream: process.stderr,
+              hideCursor: true,
+              formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? format(v, e.unit) : String(v)),
+            },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(e.total ?? e.done, 0);
+          bar.start(e.total ?? e.done, 0, { detail: '' });
         }
-        bar.update(e.done);
+        bar.update(e.done, { detail: formatDetail(e.detail) });
+      },
+      note(message) {
+        if (bar) bar.stop();
+        bar = undefined;
+        process.stderr.write(`${message}\n`);
       },
       stop() {
         bar?.stop();
@@ -44,7 +79,11 @@ export function progressRenderer(): { onProgress: ProgressCallback; stop: () => 
       last = now;
       printed = true;
       const pct = e.total ? ` (${Math.floor((100 * e.done) / e.total)}%)` : '';
-      process.stderr.write(`${e.task}: ${format(e.done, e.unit)}${e.total ? ` of ${format(e.total, e.unit)}` : ''}${pct}\n`);
+      const detail = formatDetail(e.detail);
+      process.stderr.write(`${e.task}: ${format(e.done, e.unit)}${e.total ? ` of ${format(e.total, e.unit)}` : ''}${pct}${detail === '' ? '' : ` · ${detail}`}\n`);
+    },
+    note(message) {
+      process.stderr.write(`${message}\n`);
     },
     stop() {},
   };

@@ -22,6 +22,7 @@ import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { FileStage } from './file-stage.js';
 import { type FindCondition, parseFindCondition } from './find-language.js';
 import { isReservedTable, sanitizeIdentifier } from './identifiers.js';
+import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
 import { type IngestResult, ingestSource } from './ingest.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
@@ -721,6 +722,17 @@ export class Store {
       const columns = await this.#backend.queryColumns(sql);
       return writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, options: options.writerOptions });
     });
+  }
+
+  /**
+   * Write access to the `ml_` tables the library's workflows manage (the run registry): each
+   * `transaction` is one write transaction, queued with the store's other operations.
+   */
+  managedTables(): ManagedTables {
+    return {
+      transaction: <T>(fn: (tx: ManagedTransaction) => Promise<T>): Promise<T> =>
+        this.#exclusive(() => this.#transaction(() => fn(managedTransaction(this.#backend)))),
+    };
   }
 
   /** Close the store; closing twice is harmless, any use afterwards fails with `E_CLOSED`. */

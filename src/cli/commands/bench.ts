@@ -3,17 +3,10 @@
  * torch layer, against PyTorch's own step timed in the same run (src/bench/dcgan.ts).
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { wholeNumber } from '../number-options.js';
 import { printJson } from '../output.js';
 import { loadTorch, printPairs } from './doctor.js';
-
-function wholeNumber(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}, got "${value}"`);
-    return n;
-  };
-}
 
 interface BenchFlags {
   batch: number;

@@ -33,16 +33,25 @@ export const DCGAN_PARAMETER_COUNTS = Object.freeze({
 export interface DcganGeneratorOptions {
   /** Length of the noise vector (default 100). */
   noiseDim?: number;
+  /** Channels of the generated images (default 1: the tutorial's). */
+  channels?: number;
+}
+
+export interface DcganDiscriminatorOptions {
+  /** Channels of the images it reads (default 1: the tutorial's). */
+  channels?: number;
 }
 
 /**
- * Noise (N × noiseDim) → images (N × 1 × 28 × 28) in (−1, 1): Linear 7·7·256 → BatchNorm1d →
+ * Noise (N × noiseDim) → images (N × channels × 28 × 28) in (−1, 1): Linear 7·7·256 → BatchNorm1d →
  * LeakyReLU → 256×7×7 → ConvTranspose 128 (5, s1) → BatchNorm2d → LeakyReLU → ConvTranspose 64
  * (5, s2) → BatchNorm2d → LeakyReLU → ConvTranspose 1 (5, s2) → tanh; no biases.
  */
 export function dcganGenerator(options: DcganGeneratorOptions = {}): torch.nn.Sequential {
   const noiseDim = options.noiseDim ?? DCGAN_NOISE_DIM;
   if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new RangeError(`noiseDim must be a positive integer, got ${noiseDim}`);
+  const channels = options.channels ?? 1;
+  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be a positive integer, got ${channels}`);
   const s = DCGAN_LEAKY_SLOPE;
   return new nn.Sequential(
     new nn.Linear(noiseDim, 7 * 7 * 256, { bias: false }),
@@ -55,19 +64,21 @@ export function dcganGenerator(options: DcganGeneratorOptions = {}): torch.nn.Se
     new nn.ConvTranspose2d(128, 64, 5, { stride: 2, padding: 2, outputPadding: 1, bias: false }),
     new nn.BatchNorm2d(64),
     new nn.LeakyReLU(s),
-    new nn.ConvTranspose2d(64, 1, 5, { stride: 2, padding: 2, outputPadding: 1, bias: false }),
+    new nn.ConvTranspose2d(64, channels, 5, { stride: 2, padding: 2, outputPadding: 1, bias: false }),
     new nn.Tanh(),
   );
 }
 
 /**
- * Images (N × 1 × 28 × 28) → one logit each (N × 1): Conv 64 (5, s2) → LeakyReLU → Dropout 0.3 →
- * Conv 128 (5, s2) → LeakyReLU → Dropout 0.3 → Flatten → Linear 1.
+ * Images (N × channels × 28 × 28) → one logit each (N × 1): Conv 64 (5, s2) → LeakyReLU → Dropout
+ * 0.3 → Conv 128 (5, s2) → LeakyReLU → Dropout 0.3 → Flatten → Linear 1.
  */
-export function dcganDiscriminator(): torch.nn.Sequential {
+export function dcganDiscriminator(options: DcganDiscriminatorOptions = {}): torch.nn.Sequential {
+  const channels = options.channels ?? 1;
+  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be a positive integer, got ${channels}`);
   const s = DCGAN_LEAKY_SLOPE;
   return new nn.Sequential(
-    new nn.Conv2d(1, 64, 5, { stride: 2, padding: 2 }),
+    new nn.Conv2d(channels, 64, 5, { stride: 2, padding: 2 }),
     new nn.LeakyReLU(s),
     new nn.Dropout(DCGAN_DROPOUT),
     new nn.Conv2d(64, 128, 5, { stride: 2, padding: 2 }),

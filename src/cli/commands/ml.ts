@@ -1,0 +1,18 @@
+/** `dsi ml …`: the ML workflows (train, predict, and the run registry's runs, show, delete). */
+import type { Command } from 'commander';
+import { registerMlPredict } from './ml/predict.js';
+import { registerMlRuns } from './ml/runs.js';
+import { registerMlTrain } from './ml/train.js';
+
+export function registerMl(program: Command): void {
+  const ml = program.command('ml').description('train GANs on store data, generate images for chosen parameters, and manage the runs');
+  registerMlTrain(ml);
+  registerMlPredict(ml);
+  registerMlRuns(ml);
+  for (const c of ml.commands) c.exitOverride();
+}
+
+/** The ML library, loaded only by `dsi ml` (it needs the libtorch addon; the store commands do not). */
+export async function loadMl(): Promise<typeof import('../../ml/index.js')> {
+  return import('../../ml/index.js');
+}

@@ -1,0 +1,230 @@
+/**
+ * A GAN as the training workflow sees it (DESIGN §4): an architecture (plain JSON, stored with
+ * runs and checkpoints), the two networks it builds, and how to call them with or without
+ * conditions.
+ *
+ * ```ts
+ * const gan = createGan({ model: 'cdcgan', size: 32, channels: 1, noiseDim: 100, conditions: specs });
+ * const optG = new torch.optim.Adam(gan.generator.parameters(), { lr: 2e-4, betas: [0.5, 0.999] });
+ * const images = torch.tidy(() => gan.generate(torch.randn([16, 100]), encodeConditions(specs, rows)));
+ * gan.dispose();
+ * ```
+ */
+import * as torch from '../../torch/index.js';
+import { checkConditionSpecs, type ConditionSpec } from './conditions.js';
+import { ConditionEncoder } from './condition-encoder.js';
+import { ConditionalDiscriminator, ConditionalGenerator } from './conditional-gan.js';
+import { DCGAN_NOISE_DIM, dcganDiscriminator, dcganGenerator } from './dcgan.js';
+import { standardDcganDiscriminator, standardDcganGenerator } from './standard-dcgan.js';
+
+type Tensor = torch.Tensor;
+
+/** 'dcgan': unconditioned; 'cdcgan': conditioned on one or more conditions, in both networks. */
+export type GanModel = 'dcgan' | 'cdcgan';
+export type GanImageSize = 28 | 32 | 64;
+
+export const GAN_MODELS: readonly GanModel[] = Object.freeze(['dcgan', 'cdcgan']);
+export const GAN_IMAGE_SIZES: readonly GanImageSize[] = Object.freeze([28, 32, 64]);
+
+export interface GanArchitecture {
+  /** 'cdcgan' requires at least one condition; 'dcgan' none. */
+  model: GanModel;
+  /**
+   * 28: the TensorFlow-tutorial DCGAN of dcgan.ts; 32 and 64: the standard DCGAN stack of
+   * Radford et al. (standard-dcgan.ts).
+   */
+  size: GanImageSize;
+  channels: 1 | 3;
+  /** Length of the noise vector (100 when left out). */
+  noiseDim: number;
+  /** In the order of the condition tensor's columns. */
+  conditions: ConditionSpec[];
+}
+
+export interface Gan extends Disposable {
+  /** The validated architecture, frozen, with defaults filled in. */
+  readonly architecture: GanArchitecture;
+  /**
+   * An nn.Sequential for 'dcgan' (for 28×28×1 exactly `dcganGenerator()`), a
+   * `ConditionalGenerator` for 'cdcgan'. Its state dict loads into the Python twin's
+   * (scripts/python/dsi_gan.py).
+   */
+  readonly generator: torch.nn.Module;
+  /** An nn.Sequential for 'dcgan' (for 28×28×1 exactly `dcganDiscriminator()`), a `ConditionalDiscriminator` for 'cdcgan'. */
+  readonly discriminator: torch.nn.Module;
+  /**
+   * noise N × noiseDim, cond N × conditions.length (from `encodeConditions`, on the same device;
+   * left out for 'dcgan') → N × channels × size × size in (−1, 1). Call it inside `torch.tidy`:
+   * the intermediates belong to the enclosing scope.
+   */
+  generate(noise: Tensor, cond?: Tensor): Tensor;
+  /** images N × channels × size × size, cond as for `generate` → N × 1 logits. */
+  discriminate(images: Tensor, cond?: Tensor): Tensor;
+  /** Moves both networks (parameters keep their identity, so optimisers built before still hold them). */
+  to(device: string): this;
+  /** Training mode (batch statistics, dropout) on both networks, or evaluation mode with `false`. */
+  train(on?: boolean): this;
+  /** Evaluation mode on both networks. */
+  eval(): this;
+  /** Frees both networks' tensors; twice is harmless, any other use afterwards throws E_DISPOSED. */
+  dispose(): void;
+}
+
+/**
+ * The architecture as a canonical JSON string (fixed key order, defaults filled in), so that a
+ * checkpoint of another architecture is refused by comparing keys. `JSON.parse` of a key is the
+ * architecture again, which the Python twin reads too.
+ *
+ * ```ts
+ * if (architectureKey(saved) !== architectureKey(gan.architecture)) throw new Error('another architecture');
+ * ```
+ */
+export function architectureKey(a: GanArchitecture): string {
+  return JSON.stringify({
+    model: a.model,
+    size: a.size,
+    channels: a.channels,
+    noiseDim: a.noiseDim ?? DCGAN_NOISE_DIM,
+    conditions: (a.conditions ?? []).map((c) =>
+      c.kind === 'categorical' ? { name: c.name, kind: c.kind, levels: [...c.levels] } : { name: c.name, kind: c.kind, min: c.min, max: c.max },
+    ),
+  });
+}
+
+/** Validates an architecture (RangeError naming the field) and returns a frozen copy with defaults. */
+export function checkGanArchitecture(a: GanArchitecture): GanArchitecture {
+  if (a === null || typeof a !== 'object') throw new RangeError(`a GAN architecture must be an object, got ${String(a)}`);
+  if (!GAN_MODELS.includes(a.model)) throw new RangeError(`architecture.model must be one of ${GAN_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(a.model)}`);
+  if (!GAN_IMAGE_SIZES.includes(a.size)) throw new RangeError(`architecture.size must be one of ${GAN_IMAGE_SIZES.join(', ')}, got ${JSON.stringify(a.size)}`);
+  if (a.channels !== 1 && a.channels !== 3) throw new RangeError(`architecture.channels must be 1 or 3, got ${JSON.stringify(a.channels)}`);
+  const noiseDim = a.noiseDim ?? DCGAN_NOISE_DIM;
+  if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new RangeError(`architecture.noiseDim must be a positive integer, got ${JSON.stringify(noiseDim)}`);
+  const conditions = a.conditions ?? [];
+  checkConditionSpecs(conditions);
+  if (a.model === 'cdcgan' && conditions.length === 0) throw new RangeError("architecture.model 'cdcgan' needs at least one condition, got none");
+  if (a.model === 'dcgan' && conditions.length > 0) {
+    throw new RangeError(`architecture.model 'dcgan' takes no conditions, got ${conditions.map((c) => `'${c.name}'`).join(', ')} (use 'cdcgan')`);
+  }
+  // A deep copy, so the caller's later edits cannot change a built GAN's description.
+  return deepFreeze(JSON.parse(architectureKey({ ...a, noiseDim, conditions })) as GanArchitecture);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+class BuiltGan implements Gan {
+  readonly architecture: GanArchitecture;
+  readonly generator: torch.nn.Module;
+  readonly discriminator: torch.nn.Module;
+  #disposed = false;
+
+  constructor(architecture: GanArchitecture) {
+    this.architecture = architecture;
+    const { size, channels, noiseDim, conditions } = architecture;
+    if (architecture.model === 'dcgan') {
+      // Generator first, then discriminator: after the same seed, the same weights as building them by hand.
+      if (size === 28) {
+        this.generator = dcganGenerator({ noiseDim, channels });
+        this.discriminator = dcganDiscriminator({ channels });
+      } else {
+        this.generator = standardDcganGenerator({ size, channels, inputDim: noiseDim });
+        this.discriminator = standardDcganDiscriminator({ size, channels });
+      }
+    } else {
+      const gEncoder = new ConditionEncoder(conditions);
+      const inputDim = noiseDim + gEncoder.outDim;
+      const gNet = size === 28 ? dcganGenerator({ noiseDim: inputDim, channels }) : standardDcganGenerator({ size, channels, inputDim });
+      this.generator = new ConditionalGenerator(gEncoder, gNet);
+      const dEncoder = new ConditionEncoder(conditions);
+      const dNet = size === 28 ? dcganDiscriminator({ channels: channels + 1 }) : standardDcganDiscriminator({ size, channels: channels + 1 });
+      this.discriminator = new ConditionalDiscriminator(dEncoder, size, dNet);
+    }
+  }
+
+  #alive(): void {
+    if (this.#disposed) throw new torch.TorchError('this GAN was disposed', 'E_DISPOSED');
+  }
+
+  #checkCond(what: string, n: number, cond: Tensor | undefined): void {
+    const { model, conditions } = this.architecture;
+    if (model === 'dcgan') {
+      if (cond !== undefined) throw new RangeError(`${what}: a 'dcgan' takes no conditions, but cond was given`);
+      return;
+    }
+    if (cond === undefined) throw new RangeError(`${what}: a 'cdcgan' needs cond, N×${conditions.length} (${conditions.map((c) => c.name).join(', ')}) from encodeConditions`);
+    const s = cond.shape;
+    if (s.length !== 2 || s[0] !== n || s[1] !== conditions.length) {
+      throw new RangeError(`${what}: cond must be ${n}×${conditions.length} (${conditions.map((c) => c.name).join(', ')}), got [${s.join(', ')}]`);
+    }
+  }
+
+  generate(noise: Tensor, cond?: Tensor): Tensor {
+    this.#alive();
+    const { noiseDim } = this.architecture;
+    const s = noise.shape;
+    if (s.length !== 2 || s[1] !== noiseDim) throw new RangeError(`generate: noise must be N×${noiseDim}, got [${s.join(', ')}]`);
+    this.#checkCond('generate', s[0] as number, cond);
+    return this.generator instanceof ConditionalGenerator ? this.generator.forwardConditioned(noise, cond as Tensor) : this.generator.forward(noise);
+  }
+
+  discriminate(images: Tensor, cond?: Tensor): Tensor {
+    this.#alive();
+    const { channels, size } = this.architecture;
+    const s = images.shape;
+    if (s.length !== 4 || s[1] !== channels || s[2] !== size || s[3] !== size) {
+      throw new RangeError(`discriminate: images must be N×${channels}×${size}×${size}, got [${s.join(', ')}]`);
+    }
+    this.#checkCond('discriminate', s[0] as number, cond);
+    return this.discriminator instanceof ConditionalDiscriminator ? this.discriminator.forwardConditioned(images, cond as Tensor) : this.discriminator.forward(images);
+  }
+
+  to(device: string): this {
+    this.#alive();
+    this.generator.to(device);
+    this.discriminator.to(device);
+    return this;
+  }
+
+  train(on = true): this {
+    this.#alive();
+    this.generator.train(on);
+    this.discriminator.train(on);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.generator.dispose();
+    this.discriminator.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * Builds the two networks of an architecture after validating it (RangeError naming the field).
+ * The networks start in training mode on the CPU; move them with `to`.
+ *
+ * ```ts
+ * using gan = createGan({ model: 'dcgan', size: 28, channels: 1, noiseDim: 100, conditions: [] });
+ * gan.generator.numParameters(); // 2,305,472: dcganGenerator() itself
+ * ```
+ */
+export function createGan(architecture: GanArchitecture): Gan {
+  return new BuiltGan(checkGanArchitecture(architecture));
+}
+
+// The training step lives in its own file; it is re-exported here, next to the type it trains.
+export { ganTrainStep, type GanStepOptions } from './gan-train-step.js';

@@ -1,0 +1,77 @@
+/**
+ * Plots to files. An SVG is written as it is; a PNG is the SVG rasterised by sharp (libvips with
+ * librsvg) at twice its size, so it stays sharp on high-density screens. Text is drawn with the
+ * machine's fonts through fontconfig: Debian's `fonts-dejavu-core` is enough.
+ *
+ * The file appears whole or not at all: the bytes go to a temporary file beside it, which is
+ * renamed over `file` once written and flushed, and removed when anything fails.
+ *
+ * @example
+ * await writePlot(await lossPlotSvg(epochs, 'Losses of run-1'), 'runs/run-1/loss.png');
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { MlError } from '../../errors.js';
+
+/** Pixels of the PNG per SVG pixel. */
+export const PNG_SCALE = 2;
+
+/** sharp, loaded on first use (it brings libvips' threads). */
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+function loadSharp(): Promise<typeof import('sharp')> {
+  sharpModule ??= import('sharp');
+  return sharpModule;
+}
+
+/** The SVG as PNG bytes at {@link PNG_SCALE} × its size. */
+async function rasterise(svg: string, file: string): Promise<Buffer> {
+  const { default: sharp } = await loadSharp();
+  try {
+    // librsvg draws an SVG at 72 dpi by default: 144 dpi doubles its size.
+    return await sharp(Buffer.from(svg, 'utf8'), { density: 72 * PNG_SCALE }).png().toBuffer();
+  } catch (e) {
+    throw new MlError('E_ML_ARGUMENT', `writePlot: cannot draw ${file}: the SVG does not render (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/**
+ * Write `svg` to `file` atomically: as SVG when the name ends in `.svg`, as PNG at 2× scale when
+ * it ends in `.png` (either case). Fails with `E_ML_ARGUMENT` for another extension or an SVG
+ * that does not render, and with the file system's error (its `code` kept: `ENOENT`, `EACCES`,
+ * `EISDIR`…, its message naming `file`) when the file cannot be written; `file` is then left as
+ * it was.
+ */
+export async function writePlot(svg: string, file: string): Promise<void> {
+  if (typeof svg !== 'string' || !svg.trimStart().startsWith('<svg')) {
+    throw new MlError('E_ML_ARGUMENT', `writePlot: svg must be an SVG document (a string starting with <svg), got ${typeof svg === 'string' ? JSON.stringify(svg.slice(0, 20)) : typeof svg}`);
+  }
+  if (typeof file !== 'string' || file === '') throw new MlError('E_ML_ARGUMENT', `writePlot: file must be a path, got ${JSON.stringify(file)}`);
+  const extension = path.extname(file).toLowerCase();
+  let bytes: Buffer;
+  if (extension === '.svg') bytes = Buffer.from(svg, 'utf8');
+  else if (extension === '.png') bytes = await rasterise(svg, file);
+  else throw new MlError('E_ML_ARGUMENT', `writePlot: file must end in .svg or .png, got ${JSON.stringify(file)}`);
+
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const handle = await fs.open(temp, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (e) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    const cause = e as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`writePlot: cannot write ${file}: ${reason(cause)}${cause.code ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code });
+  }
+}
+
+/** The system error's message without its `CODE: ` prefix and the temporary file's name. */
+function reason(e: NodeJS.ErrnoException): string {
+  const text = e.message.replace(/^[A-Z]+: /, '');
+  return text.replace(/, (open|rename) .*$/, '');
+}

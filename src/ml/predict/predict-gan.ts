@@ -1,0 +1,189 @@
+/**
+ * Generate images from a trained GAN for chosen parameter combinations, write them as PNGs in the
+ * run's folder and as rows of `ml_predictions`, each with the seed that reproduces it: image k of
+ * a call uses seed S + k, and its noise is libtorch's `manualSeed(S + k); randn([1, noiseDim])`,
+ * the same numbers PyTorch's `torch.manual_seed(S + k); torch.randn(1, noise_dim)` draws.
+ *
+ * ```ts
+ * const out = await predictGan(store, { run: 'gan-20261127-053512-a1b2', grid: { label: '0..9' }, count: 10, seed: 1 });
+ * ```
+ *
+ * The files of a call land in one folder renamed into place, and its rows in one transaction; if
+ * either fails, neither is left behind.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlError } from '../../errors.js';
+import { encodePng } from '../../images/png-codec.js';
+import { tanhToUint8 } from '../../images/tanh-pixels.js';
+import type { ProgressCallback } from '../../progress.js';
+import type { Store } from '../../store/store.js';
+import type { Cell, Row } from '../../store/types.js';
+import * as torch from '../../torch/index.js';
+import { encodeConditions } from '../models/conditions.js';
+import { createGan } from '../models/gan.js';
+import { now, RunRegistry } from '../registry/run-registry.js';
+import { ML_PREDICTIONS } from '../registry/tables.js';
+import { checkpointName, loadCheckpoint } from '../train/checkpoint.js';
+import { resolveDevice } from '../train/device.js';
+import { architectureOf, type GanRunParams } from '../train/train-gan.js';
+import { parameterCombinations, type CombinationRequest } from './parameter-grid.js';
+
+export interface PredictGanOptions extends CombinationRequest {
+  readonly run: string;
+  /** Images per combination (default 1). */
+  readonly count?: number;
+  /** Image k of the call uses seed `seed + k` (default: a random seed, recorded). */
+  readonly seed?: number;
+  /** The checkpoint of this epoch instead of the run's latest. */
+  readonly epoch?: number;
+  readonly device?: string;
+  /** Also export the call's predictions as a Cinema database (a folder named NAME.cdb). */
+  readonly exportCinema?: string;
+  readonly onProgress?: ProgressCallback;
+}
+
+export interface Prediction {
+  prediction_id: string;
+  params: Record<string, Cell>;
+  seed: number;
+  FILE: string;
+}
+
+export interface PredictGanResult {
+  run_id: string;
+  epoch: number;
+  checkpoint: string;
+  seed: number;
+  predictions: Prediction[];
+  cinema?: string;
+}
+
+/** Generated images per forward pass. */
+const GENERATE_BATCH = 256;
+
+export async function predictGan(store: Store, options: PredictGanOptions): Promise<PredictGanResult> {
+  const registry = new RunRegistry(store);
+  const run = await registry.get(options.run);
+  if (run.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run; predict generates images from GAN runs`);
+  const params = run.params as unknown as GanRunParams;
+  const count = options.count ?? 1;
+  if (!Number.isInteger(count) || count < 1) throw new MlError('E_ML_ARGUMENT', `--count must be a positive whole number, got ${String(options.count)}`);
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  if (!Number.isInteger(seed) || seed < 0) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number ≥ 0, got ${String(options.seed)}`);
+  const device = resolveDevice(options.device ?? 'cpu');
+  const taken = new Set(ML_PREDICTIONS.columns.map((c) => c.name.toLowerCase()));
+  const clash = params.conditions.find((c) => taken.has(c.name.toLowerCase()));
+  if (clash) throw new MlError('E_ML_RUN', `the model's parameter "${clash.name}" has the name of an ml_predictions column; its predictions cannot be stored`);
+  const combos = parameterCombinations(params.conditions, options);
+  if (options.exportCinema !== undefined && !/\.cdb$/i.test(options.exportCinema.replace(/[\\/]+$/, ''))) {
+    throw new MlError('E_ML_ARGUMENT', `--export-cinema takes a folder named NAME.cdb, got "${options.exportCinema}"`);
+  }
+
+  let checkpoint: string;
+  if (options.epoch !== undefined) {
+    checkpoint = path.join(registry.runFolder(run.run_id).absolute, 'checkpoints', checkpointName({ epoch: options.epoch, stepInEpoch: 0 }));
+    if (!fs.existsSync(checkpoint)) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} kept no checkpoint of epoch ${options.epoch}`);
+  } else {
+    if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint yet (status ${run.state}); train it first`);
+    checkpoint = registry.absolute(run.FILE_checkpoint);
+  }
+
+  const total = combos.length * count;
+  const callId = crypto.randomBytes(4).toString('hex');
+  const folder = path.join(registry.runFolder(run.run_id).absolute, 'predictions');
+  const final = path.join(folder, callId);
+  const temp = path.join(folder, `.tmp-${callId}`);
+  const rng = torch.getRngState();
+  const gan = createGan(architectureOf(params));
+  let epoch = 0;
+  const predictions: Prediction[] = [];
+  try {
+    epoch = loadCheckpoint(checkpoint, gan).epoch;
+    gan.to(device);
+    gan.generator.eval();
+    fs.mkdirSync(temp, { recursive: true });
+    const { noiseDim, channels, size } = architectureOf(params);
+    const plane = channels * size * size;
+    for (let start = 0; start < total; start += GENERATE_BATCH) {
+      const n = Math.min(GENERATE_BATCH, total - start);
+      const items = Array.from({ length: n }, (_, j) => {
+        const k = start + j;
+        return { k, combo: combos[Math.floor(k / count)]!, seed: seed + k };
+      });
+      const values = torch.noGrad(() =>
+        torch.tidy(() => {
+          const noise = torch.cat(items.map((it) => {
+            torch.manualSeed(it.seed);
+            return torch.randn([1, noiseDim]);
+          })).to(device);
+          const cond = params.conditions.length === 0 ? undefined : encodeConditions(params.conditions, items.map((it) => it.combo)).to(device);
+          return gan.generate(noise, cond).float().cpu().toArray() as Float32Array;
+        }),
+      );
+      const pixels = tanhToUint8(values);
+      for (let j = 0; j < n; j++) {
+        const it = items[j]!;
+        const id = `p-${callId}-${String(it.k).padStart(6, '0')}`;
+        const name = `${String(it.k).padStart(6, '0')}.png`;
+        const image = pixels.subarray(j * plane, (j + 1) * plane);
+        fs.writeFileSync(path.join(temp, name), encodePng({ width: size, height: size, channels, data: planarToInterleaved(image, channels, size * size) }));
+        predictions.push({ prediction_id: id, params: it.combo, seed: it.seed, FILE: registry.relative(path.join(final, name)) });
+      }
+      options.onProgress?.({ task: `predict ${run.run_id}`, done: start + n, total, unit: 'images' });
+    }
+    fs.renameSync(temp, final);
+  } catch (e) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw e;
+  } finally {
+    torch.setRngState(rng);
+    rng.dispose();
+    gan.dispose();
+  }
+
+  try {
+    const created = now();
+    await registry.transaction(async (tx) => {
+      for (const c of params.conditions) {
+        const type = c.kind === 'continuous' ? 'float' : c.levels.every((l) => typeof l === 'number' && Number.isInteger(l)) ? 'integer' : 'text';
+        await tx.ensureColumn('ml_predictions', c.name, type);
+      }
+      const rows: Row[] = predictions.map((p) => ({
+        prediction_id: p.prediction_id,
+        run_id: run.run_id,
+        ...p.params,
+        params: JSON.stringify(p.params),
+        seed: p.seed,
+        epoch,
+        FILE: p.FILE,
+        created_at: created,
+      }));
+      await tx.insert('ml_predictions', rows);
+    });
+  } catch (e) {
+    fs.rmSync(final, { recursive: true, force: true });
+    throw e;
+  }
+
+  const result: PredictGanResult = { run_id: run.run_id, epoch, checkpoint: registry.relative(checkpoint), seed, predictions };
+  if (options.exportCinema !== undefined) {
+    const columns = ['prediction_id', 'run_id', ...params.conditions.map((c) => c.name), 'seed', 'epoch', 'FILE'];
+    const quoted = columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+    await store.write(options.exportCinema, {
+      writer: 'cinema',
+      query: `SELECT ${quoted} FROM ml_predictions WHERE prediction_id LIKE 'p-${callId}-%' ORDER BY prediction_id`,
+    });
+    result.cinema = options.exportCinema;
+  }
+  return result;
+}
+
+/** Planar (C × H·W) pixels as the interleaved layout PNG encoders take. */
+function planarToInterleaved(planar: Uint8Array, channels: number, area: number): Uint8Array {
+  if (channels === 1) return planar;
+  const out = new Uint8Array(planar.length);
+  for (let c = 0; c < channels; c++) for (let i = 0; i < area; i++) out[i * channels + c] = planar[c * area + i]!;
+  return out;
+}

@@ -1,0 +1,275 @@
+/**
+ * The run registry: every training run, its epochs and its predictions as rows of the store's
+ * `ml_` tables, and its files (checkpoints, sample grids, plots, generated images) in one folder
+ * per run under the store's data folder, `NAME.data/ml/RUN_ID/`.
+ *
+ * A run whose status says `running` but whose process is gone (same host, PID not alive) or whose
+ * heartbeat is older than {@link STALE_AFTER_MS} was killed; it is reported as `killed` and can be
+ * resumed from its last checkpoint.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MlError } from '../../errors.js';
+import type { ManagedTransaction } from '../../store/managed-tables.js';
+import type { Store } from '../../store/store.js';
+import type { Cell, Row } from '../../store/types.js';
+import { ML_EPOCHS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
+
+export type RunKind = 'gan' | 'classifier' | 'regressor';
+/** What `ml_runs.status` holds. */
+export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped';
+/** The status as commands report it: `killed` is a `running` run whose process is gone. */
+export type RunState = RunStatus | 'killed';
+
+/** A heartbeat is written at least this often while a run trains. */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** A `running` run without a heartbeat for this long was killed (whatever host it ran on). */
+export const STALE_AFTER_MS = 120_000;
+
+export interface RunRecord {
+  readonly run_id: string;
+  readonly kind: RunKind;
+  readonly model: string;
+  readonly parent_run_id: string | null;
+  readonly status: RunStatus;
+  readonly state: RunState;
+  readonly params: Record<string, unknown>;
+  readonly data_query: string;
+  readonly data_rows: number;
+  readonly data_hash: string;
+  readonly env: Record<string, unknown>;
+  readonly seed: number;
+  readonly epochs_done: number;
+  readonly steps_done: number;
+  readonly images_per_second: number | null;
+  readonly d_loss: number | null;
+  readonly g_loss: number | null;
+  readonly FILE_checkpoint: string | null;
+  readonly FILE_loss_plot: string | null;
+  readonly error: string | null;
+  readonly pid: number | null;
+  readonly created_at: string;
+  readonly finished_at: string | null;
+  readonly heartbeat_at: string | null;
+}
+
+export interface EpochRecord {
+  readonly run_id: string;
+  readonly epoch: number;
+  readonly d_loss: number | null;
+  readonly g_loss: number | null;
+  readonly loss: number | null;
+  readonly steps: number;
+  readonly images_per_second: number | null;
+  readonly seconds: number;
+  readonly FILE_samples: string | null;
+  readonly FILE_checkpoint: string | null;
+  readonly created_at: string;
+}
+
+export const now = (): string => new Date().toISOString();
+
+function parseJson(text: Cell, what: string): Record<string, unknown> {
+  if (text === null) return {};
+  try {
+    return JSON.parse(String(text)) as Record<string, unknown>;
+  } catch {
+    throw new MlError('E_ML_RUN', `${what} is not valid JSON in ml_runs`);
+  }
+}
+
+const num = (v: Cell): number | null => (v === null ? null : Number(v));
+const str = (v: Cell): string | null => (v === null ? null : String(v));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a `running` row's process is gone. */
+function wasKilled(row: Row, env: Record<string, unknown>, nowMs: number): boolean {
+  const beat = Date.parse(String(row['heartbeat_at'] ?? row['created_at'] ?? ''));
+  if (!Number.isFinite(beat) || nowMs - beat > STALE_AFTER_MS) return true;
+  const pid = num(row['pid'] ?? null);
+  return pid !== null && env['host'] === os.hostname() && pid !== process.pid && !pidAlive(pid);
+}
+
+function toRecord(row: Row, nowMs: number): RunRecord {
+  const env = parseJson(row['env'] ?? null, 'env');
+  const status = String(row['status']) as RunStatus;
+  return {
+    run_id: String(row['run_id']),
+    kind: String(row['kind']) as RunKind,
+    model: String(row['model']),
+    parent_run_id: str(row['parent_run_id'] ?? null),
+    status,
+    state: status === 'running' && wasKilled(row, env, nowMs) ? 'killed' : status,
+    params: parseJson(row['params'] ?? null, 'params'),
+    data_query: String(row['data_query'] ?? ''),
+    data_rows: Number(row['data_rows'] ?? 0),
+    data_hash: String(row['data_hash'] ?? ''),
+    env,
+    seed: Number(row['seed'] ?? 0),
+    epochs_done: Number(row['epochs_done'] ?? 0),
+    steps_done: Number(row['steps_done'] ?? 0),
+    images_per_second: num(row['images_per_second'] ?? null),
+    d_loss: num(row['d_loss'] ?? null),
+    g_loss: num(row['g_loss'] ?? null),
+    FILE_checkpoint: str(row['FILE_checkpoint'] ?? null),
+    FILE_loss_plot: str(row['FILE_loss_plot'] ?? null),
+    error: str(row['error'] ?? null),
+    pid: num(row['pid'] ?? null),
+    created_at: String(row['created_at'] ?? ''),
+    finished_at: str(row['finished_at'] ?? null),
+    heartbeat_at: str(row['heartbeat_at'] ?? null),
+  };
+}
+
+export class RunRegistry {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  get store(): Store {
+    return this.#store;
+  }
+
+  /** A new run id: kind, UTC time to the second and 4 random hex digits (`gan-20261127-053512-a1b2`). */
+  static newRunId(kind: RunKind): string {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    return `${kind}-${stamp}-${crypto.randomBytes(2).toString('hex')}`;
+  }
+
+  /** The folder holding a run's files: absolute, and relative to the store's folder (as `FILE…` columns hold it). */
+  runFolder(runId: string): { absolute: string; relative: string } {
+    const data = this.#store.dataFolder;
+    if (data === undefined) throw new MlError('E_ML_ARGUMENT', 'ML runs need a store with a file (an in-memory store has no folder for checkpoints)');
+    const absolute = path.join(data, 'ml', runId);
+    return { absolute, relative: this.relative(absolute) };
+  }
+
+  /** `file` relative to the store's folder, with forward slashes. */
+  relative(file: string): string {
+    return path.relative(this.#store.fileRoot, file).split(path.sep).join('/');
+  }
+
+  /** An absolute path for a `FILE…` value. */
+  absolute(file: string): string {
+    return path.resolve(this.#store.fileRoot, file);
+  }
+
+  /** Run `fn` in one transaction with the registry's tables in place. */
+  transaction<T>(fn: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
+    return this.#store.managedTables().transaction(async (tx) => {
+      for (const t of [ML_RUNS, ML_EPOCHS, ML_PREDICTIONS]) await tx.ensure(t);
+      return fn(tx);
+    });
+  }
+
+  async create(row: Row): Promise<void> {
+    await this.transaction((tx) => tx.insert('ml_runs', [{ ...row, created_at: now(), heartbeat_at: now(), pid: process.pid }]));
+  }
+
+  async update(runId: string, values: Row): Promise<void> {
+    await this.transaction((tx) => tx.update('ml_runs', values, { run_id: runId }));
+  }
+
+  heartbeat(runId: string): Promise<void> {
+    return this.update(runId, { heartbeat_at: now() });
+  }
+
+  /** One epoch's row and the run's running totals, together. */
+  async recordEpoch(epoch: Omit<EpochRecord, 'created_at'>, run: Row): Promise<void> {
+    await this.transaction(async (tx) => {
+      await tx.remove('ml_epochs', { run_id: epoch.run_id, epoch: epoch.epoch });
+      await tx.insert('ml_epochs', [{ ...epoch, created_at: now() }]);
+      await tx.update('ml_runs', { ...run, heartbeat_at: now() }, { run_id: epoch.run_id });
+    });
+  }
+
+  async #rows(sql: string, params: readonly Cell[]): Promise<Row[]> {
+    if (!(await this.#store.tables()).some((t) => t.toLowerCase() === 'ml_runs')) return [];
+    return this.#store.query(sql, params);
+  }
+
+  /** The run, or an `E_ML_RUN` error naming it. */
+  async get(runId: string): Promise<RunRecord> {
+    const rows = await this.#rows('SELECT * FROM ml_runs WHERE run_id = ?', [runId]);
+    if (rows.length === 0) {
+      const known = (await this.#rows('SELECT run_id FROM ml_runs ORDER BY created_at DESC LIMIT 5', [])).map((r) => String(r['run_id']));
+      throw new MlError('E_ML_RUN', `no run "${runId}" in this store${known.length > 0 ? ` (recent: ${known.join(', ')})` : ' (it has no runs)'}`);
+    }
+    return toRecord(rows[0]!, Date.now());
+  }
+
+  /** Every run, newest first. */
+  async list(): Promise<RunRecord[]> {
+    const t = Date.now();
+    return (await this.#rows('SELECT * FROM ml_runs ORDER BY created_at DESC, run_id DESC', [])).map((r) => toRecord(r, t));
+  }
+
+  async epochs(runId: string): Promise<EpochRecord[]> {
+    if (!(await this.#store.tables()).some((t) => t.toLowerCase() === 'ml_epochs')) return [];
+    const rows = await this.#store.query('SELECT * FROM ml_epochs WHERE run_id = ? ORDER BY epoch', [runId]);
+    return rows.map((r) => ({
+      run_id: String(r['run_id']),
+      epoch: Number(r['epoch']),
+      d_loss: num(r['d_loss'] ?? null),
+      g_loss: num(r['g_loss'] ?? null),
+      loss: num(r['loss'] ?? null),
+      steps: Number(r['steps'] ?? 0),
+      images_per_second: num(r['images_per_second'] ?? null),
+      seconds: Number(r['seconds'] ?? 0),
+      FILE_samples: str(r['FILE_samples'] ?? null),
+      FILE_checkpoint: str(r['FILE_checkpoint'] ?? null),
+      created_at: String(r['created_at'] ?? ''),
+    }));
+  }
+
+  /** How many rows each registry table holds for the run. */
+  async counts(runId: string): Promise<Record<string, number>> {
+    const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
+    const out: Record<string, number> = {};
+    for (const t of RUN_TABLES) {
+      if (!tables.has(t)) continue;
+      const rows = await this.#store.query(`SELECT count(*) AS n FROM ${t} WHERE run_id = ?`, [runId]);
+      out[t] = Number(rows[0]?.['n'] ?? 0);
+    }
+    return out;
+  }
+
+  /**
+   * Delete the run's rows from every registry table and its folder. A live run is refused. The
+   * folder is moved aside first and put back if the rows cannot be deleted, so a failure leaves
+   * rows and files as they were.
+   */
+  async delete(runId: string): Promise<{ rows: Record<string, number>; folder: string | undefined }> {
+    const run = await this.get(runId);
+    if (run.state === 'running') {
+      throw new MlError('E_ML_RUN', `run ${runId} is still running (pid ${run.pid ?? '?'} on ${String(run.env['host'] ?? '?')}); stop it first`);
+    }
+    const rows = await this.counts(runId);
+    const folder = this.runFolder(runId).absolute;
+    const aside = fs.existsSync(folder) ? path.join(path.dirname(folder), `.deleting-${runId}-${process.pid}`) : undefined;
+    if (aside !== undefined) fs.renameSync(folder, aside);
+    try {
+      const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
+      await this.#store.managedTables().transaction(async (tx) => {
+        for (const t of RUN_TABLES) if (tables.has(t)) await tx.remove(t, { run_id: runId });
+      });
+    } catch (e) {
+      if (aside !== undefined) fs.renameSync(aside, folder);
+      throw e;
+    }
+    if (aside !== undefined) fs.rmSync(aside, { recursive: true, force: true });
+    return { rows, folder: aside === undefined ? undefined : this.relative(folder) };
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The run registry's tables (DESIGN §4). Every row a workflow writes lands in one of these; they
+ * are created on first use, grow new columns when a later version adds some, and user `update`
+ * refuses them. Paths in `FILE…` columns are relative to the store's folder, as every other path.
+ */
+import type { ManagedTableDefinition } from '../../store/managed-tables.js';
+
+export const ML_RUNS: ManagedTableDefinition = {
+  name: 'ml_runs',
+  primaryKey: 'run_id',
+  columns: [
+    { name: 'run_id', type: 'text' },
+    { name: 'kind', type: 'text' },
+    { name: 'model', type: 'text' },
+    { name: 'parent_run_id', type: 'text' },
+    { name: 'status', type: 'text' },
+    { name: 'params', type: 'text' },
+    { name: 'data_query', type: 'text' },
+    { name: 'data_rows', type: 'integer' },
+    { name: 'data_hash', type: 'text' },
+    { name: 'env', type: 'text' },
+    { name: 'seed', type: 'integer' },
+    { name: 'epochs_done', type: 'integer' },
+    { name: 'steps_done', type: 'integer' },
+    { name: 'images_per_second', type: 'float' },
+    { name: 'd_loss', type: 'float' },
+    { name: 'g_loss', type: 'float' },
+    { name: 'FILE_checkpoint', type: 'text' },
+    { name: 'FILE_loss_plot', type: 'text' },
+    { name: 'error', type: 'text' },
+    { name: 'pid', type: 'integer' },
+    { name: 'created_at', type: 'text' },
+    { name: 'finished_at', type: 'text' },
+    { name: 'heartbeat_at', type: 'text' },
+  ],
+};
+
+export const ML_EPOCHS: ManagedTableDefinition = {
+  name: 'ml_epochs',
+  columns: [
+    { name: 'run_id', type: 'text' },
+    { name: 'epoch', type: 'integer' },
+    { name: 'd_loss', type: 'float' },
+    { name: 'g_loss', type: 'float' },
+    { name: 'loss', type: 'float' },
+    { name: 'steps', type: 'integer' },
+    { name: 'images_per_second', type: 'float' },
+    { name: 'seconds', type: 'float' },
+    { name: 'FILE_samples', type: 'text' },
+    { name: 'FILE_checkpoint', type: 'text' },
+    { name: 'created_at', type: 'text' },
+  ],
+};
+
+/** Conditioning parameters get a column each on top of these, added when first predicted. */
+export const ML_PREDICTIONS: ManagedTableDefinition = {
+  name: 'ml_predictions',
+  primaryKey: 'prediction_id',
+  columns: [
+    { name: 'prediction_id', type: 'text' },
+    { name: 'run_id', type: 'text' },
+    { name: 'params', type: 'text' },
+    { name: 'seed', type: 'integer' },
+    { name: 'epoch', type: 'integer' },
+    { name: 'FILE', type: 'text' },
+    { name: 'score', type: 'float' },
+    { name: 'nn_distance', type: 'float' },
+    { name: 'accepted', type: 'integer' },
+    { name: 'accepted_by', type: 'text' },
+    { name: 'created_at', type: 'text' },
+  ],
+};
+
+/** The tables `deleteRun` clears of a run's rows, in the order it clears them. */
+export const RUN_TABLES = ['ml_predictions', 'ml_epochs', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;

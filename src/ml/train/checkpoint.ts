@@ -1,0 +1,149 @@
+/**
+ * A training checkpoint: one folder holding both networks, both optimisers and the state needed
+ * to continue exactly (libtorch's RNG state, the position in the epoch, the epoch's running loss
+ * sums). Written into a temporary folder and renamed into place, so a killed process leaves the
+ * previous checkpoint or the new one, never half of one.
+ *
+ *   epoch-0003/generator.safetensors              Module state dict (loads in PyTorch as is)
+ *   epoch-0003/discriminator.safetensors
+ *   epoch-0003/generator-optimizer.safetensors    Adam state, PyTorch's layout
+ *   epoch-0003/discriminator-optimizer.safetensors
+ *   epoch-0003/state.safetensors                  `rng` tensor + `state` JSON metadata
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlError } from '../../errors.js';
+import * as torch from '../../torch/index.js';
+import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
+
+export const CHECKPOINT_FORMAT = 1;
+
+/** Where training stood when the checkpoint was written. */
+export interface TrainingPosition {
+  /** Epochs completed. */
+  epoch: number;
+  /** Steps done within the next epoch (0 at an epoch boundary). */
+  stepInEpoch: number;
+  /** Steps done in all. */
+  step: number;
+  /** Running sums of the unfinished epoch, so its row comes out as it would have without a stop. */
+  epochDLoss: number;
+  epochGLoss: number;
+  epochSeconds: number;
+}
+
+export interface CheckpointState extends TrainingPosition {
+  format: number;
+  architecture: GanArchitecture;
+}
+
+const FILES = {
+  generator: 'generator.safetensors',
+  discriminator: 'discriminator.safetensors',
+  optG: 'generator-optimizer.safetensors',
+  optD: 'discriminator-optimizer.safetensors',
+  state: 'state.safetensors',
+} as const;
+
+/** The name of the checkpoint after `epoch` complete epochs and `stepInEpoch` steps of the next. */
+export function checkpointName(position: Pick<TrainingPosition, 'epoch' | 'stepInEpoch'>): string {
+  const e = `epoch-${String(position.epoch).padStart(4, '0')}`;
+  return position.stepInEpoch === 0 ? e : `${e}-step-${String(position.stepInEpoch).padStart(6, '0')}`;
+}
+
+export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optimizer, optD: torch.optim.Optimizer, position: TrainingPosition): void {
+  const temp = `${folder}.tmp-${process.pid}`;
+  fs.rmSync(temp, { recursive: true, force: true });
+  fs.mkdirSync(temp, { recursive: true });
+  try {
+    gan.generator.save(path.join(temp, FILES.generator));
+    gan.discriminator.save(path.join(temp, FILES.discriminator));
+    optG.save(path.join(temp, FILES.optG));
+    optD.save(path.join(temp, FILES.optD));
+    const state: CheckpointState = { format: CHECKPOINT_FORMAT, architecture: gan.architecture, ...position };
+    const rng = torch.getRngState();
+    try {
+      torch.saveSafetensors(path.join(temp, FILES.state), { rng }, { state: JSON.stringify(state), architecture: architectureKey(gan.architecture) });
+    } finally {
+      rng.dispose();
+    }
+    if (fs.existsSync(folder)) {
+      const old = `${folder}.old-${process.pid}`;
+      fs.renameSync(folder, old);
+      fs.renameSync(temp, folder);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else fs.renameSync(temp, folder);
+  } catch (e) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The state a checkpoint records (without loading any weights); refuses a folder that is not one. */
+export function readCheckpointState(folder: string): CheckpointState {
+  const file = path.join(folder, FILES.state);
+  if (!fs.existsSync(file)) throw new MlError('E_ML_CHECKPOINT', `${folder} is not a checkpoint (no ${FILES.state})`);
+  let contents: torch.SafetensorsContents;
+  try {
+    contents = torch.loadSafetensors(file);
+  } catch (e) {
+    throw new MlError('E_ML_CHECKPOINT', `${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  for (const t of contents.tensors.values()) t.dispose();
+  try {
+    const state = JSON.parse(contents.metadata['state'] ?? '') as CheckpointState;
+    if (state.format !== CHECKPOINT_FORMAT) throw new Error(`format ${state.format}, this version reads ${CHECKPOINT_FORMAT}`);
+    return state;
+  } catch (e) {
+    throw new MlError('E_ML_CHECKPOINT', `${file} holds no usable training state: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export interface LoadCheckpointOptions {
+  /** Also restore the optimisers (to continue training). */
+  optG?: torch.optim.Optimizer;
+  optD?: torch.optim.Optimizer;
+  /** Also restore libtorch's RNG state. */
+  rng?: boolean;
+}
+
+/**
+ * Loads the networks (and, when asked, the optimisers and the RNG state) into `gan`; a
+ * checkpoint of another architecture is refused before anything is loaded.
+ */
+export function loadCheckpoint(folder: string, gan: Gan, options: LoadCheckpointOptions = {}): CheckpointState {
+  const state = readCheckpointState(folder);
+  const want = architectureKey(gan.architecture);
+  const have = architectureKey(state.architecture);
+  if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
+  const need = (name: string): string => {
+    const f = path.join(folder, name);
+    if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
+    return f;
+  };
+  try {
+    gan.generator.load(need(FILES.generator));
+    gan.discriminator.load(need(FILES.discriminator));
+    if (options.optG) options.optG.load(need(FILES.optG));
+    if (options.optD) options.optD.load(need(FILES.optD));
+  } catch (e) {
+    if (e instanceof MlError) throw e;
+    throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (options.rng) {
+    const { tensors } = torch.loadSafetensors(path.join(folder, FILES.state));
+    const rng = tensors.get('rng');
+    try {
+      if (rng === undefined) throw new MlError('E_ML_CHECKPOINT', `${folder}: ${FILES.state} has no rng tensor`);
+      torch.setRngState(rng);
+    } finally {
+      for (const t of tensors.values()) t.dispose();
+    }
+  }
+  return state;
+}
+
+/** Drops the optimiser files of an older checkpoint: its weights stay for evaluation, the resume state only in the newest. */
+export function pruneOptimizerState(folder: string): void {
+  for (const f of [FILES.optG, FILES.optD]) fs.rmSync(path.join(folder, f), { force: true });
+}

@@ -1,0 +1,414 @@
+/**
+ * Train a GAN on the images a store query selects, with every run, epoch, sample grid and
+ * checkpoint recorded in the store (DESIGN §4).
+ *
+ * ```ts
+ * const result = await trainGan(store, {
+ *   query: "SELECT * FROM mnist WHERE split = 'train'",
+ *   conditionColumns: ['label'],
+ *   epochs: 5,
+ *   onProgress: (p) => console.error(p.detail),
+ * });
+ * ```
+ *
+ * Everything that can be wrong (data, options, device, the run to resume) is found before the run
+ * row is written. A stop through `signal` (the CLI's Ctrl-C) writes a checkpoint at the current
+ * step and marks the run `stopped`; an error marks it `failed`; either can be resumed with
+ * `resume: RUN_ID`, which continues exactly where it left off (same batches, same random
+ * numbers, same losses as an uninterrupted run on the CPU).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlError } from '../../errors.js';
+import type { ProgressCallback } from '../../progress.js';
+import type { Store } from '../../store/store.js';
+import * as torch from '../../torch/index.js';
+import { epochPermutation } from '../data/seeded-random.js';
+import { loadTrainingData, type TrainingData, type TrainingDataOptions } from '../data/training-data.js';
+import { encodeConditions, type ConditionSpec } from '../models/conditions.js';
+import { createGan, type GanArchitecture, type GanModel } from '../models/gan.js';
+import { ganTrainStep } from '../models/gan-train-step.js';
+import { runEnvironment } from '../registry/environment.js';
+import { HEARTBEAT_INTERVAL_MS, now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
+import { checkpointName, loadCheckpoint, pruneOptimizerState, saveCheckpoint, type TrainingPosition } from './checkpoint.js';
+import { writeLossPlots } from './loss-plots.js';
+import { gridConditionRows, renderSampleGrid } from './sample-grid.js';
+import { resolveDevice } from './device.js';
+
+export type Precision = 'fp32' | 'bf16';
+
+export interface TrainGanOptions extends Omit<TrainingDataOptions, 'onProgress'> {
+  /** `cdcgan` when condition columns are given, `dcgan` otherwise. */
+  readonly model?: GanModel;
+  readonly epochs?: number;
+  readonly batch?: number;
+  readonly lr?: number;
+  /** Seeds the weights, the noise, dropout and the batch order (default: a random one, recorded). */
+  readonly seed?: number;
+  readonly precision?: Precision;
+  /** `cpu` (default), `cuda` or `cuda:N`. */
+  readonly device?: string;
+  /** libtorch's threads for this run (default: as configured, the physical cores). */
+  readonly threads?: number;
+  /** Keep a checkpoint every N epochs (default 1); the last epoch always has one. */
+  readonly checkpointEvery?: number;
+  /** Continue this run from its last checkpoint (its data and hyper-parameters; `epochs` may raise the target). */
+  readonly resume?: string;
+  readonly onProgress?: ProgressCallback;
+  /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainGanResult {
+  run_id: string;
+  status: 'finished' | 'stopped';
+  model: GanModel;
+  epochs_done: number;
+  steps_done: number;
+  d_loss: number | null;
+  g_loss: number | null;
+  /** Training images per second over this call's steps (data loading excluded). */
+  images_per_second: number | null;
+  /** Wall time of this call. */
+  seconds: number;
+  data_rows: number;
+  FILE_checkpoint: string | null;
+  FILE_samples: string | null;
+  FILE_loss_plot: string | null;
+  resumed: boolean;
+}
+
+/** The hyper-parameters as `ml_runs.params` records them. */
+export interface GanRunParams {
+  model: GanModel;
+  image_column: string | null;
+  condition_columns: string[];
+  conditions: ConditionSpec[];
+  size: number;
+  channels: 1 | 3;
+  noise_dim: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  precision: Precision;
+  device: string;
+  checkpoint_every: number;
+  max_images: number | null;
+  /** The condition values of the sample grids' rows. */
+  sample_rows: Record<string, unknown>[];
+}
+
+export const GAN_DEFAULTS = { epochs: 50, batch: 256, lr: 1e-4, checkpointEvery: 1, precision: 'fp32' as Precision, device: 'cpu' } as const;
+
+function positiveInteger(name: string, v: number | undefined, fallback: number): number {
+  const x = v ?? fallback;
+  if (!Number.isInteger(x) || x < 1) throw new MlError('E_ML_ARGUMENT', `${name} must be a positive whole number, got ${String(v)}`);
+  return x;
+}
+
+/** Steps in an epoch: a last batch of one image is dropped (BatchNorm cannot train on it). */
+export function stepsPerEpoch(images: number, batch: number): number {
+  const full = Math.floor(images / batch);
+  const rest = images - full * batch;
+  return full + (rest >= 2 ? 1 : 0);
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface Plan {
+  runId: string;
+  params: GanRunParams;
+  seed: number;
+  data: TrainingData;
+  resumeFrom: RunRecord | undefined;
+}
+
+/** Checks options and data, and settles every hyper-parameter, before anything is written. */
+async function plan(store: Store, registry: RunRegistry, options: TrainGanOptions): Promise<Plan> {
+  const epochs = positiveInteger('--epochs', options.epochs, GAN_DEFAULTS.epochs);
+  const device = resolveDevice(options.device ?? GAN_DEFAULTS.device);
+  if (options.threads !== undefined) positiveInteger('--threads', options.threads, 1);
+  if (options.resume !== undefined) {
+    const run = await registry.get(options.resume);
+    if (run.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run, not a GAN`);
+    if (run.state === 'running') throw new MlError('E_ML_RUN', `run ${run.run_id} is still running (pid ${run.pid ?? '?'}); it cannot be resumed twice`);
+    const p = run.params as unknown as GanRunParams;
+    const target = options.epochs ?? p.epochs;
+    if (run.epochs_done >= target) throw new MlError('E_ML_RUN', `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give --epochs above ${run.epochs_done} to train it further`);
+    const data = await loadTrainingData(store, {
+      query: run.data_query,
+      ...(p.image_column === null ? {} : { imageColumn: p.image_column }),
+      conditionColumns: p.condition_columns,
+      categorical: p.conditions.filter((c) => c.kind === 'categorical').map((c) => c.name),
+      continuous: p.conditions.filter((c) => c.kind === 'continuous').map((c) => c.name),
+      size: p.size,
+      channels: p.channels,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+    if (data.hash !== run.data_hash) {
+      throw new MlError('E_ML_DATA', `the data of run ${run.run_id} changed since it started (its query now selects other images or values); start a new run instead`);
+    }
+    return { runId: run.run_id, seed: run.seed, data, resumeFrom: run, params: { ...p, epochs: target, device } };
+  }
+
+  const batch = positiveInteger('--batch', options.batch, GAN_DEFAULTS.batch);
+  const checkpointEvery = positiveInteger('--checkpoint-every', options.checkpointEvery, GAN_DEFAULTS.checkpointEvery);
+  const lr = options.lr ?? GAN_DEFAULTS.lr;
+  if (!(lr > 0 && Number.isFinite(lr))) throw new MlError('E_ML_ARGUMENT', `--lr must be a positive number, got ${String(options.lr)}`);
+  const precision = options.precision ?? GAN_DEFAULTS.precision;
+  if (precision !== 'fp32' && precision !== 'bf16') throw new MlError('E_ML_ARGUMENT', `--precision must be fp32 or bf16, got ${String(precision)}`);
+  const conditionColumns = [...(options.conditionColumns ?? [])];
+  const model = options.model ?? (conditionColumns.length > 0 ? 'cdcgan' : 'dcgan');
+  if (model !== 'dcgan' && model !== 'cdcgan') throw new MlError('E_ML_ARGUMENT', `--model must be dcgan or cdcgan, got ${String(model)}`);
+  if (model === 'cdcgan' && conditionColumns.length === 0) throw new MlError('E_ML_ARGUMENT', 'a cdcgan needs conditioning columns (--cond-cols)');
+  if (model === 'dcgan' && conditionColumns.length > 0) throw new MlError('E_ML_ARGUMENT', 'a dcgan is unconditional; use --model cdcgan with --cond-cols');
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 53) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number ≥ 0, got ${String(options.seed)}`);
+  const data = await loadTrainingData(store, {
+    ...options,
+    conditionColumns,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  if (data.images.count < 2) throw new MlError('E_ML_DATA', `the training query selects ${data.images.count} image; a GAN needs at least 2`);
+  const params: GanRunParams = {
+    model,
+    image_column: options.imageColumn ?? null,
+    condition_columns: conditionColumns,
+    conditions: data.conditions,
+    size: data.images.height,
+    channels: data.images.channels as 1 | 3,
+    noise_dim: 100,
+    epochs,
+    batch,
+    lr,
+    precision,
+    device,
+    checkpoint_every: checkpointEvery,
+    max_images: options.maxImages ?? null,
+    sample_rows: gridConditionRows(data.conditions),
+  };
+  return { runId: RunRegistry.newRunId('gan'), seed, data, resumeFrom: undefined, params };
+}
+
+export function architectureOf(params: GanRunParams): GanArchitecture {
+  return { model: params.model, size: params.size as GanArchitecture['size'], channels: params.channels, noiseDim: params.noise_dim, conditions: params.conditions };
+}
+
+export async function trainGan(store: Store, options: TrainGanOptions = {}): Promise<TrainGanResult> {
+  const started = performance.now();
+  const registry = new RunRegistry(store);
+  const p = await plan(store, registry, options);
+  const { runId, params, seed, data } = p;
+  const folder = registry.runFolder(runId).absolute;
+  if (options.threads !== undefined) torch.setNumThreads(options.threads);
+  const device = params.device;
+  const devType = device.startsWith('cuda') ? 'cuda' : 'cpu';
+
+  // Weights from the seed; a resumed run overwrites them (and the RNG state) from its checkpoint.
+  torch.manualSeed(seed);
+  const gan = createGan(architectureOf(params)).to(device);
+  const optG = new torch.optim.Adam(gan.generator.parameters(), { lr: params.lr });
+  const optD = new torch.optim.Adam(gan.discriminator.parameters(), { lr: params.lr });
+  const n = data.images.count;
+  const { channels, size } = params;
+  const pixels = torch.keep(torch.tensor(data.images.pixels, { shape: [n, channels, size, size], dtype: 'uint8', device }));
+  const conds = params.conditions.length === 0 ? undefined : torch.keep(torch.tidy(() => encodeConditions(params.conditions, data.conditionRows).to(device)));
+  const release = (): void => {
+    pixels.dispose();
+    conds?.dispose();
+    optG.dispose();
+    optD.dispose();
+    gan.dispose();
+  };
+
+  let position: TrainingPosition = { epoch: 0, stepInEpoch: 0, step: 0, epochDLoss: 0, epochGLoss: 0, epochSeconds: 0 };
+  let checkpointFile: string | null = null;
+  try {
+    if (p.resumeFrom !== undefined) {
+      const prev = p.resumeFrom;
+      if (prev.FILE_checkpoint !== null) {
+        position = loadCheckpoint(registry.absolute(prev.FILE_checkpoint), gan, { optG, optD, rng: true });
+        checkpointFile = prev.FILE_checkpoint;
+      } else torch.manualSeed(seed); // stopped before its first checkpoint: start again from the seed
+      await registry.transaction(async (tx) => {
+        const later = await tx.select('SELECT epoch FROM ml_epochs WHERE run_id = ? AND epoch > ?', [runId, position.epoch]);
+        for (const r of later) await tx.remove('ml_epochs', { run_id: runId, epoch: r['epoch'] ?? null });
+        await tx.update(
+          'ml_runs',
+          { status: 'running', error: null, finished_at: null, heartbeat_at: now(), pid: process.pid, params: JSON.stringify(params), epochs_done: position.epoch, steps_done: position.step, env: JSON.stringify(runEnvironment(device)) },
+          { run_id: runId },
+        );
+      });
+    } else {
+      fs.mkdirSync(folder, { recursive: true });
+      await registry.create({
+        run_id: runId,
+        kind: 'gan',
+        model: params.model,
+        parent_run_id: null,
+        status: 'running',
+        params: JSON.stringify(params),
+        data_query: data.query,
+        data_rows: n,
+        data_hash: data.hash,
+        env: JSON.stringify(runEnvironment(device)),
+        seed,
+        epochs_done: 0,
+        steps_done: 0,
+      });
+    }
+  } catch (e) {
+    release();
+    throw e;
+  }
+
+  const steps = stepsPerEpoch(n, params.batch);
+  const autocast: torch.amp.AutocastOptions | undefined = params.precision === 'bf16' ? { device: devType, dtype: 'bfloat16' } : undefined;
+  let lastBeat = Date.now();
+  let stepSeconds = 0;
+  let stepImages = 0;
+  let lastSamples: string | null = null;
+  let lastD: number | null = p.resumeFrom?.d_loss ?? null;
+  let lastG: number | null = p.resumeFrom?.g_loss ?? null;
+  const checkpointsDir = path.join(folder, 'checkpoints');
+
+  const writeCheckpoint = async (pos: TrainingPosition): Promise<string> => {
+    const target = path.join(checkpointsDir, checkpointName(pos));
+    saveCheckpoint(target, gan, optG, optD, pos);
+    const previous = checkpointFile === null ? undefined : registry.absolute(checkpointFile);
+    checkpointFile = registry.relative(target);
+    if (previous !== undefined && previous !== target && fs.existsSync(previous)) {
+      // Mid-epoch checkpoints only serve a resume; epoch ones keep their weights for evaluation.
+      if (/-step-\d+$/.test(previous)) fs.rmSync(previous, { recursive: true, force: true });
+      else pruneOptimizerState(previous);
+    }
+    return checkpointFile;
+  };
+
+  const finishAs = async (status: 'finished' | 'stopped'): Promise<TrainGanResult> => {
+    const ips = stepSeconds > 0 ? stepImages / stepSeconds : null;
+    await registry.update(runId, {
+      status,
+      finished_at: now(),
+      heartbeat_at: now(),
+      epochs_done: position.epoch,
+      steps_done: position.step,
+      FILE_checkpoint: checkpointFile,
+      ...(ips === null ? {} : { images_per_second: ips }),
+    });
+    const run = await registry.get(runId);
+    return {
+      run_id: runId,
+      status,
+      model: params.model,
+      epochs_done: position.epoch,
+      steps_done: position.step,
+      d_loss: lastD,
+      g_loss: lastG,
+      images_per_second: ips,
+      seconds: (performance.now() - started) / 1000,
+      data_rows: n,
+      FILE_checkpoint: checkpointFile,
+      FILE_samples: lastSamples,
+      FILE_loss_plot: run.FILE_loss_plot,
+      resumed: p.resumeFrom !== undefined,
+    };
+  };
+
+  try {
+    for (let epoch = position.epoch; epoch < params.epochs; epoch++) {
+      const order = epochPermutation(n, seed, epoch);
+      for (let s = position.stepInEpoch; s < steps; s++) {
+        const t0 = performance.now();
+        const index = order.subarray(s * params.batch, Math.min(n, (s + 1) * params.batch));
+        const { dLoss, gLoss } = torch.tidy(() => {
+          const i = torch.tensor(index, { device });
+          const real = pixels.indexSelect(0, i).float().div_(127.5).sub_(1);
+          return ganTrainStep(gan, optG, optD, real, conds?.indexSelect(0, i), autocast === undefined ? {} : { autocast });
+        });
+        const seconds = (performance.now() - t0) / 1000;
+        stepSeconds += seconds;
+        stepImages += index.length;
+        position = {
+          epoch,
+          stepInEpoch: s + 1,
+          step: position.step + 1,
+          epochDLoss: position.epochDLoss + dLoss,
+          epochGLoss: position.epochGLoss + gLoss,
+          epochSeconds: position.epochSeconds + seconds,
+        };
+        lastD = dLoss;
+        lastG = gLoss;
+        if (!Number.isFinite(dLoss) || !Number.isFinite(gLoss)) {
+          throw new MlError('E_ML_RUN', `the losses diverged at epoch ${epoch + 1}, step ${s + 1} (d_loss ${dLoss}, g_loss ${gLoss}); try a lower --lr or fp32`);
+        }
+        options.onProgress?.({
+          task: `train ${runId}`,
+          done: epoch * steps + s + 1,
+          total: params.epochs * steps,
+          unit: 'steps',
+          detail: { epoch: epoch + 1, epochs: params.epochs, step: s + 1, steps, d_loss: dLoss, g_loss: gLoss, images_per_second: index.length / seconds },
+        });
+        if (Date.now() - lastBeat >= HEARTBEAT_INTERVAL_MS) {
+          lastBeat = Date.now();
+          await registry.heartbeat(runId);
+        }
+        await yieldToEventLoop();
+        if (options.signal?.aborted && s + 1 < steps) {
+          await writeCheckpoint(position);
+          return await finishAs('stopped');
+        }
+      }
+
+      // The epoch is complete: its row, its sample grid, perhaps a checkpoint, the loss plot.
+      const done = epoch + 1;
+      const dMean = position.epochDLoss / steps;
+      const gMean = position.epochGLoss / steps;
+      const epochSeconds = position.epochSeconds;
+      position = { epoch: done, stepInEpoch: 0, step: position.step, epochDLoss: 0, epochGLoss: 0, epochSeconds: 0 };
+      const samples = path.join(folder, 'samples', `epoch-${String(done).padStart(4, '0')}.png`);
+      writeFileAtomic(samples, renderSampleGrid(gan, seed, device));
+      lastSamples = registry.relative(samples);
+      const stopping = options.signal?.aborted === true;
+      const keep = done % params.checkpoint_every === 0 || done === params.epochs || stopping;
+      const ckpt = keep ? await writeCheckpoint(position) : null;
+      await registry.recordEpoch(
+        {
+          run_id: runId,
+          epoch: done,
+          d_loss: dMean,
+          g_loss: gMean,
+          loss: null,
+          steps,
+          images_per_second: Math.min(n, steps * params.batch) / epochSeconds,
+          seconds: epochSeconds,
+          FILE_samples: lastSamples,
+          FILE_checkpoint: ckpt,
+        },
+        { epochs_done: done, steps_done: position.step, d_loss: dMean, g_loss: gMean, ...(ckpt === null ? {} : { FILE_checkpoint: ckpt }) },
+      );
+      await writeLossPlots(registry, runId, folder);
+      if (stopping && done < params.epochs) return await finishAs('stopped');
+    }
+    return await finishAs('finished');
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    await registry.update(runId, { status: 'failed', error: message, finished_at: now(), epochs_done: position.epoch, steps_done: position.step }).catch(() => undefined);
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+/** Writes `bytes` to `file` through a temporary file and a rename. */
+export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.tmp-${process.pid}`;
+  try {
+    fs.writeFileSync(temp, bytes);
+    fs.renameSync(temp, file);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+}
