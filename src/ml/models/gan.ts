@@ -129,8 +129,11 @@ class BuiltGan implements Gan {
     if (architecture.model === 'dcgan') {
       // Generator first, then discriminator: after the same seed, the same weights as building them by hand.
       if (size === 28) {
+        // TensorFlow's tutorial network, initialised as its Keras layers are (kerasInit).
         this.generator = dcganGenerator({ noiseDim, channels });
         this.discriminator = dcganDiscriminator({ channels });
+        torch.nn.init.kerasInit(this.generator);
+        torch.nn.init.kerasInit(this.discriminator);
       } else {
         this.generator = standardDcganGenerator({ size, channels, inputDim: noiseDim });
         this.discriminator = standardDcganDiscriminator({ size, channels });
@@ -143,6 +146,10 @@ class BuiltGan implements Gan {
       const dEncoder = new ConditionEncoder(conditions);
       const dNet = size === 28 ? dcganDiscriminator({ channels: channels + 1 }) : standardDcganDiscriminator({ size, channels: channels + 1 });
       this.discriminator = new ConditionalDiscriminator(dEncoder, size, dNet);
+      if (size === 28) {
+        torch.nn.init.kerasInit(this.generator);
+        torch.nn.init.kerasInit(this.discriminator);
+      }
     }
   }
 

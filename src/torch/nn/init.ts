@@ -122,3 +122,20 @@ export function dcganInit<M extends Module>(module: M): M {
   });
   return module;
 }
+
+/**
+ * Keras's default initialisation, which TensorFlow's DCGAN tutorial trains with: Glorot-uniform
+ * weights and zero biases for Linear, Conv2d and ConvTranspose2d (BatchNorm and Embedding are left
+ * as they are). With PyTorch's default (Kaiming-uniform, a = √5) the tutorial's generator learns
+ * far more slowly: after 400 steps on MNIST it still draws a checkerboard of dots, where with this
+ * one it draws digit-shaped blobs.
+ */
+export function kerasInit<M extends Module>(module: M): M {
+  module.apply((m) => {
+    if (m instanceof Conv2d || m instanceof ConvTranspose2d || m instanceof Linear) {
+      xavierUniform_(m.weight);
+      if (m.bias !== undefined) zeros_(m.bias);
+    }
+  });
+  return module;
+}
