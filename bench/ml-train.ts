@@ -2,7 +2,7 @@
  * Training throughput through the workflow against the raw DCGAN step, in the same process.
  *
  *   npm run build
- *   node dist/bench/ml-train.js [--images 6400] [--batch 64] [--repeats 3] [--precision fp32|bf16] [--device cpu|cuda] [--threads N] [--json]
+ *   node dist/bench/ml-train.js [--images 6400] [--batch 64] [--repeats 3] [--precision fp32|bf16] [--device cpu|cuda] [--threads N] [--from DIR] [--json]
  *
  * Each repeat, interleaved:
  *   raw:      `benchDcgan` (src/bench/dcgan.ts) without the PyTorch side: the DCGAN step of
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     precision: { type: 'string', default: 'fp32' },
     device: { type: 'string', default: 'cpu' },
     threads: { type: 'string' },
+    from: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -47,7 +48,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-bench-ml-'));
 const store = await Store.open(path.join(dir, 'dsi.db'));
 try {
   const t0 = performance.now();
-  await addDataset(store, 'mnist', { download: false });
+  await addDataset(store, 'mnist', { download: false, ...(values.from === undefined ? {} : { from: values.from }) });
   const ingestSeconds = (performance.now() - t0) / 1000;
   const query = `SELECT * FROM mnist WHERE split = 'train' ORDER BY id LIMIT ${images}`;
   // Warm the image cache once, as every run after a store's first does.

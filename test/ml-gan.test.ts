@@ -133,6 +133,29 @@ describe('ml train: a run and what it records', () => {
     assert.ok(grid.height < grid.width * 1.01, 'one row per label, at most 10 rows');
   });
 
+  it('a run that throws mid-training is marked failed with its error, and resumes', async () => {
+    let runId = '';
+    await assert.rejects(
+      trainGan(m.store, {
+        ...SMALL,
+        onProgress: (e) => {
+          if (e.unit !== 'steps') return;
+          runId = e.task.replace('train ', '');
+          if (e.done === 4) throw new Error('the disk is full');
+        },
+      }),
+      /the disk is full/,
+    );
+    const registry = new RunRegistry(m.store);
+    const failed = await registry.get(runId);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error, 'the disk is full');
+    assert.equal(failed.epochs_done, 1);
+    const resumed = await trainGan(m.store, { resume: runId, threads: 1 });
+    assert.deepEqual([resumed.status, resumed.epochs_done], ['finished', 2]);
+    assert.equal((await registry.get(runId)).error, null);
+  });
+
   it('a finished run trains further with a higher --epochs, and refuses a lower one', async () => {
     const first = await trainGan(m.store, { ...SMALL, epochs: 1 });
     await rejectsMl(trainGan(m.store, { resume: first.run_id, epochs: 1 }), 'E_ML_RUN', /give --epochs above 1/);
@@ -173,6 +196,37 @@ describe('ml predict', () => {
     assert.deepEqual(bytes(b.predictions[0]!), bytes(a.predictions[1]!), 'seed 101 is image 1 of the first call');
     assert.deepEqual(bytes(c.predictions[0]!), bytes(a.predictions[0]!));
     assert.notDeepEqual(bytes(a.predictions[0]!), bytes(a.predictions[1]!));
+  });
+
+  it('a prediction is reproduced in PyTorch from its checkpoint, seed and parameters (scripts/python/dsi_gan.py)', async (t) => {
+    const python = path.join(ROOT, '.venv/bin/python');
+    if (!fs.existsSync(python)) {
+      t.skip('no .venv/bin/python (scripts/setup.sh installs it)');
+      return;
+    }
+    const out = await predictGan(m.store, { run: runId, params: { label: '4' }, count: 2, seed: 42 });
+    const checkpoint = path.join(dir, out.checkpoint);
+    const script = [
+      'import json, struct, sys, torch',
+      `sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'scripts/python'))})`,
+      'import dsi_gan',
+      'ckpt, seed = sys.argv[1], int(sys.argv[2])',
+      "with open(ckpt + '/state.safetensors', 'rb') as f:",
+      "    (n,) = struct.unpack('<Q', f.read(8)); arch = json.loads(json.loads(f.read(n))['__metadata__']['architecture'])",
+      "gen = dsi_gan.load_generator(ckpt + '/generator.safetensors', arch)",
+      'torch.manual_seed(seed)',
+      "z = torch.randn(1, arch['noiseDim'])",
+      "img = dsi_gan.generate(gen, z, dsi_gan.encode_conditions(arch['conditions'], [{'label': 4}]))",
+      'print(json.dumps(((img + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).flatten().tolist()))',
+    ].join('\n');
+    for (const p of out.predictions) {
+      const r = spawnSync(python, ['-c', script, checkpoint, String(p.seed)], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const theirs = JSON.parse(r.stdout) as number[];
+      const ours = decodePng(fs.readFileSync(path.join(dir, p.FILE))).data;
+      const worst = theirs.reduce((w, v, i) => Math.max(w, Math.abs(v - ours[i]!)), 0);
+      assert.ok(worst <= 1, `seed ${p.seed}: PyTorch's image differs by up to ${worst} levels`);
+    }
   });
 
   it('refuses unknown levels, missing and unknown parameters, with nothing stored', async () => {
