@@ -10,9 +10,10 @@
  *   workflow: `trainGan` for one epoch on the first N MNIST training images of a store: batches
  *             drawn from the store's images (index, convert, scale), the step, progress, heartbeat,
  *             the epoch's sample grid, checkpoint, loss plot and rows.
- * Printed: both throughputs, `ratio` = workflow step-loop images/s ÷ raw images/s (the target is
- * ≥ 0.9), and the workflow's wall time split into data loading, the step loop and the epoch's
- * bookkeeping. Nothing here is a test.
+ * Printed: `ratio` = the workflow's median step (batch gathering included) ÷ the raw median step,
+ * both as images/s (the target is ≥ 0.9); `mean_ratio` = the workflow's epoch throughput (all its
+ * steps' time, slow ones included) ÷ the raw median; and the epoch's wall time against its step
+ * loop. Nothing here is a test.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,12 +57,23 @@ try {
 
   const raw: number[] = [];
   const flow: number[] = [];
+  const stepMedians: number[] = [];
   const walls: { total: number; loop: number }[] = [];
   for (let r = 0; r < repeats; r++) {
     const b = await benchDcgan({ batch, steps: 10, repeats: 1, warmup: 2, precision, device, seed: r, reference: false });
     raw.push(b.images_per_second);
     const started = performance.now();
-    const result = await trainGan(store, { query, epochs: 1, batch, seed: r, device, precision: precision === 'fp16' ? 'fp32' : precision });
+    const perStep: number[] = [];
+    const result = await trainGan(store, {
+      query,
+      epochs: 1,
+      batch,
+      seed: r,
+      device,
+      precision: precision === 'fp16' ? 'fp32' : precision,
+      onProgress: (e) => e.unit === 'steps' && perStep.push(Number(e.detail?.['images_per_second'])),
+    });
+    stepMedians.push(median(perStep));
     const total = (performance.now() - started) / 1000;
     flow.push(result.images_per_second!);
     walls.push({ total, loop: (Math.floor(images / batch) * batch) / result.images_per_second! });
@@ -75,8 +87,10 @@ try {
     threads: torch.getNumThreads(),
     raw_images_per_second: median(raw),
     workflow_images_per_second: median(flow),
-    ratio: median(flow) / median(raw),
-    paired_ratio: median(flow.map((f, i) => f / raw[i]!)),
+    workflow_median_step_images_per_second: median(stepMedians),
+    ratio: median(stepMedians) / median(raw),
+    mean_ratio: median(flow) / median(raw),
+    paired_ratio: median(stepMedians.map((f, i) => f / raw[i]!)),
     epoch_wall_seconds: median(walls.map((w) => w.total)),
     step_loop_seconds: median(walls.map((w) => w.loop)),
     ingest_seconds: ingestSeconds,
@@ -86,7 +100,8 @@ try {
   };
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else {
-    console.log(`workflow ${report.workflow_images_per_second.toFixed(1)} images/s vs raw step ${report.raw_images_per_second.toFixed(1)} images/s: ratio ${report.ratio.toFixed(3)} (paired ${report.paired_ratio.toFixed(3)}; target ≥ 0.9)`);
+    console.log(`workflow step ${report.workflow_median_step_images_per_second.toFixed(1)} images/s (median) vs raw step ${report.raw_images_per_second.toFixed(1)} images/s (median): ratio ${report.ratio.toFixed(3)} (paired ${report.paired_ratio.toFixed(3)}; target ≥ 0.9)`);
+    console.log(`workflow epoch throughput ${report.workflow_images_per_second.toFixed(1)} images/s (all steps' time, slow ones included): ${report.mean_ratio.toFixed(3)} of the raw median`);
     console.log(`one epoch of ${images} images: ${report.epoch_wall_seconds.toFixed(1)} s wall, of which the step loop ${report.step_loop_seconds.toFixed(1)} s (the rest: cached image load, sample grid, checkpoint, plot, rows)`);
   }
 } finally {
