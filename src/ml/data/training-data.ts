@@ -29,6 +29,8 @@ export interface TrainingDataOptions extends ConditionKinds {
 export interface TrainingData {
   /** The query the run trains on, as recorded in `ml_runs.data_query`. */
   readonly query: string;
+  /** The table the rows come from: the `table` option, or the query's first FROM table (null when none is plain). */
+  readonly sourceTable: string | null;
   readonly images: LoadedImages;
   readonly conditions: ConditionSpec[];
   /** Each image's conditioning values, in row order. */
@@ -82,5 +84,12 @@ export async function loadTrainingData(store: Store, options: TrainingDataOption
   const hash = crypto.createHash('sha256');
   hash.update(images.pixels);
   if (names.length > 0) hash.update(JSON.stringify(names.map((n) => images.columns[n]!.map((v) => (typeof v === 'bigint' ? v.toString() : v)))));
-  return { query, images, conditions, conditionRows, hash: hash.digest('hex') };
+  return { query, sourceTable: options.table ?? sourceTableOf(options.query ?? ''), images, conditions, conditionRows, hash: hash.digest('hex') };
+}
+
+/** The first table a query reads FROM (`FROM mnist`, `FROM "fashion_mnist"`), or null. */
+export function sourceTableOf(sql: string): string | null {
+  const m = /\bfrom\s+(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_]*))/i.exec(sql);
+  if (m === null) return null;
+  return m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!;
 }

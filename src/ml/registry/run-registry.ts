@@ -15,7 +15,7 @@ import { MlError } from '../../errors.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
-import { ML_EPOCHS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
+import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
 
 export type RunKind = 'gan' | 'classifier' | 'regressor';
 /** What `ml_runs.status` holds. */
@@ -169,7 +169,7 @@ export class RunRegistry {
   /** Run `fn` in one transaction with the registry's tables in place. */
   transaction<T>(fn: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
     return this.#store.managedTables().transaction(async (tx) => {
-      for (const t of [ML_RUNS, ML_EPOCHS, ML_PREDICTIONS]) await tx.ensure(t);
+      for (const t of [ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS]) await tx.ensure(t);
       return fn(tx);
     });
   }

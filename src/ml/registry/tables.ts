@@ -71,5 +71,27 @@ export const ML_PREDICTIONS: ManagedTableDefinition = {
   ],
 };
 
+/**
+ * One row per metric value: overall (`condition` NULL) or for one condition value or bin
+ * (`label=3`, `speed in [1.5, 2)`). `feature_run_id` names the classifier whose features produced
+ * it: values are comparable only with the same one. `epoch` is the checkpoint evaluated.
+ */
+export const ML_EVALUATIONS: ManagedTableDefinition = {
+  name: 'ml_evaluations',
+  columns: [
+    { name: 'run_id', type: 'text' },
+    { name: 'metric', type: 'text' },
+    { name: 'value', type: 'float' },
+    { name: 'std', type: 'float' },
+    { name: 'n_real', type: 'integer' },
+    { name: 'n_generated', type: 'integer' },
+    { name: 'feature_run_id', type: 'text' },
+    { name: 'condition', type: 'text' },
+    { name: 'epoch', type: 'integer' },
+    { name: 'source', type: 'text' },
+    { name: 'created_at', type: 'text' },
+  ],
+};
+
 /** The tables `deleteRun` clears of a run's rows, in the order it clears them. */
 export const RUN_TABLES = ['ml_predictions', 'ml_epochs', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;

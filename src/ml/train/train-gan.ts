@@ -81,6 +81,8 @@ export interface TrainGanResult {
 /** The hyper-parameters as `ml_runs.params` records them. */
 export interface GanRunParams {
   model: GanModel;
+  /** The table the training rows come from (for finding a classifier trained on the same table). */
+  source_table: string | null;
   image_column: string | null;
   condition_columns: string[];
   conditions: ConditionSpec[];
@@ -172,6 +174,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
   if (data.images.count < 2) throw new MlError('E_ML_DATA', `the training query selects ${data.images.count} image; a GAN needs at least 2`);
   const params: GanRunParams = {
     model,
+    source_table: data.sourceTable,
     image_column: options.imageColumn ?? null,
     condition_columns: conditionColumns,
     conditions: data.conditions,
