@@ -16,18 +16,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MlError } from '../../errors.js';
 import { encodePng } from '../../images/png-codec.js';
-import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
-import * as torch from '../../torch/index.js';
-import { encodeConditions } from '../models/conditions.js';
 import { createGan } from '../models/gan.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { ML_PREDICTIONS } from '../registry/tables.js';
 import { checkpointName, loadCheckpoint } from '../train/checkpoint.js';
 import { resolveDevice } from '../train/device.js';
 import { architectureOf, type GanRunParams } from '../train/train-gan.js';
+import { generateImages } from './generate-images.js';
 import { parameterCombinations, type CombinationRequest } from './parameter-grid.js';
 
 export interface PredictGanOptions extends CombinationRequest {
@@ -59,9 +57,6 @@ export interface PredictGanResult {
   predictions: Prediction[];
   cinema?: string;
 }
-
-/** Generated images per forward pass. */
-const GENERATE_BATCH = 256;
 
 export async function predictGan(store: Store, options: PredictGanOptions): Promise<PredictGanResult> {
   const registry = new RunRegistry(store);
@@ -95,51 +90,33 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   const folder = path.join(registry.runFolder(run.run_id).absolute, 'predictions');
   const final = path.join(folder, callId);
   const temp = path.join(folder, `.tmp-${callId}`);
-  const rng = torch.getRngState();
   const gan = createGan(architectureOf(params));
   let epoch = 0;
   const predictions: Prediction[] = [];
   try {
     epoch = loadCheckpoint(checkpoint, gan).epoch;
     gan.to(device);
-    gan.generator.eval();
-    fs.mkdirSync(temp, { recursive: true });
-    const { noiseDim, channels, size } = architectureOf(params);
+    const { channels, size } = architectureOf(params);
     const plane = channels * size * size;
-    for (let start = 0; start < total; start += GENERATE_BATCH) {
-      const n = Math.min(GENERATE_BATCH, total - start);
-      const items = Array.from({ length: n }, (_, j) => {
-        const k = start + j;
-        return { k, combo: combos[Math.floor(k / count)]!, seed: seed + k };
-      });
-      const values = torch.noGrad(() =>
-        torch.tidy(() => {
-          const noise = torch.cat(items.map((it) => {
-            torch.manualSeed(it.seed);
-            return torch.randn([1, noiseDim]);
-          })).to(device);
-          const cond = params.conditions.length === 0 ? undefined : encodeConditions(params.conditions, items.map((it) => it.combo)).to(device);
-          return gan.generate(noise, cond).float().cpu().toArray() as Float32Array;
-        }),
-      );
-      const pixels = tanhToUint8(values);
-      for (let j = 0; j < n; j++) {
-        const it = items[j]!;
-        const id = `p-${callId}-${String(it.k).padStart(6, '0')}`;
-        const name = `${String(it.k).padStart(6, '0')}.png`;
-        const image = pixels.subarray(j * plane, (j + 1) * plane);
-        fs.writeFileSync(path.join(temp, name), encodePng({ width: size, height: size, channels, data: planarToInterleaved(image, channels, size * size) }));
-        predictions.push({ prediction_id: id, params: it.combo, seed: it.seed, FILE: registry.relative(path.join(final, name)) });
-      }
-      options.onProgress?.({ task: `predict ${run.run_id}`, done: start + n, total, unit: 'images' });
+    const items = Array.from({ length: total }, (_, k) => ({ k, combo: combos[Math.floor(k / count)]!, seed: seed + k }));
+    const pixels = generateImages(gan, {
+      seeds: items.map((it) => it.seed),
+      combos: items.map((it) => it.combo),
+      device,
+      onBatch: (done) => options.onProgress?.({ task: `predict ${run.run_id}`, done, total, unit: 'images' }),
+    });
+    fs.mkdirSync(temp, { recursive: true });
+    for (const it of items) {
+      const name = `${String(it.k).padStart(6, '0')}.png`;
+      const image = pixels.subarray(it.k * plane, (it.k + 1) * plane);
+      fs.writeFileSync(path.join(temp, name), encodePng({ width: size, height: size, channels, data: planarToInterleaved(image, channels, size * size) }));
+      predictions.push({ prediction_id: `p-${callId}-${String(it.k).padStart(6, '0')}`, params: it.combo, seed: it.seed, FILE: registry.relative(path.join(final, name)) });
     }
     fs.renameSync(temp, final);
   } catch (e) {
     fs.rmSync(temp, { recursive: true, force: true });
     throw e;
   } finally {
-    torch.setRngState(rng);
-    rng.dispose();
     gan.dispose();
   }
 
