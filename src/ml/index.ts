@@ -11,3 +11,22 @@ export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointName, ty
 export { inferConditions, MAX_CATEGORICAL_INTEGERS } from './data/condition-columns.js';
 export { loadTrainingData, type TrainingData, type TrainingDataOptions } from './data/training-data.js';
 export * from './models/index.js';
+export { evaluateRun, evenCombinations, conditionGroup, type EvaluateRunOptions, type EvaluationResult, type ConditionEvaluation } from './evaluate/evaluate-run.js';
+export { generateImages, type GenerateRequest } from './predict/generate-images.js';
+export * from './evaluate/metrics/index.js';
+export {
+  trainClassifier,
+  saveClassifierCheckpoint,
+  loadClassifierCheckpoint,
+  readClassifierCheckpointState,
+  classifierArchitectureOf,
+  cosineLearningRate,
+  CLASSIFIER_DEFAULTS,
+  TRAIN_ACCURACY_IMAGES,
+  type TrainClassifierOptions,
+  type TrainClassifierResult,
+  type ClassifierRunParams,
+  type ClassifierPosition,
+  type ClassifierCheckpointState,
+} from './train/train-classifier.js';
+export { loadFeatureExtractor, defaultFeatureRun, type FeatureExtractor } from './evaluate/feature-extractor.js';

@@ -1,14 +1,18 @@
 /** `dsi ml …`: the ML workflows (train, predict, and the run registry's runs, show, delete). */
 import type { Command } from 'commander';
+import { registerMlEvaluate } from './ml/evaluate.js';
+import { registerMlMetrics } from './ml/metrics.js';
 import { registerMlPredict } from './ml/predict.js';
 import { registerMlRuns } from './ml/runs.js';
 import { registerMlTrain } from './ml/train.js';
 
 export function registerMl(program: Command): void {
-  const ml = program.command('ml').description('train GANs on store data, generate images for chosen parameters, and manage the runs');
+  const ml = program.command('ml').description('train GANs and classifiers on store data, generate images for chosen parameters, evaluate them, and manage the runs');
   registerMlTrain(ml);
   registerMlPredict(ml);
   registerMlRuns(ml);
+  registerMlEvaluate(ml);
+  registerMlMetrics(ml);
   for (const c of ml.commands) c.exitOverride();
 }
 

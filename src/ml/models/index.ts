@@ -6,3 +6,4 @@ export * from './standard-dcgan.js';
 export * from './conditional-gan.js';
 export * from './gan.js';
 export * from './gan-train-step.js';
+export * from './classifier.js';

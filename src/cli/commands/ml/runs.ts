@@ -72,7 +72,7 @@ export function registerMlRuns(ml: Command): void {
       for (const [k, v] of pairs) process.stdout.write(`${k.padEnd(width)}  ${String(v)}\n`);
       if (epochs.length > 0) {
         process.stdout.write('\n');
-        printRows(epochs, ['epoch', 'd_loss', 'g_loss', 'steps', 'images_per_second', 'seconds', 'FILE_samples', 'FILE_checkpoint']);
+        printRows(epochs, ['epoch', ...(run.kind === 'gan' ? ['d_loss', 'g_loss'] : ['loss']), 'steps', 'images_per_second', 'seconds', 'FILE_samples', 'FILE_checkpoint']);
       }
     });
 
