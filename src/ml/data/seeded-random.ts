@@ -40,11 +40,11 @@ export function mixSeed(...parts: number[]): number {
   return h;
 }
 
-/** The indices 0…n−1 in the order epoch `epoch` of a run seeded `seed` visits them (Fisher–Yates). */
-export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
+/** 0 … n−1 shuffled by Fisher–Yates with SeededRandom(seed). */
+export function seededPermutation(n: number, seed: number): Int32Array {
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const rng = new SeededRandom(mixSeed(seed, epoch, 0x5eed));
+  const rng = new SeededRandom(seed);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));
     const t = order[i]!;
@@ -52,6 +52,11 @@ export function epochPermutation(n: number, seed: number, epoch: number): Int32A
     order[j] = t;
   }
   return order;
+}
+
+/** The indices 0…n−1 in the order epoch `epoch` of a run seeded `seed` visits them. */
+export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
+  return seededPermutation(n, mixSeed(seed, epoch, 0x5eed));
 }
 
 /** `count` standard normal numbers from `seed`. */

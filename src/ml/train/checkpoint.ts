@@ -15,6 +15,7 @@ import path from 'node:path';
 import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
+import { writeFolderAtomically } from './atomic-folder.js';
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -52,10 +53,7 @@ export function checkpointName(position: Pick<TrainingPosition, 'epoch' | 'stepI
 }
 
 export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optimizer, optD: torch.optim.Optimizer, position: TrainingPosition): void {
-  const temp = `${folder}.tmp-${process.pid}`;
-  fs.rmSync(temp, { recursive: true, force: true });
-  fs.mkdirSync(temp, { recursive: true });
-  try {
+  writeFolderAtomically(folder, (temp) => {
     gan.generator.save(path.join(temp, FILES.generator));
     gan.discriminator.save(path.join(temp, FILES.discriminator));
     optG.save(path.join(temp, FILES.optG));
@@ -67,16 +65,7 @@ export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optim
     } finally {
       rng.dispose();
     }
-    if (fs.existsSync(folder)) {
-      const old = `${folder}.old-${process.pid}`;
-      fs.renameSync(folder, old);
-      fs.renameSync(temp, folder);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else fs.renameSync(temp, folder);
-  } catch (e) {
-    fs.rmSync(temp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }
 
 /** The state a checkpoint records (without loading any weights); refuses a folder that is not one. */

@@ -41,6 +41,7 @@ import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { checkpointName } from './checkpoint.js';
 import { resolveDevice } from './device.js';
+import { writeFolderAtomically } from './atomic-folder.js';
 import { writeLossPlots } from './loss-plots.js';
 import type { Precision } from './train-gan.js';
 
@@ -171,10 +172,7 @@ const FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors', 
  * leaves the previous checkpoint or the new one.
  */
 export function saveClassifierCheckpoint(folder: string, model: ImageClassifier, optimizer: torch.optim.Optimizer, position: ClassifierPosition): void {
-  const temp = `${folder}.tmp-${process.pid}`;
-  fs.rmSync(temp, { recursive: true, force: true });
-  fs.mkdirSync(temp, { recursive: true });
-  try {
+  writeFolderAtomically(folder, (temp) => {
     model.save(path.join(temp, FILES.model));
     optimizer.save(path.join(temp, FILES.optimizer));
     const state: ClassifierCheckpointState = { format: CLASSIFIER_CHECKPOINT_FORMAT, architecture: model.architecture, ...position };
@@ -184,16 +182,7 @@ export function saveClassifierCheckpoint(folder: string, model: ImageClassifier,
     } finally {
       rng.dispose();
     }
-    if (fs.existsSync(folder)) {
-      const old = `${folder}.old-${process.pid}`;
-      fs.renameSync(folder, old);
-      fs.renameSync(temp, folder);
-      fs.rmSync(old, { recursive: true, force: true });
-    } else fs.renameSync(temp, folder);
-  } catch (e) {
-    fs.rmSync(temp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }
 
 /** The state a classifier checkpoint records, without loading weights; refuses a folder that is not one. */

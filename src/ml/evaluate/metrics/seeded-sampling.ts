@@ -9,19 +9,7 @@
  */
 import { SeededRandom } from '../../data/seeded-random.js';
 
-/** 0 … n−1 shuffled by Fisher–Yates with SeededRandom(seed). */
-export function seededPermutation(n: number, seed: number): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const rng = new SeededRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  return order;
-}
+export { seededPermutation } from '../../data/seeded-random.js';
 
 /**
  * Draws of m distinct indices out of 0 … n−1 (a partial Fisher–Yates over a pool that persists
