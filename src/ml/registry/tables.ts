@@ -28,6 +28,7 @@ export const ML_RUNS: ManagedTableDefinition = {
     { name: 'FILE_checkpoint', type: 'text' },
     { name: 'FILE_loss_plot', type: 'text' },
     { name: 'error', type: 'text' },
+    { name: 'included_predictions', type: 'text' },
     { name: 'pid', type: 'integer' },
     { name: 'created_at', type: 'text' },
     { name: 'finished_at', type: 'text' },
@@ -93,5 +94,44 @@ export const ML_EVALUATIONS: ManagedTableDefinition = {
   ],
 };
 
+/**
+ * One row per SHAP value: `target` says what was explained (`row 7 of the run's data`,
+ * `image digits/3.png`, `prediction p-…`), `feature` which input (a column, a block `block r2 c5`,
+ * a conditioning parameter). Σ value over a target equals prediction − base_value.
+ */
+export const ML_EXPLANATIONS: ManagedTableDefinition = {
+  name: 'ml_explanations',
+  columns: [
+    { name: 'explanation_id', type: 'text' },
+    { name: 'run_id', type: 'text' },
+    { name: 'target', type: 'text' },
+    { name: 'feature', type: 'text' },
+    { name: 'value', type: 'float' },
+    { name: 'base_value', type: 'float' },
+    { name: 'prediction', type: 'float' },
+    { name: 'method', type: 'text' },
+    { name: 'output', type: 'text' },
+    { name: 'background', type: 'integer' },
+    { name: 'seed', type: 'integer' },
+    { name: 'FILE_heatmap', type: 'text' },
+    { name: 'created_at', type: 'text' },
+  ],
+};
+
+/** One row per expert verdict on a generated item: accept or reject, and/or a rating. */
+export const ML_REVIEWS: ManagedTableDefinition = {
+  name: 'ml_reviews',
+  columns: [
+    { name: 'prediction_id', type: 'text' },
+    { name: 'run_id', type: 'text' },
+    { name: 'reviewer', type: 'text' },
+    { name: 'verdict', type: 'text' },
+    { name: 'rating', type: 'float' },
+    { name: 'comment', type: 'text' },
+    { name: 'source', type: 'text' },
+    { name: 'created_at', type: 'text' },
+  ],
+};
+
 /** The tables `deleteRun` clears of a run's rows, in the order it clears them. */
-export const RUN_TABLES = ['ml_predictions', 'ml_epochs', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;
+export const RUN_TABLES = ['ml_reviews', 'ml_predictions', 'ml_epochs', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;
