@@ -1,8 +1,11 @@
 /** `dsi ml …`: the ML workflows (train, predict, and the run registry's runs, show, delete). */
 import type { Command } from 'commander';
+import { registerMlAccept } from './ml/accept.js';
 import { registerMlEvaluate } from './ml/evaluate.js';
+import { registerMlLineage } from './ml/lineage.js';
 import { registerMlMetrics } from './ml/metrics.js';
 import { registerMlPredict } from './ml/predict.js';
+import { registerMlReview } from './ml/review.js';
 import { registerMlRuns } from './ml/runs.js';
 import { registerMlTrain } from './ml/train.js';
 
@@ -13,6 +16,9 @@ export function registerMl(program: Command): void {
   registerMlRuns(ml);
   registerMlEvaluate(ml);
   registerMlMetrics(ml);
+  registerMlReview(ml);
+  registerMlAccept(ml);
+  registerMlLineage(ml);
   for (const c of ml.commands) c.exitOverride();
 }
 

@@ -21,7 +21,8 @@ export interface RunEnvironment {
   cpu_capability: string;
 }
 
-function userName(): string {
+/** The login name, for run environments and expert reviews (containers may have no passwd entry). */
+export function userName(): string {
   try {
     return os.userInfo().username;
   } catch {

@@ -49,6 +49,8 @@ export interface RunRecord {
   readonly FILE_checkpoint: string | null;
   readonly FILE_loss_plot: string | null;
   readonly error: string | null;
+  /** A child run's prediction ids trained on besides `data_query` (its parent's accepted ones), in order. */
+  readonly included_predictions: string[];
   readonly pid: number | null;
   readonly created_at: string;
   readonly finished_at: string | null;
@@ -100,6 +102,13 @@ function wasKilled(row: Row, env: Record<string, unknown>, nowMs: number): boole
   return pid !== null && env['host'] === os.hostname() && pid !== process.pid && !pidAlive(pid);
 }
 
+function parseIdList(cell: Cell): string[] {
+  if (cell === null || cell === '') return [];
+  const ids: unknown = JSON.parse(String(cell));
+  if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw new MlError('E_ML_RUN', `ml_runs.included_predictions is not a JSON list of ids: ${String(cell).slice(0, 80)}`);
+  return ids as string[];
+}
+
 function toRecord(row: Row, nowMs: number): RunRecord {
   const env = parseJson(row['env'] ?? null, 'env');
   const status = String(row['status']) as RunStatus;
@@ -124,6 +133,7 @@ function toRecord(row: Row, nowMs: number): RunRecord {
     FILE_checkpoint: str(row['FILE_checkpoint'] ?? null),
     FILE_loss_plot: str(row['FILE_loss_plot'] ?? null),
     error: str(row['error'] ?? null),
+    included_predictions: parseIdList(row['included_predictions'] ?? null),
     pid: num(row['pid'] ?? null),
     created_at: String(row['created_at'] ?? ''),
     finished_at: str(row['finished_at'] ?? null),

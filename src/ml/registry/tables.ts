@@ -130,6 +130,8 @@ export const ML_REVIEWS: ManagedTableDefinition = {
     { name: 'comment', type: 'text' },
     { name: 'source', type: 'text' },
     { name: 'created_at', type: 'text' },
+    /** Position within the batch written at `created_at`: (created_at, batch_index) orders all reviews. */
+    { name: 'batch_index', type: 'integer' },
   ],
 };
 

@@ -24,6 +24,7 @@ import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import * as torch from '../../torch/index.js';
 import { epochPermutation } from '../data/seeded-random.js';
+import { loadRunData, predictionsToInclude } from '../data/included-predictions.js';
 import { loadTrainingData, type TrainingData, type TrainingDataOptions } from '../data/training-data.js';
 import { encodeConditions, type ConditionSpec } from '../models/conditions.js';
 import { createGan, type GanArchitecture, type GanModel } from '../models/gan.js';
@@ -54,6 +55,14 @@ export interface TrainGanOptions extends Omit<TrainingDataOptions, 'onProgress'>
   readonly checkpointEvery?: number;
   /** Continue this run from its last checkpoint (its data and hyper-parameters; `epochs` may raise the target). */
   readonly resume?: string;
+  /**
+   * Start a child of this run: its architecture, hyper-parameters and data query, beginning from
+   * its newest checkpoint (weights and optimiser state). `epochs`, `batch`, `lr`, `precision`,
+   * `checkpointEvery` and `seed` may be given anew; the data options may not.
+   */
+  readonly from?: string;
+  /** With `from`: also train on the parent's accepted predictions (and those it included itself). */
+  readonly includeAccepted?: boolean;
   readonly onProgress?: ProgressCallback;
   /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
   readonly signal?: AbortSignal;
@@ -123,6 +132,8 @@ interface Plan {
   seed: number;
   data: TrainingData;
   resumeFrom: RunRecord | undefined;
+  /** A child run's parent and the predictions it includes. */
+  parent?: { run: RunRecord; included: string[] };
 }
 
 /** Checks options and data, and settles every hyper-parameter, before anything is written. */
@@ -130,6 +141,9 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
   const epochs = positiveInteger('--epochs', options.epochs, GAN_DEFAULTS.epochs);
   const device = resolveDevice(options.device ?? GAN_DEFAULTS.device);
   if (options.threads !== undefined) positiveInteger('--threads', options.threads, 1);
+  if (options.resume !== undefined && (options.from !== undefined || options.includeAccepted)) {
+    throw new MlError('E_ML_ARGUMENT', '--resume continues a run with its own data; --from and --include-accepted start a new child run');
+  }
   if (options.resume !== undefined) {
     const run = await registry.get(options.resume);
     if (run.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run, not a GAN`);
@@ -137,21 +151,15 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
     const p = run.params as unknown as GanRunParams;
     const target = options.epochs ?? p.epochs;
     if (run.epochs_done >= target) throw new MlError('E_ML_RUN', `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give --epochs above ${run.epochs_done} to train it further`);
-    const data = await loadTrainingData(store, {
-      query: run.data_query,
-      ...(p.image_column === null ? {} : { imageColumn: p.image_column }),
-      conditionColumns: p.condition_columns,
-      categorical: p.conditions.filter((c) => c.kind === 'categorical').map((c) => c.name),
-      continuous: p.conditions.filter((c) => c.kind === 'continuous').map((c) => c.name),
-      size: p.size,
-      channels: p.channels,
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    });
+    const data = await loadRunData(store, p, run.data_query, run.included_predictions, options.onProgress);
     if (data.hash !== run.data_hash) {
       throw new MlError('E_ML_DATA', `the data of run ${run.run_id} changed since it started (its query now selects other images or values); start a new run instead`);
     }
     return { runId: run.run_id, seed: run.seed, data, resumeFrom: run, params: { ...p, epochs: target, device } };
   }
+
+  if (options.from !== undefined) return planChild(store, registry, options, device);
+  if (options.includeAccepted) throw new MlError('E_ML_ARGUMENT', '--include-accepted needs --from RUN (the run whose accepted predictions to add)');
 
   const batch = positiveInteger('--batch', options.batch, GAN_DEFAULTS.batch);
   const checkpointEvery = positiveInteger('--checkpoint-every', options.checkpointEvery, GAN_DEFAULTS.checkpointEvery);
@@ -191,6 +199,45 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
     sample_rows: gridConditionRows(data.conditions),
   };
   return { runId: RunRegistry.newRunId('gan'), seed, data, resumeFrom: undefined, params };
+}
+
+/** Options a child run may not change: its data and architecture are its parent's. */
+const CHILD_FIXED = ['query', 'table', 'imageColumn', 'conditionColumns', 'categorical', 'continuous', 'model', 'size', 'channels', 'maxImages', 'resume'] as const;
+
+/** A child of `options.from`: the parent's recipe and data, plus its accepted predictions when asked. */
+async function planChild(store: Store, registry: RunRegistry, options: TrainGanOptions, device: string): Promise<Plan> {
+  const fixed = CHILD_FIXED.filter((k) => options[k] !== undefined);
+  if (fixed.length > 0) throw new MlError('E_ML_ARGUMENT', `--from trains on the parent's data with its architecture; ${fixed.join(', ')} cannot be given with it`);
+  const parent = await registry.get(options.from!);
+  if (parent.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${parent.run_id} is a ${parent.kind} run; --from continues GAN runs`);
+  if (parent.state === 'running') throw new MlError('E_ML_RUN', `run ${parent.run_id} is still running; wait for it to finish`);
+  if (parent.FILE_checkpoint === null) throw new MlError('E_ML_RUN', `run ${parent.run_id} has no checkpoint to start from`);
+  const p = parent.params as unknown as GanRunParams;
+  let included = parent.included_predictions;
+  if (options.includeAccepted) {
+    const found = await predictionsToInclude(store, parent);
+    if (found.accepted === 0) {
+      throw new MlError(
+        'E_ML_DATA',
+        `run ${parent.run_id} has no accepted predictions; accept some first (dsi ml accept --run ${parent.run_id} --rule "score >= 0.9", or --reviewed)`,
+      );
+    }
+    included = found.ids;
+  }
+  const lr = options.lr ?? p.lr;
+  if (!(lr > 0 && Number.isFinite(lr))) throw new MlError('E_ML_ARGUMENT', `--lr must be a positive number, got ${String(options.lr)}`);
+  const seed = options.seed ?? parent.seed;
+  const data = await loadRunData(store, p, parent.data_query, included, options.onProgress);
+  const params: GanRunParams = {
+    ...p,
+    epochs: positiveInteger('--epochs', options.epochs, p.epochs),
+    batch: positiveInteger('--batch', options.batch, p.batch),
+    lr,
+    precision: options.precision ?? p.precision,
+    checkpoint_every: positiveInteger('--checkpoint-every', options.checkpointEvery, p.checkpoint_every),
+    device,
+  };
+  return { runId: RunRegistry.newRunId('gan'), seed, data, resumeFrom: undefined, params, parent: { run: parent, included } };
 }
 
 export function architectureOf(params: GanRunParams): GanArchitecture {
@@ -243,12 +290,20 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
         );
       });
     } else {
+      // A child starts from its parent's newest weights and optimiser state, with its own batch order.
+      if (p.parent !== undefined) {
+        loadCheckpoint(registry.absolute(p.parent.run.FILE_checkpoint!), gan, { optG, optD });
+        // Loading an optimiser's state restores its learning rate too (as in PyTorch): the child's may differ.
+        optG.lr = params.lr;
+        optD.lr = params.lr;
+      }
       fs.mkdirSync(folder, { recursive: true });
       await registry.create({
         run_id: runId,
         kind: 'gan',
         model: params.model,
-        parent_run_id: null,
+        parent_run_id: p.parent?.run.run_id ?? null,
+        included_predictions: p.parent === undefined || p.parent.included.length === 0 ? null : JSON.stringify(p.parent.included),
         status: 'running',
         params: JSON.stringify(params),
         data_query: data.query,

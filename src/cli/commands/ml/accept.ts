@@ -1,0 +1,30 @@
+/** `dsi ml accept --run RUN --rule "score >= 0.95" | --reviewed`: mark predictions accepted for retraining. */
+import type { Command } from 'commander';
+import { withStore } from '../../context.js';
+import { printJson } from '../../output.js';
+import { loadMl } from '../ml.js';
+
+export function registerMlAccept(ml: Command): void {
+  ml.command('accept')
+    .description('mark a run\'s predictions accepted, by a rule over ml_predictions columns or by the experts\' verdicts; a child run trains on them with dsi ml train --from RUN --include-accepted')
+    .requiredOption('--run <run>', 'the run whose predictions to accept')
+    .option('--rule <condition>', 'one find condition over ml_predictions columns: "score >= 0.95", "nn_distance (0.5, 3)", "label = 3"')
+    .option('--reviewed', 'accept what reviewers accepted and none rejected (the latest verdict of each reviewer counts); mark rejected what any rejected')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { run: string; rule?: string; reviewed?: boolean; json?: boolean }, cmd: Command) => {
+      const ml = await loadMl();
+      const result = await withStore(cmd, (store) =>
+        ml.acceptPredictions(store, { run: opts.run, ...(opts.rule === undefined ? {} : { rule: opts.rule }), ...(opts.reviewed ? { reviewed: true } : {}) }),
+      );
+      if (opts.json) {
+        printJson(result);
+        return;
+      }
+      const kept = result.kept_rejected > 0 ? `; ${result.kept_rejected} matched but stay rejected (an expert rejected them)` : '';
+      const rejected = result.rejected > 0 ? `, ${result.rejected} newly rejected` : '';
+      process.stdout.write(
+        `${result.by}: ${result.matched} of ${result.predictions} predictions matched, ${result.accepted} newly accepted${rejected}${kept}\n` +
+          `run ${result.run_id} now has ${result.accepted_total} accepted predictions; retrain with: dsi ml train --from ${result.run_id} --include-accepted\n`,
+      );
+    });
+}

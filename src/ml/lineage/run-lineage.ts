@@ -1,0 +1,162 @@
+/**
+ * Where a model came from and what came of it: the chain of runs from the first (trained on
+ * store data only) to the one asked about, each with its data (query, rows, hash, the generated
+ * images it included and from which run), its predictions (how many, accepted or rejected and by
+ * what), its evaluations and the expert reviews; then the runs that descend from it.
+ */
+import { MlError } from '../../errors.js';
+import type { Store } from '../../store/store.js';
+import { type RunRecord, RunRegistry } from '../registry/run-registry.js';
+
+export interface LineageRun {
+  run_id: string;
+  kind: string;
+  model: string;
+  state: string;
+  parent_run_id: string | null;
+  created_at: string;
+  epochs_done: number;
+  seed: number;
+  data: {
+    query: string;
+    rows: number;
+    hash: string;
+    /** Generated images trained on besides the query, by the run that made them. */
+    included_predictions: number;
+    included_from: Record<string, number>;
+  };
+  predictions: { total: number; accepted: number; rejected: number; undecided: number; accepted_by: Record<string, number> };
+  /** The newest overall (not per-condition) value of each metric. */
+  evaluations: { metric: string; value: number; std: number | null; feature_run_id: string | null; epoch: number | null; created_at: string }[];
+  reviews: { total: number; accept: number; reject: number; rated: number; mean_rating: number | null; reviewers: string[] };
+  children: string[];
+}
+
+export interface Lineage {
+  run_id: string;
+  /** From the root to the run asked about. */
+  ancestry: LineageRun[];
+  /** The run's descendants, parents before children. */
+  descendants: LineageRun[];
+}
+
+const MAX_DEPTH = 1000;
+
+export async function runLineage(store: Store, runId: string): Promise<Lineage> {
+  const registry = new RunRegistry(store);
+  const runs = await registry.list();
+  const byId = new Map(runs.map((r) => [r.run_id, r]));
+  const target = await registry.get(runId);
+  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
+
+  const chain: RunRecord[] = [target];
+  while (chain[0]!.parent_run_id !== null) {
+    const parent = byId.get(chain[0]!.parent_run_id!);
+    if (parent === undefined) break; // the parent was deleted: the chain starts here
+    if (chain.length > MAX_DEPTH || chain.includes(parent)) throw new MlError('E_ML_RUN', `the parent links of run ${runId} form a cycle`);
+    chain.unshift(parent);
+  }
+  const children = new Map<string, RunRecord[]>();
+  for (const r of runs) if (r.parent_run_id !== null) children.set(r.parent_run_id, [...(children.get(r.parent_run_id) ?? []), r]);
+  const descendants: RunRecord[] = [];
+  const queue = [...(children.get(target.run_id) ?? [])];
+  while (queue.length > 0 && descendants.length <= MAX_DEPTH) {
+    const r = queue.shift()!;
+    descendants.push(r);
+    queue.push(...(children.get(r.run_id) ?? []));
+  }
+
+  const describe = async (r: RunRecord): Promise<LineageRun> => ({
+    run_id: r.run_id,
+    kind: r.kind,
+    model: r.model,
+    state: r.state,
+    parent_run_id: r.parent_run_id,
+    created_at: r.created_at,
+    epochs_done: r.epochs_done,
+    seed: r.seed,
+    data: { query: r.data_query, rows: r.data_rows, hash: r.data_hash, included_predictions: r.included_predictions.length, included_from: await includedFrom(store, r, tables) },
+    predictions: await predictionSummary(store, r.run_id, tables),
+    evaluations: await latestEvaluations(store, r.run_id, tables),
+    reviews: await reviewSummary(store, r.run_id, tables),
+    children: (children.get(r.run_id) ?? []).map((c) => c.run_id),
+  });
+  const ancestry: LineageRun[] = [];
+  for (const r of chain) ancestry.push(await describe(r));
+  const below: LineageRun[] = [];
+  for (const r of descendants) below.push(await describe(r));
+  return { run_id: target.run_id, ancestry, descendants: below };
+}
+
+const quoteText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+async function includedFrom(store: Store, run: RunRecord, tables: Set<string>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  if (run.included_predictions.length === 0 || !tables.has('ml_predictions')) return out;
+  for (let i = 0; i < run.included_predictions.length; i += 500) {
+    const chunk = run.included_predictions.slice(i, i + 500).map(quoteText).join(', ');
+    for (const r of await store.query(`SELECT run_id, COUNT(*) AS n FROM ml_predictions WHERE prediction_id IN (${chunk}) GROUP BY run_id`)) {
+      out[String(r['run_id'])] = (out[String(r['run_id'])] ?? 0) + Number(r['n']);
+    }
+  }
+  const found = Object.values(out).reduce((a, b) => a + b, 0);
+  if (found < run.included_predictions.length) out['(deleted)'] = run.included_predictions.length - found;
+  return out;
+}
+
+async function predictionSummary(store: Store, runId: string, tables: Set<string>): Promise<LineageRun['predictions']> {
+  const empty = { total: 0, accepted: 0, rejected: 0, undecided: 0, accepted_by: {} };
+  if (!tables.has('ml_predictions')) return empty;
+  const rows = await store.query('SELECT accepted, accepted_by, COUNT(*) AS n FROM ml_predictions WHERE run_id = ? GROUP BY accepted, accepted_by', [runId]);
+  const s = { ...empty, accepted_by: {} as Record<string, number> };
+  for (const r of rows) {
+    const n = Number(r['n']);
+    s.total += n;
+    const a = r['accepted'];
+    if (a === null || a === undefined) s.undecided += n;
+    else if (Number(a) === 1) {
+      s.accepted += n;
+      const by = String(r['accepted_by'] ?? '?');
+      s.accepted_by[by] = (s.accepted_by[by] ?? 0) + n;
+    } else s.rejected += n;
+  }
+  return s;
+}
+
+async function latestEvaluations(store: Store, runId: string, tables: Set<string>): Promise<LineageRun['evaluations']> {
+  if (!tables.has('ml_evaluations')) return [];
+  const rows = await store.query('SELECT metric, value, std, feature_run_id, epoch, created_at FROM ml_evaluations WHERE run_id = ? AND condition IS NULL ORDER BY created_at', [runId]);
+  const latest = new Map<string, LineageRun['evaluations'][number]>();
+  for (const r of rows) {
+    latest.set(String(r['metric']), {
+      metric: String(r['metric']),
+      value: Number(r['value']),
+      std: r['std'] === null || r['std'] === undefined ? null : Number(r['std']),
+      feature_run_id: r['feature_run_id'] === null || r['feature_run_id'] === undefined ? null : String(r['feature_run_id']),
+      epoch: r['epoch'] === null || r['epoch'] === undefined ? null : Number(r['epoch']),
+      created_at: String(r['created_at']),
+    });
+  }
+  return [...latest.values()];
+}
+
+async function reviewSummary(store: Store, runId: string, tables: Set<string>): Promise<LineageRun['reviews']> {
+  const s = { total: 0, accept: 0, reject: 0, rated: 0, mean_rating: null as number | null, reviewers: [] as string[] };
+  if (!tables.has('ml_reviews')) return s;
+  const rows = await store.query('SELECT reviewer, verdict, rating FROM ml_reviews WHERE run_id = ?', [runId]);
+  const who = new Set<string>();
+  let ratingSum = 0;
+  for (const r of rows) {
+    s.total++;
+    who.add(String(r['reviewer']));
+    if (r['verdict'] === 'accept') s.accept++;
+    if (r['verdict'] === 'reject') s.reject++;
+    if (r['rating'] !== null && r['rating'] !== undefined) {
+      s.rated++;
+      ratingSum += Number(r['rating']);
+    }
+  }
+  s.mean_rating = s.rated > 0 ? ratingSum / s.rated : null;
+  s.reviewers = [...who].sort();
+  return s;
+}

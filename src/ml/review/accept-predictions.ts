@@ -1,0 +1,136 @@
+/**
+ * Mark a run's predictions accepted, by a rule over `ml_predictions` columns (one condition of
+ * the find language: `score >= 0.95`, `nn_distance (0.5, 3)`) or by the experts' verdicts. Each
+ * accepted prediction records what accepted it (`rule: score >= 0.95`, `review: alice, bob`);
+ * accepted predictions are what a child run (`dsi ml train --from RUN --include-accepted`)
+ * learns from besides the original data.
+ *
+ * With `reviewed`, the latest verdict of each reviewer counts: a prediction is accepted when
+ * some reviewer accepts it and none rejects it, and marked rejected (accepted = 0) when any does.
+ * A rule only accepts: predictions it does not match keep their state, and it never overrides a
+ * rejection (accepted = 0): an expert's "no" stands until an expert says otherwise.
+ */
+import { MlError, StoreError } from '../../errors.js';
+import { parseFindCondition } from '../../store/find-language.js';
+import type { Store } from '../../store/store.js';
+import { RunRegistry } from '../registry/run-registry.js';
+
+export interface AcceptOptions {
+  readonly run: string;
+  /** One find-language condition over `ml_predictions` columns. */
+  readonly rule?: string;
+  /** Accept what experts accepted (and mark what they rejected). */
+  readonly reviewed?: boolean;
+}
+
+export interface AcceptResult {
+  run_id: string;
+  /** `rule: …` or `review`. */
+  by: string;
+  /** Predictions of the run the rule or the verdicts cover. */
+  matched: number;
+  /** Newly marked accepted by this call. */
+  accepted: number;
+  /** Newly marked rejected (only with `reviewed`). */
+  rejected: number;
+  /** Matched by the rule but left rejected, because they were rejected before. */
+  kept_rejected: number;
+  /** Accepted predictions of the run after this call. */
+  accepted_total: number;
+  predictions: number;
+}
+
+export async function acceptPredictions(store: Store, options: AcceptOptions): Promise<AcceptResult> {
+  if ((options.rule === undefined) === !options.reviewed) throw new MlError('E_ML_ARGUMENT', 'give exactly one of --rule "COLUMN OP VALUE" or --reviewed');
+  const registry = new RunRegistry(store);
+  const run = await registry.get(options.run);
+  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
+  const total = tables.has('ml_predictions') ? Number((await store.query('SELECT COUNT(*) AS n FROM ml_predictions WHERE run_id = ?', [run.run_id]))[0]?.['n'] ?? 0) : 0;
+  if (total === 0) throw new MlError('E_ML_DATA', `run ${run.run_id} has no predictions; make some with dsi ml predict --run ${run.run_id}`);
+
+  const decisions = options.rule !== undefined ? await byRule(store, run.run_id, options.rule, total) : await byReviews(store, run.run_id, tables.has('ml_reviews'));
+  let accepted = 0;
+  let rejected = 0;
+  let keptRejected = 0;
+  await registry.transaction(async (tx) => {
+    for (const d of decisions) {
+      const current = await tx.select('SELECT accepted FROM ml_predictions WHERE prediction_id = ?', [d.id]);
+      const was = current[0]?.['accepted'] ?? null;
+      const want = d.accept ? 1 : 0;
+      if (was !== null && Number(was) === want) continue; // already decided so: keep who decided it
+      if (options.rule !== undefined && was !== null && Number(was) === 0) {
+        keptRejected++;
+        continue;
+      }
+      await tx.update('ml_predictions', { accepted: want, accepted_by: d.by }, { prediction_id: d.id });
+      if (d.accept) accepted++;
+      else rejected++;
+    }
+  });
+  const after = Number((await store.query('SELECT COUNT(*) AS n FROM ml_predictions WHERE run_id = ? AND accepted = 1', [run.run_id]))[0]?.['n'] ?? 0);
+  return { run_id: run.run_id, by: options.rule !== undefined ? `rule: ${options.rule.trim()}` : 'review', matched: decisions.length, accepted, rejected, kept_rejected: keptRejected, accepted_total: after, predictions: total };
+}
+
+interface Decision {
+  id: string;
+  accept: boolean;
+  by: string;
+}
+
+async function byRule(store: Store, runId: string, rule: string, total: number): Promise<Decision[]> {
+  let condition;
+  try {
+    condition = parseFindCondition(rule);
+  } catch (e) {
+    throw new MlError('E_ML_ARGUMENT', `--rule: ${(e as Error).message}`, { cause: e });
+  }
+  const info = await store.describe('ml_predictions');
+  const column = info.columns.find((c) => c.name.toLowerCase() === condition.column.toLowerCase());
+  if (column === undefined) {
+    throw new MlError('E_ML_ARGUMENT', `--rule "${rule}": ml_predictions has no column "${condition.column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
+  }
+  let found;
+  try {
+    found = await store.find(rule, { table: 'ml_predictions' });
+  } catch (e) {
+    if (e instanceof StoreError) throw new MlError('E_ML_ARGUMENT', `--rule: ${e.message}`, { cause: e });
+    throw e;
+  }
+  const ids = found.filter((r) => r['run_id'] === runId).map((r) => String(r['prediction_id']));
+  if (ids.length === 0) {
+    const q = `"${column.name.replace(/"/g, '""')}"`;
+    const stats = (await store.query(`SELECT COUNT(${q}) AS n, MIN(${q}) AS lo, MAX(${q}) AS hi FROM ml_predictions WHERE run_id = ?`, [runId]))[0] ?? {};
+    const n = Number(stats['n'] ?? 0);
+    const hint =
+      n === 0
+        ? `none of its ${total} predictions has a ${column.name}${column.name === 'score' || column.name === 'nn_distance' ? ` (fill it with dsi ml evaluate --run ${runId})` : ''}`
+        : `its ${total} predictions have ${column.name} from ${String(stats['lo'])} to ${String(stats['hi'])}${n < total ? ` (${total - n} without a value)` : ''}`;
+    throw new MlError('E_ML_DATA', `no prediction of run ${runId} matches "${rule.trim()}": ${hint}; nothing was accepted`);
+  }
+  return ids.map((id) => ({ id, accept: true, by: `rule: ${rule.trim()}` }));
+}
+
+async function byReviews(store: Store, runId: string, haveReviews: boolean): Promise<Decision[]> {
+  const rows = haveReviews
+    ? await store.query(
+        `SELECT prediction_id, reviewer, verdict FROM ml_reviews WHERE run_id = ? AND verdict IS NOT NULL ORDER BY created_at, batch_index`,
+        [runId],
+      )
+    : [];
+  if (rows.length === 0) throw new MlError('E_ML_DATA', `no expert verdicts are recorded for run ${runId}; review with dsi ml review --run ${runId} or --import FILE.csv`);
+  // The latest verdict of each reviewer on each prediction.
+  const latest = new Map<string, Map<string, string>>();
+  for (const r of rows) {
+    const id = String(r['prediction_id']);
+    if (!latest.has(id)) latest.set(id, new Map());
+    latest.get(id)!.set(String(r['reviewer']), String(r['verdict']));
+  }
+  const decisions: Decision[] = [];
+  for (const [id, verdicts] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const rejecters = [...verdicts].filter(([, v]) => v === 'reject').map(([who]) => who);
+    const accepters = [...verdicts].filter(([, v]) => v === 'accept').map(([who]) => who);
+    if (rejecters.length > 0) decisions.push({ id, accept: false, by: `review: rejected by ${rejecters.sort().join(', ')}` });
+    else decisions.push({ id, accept: true, by: `review: ${accepters.sort().join(', ')}` });
+  }
+  return decisions;
+}
