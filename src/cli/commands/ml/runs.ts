@@ -56,6 +56,8 @@ export function registerMlRuns(ml: Command): void {
         ['status', run.state === run.status ? run.status : `${run.state} (recorded as ${run.status})`],
         ['kind / model', `${run.kind} / ${run.model}`],
         ['data', `${run.data_rows} rows: ${run.data_query}`],
+        ...(run.parent_run_id === null ? [] : [['parent', `${run.parent_run_id} (dsi ml lineage ${run.run_id})`] as [string, unknown]]),
+        ...(run.included_predictions.length === 0 ? [] : [['included', `${run.included_predictions.length} accepted predictions`] as [string, unknown]]),
         ['seed', run.seed],
         ['progress', `${run.epochs_done} epochs, ${run.steps_done} steps`],
         ['images/s', run.images_per_second === null ? '' : run.images_per_second.toFixed(1)],
