@@ -38,3 +38,5 @@ export { loadRunData, predictionsToInclude } from './data/included-predictions.j
 export { userName } from './registry/environment.js';
 export { ML_REVIEWS, ML_EXPLANATIONS } from './registry/tables.js';
 export { loadFeatureExtractor, defaultFeatureRun, type FeatureExtractor } from './evaluate/feature-extractor.js';
+export * from './explain/index.js';
+export * from './tabular/index.js';

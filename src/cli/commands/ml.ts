@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerMlAccept } from './ml/accept.js';
 import { registerMlEvaluate } from './ml/evaluate.js';
+import { registerMlExplain } from './ml/explain.js';
 import { registerMlLineage } from './ml/lineage.js';
 import { registerMlMetrics } from './ml/metrics.js';
 import { registerMlPredict } from './ml/predict.js';
@@ -15,6 +16,7 @@ export function registerMl(program: Command): void {
   registerMlPredict(ml);
   registerMlRuns(ml);
   registerMlEvaluate(ml);
+  registerMlExplain(ml);
   registerMlMetrics(ml);
   registerMlReview(ml);
   registerMlAccept(ml);

@@ -1,4 +1,8 @@
-/** `dsi ml predict`: images from a trained GAN for chosen parameter combinations, as files and ml_predictions rows. */
+/**
+ * `dsi ml predict`: images from a trained GAN for chosen parameter combinations, as files and
+ * ml_predictions rows; or, for an emulator (regressor) run, `--query SQL --out-table T`: the
+ * target predicted for every row of the query, written as a new table.
+ */
 import type { Command } from 'commander';
 import { MlError } from '../../../errors.js';
 import { withStore } from '../../context.js';
@@ -18,13 +22,47 @@ interface PredictFlags {
   epoch?: number;
   device?: string;
   exportCinema?: string;
+  query?: string;
+  outTable?: string;
   json?: boolean;
+}
+
+/** Refuses GAN options with an emulator run and emulator options with a GAN run (exit status 2). */
+function checkRunOptions(opts: PredictFlags, regressor: boolean): void {
+  if (regressor) {
+    const ganOnly = (
+      [
+        ['--params', opts.params],
+        ['--grid', opts.grid],
+        ['--allow-extrapolation', opts.allowExtrapolation],
+        ['--count', opts.count],
+        ['--seed', opts.seed],
+        ['--epoch', opts.epoch],
+        ['--device', opts.device],
+        ['--export-cinema', opts.exportCinema],
+      ] as [string, unknown][]
+    ).filter(([, v]) => v !== undefined);
+    if (ganOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${ganOnly.map(([n]) => n).join(', ')} ${ganOnly.length === 1 ? 'is' : 'are'} for GAN runs; run ${opts.run} is an emulator: give --query SQL --out-table NAME`);
+    if (opts.query === undefined || opts.outTable === undefined) throw new MlError('E_ML_ARGUMENT', `run ${opts.run} is an emulator: give --query SQL (the rows to predict) and --out-table NAME (a new table)`);
+    return;
+  }
+  const emulatorOnly = (
+    [
+      ['--query', opts.query],
+      ['--out-table', opts.outTable],
+    ] as [string, unknown][]
+  ).filter(([, v]) => v !== undefined);
+  if (emulatorOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${emulatorOnly.map(([n]) => n).join(', ')} ${emulatorOnly.length === 1 ? 'is' : 'are'} for emulator (regressor) runs; run ${opts.run} is not one`);
 }
 
 export function registerMlPredict(ml: Command): void {
   ml.command('predict')
-    .description('generate images from a GAN run for parameter combinations; each is a PNG and an ml_predictions row with the seed that reproduces it')
-    .requiredOption('--run <run>', 'the GAN run')
+    .description(
+      'generate images from a GAN run for parameter combinations (each a PNG and an ml_predictions row with the seed that reproduces it); or predict with an emulator run over the rows of --query into a new table --out-table',
+    )
+    .requiredOption('--run <run>', 'the GAN or emulator (regressor) run')
+    .option('--query <sql>', "emulator: the rows to predict (they need the run's feature columns)")
+    .option('--out-table <name>', 'emulator: the new table for the predictions (row, the features, <target>_predicted)')
     .option('--params <name=value>', 'a value for a parameter (repeatable; one combination)', collectOption)
     .option('--grid <name=spec>', 'values of a parameter: v1,v2,…  a..b (integers)  a..b:n (n evenly spaced); grids multiply (repeatable)', collectOption)
     .option('--allow-extrapolation', 'allow continuous values outside the range trained on')
@@ -35,7 +73,9 @@ export function registerMlPredict(ml: Command): void {
     .option('--export-cinema <dir.cdb>', 'also write the predictions as a Cinema database')
     .option('--json', 'print the prediction ids and files as JSON')
     .action(async (opts: PredictFlags, cmd: Command) => {
-      const { predictGan, splitAssignment } = await loadMl();
+      // Emulator options alone already say which kind of run is meant; the run's kind decides otherwise.
+      if (opts.query !== undefined || opts.outTable !== undefined) checkRunOptions(opts, true);
+      const { predictGan, predictEmulator, splitAssignment, RunRegistry } = await loadMl();
       const pairs = (option: string, list: string[] | undefined): Record<string, string> | undefined => {
         if (list === undefined) return undefined;
         const out: Record<string, string> = {};
@@ -46,8 +86,17 @@ export function registerMlPredict(ml: Command): void {
         }
         return out;
       };
+      // Malformed GAN options are refused before the store is opened.
       const params = pairs('--params', opts.params);
       const grid = pairs('--grid', opts.grid);
+      const kind = await withStore(cmd, async (store) => (await new RunRegistry(store).get(opts.run)).kind, { readOnly: true });
+      checkRunOptions(opts, kind === 'regressor');
+      if (kind === 'regressor') {
+        const r = await withStore(cmd, (store) => predictEmulator(store, { run: opts.run, query: opts.query!, outTable: opts.outTable! }));
+        if (opts.json) printJson(r);
+        else process.stdout.write(`${r.rows} row${r.rows === 1 ? '' : 's'} predicted by ${r.run_id} into table ${r.table} (${r.column}; join back by ${r.row_column}, 1-based in the query's order)\n`);
+        return;
+      }
       const progress = progressRenderer();
       const result = await withStore(cmd, (store) =>
         predictGan(store, {

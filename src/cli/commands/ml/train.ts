@@ -1,10 +1,12 @@
 /**
  * `dsi ml train`: a GAN (dcgan, cdcgan) or a classifier (`--model classifier --label-col label`)
- * on the images a query or table selects; Ctrl-C stops with a checkpoint.
+ * on the images a query or table selects, Ctrl-C stopping with a checkpoint; or a tabular
+ * emulator (`--model linear|ridge|lasso|knn|random-forest|mlp --target y --features a,b`) on the
+ * rows of any table or query.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MlError } from '../../../errors.js';
-import type { TrainGanOptions } from '../../../ml/index.js';
+import type { EmulatorModel, TrainEmulatorResult, TrainGanOptions } from '../../../ml/index.js';
 import { withStore } from '../../context.js';
 import { nameList, positiveNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
@@ -18,7 +20,17 @@ interface TrainFlags {
   condCols?: string[];
   categorical?: string[];
   continuous?: string[];
-  model?: 'dcgan' | 'cdcgan' | 'classifier';
+  model?: 'dcgan' | 'cdcgan' | 'classifier' | EmulatorModel;
+  target?: string;
+  features?: string[];
+  testSize?: number;
+  gridSearch?: boolean;
+  alpha?: number;
+  k?: number;
+  weights?: 'uniform' | 'distance';
+  trees?: number;
+  maxDepth?: number;
+  hidden?: number[];
   labelCol?: string;
   testQuery?: string;
   size?: number;
@@ -33,6 +45,8 @@ interface TrainFlags {
   checkpointEvery?: number;
   maxImages?: number;
   resume?: string;
+  from?: string;
+  includeAccepted?: boolean;
   json?: boolean;
 }
 
@@ -66,13 +80,70 @@ function commonOptions(opts: Flags): CommonOptions {
   };
 }
 
+/** The emulator models `--model` takes (as the ML library lists them, without loading it). */
+const EMULATORS: readonly EmulatorModel[] = ['linear', 'ridge', 'lasso', 'knn', 'random-forest', 'mlp'];
+const isEmulator = (model: string | undefined): model is EmulatorModel => EMULATORS.includes(model as EmulatorModel);
+
+/** The flags only emulators take, with their values. */
+function emulatorFlags(opts: Flags): [string, unknown][] {
+  return (
+    [
+      ['--target', opts.target],
+      ['--features', opts.features],
+      ['--test-size', opts.testSize],
+      ['--grid-search', opts.gridSearch],
+      ['--alpha', opts.alpha],
+      ['--k', opts.k],
+      ['--weights', opts.weights],
+      ['--trees', opts.trees],
+      ['--max-depth', opts.maxDepth],
+      ['--hidden', opts.hidden],
+    ] as [string, unknown][]
+  ).filter(([, v]) => v !== undefined);
+}
+
+const listed = (flags: [string, unknown][]): string => `${flags.map(([n]) => n).join(', ')} ${flags.length === 1 ? 'is' : 'are'}`;
+
+/** Refuses image-model options for an emulator and emulator options for image models (exit status 2). */
+function checkEmulatorOptions(opts: Flags, emulator: boolean): void {
+  if (!emulator) {
+    const flags = emulatorFlags(opts);
+    if (flags.length > 0) throw new MlError('E_ML_ARGUMENT', `${listed(flags)} for tabular emulators (--model ${EMULATORS.join('|')})`);
+    return;
+  }
+  const imageOnly = (
+    [
+      ['--image-col', opts.imageCol],
+      ['--cond-cols', opts.condCols],
+      ['--categorical', opts.categorical],
+      ['--continuous', opts.continuous],
+      ['--label-col', opts.labelCol],
+      ['--test-query', opts.testQuery],
+      ['--size', opts.size],
+      ['--channels', opts.channels],
+      ['--precision', opts.precision],
+      ['--device', opts.device],
+      ['--checkpoint-every', opts.checkpointEvery],
+      ['--max-images', opts.maxImages],
+      ['--resume', opts.resume],
+      ['--from', opts.from],
+      ['--include-accepted', opts.includeAccepted],
+    ] as [string, unknown][]
+  ).filter(([, v]) => v !== undefined);
+  if (imageOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${listed(imageOnly)} for GANs and classifiers, not for --model ${opts.model}`);
+  if (opts.target === undefined || opts.features === undefined) throw new MlError('E_ML_ARGUMENT', `--model ${opts.model} needs --target COLUMN and --features a,b,c`);
+}
+
 /** Refuses options of the other kind of model before anything runs (exit status 2). */
 function checkKindOptions(opts: Flags, classifier: boolean): void {
+  checkEmulatorOptions(opts, false);
   if (classifier) {
     const ganOnly = [
       ['--cond-cols', opts.condCols],
       ['--categorical', opts.categorical],
       ['--continuous', opts.continuous],
+      ['--from', opts.from],
+      ['--include-accepted', opts.includeAccepted],
     ].filter(([, v]) => v !== undefined);
     if (ganOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${ganOnly.map(([n]) => n).join(', ')} ${ganOnly.length === 1 ? 'is' : 'are'} for GANs; a classifier takes --label-col`);
     if (opts.labelCol === undefined && opts.resume === undefined) throw new MlError('E_ML_ARGUMENT', '--model classifier needs --label-col NAME (the column holding the class labels)');
@@ -89,40 +160,63 @@ function checkKindOptions(opts: Flags, classifier: boolean): void {
  * What the flags ask to train: a classifier with `--model classifier` (or `--label-col` without
  * `--cond-cols`), a GAN otherwise; undefined when only `--resume` can tell (the run's kind).
  */
-function requestedKind(opts: Flags): 'classifier' | 'gan' | undefined {
+function requestedKind(opts: Flags): 'classifier' | 'gan' | 'emulator' | undefined {
+  if (isEmulator(opts.model)) return 'emulator';
   if (opts.model !== undefined) return opts.model === 'classifier' ? 'classifier' : 'gan';
-  if (opts.resume !== undefined) return undefined;
+  if (opts.resume !== undefined || opts.from !== undefined) return undefined;
   return opts.labelCol !== undefined && opts.condCols === undefined ? 'classifier' : 'gan';
 }
 
 export function registerMlTrain(ml: Command): void {
   ml.command('train')
-    .description('train a GAN (dcgan, or cdcgan conditioned on columns) or a CNN classifier (--model classifier --label-col COL) on the images a query selects; every epoch is recorded in ml_epochs')
-    .option('--query <sql>', 'read-only query selecting the images and their parameters')
-    .option('--table <name>', "train on a table (its split = 'train' rows when it has a split column)")
+    .description(
+      'train a GAN (dcgan, or cdcgan conditioned on columns) or a CNN classifier (--model classifier --label-col COL) on the images a query selects, every epoch recorded in ml_epochs; or a tabular emulator (--model linear|ridge|lasso|knn|random-forest|mlp --target COL --features A,B) on any rows, judged on held-out rows (ml_evaluations)',
+    )
+    .option('--query <sql>', 'read-only query selecting the images and their parameters (an emulator: the rows; its order is "row N")')
+    .option('--table <name>', "train on a table (its split = 'train' rows when it has a split column; an emulator: all its rows, in order)")
     .option('--image-col <name>', 'the column holding image paths (default: the FILE column)')
     .option('--cond-cols <a,b>', 'conditioning columns (a cdcgan)', nameList)
     .option('--categorical <a,b>', 'treat these conditioning columns as categorical', (v: string, prev?: string[][]) => [...(prev ?? []), nameList(v)])
     .option('--continuous <a,b>', 'treat these conditioning columns as continuous', (v: string, prev?: string[][]) => [...(prev ?? []), nameList(v)])
-    .addOption(new Option('--model <name>', 'dcgan, cdcgan or classifier (default: cdcgan with --cond-cols, classifier with --label-col)').choices(['dcgan', 'cdcgan', 'classifier']))
+    .addOption(
+      new Option('--model <name>', `dcgan, cdcgan or classifier (default: cdcgan with --cond-cols, classifier with --label-col); or a tabular emulator: ${EMULATORS.join(', ')}`).choices([
+        'dcgan',
+        'cdcgan',
+        'classifier',
+        ...EMULATORS,
+      ]),
+    )
+    .option('--target <col>', 'emulator: the numeric column to predict')
+    .option('--features <a,b>', 'emulator: the input columns (numbers are standardised, text one-hot encoded)', nameList)
+    .option('--test-size <share>', 'emulator: share of rows held out for the metrics (default 0.2)', share)
+    .option('--grid-search', "emulator: choose the hyper-parameters by 5-fold cross-validation over the model's grid")
+    .option('--alpha <x>', 'ridge, lasso: the penalty (default 1)', nonNegativeNumber)
+    .option('--k <n>', 'knn: neighbours (default 5)', wholeNumber(1))
+    .addOption(new Option('--weights <w>', 'knn: neighbour weights (default uniform)').choices(['uniform', 'distance']))
+    .option('--trees <n>', 'random-forest: trees (default 100)', wholeNumber(1))
+    .option('--max-depth <n>', 'random-forest: depth limit (default none)', wholeNumber(1))
+    .option('--hidden <sizes>', 'mlp: hidden layer sizes, e.g. 64,64 (default 100)', layerSizes)
     .option('--label-col <name>', 'classifier: the column holding the class labels')
     .option('--test-query <sql>', "classifier: the images accuracy is measured on (default: the table's split = 'test' rows)")
     .addOption(new Option('--size <px>', 'resize the images to 28, 32 or 64 (default: their own size)').choices(['28', '32', '64']).argParser(Number))
     .addOption(new Option('--channels <n>', '1 grey or 3 RGB (default: the images\' own)').choices(['1', '3']).argParser(Number))
-    .option('--epochs <n>', 'epochs (default 50 for a GAN, 3 for a classifier; with --resume, a new target)', wholeNumber(1))
-    .option('--batch <n>', 'images per step (default 256 for a GAN, 128 for a classifier)', wholeNumber(2))
-    .option('--lr <x>', 'Adam learning rate (default 1e-4 for both GAN networks; a classifier\'s peak 2e-3, decayed along a cosine)', positiveNumber)
+    .option('--epochs <n>', 'epochs (default 50 for a GAN, 3 for a classifier, 200 for an mlp emulator; with --resume, a new target)', wholeNumber(1))
+    .option('--batch <n>', 'images (an mlp emulator: rows) per step (default 256 for a GAN, 128 for a classifier, 200 for an mlp)', wholeNumber(2))
+    .option('--lr <x>', 'Adam learning rate (default 1e-4 for both GAN networks; a classifier\'s peak 2e-3, decayed along a cosine; 1e-3 for an mlp)', positiveNumber)
     .option('--seed <n>', 'seed of weights, noise, dropout and batch order (default: random, recorded)', wholeNumber(0))
     .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']))
     .option('--device <d>', 'cpu, cuda or cuda:N (default cpu)')
-    .option('--threads <n>', "libtorch's threads (default: the physical cores)", wholeNumber(1))
+    .option('--threads <n>', "libtorch's threads (default: the physical cores; 1 for an mlp emulator)", wholeNumber(1))
     .option('--checkpoint-every <n>', 'keep a checkpoint every N epochs (default 1)', wholeNumber(1))
     .option('--max-images <n>', 'train on the first N rows only', wholeNumber(2))
     .option('--resume <run>', 'continue a stopped, failed or killed run from its last checkpoint')
+    .option('--from <run>', "start a child of a GAN run from its newest checkpoint, with its data and architecture (--epochs, --batch, --lr, --seed may change)")
+    .option('--include-accepted', "with --from: also train on the parent's accepted predictions (dsi ml accept)")
     .option('--json', 'print the result as one JSON object')
     .addHelpText('after', '\nCtrl-C stops after the current step, writes a checkpoint and marks the run stopped; resume it with --resume RUN.')
     .action(async (opts: Flags, cmd: Command) => {
       const requested = requestedKind(opts);
+      if (requested === 'emulator') return trainEmulatorCommand(opts, cmd);
       if (requested !== undefined) checkKindOptions(opts, requested === 'classifier');
       const ml = await loadMl();
       const progress = progressRenderer();
@@ -137,7 +231,10 @@ export function registerMlTrain(ml: Command): void {
       process.on('SIGINT', onSigint);
       try {
         const outcome = await withStore(cmd, async (store) => {
-          const classifier = requested === undefined ? (await new ml.RunRegistry(store).get(opts.resume!)).kind === 'classifier' : requested === 'classifier';
+          const resumedKind = requested === undefined && opts.resume !== undefined ? (await new ml.RunRegistry(store).get(opts.resume)).kind : undefined;
+          if (resumedKind === 'regressor') throw new MlError('E_ML_RUN', `run ${opts.resume} is an emulator (regressor) run; emulators are not resumed: train a new one`);
+          // A child (--from) is a GAN run; trainGan refuses a parent of another kind.
+          const classifier = requested === undefined ? resumedKind === 'classifier' : requested === 'classifier';
           checkKindOptions(opts, classifier);
           if (classifier) {
             const result = await ml.trainClassifier(store, {
@@ -154,7 +251,9 @@ export function registerMlTrain(ml: Command): void {
             ...(opts.condCols === undefined ? {} : { conditionColumns: opts.condCols }),
             ...(opts.categorical === undefined ? {} : { categorical: flatten(opts.categorical)! }),
             ...(opts.continuous === undefined ? {} : { continuous: flatten(opts.continuous)! }),
-            ...(opts.model === undefined || opts.model === 'classifier' ? {} : { model: opts.model }),
+            ...(opts.model === 'dcgan' || opts.model === 'cdcgan' ? { model: opts.model } : {}),
+            ...(opts.from === undefined ? {} : { from: opts.from }),
+            ...(opts.includeAccepted ? { includeAccepted: true } : {}),
             onProgress: progress.onProgress,
             signal: controller.signal,
           });
@@ -180,4 +279,66 @@ export function registerMlTrain(ml: Command): void {
         process.off('SIGINT', onSigint);
       }
     });
+}
+
+/** `--test-size`: a share strictly between 0 and 1. */
+function share(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`must be a share between 0 and 1 (exclusive), got "${value}"`);
+  return n;
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a number ≥ 0, got "${value}"`);
+  return n;
+}
+
+/** `--hidden 64,64`: layer sizes. */
+function layerSizes(value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError(`must be comma-separated layer sizes ≥ 1, e.g. 64,64, got "${value}"`);
+  return sizes;
+}
+
+/** `dsi ml train --model <emulator>`: fit, print the held-out metrics (or `--json`: the whole result). */
+async function trainEmulatorCommand(opts: Flags, cmd: Command): Promise<void> {
+  checkEmulatorOptions(opts, true);
+  const ml = await loadMl();
+  const progress = progressRenderer();
+  const result: TrainEmulatorResult = await withStore(cmd, (store) =>
+    ml.trainEmulator(store, {
+      model: opts.model as EmulatorModel,
+      target: opts.target!,
+      features: opts.features!,
+      ...(opts.table === undefined ? {} : { table: opts.table }),
+      ...(opts.query === undefined ? {} : { query: opts.query }),
+      ...(opts.testSize === undefined ? {} : { testSize: opts.testSize }),
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      gridSearch: opts.gridSearch === true,
+      ...(opts.alpha === undefined ? {} : { alpha: opts.alpha }),
+      ...(opts.k === undefined ? {} : { k: opts.k }),
+      ...(opts.weights === undefined ? {} : { weights: opts.weights }),
+      ...(opts.trees === undefined ? {} : { trees: opts.trees }),
+      ...(opts.maxDepth === undefined ? {} : { maxDepth: opts.maxDepth }),
+      ...(opts.hidden === undefined ? {} : { hidden: opts.hidden }),
+      ...(opts.epochs === undefined ? {} : { epochs: opts.epochs }),
+      ...(opts.lr === undefined ? {} : { lr: opts.lr }),
+      ...(opts.batch === undefined ? {} : { batch: opts.batch }),
+      ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+      onProgress: progress.onProgress,
+    }),
+  ).finally(progress.stop);
+  if (opts.json) {
+    printJson(result);
+    return;
+  }
+  const { metrics: m, train_metrics: t } = result;
+  printRows([{ run_id: result.run_id, model: result.model, target: result.target, n_train: result.n_train, n_test: result.n_test, mse: m.mse, rmse: m.rmse, mae: m.mae, r2: m.r2 }]);
+  const hyper = ml.describeHyper(result.hyper);
+  process.stdout.write(
+    `held out:    ${result.n_test} rows (the metrics above); training rows: rmse ${t.rmse.toPrecision(6)}, r2 ${t.r2.toFixed(4)}\n` +
+      `chosen:      ${hyper === '' ? '(no hyper-parameters)' : hyper}${result.grid_search === null ? '' : ` (lowest mean MSE of ${result.grid_search.candidates.length} candidates, ${result.grid_search.folds}-fold)`}\n` +
+      `checkpoint:  ${result.FILE_checkpoint}\n`,
+  );
 }

@@ -1,0 +1,522 @@
+/**
+ * Train a tabular emulator: a regression model of one numeric column (the target) on others (the
+ * features) of any store table or query, judged on held-out rows and recorded as a run of kind
+ * `regressor` (DESIGN §4; docs/ml-emulators.md).
+ *
+ * ```ts
+ * const r = await trainEmulator(store, { model: 'ridge', table: 'wildfire', target: 'burned_area',
+ *   features: ['wind_speed', 'wdir', 'smois', 'fuels'], seed: 1, gridSearch: true });
+ * r.metrics.r2; // on the held-out 20 %, also in ml_evaluations (metric r2, source test)
+ * ```
+ *
+ * Everything that can be wrong (options, columns, NULLs, text where a number belongs, too few
+ * rows) is found before the run row is written; an error while fitting marks the run `failed`.
+ *
+ * The held-out rows: `ceil(testSize × rows)` rows drawn by `seededPermutation(rows,
+ * mixSeed(seed, 0x7e57))`; a drawn row whose text level occurs in no training row moves to the
+ * training rows (a model cannot be judged on a level it has never seen). `params.split.test_rows`
+ * lists the held-out rows (1-based, in the data query's order).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlError } from '../../errors.js';
+import type { ProgressCallback } from '../../progress.js';
+import type { Store } from '../../store/store.js';
+import type { Cell, Row } from '../../store/types.js';
+import * as torch from '../../torch/index.js';
+import { mixSeed, seededPermutation } from '../data/seeded-random.js';
+import { runEnvironment } from '../registry/environment.js';
+import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
+import { writeFolderAtomically } from '../train/atomic-folder.js';
+import { encodeColumns, featureKinds, fitEncoding, type Encoding, type FeatureEncoding, type FeatureKind } from './feature-encoding.js';
+import { CV_FOLDS, foldPositions, gridSearch, type Fold, type GridCandidate } from './grid-search.js';
+import { regressorFamily, type EmulatorModel, type EncodedRows, type FittedRegressor, type HyperParameters, type RegressorFamily } from './models/index.js';
+import { columnValues, resolveColumn } from './query-columns.js';
+import { REGRESSION_METRICS, regressionMetrics, type RegressionMetrics } from './regression-metrics.js';
+
+export interface TrainEmulatorOptions {
+  readonly model: EmulatorModel;
+  /** A table: all of its rows, in the order they were added (`data_query` says how). */
+  readonly table?: string;
+  /** A read-only query; its row order is the run's "row N" (give an ORDER BY to make it stable). */
+  readonly query?: string;
+  /** The numeric column to predict. */
+  readonly target: string;
+  /** The input columns: numbers (standardised) or text (one-hot). */
+  readonly features: readonly string[];
+  /** Share of the rows held out for the metrics (default 0.2); 0 < testSize < 1. */
+  readonly testSize?: number;
+  /** Seeds the split, the folds, the forest's bootstraps and the MLP (default: random, recorded). */
+  readonly seed?: number;
+  /** Choose the hyper-parameters by 5-fold cross-validation over the model's grid (docs/ml-emulators.md). */
+  readonly gridSearch?: boolean;
+  /** ridge, lasso: the penalty (default 1, scikit-learn's). */
+  readonly alpha?: number;
+  /** knn: neighbours (default 5). */
+  readonly k?: number;
+  /** knn: `uniform` (default) or `distance` weighting. */
+  readonly weights?: 'uniform' | 'distance';
+  /** random-forest: trees (default 100). */
+  readonly trees?: number;
+  /** random-forest: depth limit (default none). */
+  readonly maxDepth?: number | null;
+  /** mlp: hidden layer sizes (default [100]). */
+  readonly hidden?: readonly number[];
+  /** mlp: epochs (default 200). */
+  readonly epochs?: number;
+  /** mlp: Adam's learning rate (default 1e-3). */
+  readonly lr?: number;
+  /** mlp: rows per step (default 200). */
+  readonly batch?: number;
+  /**
+   * mlp: libtorch's threads while it trains (default 1: layers this small gain nothing from more,
+   * and more threads stall badly when another process holds a core). Restored afterwards.
+   */
+  readonly threads?: number;
+  readonly onProgress?: ProgressCallback;
+}
+
+/** `ml_runs.params` of an emulator run. */
+export interface EmulatorRunParams {
+  model: EmulatorModel;
+  target: string;
+  features: string[];
+  /** The table named by `table`, or null for a query. */
+  source_table: string | null;
+  /** Per feature: mean and population std (numeric), or levels (text), of the training rows. */
+  encoding: FeatureEncoding[];
+  /** The hyper-parameters the final model was fitted with (the grid's choice with a grid search). */
+  hyper: HyperParameters;
+  test_size: number;
+  split: {
+    seed: number;
+    n_train: number;
+    n_test: number;
+    /** Held-out rows, 1-based in the data query's order. */
+    test_rows: number[];
+    /** Rows drawn for the test set but moved to training for a text level only they have. */
+    moved_to_train: number[];
+  };
+  grid_search: null | { folds: number; candidates: GridCandidate[]; best: HyperParameters };
+}
+
+export interface TrainEmulatorResult {
+  run_id: string;
+  status: 'finished';
+  model: EmulatorModel;
+  target: string;
+  features: string[];
+  /** MSE, RMSE, MAE and R² on the held-out rows. */
+  metrics: RegressionMetrics;
+  /** The same on the training rows. */
+  train_metrics: RegressionMetrics;
+  n_rows: number;
+  n_train: number;
+  n_test: number;
+  hyper: HyperParameters;
+  /** Every candidate's cross-validation MSE, when grid-searched. */
+  grid_search: EmulatorRunParams['grid_search'];
+  /** mlp: epochs trained (0 for the other models). */
+  epochs_done: number;
+  seconds: number;
+  FILE_checkpoint: string;
+}
+
+/** The checkpoint's description of the model, `emulator.json` in the checkpoint folder. */
+export interface EmulatorCheckpoint {
+  format: number;
+  model: EmulatorModel;
+  target: string;
+  features: string[];
+  encoding: FeatureEncoding[];
+  hyper: HyperParameters;
+  state: Record<string, unknown>;
+}
+
+export const EMULATOR_CHECKPOINT_FORMAT = 1;
+export const EMULATOR_CHECKPOINT_FILE = 'emulator.json';
+
+/** Option name → CLI flag, for messages. */
+const FLAGS: Readonly<Record<keyof HyperParameters, string>> = {
+  alpha: '--alpha',
+  k: '--k',
+  weights: '--weights',
+  trees: '--trees',
+  max_depth: '--max-depth',
+  hidden: '--hidden',
+  epochs: '--epochs',
+  lr: '--lr',
+  batch: '--batch',
+};
+
+/** The SQL a `table` stands for: all of its rows in the order they were added (SQLite's rowid). */
+export function emulatorTableQuery(table: string): string {
+  return `SELECT * FROM "${table.replace(/"/g, '""')}" ORDER BY rowid`;
+}
+
+function givenHyper(options: TrainEmulatorOptions): HyperParameters {
+  const h: HyperParameters = {};
+  if (options.alpha !== undefined) h.alpha = options.alpha;
+  if (options.k !== undefined) h.k = options.k;
+  if (options.weights !== undefined) h.weights = options.weights;
+  if (options.trees !== undefined) h.trees = options.trees;
+  if (options.maxDepth !== undefined) h.max_depth = options.maxDepth;
+  if (options.hidden !== undefined) h.hidden = [...options.hidden];
+  if (options.epochs !== undefined) h.epochs = options.epochs;
+  if (options.lr !== undefined) h.lr = options.lr;
+  if (options.batch !== undefined) h.batch = options.batch;
+  return h;
+}
+
+/** Refuses hyper-parameters the model does not take, or that the grid search would choose. */
+function checkHyper(family: RegressorFamily, given: HyperParameters, grid: boolean): HyperParameters {
+  const keys = Object.keys(given) as (keyof HyperParameters)[];
+  const foreign = keys.filter((k) => !family.options.includes(k));
+  if (foreign.length > 0) {
+    const takes = family.options.length === 0 ? 'takes no hyper-parameters' : `takes ${family.options.map((k) => FLAGS[k]).join(', ')}`;
+    throw new MlError('E_ML_ARGUMENT', `${foreign.map((k) => FLAGS[k]).join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not for --model ${family.name}, which ${takes}`);
+  }
+  const chosen = grid ? keys.filter((k) => family.gridded.includes(k)) : [];
+  if (chosen.length > 0) throw new MlError('E_ML_ARGUMENT', `${chosen.map((k) => FLAGS[k]).join(', ')} ${chosen.length === 1 ? 'is' : 'are'} chosen by --grid-search; give one or the other`);
+  return family.resolve(given);
+}
+
+/** `alpha=0.1 k=5`: a candidate as `ml_evaluations.condition` names it. */
+export function describeHyper(h: HyperParameters): string {
+  return Object.entries(h)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v === null ? 'none' : String(v)}`)
+    .join(' ');
+}
+
+interface Plan {
+  readonly runId: string;
+  readonly family: RegressorFamily;
+  readonly seed: number;
+  readonly dataQuery: string;
+  readonly sourceTable: string | null;
+  readonly target: string;
+  readonly features: string[];
+  readonly rows: number;
+  readonly y: Float64Array;
+  readonly columns: Cell[][];
+  readonly kinds: FeatureKind[];
+  readonly trainRows: Int32Array;
+  readonly testRows: Int32Array;
+  readonly moved: number[];
+  readonly encoding: Encoding;
+  readonly train: EncodedRows;
+  readonly test: EncodedRows;
+  readonly hyper: HyperParameters;
+  readonly grid: { candidates: HyperParameters[]; folds: Fold[] } | undefined;
+  readonly hash: string;
+  readonly testSize: number;
+}
+
+/** The target's values as numbers; text, NULL or a non-finite value is refused naming the row. */
+function targetValues(values: readonly Cell[], target: string, what: string): Float64Array {
+  const out = new Float64Array(values.length);
+  values.forEach((v, i) => {
+    if (v === null) throw new MlError('E_ML_DATA', `target "${target}" is NULL in row ${i + 1} of the ${what}; filter such rows out (WHERE "${target}" IS NOT NULL)`);
+    if (typeof v === 'string') {
+      throw new MlError('E_ML_DATA', `target "${target}" holds text (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}) in row ${i + 1} of the ${what}; a regressor predicts a numeric column`);
+    }
+    const x = Number(v);
+    if (!Number.isFinite(x)) throw new MlError('E_ML_DATA', `target "${target}" holds ${String(v)} in row ${i + 1} of the ${what}; it must be finite`);
+    out[i] = x;
+  });
+  return out;
+}
+
+/** SHA-256 of the cells used: the column names, then each row's target and features, as JSON. */
+function dataHash(target: string, features: readonly string[], y: Float64Array, columns: readonly (readonly Cell[])[]): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(JSON.stringify([target, ...features]));
+  for (let i = 0; i < y.length; i++) hash.update(`\n${JSON.stringify([y[i], ...columns.map((c) => (typeof c[i] === 'bigint' ? String(c[i]) : c[i]))])}`);
+  return hash.digest('hex');
+}
+
+/** Test rows drawn by the seed; those with a text level absent from the training rows move to training. */
+function splitRows(n: number, testSize: number, seed: number, kinds: readonly FeatureKind[], columns: readonly (readonly Cell[])[]): { train: Int32Array; test: Int32Array; moved: number[] } {
+  const order = seededPermutation(n, mixSeed(seed, 0x7e57));
+  const nTest = Math.ceil(testSize * n);
+  const train = Array.from(order.subarray(nTest));
+  const drawn = Array.from(order.subarray(0, nTest)).sort((a, b) => a - b);
+  const text = kinds.map((k, j) => (k === 'text' ? j : -1)).filter((j) => j >= 0);
+  const seen = text.map((j) => new Set(train.map((i) => String(columns[j]![i]))));
+  const test: number[] = [];
+  const moved: number[] = [];
+  for (const i of drawn) {
+    if (text.every((j, t) => seen[t]!.has(String(columns[j]![i])))) test.push(i);
+    else {
+      moved.push(i);
+      train.push(i);
+      text.forEach((j, t) => seen[t]!.add(String(columns[j]![i])));
+    }
+  }
+  return { train: Int32Array.from(train).sort(), test: Int32Array.from(test), moved };
+}
+
+function encodedRows(encoding: Encoding, columns: readonly (readonly Cell[])[], y: Float64Array, rows: Int32Array, what: string): EncodedRows {
+  const ys = new Float64Array(rows.length);
+  rows.forEach((r, i) => (ys[i] = y[r]!));
+  return { x: encodeColumns(encoding, columns, rows, what), y: ys, rows: rows.length, width: encoding.width };
+}
+
+async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorOptions): Promise<Plan> {
+  const family = regressorFamily(options.model);
+  if ((options.table === undefined) === (options.query === undefined)) throw new MlError('E_ML_ARGUMENT', 'give exactly one of a table (--table) or a query (--query)');
+  if (options.table !== undefined && (typeof options.table !== 'string' || options.table.trim() === '')) throw new MlError('E_ML_ARGUMENT', `--table must be a table name, got ${JSON.stringify(options.table)}`);
+  if (options.query !== undefined && (typeof options.query !== 'string' || options.query.trim() === '')) throw new MlError('E_ML_ARGUMENT', `--query must be a query, got ${JSON.stringify(options.query)}`);
+  if (typeof options.target !== 'string' || options.target.trim() === '') throw new MlError('E_ML_ARGUMENT', `--target must name the column to predict, got ${JSON.stringify(options.target)}`);
+  if (!Array.isArray(options.features) || options.features.length === 0 || options.features.some((f) => typeof f !== 'string' || f.trim() === '')) {
+    throw new MlError('E_ML_ARGUMENT', `--features must name one or more columns (a,b,c), got ${JSON.stringify(options.features)}`);
+  }
+  const lower = options.features.map((f) => f.toLowerCase());
+  const twice = options.features.find((_, i) => lower.indexOf(lower[i]!) !== i);
+  if (twice !== undefined) throw new MlError('E_ML_ARGUMENT', `--features names "${twice}" twice`);
+  if (lower.includes(options.target.toLowerCase())) throw new MlError('E_ML_ARGUMENT', `--target "${options.target}" is also among --features; a model cannot take what it predicts as an input`);
+  const testSize = options.testSize ?? 0.2;
+  if (typeof testSize !== 'number' || !(testSize > 0 && testSize < 1)) throw new MlError('E_ML_ARGUMENT', `--test-size must be a share between 0 and 1 (exclusive), got ${String(options.testSize)}`);
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 53) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number ≥ 0, got ${String(options.seed)}`);
+  if (options.threads !== undefined) {
+    if (options.model !== 'mlp') throw new MlError('E_ML_ARGUMENT', `--threads is for --model mlp (the other models do not use libtorch)`);
+    if (!Number.isInteger(options.threads) || options.threads < 1) throw new MlError('E_ML_ARGUMENT', `--threads must be a whole number ≥ 1, got ${String(options.threads)}`);
+  }
+  const gridSearching = options.gridSearch === true;
+  const hyper = checkHyper(family, givenHyper(options), gridSearching);
+  const runId = RunRegistry.newRunId('regressor');
+  registry.runFolder(runId); // a store without a folder is refused here, before anything is read
+
+  const sourceTable = options.table === undefined ? null : (await store.describe(options.table)).name;
+  const dataQuery = sourceTable === null ? options.query! : emulatorTableQuery(sourceTable);
+  const what = sourceTable === null ? 'query' : `table "${sourceTable}"`;
+  const rows: Row[] = await store.query(dataQuery);
+  if (rows.length === 0) throw new MlError('E_ML_DATA', `the ${what} returned no rows${sourceTable === null ? `: ${dataQuery}` : ''}`);
+  const available = Object.keys(rows[0]!);
+  const target = resolveColumn(available, options.target, 'target', what);
+  const features = options.features.map((f) => resolveColumn(available, f, 'feature', what));
+  const y = targetValues(columnValues(rows, target), target, what);
+  const columns = features.map((f) => columnValues(rows, f));
+  const kinds = featureKinds(features, columns, what);
+
+  const n = rows.length;
+  const { train: trainRows, test: testRows, moved } = splitRows(n, testSize, seed, kinds, columns);
+  const needTrain = Math.max(family.minRows(hyper), gridSearching ? 2 * CV_FOLDS : 2);
+  if (trainRows.length < needTrain || testRows.length === 0) {
+    throw new MlError(
+      'E_ML_DATA',
+      `the ${what} has ${n} row${n === 1 ? '' : 's'}: with --test-size ${testSize} that is ${trainRows.length} for training and ${testRows.length} held out; ` +
+        `--model ${family.name}${gridSearching ? ' with --grid-search' : ''} needs at least ${needTrain} training rows and 1 held out`,
+    );
+  }
+  const encoding = fitEncoding(features, kinds, columns, trainRows);
+  const train = encodedRows(encoding, columns, y, trainRows, what);
+  const test = encodedRows(encoding, columns, y, testRows, what);
+
+  let grid: Plan['grid'];
+  if (gridSearching) {
+    const positions = foldPositions(trainRows.length, CV_FOLDS, seed);
+    const folds = positions.map((validatePositions): Fold => {
+      const inFold = new Uint8Array(trainRows.length);
+      for (const p of validatePositions) inFold[p] = 1;
+      const validateRows = Int32Array.from(validatePositions, (p) => trainRows[p]!);
+      const fitRows = trainRows.filter((_, p) => inFold[p] === 0);
+      // Standardised on the fold's own fitting rows; levels from all training rows, so a level
+      // that only the validation fold has is a column of zeros while fitting.
+      const foldEncoding = fitEncoding(features, kinds, columns, fitRows, trainRows);
+      return { fit: encodedRows(foldEncoding, columns, y, fitRows, what), validate: encodedRows(foldEncoding, columns, y, validateRows, what) };
+    });
+    grid = { candidates: family.grid(hyper, train), folds };
+  }
+  return {
+    runId,
+    family,
+    seed,
+    dataQuery,
+    sourceTable,
+    target,
+    features,
+    rows: n,
+    y,
+    columns,
+    kinds,
+    trainRows,
+    testRows,
+    moved,
+    encoding,
+    train,
+    test,
+    hyper,
+    grid,
+    hash: dataHash(target, features, y, columns),
+    testSize,
+  };
+}
+
+/**
+ * Train an emulator (see the file comment). Returns when the run is finished; throws (after
+ * marking the run `failed`) on an error while fitting.
+ */
+export async function trainEmulator(store: Store, options: TrainEmulatorOptions): Promise<TrainEmulatorResult> {
+  const started = performance.now();
+  if (options === null || typeof options !== 'object') throw new MlError('E_ML_ARGUMENT', 'trainEmulator needs options (model, a table or query, target and features)');
+  const registry = new RunRegistry(store);
+  const p = await plan(store, registry, options);
+  const { runId, family, seed } = p;
+  const folder = registry.runFolder(runId).absolute;
+  const params: EmulatorRunParams = {
+    model: options.model,
+    target: p.target,
+    features: p.features,
+    source_table: p.sourceTable,
+    encoding: [...p.encoding.features],
+    hyper: p.hyper,
+    test_size: p.testSize,
+    split: { seed, n_train: p.trainRows.length, n_test: p.testRows.length, test_rows: Array.from(p.testRows, (i) => i + 1), moved_to_train: p.moved.map((i) => i + 1) },
+    grid_search: null,
+  };
+  const threadsBefore = torch.getNumThreads();
+  if (options.model === 'mlp') torch.setNumThreads(options.threads ?? 1);
+  const env = runEnvironment('cpu');
+  try {
+    await registry.create({
+      run_id: runId,
+      kind: 'regressor',
+      model: options.model,
+      parent_run_id: null,
+      status: 'running',
+      params: JSON.stringify(params),
+      data_query: p.dataQuery,
+      data_rows: p.rows,
+      data_hash: p.hash,
+      env: JSON.stringify(env),
+      seed,
+      epochs_done: 0,
+      steps_done: 0,
+    });
+  } catch (e) {
+    torch.setNumThreads(threadsBefore);
+    throw e;
+  }
+
+  const task = `train ${runId}`;
+  let lastBeat = Date.now();
+  const pendingEpochs: Row[] = [];
+  let epochsDone = 0;
+  const flushEpochs = async (force: boolean): Promise<void> => {
+    if (!force && Date.now() - lastBeat < HEARTBEAT_INTERVAL_MS) return;
+    lastBeat = Date.now();
+    const epochs = pendingEpochs.splice(0);
+    await registry.transaction(async (tx) => {
+      if (epochs.length > 0) await tx.insert('ml_epochs', epochs);
+      await tx.update('ml_runs', { heartbeat_at: now(), epochs_done: epochsDone }, { run_id: runId });
+    });
+  };
+  const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  let model: FittedRegressor | undefined;
+  try {
+    let hyper = p.hyper;
+    if (p.grid !== undefined) {
+      const searched = await gridSearch(family, p.grid.candidates, p.grid.folds, {
+        seed,
+        between: async (done, total) => {
+          options.onProgress?.({ task: `${task}: grid search`, done, total, unit: 'fits' });
+          await flushEpochs(false);
+          await yieldToEventLoop();
+        },
+        onEpoch: () => flushEpochs(false),
+      });
+      hyper = searched.best.hyper;
+      params.hyper = hyper;
+      params.grid_search = { folds: CV_FOLDS, candidates: searched.candidates, best: hyper };
+    }
+    const totalEpochs = hyper.epochs;
+    model = await family.fit(p.train, hyper, {
+      seed,
+      onEpoch: async (epoch, loss, seconds) => {
+        epochsDone = epoch;
+        pendingEpochs.push({ run_id: runId, epoch, d_loss: null, g_loss: null, loss, steps: Math.ceil(p.train.rows / Math.min(hyper.batch ?? p.train.rows, p.train.rows)), seconds, created_at: now() });
+        options.onProgress?.({ task, done: epoch, ...(totalEpochs === undefined ? {} : { total: totalEpochs }), unit: 'epochs', detail: { loss } });
+        await flushEpochs(false);
+      },
+    });
+    const testMetrics = regressionMetrics(p.test.y, model.predict(p.test.x, p.test.rows));
+    const trainMetrics = regressionMetrics(p.train.y, model.predict(p.train.x, p.train.rows));
+
+    const checkpoint = path.join(folder, 'checkpoint');
+    const description: EmulatorCheckpoint = {
+      format: EMULATOR_CHECKPOINT_FORMAT,
+      model: options.model,
+      target: p.target,
+      features: p.features,
+      encoding: [...p.encoding.features],
+      hyper,
+      state: model.state(),
+    };
+    fs.mkdirSync(folder, { recursive: true });
+    const fitted = model;
+    writeFolderAtomically(checkpoint, (temp) => {
+      fs.writeFileSync(path.join(temp, EMULATOR_CHECKPOINT_FILE), JSON.stringify(description));
+      fitted.saveFiles?.(temp);
+    });
+    const checkpointFile = registry.relative(checkpoint);
+
+    const at = now();
+    const epochColumn = epochsDone > 0 ? epochsDone : null;
+    const evaluation = (metric: string, value: number, n: number, source: string, condition: string | null, std: number | null = null): Row => ({
+      run_id: runId,
+      metric,
+      value,
+      std,
+      n_real: n,
+      n_generated: null,
+      feature_run_id: null,
+      condition,
+      epoch: epochColumn,
+      source,
+      created_at: at,
+    });
+    const evaluations: Row[] = [
+      ...REGRESSION_METRICS.map((m) => evaluation(m, testMetrics[m], p.test.rows, 'test', null)),
+      ...REGRESSION_METRICS.map((m) => evaluation(m, trainMetrics[m], p.train.rows, 'train', null)),
+      ...(params.grid_search?.candidates ?? []).map((c) => evaluation('mse', c.mse, p.train.rows, 'cv', `cv ${describeHyper(c.hyper)}`, c.mse_std)),
+    ];
+    const epochs = pendingEpochs.splice(0);
+    await registry.transaction(async (tx) => {
+      if (epochs.length > 0) await tx.insert('ml_epochs', epochs);
+      await tx.insert('ml_evaluations', evaluations);
+      await tx.update(
+        'ml_runs',
+        { status: 'finished', params: JSON.stringify(params), finished_at: now(), heartbeat_at: now(), epochs_done: epochsDone, FILE_checkpoint: checkpointFile },
+        { run_id: runId },
+      );
+    });
+    return {
+      run_id: runId,
+      status: 'finished',
+      model: options.model,
+      target: p.target,
+      features: p.features,
+      metrics: testMetrics,
+      train_metrics: trainMetrics,
+      n_rows: p.rows,
+      n_train: p.train.rows,
+      n_test: p.test.rows,
+      hyper,
+      grid_search: params.grid_search,
+      epochs_done: epochsDone,
+      seconds: (performance.now() - started) / 1000,
+      FILE_checkpoint: checkpointFile,
+    };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    await registry.update(runId, { status: 'failed', error: message, finished_at: now(), epochs_done: epochsDone }).catch(() => undefined);
+    throw e;
+  } finally {
+    model?.dispose();
+    if (torch.getNumThreads() !== threadsBefore) torch.setNumThreads(threadsBefore);
+  }
+}
