@@ -411,6 +411,17 @@ export class Store {
     return this.#exclusive(() => this.#backend.queryReadOnly(sql, params));
   }
 
+  /**
+   * A read-only query for all of `table`'s rows in insertion order, in this backend's SQL: what a
+   * workflow records as its data query when "row N" must mean the table's N-th row.
+   */
+  tableQuery(table: string): Promise<string> {
+    return this.#exclusive(async () => {
+      const info = await this.#info(table);
+      return `SELECT * FROM ${this.#backend.dialect.quote(info.name)} ORDER BY ${this.#backend.dialect.insertionOrder}`;
+    });
+  }
+
   /** Every row of `table` (or only `columns`), in insertion order. */
   getTable(table: string, options: { columns?: readonly string[] } = {}): Promise<Row[]> {
     return this.display(table, { ...options, limit: undefined });

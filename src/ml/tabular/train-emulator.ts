@@ -150,9 +150,9 @@ const FLAGS: Readonly<Record<keyof HyperParameters, string>> = {
   batch: '--batch',
 };
 
-/** The SQL a `table` stands for: all of its rows in the order they were added (SQLite's rowid). */
-export function emulatorTableQuery(table: string): string {
-  return `SELECT * FROM "${table.replace(/"/g, '""')}" ORDER BY rowid`;
+/** The SQL a `table` stands for: all of its rows in the order they were added. */
+export function emulatorTableQuery(store: Store, table: string): Promise<string> {
+  return store.tableQuery(table);
 }
 
 function givenHyper(options: TrainEmulatorOptions): HyperParameters {
@@ -290,7 +290,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
   registry.runFolder(runId); // a store without a folder is refused here, before anything is read
 
   const sourceTable = options.table === undefined ? null : (await store.describe(options.table)).name;
-  const dataQuery = sourceTable === null ? options.query! : emulatorTableQuery(sourceTable);
+  const dataQuery = sourceTable === null ? options.query! : await emulatorTableQuery(store, sourceTable);
   const what = sourceTable === null ? 'query' : `table "${sourceTable}"`;
   const rows: Row[] = await store.query(dataQuery);
   if (rows.length === 0) throw new MlError('E_ML_DATA', `the ${what} returned no rows${sourceTable === null ? `: ${dataQuery}` : ''}`);
