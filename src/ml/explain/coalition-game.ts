@@ -86,3 +86,18 @@ export function binomial(n: number, k: number): number {
   for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
   return r;
 }
+
+/**
+ * Checks a model's outputs for `n` coalitions × `K` background rows (coalition-major) and writes
+ * each coalition's mean over the background into `out` from `start`: v(S) = E_b[f(x_S, b_rest)].
+ */
+export function averageOverBackground(y: ArrayLike<number> | null | undefined, n: number, K: number, out: Float64Array, start: number, what: string): void {
+  if (y === null || typeof y !== 'object' || y.length !== n * K) {
+    throw new MlError('E_ML_DATA', `the model returned ${y === null || typeof y !== 'object' ? String(y) : `${y.length} outputs`} for ${n * K} ${what}`);
+  }
+  for (let c = 0; c < n; c++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += y[c * K + k]!;
+    out[start + c] = s / K;
+  }
+}

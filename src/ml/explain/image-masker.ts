@@ -11,7 +11,7 @@
  * ```
  */
 import { MlError } from '../../errors.js';
-import type { CoalitionValues } from './coalition-game.js';
+import { averageOverBackground, type CoalitionValues } from './coalition-game.js';
 import type { ImageSegmentation } from './image-segmentation.js';
 import type { MaskedGame } from './tabular-masker.js';
 
@@ -93,14 +93,7 @@ export function imageGame(options: ImageGameOptions): MaskedGame {
         }
       }
       const y = predict(pixels, n * K);
-      if (y === null || typeof y !== 'object' || y.length !== n * K) {
-        throw new MlError('E_ML_DATA', `the model returned ${y === null || typeof y !== 'object' ? String(y) : `${y.length} outputs`} for ${n * K} images`);
-      }
-      for (let c = 0; c < n; c++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) s += y[c * K + k]!;
-        out[start + c] = s / K;
-      }
+      averageOverBackground(y, n, K, out, start, 'images');
     }
     return out;
   };

@@ -10,7 +10,7 @@
  * ```
  */
 import { MlError } from '../../errors.js';
-import type { CoalitionValues } from './coalition-game.js';
+import { averageOverBackground, type CoalitionValues } from './coalition-game.js';
 
 /** A cell of a feature row: a number, a text, or missing. */
 export type FeatureCell = number | string | null;
@@ -73,14 +73,7 @@ export function tabularGame(options: TabularGameOptions): MaskedGame {
         }
       }
       const y = predict(rows);
-      if (y === null || typeof y !== 'object' || y.length !== rows.length) {
-        throw new MlError('E_ML_DATA', `the model returned ${y === null || typeof y !== 'object' ? String(y) : `${y.length} outputs`} for ${rows.length} rows`);
-      }
-      for (let c = 0; c < n; c++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) s += y[c * K + k]!;
-        out[start + c] = s / K;
-      }
+      averageOverBackground(y, n, K, out, start, 'rows');
     }
     return out;
   };
