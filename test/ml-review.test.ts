@@ -88,6 +88,35 @@ describe('ml accept by rule', () => {
     assert.equal(again.accepted_total, expected.length);
   });
 
+  it('accepts the best N per condition value with --best and --per, ranked by the rule\'s column', async () => {
+    const clear = (): Promise<void> =>
+      store.managedTables().transaction(async (tx) => {
+        await tx.update('ml_predictions', { accepted: null, accepted_by: null }, { run_id: parent });
+      });
+    const before = await store.query('SELECT prediction_id, accepted_by FROM ml_predictions WHERE run_id = ? AND accepted = 1', [parent]);
+    await clear();
+    const r = await acceptPredictions(store, { run: parent, rule: 'score >= 0', best: 1, per: 'label' });
+    assert.equal(r.accepted, 10);
+    assert.equal(r.by, 'rule: score >= 0, best 1 per label');
+    const rows = await store.query('SELECT label, prediction_id, score FROM ml_predictions WHERE run_id = ? ORDER BY label, score DESC, prediction_id', [parent]);
+    const best = new Map<unknown, string>();
+    for (const x of rows) if (!best.has(x['label'])) best.set(x['label'], String(x['prediction_id']));
+    const accepted = (await store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ? AND accepted = 1 ORDER BY prediction_id', [parent])).map((x) => String(x['prediction_id']));
+    assert.deepEqual(accepted, [...best.values()].sort(), 'the highest score of each label');
+    await clear();
+    const low = await acceptPredictions(store, { run: parent, rule: 'nn_distance < 1e9', best: 3 });
+    const nearest = (await store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ? ORDER BY nn_distance, prediction_id LIMIT 3', [parent])).map((x) => String(x['prediction_id']));
+    assert.equal(low.accepted, 3);
+    assert.deepEqual((await store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ? AND accepted = 1 ORDER BY nn_distance, prediction_id', [parent])).map((x) => String(x['prediction_id'])), nearest, '< ranks lowest first');
+    await assert.rejects(acceptPredictions(store, { run: parent, rule: 'label = 3', best: 1 }), (e: unknown) => e instanceof MlError && /needs > >= < or <=/.test(e.message));
+    await assert.rejects(acceptPredictions(store, { run: parent, rule: 'score > 0', best: 1, per: 'colour' }), (e: unknown) => e instanceof MlError && /--per colour/.test(e.message));
+    await assert.rejects(acceptPredictions(store, { run: parent, rule: 'score > 0', per: 'label' }), (e: unknown) => e instanceof MlError && /needs --best/.test(e.message));
+    await clear();
+    await store.managedTables().transaction(async (tx) => {
+      for (const x of before) await tx.update('ml_predictions', { accepted: 1, accepted_by: x['accepted_by'] ?? null }, { prediction_id: x['prediction_id'] ?? null });
+    });
+  });
+
   it('refuses a rule that does not parse, names a missing column, or matches nothing, storing nothing', async () => {
     const before = await snapshot();
     await assert.rejects(acceptPredictions(store, { run: parent, rule: 'score >>> 1' }), (e: unknown) => e instanceof MlError && e.code === 'E_ML_ARGUMENT' && /operator/.test(e.message));

@@ -21,6 +21,14 @@ export interface AcceptOptions {
   readonly rule?: string;
   /** Accept what experts accepted (and mark what they rejected). */
   readonly reviewed?: boolean;
+  /**
+   * With a rule: accept only the N best of its matches, ranked by the rule's column (highest first
+   * for `>`/`>=`, lowest first for `<`/`<=`), per value of `per` when given. A fixed threshold
+   * accepts most where the model is already good; `best` + `per` keeps the accepted set balanced.
+   */
+  readonly best?: number;
+  /** An `ml_predictions` column (a conditioning parameter such as `label`) to take the best N of each value of. */
+  readonly per?: string;
 }
 
 export interface AcceptResult {
@@ -42,13 +50,16 @@ export interface AcceptResult {
 
 export async function acceptPredictions(store: Store, options: AcceptOptions): Promise<AcceptResult> {
   if ((options.rule === undefined) === !options.reviewed) throw new MlError('E_ML_ARGUMENT', 'give exactly one of --rule "COLUMN OP VALUE" or --reviewed');
+  if (options.rule === undefined && (options.best !== undefined || options.per !== undefined)) throw new MlError('E_ML_ARGUMENT', '--best and --per rank the matches of a --rule');
+  if (options.per !== undefined && options.best === undefined) throw new MlError('E_ML_ARGUMENT', '--per COLUMN needs --best N (how many of each value to accept)');
+  if (options.best !== undefined && (!Number.isInteger(options.best) || options.best < 1)) throw new MlError('E_ML_ARGUMENT', `--best must be a whole number ≥ 1, got ${String(options.best)}`);
   const registry = new RunRegistry(store);
   const run = await registry.get(options.run);
   const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
   const total = tables.has('ml_predictions') ? Number((await store.query('SELECT COUNT(*) AS n FROM ml_predictions WHERE run_id = ?', [run.run_id]))[0]?.['n'] ?? 0) : 0;
   if (total === 0) throw new MlError('E_ML_DATA', `run ${run.run_id} has no predictions; make some with dsi ml predict --run ${run.run_id}`);
 
-  const decisions = options.rule !== undefined ? await byRule(store, run.run_id, options.rule, total) : await byReviews(store, run.run_id, tables.has('ml_reviews'));
+  const decisions = options.rule !== undefined ? await byRule(store, run.run_id, options.rule, total, options) : await byReviews(store, run.run_id, tables.has('ml_reviews'));
   let accepted = 0;
   let rejected = 0;
   let keptRejected = 0;
@@ -68,7 +79,7 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
     }
   });
   const after = Number((await store.query('SELECT COUNT(*) AS n FROM ml_predictions WHERE run_id = ? AND accepted = 1', [run.run_id]))[0]?.['n'] ?? 0);
-  return { run_id: run.run_id, by: options.rule !== undefined ? `rule: ${options.rule.trim()}` : 'review', matched: decisions.length, accepted, rejected, kept_rejected: keptRejected, accepted_total: after, predictions: total };
+  return { run_id: run.run_id, by: decisions[0]?.by.startsWith('rule: ') ? decisions[0].by : 'review', matched: decisions.length, accepted, rejected, kept_rejected: keptRejected, accepted_total: after, predictions: total };
 }
 
 interface Decision {
@@ -77,7 +88,7 @@ interface Decision {
   by: string;
 }
 
-async function byRule(store: Store, runId: string, rule: string, total: number): Promise<Decision[]> {
+async function byRule(store: Store, runId: string, rule: string, total: number, options: Pick<AcceptOptions, 'best' | 'per'>): Promise<Decision[]> {
   let condition;
   try {
     condition = parseFindCondition(rule);
@@ -89,6 +100,17 @@ async function byRule(store: Store, runId: string, rule: string, total: number):
   if (column === undefined) {
     throw new MlError('E_ML_ARGUMENT', `--rule "${rule}": ml_predictions has no column "${condition.column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
   }
+  let descending = true;
+  if (options.best !== undefined) {
+    if (condition.kind !== 'compare' || !['>', '>=', '<', '<='].includes(condition.op)) {
+      throw new MlError('E_ML_ARGUMENT', `--best ranks by the rule's column, so the rule needs > >= < or <= (as "score >= 0.5"), got "${rule.trim()}"`);
+    }
+    descending = condition.op === '>' || condition.op === '>=';
+  }
+  const per = options.per === undefined ? undefined : info.columns.find((c) => c.name.toLowerCase() === options.per!.toLowerCase());
+  if (options.per !== undefined && per === undefined) {
+    throw new MlError('E_ML_ARGUMENT', `--per ${options.per}: ml_predictions has no such column; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
+  }
   let found;
   try {
     found = await store.find(rule, { table: 'ml_predictions' });
@@ -96,8 +118,8 @@ async function byRule(store: Store, runId: string, rule: string, total: number):
     if (e instanceof StoreError) throw new MlError('E_ML_ARGUMENT', `--rule: ${e.message}`, { cause: e });
     throw e;
   }
-  const ids = found.filter((r) => r['run_id'] === runId).map((r) => String(r['prediction_id']));
-  if (ids.length === 0) {
+  const matches = found.filter((r) => r['run_id'] === runId);
+  if (matches.length === 0) {
     const q = `"${column.name.replace(/"/g, '""')}"`;
     const stats = (await store.query(`SELECT COUNT(${q}) AS n, MIN(${q}) AS lo, MAX(${q}) AS hi FROM ml_predictions WHERE run_id = ?`, [runId]))[0] ?? {};
     const n = Number(stats['n'] ?? 0);
@@ -107,7 +129,22 @@ async function byRule(store: Store, runId: string, rule: string, total: number):
         : `its ${total} predictions have ${column.name} from ${String(stats['lo'])} to ${String(stats['hi'])}${n < total ? ` (${total - n} without a value)` : ''}`;
     throw new MlError('E_ML_DATA', `no prediction of run ${runId} matches "${rule.trim()}": ${hint}; nothing was accepted`);
   }
-  return ids.map((id) => ({ id, accept: true, by: `rule: ${rule.trim()}` }));
+  let chosen = matches;
+  let by = `rule: ${rule.trim()}`;
+  if (options.best !== undefined) {
+    const groups = new Map<string, typeof matches>();
+    for (const r of matches) {
+      const key = per === undefined ? '' : JSON.stringify(r[per.name] ?? null);
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const value = (r: (typeof matches)[number]): number => Number(r[column.name]);
+    const id = (r: (typeof matches)[number]): string => String(r['prediction_id']);
+    // Ties are broken by prediction id, so the same rule accepts the same predictions.
+    const rank = (a: (typeof matches)[number], b: (typeof matches)[number]): number => (descending ? value(b) - value(a) : value(a) - value(b)) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+    chosen = [...groups.values()].flatMap((g) => [...g].sort(rank).slice(0, options.best));
+    by += `, best ${options.best}${per === undefined ? '' : ` per ${per.name}`}`;
+  }
+  return chosen.map((r) => ({ id: String(r['prediction_id']), accept: true, by }));
 }
 
 async function byReviews(store: Store, runId: string, haveReviews: boolean): Promise<Decision[]> {

@@ -1,6 +1,7 @@
 /** `dsi ml accept --run RUN --rule "score >= 0.95" | --reviewed`: mark predictions accepted for retraining. */
 import type { Command } from 'commander';
 import { withStore } from '../../context.js';
+import { wholeNumber } from '../../number-options.js';
 import { printJson } from '../../output.js';
 import { loadMl } from '../ml.js';
 
@@ -9,12 +10,17 @@ export function registerMlAccept(ml: Command): void {
     .description('mark a run\'s predictions accepted, by a rule over ml_predictions columns or by the experts\' verdicts; a child run trains on them with dsi ml train --from RUN --include-accepted')
     .requiredOption('--run <run>', 'the run whose predictions to accept')
     .option('--rule <condition>', 'one find condition over ml_predictions columns: "score >= 0.95", "nn_distance (0.5, 3)", "label = 3"')
+    .option('--best <n>', 'with --rule: accept only the N best matches, ranked by the rule\'s column (highest first for > and >=, lowest for < and <=)', wholeNumber(1))
+    .option('--per <column>', 'with --best: the N best of each value of this column (a conditioning parameter such as label), so the accepted set stays balanced')
     .option('--reviewed', 'accept what reviewers accepted and none rejected (the latest verdict of each reviewer counts); mark rejected what any rejected')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { run: string; rule?: string; reviewed?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { run: string; rule?: string; reviewed?: boolean; best?: number; per?: string; json?: boolean }, cmd: Command) => {
       const ml = await loadMl();
       const result = await withStore(cmd, (store) =>
-        ml.acceptPredictions(store, { run: opts.run, ...(opts.rule === undefined ? {} : { rule: opts.rule }), ...(opts.reviewed ? { reviewed: true } : {}) }),
+        ml.acceptPredictions(store, { run: opts.run, ...(opts.rule === undefined ? {} : { rule: opts.rule }), ...(opts.reviewed ? { reviewed: true } : {}),
+          ...(opts.best === undefined ? {} : { best: opts.best }),
+          ...(opts.per === undefined ? {} : { per: opts.per }),
+        }),
       );
       if (opts.json) {
         printJson(result);
