@@ -346,6 +346,17 @@ describe('retraining on accepted predictions', () => {
     const out = JSON.parse(r.stdout) as { matched: number; by: string };
     assert.equal(out.matched, 3);
     assert.equal(out.by, 'rule: label = 3');
+    const csv = path.join(dir, 'dana.csv');
+    fs.writeFileSync(csv, `prediction_id,verdict,reviewer\n${predictions[5]},reject,dana\n`);
+    assert.equal(dsi(['ml', 'review', '--import', csv]).status, 0);
+    assert.equal(dsi(['ml', 'accept', '--run', parent, '--reviewed']).status, 0);
+    const cleared = dsi(['ml', 'accept', '--run', parent, '--clear', '--json']);
+    assert.equal(cleared.status, 0, cleared.stderr);
+    assert.ok((JSON.parse(cleared.stdout) as { withdrawn: number }).withdrawn >= 3);
+    const left = spawnSync(process.execPath, [CLI, '--db', db, 'query', '--json', `SELECT accepted, accepted_by FROM ml_predictions WHERE run_id = '${parent}' AND accepted IS NOT NULL`], { encoding: 'utf8' });
+    const rows = JSON.parse(left.stdout) as { accepted: number; accepted_by: string }[];
+    assert.ok(rows.every((x) => !x.accepted_by.startsWith('rule: ')), 'no rule acceptance is left');
+    assert.ok(rows.some((x) => x.accepted === 0 && x.accepted_by === 'review: rejected by dana'), 'expert decisions stay');
     const bad = dsi(['ml', 'accept', '--run', parent, '--rule', 'label ==']);
     assert.equal(bad.status, 2, bad.stderr);
     assert.match(bad.stderr, /--rule/);

@@ -31,7 +31,7 @@ export {
 } from './train/train-classifier.js';
 export { recordReviews, RATING_RANGE, type ReviewInput, type RecordedReview, type Verdict } from './review/record-reviews.js';
 export { importReviews, readReviewCsv } from './review/import-reviews.js';
-export { acceptPredictions, type AcceptOptions, type AcceptResult } from './review/accept-predictions.js';
+export { acceptPredictions, clearRuleAcceptances, type AcceptOptions, type AcceptResult } from './review/accept-predictions.js';
 export { reviewQueue, type QueuedPrediction } from './review/review-queue.js';
 export { runLineage, type Lineage, type LineageRun } from './lineage/run-lineage.js';
 export { loadRunData, predictionsToInclude } from './data/included-predictions.js';

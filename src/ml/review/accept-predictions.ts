@@ -31,6 +31,22 @@ export interface AcceptOptions {
   readonly per?: string;
 }
 
+/**
+ * Withdraws the acceptances rules made on a run's predictions (`accepted_by` starting `rule:`),
+ * so another rule can be tried; expert decisions stay. Returns how many were withdrawn.
+ */
+export async function clearRuleAcceptances(store: Store, runId: string): Promise<number> {
+  const registry = new RunRegistry(store);
+  const run = await registry.get(runId);
+  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
+  if (!tables.has('ml_predictions')) return 0;
+  const ids = (await store.query("SELECT prediction_id FROM ml_predictions WHERE run_id = ? AND accepted_by LIKE 'rule: %'", [run.run_id])).map((r) => String(r['prediction_id']));
+  await registry.transaction(async (tx) => {
+    for (const id of ids) await tx.update('ml_predictions', { accepted: null, accepted_by: null }, { prediction_id: id });
+  });
+  return ids.length;
+}
+
 export interface AcceptResult {
   run_id: string;
   /** `rule: …` or `review`. */

@@ -1,5 +1,6 @@
 /** `dsi ml accept --run RUN --rule "score >= 0.95" | --reviewed`: mark predictions accepted for retraining. */
 import type { Command } from 'commander';
+import { MlError } from '../../../errors.js';
 import { withStore } from '../../context.js';
 import { wholeNumber } from '../../number-options.js';
 import { printJson } from '../../output.js';
@@ -12,10 +13,18 @@ export function registerMlAccept(ml: Command): void {
     .option('--rule <condition>', 'one find condition over ml_predictions columns: "score >= 0.95", "nn_distance (0.5, 3)", "label = 3"')
     .option('--best <n>', 'with --rule: accept only the N best matches, ranked by the rule\'s column (highest first for > and >=, lowest for < and <=)', wholeNumber(1))
     .option('--per <column>', 'with --best: the N best of each value of this column (a conditioning parameter such as label), so the accepted set stays balanced')
+    .option('--clear', 'withdraw the acceptances rules made on this run (expert verdicts stay), to try another rule')
     .option('--reviewed', 'accept what reviewers accepted and none rejected (the latest verdict of each reviewer counts); mark rejected what any rejected')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { run: string; rule?: string; reviewed?: boolean; best?: number; per?: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { run: string; rule?: string; reviewed?: boolean; best?: number; per?: string; clear?: boolean; json?: boolean }, cmd: Command) => {
       const ml = await loadMl();
+      if (opts.clear) {
+        if (opts.rule !== undefined || opts.reviewed) throw new MlError('E_ML_ARGUMENT', '--clear withdraws rule acceptances; run it on its own, then accept with a new --rule');
+        const withdrawn = await withStore(cmd, (store) => ml.clearRuleAcceptances(store, opts.run));
+        if (opts.json) printJson({ run_id: opts.run, withdrawn });
+        else process.stdout.write(`withdrew ${withdrawn} rule acceptances of ${opts.run}; expert verdicts stay\n`);
+        return;
+      }
       const result = await withStore(cmd, (store) =>
         ml.acceptPredictions(store, { run: opts.run, ...(opts.rule === undefined ? {} : { rule: opts.rule }), ...(opts.reviewed ? { reviewed: true } : {}),
           ...(opts.best === undefined ? {} : { best: opts.best }),
