@@ -147,7 +147,7 @@ function readBytes(file: string, i: number, column: string): Buffer {
 }
 
 /** How each image becomes its slot of the output. */
-interface Target {
+export interface Target {
   height: number;
   width: number;
   channels: TargetChannels;
@@ -156,12 +156,12 @@ interface Target {
 }
 
 /** Decode bytes; PNGs synchronously (the fast path), anything else through sharp. */
-function decode(bytes: Uint8Array, file: string): DecodedImage | Promise<DecodedImage> {
+export function decode(bytes: Uint8Array, file: string): DecodedImage | Promise<DecodedImage> {
   return isPng(bytes) ? decodePng(bytes, file) : decodeImage(bytes, file);
 }
 
-/** Convert (and resize) `image` into slot `i` of `pixels`. */
-function place(image: DecodedImage, target: Target, pixels: Uint8Array, i: number, file: string, first: string): void {
+/** Convert (and resize) `image` into slot `i` of `pixels`; also for callers reading a few files themselves. */
+export function place(image: DecodedImage, target: Target, pixels: Uint8Array, i: number, file: string, first: string): void {
   const { height, width, channels } = target;
   const slot = i * channels * height * width;
   if (image.height === height && image.width === width) {

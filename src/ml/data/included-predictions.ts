@@ -11,6 +11,7 @@ import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Cell } from '../../store/types.js';
 import type { ConditionSpec } from '../models/conditions.js';
+import { sqlTextList } from '../registry/id-list.js';
 import type { RunRecord } from '../registry/run-registry.js';
 import { loadTrainingData, type TrainingData } from './training-data.js';
 
@@ -22,8 +23,6 @@ export interface RunDataParams {
   readonly size: number;
   readonly channels: 1 | 3;
 }
-
-const quoteText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * The predictions a child of `parent` includes: those its parent included (so a grandchild keeps
@@ -56,7 +55,7 @@ export async function loadRunData(store: Store, params: RunDataParams, query: st
   });
   if (included.length === 0) return base;
 
-  const sql = `SELECT * FROM ml_predictions WHERE prediction_id IN (${included.map(quoteText).join(', ')}) ORDER BY prediction_id`;
+  const sql = `SELECT * FROM ml_predictions WHERE prediction_id IN (${sqlTextList(included)}) ORDER BY prediction_id`;
   const extra = await loadImages(store, sql, { imageColumn: 'FILE', size: params.size, channels: params.channels, cache: false });
   if (extra.count !== included.length) {
     const found = new Set(extra.columns['prediction_id']?.map(String) ?? []);

@@ -31,6 +31,7 @@ import { generateImages } from '../predict/generate-images.js';
 import { now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { resolveDevice } from '../train/device.js';
+import { sqlText } from '../registry/id-list.js';
 import { architectureOf, type GanRunParams } from '../train/train-gan.js';
 import { defaultFeatureRun, loadFeatureExtractor, type FeatureExtractor } from './feature-extractor.js';
 import {
@@ -372,7 +373,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
       if (stored !== undefined) {
         scoredPredictions = { ids: stored.columns['prediction_id']!, scores: scored.scores, nn };
       } else if ((await store.tables()).includes('ml_predictions')) {
-        const sql = `SELECT * FROM ml_predictions WHERE run_id = '${run.run_id.replace(/'/g, "''")}'`;
+        const sql = `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(run.run_id)}`;
         const rows = await store.query(`SELECT count(*) AS n FROM ml_predictions WHERE run_id = ?`, [run.run_id]);
         if (Number(rows[0]?.['n'] ?? 0) > 0) {
           const own = extract(await load(sql, 'predictions', 'FILE'));

@@ -1,15 +1,14 @@
 /**
  * The data an explanation of a run reads: the rows of the query the run was trained on (row N is
  * the N-th row of that query's result, 1-based), the images in their image column, and stored
- * predictions. Images are decoded and converted exactly as `loadImages` does for training
- * (same decoder, channel conversion and resampling), but only the few files an explanation needs.
+ * predictions. Images are decoded and converted by `loadImages`'s own `decode` and `place` (same
+ * decoder, channel conversion and resampling), but only the few files an explanation needs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlError } from '../../errors.js';
-import { decodeImage } from '../../images/decode-image.js';
-import { type TargetChannels, writePlanar } from '../../images/planar-pixels.js';
-import { resizePlane } from '../../images/resample.js';
+import { decode, place, type Target } from '../../images/load-images.js';
+import type { TargetChannels } from '../../images/planar-pixels.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
 import type { FeatureCell } from './tabular-masker.js';
@@ -65,8 +64,8 @@ export function featureCell(v: Cell | undefined): FeatureCell {
  * N × C × size × size uint8 array, converted and resized as `loadImages` does.
  */
 export async function readImageFiles(store: Store, files: readonly Cell[], size: number, channels: TargetChannels, what: string): Promise<Uint8Array> {
-  const plane = size * size;
-  const out = new Uint8Array(files.length * channels * plane);
+  const target: Target = { height: size, width: size, channels, resize: true };
+  const out = new Uint8Array(files.length * channels * size * size);
   for (let i = 0; i < files.length; i++) {
     const value = files[i];
     if (typeof value !== 'string' || value === '') throw new MlError('E_ML_DATA', `${what}: no image path (got ${value === null || value === undefined ? 'NULL' : JSON.stringify(String(value))})`);
@@ -77,16 +76,7 @@ export async function readImageFiles(store: Store, files: readonly Cell[], size:
     } catch (e) {
       throw new MlError('E_ML_DATA', `${what}: the image ${value} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
     }
-    const image = await decodeImage(bytes, file);
-    const slot = i * channels * plane;
-    if (image.width === size && image.height === size) {
-      writePlanar(image, channels, out, slot);
-      continue;
-    }
-    const native = new Uint8Array(channels * image.width * image.height);
-    writePlanar(image, channels, native, 0);
-    const nativePlane = image.width * image.height;
-    for (let c = 0; c < channels; c++) resizePlane(native, c * nativePlane, image.width, image.height, out, slot + c * plane, size, size);
+    place(await decode(bytes, file), target, out, i, file, file);
   }
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { sqlTextList } from '../registry/id-list.js';
 import { type RunRecord, RunRegistry } from '../registry/run-registry.js';
 
 export interface LineageRun {
@@ -88,13 +89,11 @@ export async function runLineage(store: Store, runId: string): Promise<Lineage> 
   return { run_id: target.run_id, ancestry, descendants: below };
 }
 
-const quoteText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
 async function includedFrom(store: Store, run: RunRecord, tables: Set<string>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   if (run.included_predictions.length === 0 || !tables.has('ml_predictions')) return out;
   for (let i = 0; i < run.included_predictions.length; i += 500) {
-    const chunk = run.included_predictions.slice(i, i + 500).map(quoteText).join(', ');
+    const chunk = sqlTextList(run.included_predictions.slice(i, i + 500));
     for (const r of await store.query(`SELECT run_id, COUNT(*) AS n FROM ml_predictions WHERE prediction_id IN (${chunk}) GROUP BY run_id`)) {
       out[String(r['run_id'])] = (out[String(r['run_id'])] ?? 0) + Number(r['n']);
     }

@@ -80,9 +80,9 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
   let rejected = 0;
   let keptRejected = 0;
   await registry.transaction(async (tx) => {
+    const current = new Map((await tx.select('SELECT prediction_id, accepted FROM ml_predictions WHERE run_id = ?', [run.run_id])).map((r) => [String(r['prediction_id']), r['accepted'] ?? null]));
     for (const d of decisions) {
-      const current = await tx.select('SELECT accepted FROM ml_predictions WHERE prediction_id = ?', [d.id]);
-      const was = current[0]?.['accepted'] ?? null;
+      const was = current.get(d.id) ?? null;
       const want = d.accept ? 1 : 0;
       if (was !== null && Number(was) === want) continue; // already decided so: keep who decided it
       if (options.rule !== undefined && was !== null && Number(was) === 0) {

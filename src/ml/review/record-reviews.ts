@@ -8,6 +8,7 @@ import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
 import { userName } from '../registry/environment.js';
+import { sqlTextList } from '../registry/id-list.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { ML_PREDICTIONS, ML_REVIEWS } from '../registry/tables.js';
 
@@ -38,8 +39,6 @@ export interface RecordedReview {
   batch_index: number;
 }
 
-const quoteText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
 /** The run each prediction belongs to; a missing id is an error naming where it came from. */
 async function runsOf(store: Store, reviews: readonly ReviewInput[]): Promise<Map<string, string>> {
   const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
@@ -48,7 +47,7 @@ async function runsOf(store: Store, reviews: readonly ReviewInput[]): Promise<Ma
     const ids = [...new Set(reviews.map((r) => r.prediction_id))];
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = await store.query(`SELECT prediction_id, run_id FROM ml_predictions WHERE prediction_id IN (${chunk.map(quoteText).join(', ')})`);
+      const rows = await store.query(`SELECT prediction_id, run_id FROM ml_predictions WHERE prediction_id IN (${sqlTextList(chunk)})`);
       for (const r of rows) runs.set(String(r['prediction_id']), String(r['run_id']));
     }
   }

@@ -16,6 +16,7 @@ import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
 import { writeFolderAtomically } from './atomic-folder.js';
+import { checkpointFile, readTrainingState, restoreRngState, writeTrainingState } from './training-state.js';
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -43,7 +44,6 @@ const FILES = {
   discriminator: 'discriminator.safetensors',
   optG: 'generator-optimizer.safetensors',
   optD: 'discriminator-optimizer.safetensors',
-  state: 'state.safetensors',
 } as const;
 
 /** The name of the checkpoint after `epoch` complete epochs and `stepInEpoch` steps of the next. */
@@ -59,33 +59,13 @@ export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optim
     optG.save(path.join(temp, FILES.optG));
     optD.save(path.join(temp, FILES.optD));
     const state: CheckpointState = { format: CHECKPOINT_FORMAT, architecture: gan.architecture, ...position };
-    const rng = torch.getRngState();
-    try {
-      torch.saveSafetensors(path.join(temp, FILES.state), { rng }, { state: JSON.stringify(state), architecture: architectureKey(gan.architecture) });
-    } finally {
-      rng.dispose();
-    }
+    writeTrainingState(temp, state, architectureKey(gan.architecture));
   });
 }
 
 /** The state a checkpoint records (without loading any weights); refuses a folder that is not one. */
 export function readCheckpointState(folder: string): CheckpointState {
-  const file = path.join(folder, FILES.state);
-  if (!fs.existsSync(file)) throw new MlError('E_ML_CHECKPOINT', `${folder} is not a checkpoint (no ${FILES.state})`);
-  let contents: torch.SafetensorsContents;
-  try {
-    contents = torch.loadSafetensors(file);
-  } catch (e) {
-    throw new MlError('E_ML_CHECKPOINT', `${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  for (const t of contents.tensors.values()) t.dispose();
-  try {
-    const state = JSON.parse(contents.metadata['state'] ?? '') as CheckpointState;
-    if (state.format !== CHECKPOINT_FORMAT) throw new Error(`format ${state.format}, this version reads ${CHECKPOINT_FORMAT}`);
-    return state;
-  } catch (e) {
-    throw new MlError('E_ML_CHECKPOINT', `${file} holds no usable training state: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  return readTrainingState<CheckpointState>(folder, CHECKPOINT_FORMAT, 'usable training state');
 }
 
 export interface LoadCheckpointOptions {
@@ -105,11 +85,7 @@ export function loadCheckpoint(folder: string, gan: Gan, options: LoadCheckpoint
   const want = architectureKey(gan.architecture);
   const have = architectureKey(state.architecture);
   if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
-  const need = (name: string): string => {
-    const f = path.join(folder, name);
-    if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
-    return f;
-  };
+  const need = (name: string): string => checkpointFile(folder, name);
   try {
     gan.generator.load(need(FILES.generator));
     gan.discriminator.load(need(FILES.discriminator));
@@ -119,16 +95,7 @@ export function loadCheckpoint(folder: string, gan: Gan, options: LoadCheckpoint
     if (e instanceof MlError) throw e;
     throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (options.rng) {
-    const { tensors } = torch.loadSafetensors(path.join(folder, FILES.state));
-    const rng = tensors.get('rng');
-    try {
-      if (rng === undefined) throw new MlError('E_ML_CHECKPOINT', `${folder}: ${FILES.state} has no rng tensor`);
-      torch.setRngState(rng);
-    } finally {
-      for (const t of tensors.values()) t.dispose();
-    }
-  }
+  if (options.rng) restoreRngState(folder);
   return state;
 }
 

@@ -42,12 +42,13 @@ import { HEARTBEAT_INTERVAL_MS, now, RunRegistry, type RunRecord } from '../regi
 import { checkpointName } from './checkpoint.js';
 import { resolveDevice } from './device.js';
 import { writeFolderAtomically } from './atomic-folder.js';
+import { checkpointFile, readTrainingState, restoreRngState, writeTrainingState } from './training-state.js';
 import { writeLossPlots } from './loss-plots.js';
-import type { Precision } from './train-gan.js';
+import type { Precision, TrainingRunOptions } from './training-run-options.js';
 
 const { F } = torch;
 
-export interface TrainClassifierOptions {
+export interface TrainClassifierOptions extends TrainingRunOptions {
   /** A read-only query selecting the training images and their labels. */
   readonly query?: string;
   /** A table: all of its rows, or its `split = 'train'` rows when it has a `split` column. */
@@ -66,24 +67,12 @@ export interface TrainClassifierOptions {
   readonly channels?: 1 | 3;
   /** Only the first N training rows. */
   readonly maxImages?: number;
-  readonly epochs?: number;
-  readonly batch?: number;
   /** Adam's peak learning rate; it decays to 0 along a cosine over the run's steps. */
   readonly lr?: number;
   /** Seeds the weights, dropout and the batch order (default: a random one, recorded). */
   readonly seed?: number;
-  readonly precision?: Precision;
-  /** `cpu` (default), `cuda` or `cuda:N`. */
-  readonly device?: string;
-  /** libtorch's threads for this run (default: as configured, the physical cores). */
-  readonly threads?: number;
-  /** Keep a checkpoint every N epochs (default 1); the last epoch always has one. */
-  readonly checkpointEvery?: number;
   /** Continue this classifier run from its last checkpoint (`epochs` may raise the target). */
   readonly resume?: string;
-  readonly onProgress?: ProgressCallback;
-  /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
-  readonly signal?: AbortSignal;
 }
 
 export interface TrainClassifierResult {
@@ -161,7 +150,7 @@ export interface ClassifierCheckpointState extends ClassifierPosition {
 
 export const CLASSIFIER_CHECKPOINT_FORMAT = 1;
 
-const FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors', state: 'state.safetensors' } as const;
+const FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors' } as const;
 
 // Checkpoints -------------------------------------------------------------------------------
 
@@ -176,34 +165,15 @@ export function saveClassifierCheckpoint(folder: string, model: ImageClassifier,
     model.save(path.join(temp, FILES.model));
     optimizer.save(path.join(temp, FILES.optimizer));
     const state: ClassifierCheckpointState = { format: CLASSIFIER_CHECKPOINT_FORMAT, architecture: model.architecture, ...position };
-    const rng = torch.getRngState();
-    try {
-      torch.saveSafetensors(path.join(temp, FILES.state), { rng }, { state: JSON.stringify(state), architecture: classifierArchitectureKey(model.architecture) });
-    } finally {
-      rng.dispose();
-    }
+    writeTrainingState(temp, state, classifierArchitectureKey(model.architecture));
   });
 }
 
 /** The state a classifier checkpoint records, without loading weights; refuses a folder that is not one. */
 export function readClassifierCheckpointState(folder: string): ClassifierCheckpointState {
-  const file = path.join(folder, FILES.state);
-  if (!fs.existsSync(file)) throw new MlError('E_ML_CHECKPOINT', `${folder} is not a checkpoint (no ${FILES.state})`);
-  let contents: torch.SafetensorsContents;
-  try {
-    contents = torch.loadSafetensors(file);
-  } catch (e) {
-    throw new MlError('E_ML_CHECKPOINT', `${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  for (const t of contents.tensors.values()) t.dispose();
-  try {
-    const state = JSON.parse(contents.metadata['state'] ?? '') as ClassifierCheckpointState;
-    if (state.format !== CLASSIFIER_CHECKPOINT_FORMAT) throw new Error(`format ${state.format}, this version reads ${CLASSIFIER_CHECKPOINT_FORMAT}`);
+  return readTrainingState<ClassifierCheckpointState>(folder, CLASSIFIER_CHECKPOINT_FORMAT, 'classifier training state', (state) => {
     if (state.architecture?.model !== 'cnn') throw new Error(`it holds a ${JSON.stringify(state.architecture?.model ?? 'GAN')} model, not a classifier`);
-    return state;
-  } catch (e) {
-    throw new MlError('E_ML_CHECKPOINT', `${file} holds no classifier training state: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  });
 }
 
 /**
@@ -215,11 +185,7 @@ export function loadClassifierCheckpoint(folder: string, model: ImageClassifier,
   const want = classifierArchitectureKey(model.architecture);
   const have = classifierArchitectureKey(state.architecture);
   if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
-  const need = (name: string): string => {
-    const f = path.join(folder, name);
-    if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
-    return f;
-  };
+  const need = (name: string): string => checkpointFile(folder, name);
   try {
     model.load(need(FILES.model));
     if (options.optimizer) options.optimizer.load(need(FILES.optimizer));
@@ -227,16 +193,7 @@ export function loadClassifierCheckpoint(folder: string, model: ImageClassifier,
     if (e instanceof MlError) throw e;
     throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (options.rng) {
-    const { tensors } = torch.loadSafetensors(path.join(folder, FILES.state));
-    try {
-      const rng = tensors.get('rng');
-      if (rng === undefined) throw new MlError('E_ML_CHECKPOINT', `${folder}: ${FILES.state} has no rng tensor`);
-      torch.setRngState(rng);
-    } finally {
-      for (const t of tensors.values()) t.dispose();
-    }
-  }
+  if (options.rng) restoreRngState(folder);
   return state;
 }
 

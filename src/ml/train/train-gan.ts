@@ -20,7 +20,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlError } from '../../errors.js';
-import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import * as torch from '../../torch/index.js';
 import { epochPermutation } from '../data/seeded-random.js';
@@ -35,24 +34,16 @@ import { checkpointName, loadCheckpoint, pruneOptimizerState, saveCheckpoint, ty
 import { writeLossPlots } from './loss-plots.js';
 import { gridConditionRows, renderSampleGrid } from './sample-grid.js';
 import { resolveDevice } from './device.js';
+import type { Precision, TrainingRunOptions } from './training-run-options.js';
 
-export type Precision = 'fp32' | 'bf16';
+export type { Precision };
 
-export interface TrainGanOptions extends Omit<TrainingDataOptions, 'onProgress'> {
+export interface TrainGanOptions extends Omit<TrainingDataOptions, 'onProgress'>, TrainingRunOptions {
   /** `cdcgan` when condition columns are given, `dcgan` otherwise. */
   readonly model?: GanModel;
-  readonly epochs?: number;
-  readonly batch?: number;
   readonly lr?: number;
   /** Seeds the weights, the noise, dropout and the batch order (default: a random one, recorded). */
   readonly seed?: number;
-  readonly precision?: Precision;
-  /** `cpu` (default), `cuda` or `cuda:N`. */
-  readonly device?: string;
-  /** libtorch's threads for this run (default: as configured, the physical cores). */
-  readonly threads?: number;
-  /** Keep a checkpoint every N epochs (default 1); the last epoch always has one. */
-  readonly checkpointEvery?: number;
   /** Continue this run from its last checkpoint (its data and hyper-parameters; `epochs` may raise the target). */
   readonly resume?: string;
   /**
@@ -63,9 +54,6 @@ export interface TrainGanOptions extends Omit<TrainingDataOptions, 'onProgress'>
   readonly from?: string;
   /** With `from`: also train on the parent's accepted predictions (and those it included itself). */
   readonly includeAccepted?: boolean;
-  readonly onProgress?: ProgressCallback;
-  /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
-  readonly signal?: AbortSignal;
 }
 
 export interface TrainGanResult {

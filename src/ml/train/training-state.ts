@@ -1,0 +1,66 @@
+/**
+ * The part every checkpoint folder shares, whatever it trains: `state.safetensors`, holding
+ * libtorch's RNG state as the tensor `rng` and the training position as JSON metadata `state`
+ * (with an `architecture` key), and the lookup of the folder's other files with a clear error
+ * when one is missing. GAN and classifier checkpoints differ only in their weight files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlError } from '../../errors.js';
+import * as torch from '../../torch/index.js';
+
+export const STATE_FILE = 'state.safetensors';
+
+/** Writes the state file into `folder` (a checkpoint's temporary folder): RNG state, `state` JSON, architecture key. */
+export function writeTrainingState(folder: string, state: object, architectureKey: string): void {
+  const rng = torch.getRngState();
+  try {
+    torch.saveSafetensors(path.join(folder, STATE_FILE), { rng }, { state: JSON.stringify(state), architecture: architectureKey });
+  } finally {
+    rng.dispose();
+  }
+}
+
+/**
+ * The `state` JSON of a checkpoint folder, without loading weights. A folder that is not a
+ * checkpoint, an unreadable file, another format, or a state `check` refuses (it throws an Error
+ * saying why) is an `E_ML_CHECKPOINT` error saying which `what` it holds none of.
+ */
+export function readTrainingState<S extends { format: number }>(folder: string, format: number, what: string, check?: (state: S) => void): S {
+  const file = path.join(folder, STATE_FILE);
+  if (!fs.existsSync(file)) throw new MlError('E_ML_CHECKPOINT', `${folder} is not a checkpoint (no ${STATE_FILE})`);
+  let contents: torch.SafetensorsContents;
+  try {
+    contents = torch.loadSafetensors(file);
+  } catch (e) {
+    throw new MlError('E_ML_CHECKPOINT', `${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  for (const t of contents.tensors.values()) t.dispose();
+  try {
+    const state = JSON.parse(contents.metadata['state'] ?? '') as S;
+    if (state.format !== format) throw new Error(`format ${state.format}, this version reads ${format}`);
+    check?.(state);
+    return state;
+  } catch (e) {
+    throw new MlError('E_ML_CHECKPOINT', `${file} holds no ${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Sets libtorch's RNG state to the one a checkpoint folder saved. */
+export function restoreRngState(folder: string): void {
+  const { tensors } = torch.loadSafetensors(path.join(folder, STATE_FILE));
+  try {
+    const rng = tensors.get('rng');
+    if (rng === undefined) throw new MlError('E_ML_CHECKPOINT', `${folder}: ${STATE_FILE} has no rng tensor`);
+    torch.setRngState(rng);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
+
+/** The path of `name` in a checkpoint folder; a missing file is an `E_ML_CHECKPOINT` error. */
+export function checkpointFile(folder: string, name: string): string {
+  const f = path.join(folder, name);
+  if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
+  return f;
+}
