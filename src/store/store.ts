@@ -499,13 +499,14 @@ export class Store {
     const numeric = col.type !== 'text';
     const asNumber = numeric ? ref : d.asNumber(ref);
     if (c.kind === 'range') {
-      return typeof c.low === 'number'
+      return typeof c.low !== 'string'
         ? { where: `${asNumber} BETWEEN ? AND ?`, params: [c.low, c.high] }
         : { where: `${d.asText(ref)} BETWEEN ? AND ?`, params: [c.low, c.high] };
     }
     if (c.op === '~' || c.op === '~~') return { where: d.containsInsensitive(ref), params: [c.text] };
     const op = c.op === '==' ? '=' : c.op === '!=' ? '<>' : c.op;
-    if (typeof c.value === 'number') return { where: `${asNumber} ${op} ?`, params: [c.value] };
+    // Numbers are bound as they were written: a bigint beyond 2^53 compares exactly.
+    if (typeof c.value !== 'string') return { where: `${asNumber} ${op} ?`, params: [c.value] };
     return { where: `${d.asText(ref)} ${op} ?`, params: [c.value] };
   }
 

@@ -26,6 +26,8 @@ const ROWS_PER_STATEMENT = 64;
 /** Plain numbers where they are exact, bigint beyond 2^53. */
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 function normalise(value: unknown): Cell {
   if (typeof value === 'bigint') {
@@ -56,7 +58,13 @@ function dsiNumber(value: unknown): number | bigint | null {
   if (typeof value !== 'string') return null;
   const s = value.trim();
   if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
-  return Number(s);
+  const n = Number(s);
+  // Integer text beyond 2^53 stays exact (within SQLite's 64-bit integers), as stored integers do.
+  if (/^[+-]?\d+$/.test(s) && !Number.isSafeInteger(n)) {
+    const big = BigInt(s);
+    if (big >= INT64_MIN && big <= INT64_MAX) return big;
+  }
+  return n;
 }
 
 function sqlError(e: unknown, sql?: string): StoreError {
