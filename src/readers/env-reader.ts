@@ -1,12 +1,14 @@
 /**
  * The `env` reader: one row describing where and by whom data was produced — host, user, OS,
  * hardware, Node, and the git state of the given folder — so provenance sits next to the data.
+ * The git state is read without running anything the folder's repository configures, and the
+ * remote URL is stored without credentials (git-state.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { badInput } from '../errors.js';
+import { gitState } from './git-state.js';
 import type { RawCell, Reader } from './reader.js';
 import { recordsSource } from './table-source.js';
 
@@ -17,9 +19,7 @@ export const envReader: Reader = {
     const isFolder = await stat(path).then((s) => s.isDirectory(), () => false);
     if (!isFolder) throw badInput(path, undefined, 'the env reader takes a folder, and this is not one');
     const folder = resolve(path);
-    const commit = git(folder, 'rev-parse', 'HEAD');
-    const inRepository = git(folder, 'rev-parse', '--is-inside-work-tree') === 'true';
-    const status = inRepository ? git(folder, 'status', '--porcelain') : null;
+    const git = gitState(folder);
     const cpus = os.cpus();
     const record: Record<string, RawCell> = {
       recorded_at: new Date().toISOString(),
@@ -37,23 +37,14 @@ export const envReader: Reader = {
       memory_bytes: os.totalmem(),
       node_version: process.version,
       folder,
-      git_remote: git(folder, 'remote', 'get-url', 'origin'),
-      git_commit: commit,
-      git_branch: inRepository ? git(folder, 'symbolic-ref', '--short', 'HEAD') : null,
-      git_dirty: status === null ? null : status === '' ? 0 : 1,
+      git_remote: git.remote,
+      git_commit: git.commit,
+      git_branch: git.branch,
+      git_dirty: git.dirty,
     };
     return { tables: [recordsSource(context.tableName ?? 'env', path, [record])], units: [] };
   },
 };
-
-/** Output of a git command in `folder`, trimmed; null when git is missing, fails or hangs. */
-function git(folder: string, ...args: string[]): string | null {
-  try {
-    return execFileSync('git', ['-C', folder, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-  } catch {
-    return null;
-  }
-}
 
 /** os.userInfo throws when the uid has no passwd entry (common in containers). */
 function userName(): string | null {
