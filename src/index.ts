@@ -29,6 +29,7 @@ export { loadImages, type LoadImagesOptions, type LoadedImages, type CacheOutcom
 export type { TargetChannels } from './images/planar-pixels.js';
 export { decodeImage } from './images/decode-image.js';
 export { encodePng, decodePng } from './images/png-codec.js';
+export { DEFAULT_MAX_PIXELS, type DecodeOptions } from './images/pixel-limit.js';
 export type { DecodedImage, SampleCount } from './images/decoded-image.js';
 export { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './images/idx-file.js';
 export { addDataset, datasetNames, type AddDatasetOptions, type AddedDataset } from './datasets/add-dataset.js';

@@ -10,10 +10,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import zlib from 'node:zlib';
+import { StoreError } from '../src/errors.js';
+import { decodeImage } from '../src/images/decode-image.js';
+import { readIdxBytes } from '../src/images/idx-file.js';
+import { loadImages } from '../src/images/load-images.js';
+import { decodePng } from '../src/images/png-codec.js';
 import { envReader } from '../src/readers/env-reader.js';
 import { remoteWithoutCredentials } from '../src/readers/git-state.js';
 import type { RawCell, ReadContext, Reader } from '../src/readers/reader.js';
-import { removeTempDirs, tempDir } from './helpers/store-helpers.js';
+import { rejectsWithCode, removeTempDirs, tempDir, withStore, writeFile } from './helpers/store-helpers.js';
 
 after(removeTempDirs);
 
@@ -83,5 +89,134 @@ describe('env reader: the repository is data, never code', () => {
       ['../r@x', '../r@x'],
     ];
     for (const [url, expected] of cases) assert.equal(remoteWithoutCredentials(url), expected, url);
+  });
+});
+
+/** A PNG chunk: length, type, data, CRC. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const out = Buffer.alloc(body.length + 8);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(zlib.crc32 ? zlib.crc32(body) : crc32(body), body.length + 4);
+  return out;
+}
+
+function crc32(bytes: Buffer): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+/** A grey 8-bit PNG declaring `width × height` whose image data holds `rows` rows of `value`. */
+function greyPng(width: number, height: number, rows: number, value = 0): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // depth
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width, value)]);
+  const idat = zlib.deflateSync(Buffer.concat(Array.from({ length: rows }, () => row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('image limits: refused from the header, before decoding', () => {
+  it('a small PNG declaring 20000 × 20000 pixels is refused by the images reader naming the file and the limit; the store is unchanged', async () => {
+    const bomb = greyPng(20000, 20000, 2);
+    assert.ok(bomb.length < 2000, `the bomb is ${bomb.length} bytes`);
+    await withStore('sqlite', async ({ store, dir }) => {
+      const folder = path.join(dir, 'imgs');
+      fs.mkdirSync(folder);
+      fs.writeFileSync(path.join(folder, 'a.png'), greyPng(4, 4, 4, 7));
+      fs.writeFileSync(path.join(folder, 'bomb.png'), bomb);
+      const e = await rejectsWithCode(store.read(folder, { reader: 'images' }), 'E_BAD_INPUT');
+      assert.match(e.message, /bomb\.png: declares 20000 × 20000 = 400,000,000 pixels, more than the limit of 89,478,485 \(maxPixels\)/);
+      assert.deepEqual(await store.list(), []);
+    });
+  });
+
+  it('maxPixels is an option: the images reader, decodeImage and loadImages take it, and a bad value names it', async () => {
+    const png = greyPng(10, 10, 10, 3);
+    await assert.rejects(decodeImage(png, 'ten.png', { maxPixels: 99 }), /ten\.png: declares 10 × 10 = 100 pixels, more than the limit of 99 \(maxPixels\)/);
+    assert.equal((await decodeImage(png, 'ten.png', { maxPixels: 100 })).width, 10);
+    assert.throws(() => decodePng(png, 'ten.png', { maxPixels: 50 }), /limit of 50/);
+    await withStore('sqlite', async ({ store, dir }) => {
+      const folder = path.join(dir, 'imgs');
+      fs.mkdirSync(folder);
+      fs.writeFileSync(path.join(folder, 'ten.png'), png);
+      await rejectsWithCode(store.read(folder, { reader: 'images', readerOptions: { maxPixels: '99' } }), 'E_BAD_INPUT');
+      const bad = await rejectsWithCode(store.read(folder, { reader: 'images', readerOptions: { maxPixels: 'lots' } }), 'E_BAD_ARGUMENT');
+      assert.match(bad.message, /images reader: maxPixels must be a whole number of pixels/);
+      await store.read(folder, { reader: 'images', readerOptions: { maxPixels: '100' } });
+      await rejectsWithCode(loadImages(store, 'SELECT FILE FROM imgs', { maxPixels: 99, cache: false }), 'E_BAD_INPUT');
+      assert.equal((await loadImages(store, 'SELECT FILE FROM imgs', { maxPixels: 100, cache: false })).width, 10);
+    });
+  });
+
+  it('a JPEG over the limit is refused from its header too', async () => {
+    const { default: sharp } = await import('sharp');
+    const jpeg = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    await assert.rejects(decodeImage(jpeg, 'wide.jpg', { maxPixels: 599 }), /wide\.jpg: declares 30 × 20 = 600 pixels, more than the limit of 599/);
+    assert.equal((await decodeImage(jpeg, 'wide.jpg', { maxPixels: 600 })).width, 30);
+  });
+
+  it('a PNG whose image data ends before its last row is an error naming the file, never a black image', () => {
+    // Two of four rows, all zeros: the decoder alone would return a 4 × 4 black image.
+    assert.throws(() => decodePng(greyPng(4, 4, 2, 0), 'short.png'), /short\.png: corrupt PNG: its image data inflates to 10 of the 20 bytes that 4 × 4 pixels need/);
+    const e = (() => {
+      try {
+        decodePng(greyPng(4, 4, 2, 0), 'short.png');
+      } catch (error) {
+        return error as StoreError;
+      }
+      return undefined;
+    })();
+    assert.equal(e?.code, 'E_BAD_INPUT');
+    assert.equal(e?.file, 'short.png');
+    const whole = greyPng(4, 4, 4, 0);
+    assert.throws(() => decodePng(whole.subarray(0, whole.length - 12), 'cut.png'), /cut\.png: corrupt PNG: truncated: the file ends after \d+ bytes, before its IEND chunk/);
+    assert.deepEqual(Array.from(decodePng(whole, 'whole.png').data), new Array(16).fill(0));
+  });
+});
+
+/** A gzip IDX image file whose header declares `declared` images of 28 × 28 and whose body holds `held`. */
+function idxImagesGz(declared: number, held: number): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(2051, 0);
+  header.writeUInt32BE(declared, 4);
+  header.writeUInt32BE(28, 8);
+  header.writeUInt32BE(28, 12);
+  return zlib.gzipSync(Buffer.concat([header, Buffer.alloc(held * 28 * 28)]));
+}
+
+describe('IDX gzip: never inflated beyond what the header declares', () => {
+  it('a gzip of zeros holding far more than its header declares is refused, naming the declared size', async () => {
+    const bomb = idxImagesGz(2, 20000); // 15.7 MB inflated from about 15 KB
+    assert.ok(bomb.length < 40_000);
+    await withStore('sqlite', async ({ store, dir }) => {
+      const file = writeFile(dir, 'train-images-idx3-ubyte.gz', bomb);
+      const e = await rejectsWithCode(store.read(file, { reader: 'idx' }), 'E_BAD_INPUT');
+      assert.match(e.message, /train-images-idx3-ubyte\.gz: the gzip stream holds more than the 1584 bytes its header declares \(2 × 28 × 28\); refused without inflating the rest/);
+      assert.deepEqual(await store.list(), []);
+    });
+    assert.throws(() => readIdxBytes(writeFile(tempDir(), 'x.gz', bomb)), /holds more than the 1584 bytes/);
+  });
+
+  it('a gzip holding fewer images than its header declares is truncated, naming the file', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const file = writeFile(dir, 'train-images-idx3-ubyte.gz', idxImagesGz(10, 3));
+      const e = await rejectsWithCode(store.read(file, { reader: 'idx' }), 'E_BAD_INPUT');
+      assert.match(e.message, /train-images-idx3-ubyte\.gz: truncated: the header declares 10 × 28 × 28 \(7840 bytes of data\), the file holds 2352/);
+      assert.deepEqual(await store.list(), []);
+    });
+  });
+
+  it('an honest gzip IDX file still reads: 3 declared, 3 held', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      await store.read(writeFile(dir, 'train-images-idx3-ubyte.gz', idxImagesGz(3, 3)), { reader: 'idx' });
+      assert.deepEqual((await store.list()).map((t) => [t.table, t.rows]), [['images', 3]]);
+    });
   });
 });

@@ -8,6 +8,7 @@
  */
 import { badInput } from '../errors.js';
 import type { DecodedImage, SampleCount } from './decoded-image.js';
+import { type DecodeOptions, checkPixelLimit, pixelLimit } from './pixel-limit.js';
 import { decodePng, isPng } from './png-codec.js';
 
 /** Whether `bytes` start like a JPEG (SOI marker then another marker). */
@@ -28,11 +29,20 @@ function loadSharp(): Promise<typeof import('sharp')> {
 }
 
 /** Decode a JPEG: grey stays one channel, colour (CMYK included) becomes RGB. */
-export async function decodeJpeg(bytes: Uint8Array, file: string): Promise<DecodedImage> {
+export async function decodeJpeg(bytes: Uint8Array, file: string, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxPixels = pixelLimit(options.maxPixels, 'decodeJpeg');
   const { default: sharp } = await loadSharp();
+  let input: import('sharp').Sharp;
+  let meta: import('sharp').Metadata;
   try {
-    const input = sharp(bytes, { failOn: 'error' });
-    const meta = await input.metadata();
+    // The header only; the limit is ours (checked below), so sharp's own is off.
+    input = sharp(bytes, { failOn: 'error', limitInputPixels: false });
+    meta = await input.metadata();
+  } catch (e) {
+    throw badInput(file, undefined, `corrupt JPEG: ${(e as Error).message.slice(0, 80)}`);
+  }
+  checkPixelLimit(meta.width ?? 0, meta.height ?? 0, file, maxPixels);
+  try {
     const grey = meta.channels === 1 || meta.space === 'b-w';
     const { data, info } = await input.toColourspace(grey ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
     return {
@@ -44,13 +54,16 @@ export async function decodeJpeg(bytes: Uint8Array, file: string): Promise<Decod
       format: 'jpeg',
     };
   } catch (e) {
-    throw badInput(file, undefined, `corrupt JPEG: ${(e as Error).message}`);
+    throw badInput(file, undefined, `corrupt JPEG: ${(e as Error).message.slice(0, 80)}`);
   }
 }
 
-/** Decode PNG or JPEG bytes; `file` names the image in errors. */
-export async function decodeImage(bytes: Uint8Array, file: string): Promise<DecodedImage> {
-  if (isPng(bytes)) return decodePng(bytes, file);
-  if (isJpeg(bytes)) return decodeJpeg(bytes, file);
+/**
+ * Decode PNG or JPEG bytes; `file` names the image in errors; `options.maxPixels` bounds the
+ * pixels its header may declare (default Pillow's 89,478,485, `Infinity` for none).
+ */
+export async function decodeImage(bytes: Uint8Array, file: string, options: DecodeOptions = {}): Promise<DecodedImage> {
+  if (isPng(bytes)) return decodePng(bytes, file, { maxPixels: pixelLimit(options.maxPixels, 'decodeImage') });
+  if (isJpeg(bytes)) return decodeJpeg(bytes, file, options);
   throw badInput(file, undefined, 'not a PNG or JPEG image (its first bytes say neither)');
 }

@@ -6,11 +6,14 @@
  * labels 2049 (0x00000801: count).
  *
  * Every check names the file: a wrong magic number, a truncated header or body, bytes beyond
- * what the header declares, a gzip stream that ends early.
+ * what the header declares, a gzip stream that ends early. A gzip stream is inflated no further
+ * than its header declares (readIdxBytes), so a decompression bomb costs no more memory than an
+ * honest file of the declared size.
  *
  * @example
  * const images = readIdxImages('train-images-idx3-ubyte.gz'); // { count: 60000, height: 28, width: 28, pixels }
  */
+import buffer from 'node:buffer';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { badInput } from '../errors.js';
@@ -38,7 +41,13 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** The file's bytes, decompressed when it is gzip. */
+/**
+ * The file's bytes, decompressed when it is gzip. A gzip file is never inflated beyond what its
+ * IDX header declares: the header is read from the first few hundred compressed bytes, and the
+ * rest is inflated with the declared size as the most it may give, so a small file that expands
+ * to gigabytes (a decompression bomb, or a header that declares less than the stream holds) is
+ * refused after at most the declared bytes, and a stream holding less than declared is truncated.
+ */
 export function readIdxBytes(file: string): Uint8Array {
   let raw: Buffer;
   try {
@@ -47,11 +56,53 @@ export function readIdxBytes(file: string): Uint8Array {
     throw badInput(file, undefined, `cannot read the IDX file: ${(e as Error).message}`);
   }
   if (!isGzip(raw)) return raw;
-  try {
-    return zlib.gunzipSync(raw);
-  } catch (e) {
-    throw badInput(file, undefined, `the gzip stream is truncated or corrupt (${(e as Error).message})`);
+  const layout = declaredLayout(file, gunzipPrefix(file, raw));
+  if (layout.total > buffer.constants.MAX_LENGTH) {
+    throw badInput(file, undefined, `the header declares ${layout.sizes.join(' × ')} (${layout.total} bytes), more than one buffer can hold`);
   }
+  let bytes: Buffer;
+  try {
+    bytes = zlib.gunzipSync(raw, { maxOutputLength: Math.max(1, layout.total) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw badInput(
+        file,
+        undefined,
+        `the gzip stream holds more than the ${layout.total} bytes its header declares (${layout.sizes.join(' × ')}); refused without inflating the rest`,
+      );
+    }
+    throw badInput(file, undefined, `the gzip stream is truncated or corrupt (${(e as Error).message.slice(0, 80)})`);
+  }
+  return bytes;
+}
+
+/** Inflate only the start of a gzip stream: enough for the largest IDX header (4 + 4 · 255 bytes). */
+function gunzipPrefix(file: string, raw: Buffer): Buffer {
+  const want = 4 + 4 * 255;
+  for (let n = 64; ; n *= 2) {
+    let head: Buffer;
+    try {
+      // Z_SYNC_FLUSH: a cut-off stream gives what it has instead of failing.
+      head = zlib.gunzipSync(raw.subarray(0, Math.min(n, raw.length)), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 24 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error('unreachable: a prefix inflates to more than 16 MiB');
+      throw badInput(file, undefined, `the gzip stream is truncated or corrupt (${(e as Error).message.slice(0, 80)})`);
+    }
+    if (head.length >= want || n >= raw.length) return head;
+  }
+}
+
+/** The sizes an IDX header declares and the bytes header and body take together. */
+function declaredLayout(file: string, head: Uint8Array): { sizes: number[]; total: number } {
+  if (head.length < 4) throw badInput(file, undefined, `${head.length} bytes is too short for an IDX header (truncated?)`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const dims = view.getUint32(0, false) & 0xff;
+  const headerBytes = 4 + 4 * dims;
+  if (head.length < headerBytes) {
+    throw badInput(file, undefined, `the header is truncated: ${dims} sizes need ${headerBytes} bytes, the file has ${head.length}`);
+  }
+  const sizes = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i, false));
+  return { sizes, total: headerBytes + sizes.reduce((a, b) => a * b, 1) };
 }
 
 function describeMagic(magic: number): string {

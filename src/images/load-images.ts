@@ -20,6 +20,7 @@ import type { DecodedImage } from './decoded-image.js';
 import { decodeImage } from './decode-image.js';
 import { CACHE_FORMAT, type CacheIndex, ImageCache, STAMP_FIELDS, isRacy, putStamp, sameStamp, sha256 } from './image-cache.js';
 import { type TargetChannels, writePlanar } from './planar-pixels.js';
+import { type DecodeOptions, pixelLimit } from './pixel-limit.js';
 import { decodePng, isPng } from './png-codec.js';
 import { resizePlane } from './resample.js';
 
@@ -37,6 +38,11 @@ export interface LoadImagesOptions {
   readonly params?: readonly Cell[];
   /** Keep and reuse the decoded array in the store's data folder (default true). */
   readonly cache?: boolean;
+  /**
+   * Most pixels an image's header may declare, checked before it is decoded (default Pillow's
+   * 89,478,485; `Infinity` for no limit): a larger one fails with E_BAD_INPUT naming it.
+   */
+  readonly maxPixels?: number;
   readonly onProgress?: ProgressCallback;
 }
 
@@ -62,7 +68,7 @@ export interface LoadedImages {
 /** Images decoded between two progress events (and between two yields to the event loop). */
 const PROGRESS_EVERY = 1000;
 
-function checkOptions(options: LoadImagesOptions): { size: readonly [number, number] | undefined; channels: TargetChannels | undefined } {
+function checkOptions(options: LoadImagesOptions): { size: readonly [number, number] | undefined; channels: TargetChannels | undefined; maxPixels: number } {
   let size: readonly [number, number] | undefined;
   if (options.size !== undefined) {
     size = typeof options.size === 'number' ? [options.size, options.size] : options.size;
@@ -77,7 +83,7 @@ function checkOptions(options: LoadImagesOptions): { size: readonly [number, num
   if (options.imageColumn !== undefined && (typeof options.imageColumn !== 'string' || options.imageColumn === '')) {
     throw new StoreError('E_BAD_ARGUMENT', `loadImages: imageColumn must be a column name, got ${JSON.stringify(options.imageColumn)}`);
   }
-  return { size, channels };
+  return { size, channels, maxPixels: pixelLimit(options.maxPixels, 'loadImages') };
 }
 
 /** The image column among `names`: the one asked for, or the only `FILE…` column. */
@@ -156,8 +162,8 @@ export interface Target {
 }
 
 /** Decode bytes; PNGs synchronously (the fast path), anything else through sharp. */
-export function decode(bytes: Uint8Array, file: string): DecodedImage | Promise<DecodedImage> {
-  return isPng(bytes) ? decodePng(bytes, file) : decodeImage(bytes, file);
+export function decode(bytes: Uint8Array, file: string, options: DecodeOptions = {}): DecodedImage | Promise<DecodedImage> {
+  return isPng(bytes) ? decodePng(bytes, file, options) : decodeImage(bytes, file, options);
 }
 
 /** Convert (and resize) `image` into slot `i` of `pixels`; also for callers reading a few files themselves. */
@@ -187,7 +193,8 @@ export function place(image: DecodedImage, target: Target, pixels: Uint8Array, i
  * absolute). A missing, unreadable or corrupt image fails with `E_BAD_INPUT` naming it.
  */
 export async function loadImages(store: Store, query: string, options: LoadImagesOptions = {}): Promise<LoadedImages> {
-  const { size, channels: askedChannels } = checkOptions(options);
+  const { size, channels: askedChannels, maxPixels } = checkOptions(options);
+  const limit: DecodeOptions = { maxPixels };
   const rows = await store.query(query, options.params ?? []);
   const names = rows[0] ? Object.keys(rows[0]) : [];
   if (rows.length === 0) {
@@ -242,7 +249,7 @@ export async function loadImages(store: Store, query: string, options: LoadImage
         const i = stale[k]!;
         const bytes = readBytes(files[i]!, i, column);
         hashes.set(sha256(bytes), i * 32);
-        place(await decode(bytes, files[i]!), target, pixels, i, files[i]!, files[0]!);
+        place(await decode(bytes, files[i]!, limit), target, pixels, i, files[i]!, files[0]!);
         if ((k + 1) % PROGRESS_EVERY === 0) report(k + 1);
       }
       // Rewrite the index when files changed, or when racy files were proven unchanged (they are
@@ -257,7 +264,7 @@ export async function loadImages(store: Store, query: string, options: LoadImage
 
   // Cold: decode everything. The first image fixes the size and channels nobody asked for.
   const firstBytes = readBytes(files[0]!, 0, column);
-  const first = await decode(firstBytes, files[0]!);
+  const first = await decode(firstBytes, files[0]!, limit);
   const target: Target = {
     height: size ? size[0] : first.height,
     width: size ? size[1] : first.width,
@@ -268,7 +275,7 @@ export async function loadImages(store: Store, query: string, options: LoadImage
   for (let i = 0; i < count; i++) {
     const bytes = i === 0 ? firstBytes : readBytes(files[i]!, i, column);
     hashes.set(sha256(bytes), i * 32);
-    const image = i === 0 ? first : await decode(bytes, files[i]!);
+    const image = i === 0 ? first : await decode(bytes, files[i]!, limit);
     place(image, target, pixels, i, files[i]!, files[0]!);
     if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === count) {
       report(i + 1);

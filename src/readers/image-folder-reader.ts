@@ -12,12 +12,15 @@
  * image relative to the folder, and/or from a file-name pattern (option `pattern`, e.g.
  * `sim{sim}_t{time}.png`). A side-car row naming no image, a duplicate row, a file the pattern
  * does not match, or an image that does not decode fails the read naming the file (and line).
+ * An image whose header declares more than `maxPixels` pixels (option; default Pillow's
+ * 89,478,485) fails before it is decoded.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
 import { decodeImage, imageFormat } from '../images/decode-image.js';
+import { pixelLimit } from '../images/pixel-limit.js';
 import { meanIntensity } from '../images/mean-intensity.js';
 import { sanitizeIdentifier } from '../store/identifiers.js';
 import { csvSource, readCsvHeader } from './csv-reader.js';
@@ -35,13 +38,15 @@ const BATCH = 500;
 interface Options {
   readonly params?: string;
   readonly pattern?: string;
+  readonly maxPixels: number;
 }
 
 function checkOptions(raw: Readonly<Record<string, unknown>> | undefined): Options {
   const o = raw ?? {};
-  const out: { params?: string; pattern?: string } = {};
+  const out: { params?: string; pattern?: string; maxPixels: number } = { maxPixels: pixelLimit(o['maxPixels'], 'images reader') };
   for (const [k, v] of Object.entries(o)) {
-    if (k !== 'params' && k !== 'pattern') throw new StoreError('E_BAD_ARGUMENT', `the images reader has no option "${k}"; it takes params, pattern`);
+    if (k === 'maxPixels') continue;
+    if (k !== 'params' && k !== 'pattern') throw new StoreError('E_BAD_ARGUMENT', `the images reader has no option "${k}"; it takes params, pattern, maxPixels`);
     if (typeof v !== 'string' || v === '') throw new StoreError('E_BAD_ARGUMENT', `images reader: option ${k} must be a non-empty string, got ${JSON.stringify(v)}`);
     out[k] = v;
   }
@@ -122,7 +127,7 @@ function patternParameters(pattern: FileNamePattern, folder: string, images: rea
 
 export const imageFolderReader: Reader = {
   name: 'images',
-  description: 'folder of PNG/JPEG images: a row per image with size, channels, bit depth, mean intensity, SHA-256, parameters (options params=CSV, pattern=…) and FILE',
+  description: 'folder of PNG/JPEG images: a row per image with size, channels, bit depth, mean intensity, SHA-256, parameters (options params=CSV, pattern=…, maxPixels=N) and FILE',
   async read(input: string, context: ReadContext): Promise<ReadResult> {
     const options = checkOptions(context.options);
     const single = fs.statSync(input).isFile();
@@ -155,7 +160,7 @@ export const imageFolderReader: Reader = {
           for (const rel of images.slice(start, start + BATCH)) {
             const file = path.join(folder, rel);
             const bytes = fs.readFileSync(file);
-            const image = await decodeImage(bytes, file);
+            const image = await decodeImage(bytes, file, { maxPixels: options.maxPixels });
             const parameters = parameterSets.flatMap((p) => p.byImage.get(rel) ?? p.names.map(() => null));
             rows.push([
               rel,
