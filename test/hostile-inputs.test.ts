@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -217,6 +218,151 @@ describe('IDX gzip: never inflated beyond what the header declares', () => {
     await withStore('sqlite', async ({ store, dir }) => {
       await store.read(writeFile(dir, 'train-images-idx3-ubyte.gz', idxImagesGz(3, 3)), { reader: 'idx' });
       assert.deepEqual((await store.list()).map((t) => [t.table, t.rows]), [['images', 3]]);
+    });
+  });
+});
+
+describe('nesting: a clear error naming the file and the limit, not a stack overflow', () => {
+  it('JSON nested 100,000 deep is refused with its file, line and the limit of 512', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const file = writeFile(dir, 'deep.json', `{"a":\n${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+      const e = await rejectsWithCode(store.read(file), 'E_BAD_INPUT');
+      assert.equal(e.message, `${file}:2: nested more than 512 levels deep (arrays and objects within each other); the limit is 512`);
+      assert.deepEqual(await store.list(), []);
+    });
+  });
+
+  it('JSON nested exactly 512 deep still reads', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      await store.read(writeFile(dir, 'ok.json', `[{"a": ${'['.repeat(510)}1${']'.repeat(510)}}]`));
+      assert.equal((await store.getTable('ok')).length, 1);
+    });
+  });
+
+  it('YAML nested 600 deep (flow and block) is refused naming the file and the limit', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const flow = writeFile(dir, 'flow.yaml', `a: ${'['.repeat(600)}${']'.repeat(600)}\n`);
+      assert.match((await rejectsWithCode(store.read(flow), 'E_BAD_INPUT')).message, /flow\.yaml: nested more than 512 levels deep.*the limit is 512/);
+      const block = writeFile(dir, 'block.yaml', Array.from({ length: 600 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n');
+      assert.match((await rejectsWithCode(store.read(block), 'E_BAD_INPUT')).message, /block\.yaml: nested more than 512 levels deep/);
+      assert.deepEqual(await store.list(), []);
+    });
+  });
+});
+
+describe('text encodings: invalid UTF-8 fails with file and line, or reads as the user says', () => {
+  const latin1Csv = Buffer.concat([Buffer.from('name,city\nann,Paris\nbob,K'), Buffer.from([0xf6]), Buffer.from('ln\n')]);
+
+  it('a CSV with a Latin-1 byte on line 3 fails naming file and line, and reads with encoding=latin1', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const file = writeFile(dir, 'towns.csv', latin1Csv);
+      const e = await rejectsWithCode(store.read(file), 'E_BAD_INPUT');
+      assert.match(e.message, /^.*towns\.csv:3: invalid UTF-8 \(byte 0xf6 at byte offset 25\); if the file is Latin-1, read it with the reader option encoding=latin1$/);
+      assert.deepEqual(await store.list(), []);
+      await store.read(file, { readerOptions: { encoding: 'latin1' } });
+      assert.deepEqual((await store.getTable('towns')).map((r) => r['city']), ['Paris', 'Köln']);
+      await rejectsWithCode(store.read(file, { readerOptions: { encoding: 'ebcdic' } }), 'E_BAD_ARGUMENT');
+    });
+  });
+
+  it('the parsing worker (large files) reports the same file and line', async () => {
+    const before = process.env['DSI_CSV_WORKER_MIN_BYTES'];
+    process.env['DSI_CSV_WORKER_MIN_BYTES'] = '0';
+    try {
+      await withStore('sqlite', async ({ store, dir }) => {
+        const file = writeFile(dir, 'towns.csv', latin1Csv);
+        assert.match((await rejectsWithCode(store.read(file), 'E_BAD_INPUT')).message, /towns\.csv:3: invalid UTF-8 \(byte 0xf6/);
+      });
+    } finally {
+      if (before === undefined) delete process.env['DSI_CSV_WORKER_MIN_BYTES'];
+      else process.env['DSI_CSV_WORKER_MIN_BYTES'] = before;
+    }
+  });
+
+  it('JSON, YAML and TOML with invalid UTF-8 fail naming file and line; encoding=latin1 reads them', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const docs: [string, string][] = [
+        ['j.json', '[\n{"city": "K\u00f6ln"}\n]\n'],
+        ['y.yaml', 'x: 1\ncity: K\u00f6ln\n'],
+        ['t.toml', 'x = 1\ncity = "K\u00f6ln"\n'],
+      ];
+      for (const [name, text] of docs) {
+        const file = writeFile(dir, name, Buffer.from(text, 'latin1'));
+        const e = await rejectsWithCode(store.read(file), 'E_BAD_INPUT');
+        assert.match(e.message, new RegExp(`${name.replace('.', '\\.')}:2: invalid UTF-8 \\(byte 0xf6`), name);
+        await store.read(file, { readerOptions: { encoding: 'latin1' } });
+        assert.equal((await store.getTable(name.split('.')[0]!))[0]!['city'], 'Köln', name);
+      }
+    });
+  });
+});
+
+describe('binary files given to text readers: "looks binary", and no echo of their bytes', () => {
+  const binary = Buffer.concat([greyPng(64, 64, 64, 200), crypto.randomBytes(20_000)]);
+  for (const [reader, ext] of [['csv', 'csv'], ['json', 'json'], ['yaml', 'yaml'], ['toml', 'toml']] as const) {
+    it(`the ${reader} reader refuses a PNG named .${ext} as binary, in a short message naming the file`, async () => {
+      await withStore('sqlite', async ({ store, dir }) => {
+        const file = writeFile(dir, `picture.${ext}`, binary);
+        const e = await rejectsWithCode(store.read(file, { reader }), 'E_BAD_INPUT');
+        assert.match(e.message, new RegExp(`^.*picture\\.${ext}: looks binary \\(a NUL byte at byte \\d+ among bytes that are not text\\), not a file the ${reader} reader can read$`));
+        assert.ok(e.message.length < file.length + 120, e.message);
+        assert.deepEqual(await store.list(), []);
+      });
+    });
+  }
+
+  it('errors quoting input cut it to a few dozen characters (a huge bare JSON string, huge duplicate CSV headers)', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const json = writeFile(dir, 'big.json', JSON.stringify('x'.repeat(50_000)));
+      const e1 = await rejectsWithCode(store.read(json), 'E_BAD_INPUT');
+      assert.ok(e1.message.length < json.length + 150, `${e1.message.length} characters`);
+      const long = 'h'.repeat(10_000);
+      const csv = writeFile(dir, 'dup.csv', `${long},${long}\n1,2\n`);
+      const e2 = await rejectsWithCode(store.read(csv), 'E_BAD_INPUT');
+      assert.match(e2.message, /columns 1 \("h{40}…"\) and 2 \("h{40}…"\) have the same name/);
+      assert.ok(e2.message.length < csv.length + 250, `${e2.message.length} characters`);
+    });
+  });
+});
+
+describe('keys that are special in JavaScript are ordinary columns', () => {
+  it('a JSON key __proto__ is kept as a column, stored, returned by getTable, query and find', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      await store.read(writeFile(dir, 'p.json', '[{"__proto__": 5, "a": 1, "nested": {"__proto__": 7}}, {"__proto__": 6, "a": 2}]'));
+      assert.deepEqual((await store.describe('p')).columns.map((c) => c.name), ['__proto__', 'a', 'nested___proto__']);
+      const rows = await store.getTable('p');
+      assert.deepEqual(rows.map((r) => [Object.getOwnPropertyDescriptor(r, '__proto__')?.value, r['a'], r['nested___proto__']]), [
+        [5, 1, 7],
+        [6, 2, null],
+      ]);
+      assert.equal(Object.getPrototypeOf(rows[0]), Object.prototype);
+      const found = await store.find('__proto__ = 6');
+      assert.deepEqual(found.map((r) => [r.dsi_row_index, Object.getOwnPropertyDescriptor(r, '__proto__')?.value]), [[2, 6]]);
+      const queried = await store.query('SELECT "__proto__" FROM p ORDER BY a');
+      assert.deepEqual(queried.map((r) => Object.keys(r)), [['__proto__'], ['__proto__']]);
+    });
+  });
+
+  it('a YAML1 and a TOML __proto__ key is kept too', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      await store.read(writeFile(dir, 'y1.yml', 'segment: seg\n__proto__: 3\nb: 4\n'), { reader: 'yaml1' });
+      assert.deepEqual((await store.describe('seg')).columns.map((c) => c.name), ['__proto__', 'b']);
+      await store.read(writeFile(dir, 't.toml', '__proto__ = 8\nb = 9\n'));
+      assert.deepEqual((await store.describe('t')).columns.map((c) => c.name), ['__proto__', 'b']);
+    });
+  });
+});
+
+describe('NUL bytes in column names', () => {
+  it('a CSV header and a JSON key holding NUL are refused naming the file and the column', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const csv = writeFile(dir, 'n.csv', 'ok,bad\u0000name\n1,2\n');
+      const e1 = await rejectsWithCode(store.read(csv), 'E_BAD_INPUT');
+      assert.equal(e1.message, `${csv}:1: column 2 ("bad\\x00name") has a NUL character in its name; no column name may hold one`);
+      const json = writeFile(dir, 'n.json', '[{"a\\u0000b": 1}]');
+      const e2 = await rejectsWithCode(store.read(json), 'E_BAD_INPUT');
+      assert.match(e2.message, /n\.json(:\d+)?: column 1 \("a\\x00b"\) has a NUL character in its name/);
+      assert.deepEqual(await store.list(), []);
     });
   });
 });

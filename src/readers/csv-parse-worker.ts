@@ -8,10 +8,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CsvSyntaxError, parseCsvColumns } from './csv-parse.js';
 import { numberShape } from './number-text.js';
+import { TextDecodeError, type TextEncoding } from './text-decoding.js';
 
 export interface WorkerInput {
   readonly file: string;
   readonly width: number;
+  readonly encoding: TextEncoding;
 }
 
 /**
@@ -25,6 +27,7 @@ export type PackedColumn = { readonly numbers: Float64Array; readonly floats: bo
 export type WorkerMessage =
   | { readonly type: 'batch'; readonly columns: PackedColumn[]; readonly rows: number; readonly bytes: number }
   | { readonly type: 'syntax'; readonly record: number; readonly what: string }
+  | { readonly type: 'decode'; readonly line: number | undefined; readonly what: string }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'done' };
 
@@ -55,7 +58,7 @@ function pack(column: string[], textAsArray: boolean, transfer: ArrayBuffer[]): 
 
 if (parentPort) {
   const port = parentPort;
-  const { file, width } = workerData as WorkerInput;
+  const { file, width, encoding } = workerData as WorkerInput;
   let inFlight = 0;
   let wake: (() => void) | undefined;
   port.on('message', () => {
@@ -74,13 +77,15 @@ if (parentPort) {
       if (inFlight >= MAX_IN_FLIGHT) return new Promise<void>((resolve) => (wake = resolve));
       return undefined;
     },
-  }).then(
+  }, encoding).then(
     () => port.postMessage({ type: 'done' } satisfies WorkerMessage),
     (e: unknown) =>
       port.postMessage(
         (e instanceof CsvSyntaxError
           ? { type: 'syntax', record: e.record, what: e.what }
-          : { type: 'failed', message: e instanceof Error ? e.message : String(e) }) satisfies WorkerMessage,
+          : e instanceof TextDecodeError
+            ? { type: 'decode', line: e.line, what: e.what }
+            : { type: 'failed', message: e instanceof Error ? e.message : String(e) }) satisfies WorkerMessage,
       ),
   );
 }

@@ -2,10 +2,13 @@
  * The CSV parsing loop shared by the in-thread path and the parsing worker: papaparse over a
  * file stream, the header skipped, each chunk's rows checked (same field count as the header,
  * balanced quotes) and handed over column by column (`columns[c][r]`, strings as written; an
- * empty string is an empty cell).
+ * empty string is an empty cell). Bytes become text strictly (text-decoding.ts): a binary file or
+ * invalid UTF-8 rejects with a TextDecodeError giving the line.
  */
 import fs from 'node:fs';
+import { Transform } from 'node:stream';
 import Papa from 'papaparse';
+import { StreamDecoder, type TextEncoding } from './text-decoding.js';
 
 /** Bytes read from disk at a time: large enough that parsing, not I/O calls, dominates. */
 export const READ_CHUNK_BYTES = 1 << 20;
@@ -30,18 +33,47 @@ export interface CsvBatchHandler {
   bytes?(done: number): void;
 }
 
-/** Parse `file` (whose header has `width` fields) and hand its data rows over in column batches. */
-export function parseCsvColumns(file: string, width: number, handler: CsvBatchHandler): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
-    let bytes = 0;
-    let sawNul = false;
-    stream.on('data', (chunk) => {
-      if (!sawNul && (chunk as string).includes('\u0000')) sawNul = true;
-      if (handler.bytes) {
-        bytes += Buffer.byteLength(chunk as string);
-        handler.bytes(bytes);
+/**
+ * The file's text as a stream of strings, decoded strictly; a decoding error is emitted as the
+ * stream's error. Pausing the returned stream pauses the file.
+ */
+export function csvTextStream(file: string, encoding: TextEncoding, onBytes?: (done: number) => void): Transform {
+  const decoder = new StreamDecoder(file, encoding, 'csv');
+  const input = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+  let bytes = 0;
+  const text = new Transform({
+    readableObjectMode: true, // strings pass through as they are
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      onBytes?.(bytes);
+      try {
+        const s = decoder.write(chunk);
+        done(null, s === '' ? undefined : s);
+      } catch (e) {
+        done(e as Error);
       }
+    },
+    flush(done) {
+      try {
+        const s = decoder.end();
+        done(null, s === '' ? undefined : s);
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+  });
+  input.on('error', (e) => text.destroy(e));
+  text.on('close', () => input.destroy());
+  return input.pipe(text);
+}
+
+/** Parse `file` (whose header has `width` fields) and hand its data rows over in column batches. */
+export function parseCsvColumns(file: string, width: number, handler: CsvBatchHandler, encoding: TextEncoding = 'utf8'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stream = csvTextStream(file, encoding, handler.bytes);
+    let sawNul = false;
+    stream.on('data', (chunk: string) => {
+      if (!sawNul && chunk.includes('\u0000')) sawNul = true;
     });
     let record = 0; // records seen, header included
     let failure: unknown;

@@ -2,7 +2,8 @@
  * CSV (RFC 4180) through papaparse, streamed: quoted fields, embedded newlines, CRLF and a BOM
  * are handled; blank lines are skipped; the first record is the header. Cells stay text (empty
  * cells become NULL) and the store infers types. A ragged row or an unbalanced quote fails the
- * read with the file and the line the record starts on.
+ * read with the file and the line the record starts on; so do a binary file and invalid UTF-8
+ * (the reader option `encoding=latin1` reads a Latin-1 file; text-decoding.ts).
  *
  * Files of 8 MiB or more are parsed in a worker thread (csv-parse-worker.ts) while the store
  * converts and inserts on the main thread; `DSI_CSV_WORKER_MIN_BYTES` changes the threshold.
@@ -16,6 +17,7 @@ import type { ProgressCallback } from '../progress.js';
 import { CsvSyntaxError, READ_CHUNK_BYTES, parseCsvColumns } from './csv-parse.js';
 import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
 import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from './reader.js';
+import { StreamDecoder, TextDecodeError, type TextEncoding, checkOptionNames, textEncoding } from './text-decoding.js';
 
 const DEFAULT_WORKER_MIN_BYTES = 8 << 20;
 
@@ -70,25 +72,26 @@ function lineOfRecord(file: string, record: number): Promise<number | undefined>
 /** A syntax error from the parser as `file:line: what`. */
 async function located(file: string, e: unknown): Promise<unknown> {
   if (e instanceof CsvSyntaxError) return badInput(file, await lineOfRecord(file, e.record), e.what);
+  if (e instanceof TextDecodeError) return badInput(file, e.line, e.what);
   return e;
 }
 
 type ColumnConsumer = (columns: RawCell[][], rows: number, kinds?: readonly ('text' | 'typed')[]) => void | Promise<void>;
 
 /** Parse on this thread (small files). */
-async function columnsInThread(file: string, width: number, consume: ColumnConsumer, onBytes?: (n: number) => void): Promise<void> {
+async function columnsInThread(file: string, width: number, consume: ColumnConsumer, encoding: TextEncoding, onBytes?: (n: number) => void): Promise<void> {
   try {
-    await parseCsvColumns(file, width, { batch: (columns, rows) => consume(columns, rows), ...(onBytes ? { bytes: onBytes } : {}) });
+    await parseCsvColumns(file, width, { batch: (columns, rows) => consume(columns, rows), ...(onBytes ? { bytes: onBytes } : {}) }, encoding);
   } catch (e) {
     throw await located(file, e);
   }
 }
 
 /** Parse in a worker thread; batches are consumed here one at a time, in order. */
-function columnsInWorker(file: string, width: number, consume: ColumnConsumer, onBytes?: (n: number) => void): Promise<void> {
+function columnsInWorker(file: string, width: number, consume: ColumnConsumer, encoding: TextEncoding, onBytes?: (n: number) => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const worker = new Worker(new URL('./csv-parse-worker.js', import.meta.url), {
-      workerData: { file, width } satisfies WorkerInput,
+      workerData: { file, width, encoding } satisfies WorkerInput,
       // The worker is a file: flags for `node -e` (--input-type) would make it fail to start.
       execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
     });
@@ -129,6 +132,9 @@ function columnsInWorker(file: string, width: number, consume: ColumnConsumer, o
           case 'syntax':
             finish(await located(file, new CsvSyntaxError(m.record, m.what)));
             return;
+          case 'decode':
+            finish(badInput(file, m.line, m.what));
+            return;
           case 'failed':
             finish(badInput(file, undefined, m.message));
             return;
@@ -144,13 +150,13 @@ function columnsInWorker(file: string, width: number, consume: ColumnConsumer, o
   });
 }
 
-/** A streamed CSV file as a table source. */
-export function csvSource(file: string, table: string, header: readonly string[], onProgress?: ProgressCallback): TableSource {
+/** A streamed CSV file as a table source; `encoding` as the reader option gives it (default UTF-8). */
+export function csvSource(file: string, table: string, header: readonly string[], onProgress?: ProgressCallback, encoding: TextEncoding = 'utf8'): TableSource {
   const width = header.length;
   const size = fs.statSync(file).size;
   const onBytes = onProgress ? (n: number) => onProgress({ task: `read ${path.basename(file)}`, done: n, total: size, unit: 'bytes' }) : undefined;
   const forEachColumnBatch = (consume: ColumnConsumer) =>
-    size >= workerMinBytes() ? columnsInWorker(file, width, consume, onBytes) : columnsInThread(file, width, consume, onBytes);
+    size >= workerMinBytes() ? columnsInWorker(file, width, consume, encoding, onBytes) : columnsInThread(file, width, consume, encoding, onBytes);
   return {
     table,
     columns: header,
@@ -165,14 +171,15 @@ export function csvSource(file: string, table: string, header: readonly string[]
         const out: RawCell[][] = new Array<RawCell[]>(rows);
         for (let r = 0; r < rows; r++) out[r] = columns.map((col) => col[r] ?? null);
         return consume(out);
-      }, onBytes);
+      }, encoding, onBytes);
     },
   };
 }
 
-/** Read the header record (the first non-blank record) of a CSV file. */
-export async function readCsvHeader(file: string): Promise<string[]> {
+/** Read the header record (the first non-blank record) of a CSV file, decoded as `encoding`. */
+export async function readCsvHeader(file: string, encoding: TextEncoding = 'utf8'): Promise<string[]> {
   const handle = await fs.promises.open(file, 'r');
+  const decoder = new StreamDecoder(file, encoding, 'csv');
   try {
     let text = '';
     const buffer = Buffer.alloc(64 * 1024);
@@ -180,7 +187,12 @@ export async function readCsvHeader(file: string): Promise<string[]> {
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       position += bytesRead;
-      text += buffer.toString('utf8', 0, bytesRead);
+      try {
+        text += bytesRead === 0 ? decoder.end() : decoder.write(buffer.subarray(0, bytesRead));
+      } catch (e) {
+        if (e instanceof TextDecodeError) throw badInput(file, e.line, e.what);
+        throw e;
+      }
       const parsed = Papa.parse<string[]>(text, { skipEmptyLines: true, delimiter: ',', preview: 2 });
       // The header is complete once a second record starts or the file ends.
       if (parsed.data.length >= 2 || bytesRead === 0) {
@@ -200,8 +212,10 @@ export const csvReader: Reader = {
   name: 'csv',
   description: 'CSV file (RFC 4180); first line is the header; table named after the file',
   async read(file: string, context: ReadContext): Promise<ReadResult> {
-    const header = await readCsvHeader(file);
+    checkOptionNames(context.options, 'csv', ['encoding']);
+    const encoding = textEncoding(context.options, 'csv');
+    const header = await readCsvHeader(file, encoding);
     const table = context.tableName ?? path.basename(file, path.extname(file));
-    return { tables: [csvSource(file, table, header, context.onProgress)], units: [] };
+    return { tables: [csvSource(file, table, header, context.onProgress, encoding)], units: [] };
   },
 };

@@ -21,6 +21,7 @@ import { basename, extname } from 'node:path';
 import { badInput } from '../errors.js';
 import { FloatCell, type RawCell, type ReadContext, type TableSource, type UnitRecord } from './reader.js';
 import { flattenRecord, recordsSource, toCell, type PlainValue } from './table-source.js';
+import { snippet } from '../store/snippet.js';
 
 /** A path into a document: object keys and array indexes. */
 export type DocumentPath = readonly (string | number)[];
@@ -131,7 +132,7 @@ export class DocumentTables {
     measured: (value: PlainValue) => Measured | undefined,
     line: number | undefined,
   ): Record<string, PlainValue> {
-    const out: Record<string, PlainValue> = {};
+    const out = Object.create(null) as Record<string, PlainValue>; // `__proto__` is a key like any other
     for (const [key, value] of Object.entries(row)) {
       const column = prefix === '' ? key : `${prefix}_${key}`;
       const withUnit = measured(value);
@@ -167,5 +168,5 @@ function isColumnOriented(entries: readonly [string, PlainValue][]): boolean {
 
 function describe(value: PlainValue): string {
   if (value === null || value === undefined) return 'null';
-  return `a bare ${typeof value} (${String(toCell(value))})`;
+  return `a bare ${typeof value} (${snippet(String(toCell(value)))})`;
 }

@@ -23,6 +23,7 @@ import { decodeImage, imageFormat } from '../images/decode-image.js';
 import { pixelLimit } from '../images/pixel-limit.js';
 import { meanIntensity } from '../images/mean-intensity.js';
 import { sanitizeIdentifier } from '../store/identifiers.js';
+import { snippet } from '../store/snippet.js';
 import { csvSource, readCsvHeader } from './csv-reader.js';
 import { type FileNamePattern, compileFileNamePattern } from './file-name-pattern.js';
 import { typeTextColumn } from './parameter-columns.js';
@@ -80,10 +81,10 @@ async function readSidecar(file: string, folder: string, images: ReadonlySet<str
   const header = await readCsvHeader(file);
   const keyIndex = header.findIndex((h) => KEY_COLUMNS.includes(h.trim().toLowerCase()) || /^FILE/.test(h.trim()));
   if (keyIndex < 0) {
-    throw badInput(file, 1, `no column names the images; call one of them ${KEY_COLUMNS.join(', ')} or FILE (columns: ${header.join(', ')})`);
+    throw badInput(file, 1, `no column names the images; call one of them ${KEY_COLUMNS.join(', ')} or FILE (columns: ${snippet(header.join(', '), 120)})`);
   }
   const clash = header.find((h, i) => i !== keyIndex && [...IMAGE_METADATA_COLUMNS, 'FILE'].some((m) => m.toLowerCase() === sanitizeIdentifier(h).toLowerCase()));
-  if (clash !== undefined) throw badInput(file, 1, `column "${clash}" has the name of a column the images reader fills itself; rename it`);
+  if (clash !== undefined) throw badInput(file, 1, `column "${snippet(clash)}" has the name of a column the images reader fills itself; rename it`);
   const rows: string[][] = [];
   const source = csvSource(file, 'params', header);
   await source.forEachBatch((batch) => {
@@ -97,9 +98,9 @@ async function readSidecar(file: string, folder: string, images: ReadonlySet<str
     const key = typeof raw === 'string' ? path.posix.normalize(raw.trim().replace(/\\/g, '/')).replace(/^\.\//, '') : '';
     const line = async () => source.lineOfRow(r);
     if (key === '') throw badInput(file, await line(), `row ${r + 1} names no image in column "${header[keyIndex]}"`);
-    if (!images.has(key)) throw badInput(file, await line(), `names "${key}", which is not a PNG or JPEG image in ${folder}`);
+    if (!images.has(key)) throw badInput(file, await line(), `names "${snippet(key)}", which is not a PNG or JPEG image in ${folder}`);
     const before = seen.get(key);
-    if (before !== undefined) throw badInput(file, await line(), `names "${key}" again (first on data row ${before + 1})`);
+    if (before !== undefined) throw badInput(file, await line(), `names "${snippet(key)}" again (first on data row ${before + 1})`);
     seen.set(key, r);
     keys.push(key);
   }

@@ -1,5 +1,8 @@
-/** The `json` reader: one JSON document, shaped into tables by {@link DocumentTables}. */
-import { readFile } from 'node:fs/promises';
+/**
+ * The `json` reader: one JSON document, shaped into tables by {@link DocumentTables}. The text is
+ * decoded strictly (option `encoding`, text-decoding.ts) and its nesting checked before parsing
+ * (nesting-limit.ts).
+ */
 import {
   findNodeAtLocation,
   parse as parseTolerantly,
@@ -10,15 +13,19 @@ import {
 } from 'jsonc-parser';
 import { badInput } from '../errors.js';
 import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
+import { checkJsonNesting } from './nesting-limit.js';
 import { FloatCell, type Reader } from './reader.js';
+import { snippet } from '../store/snippet.js';
+import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
 
 export const jsonReader: Reader = {
   name: 'json',
   description: 'JSON: an array of objects, an object of tables or of columns, or one record',
   async read(file, context) {
+    checkOptionNames(context.options, 'json', ['encoding']);
     const tables = new DocumentTables(file);
-    const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
-    parseJson(text, file); // strict syntax check, with the line of the first error
+    const text = (await readTextFile(file, textEncoding(context.options, 'json'), 'json')).replace(/^\uFEFF/, '');
+    parseJson(text, file); // strict syntax check (and nesting), with the line of the first error
     const tree = parseTree(text)!;
     const lines = lineStarts(text);
     tables.add(exactValue(tree, text), {
@@ -86,6 +93,7 @@ function lineOfOffset(starts: readonly number[], offset: number): number {
 export function parseJson(text: string, file: string): unknown {
   const json = text.replace(/^\uFEFF/, '');
   if (json.trim() === '') throw badInput(file, undefined, 'the file is empty; expected a JSON document');
+  checkJsonNesting(json, file);
   try {
     return JSON.parse(json);
   } catch (error) {
@@ -94,7 +102,7 @@ export function parseJson(text: string, file: string): unknown {
     const errors: ParseError[] = [];
     parseTolerantly(json, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
     const first = errors[0];
-    const message = (error as Error).message.replace(/\s+/g, ' ').slice(0, 160);
+    const message = snippet((error as Error).message.replace(/\s+/g, ' '), 80);
     if (first === undefined) throw badInput(file, undefined, `invalid JSON: ${message}`);
     const line = lineAt(json, Math.min(first.offset, json.trimEnd().length));
     throw badInput(file, line, `invalid JSON: ${describe(printParseErrorCode(first.error))} (${message})`);

@@ -2,19 +2,19 @@
  * The `schema` reader: a DSI relations file (primary and foreign keys per table), which adds no
  * rows; the store applies the relations it returns.
  */
-import { readFile } from 'node:fs/promises';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { StoreError } from '../errors.js';
 import { parseRelations } from '../store/relations.js';
 import { isPlainObject, type DocumentPath } from './document-tables.js';
 import { parseJson } from './json-reader.js';
+import { readTextFile } from './text-decoding.js';
 import type { Reader } from './reader.js';
 
 export const schemaReader: Reader = {
   name: 'schema',
   description: 'A relations file: {"table": {"primary_key": "col", "foreign_key": {"col": ["table", "col"]}}}',
   async read(file) {
-    const text = await readFile(file, 'utf8');
+    const text = await readTextFile(file, 'utf8', 'schema');
     const json = parseJson(text, file);
     try {
       return { tables: [], units: [], relations: parseRelations(json, file) };

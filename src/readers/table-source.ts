@@ -12,7 +12,11 @@ export type PlainValue = unknown;
  * Flatten a record: nested objects become `parent_child` columns; arrays become JSON text; dates
  * become ISO 8601 text.
  */
-export function flattenRecord(record: Record<string, PlainValue>, prefix = '', out: Record<string, RawCell> = {}): Record<string, RawCell> {
+export function flattenRecord(
+  record: Record<string, PlainValue>,
+  prefix = '',
+  out: Record<string, RawCell> = Object.create(null) as Record<string, RawCell>, // `__proto__` is a column like any other
+): Record<string, RawCell> {
   for (const [key, value] of Object.entries(record)) {
     const name = prefix === '' ? key : `${prefix}_${key}`;
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof FloatCell)) {

@@ -1,22 +1,28 @@
 /**
  * The `yaml` reader: every document of a YAML 1.2 file (core schema), shaped into tables by
- * {@link DocumentTables}; documents that name the same table append rows to it.
+ * {@link DocumentTables}; documents that name the same table append rows to it. The text is
+ * decoded strictly (option `encoding`, text-decoding.ts); nesting is limited (nesting-limit.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { LineCounter, isNode, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { badInput } from '../errors.js';
 import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
+import { checkValueNesting, withinStack } from './nesting-limit.js';
 import type { Reader } from './reader.js';
+import { snippet } from '../store/snippet.js';
+import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
 
 export const yamlReader: Reader = {
   name: 'yaml',
   description: 'YAML (one or more documents): lists of mappings, mappings of tables or of columns, or one record',
   async read(file, context) {
-    const { documents, lineOf } = parseYaml(await readFile(file, 'utf8'), file);
+    checkOptionNames(context.options, 'yaml', ['encoding']);
+    const { documents, lineOf } = parseYaml(await readTextFile(file, textEncoding(context.options, 'yaml'), 'yaml'), file);
     const tables = new DocumentTables(file);
     for (const document of documents) {
       if (isEmpty(document)) continue;
-      tables.add(document.toJS(), {
+      const value = withinStack(file, () => document.toJS() as unknown);
+      checkValueNesting(value, file);
+      tables.add(value, {
         defaultTable: defaultTableName(file, context),
         lineOf: (path: DocumentPath) => lineOf(path.length === 0 ? document.contents : document.getIn(path, true)),
       });
@@ -38,12 +44,14 @@ export interface ParsedYaml {
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // intAsBigInt: integers beyond 2^53 keep every digit (toCell turns the others back into numbers).
-  const documents = parseAllDocuments(text, { lineCounter, schema: 'core', logLevel: 'error', prettyErrors: false, intAsBigInt: true });
+  const documents = withinStack(file, () =>
+    parseAllDocuments(text, { lineCounter, schema: 'core', logLevel: 'error', prettyErrors: false, intAsBigInt: true }),
+  );
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   if (!Array.isArray(documents)) return { documents: [], lineOf: () => undefined }; // an empty stream
   for (const document of documents) {
     const [error] = document.errors;
-    if (error !== undefined) throw badInput(file, lineAt(error.pos[0]), `invalid YAML: ${error.message}`);
+    if (error !== undefined) throw badInput(file, lineAt(error.pos[0]), `invalid YAML: ${snippet(error.message.replace(/\s+/g, ' '), 120)}`);
   }
   return {
     documents,

@@ -13,23 +13,27 @@
  * unit for its column; other strings (`"home 23"`) stay text. One column with two different
  * units in one file is bad input.
  */
-import { readFile } from 'node:fs/promises';
 import { isMap, isNode, isScalar, type Pair } from 'yaml';
 import { badInput } from '../errors.js';
 import { DocumentTables, isPlainObject } from './document-tables.js';
 import { FloatCell, type RawCell, type Reader, type UnitRecord } from './reader.js';
+import { snippet } from '../store/snippet.js';
 import { flattenRecord, toCell } from './table-source.js';
 import { isEmpty, parseYaml } from './yaml-reader.js';
+import { checkValueNesting, withinStack } from './nesting-limit.js';
+import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
 
 export const yaml1Reader: Reader = {
   name: 'yaml1',
   description: "Python DSI's YAML1: one row per document in the table named by `segment`; `<number> <unit>` strings give units",
-  async read(file) {
-    const { documents, lineOf } = parseYaml(await readFile(file, 'utf8'), file);
+  async read(file, context) {
+    checkOptionNames(context.options, 'yaml1', ['encoding']);
+    const { documents, lineOf } = parseYaml(await readTextFile(file, textEncoding(context.options, 'yaml1'), 'yaml1'), file);
     const tables = new DocumentTables(file);
     const units = new FileUnits(file);
     for (const document of documents) {
       if (isEmpty(document)) continue;
+      checkValueNesting(withinStack(file, () => document.toJS() as unknown), file);
       const contents = document.contents;
       const line = lineOf(contents);
       const segment = isMap(contents) ? contents.get('segment', true) : undefined;
@@ -37,7 +41,7 @@ export const yaml1Reader: Reader = {
         throw badInput(file, line, 'a YAML1 document must be a mapping with `segment: TABLE_NAME`');
       }
       const table = segment.value;
-      const record: Record<string, RawCell> = {};
+      const record = Object.create(null) as Record<string, RawCell>; // a `__proto__` key is a column like any other
       const setCell = (column: string, node: unknown) => {
         const value = isScalar(node) ? node.value : isNode(node) ? node.toJS(document) : node;
         const measured = typeof value === 'string' ? parseMeasured(value) : undefined;
@@ -101,7 +105,7 @@ class FileUnits {
       throw badInput(
         this.file,
         record.line,
-        `column ${record.table}.${record.column} has unit "${record.unit}" here but "${seen.unit}" on line ${seen.line ?? '?'}`,
+        `column ${snippet(record.table)}.${snippet(record.column)} has unit "${snippet(record.unit)}" here but "${snippet(seen.unit)}" on line ${seen.line ?? '?'}`,
       );
     }
   }

@@ -4,6 +4,7 @@
  * so any other character is kept.
  */
 import { badInput } from '../errors.js';
+import { snippet } from './snippet.js';
 
 /** `my table` → `my_table`, `wind-speed` → `wind_speed`; surrounding spaces are dropped. */
 export function sanitizeIdentifier(name: string): string {
@@ -12,11 +13,15 @@ export function sanitizeIdentifier(name: string): string {
 
 /**
  * Sanitised column names for a header; an empty header cell is named `column_N` (1-based). Two
- * headers that sanitise to the same name (SQL names ignore case) are refused, naming both.
+ * headers that sanitise to the same name (SQL names ignore case) are refused, naming both; so is
+ * a name holding a NUL character, which SQLite would cut short. Names are quoted back cut short.
  */
 export function sanitizeColumns(names: readonly string[], file: string, line: number | undefined): string[] {
   const seen = new Map<string, number>();
   return names.map((raw, i) => {
+    if (raw.includes('\u0000')) {
+      throw badInput(file, line, `column ${i + 1} ("${snippet(raw)}") has a NUL character in its name; no column name may hold one`);
+    }
     const name = raw.trim() === '' ? `column_${i + 1}` : sanitizeIdentifier(raw);
     const key = name.toLowerCase();
     const first = seen.get(key);
@@ -24,7 +29,7 @@ export function sanitizeColumns(names: readonly string[], file: string, line: nu
       throw badInput(
         file,
         line,
-        `columns ${first + 1} ("${names[first]}") and ${i + 1} ("${raw}") have the same name "${name}" once sanitised; rename one`,
+        `columns ${first + 1} ("${snippet(names[first]!)}") and ${i + 1} ("${snippet(raw)}") have the same name "${snippet(name)}" once sanitised; rename one`,
       );
     }
     seen.set(key, i);

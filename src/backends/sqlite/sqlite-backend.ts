@@ -43,6 +43,28 @@ function normaliseRow(row: Record<string, unknown>): Row {
   return row as Row;
 }
 
+/**
+ * The driver builds rows by assignment, so a column named `__proto__` would set the row's
+ * prototype and vanish: statements with one build their rows from raw values instead.
+ */
+function rowsOf(stmt: Database.Statement): ((values: unknown[]) => Row) | undefined {
+  if (!stmt.reader) return undefined;
+  const names = stmt.columns().map((c) => c.name);
+  if (!names.includes('__proto__')) return undefined;
+  stmt.raw(true);
+  return (values) => {
+    const row: Record<string, unknown> = {};
+    names.forEach((name, i) => Object.defineProperty(row, name, { value: normalise(values[i]), enumerable: true, writable: true, configurable: true }));
+    return row as Row;
+  };
+}
+
+function allRows(stmt: Database.Statement, params: readonly Cell[]): Row[] {
+  const build = rowsOf(stmt);
+  if (build) return (stmt.all(...params) as unknown[][]).map(build);
+  return (stmt.all(...params) as Record<string, unknown>[]).map(normaliseRow);
+}
+
 /** A constraint failure becomes RowRejected (the input's fault); anything else stays an SQL error. */
 function rejection(e: unknown, row: number): Error {
   const code = (e as { code?: unknown }).code;
@@ -171,7 +193,7 @@ export class SqliteBackend implements Backend {
   async queryReadOnly(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
     const stmt = this.#prepareReadOnly(sql);
     try {
-      return (stmt.all(...params) as Record<string, unknown>[]).map(normaliseRow);
+      return allRows(stmt, params);
     } catch (e) {
       throw sqlError(e);
     }
@@ -184,8 +206,9 @@ export class SqliteBackend implements Backend {
   async *iterateReadOnly(sql: string, params: readonly Cell[] = [], batchSize = 1000): AsyncIterable<Row[]> {
     const stmt = this.#prepareReadOnly(sql);
     let batch: Row[] = [];
+    const build = rowsOf(stmt);
     for (const row of stmt.iterate(...params) as IterableIterator<Record<string, unknown>>) {
-      batch.push(normaliseRow(row));
+      batch.push(build ? build(row as unknown as unknown[]) : normaliseRow(row));
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
@@ -211,7 +234,7 @@ export class SqliteBackend implements Backend {
 
   async select(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
     try {
-      return (this.#live.prepare(sql).all(...params) as Record<string, unknown>[]).map(normaliseRow);
+      return allRows(this.#live.prepare(sql), params);
     } catch (e) {
       if (e instanceof StoreError) throw e;
       throw sqlError(e, sql);
