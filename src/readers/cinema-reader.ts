@@ -52,7 +52,7 @@ function allowOutsideOption(options: Readonly<Record<string, unknown>> | undefin
 
 export const cinemaReader: Reader = {
   name: 'cinema',
-  description: 'Cinema database (NAME.cdb/data.csv); FILE columns checked and made relative to the store',
+  description: 'Cinema database (NAME.cdb/data.csv); FILE columns checked to stay inside it (option allow_outside=true) and made relative to the store',
   async read(input: string, context: ReadContext): Promise<ReadResult> {
     const allowOutside = allowOutsideOption(context.options);
     const { database, dataCsv } = cinemaPaths(input);
