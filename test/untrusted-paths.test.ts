@@ -7,13 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Store, loadImages } from '../src/index.js';
-import { RunRegistry, loadEmulator, loadRunData, runLineage } from '../src/ml/index.js';
+import { RunRegistry, loadEmulator, loadRunData, predictEmulator, runLineage, trainEmulator } from '../src/ml/index.js';
 import { containedPath, realPathOf } from '../src/contained-path.js';
 import { filesUnder, writeIdxPair, writeImage } from './helpers/image-fixtures.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
@@ -211,6 +213,25 @@ describe('table and split names', () => {
       assert.deepEqual(await dumpStore(store), before);
       assert.deepEqual(filesUnder(outside), []);
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('table names', () => {
+  it("an emulator's --out-table is never joined into a file path: nothing is written outside its temporary folder", async () => {
+    const dir = tempDir('dsi-untrusted-');
+    fs.writeFileSync(path.join(dir, 'lin.csv'), `a,y\n${Array.from({ length: 12 }, (_, i) => `${i},${2 * i + 1}`).join('\n')}\n`);
+    const store = await Store.open(path.join(dir, 's.db'));
+    const name = `escape_${crypto.randomBytes(4).toString('hex')}`;
+    try {
+      await store.read(path.join(dir, 'lin.csv'), { table: 'lin' });
+      const run = await trainEmulator(store, { model: 'linear', table: 'lin', target: 'y', features: ['a'], seed: 1 });
+      const out = await predictEmulator(store, { run: run.run_id, query: 'SELECT a FROM lin', outTable: `../${name}` });
+      assert.equal(out.rows, 12);
+      assert.ok(!fs.existsSync(path.join(os.tmpdir(), `${name}.json`)), 'no file beside the temporary folder');
+    } finally {
+      fs.rmSync(path.join(os.tmpdir(), `${name}.json`), { force: true });
       await store.close();
     }
   });
