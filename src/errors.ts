@@ -19,6 +19,7 @@ export type StoreErrorCode =
   | 'E_FIND_SYNTAX' // a malformed `find` condition
   | 'E_SQL' // the backend refused a statement
   | 'E_CLOSED' // use after close()
+  | 'E_UNSAFE_PATH' // a path from store content that leads outside its folder, or would replace the store
   | 'E_BACKEND'; // an unknown or unavailable backend
 
 /** An error raised by the store, its readers, writers and backends. */

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { containedPath } from '../contained-path.js';
 import { StoreError, badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import type { Store } from '../store/store.js';
@@ -43,6 +44,12 @@ export interface LoadImagesOptions {
    * 89,478,485; `Infinity` for no limit): a larger one fails with E_BAD_INPUT naming it.
    */
   readonly maxPixels?: number;
+  /**
+   * A folder every image must lie inside, after resolving symlinks (the store's data folder, for
+   * files the store wrote itself, such as predictions); a path leading out of it fails with
+   * `E_UNSAFE_PATH`. Default: images may be wherever the store's rows say.
+   */
+  readonly within?: string;
   readonly onProgress?: ProgressCallback;
 }
 
@@ -204,11 +211,12 @@ export async function loadImages(store: Store, query: string, options: LoadImage
   const column = imageColumnOf(names, options.imageColumn);
   const resolve = pathResolver(store.fileRoot);
   const files = rows.map((r, i) => resolveFile(r, column, i, resolve));
+  if (options.within !== undefined) rows.forEach((r, i) => containedPath(options.within!, String(r[column]), { base: store.fileRoot, origin: `loadImages: row ${i + 1}'s ${column}` }));
   const columns: Record<string, Cell[]> = {};
   for (const name of names) if (name !== column) columns[name] = rows.map((r) => r[name] ?? null);
   const count = files.length;
 
-  const folder = options.cache === false || store.dataFolder === undefined ? undefined : path.join(store.dataFolder, '.cache', 'images');
+  const folder = options.cache === false || store.dataFolder === undefined ? undefined : containedPath(store.dataFolder, path.join('.cache', 'images'), { origin: 'the image cache folder' });
   const cache = folder === undefined ? undefined : new ImageCache(folder);
   const key = ImageCache.key(files, { size: size ? size.join('x') : 'native', channels: String(askedChannels ?? 'auto') });
   const checkedAtMs = Date.now();

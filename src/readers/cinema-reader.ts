@@ -5,9 +5,16 @@
  * that each `FILE…` path is checked and rewritten relative to the store's folder, the store's
  * convention; the files themselves stay in the database. A path to a file that does not exist
  * fails the read naming `data.csv` and the line.
+ *
+ * A database may come from anyone, so its paths must stay inside it: a `FILE…` value that leaves
+ * the `.cdb` folder once resolved (`../../etc/passwd`, `/etc/passwd`, a symlink inside the
+ * database pointing out of it) fails the read with `E_UNSAFE_PATH`, naming `data.csv`, the line
+ * and the value, and the store is unchanged. Option `allow_outside=true` accepts such paths, for
+ * a database whose files deliberately live elsewhere.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { containedPath } from '../contained-path.js';
 import { StoreError, badInput } from '../errors.js';
 import { csvSource, readCsvHeader } from './csv-reader.js';
 import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
@@ -30,13 +37,24 @@ export function cinemaPaths(input: string): { database: string; dataCsv: string 
   return { database, dataCsv };
 }
 
+/** The reader's one option, `allow_outside` (true or false; default false). */
+function allowOutsideOption(options: Readonly<Record<string, unknown>> | undefined): boolean {
+  const o = options ?? {};
+  for (const k of Object.keys(o)) {
+    if (k !== 'allow_outside') throw new StoreError('E_BAD_ARGUMENT', `the cinema reader has no option "${k}"; it takes allow_outside=true|false`);
+  }
+  const v = o['allow_outside'] ?? false;
+  if (v !== true && v !== false && v !== 'true' && v !== 'false') {
+    throw new StoreError('E_BAD_ARGUMENT', `cinema reader: option allow_outside must be true or false, got ${JSON.stringify(v)}`);
+  }
+  return v === true || v === 'true';
+}
+
 export const cinemaReader: Reader = {
   name: 'cinema',
-  description: 'Cinema database (NAME.cdb/data.csv); FILE columns checked and made relative to the store',
+  description: 'Cinema database (NAME.cdb/data.csv); FILE columns checked to stay inside it (option allow_outside=true) and made relative to the store',
   async read(input: string, context: ReadContext): Promise<ReadResult> {
-    if (context.options && Object.keys(context.options).length > 0) {
-      throw new StoreError('E_BAD_ARGUMENT', `the cinema reader takes no options (got ${Object.keys(context.options).join(', ')})`);
-    }
+    const allowOutside = allowOutsideOption(context.options);
     const { database, dataCsv } = cinemaPaths(input);
     const header = await readCsvHeader(dataCsv);
     const fileColumns = header.map((h, i) => (isFileColumn(h) ? i : -1)).filter((i) => i >= 0);
@@ -55,6 +73,15 @@ export const cinemaReader: Reader = {
           const text = String(v).trim();
           if (isUrl(text)) continue;
           const target = path.resolve(databaseAbsolute, text);
+          if (!allowOutside) {
+            try {
+              containedPath(databaseAbsolute, text, { origin: `${header[c]}` });
+            } catch (e) {
+              if (!(e instanceof StoreError)) throw e;
+              const line = await inner.lineOfRow(first + r);
+              throw new StoreError('E_UNSAFE_PATH', `${dataCsv}:${line}: ${e.message} Give the cinema reader option allow_outside=true to accept paths outside the database.`, { file: dataCsv, line, cause: e });
+            }
+          }
           if (!fs.existsSync(target)) {
             throw badInput(dataCsv, await inner.lineOfRow(first + r), `${header[c]} "${text}" points at ${target}, which does not exist`);
           }

@@ -12,6 +12,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { containedPath } from '../contained-path.js';
 import { StoreError } from '../errors.js';
 import type { FileSink } from '../readers/reader.js';
 
@@ -48,7 +49,7 @@ function removeAbandoned(stagingRoot: string): void {
 function checkedRelative(relative: string): string {
   const parts = relative.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
   if (parts.some((p) => p === '..') || path.isAbsolute(relative)) {
-    throw new StoreError('E_BAD_ARGUMENT', `a stored file's path must stay inside the data folder, got "${relative}"`);
+    throw new StoreError('E_UNSAFE_PATH', `a stored file's path must stay inside the data folder, got "${relative}"`);
   }
   return parts.join('/');
 }
@@ -99,11 +100,13 @@ export class FileStage implements FileSink {
   folder(relative: string): { path: string; value: string } {
     const rel = checkedRelative(relative);
     const staged = rel === '' ? this.#staging() : path.join(this.#staging(), rel);
+    const target = rel === '' ? this.#dataFolder : path.join(this.#dataFolder, rel);
     if (!this.#made.has(staged)) {
+      // The names come from table and split names: a symlink in the data folder must not lead them out.
+      if (rel !== '') containedPath(this.#dataFolder, rel, { origin: "a stored file's folder" });
       fs.mkdirSync(staged, { recursive: true, mode: 0o750 });
       this.#made.add(staged);
     }
-    const target = rel === '' ? this.#dataFolder : path.join(this.#dataFolder, rel);
     return { path: staged, value: path.relative(this.#fileRoot, target).split(path.sep).join('/') };
   }
 

@@ -732,7 +732,8 @@ export class Store {
         sql = `SELECT ${info.columns.map((c) => d.quote(c.name)).join(', ')} FROM ${d.quote(info.name)} ORDER BY ${d.insertionOrder}`;
       } else sql = options.query!;
       const columns = await this.#backend.queryColumns(sql);
-      return writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, options: options.writerOptions });
+      const storeFile = this.#backend.capabilities.isSingleFile && fs.existsSync(this.location) ? path.resolve(this.location) : undefined;
+      return writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, storeFile, dataFolder: this.#dataFolder, options: options.writerOptions });
     });
   }
 

@@ -3,35 +3,49 @@
  * a folder `NAME.cdb` with `data.csv` (parameters first, `FILE…` columns last, as the spec asks)
  * and the files those columns point at, copied into the folder and referred to relative to it.
  *
- * A file inside the store's folder keeps its path below it (`dsi.data/mnist/train/000001.png`);
- * one outside goes to `external/N-NAME`. Option `files`: `copy` (default; a reflink where the
- * file system can), `link` (hard links, copies across devices), `symlink` (absolute links).
+ * A file inside the store's folder keeps its path below it (`dsi.data/mnist/train/000001.png`).
+ * The rows are untrusted: a `FILE…` value whose real path (symlinks resolved) leaves the folder
+ * holding the store (`/etc/passwd`, `../../x`, a link pointing out) is refused with
+ * `E_UNSAFE_PATH`, unless option `allow_outside=true` is given, which copies such files to
+ * `external/N-NAME`. Option `files`: `copy` (default; a reflink where the file system can),
+ * `link` (hard links, copies across devices), `symlink` (absolute links).
  * The database is built in a temporary folder beside the target and renamed into place; an
- * existing Cinema database there is replaced, any other existing path is refused. A row pointing
- * at a file that does not exist fails the export naming it.
+ * existing Cinema database there is replaced, any other existing path is refused, and so is a
+ * target that would take the store, its data folder or a file the rows reference with it
+ * (output-guard.ts). A row pointing at a file that does not exist fails the export naming it.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Papa from 'papaparse';
+import { containedPath, isInside } from '../contained-path.js';
 import { StoreError } from '../errors.js';
 import type { Cell, Row } from '../store/types.js';
+import { OutputGuard, isFileColumn, isUrl } from './output-guard.js';
 import type { WriteContext, Writer } from './writer.js';
 
 type FileMode = 'copy' | 'link' | 'symlink';
 
-function isFileColumn(name: string): boolean {
-  return /^FILE/i.test(name.trim());
+interface CinemaOptions {
+  readonly mode: FileMode;
+  /** Whether files outside the store's folder may be copied (to `external/`). */
+  readonly allowOutside: boolean;
 }
 
-function fileMode(options: Readonly<Record<string, unknown>> | undefined): FileMode {
+function cinemaOptions(options: Readonly<Record<string, unknown>> | undefined): CinemaOptions {
   const o = options ?? {};
-  for (const k of Object.keys(o)) if (k !== 'files') throw new StoreError('E_BAD_ARGUMENT', `the cinema writer has no option "${k}"; it takes files=copy|link|symlink`);
+  for (const k of Object.keys(o)) {
+    if (k !== 'files' && k !== 'allow_outside') throw new StoreError('E_BAD_ARGUMENT', `the cinema writer has no option "${k}"; it takes files=copy|link|symlink, allow_outside=true|false`);
+  }
   const mode = o['files'] ?? 'copy';
   if (mode !== 'copy' && mode !== 'link' && mode !== 'symlink') {
     throw new StoreError('E_BAD_ARGUMENT', `cinema writer: option files must be copy, link or symlink, got ${JSON.stringify(mode)}`);
   }
-  return mode;
+  const outside = o['allow_outside'] ?? false;
+  if (outside !== true && outside !== false && outside !== 'true' && outside !== 'false') {
+    throw new StoreError('E_BAD_ARGUMENT', `cinema writer: option allow_outside must be true or false, got ${JSON.stringify(outside)}`);
+  }
+  return { mode, allowOutside: outside === true || outside === 'true' };
 }
 
 function put(source: string, target: string, mode: FileMode): void {
@@ -73,14 +87,15 @@ function cellText(v: Cell | undefined): string | number | null {
 
 export const cinemaWriter: Writer = {
   name: 'cinema',
-  description: 'Cinema database NAME.cdb: data.csv (FILE columns last) and the files, copied (option files=copy|link|symlink)',
+  description: 'Cinema database NAME.cdb: data.csv (FILE columns last) and the files, copied (options files=copy|link|symlink, allow_outside=true)',
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {
     if (!/\.cdb$/i.test(file.replace(/[\\/]+$/, ''))) {
       throw new StoreError('E_BAD_ARGUMENT', `a Cinema database is a folder named NAME.cdb, got "${file}"`);
     }
-    const mode = fileMode(context?.options);
+    const { mode, allowOutside } = cinemaOptions(context?.options);
     const root = context?.fileRoot ?? process.cwd();
     const target = path.resolve(file);
+    const guard = new OutputGuard(target, context);
     const ordered = [...columns.filter((c) => !isFileColumn(c)), ...columns.filter(isFileColumn)];
     const fileColumns = ordered.filter(isFileColumn);
     const temp = `${target}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
@@ -90,16 +105,20 @@ export const cinemaWriter: Writer = {
     let external = 0;
     let rows = 0;
     const place = (value: string, rowNumber: number, column: string): string => {
-      if (/^https?:\/\//i.test(value)) return value;
+      if (isUrl(value)) return value;
       const source = path.resolve(root, value);
       const known = placed.get(source);
       if (known !== undefined) return known;
+      guard.noteFile(value, rowNumber, column);
+      if (!allowOutside) containedPath(root, value, { origin: `row ${rowNumber}'s ${column}`, hint: 'Give the cinema writer option allow_outside=true to copy files from outside the store\'s folder.' });
       if (!fs.existsSync(source)) {
         throw new StoreError('E_BAD_INPUT', `${source}: row ${rowNumber} names this file in ${column}, and it does not exist`, { file: source });
       }
-      const below = path.relative(root, source);
-      const inside = below !== '' && !below.startsWith('..') && !path.isAbsolute(below);
-      const relative = inside ? below.split(path.sep).join('/') : `external/${++external}-${path.basename(source)}`;
+      if (!fs.statSync(source).isFile()) throw new StoreError('E_BAD_INPUT', `${source}: row ${rowNumber} names this in ${column}, and it is not a file`, { file: source });
+      const below = path.relative(root, source).split(path.sep).join('/');
+      // data.csv is the database's own table: a file of that name goes with the outside ones.
+      const inside = below !== '' && isInside(source, root) && below.toLowerCase() !== 'data.csv';
+      const relative = inside ? below : `external/${++external}-${path.basename(source)}`;
       put(source, path.join(temp, relative), mode);
       placed.set(source, relative);
       return relative;

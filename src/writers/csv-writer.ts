@@ -1,17 +1,25 @@
 /**
  * CSV out (RFC 4180, through papaparse's unparse): a header line, then one line per row; NULL is
  * an empty cell and integers beyond 2^53 keep every digit. Written to a temporary file and
- * renamed, so a failed export never leaves half a file.
+ * renamed, so a failed export never leaves half a file; the rename never replaces the store, its
+ * data folder, or a file the written rows reference (output-guard.ts).
  */
 import fs from 'node:fs';
 import Papa from 'papaparse';
+import { StoreError } from '../errors.js';
 import type { Row } from '../store/types.js';
-import type { Writer } from './writer.js';
+import { OutputGuard, isFileColumn } from './output-guard.js';
+import type { WriteContext, Writer } from './writer.js';
 
 export const csvWriter: Writer = {
   name: 'csv',
   description: 'CSV file with a header line',
-  async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>) {
+  async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {
+    const guard = new OutputGuard(file, context);
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+      throw new StoreError('E_BAD_ARGUMENT', `cannot write the CSV file ${file}: a folder is there`);
+    }
+    const fileColumns = columns.filter(isFileColumn);
     const temp = `${file}.tmp-${process.pid}`;
     const out = fs.createWriteStream(temp, { encoding: 'utf8' });
     const put = (text: string) =>
@@ -23,6 +31,9 @@ export const csvWriter: Writer = {
     try {
       await put(`${Papa.unparse([columns as string[]], { newline: '\n' })}\n`);
       for await (const batch of batches) {
+        batch.forEach((r, i) => {
+          for (const c of fileColumns) if (typeof r[c] === 'string') guard.noteFile(r[c], rows + i + 1, c);
+        });
         const data = batch.map((r) => columns.map((c) => {
           const v = r[c];
           return typeof v === 'bigint' ? v.toString() : v ?? null;

@@ -5,6 +5,10 @@ import type { Row } from '../store/types.js';
 export interface WriteContext {
   /** The folder the rows' `FILE…` paths are relative to (the one holding the store), absolute. */
   readonly fileRoot: string;
+  /** The store's own file (`NAME.db`), absolute, when it has one: never replaced, nor its `-wal`, `-shm`, `-journal`. */
+  readonly storeFile?: string | undefined;
+  /** The store's data folder (`NAME.data/`), absolute: never replaced, and no export is written inside it. */
+  readonly dataFolder?: string | undefined;
   /** Writer-specific options; each writer checks its own. */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
 }

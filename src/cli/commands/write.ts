@@ -11,7 +11,7 @@ export function registerWrite(program: Command): void {
     .option('--writer <name>', `writer: ${writerNames().join(', ')} (default: by extension)`)
     .option('--table <name>', 'the table to export')
     .option('--query <sql>', 'a read-only query whose result to export')
-    .option('--option <key=value>', "a writer's own option, repeatable (cinema: files=copy|link|symlink)", collectOption)
+    .option('--option <key=value>', "a writer's own option, repeatable (cinema: files=copy|link|symlink, allow_outside=true)", collectOption)
     .action(async (file: string, opts: { writer?: string; table?: string; query?: string; option?: string[] }, cmd: Command) => {
       const writerOptions = parseKeyValues(opts.option);
       const { rows } = await withStore(

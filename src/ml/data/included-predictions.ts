@@ -56,7 +56,7 @@ export async function loadRunData(store: Store, params: RunDataParams, query: st
   if (included.length === 0) return base;
 
   const sql = `SELECT * FROM ml_predictions WHERE prediction_id IN (${sqlTextList(included)}) ORDER BY prediction_id`;
-  const extra = await loadImages(store, sql, { imageColumn: 'FILE', size: params.size, channels: params.channels, cache: false });
+  const extra = await loadImages(store, sql, { imageColumn: 'FILE', size: params.size, channels: params.channels, cache: false, ...(store.dataFolder === undefined ? {} : { within: store.dataFolder }) });
   if (extra.count !== included.length) {
     const found = new Set(extra.columns['prediction_id']?.map(String) ?? []);
     const missing = included.filter((id) => !found.has(id));

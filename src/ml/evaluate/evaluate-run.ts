@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MlError } from '../../errors.js';
+import { MlError, StoreError } from '../../errors.js';
 import { loadImages, type LoadedImages } from '../../images/load-images.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
@@ -260,7 +260,10 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
       return { images, features: featureMatrix(out.features, images.count, extractor.featureDim), logits: featureMatrix(out.logits, images.count, extractor.levels.length) };
     };
     const load = async (sql: string, what: string, imageColumn?: string): Promise<LoadedImages> => {
-      const images = await loadImages(store, sql, { ...at, ...(imageColumn === undefined ? {} : { imageColumn }) }).catch((e: unknown) => {
+      // Predictions are files the store wrote: they must lie inside its data folder.
+      const within = what === 'predictions' && store.dataFolder !== undefined ? { within: store.dataFolder } : {};
+      const images = await loadImages(store, sql, { ...at, ...within, ...(imageColumn === undefined ? {} : { imageColumn }) }).catch((e: unknown) => {
+        if (e instanceof StoreError && e.code === 'E_UNSAFE_PATH') throw e;
         throw new MlError('E_ML_DATA', `the ${what} query: ${e instanceof Error ? e.message.replace(/^loadImages: /, '') : String(e)}`, { cause: e });
       });
       if (images.count === 0) throw new MlError('E_ML_DATA', `the ${what} query selects no images: ${sql}`);
@@ -304,7 +307,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
         if (architectureOf(params).size !== extractor.size || params.channels !== extractor.channels) {
           throw new MlError('E_ML_RUN', `the classifier ${featureRunId} takes ${extractor.size}×${extractor.size}×${extractor.channels} images, the GAN makes ${params.size}×${params.size}×${params.channels}`);
         }
-        const g = generate(registry.absolute(run.FILE_checkpoint), count);
+        const g = generate(registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`), count);
         evaluated = g.set;
         combos = g.combos;
         epoch = g.epoch;
@@ -353,7 +356,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
       // Every saved epoch, overall values only.
       const perEpoch: { epoch: number; metrics: MetricValues }[] = [];
       if (options.everyCheckpoint) {
-        const dir = path.join(registry.runFolder(run.run_id).absolute, 'checkpoints');
+        const dir = registry.runPath(run.run_id, 'checkpoints');
         const saved = fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => /^epoch-\d{4}$/.test(d)).sort() : [];
         for (const name of saved) {
           const g = generate(path.join(dir, name), count);
@@ -447,7 +450,7 @@ async function writeEvaluationPlots(
   scores: Float64Array,
 ): Promise<Record<string, string>> {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const dir = path.join(registry.runFolder(run.run_id).absolute, 'evaluations', stamp);
+  const dir = registry.runPath(run.run_id, 'evaluations', stamp);
   fs.mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = {};
   const put = async (name: string, svg: Promise<string>): Promise<void> => {

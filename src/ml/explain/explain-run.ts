@@ -169,7 +169,7 @@ export async function explainRun(store: Store, options: ExplainRunOptions): Prom
   const id = newExplanationId();
   let heatmap: { absolute: string; relative: string } | undefined;
   if (subject.image !== undefined) {
-    const folder = path.join(registry.runFolder(run.run_id).absolute, 'explanations');
+    const folder = registry.runPath(run.run_id, 'explanations');
     fs.mkdirSync(folder, { recursive: true });
     const absolute = path.join(folder, `${id}.png`);
     const img = subject.image;

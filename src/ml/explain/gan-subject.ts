@@ -87,7 +87,7 @@ export async function ganSubject(store: Store, run: RunRecord, options: SubjectO
   if (options.class !== undefined && output !== 'score') throw new MlError('E_ML_ARGUMENT', `--class chooses the classifier's class of --output score; it does not apply to --output ${output}`);
   const registry = new RunRegistry(store);
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint`);
-  const checkpoint = registry.absolute(run.FILE_checkpoint);
+  const checkpoint = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
   if (!fs.existsSync(checkpoint)) throw new MlError('E_ML_CHECKPOINT', `the checkpoint of run ${run.run_id} is missing: ${run.FILE_checkpoint}`);
 
   // The explained input: a data row, or a stored prediction.

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { containedPath } from '../../contained-path.js';
 import { MlError } from '../../errors.js';
 import { decode, place, type Target } from '../../images/load-images.js';
 import type { TargetChannels } from '../../images/planar-pixels.js';
@@ -81,12 +82,15 @@ export async function readImageFiles(store: Store, files: readonly Cell[], size:
   return out;
 }
 
-/** The stored prediction `id` (a row of `ml_predictions`), or an `E_ML_ARGUMENT` error. */
+/** The stored prediction `id` (a row of `ml_predictions`), or an `E_ML_ARGUMENT` error; its FILE, if any, checked to lie inside the data folder. */
 export async function predictionRow(store: Store, id: string): Promise<Row> {
   if (typeof id !== 'string' || id === '') throw new MlError('E_ML_ARGUMENT', `--prediction must be a prediction id, got ${JSON.stringify(id)}`);
   const has = (await store.tables()).some((t) => t.toLowerCase() === 'ml_predictions');
   const rows = has ? await store.query('SELECT * FROM ml_predictions WHERE prediction_id = ?', [id]) : [];
   if (rows.length === 0) throw new MlError('E_ML_ARGUMENT', `no prediction "${id}" in this store (see dsi ml runs or query ml_predictions)`);
+  const file = rows[0]!['FILE'];
+  // A prediction's image is a file the store wrote: it must lie inside the data folder.
+  if (typeof file === 'string' && file !== '' && store.dataFolder !== undefined) containedPath(store.dataFolder, file, { base: store.fileRoot, origin: `ml_predictions.FILE of ${id}` });
   return rows[0]!;
 }
 

@@ -78,16 +78,16 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
 
   let checkpoint: string;
   if (options.epoch !== undefined) {
-    checkpoint = path.join(registry.runFolder(run.run_id).absolute, 'checkpoints', checkpointName({ epoch: options.epoch, stepInEpoch: 0 }));
+    checkpoint = registry.runPath(run.run_id, 'checkpoints', checkpointName({ epoch: options.epoch, stepInEpoch: 0 }));
     if (!fs.existsSync(checkpoint)) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} kept no checkpoint of epoch ${options.epoch}`);
   } else {
     if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint yet (status ${run.state}); train it first`);
-    checkpoint = registry.absolute(run.FILE_checkpoint);
+    checkpoint = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
   }
 
   const total = combos.length * count;
   const callId = crypto.randomBytes(4).toString('hex');
-  const folder = path.join(registry.runFolder(run.run_id).absolute, 'predictions');
+  const folder = registry.runPath(run.run_id, 'predictions');
   const final = path.join(folder, callId);
   const temp = path.join(folder, `.tmp-${callId}`);
   const gan = createGan(architectureOf(params));

@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkPathSegment, containedPath } from '../../contained-path.js';
 import { MlError } from '../../errors.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
@@ -158,12 +159,31 @@ export class RunRegistry {
     return `${kind}-${stamp}-${crypto.randomBytes(2).toString('hex')}`;
   }
 
-  /** The folder holding a run's files: absolute, and relative to the store's folder (as `FILE…` columns hold it). */
+  /**
+   * The folder holding a run's files: absolute, and relative to the store's folder (as `FILE…`
+   * columns hold it). The run id must be one plain name and the folder must stay inside the data
+   * folder after resolving symlinks; otherwise an `E_UNSAFE_PATH` error.
+   */
   runFolder(runId: string): { absolute: string; relative: string } {
+    const data = this.#dataFolder();
+    checkPathSegment(runId, 'the run id');
+    const absolute = containedPath(data, path.join('ml', runId), { origin: `the folder of run ${runId}` });
+    return { absolute, relative: this.relative(absolute) };
+  }
+
+  /**
+   * A path inside the run's folder (`runPath(id, 'predictions')`), refused with `E_UNSAFE_PATH`
+   * when a symlink below the run folder leads out of the data folder.
+   */
+  runPath(runId: string, ...parts: string[]): string {
+    const folder = this.runFolder(runId).absolute;
+    return containedPath(this.#dataFolder(), path.join(folder, ...parts), { origin: `a path in the folder of run ${runId}` });
+  }
+
+  #dataFolder(): string {
     const data = this.#store.dataFolder;
     if (data === undefined) throw new MlError('E_ML_ARGUMENT', 'ML runs need a store with a file (an in-memory store has no folder for checkpoints)');
-    const absolute = path.join(data, 'ml', runId);
-    return { absolute, relative: this.relative(absolute) };
+    return data;
   }
 
   /** `file` relative to the store's folder, with forward slashes. */
@@ -171,9 +191,13 @@ export class RunRegistry {
     return path.relative(this.#store.fileRoot, file).split(path.sep).join('/');
   }
 
-  /** An absolute path for a `FILE…` value. */
-  absolute(file: string): string {
-    return path.resolve(this.#store.fileRoot, file);
+  /**
+   * An absolute path for a `FILE…` value of the registry's tables (a checkpoint, a prediction, a
+   * sample grid), refused with `E_UNSAFE_PATH` unless it stays inside the store's data folder;
+   * `origin` says which value it is, for that error.
+   */
+  absolute(file: string, origin = 'a FILE value of the run registry'): string {
+    return containedPath(this.#dataFolder(), file, { base: this.#store.fileRoot, origin });
   }
 
   /** Run `fn` in one transaction with the registry's tables in place. */
@@ -184,7 +208,9 @@ export class RunRegistry {
     });
   }
 
+  /** Record a new run; its `run_id` must be one plain name (it becomes a folder name). */
   async create(row: Row): Promise<void> {
+    checkPathSegment(String(row['run_id']), 'the run id');
     await this.transaction((tx) => tx.insert('ml_runs', [{ ...row, created_at: now(), heartbeat_at: now(), pid: process.pid }]));
   }
 
@@ -257,17 +283,43 @@ export class RunRegistry {
   }
 
   /**
-   * Delete the run's rows from every registry table and its folder. A live run is refused. The
-   * folder is moved aside first and put back if the rows cannot be deleted, so a failure leaves
-   * rows and files as they were.
+   * The runs that depend on `runId`: its children (`parent_run_id`) and every run that trained on
+   * one of its predictions (`included_predictions`, which grandchildren inherit), by id.
    */
-  async delete(runId: string): Promise<{ rows: Record<string, number>; folder: string | undefined }> {
+  async dependents(runId: string): Promise<string[]> {
+    const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
+    const own = tables.has('ml_predictions')
+      ? new Set((await this.#store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ?', [runId])).map((r) => String(r['prediction_id'])))
+      : new Set<string>();
+    return (await this.list())
+      .filter((r) => r.run_id !== runId && (r.parent_run_id === runId || r.included_predictions.some((id) => own.has(id))))
+      .map((r) => r.run_id)
+      .sort();
+  }
+
+  /**
+   * Delete the run's rows from every registry table and its folder `NAME.data/ml/RUN_ID/`. A live
+   * run is refused, and so is a run that others depend on (its children, runs that trained on its
+   * predictions) unless `force` is given: they then keep their rows, and their lineage shows the
+   * predictions as deleted. The folder is moved aside first and put back if the rows cannot be
+   * deleted, so a failure leaves rows and files as they were. Nothing outside the data folder is
+   * ever removed: a run id that is not a plain name, or a run folder that a symlink leads out of
+   * it, is refused with `E_UNSAFE_PATH` before anything changes.
+   */
+  async delete(runId: string, options: { force?: boolean } = {}): Promise<{ rows: Record<string, number>; folder: string | undefined; dependents: string[] }> {
     const run = await this.get(runId);
     if (run.state === 'running') {
       throw new MlError('E_ML_RUN', `run ${runId} is still running (pid ${run.pid ?? '?'} on ${String(run.env['host'] ?? '?')}); stop it first`);
     }
-    const rows = await this.counts(runId);
     const folder = this.runFolder(runId).absolute;
+    const dependents = await this.dependents(runId);
+    if (dependents.length > 0 && options.force !== true) {
+      throw new MlError(
+        'E_ML_RUN',
+        `run ${runId} has runs that depend on it (children or runs trained on its predictions): ${dependents.join(', ')}; deleting it would leave them unable to resume. Delete them first, or force it (they keep their rows, their lineage shows the predictions as deleted)`,
+      );
+    }
+    const rows = await this.counts(runId);
     const aside = fs.existsSync(folder) ? path.join(path.dirname(folder), `.deleting-${runId}-${process.pid}`) : undefined;
     if (aside !== undefined) fs.renameSync(folder, aside);
     try {
@@ -280,6 +332,6 @@ export class RunRegistry {
       throw e;
     }
     if (aside !== undefined) fs.rmSync(aside, { recursive: true, force: true });
-    return { rows, folder: aside === undefined ? undefined : this.relative(folder) };
+    return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
   }
 }

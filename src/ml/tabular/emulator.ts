@@ -124,7 +124,7 @@ export async function loadEmulatorRun(store: Store, runId: string): Promise<Load
   const run = await registry.get(runId);
   if (run.kind !== 'regressor') throw new MlError('E_ML_RUN', `run ${runId} is a ${run.kind} run, not an emulator (kind regressor)`);
   if (run.status !== 'finished' || run.FILE_checkpoint === null) throw new MlError('E_ML_RUN', `run ${runId} is ${run.state}; only a finished emulator run predicts`);
-  const folder = registry.absolute(run.FILE_checkpoint);
+  const folder = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
   const checkpoint = readCheckpoint(folder);
   const encoding = encodingOf(checkpoint.encoding as FeatureEncoding[]);
   const regressor = regressorFamily(checkpoint.model).load(checkpoint.state ?? {}, checkpoint.hyper ?? {}, encoding.width, folder);

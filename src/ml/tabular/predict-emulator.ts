@@ -96,7 +96,7 @@ export async function predictEmulator(store: Store, options: PredictEmulatorOpti
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-predict-'));
     try {
-      const file = path.join(dir, `${outTable}.json`);
+      const file = path.join(dir, 'predictions.json'); // the table is named below, never by the file
       fs.writeFileSync(file, `[\n${records.join(',\n')}\n]\n`);
       // Checked again just before writing: the read would append to a table made meanwhile.
       const raced = await tableExists(store, outTable);

@@ -85,7 +85,7 @@ export function registerMlReview(ml: Command): void {
         process.stdout.write(`reviewing ${queue.length} predictions of ${opts.run} as ${reviewer}\n${HELP}\n`);
         try {
           for (const [i, p] of queue.entries()) {
-            const file = registry.absolute(p.FILE);
+            const file = registry.absolute(p.FILE, `ml_predictions.FILE of ${p.prediction_id}`);
             const facts = [
               ...Object.entries(p.params).map(([k, v]) => `${k}=${String(v)}`),
               ...(p.seed === null ? [] : [`seed ${p.seed}`]),

@@ -1,5 +1,6 @@
 /** `dsi ml runs`, `dsi ml show RUN`, `dsi ml delete RUN`: the run registry. */
 import type { Command } from 'commander';
+import { MlError } from '../../../errors.js';
 import { withStore } from '../../context.js';
 import { printJson, printRows } from '../../output.js';
 import { loadMl } from '../ml.js';
@@ -79,16 +80,28 @@ export function registerMlRuns(ml: Command): void {
     });
 
   ml.command('delete')
-    .description("delete a run: its rows in every ml_ table and its folder (checkpoints, samples, predictions)")
+    .description("delete a run: its rows in every ml_ table and its folder NAME.data/ml/RUN/ (checkpoints, samples, predictions)")
     .argument('<run>', 'run id')
+    .option('--force', 'delete even when other runs depend on it (children, runs trained on its predictions): they keep their rows, cannot resume, and their lineage shows the predictions as deleted')
     .option('--json', 'print what was deleted as JSON')
-    .action(async (runId: string, opts: { json?: boolean }, cmd: Command) => {
+    .action(async (runId: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
       const { RunRegistry } = await loadMl();
-      const deleted = await withStore(cmd, (store) => new RunRegistry(store).delete(runId));
+      const deleted = await withStore(cmd, async (store) => {
+        const registry = new RunRegistry(store);
+        if (opts.force !== true) {
+          await registry.get(runId);
+          const dependents = await registry.dependents(runId);
+          if (dependents.length > 0) {
+            throw new MlError('E_ML_RUN', `run ${runId} has runs that depend on it: ${dependents.join(', ')}; delete them first, or give --force to delete it anyway (they keep their rows but cannot resume, and their lineage shows the predictions as deleted)`);
+          }
+        }
+        return registry.delete(runId, { force: opts.force === true });
+      });
       if (opts.json) printJson({ run_id: runId, ...deleted });
       else {
         const rows = Object.entries(deleted.rows).map(([t, n]) => `${n} from ${t}`).join(', ');
-        process.stdout.write(`deleted ${runId}: ${rows}${deleted.folder === undefined ? '' : `; removed ${deleted.folder}`}\n`);
+        const orphans = deleted.dependents.length === 0 ? '' : `; ${deleted.dependents.join(', ')} lost what they depended on`;
+        process.stdout.write(`deleted ${runId}: ${rows}${deleted.folder === undefined ? '' : `; removed ${deleted.folder}`}${orphans}\n`);
       }
     });
 }
