@@ -1,13 +1,14 @@
 /**
- * The classifier workflow: the recipe reaches ≥ 99 % test accuracy on MNIST and ≥ 90 % on
- * Fashion-MNIST, recorded as a run with its epochs and accuracy rows (the accuracy recomputed from
+ * The classifier workflow: the recipe reaches ≥ 99 % test accuracy on MNIST, recorded as a run with its epochs and accuracy rows (the accuracy recomputed from
  * the checkpoint through the feature extractor); the extractor's shapes, determinism and refusals
  * (a GAN run, an unfinished run, a missing checkpoint); a stopped and resumed run reproduces an
  * uninterrupted one; every bad input is refused before a run row exists; the CLI path.
  *
- * The full-dataset classifiers come from test/helpers/classifier-fixture.ts, which trains each
+ * The full-dataset MNIST classifier comes from test/helpers/classifier-fixture.ts, which trains it
  * once and keeps it across processes keyed by the compiled training code (DSI_CLASSIFIER_CACHE=0
- * forces training in this process).
+ * forces training in this process); the other tests that need real features share it. The same
+ * recipe on Fashion-MNIST (≥ 90 %), a second full-scale training that no other test needs, is
+ * measured by bench/classifier-accuracy.ts.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,7 @@ import {
   type FeatureExtractor,
   type TrainClassifierOptions,
 } from '../src/ml/index.js';
-import { CLASSIFIER_RECIPES, FASHION_MNIST_DIR, classifierStore, mnistClassifierStore, type ClassifierDataset } from './helpers/classifier-fixture.js';
+import { CLASSIFIER_RECIPES, classifierStore, mnistClassifierStore, type ClassifierDataset } from './helpers/classifier-fixture.js';
 import { makeMnistStore, type MnistStore } from './helpers/mnist-store.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -136,14 +137,9 @@ async function checkFullDataset(dataset: ClassifierDataset, diagnostic: (message
   assert.equal(right / test.count, accuracy, 'the extractor reproduces the stored accuracy');
 }
 
-describe('accuracy on the full datasets (the recipe of classifier-fixture.ts)', () => {
+describe('accuracy on the full dataset (the recipe of classifier-fixture.ts)', () => {
   it('MNIST: ≥ 99 % test accuracy, with the run, its epochs and its accuracy rows recorded', async (t) => {
     await checkFullDataset('mnist', (s) => t.diagnostic(s));
-  });
-
-  const fashionSkip = fs.existsSync(FASHION_MNIST_DIR) ? false : `${FASHION_MNIST_DIR} is absent (Debian's dataset-fashion-mnist)`;
-  it('Fashion-MNIST: ≥ 90 % test accuracy, with the run, its epochs and its accuracy rows recorded', { skip: fashionSkip }, async (t) => {
-    await checkFullDataset('fashion-mnist', (s) => t.diagnostic(s));
   });
 });
 

@@ -18,7 +18,7 @@ import { MlError } from '../src/errors.js';
 import { Store } from '../src/store/store.js';
 import * as torch from '../src/torch/index.js';
 import { RunRegistry, loadEmulator, predictEmulator, regressionMetrics, trainEmulator, type TrainEmulatorOptions } from '../src/ml/index.js';
-import { mixSeed, seededPermutation } from '../src/ml/data/seeded-random.js';
+import { mixSeed, SeededRandom, seededPermutation } from '../src/ml/data/seeded-random.js';
 import { encodeColumns, featureKinds, fitEncoding } from '../src/ml/tabular/feature-encoding.js';
 import { fitLasso, fitLeastSquares } from '../src/ml/tabular/models/linear-models.js';
 import { RegressionForest } from '../src/ml/tabular/models/regression-forest.js';
@@ -286,14 +286,25 @@ describe('random forest, k-NN and MLP', () => {
     assert.notDeepEqual(ea.predict(grid), ec.predict(grid));
   });
 
-  it('a single deep tree on all rows of distinct values interpolates its training rows exactly', () => {
-    const x = Float64Array.of(0, 1, 2, 3, 4, 5);
-    const y = Float64Array.of(5, 3, 8, 1, 9, 2);
-    const forest = RegressionForest.fit({ x, y, rows: 6, width: 1 }, 1, null, 1);
+  it('a single deep tree on rows of distinct values reproduces every row of its bootstrap sample exactly', () => {
+    const x = Float64Array.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+    const y = Float64Array.of(5, 3, 8, 1, 9, 2, 7, 0, 6, 4, 11, 10);
+    const seed = 1;
+    const forest = RegressionForest.fit({ x, y, rows: 12, width: 1 }, 1, null, seed);
     const t = forest.trees[0]!;
     assert.ok(t.feature.length > 1 && t.feature.filter((f) => f === -1).length === (t.feature.length + 1) / 2, 'a binary tree in preorder');
-    // Every prediction is the mean of a leaf of the bootstrap sample: one of the y values seen.
-    for (const p of forest.predict(x, 6)) assert.ok([...y].includes(p), `prediction ${p}`);
+    // The tree's bootstrap sample, drawn as the forest draws it (tree 0 of this seed).
+    const rng = new SeededRandom(mixSeed(seed, 0, 0xf0e5));
+    const drawn = new Set<number>();
+    for (let i = 0; i < 12; i++) drawn.add(Math.floor(rng.next() * 12));
+    assert.ok(drawn.size >= 4, `the bootstrap holds ${drawn.size} distinct rows`);
+    const predictions = forest.predict(x, 12);
+    // A grown-out tree gives each drawn row its own leaf: its own y, which no constant can match
+    // since the drawn ys differ; a row left out gets the y of a drawn row.
+    for (const r of drawn) assert.equal(predictions[r], y[r], `row ${r} (drawn): prediction ${predictions[r]}, y ${y[r]}`);
+    const drawnYs = new Set([...drawn].map((r) => y[r]!));
+    for (const p of predictions) assert.ok(drawnYs.has(p), `prediction ${p} is the y of a drawn row`);
+    assert.equal(new Set(predictions).size, drawn.size, 'as many distinct predictions as drawn rows');
   });
 
   it('k-NN fits the smooth function (R² > 0.9) and distance weights reproduce the training rows', async () => {

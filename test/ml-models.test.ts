@@ -1,7 +1,8 @@
 /**
  * The GAN architectures of the training workflow (src/ml/models): every size × channels × model
- * builds and gives the right shapes; the 28×28 'dcgan' is the tutorial's DCGAN and trains exactly
- * as `dcganTrainStep`; conditions change the images and receive gradients; `encodeConditions`
+ * builds and gives the right shapes; the 28×28 'dcgan' is the tutorial's DCGAN and its training
+ * step gives PyTorch's gradients and losses (test/fixtures/torch/gan-step.safetensors,
+ * from scripts/torch-fixtures/gan_step.py); conditions change the images and receive gradients; `encodeConditions`
  * refuses bad values naming column and row; training leaks nothing; and the Python twin
  * (scripts/python/dsi_gan.py) loads our checkpoints and gives the same images.
  */
@@ -13,6 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertClose } from './helpers/assert-close.js';
+import { owning } from './helpers/owned.js';
+import { tolerance } from './helpers/tolerance.js';
 import * as torch from '../src/torch/index.js';
 import {
   ConditionEncoder,
@@ -133,36 +136,74 @@ describe('GAN architectures: shapes and parameter counts', () => {
 });
 
 describe('GAN architectures: training', () => {
-  it('a dcgan 28×28×1 step is dcganTrainStep on the Keras-initialised tutorial networks: the same weights after the same seed, the same losses and parameters over 3 steps', () => {
-    torch.manualSeed(11);
-    const gan = createGan(arch('dcgan', 28, 1));
-    torch.manualSeed(11);
-    const gen = dcganGenerator();
-    const disc = dcganDiscriminator();
-    torch.nn.init.kerasInit(gen);
-    torch.nn.init.kerasInit(disc);
-    const same = (a: torch.nn.Module, b: torch.nn.Module, what: string): void =>
+  it('a dcgan 28×28×1 step is the tutorial\'s step in PyTorch: the same weights after the same seed, then PyTorch\'s gradients in the first step and losses over 3 steps', () => {
+    const fixture = torch.loadSafetensors(path.join(ROOT, 'test/fixtures/torch/gan-step.safetensors'));
+    owning((own) => {
+      for (const t of fixture.tensors.values()) own(t);
+      const ref = (name: string): Tensor => {
+        const t = fixture.tensors.get(name);
+        if (t === undefined) throw new Error(`gan-step.safetensors has no '${name}'`);
+        return t;
+      };
+      torch.manualSeed(11);
+      const gan = own(createGan(arch('dcgan', 28, 1)));
+      torch.manualSeed(11);
+      const gen = own(dcganGenerator());
+      const disc = own(dcganDiscriminator());
+      torch.nn.init.kerasInit(gen);
+      torch.nn.init.kerasInit(disc);
       torch.tidy(() => {
-        const sb = b.stateDict();
-        for (const [k, t] of a.stateDict()) assert.deepEqual(t.toArray(), (sb.get(k) as Tensor).toArray(), `${what} ${k}`);
+        for (const [what, a, b] of [['generator', gan.generator, gen], ['discriminator', gan.discriminator, disc]] as const) {
+          const sb = b.stateDict();
+          for (const [k, t] of a.stateDict()) assert.deepEqual(t.toArray(), (sb.get(k) as Tensor).toArray(), `${what} ${k}`);
+        }
       });
-    same(gan.generator, gen, 'generator');
-    same(gan.discriminator, disc, 'discriminator');
-    const opts = [gan.generator, gan.discriminator, gen, disc].map((m) => new optim.Adam(m.parameters(), { lr: 1e-4 }));
-    const [optG1, optD1, optG2, optD2] = opts as [torch.optim.Adam, torch.optim.Adam, torch.optim.Adam, torch.optim.Adam];
-    const real = torch.tidy(() => torch.randn([8, 1, 28, 28]).tanh());
-    for (let step = 0; step < 3; step++) {
-      torch.manualSeed(100 + step);
-      const ours = ganTrainStep(gan, optG1, optD1, real, undefined);
-      torch.manualSeed(100 + step);
-      const theirs = dcganTrainStep(gen, disc, optG2, optD2, real);
-      assert.deepEqual(ours, theirs, `losses of step ${step}`);
-    }
-    same(gan.generator, gen, 'generator after 3 steps');
-    same(gan.discriminator, disc, 'discriminator after 3 steps');
-    real.dispose();
-    for (const o of opts) o.dispose();
-    for (const m of [gan, gen, disc]) m.dispose();
+      const nets = { generator: gan.generator, discriminator: gan.discriminator };
+      for (const [net, m] of Object.entries(nets)) {
+        assert.deepEqual(m.namedParameters().map(([k]) => k), JSON.parse(fixture.metadata[`names.${net}`] as string), `${net}: PyTorch's parameter names in order`);
+      }
+      const optG = own(new optim.Adam(gan.generator.parameters(), { lr: 1e-4 }));
+      const optD = own(new optim.Adam(gan.discriminator.parameters(), { lr: 1e-4 }));
+      const real = own(torch.keep(torch.tidy(() => torch.randn([8, 1, 28, 28]).tanh())));
+      // Error model (helpers/tolerance.ts): float32 sums as long as the largest inner length (the
+      // generator's first ConvTranspose: 5·5·256), in values of the size of what is compared, with
+      // the rounding carried through every sum of the chain: the generator's 4 layers and the
+      // discriminator's 3, forward and backward, per training step.
+      const reduction = 5 * 5 * 256;
+      const DEPTH = 2 * (4 + 3);
+      const losses: number[] = [];
+      for (let step = 0; step < 3; step++) {
+        torch.manualSeed(100 + step);
+        const l = ganTrainStep(gan, optG, optD, real, undefined);
+        losses.push(l.dLoss, l.gLoss);
+        if (step > 0) continue;
+        torch.tidy(() => {
+          for (const [net, m] of Object.entries(nets)) {
+            const norms = ref(`gradnorm.${net}`).toArray() as Float64Array;
+            const netScale = Math.hypot(...norms);
+            m.namedParameters().forEach(([name, p], i) => {
+              const g = p.grad;
+              assert.ok(g !== undefined, `${net} ${name} has a gradient after the step`);
+              const want = ref(`grad.${net}.${name}`);
+              const norm = norms[i]!;
+              // Normwise over the network: an element is a sum of terms that can nearly cancel (a
+              // bias, BatchNorm's batch statistics), leaving the error of the terms, so the scale
+              // is the L2 norm of the network's whole gradient.
+              assertClose(g.flatten().slice(0, 0, want.shape[0]!), want, `gradient of ${net} ${name}`, { steps: DEPTH, reduction, scale: netScale });
+              const { rtol, atol } = tolerance({ steps: DEPTH, reduction, scale: netScale });
+              const ours = g.double().norm().item();
+              const bound = rtol * norm + atol;
+              assert.ok(Math.abs(ours - norm) <= bound, `L2 norm of the gradient of ${net} ${name}: ${ours} vs PyTorch's ${norm} (bound ${bound})`);
+            });
+          }
+        });
+      }
+      const expected = Array.from(ref('losses').toArray() as Float64Array);
+      losses.forEach((v, i) => {
+        const { rtol } = tolerance({ steps: DEPTH * (Math.floor(i / 2) + 1), reduction });
+        assert.ok(Math.abs(v - expected[i]!) <= rtol * Math.abs(expected[i]!), `loss ${i} (${i % 2 === 0 ? 'D' : 'G'} of step ${Math.floor(i / 2) + 1}): ${v} vs PyTorch's ${expected[i]}`);
+      });
+    });
   });
 
   it('cdcgan 32×32×1 trains 4 steps on random data with finite losses and a flat tensor count, and frees everything on dispose', () => {

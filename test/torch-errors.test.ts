@@ -152,11 +152,21 @@ describe('torch errors', () => {
   });
 });
 
-describe('torch errors for CUDA on a machine without it', { skip: torch.cuda.isAvailable() ? 'CUDA is available here' : false }, () => {
-  it('cuda.isAvailable() is false and deviceCount() is 0', () => {
-    assert.equal(torch.cuda.isAvailable(), false);
-    assert.equal(torch.cuda.deviceCount(), 0);
+describe('CUDA availability', () => {
+  it('isAvailable() is deviceCount() > 0, false for a build without CUDA, and decides whether a CUDA tensor can be made', () => {
+    const count = torch.cuda.deviceCount();
+    assert.ok(Number.isInteger(count) && count >= 0, `deviceCount() ${count}`);
+    assert.equal(torch.cuda.isAvailable(), count > 0);
+    if (!torch.buildInfo().cuda) assert.equal(torch.cuda.isAvailable(), false, 'a libtorch built without CUDA sees no device');
+    if (torch.cuda.isAvailable()) {
+      torch.tidy(() => assert.match(torch.zeros([2], { device: 'cuda' }).device, /^cuda/));
+    } else {
+      assert.equal(thrown(() => torch.zeros([2], { device: 'cuda' })).code, 'E_DEVICE');
+    }
   });
+});
+
+describe('torch errors for CUDA on a machine without it', { skip: torch.cuda.isAvailable() ? 'CUDA is available here' : false }, () => {
 
   for (const c of CUDA_CASES) {
     it(`${c.name} throws a TorchError that names CUDA, and the next op works`, () => {
