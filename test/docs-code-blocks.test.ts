@@ -10,8 +10,8 @@
  *
  * What a user has that a fresh folder lacks is supplied, and said so in the test output: the
  * newest run of a kind stands for a run id written as `gan-…` or `gan-20261127-060728-7df3`;
- * `dsi datasets add mnist|fashion-mnist` read 160 MNIST digits (the first 120 of its training set,
- * 40 of its test set) through the same IDX reader instead of 70,000 images; files a page takes as
+ * `dsi datasets add mnist|fashion-mnist` read 36 MNIST digits (the first 24 of its training set,
+ * 12 of its test set) through the same IDX reader instead of 70,000 images; files a page takes as
  * the user's own (feature CSVs, a folder of shots, review verdicts) are written small. Lines left
  * out (a block's `<!-- not-tested: … -->`, a line's `# (not run in tests: …)`, lines that are not
  * `dsi` commands) print their reason.
@@ -167,11 +167,11 @@ async function withIds(dir: string, command: string, t: TestContext): Promise<st
   return out;
 }
 
-/** 120 training and 40 test digits of MNIST as its four IDX files, in `dir`. */
+/** 24 training and 12 test digits of MNIST as its four IDX files, in `dir`. */
 function smallMnist(dir: string): { train: string; test: string } {
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(dir, { recursive: true });
-    for (const [set, n] of [['train', 120], ['t10k', 40]] as const) {
+    for (const [set, n] of [['train', 24], ['t10k', 12]] as const) {
       const m = loadMnist(set, n);
       fs.writeFileSync(path.join(dir, `${set}-images-idx3-ubyte`), idxBytes(2051, [n, 28, 28], m.pixels.subarray(0, n * 784)));
       fs.writeFileSync(path.join(dir, `${set}-labels-idx1-ubyte`), idxBytes(2049, [n], Uint8Array.from(m.labels.subarray(0, n))));
@@ -180,7 +180,7 @@ function smallMnist(dir: string): { train: string; test: string } {
   return { train: path.join(dir, 'train-images-idx3-ubyte'), test: path.join(dir, 't10k-images-idx3-ubyte') };
 }
 
-/** `dsi datasets add NAME [--table T]`, with 160 MNIST digits instead of the 70,000 images. */
+/** `dsi datasets add NAME [--table T]`, with 36 MNIST digits instead of the 70,000 images. */
 async function addSmallDataset(dir: string, command: string): Promise<string | undefined> {
   const m = /^dsi datasets add (mnist|fashion-mnist)\b/.exec(command);
   if (!m) return undefined;
@@ -188,7 +188,7 @@ async function addSmallDataset(dir: string, command: string): Promise<string | u
   const table = /--table\s+(\S+)/.exec(command)?.[1] ?? spec.table;
   const files = smallMnist(path.join(work, 'small-mnist'));
   await withStore(dir, (s) => s.read([files.train, files.test], { reader: 'idx', table, ...(spec.labelNames ? { readerOptions: { labelNames: spec.labelNames } } : {}) }));
-  return `160 MNIST digits (120 train, 40 test) read into ${table} instead of the 70,000 images`;
+  return `36 MNIST digits (24 train, 12 test) read into ${table} instead of the 70,000 images`;
 }
 
 function writeCsv(file: string, header: string[], rows: number, value: (row: number, col: number) => number): void {
