@@ -299,7 +299,7 @@ describe('dsi lines of the docs', () => {
 });
 
 describe('doc block extraction', () => {
-  it('reads annotations, joins continued lines and keeps quoted #', () => {
+  it('reads annotations, joins continued lines, keeps quoted # and knows a page that continues the README', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-doc-blocks-')), 'page.md');
     try {
       fs.writeFileSync(
@@ -334,6 +334,11 @@ describe('doc block extraction', () => {
         { page: 'page.md', line: 14, command: 'dsi ml train --table t  --epochs 50', notRun: 'minutes' },
       ]);
       assert.deepEqual(withoutComment("dsi query 'x#y' # why"), { command: "dsi query 'x#y'", comment: 'why' });
+      assert.equal(continuesReadme(file), false);
+      fs.appendFileSync(file, '\nA page says `<!-- doc-test: after README.md -->` in prose.\n');
+      assert.equal(continuesReadme(file), false, 'a mention in prose is not the annotation');
+      fs.appendFileSync(file, '<!-- doc-test: after README.md -->\n');
+      assert.equal(continuesReadme(file), true);
     } finally {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }

@@ -78,9 +78,9 @@ function annotationsBefore(lines: readonly string[], fence: number): Record<stri
   }
 }
 
-/** Whether the page continues from the README's state (`<!-- doc-test: after README.md -->`). */
+/** Whether the page continues from the README's state (a line `<!-- doc-test: after README.md -->`). */
 export function continuesReadme(file: string): boolean {
-  return /<!--\s*doc-test:\s*after README\.md\s*-->/.test(fs.readFileSync(file, 'utf8'));
+  return /^<!--\s*doc-test:\s*after README\.md\s*-->\s*$/m.test(fs.readFileSync(file, 'utf8'));
 }
 
 /** The text of `line` before a `#` that starts a comment (outside quotes). */
