@@ -37,12 +37,16 @@ function typed(file: string): string {
   return relative === '' ? '.' : relative;
 }
 
-/** Prints `$ dsi ARGS` and runs exactly that; a failing step ends the demo with its reason. */
+/**
+ * Prints `$ dsi ARGS` and runs exactly that; a failing step (its own one-line reason already on
+ * stderr) ends the demo with the step's exit status.
+ */
 function step(args: readonly string[], note?: string): void {
   process.stdout.write(`\n$ ${commandLine(args)}${note === undefined ? '' : `   # ${note}`}\n`);
   const r = spawnSync(process.execPath, [DSI, ...args], { stdio: 'inherit' });
   if (r.status !== 0) {
-    throw new StoreError('E_BAD_ARGUMENT', `demo: this step failed (${r.signal ?? `exit status ${r.status}`}): ${commandLine(args)}`);
+    process.stderr.write(`dsi: demo: this step failed (${r.signal ?? `exit status ${r.status}`}): ${commandLine(args)}\n`);
+    process.exit(r.status ?? 1);
   }
 }
 
