@@ -13,6 +13,11 @@
  *
  * Everything that can be wrong (the run, the features run, the reference query, the predictions
  * query) is found before anything is generated or stored; the rows go in one transaction.
+ *
+ * With `onProgress`, every phase reports: generation and feature extraction per batch of images,
+ * then each metric (`FID`, `KID` per group of subsets, `precision and recall` and `nearest
+ * training image` per block of rows, `Inception Score`), the condition groups, and each saved
+ * epoch's metrics under `epoch N: …`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,6 +69,7 @@ export interface EvaluateRunOptions {
   readonly kidSubsets?: number;
   readonly kidSubsetSize?: number;
   readonly k?: number;
+  /** Progress of every phase (see the file comment). */
   readonly onProgress?: ProgressCallback;
 }
 
@@ -195,24 +201,36 @@ interface SetMetricsOptions {
   seed: number;
 }
 
+/** Where `setMetrics` reports each metric: tasks `${prefix}FID`, `${prefix}KID`, … */
+interface MetricProgress {
+  readonly onProgress: ProgressCallback;
+  readonly prefix: string;
+}
+
 /** FID, KID, precision/recall and IS of one generated set against one real set, leaving out what too few samples cannot give. */
-function setMetrics(real: FeatureMatrix, gen: FeatureMatrix, genLogits: FeatureMatrix, o: SetMetricsOptions, warnings: string[], label: string): MetricValues {
+function setMetrics(real: FeatureMatrix, gen: FeatureMatrix, genLogits: FeatureMatrix, o: SetMetricsOptions, warnings: string[], label: string, progress?: MetricProgress): MetricValues {
   const m: MetricValues = {};
+  const step = (name: string, done: number): void => progress?.onProgress({ task: `${progress.prefix}${name}`, done, total: 1, unit: 'steps' });
+  const tracked = (name: string) => (progress === undefined ? {} : { onProgress: progress.onProgress, task: `${progress.prefix}${name}` });
   if (real.rows >= 2 && gen.rows >= 2) {
+    step('FID', 0);
     const f = frechetDistance(featureStatistics(real), featureStatistics(gen));
+    step('FID', 1);
     m['fid'] = f.value;
     for (const w of f.warnings) warnings.push(`${label}: ${w}`);
-    const kid = kernelInceptionDistance(real, gen, { subsets: o.kidSubsets, subsetSize: o.kidSubsetSize, seed: o.seed });
+    const kid = kernelInceptionDistance(real, gen, { subsets: o.kidSubsets, subsetSize: o.kidSubsetSize, seed: o.seed, ...tracked('KID') });
     m['kid'] = kid.value;
     m['kid_std'] = kid.std;
   }
   if (real.rows > o.k && gen.rows > o.k) {
-    const pr = precisionRecall(real, gen, { k: o.k });
+    const pr = precisionRecall(real, gen, { k: o.k, ...tracked('precision and recall') });
     m['precision'] = pr.precision;
     m['recall'] = pr.recall;
   }
   if (genLogits.rows >= 1) {
+    step('Inception Score', 0);
     const is = inceptionScore(genLogits, { splits: Math.min(o.splits, genLogits.rows), seed: o.seed });
+    step('Inception Score', 1);
     m['is'] = is.value;
     m['is_std'] = is.std;
   }
@@ -250,12 +268,14 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
   const extractor = await loadFeatureExtractor(store, featureRunId, { device });
   const warnings: string[] = [];
   const timings = { generation: 0, features: 0, metrics: 0, total: 0 };
-  const progress = (task: string, done: number, total: number): void => options.onProgress?.({ task, done, total, unit: 'images' });
+  const onProgress = options.onProgress;
+  const progress = (task: string, done: number, total: number): void => onProgress?.({ task, done, total, unit: 'images' });
+  const metricProgress = (prefix: string): MetricProgress | undefined => (onProgress === undefined ? undefined : { onProgress, prefix });
   try {
     const at = { size: extractor.size, channels: extractor.channels };
-    const extract = (images: LoadedImages): LoadedSet => {
+    const extract = (images: LoadedImages, what: string): LoadedSet => {
       const t = performance.now();
-      const out = extractor.extract(images.pixels, images.count);
+      const out = extractor.extract(images.pixels, images.count, onProgress === undefined ? {} : { onProgress, task: `features of ${what}` });
       timings.features += (performance.now() - t) / 1000;
       return { images, features: featureMatrix(out.features, images.count, extractor.featureDim), logits: featureMatrix(out.logits, images.count, extractor.levels.length) };
     };
@@ -271,10 +291,10 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
     };
 
     // Everything that can fail on input, first.
-    const reference = extract(await load(options.reference, 'reference'));
+    const reference = extract(await load(options.reference, 'reference'), 'reference images');
     const stored = options.predictions === undefined ? undefined : await load(options.predictions, 'predictions', 'FILE');
     if (stored !== undefined && !('prediction_id' in stored.columns)) throw new MlError('E_ML_DATA', 'the predictions query must select rows of ml_predictions with their prediction_id and FILE columns');
-    const training = extract(await load(run.data_query, 'training'));
+    const training = extract(await load(run.data_query, 'training'), 'training images');
 
     const gan = createGan(architectureOf(params));
     try {
@@ -290,7 +310,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
         const pixels = generateImages(gan, { seeds: Array.from({ length: n }, (_, i) => seed + i), combos, device, onBatch: (done, total) => progress(`generate (epoch ${epoch})`, done, total) });
         timings.generation += (performance.now() - t) / 1000;
         const images: LoadedImages = { pixels, count: n, channels: extractor.channels, height: extractor.size, width: extractor.size, columns: {}, files: [], cache: 'off', decoded: 0 };
-        return { set: extract(images), combos, epoch };
+        return { set: extract(images, `generated images (epoch ${epoch})`), combos, epoch };
       };
 
       // The evaluated set: stored predictions, or images generated from the newest checkpoint.
@@ -299,7 +319,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
       let epoch: number;
       if (stored !== undefined) {
         if (stored.height !== extractor.size || stored.channels !== extractor.channels) throw new MlError('E_ML_DATA', 'the predictions are not the size the classifier takes');
-        evaluated = extract(stored);
+        evaluated = extract(stored, 'stored predictions');
         combos = stored.columns['params']!.map((p) => (p === null ? {} : (JSON.parse(String(p)) as Record<string, Cell>)));
         const epochs = stored.columns['epoch']?.filter((e) => e !== null).map(Number) ?? [];
         epoch = epochs.length > 0 ? Math.max(...epochs) : run.epochs_done;
@@ -314,17 +334,20 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
       }
 
       const t0 = performance.now();
-      const metrics = setMetrics(reference.features, evaluated.features, evaluated.logits, o, warnings, 'overall');
+      const metrics = setMetrics(reference.features, evaluated.features, evaluated.logits, o, warnings, 'overall', metricProgress(''));
       const scored = scoreImages(extractor, new Float32Array(evaluated.logits.data), evaluated.features.rows, params.conditions.length > 0 ? combos : undefined);
       const faithful = mean(scored.correct);
       if (!Number.isNaN(faithful)) metrics['class_faithfulness'] = faithful;
       metrics['mean_score'] = mean(scored.scores);
-      const nn = nearestNeighbourDistances(evaluated.features, training.features);
+      const nn = nearestNeighbourDistances(evaluated.features, training.features, onProgress === undefined ? {} : { onProgress, task: 'nearest training image' });
       metrics['mean_nn_distance'] = mean(nn);
 
       // Per condition value: generated images by their combination, real ones by their columns.
       const perCondition: ConditionEvaluation[] = [];
       const groupWarnings: string[] = [];
+      const groupTotal = params.conditions.reduce((n, spec) => n + new Set(combos.map((c) => conditionGroup(spec, c[spec.name] ?? null)).filter((g) => g !== undefined)).size, 0);
+      const groupDone = (): void => onProgress?.({ task: 'metrics per condition', done: perCondition.length, total: groupTotal, unit: 'groups' });
+      if (groupTotal > 0) groupDone();
       for (const spec of params.conditions) {
         const genGroups = new Map<string, number[]>();
         combos.forEach((c, i) => {
@@ -345,6 +368,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
           if (!Number.isNaN(f)) m['class_faithfulness'] = f;
           m['mean_score'] = mean(rows.map((i) => scored.scores[i]!));
           perCondition.push({ condition: group, n_real: refRows.length, n_generated: rows.length, metrics: m });
+          groupDone();
         }
       }
       const small = new Set(groupWarnings.map((w) => w.slice(0, w.indexOf(':'))));
@@ -361,7 +385,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
         for (const name of saved) {
           const g = generate(path.join(dir, name), count);
           const t = performance.now();
-          const m = setMetrics(reference.features, g.set.features, g.set.logits, o, warnings, `epoch ${g.epoch}`);
+          const m = setMetrics(reference.features, g.set.features, g.set.logits, o, warnings, `epoch ${g.epoch}`, metricProgress(`epoch ${g.epoch}: `));
           const s = scoreImages(extractor, new Float32Array(g.set.logits.data), g.set.features.rows, params.conditions.length > 0 ? g.combos : undefined);
           const f = mean(s.correct);
           if (!Number.isNaN(f)) m['class_faithfulness'] = f;
@@ -379,10 +403,11 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
         const sql = `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(run.run_id)}`;
         const rows = await store.query(`SELECT count(*) AS n FROM ml_predictions WHERE run_id = ?`, [run.run_id]);
         if (Number(rows[0]?.['n'] ?? 0) > 0) {
-          const own = extract(await load(sql, 'predictions', 'FILE'));
+          const own = extract(await load(sql, 'predictions', 'FILE'), 'stored predictions');
           const ownCombos = own.images.columns['params']!.map((p) => (p === null ? {} : (JSON.parse(String(p)) as Record<string, Cell>)));
           const s = scoreImages(extractor, new Float32Array(own.logits.data), own.features.rows, params.conditions.length > 0 ? ownCombos : undefined);
-          scoredPredictions = { ids: own.images.columns['prediction_id']!, scores: s.scores, nn: nearestNeighbourDistances(own.features, training.features) };
+          const ownNn = nearestNeighbourDistances(own.features, training.features, onProgress === undefined ? {} : { onProgress, task: 'nearest training image of stored predictions' });
+          scoredPredictions = { ids: own.images.columns['prediction_id']!, scores: s.scores, nn: ownNn };
         }
       }
 

@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import { MlError } from '../../errors.js';
+import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import { classifierOutputs, createClassifier, type ImageClassifier } from '../models/classifier.js';
 import { RunRegistry } from '../registry/run-registry.js';
@@ -34,11 +35,20 @@ export interface FeatureExtractor extends Disposable {
   /**
    * uint8 planar pixels N × C × S × S → penultimate activations (N × featureDim) and logits
    * (N × levels.length), float32 row-major; eval mode, no gradients, in batches (default 500).
-   * The same pixels give the same values, whatever the batch.
+   * The same pixels give the same values, whatever the batch. With `onProgress`, one event per
+   * batch under `task` (default `features`), in images.
    */
-  extract(pixels: Uint8Array, count: number, options?: { batch?: number }): { features: Float32Array; logits: Float32Array };
+  extract(pixels: Uint8Array, count: number, options?: ExtractOptions): { features: Float32Array; logits: Float32Array };
   /** Frees the weights; twice is harmless, `extract` afterwards throws E_ML_RUN. */
   dispose(): void;
+}
+
+export interface ExtractOptions {
+  /** Images per forward pass (default 500). */
+  readonly batch?: number;
+  readonly onProgress?: ProgressCallback;
+  /** The progress events' task (default `features`). */
+  readonly task?: string;
 }
 
 class ClassifierFeatureExtractor implements FeatureExtractor {
@@ -64,7 +74,7 @@ class ClassifierFeatureExtractor implements FeatureExtractor {
     Object.freeze(this);
   }
 
-  extract(pixels: Uint8Array, count: number, options: { batch?: number } = {}): { features: Float32Array; logits: Float32Array } {
+  extract(pixels: Uint8Array, count: number, options: ExtractOptions = {}): { features: Float32Array; logits: Float32Array } {
     if (this.#disposed) throw new MlError('E_ML_RUN', `the feature extractor of ${this.runId} was disposed`);
     const perImage = this.channels * this.size * this.size;
     if (!Number.isInteger(count) || count < 0) throw new MlError('E_ML_ARGUMENT', `extract: count must be a whole number ≥ 0, got ${String(count)}`);
@@ -76,7 +86,21 @@ class ClassifierFeatureExtractor implements FeatureExtractor {
     }
     const batch = options.batch ?? 500;
     if (!Number.isInteger(batch) || batch < 1) throw new MlError('E_ML_ARGUMENT', `extract: batch must be a positive whole number, got ${String(options.batch)}`);
-    return classifierOutputs(this.#model, pixels, count, { batch, device: this.#device, features: true });
+    const onProgress = options.onProgress;
+    if (onProgress === undefined) return classifierOutputs(this.#model, pixels, count, { batch, device: this.#device, features: true });
+    // One batch at a time, so each can be reported; the values do not depend on the batch.
+    const task = options.task ?? 'features';
+    const features = new Float32Array(count * this.featureDim);
+    const logits = new Float32Array(count * this.levels.length);
+    onProgress({ task, done: 0, total: count, unit: 'images' });
+    for (let start = 0; start < count; start += batch) {
+      const m = Math.min(batch, count - start);
+      const out = classifierOutputs(this.#model, pixels.subarray(start * perImage, (start + m) * perImage), m, { batch, device: this.#device, features: true });
+      features.set(out.features, start * this.featureDim);
+      logits.set(out.logits, start * this.levels.length);
+      onProgress({ task, done: start + m, total: count, unit: 'images' });
+    }
+    return { features, logits };
   }
 
   dispose(): void {

@@ -14,6 +14,7 @@
  * const { value, std } = kernelInceptionDistance(real, gen, { subsets: 100, subsetSize: 1000, seed: 0 });
  * ```
  */
+import type { ProgressCallback } from '../../../progress.js';
 import { SeededRandom } from '../../data/seeded-random.js';
 import * as torch from '../../../torch/index.js';
 import { requireSameDimension, requireSamples, wholeOption, type FeatureMatrix } from './feature-matrix.js';
@@ -27,6 +28,9 @@ export interface KernelInceptionDistanceOptions {
   readonly subsetSize?: number;
   /** Seed of the subsets (default 0). */
   readonly seed?: number;
+  /** One event per group of subsets computed, under `task` (default `KID`). */
+  readonly onProgress?: ProgressCallback;
+  readonly task?: string;
 }
 
 /** The defaults of KID: 100 subsets of 1000. */
@@ -90,6 +94,8 @@ export function kernelInceptionDistance(real: FeatureMatrix, gen: FeatureMatrix,
   const distinct = m === real.rows && m === gen.rows ? 1 : subsets;
   const group = Math.max(1, Math.min(distinct, Math.floor(GROUP_ELEMENTS / (m * m)), Math.floor(GROUP_ELEMENTS / (m * (d + 1)))));
   const values: number[] = [];
+  const task = options.task ?? 'KID';
+  options.onProgress?.({ task, done: 0, total: subsets, unit: 'subsets' });
   for (let first = 0; first < distinct; first += group) {
     const s = Math.min(group, distinct - first);
     const xs = new Float64Array(s * m * (d + 1));
@@ -105,6 +111,7 @@ export function kernelInceptionDistance(real: FeatureMatrix, gen: FeatureMatrix,
       const [dx, dy] = diagonals[i]!;
       values.push((kxx[i]! - dx) / (m * (m - 1)) + (kyy[i]! - dy) / (m * (m - 1)) - (2 * kxy[i]!) / (m * m));
     }
+    options.onProgress?.({ task, done: distinct === 1 ? subsets : first + s, total: subsets, unit: 'subsets' });
   }
   while (values.length < subsets) values.push(values[0]!);
   return meanAndStd(values);

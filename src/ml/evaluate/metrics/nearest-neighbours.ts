@@ -12,6 +12,7 @@
  * ```
  */
 import { MlError } from '../../../errors.js';
+import type { ProgressCallback } from '../../../progress.js';
 import * as torch from '../../../torch/index.js';
 import { matrixTensor, requireSameDimension, type FeatureMatrix } from './feature-matrix.js';
 
@@ -38,19 +39,31 @@ function squaredNorms(x: FeatureMatrix): Float64Array {
   return out;
 }
 
+/** Where a chunked computation reports the query rows it has done: `done` of `total` in all, from `offset` on. */
+export interface RowProgress {
+  readonly onProgress: ProgressCallback;
+  readonly task: string;
+  /** Rows done before this computation (when several make up one task). */
+  readonly offset: number;
+  readonly total: number;
+}
+
 /**
  * Calls `block(q, start)` for consecutive blocks of query rows, with `q` the rows [start, start+c)
  * of the queries with a column of ones appended (so q · [−2r, t]ᵀ = t − 2 q·r); each call runs in
  * its own scope. A block does one product and one reduction and hands back c numbers: few
- * parallel regions, which matters when other processes share the cores.
+ * parallel regions, which matters when other processes share the cores. With `progress`, one
+ * event per block.
  */
-function forEachBlock(queries: FeatureMatrix, references: number, block: (q: torch.Tensor, start: number) => void): void {
+function forEachBlock(queries: FeatureMatrix, references: number, block: (q: torch.Tensor, start: number) => void, progress?: RowProgress): void {
   const n = queries.rows;
   const rows = blockRows(references);
   torch.tidy(() => {
     const augmented = torch.cat([matrixTensor(queries), torch.ones([n, 1], { dtype: 'float64' })], 1);
     for (let start = 0; start < n; start += rows) {
-      torch.tidy(() => block(augmented.narrow(0, start, Math.min(rows, n - start)), start));
+      const c = Math.min(rows, n - start);
+      torch.tidy(() => block(augmented.narrow(0, start, c), start));
+      progress?.onProgress({ task: progress.task, done: progress.offset + start + c, total: progress.total, unit: 'rows' });
     }
   });
 }
@@ -64,7 +77,7 @@ function referenceSide(reference: FeatureMatrix, offset: Float64Array): torch.Te
  * The squared distance from each row of `x` to its k-th nearest neighbour among the other rows of
  * `x` (itself excluded; a duplicate row counts as a neighbour at distance 0). Needs k < rows.
  */
-export function kthNeighbourSquaredRadii(x: FeatureMatrix, k: number): Float64Array {
+export function kthNeighbourSquaredRadii(x: FeatureMatrix, k: number, progress?: RowProgress): Float64Array {
   if (!(Number.isInteger(k) && k >= 1 && k < x.rows)) throw new MlError('E_ML_ARGUMENT', `k must be a whole number in 1…${x.rows - 1} (fewer than the ${x.rows} samples), got ${k}`);
   const norms = squaredNorms(x);
   const out = new Float64Array(x.rows);
@@ -73,7 +86,7 @@ export function kthNeighbourSquaredRadii(x: FeatureMatrix, k: number): Float64Ar
     forEachBlock(x, x.rows, (q, start) => {
       // The k+1 smallest of ‖xⱼ‖² − 2 xᵢ·xⱼ include xᵢ itself (distance 0, the smallest up to rounding).
       out.set(q.matmul(right).topk(k + 1, 1, false, true).values.select(1, k).contiguous().toArray() as Float64Array, start);
-    });
+    }, progress);
   });
   for (let i = 0; i < out.length; i++) out[i] = Math.max(0, out[i]! + norms[i]!);
   return out;
@@ -83,7 +96,7 @@ export function kthNeighbourSquaredRadii(x: FeatureMatrix, k: number): Float64Ar
  * How many query rows lie within some reference row's ball: ‖q − r‖² ≤ radiiSquared[r] for at
  * least one r.
  */
-export function countInsideSomeBall(queries: FeatureMatrix, reference: FeatureMatrix, radiiSquared: Float64Array): number {
+export function countInsideSomeBall(queries: FeatureMatrix, reference: FeatureMatrix, radiiSquared: Float64Array, progress?: RowProgress): number {
   requireSameDimension(queries, reference, ['queries', 'reference rows']);
   const queryNorms = squaredNorms(queries);
   const referenceNorms = squaredNorms(reference);
@@ -94,7 +107,7 @@ export function countInsideSomeBall(queries: FeatureMatrix, reference: FeatureMa
     const right = referenceSide(reference, offset);
     forEachBlock(queries, reference.rows, (block, start) => {
       closest.set(block.matmul(right).min(1).values.toArray() as Float64Array, start);
-    });
+    }, progress);
   });
   let inside = 0;
   for (let i = 0; i < closest.length; i++) if (closest[i]! + queryNorms[i]! <= 0) inside++;
@@ -108,8 +121,10 @@ export function countInsideSomeBall(queries: FeatureMatrix, reference: FeatureMa
  * ```ts
  * nearestNeighbourDistances(featureMatrix([0, 0, 3, 4], 2, 2), featureMatrix([0, 0], 1, 2)); // [0, 5]
  * ```
+ *
+ * With `onProgress`, one event per block of query rows under `task` (default `nearest neighbours`).
  */
-export function nearestNeighbourDistances(queries: FeatureMatrix, reference: FeatureMatrix): Float64Array {
+export function nearestNeighbourDistances(queries: FeatureMatrix, reference: FeatureMatrix, options: { onProgress?: ProgressCallback; task?: string } = {}): Float64Array {
   requireSameDimension(queries, reference, ['queries', 'reference rows']);
   if (reference.rows === 0) throw new MlError('E_ML_DATA', 'nearest neighbours: the reference set is empty');
   const d = queries.cols;
@@ -129,7 +144,7 @@ export function nearestNeighbourDistances(queries: FeatureMatrix, reference: Fea
         }
         out[start + i] = Math.sqrt(sum);
       }
-    });
+    }, options.onProgress === undefined ? undefined : { onProgress: options.onProgress, task: options.task ?? 'nearest neighbours', offset: 0, total: queries.rows });
   });
   return out;
 }

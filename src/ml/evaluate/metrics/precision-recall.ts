@@ -14,12 +14,16 @@
  * ```
  */
 import { MlError } from '../../../errors.js';
+import type { ProgressCallback } from '../../../progress.js';
 import { requireSameDimension, requireSamples, wholeOption, type FeatureMatrix } from './feature-matrix.js';
 import { countInsideSomeBall, kthNeighbourSquaredRadii } from './nearest-neighbours.js';
 
 export interface PrecisionRecallOptions {
   /** The neighbour whose distance is a sample's radius (default 3). */
   readonly k?: number;
+  /** One event per block of rows under `task` (default `precision and recall`): each set's radii, then each set against the other's balls. */
+  readonly onProgress?: ProgressCallback;
+  readonly task?: string;
 }
 
 /** E_ML_DATA unless both sets have more than k samples (a k-th neighbour other than the sample itself). */
@@ -36,10 +40,12 @@ export function precisionRecall(real: FeatureMatrix, gen: FeatureMatrix, options
   requireSamples(gen, 'generated samples');
   const k = wholeOption('k', options.k ?? 3, 1);
   requireNeighbours(real, gen, k);
-  const realRadii = kthNeighbourSquaredRadii(real, k);
-  const genRadii = kthNeighbourSquaredRadii(gen, k);
+  const total = 2 * (real.rows + gen.rows);
+  const at = (offset: number) => (options.onProgress === undefined ? undefined : { onProgress: options.onProgress, task: options.task ?? 'precision and recall', offset, total });
+  const realRadii = kthNeighbourSquaredRadii(real, k, at(0));
+  const genRadii = kthNeighbourSquaredRadii(gen, k, at(real.rows));
   return {
-    precision: countInsideSomeBall(gen, real, realRadii) / gen.rows,
-    recall: countInsideSomeBall(real, gen, genRadii) / real.rows,
+    precision: countInsideSomeBall(gen, real, realRadii, at(real.rows + gen.rows)) / gen.rows,
+    recall: countInsideSomeBall(real, gen, genRadii, at(real.rows + 2 * gen.rows)) / real.rows,
   };
 }
