@@ -110,6 +110,8 @@ function checkStorePath(path: string, readOnly: boolean): void {
   try {
     fs.accessSync(folder, fs.constants.W_OK);
   } catch {
+    // SQLite creates `-wal` and `-shm` beside the store; where both are there already it can write without.
+    if (stat !== undefined && fs.existsSync(`${path}-wal`) && fs.existsSync(`${path}-shm`)) return;
     throw new StoreError('E_FILE', `store ${path}: permission denied to write in its folder ${folder}, where a store that is written keeps its write-ahead log (it can still be opened read-only)`, { file: path });
   }
   if (stat === undefined) {
