@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { seedNumber, SEED_MAX, nonNegativeNumber, positiveNumber, share, wholeNumber, wholeNumberList, wholeNumbers } from '../src/cli/number-options.js';
-import { CELL_WIDTH, tableCell, withFaithfulNumbers } from '../src/cli/output.js';
+import { CELL_WIDTH, jsonText, tableCell } from '../src/cli/output.js';
 import { type Failure, buildProgram, failure } from '../src/cli/program.js';
 import { barFormat, progressRenderer } from '../src/cli/progress-bar.js';
 import { Store } from '../src/index.js';
@@ -193,14 +193,32 @@ describe('store commands', () => {
     assert.equal(r.stdout, 'id\n───\n1\n2\nshowing 2 of 3 rows; a larger --limit shows more\n');
   });
 
-  it('tables cut wide cells with an ellipsis; JSON keeps every character and prints ±Infinity as strings', () => {
+  it('tables cut wide cells with an ellipsis; JSON keeps every character and prints ±Infinity as ±1e999', async () => {
     const table = dsi(['--db', db, 'display', 'wide', '-n', '1']);
     const cell = table.stdout.split('\n')[2]!.split(/\s{2,}/)[1]!;
     assert.equal(cell, `${'x'.repeat(CELL_WIDTH - 1)}…`);
     assert.match(table.stdout, /Infinity/);
-    const json = JSON.parse(dsi(['--db', db, 'query', 'SELECT note, big FROM wide ORDER BY id', '--json']).stdout) as { note: string; big: unknown }[];
+    const text = dsi(['--db', db, 'query', 'SELECT note, big FROM wide ORDER BY id', '--json']).stdout;
+    assert.match(text, /"big": 1e999\n[^]*"big": -1e999\n/);
+    const json = JSON.parse(text) as { note: string; big: unknown }[];
     assert.equal(json[0]!.note, 'x'.repeat(CELL_WIDTH + 40));
-    assert.deepEqual(json.map((r) => r.big), ['Infinity', '-Infinity', 1.5]);
+    assert.deepEqual(json.map((r) => r.big), [Infinity, -Infinity, 1.5]);
+    // Edited find --json output given back to update --from keeps them numbers.
+    const found = dsi(['--db', db, 'find', 'id (1, 2)', '--json']).stdout;
+    const edits = path.join(dir, 'edits.json');
+    fs.writeFileSync(edits, found);
+    const updated = dsi(['--db', db, 'update', '--from', edits, '--json']);
+    assert.equal(updated.status, 0, updated.stderr);
+    const store = await Store.open(db, { readOnly: true });
+    try {
+      assert.deepEqual(await store.query('SELECT big, typeof(big) AS t FROM wide ORDER BY rowid'), [
+        { big: Infinity, t: 'real' },
+        { big: -Infinity, t: 'real' },
+        { big: 1.5, t: 'real' },
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('search shows a limited number of matching rows with a note; --all and --json give them all', () => {
@@ -366,13 +384,13 @@ describe('progress bars', () => {
 });
 
 describe('cells as tables and JSON show them', () => {
-  it('tableCell cuts at CELL_WIDTH and shows line breaks; withFaithfulNumbers names non-finite numbers', () => {
+  it('tableCell cuts at CELL_WIDTH and shows line breaks; jsonText writes ±Infinity as ±1e999, NaN as null, bigints exact', () => {
     assert.equal(tableCell('a'.repeat(CELL_WIDTH)), 'a'.repeat(CELL_WIDTH));
     assert.equal(tableCell('a'.repeat(CELL_WIDTH + 1)), `${'a'.repeat(CELL_WIDTH - 1)}…`);
     assert.equal(tableCell('two\nlines'), 'two⏎lines');
     assert.equal(tableCell(0.1 + 0.2), '0.3');
-    assert.deepEqual(withFaithfulNumbers([{ a: Infinity, b: -Infinity, c: NaN, d: 1, e: null, f: 2n, g: { h: [Infinity] } }]), [
-      { a: 'Infinity', b: '-Infinity', c: 'NaN', d: 1, e: null, f: 2n, g: { h: ['Infinity'] } },
-    ]);
+    const text = jsonText([{ a: Infinity, b: -Infinity, c: NaN, d: 1, e: null, f: 9007199254740993n, g: { h: [Infinity] }, s: 'Infinity' }]);
+    assert.equal(text.replace(/\s+/g, ''), '[{"a":1e999,"b":-1e999,"c":null,"d":1,"e":null,"f":9007199254740993,"g":{"h":[1e999]},"s":"Infinity"}]');
+    assert.deepEqual(JSON.parse(text)[0].g, { h: [Infinity] });
   });
 });

@@ -3,8 +3,9 @@
  *
  * JSON is complete and faithful: every row asked for, every character of every cell, integers
  * beyond 2^53 exact, and ±Infinity (a FLOAT column can hold them, from a CSV cell such as
- * `1e999`) as the strings "Infinity" and "-Infinity", since JSON has no number for them
- * (JSON.stringify would print null, the same as an empty cell). Tables are for reading: a cell
+ * `1e999`) as the numbers `1e999` and `-1e999`: JSON has no literal for infinity, JSON.stringify
+ * would print null (the same as an empty cell), and these parse back as ±Infinity in JavaScript
+ * and Python, so `find --json` edited and given to `update --from` keeps them. Tables are for reading: a cell
  * wider than {@link CELL_WIDTH} characters is cut with "…", line breaks in a cell show as "⏎",
  * and when fewer rows are shown than there are, a line says how many and how to see the rest.
  */
@@ -15,23 +16,34 @@ import type { Cell } from '../store/types.js';
 /** The widest a table cell is printed, in characters; longer cells end in "…". */
 export const CELL_WIDTH = 60;
 
-/** `value` with every non-finite number replaced by its name ("Infinity", "-Infinity", "NaN"). */
-export function withFaithfulNumbers(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (Array.isArray(value)) return value.map(withFaithfulNumbers);
+const INFINITY_MARK = '\u0000dsi:infinity\u0000';
+const MINUS_INFINITY_MARK = '\u0000dsi:-infinity\u0000';
+
+/** `value` with ±Infinity replaced by marks that {@link jsonText} turns into `±1e999`. */
+function markInfinities(value: unknown): unknown {
+  if (value === Infinity) return INFINITY_MARK;
+  if (value === -Infinity) return MINUS_INFINITY_MARK;
+  if (Array.isArray(value)) return value.map(markInfinities);
   if (value !== null && typeof value === 'object') {
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) return value;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = withFaithfulNumbers(v);
+    for (const [k, v] of Object.entries(value)) out[k] = markInfinities(v);
     return out;
   }
   return value;
 }
 
-/** Print one JSON document on stdout (integers beyond 2^53 exact, ±Infinity as strings). */
+/** JSON text of `value` as the CLI prints it: bigints exact, ±Infinity as `1e999` and `-1e999` (NaN as null). */
+export function jsonText(value: unknown): string {
+  return toJson(markInfinities(value), 2)
+    .replaceAll(JSON.stringify(INFINITY_MARK), '1e999')
+    .replaceAll(JSON.stringify(MINUS_INFINITY_MARK), '-1e999');
+}
+
+/** Print one JSON document on stdout (see {@link jsonText}). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${toJson(withFaithfulNumbers(value), 2)}\n`);
+  process.stdout.write(`${jsonText(value)}\n`);
 }
 
 /** A cell as a table shows it: numbers to 12 significant digits, one line, at most CELL_WIDTH characters. */

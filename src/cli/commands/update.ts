@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { StoreError } from '../../errors.js';
+import { fileSystemError } from '../../store/file-errors.js';
 import type { RowEdit } from '../../store/store.js';
 import type { Cell } from '../../store/types.js';
 import { withStore } from '../context.js';
 import { wholeNumbers } from '../number-options.js';
 import { printJson } from '../output.js';
-import { fileSystemError } from '../../store/file-errors.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
