@@ -311,15 +311,21 @@ export class Store {
             if (result.relations) {
               relations = await this.#applyRelations(result.relations, relations, file, touched);
             }
+            // Every table this file writes is checked before any of its rows go in (a file may
+            // hold several sources for one table, YAML documents say), and recorded after.
+            if (print && !options.append) {
+              for (const table of new Set(result.tables.map((t) => sanitizeIdentifier(t.table)))) await this.#refuseRepeat(ledger, file, table, print);
+            }
+            const fromFile = new Map<string, number>();
             for (const source of result.tables) {
-              if (print && !options.append) await this.#refuseRepeat(ledger, file, sanitizeIdentifier(source.table), print);
               const done = await ingestSource(this.#backend, source, relations);
-              if (print) await ledger.record(done.table, print, done.rows);
+              fromFile.set(done.table, (fromFile.get(done.table) ?? 0) + done.rows);
               touched.add(done.table);
               const same = results.find((r) => r.table === done.table);
               if (same) results[results.indexOf(same)] = { table: done.table, rows: same.rows + done.rows };
               else results.push(done);
             }
+            if (print) for (const [table, rows] of fromFile) await ledger.record(table, print, rows);
             units.push(...result.units);
           } catch (e) {
             throw fileSystemError(e, file);
