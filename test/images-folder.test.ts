@@ -305,7 +305,7 @@ describe('dsi read and write with reader and writer options', () => {
     const db = path.join(dir, 'cli.db');
     const read = spawnSync(process.execPath, [CLI, '--db', db, 'read', folder, '--reader', 'images', '--option', 'pattern=sim{sim}_t{t}.png', '--json'], { encoding: 'utf8' });
     assert.equal(read.status, 0, read.stderr);
-    assert.deepEqual(JSON.parse(read.stdout), [{ table: 'runs', rows: 1 }]);
+    assert.deepEqual(JSON.parse(read.stdout), [{ table: 'runs', rows: 1, total: 1 }]);
     const write = spawnSync(process.execPath, [CLI, '--db', db, 'write', path.join(dir, 'out.cdb'), '--table', 'runs', '--option', 'files=link'], { encoding: 'utf8' });
     assert.equal(write.status, 0, write.stderr);
     const csv = fs.readFileSync(path.join(dir, 'out.cdb', 'data.csv'), 'utf8').split('\n');

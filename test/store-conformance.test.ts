@@ -441,10 +441,10 @@ for (const backend of BACKENDS) {
         });
       });
 
-      it('a value for a column the table lacks adds that column (NULL in the other rows)', async () => {
+      it('with addColumns, a value for a column the table lacks adds that column (NULL in the other rows)', async () => {
         await withStore(backend, async ({ store, dir }) => {
           await store.read(writeFile(dir, 'runs.csv', RUNS_CSV));
-          await store.updateRows([{ table: 'runs', rowIndex: 3, values: { note: 'checked' } }]);
+          await store.updateRows([{ table: 'runs', rowIndex: 3, values: { note: 'checked' } }], { addColumns: true });
           assert.deepEqual((await store.getTable('runs', { columns: ['id', 'note'] })), [
             { id: 1, note: null },
             { id: 2, note: null },
@@ -755,7 +755,7 @@ for (const backend of BACKENDS) {
       it('the same units read again add no second dsi_units row', async () => {
         await withStore(backend, async ({ store }) => {
           await store.read(fixture('results.toml'), { reader: 'toml1' });
-          await store.read(fixture('results.toml'), { reader: 'toml1' });
+          await store.read(fixture('results.toml'), { reader: 'toml1', append: true });
           assert.equal((await store.units()).length, 3);
           assert.equal((await store.getTable('people')).length, 2);
         });

@@ -1,18 +1,91 @@
-/** Commander parsers for numeric options: a bad value is refused by name before anything runs. */
+/**
+ * Commander parsers for numeric options, the only ones the commands use: a value is accepted only
+ * when it is spelled as the number it stands for (decimal digits; no hex, no empty string, no
+ * `1e20` for a whole number) and lies in the option's range. A bad value is refused before
+ * anything runs; the command line prints the option's name with what it must be and what it got.
+ */
 import { InvalidArgumentError } from 'commander';
 
-export function wholeNumber(min: number) {
+/** Seeds are exact integers in 0 … 4,294,967,295: the 32-bit seeds every sampler in the ML layer takes. */
+export const SEED_MAX = 0xffffffff;
+
+const WHOLE = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The whole number `value` spells, or undefined when it spells none (or one beyond 2^53). */
+function parseWhole(value: string): number | undefined {
+  const s = value.trim();
+  if (!WHOLE.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** The finite number `value` spells in decimal, or undefined. */
+function parseDecimal(value: string): number | undefined {
+  const s = value.trim();
+  if (!DECIMAL.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A whole number ≥ `min` (and ≤ `max` when given): `--limit`, `--epochs`, `--batch`… */
+export function wholeNumber(min: number, max?: number) {
+  const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}, got "${value}"`);
+    const n = parseWhole(value);
+    if (n === undefined || n < min || (max !== undefined && n > max)) {
+      throw new InvalidArgumentError(`must be a whole number ${range}, got "${value}"`);
+    }
     return n;
   };
 }
 
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a positive number, got "${value}"`);
+/** A random seed: a whole number in 0 … {@link SEED_MAX}. */
+export function seedNumber(value: string): number {
+  const n = parseWhole(value);
+  if (n === undefined || n < 0 || n > SEED_MAX) throw new InvalidArgumentError(`must be a whole number from 0 to ${SEED_MAX}, got "${value}"`);
   return n;
+}
+
+/** A finite number > 0: `--lr`. */
+export function positiveNumber(value: string): number {
+  const n = parseDecimal(value);
+  if (n === undefined || n <= 0) throw new InvalidArgumentError(`must be a positive number, got "${value}"`);
+  return n;
+}
+
+/** A finite number ≥ 0: `--alpha`. */
+export function nonNegativeNumber(value: string): number {
+  const n = parseDecimal(value);
+  if (n === undefined || n < 0) throw new InvalidArgumentError(`must be a number ≥ 0, got "${value}"`);
+  return n;
+}
+
+/** A share strictly between 0 and 1: `--test-size`. */
+export function share(value: string): number {
+  const n = parseDecimal(value);
+  if (n === undefined || n <= 0 || n >= 1) throw new InvalidArgumentError(`must be a share between 0 and 1 (exclusive), got "${value}"`);
+  return n;
+}
+
+/** `64,64` → `[64, 64]`: comma-separated whole numbers ≥ `min` (`--hidden`). */
+export function wholeNumberList(min: number) {
+  return (value: string): number[] => {
+    const parts = value.split(',').map(parseWhole);
+    if (parts.some((n) => n === undefined || n < min)) {
+      throw new InvalidArgumentError(`must be comma-separated whole numbers ≥ ${min}, e.g. 64,64, got "${value}"`);
+    }
+    return parts as number[];
+  };
+}
+
+/**
+ * A repeatable or variadic whole-number option (`--row 1 3 --row 7`): each value is checked as
+ * {@link wholeNumber} checks it and added to the list.
+ */
+export function wholeNumbers(min: number) {
+  const one = wholeNumber(min);
+  return (value: string, previous: number[] | undefined): number[] => [...(previous ?? []), one(value)];
 }
 
 /** `a,b , c` → `['a', 'b', 'c']`. */

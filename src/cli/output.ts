@@ -1,33 +1,89 @@
-/** How the CLI prints: JSON documents for scripts, aligned tables for people. */
+/**
+ * How the CLI prints: JSON documents for scripts, aligned tables for people.
+ *
+ * JSON is complete and faithful: every row asked for, every character of every cell, integers
+ * beyond 2^53 exact, and ±Infinity (a FLOAT column can hold them, from a CSV cell such as
+ * `1e999`) as the numbers `1e999` and `-1e999`: JSON has no literal for infinity, JSON.stringify
+ * would print null (the same as an empty cell), and these parse back as ±Infinity in JavaScript
+ * and Python, so `find --json` edited and given to `update --from` keeps them. Tables are for reading: a cell
+ * wider than {@link CELL_WIDTH} characters is cut with "…", line breaks in a cell show as "⏎",
+ * and when fewer rows are shown than there are, a line says how many and how to see the rest.
+ */
 import Table from 'cli-table3';
 import { toJson } from '../json.js';
 import type { Cell } from '../store/types.js';
 
-/** Print one JSON document on stdout (integers beyond 2^53 exact). */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${toJson(value, 2)}\n`);
+/** The widest a table cell is printed, in characters; longer cells end in "…". */
+export const CELL_WIDTH = 60;
+
+const INFINITY_MARK = '\u0000dsi:infinity\u0000';
+const MINUS_INFINITY_MARK = '\u0000dsi:-infinity\u0000';
+
+/** `value` with ±Infinity replaced by marks that {@link jsonText} turns into `±1e999`. */
+function markInfinities(value: unknown): unknown {
+  if (value === Infinity) return INFINITY_MARK;
+  if (value === -Infinity) return MINUS_INFINITY_MARK;
+  if (Array.isArray(value)) return value.map(markInfinities);
+  if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = markInfinities(v);
+    return out;
+  }
+  return value;
 }
 
-function show(v: Cell | boolean | undefined): string {
+/** JSON text of `value` as the CLI prints it: bigints exact, ±Infinity as `1e999` and `-1e999` (NaN as null). */
+export function jsonText(value: unknown): string {
+  return toJson(markInfinities(value), 2)
+    .replaceAll(JSON.stringify(INFINITY_MARK), '1e999')
+    .replaceAll(JSON.stringify(MINUS_INFINITY_MARK), '-1e999');
+}
+
+/** Print one JSON document on stdout (see {@link jsonText}). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${jsonText(value)}\n`);
+}
+
+/** A cell as a table shows it: numbers to 12 significant digits, one line, at most CELL_WIDTH characters. */
+export function tableCell(v: Cell | boolean | undefined): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number' && !Number.isInteger(v)) return String(Number(v.toPrecision(12)));
-  return String(v);
+  let s = typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(12))) : String(v);
+  s = s.replace(/\r\n|\r|\n/g, '⏎').replace(/\t/g, ' ');
+  const chars = [...s];
+  return chars.length > CELL_WIDTH ? `${chars.slice(0, CELL_WIDTH - 1).join('')}…` : s;
+}
+
+export interface PrintRowsOptions {
+  /** How many rows there are in all; when more than are printed, a line says so. */
+  readonly total?: number;
+  /** How to see the rest (`-n N`, `--limit N`), added to that line. */
+  readonly more?: string;
+}
+
+/** "showing 1 of 2 rows; -n 2 shows them all", or undefined when nothing was left out. */
+export function shownNote(shown: number, total: number | undefined, more?: string, what = 'rows'): string | undefined {
+  if (total === undefined || total <= shown) return undefined;
+  return `showing ${shown} of ${total} ${what}${more === undefined ? '' : `; ${more}`}`;
 }
 
 /** Print rows as an aligned table; `columns` fixes the order (and shows a table with no rows). */
-export function printRows(rows: readonly object[], columns?: readonly string[]): void {
+export function printRows(rows: readonly object[], columns?: readonly string[], options: PrintRowsOptions = {}): void {
   const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
   if (cols.length === 0) {
     process.stdout.write('(no rows)\n');
     return;
   }
   const table = new Table({
-    head: [...cols],
+    head: cols.map((c) => tableCell(c)),
     style: { head: [], border: [], compact: true },
     chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
   });
   table.push(cols.map(() => '─'.repeat(3)));
-  for (const r of rows) table.push(cols.map((c) => show((r as Record<string, Cell | boolean | undefined>)[c])));
+  for (const r of rows) table.push(cols.map((c) => tableCell((r as Record<string, Cell | boolean | undefined>)[c])));
   process.stdout.write(`${table.toString().replace(/^ +| +$/gm, '')}\n`);
   if (rows.length === 0) process.stdout.write('(no rows)\n');
+  const note = shownNote(rows.length, options.total, options.more);
+  if (note !== undefined) process.stdout.write(`${note}\n`);
 }

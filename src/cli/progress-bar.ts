@@ -35,9 +35,17 @@ export interface ProgressRenderer {
   stop(): void;
 }
 
+/**
+ * The bar's cli-progress format: `{value}` and `{total}` are the placeholders cli-progress fills
+ * (through `formatValue`, which adds the unit), `{detail}` is this renderer's own payload.
+ */
+export function barFormat(task: string): string {
+  return `${task} [{bar}] {percentage}% {value}/{total} eta {eta_formatted} {detail}`;
+}
+
 /** A progress callback, `note` for messages, and a `stop()` to call when the work ends. */
-export function progressRenderer(): ProgressRenderer {
-  if (process.stderr.isTTY) {
+export function progressRenderer(stream: NodeJS.WriteStream = process.stderr): ProgressRenderer {
+  if (stream.isTTY) {
     let bar: cliProgress.SingleBar | undefined;
     let task = '';
     return {
@@ -47,8 +55,8 @@ export function progressRenderer(): ProgressRenderer {
           task = e.task;
           bar = new cliProgress.SingleBar(
             {
-              format: `${e.task} [{bar}] {percentage}% {value_fmt}/{total_fmt} eta {eta_formatted} {detail}`,
-              stream: process.stderr,
+              format: barFormat(e.task),
+              stream,
               hideCursor: true,
               formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? format(v, e.unit) : String(v)),
             },
@@ -61,7 +69,7 @@ export function progressRenderer(): ProgressRenderer {
       note(message) {
         if (bar) bar.stop();
         bar = undefined;
-        process.stderr.write(`${message}\n`);
+        stream.write(`${message}\n`);
       },
       stop() {
         bar?.stop();
@@ -80,10 +88,10 @@ export function progressRenderer(): ProgressRenderer {
       printed = true;
       const pct = e.total ? ` (${Math.floor((100 * e.done) / e.total)}%)` : '';
       const detail = formatDetail(e.detail);
-      process.stderr.write(`${e.task}: ${format(e.done, e.unit)}${e.total ? ` of ${format(e.total, e.unit)}` : ''}${pct}${detail === '' ? '' : ` · ${detail}`}\n`);
+      stream.write(`${e.task}: ${format(e.done, e.unit)}${e.total ? ` of ${format(e.total, e.unit)}` : ''}${pct}${detail === '' ? '' : ` · ${detail}`}\n`);
     },
     note(message) {
-      process.stderr.write(`${message}\n`);
+      stream.write(`${message}\n`);
     },
     stop() {},
   };

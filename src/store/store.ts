@@ -19,11 +19,13 @@ import { readerFor } from '../readers/registry.js';
 import { writerFor } from '../writers/registry.js';
 import type { Backend } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
+import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
 import { type FindCondition, parseFindCondition } from './find-language.js';
 import { isReservedTable, sanitizeIdentifier } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
 import { type IngestResult, ingestSource } from './ingest.js';
+import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
 import { classifyText, convertText } from './type-inference.js';
@@ -53,6 +55,12 @@ export interface ReadOptions {
   readonly onProgress?: ProgressCallback;
   /** Options for the reader (`pattern` for `images`, say); each reader checks its own. */
   readonly readerOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Read a file even when the same content, read the same way, went into the same table before
+   * (its rows are then added a second time). Without it such a read is refused with
+   * `E_ALREADY_READ`.
+   */
+  readonly append?: boolean;
 }
 
 export interface FoundRow extends Row {
@@ -85,6 +93,15 @@ export interface UpdateOptions {
   readonly backup?: boolean;
 }
 
+/** Options of {@link Store.updateRows}. */
+export interface UpdateRowsOptions extends UpdateOptions {
+  /**
+   * Add a column a value names that the table lacks (NULL in the other rows). Without it such a
+   * value is refused with `E_COLUMN_MISSING`, so a misspelt column name never becomes a column.
+   */
+  readonly addColumns?: boolean;
+}
+
 export interface UpdateResult {
   readonly rows: number;
   /** Where the backup went, when one was asked for. */
@@ -114,6 +131,26 @@ function storeFolders(backend: Backend, location: string, dataFolder: string | u
   const base = path.basename(location);
   const ext = path.extname(base);
   return { fileRoot, dataFolder: path.join(fileRoot, `${ext === '' ? base : base.slice(0, -ext.length)}.data`) };
+}
+
+/**
+ * Refuse an output path a writer cannot write, naming it, before any row is read: its folder
+ * missing or not a folder, or not writable.
+ */
+function checkOutputPath(file: string): void {
+  const folder = path.dirname(path.resolve(file));
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(folder);
+  } catch {
+    throw new StoreError('E_BAD_ARGUMENT', `cannot write ${file}: the folder ${path.dirname(file)} does not exist`, { file });
+  }
+  if (!stat.isDirectory()) throw new StoreError('E_BAD_ARGUMENT', `cannot write ${file}: ${path.dirname(file)} is a file, not a folder`, { file });
+  try {
+    fs.accessSync(folder, fs.constants.W_OK);
+  } catch {
+    throw new StoreError('E_FILE', `cannot write ${file}: permission denied in the folder ${path.dirname(file)}`, { file });
+  }
 }
 
 export class Store {
@@ -233,7 +270,9 @@ export class Store {
   /**
    * Ingest `files` (all or nothing): each through the named reader or the one its extension
    * picks. Repeated reads append rows and add new columns; a column widens when new values need
-   * it. Returns the tables written and how many rows each received.
+   * it. A file whose content was read the same way into the same table before is refused with
+   * `E_ALREADY_READ` unless `append` is set (the store records what it read in `dsi_ingested`).
+   * Returns the tables written and how many rows each received.
    */
   read(files: string | readonly string[], options: ReadOptions = {}): Promise<IngestResult[]> {
     const list = typeof files === 'string' ? [files] : [...files];
@@ -241,14 +280,24 @@ export class Store {
     return this.#exclusive(async () => {
       const readers = list.map((f) => readerFor(f, options.reader));
       for (const f of list) {
-        if (!fs.existsSync(f)) throw new StoreError('E_BAD_ARGUMENT', `read: ${f} does not exist`);
+        if (!fs.existsSync(f)) throw new StoreError('E_BAD_ARGUMENT', `read: ${f} does not exist`, { file: f });
       }
+      const prints: (FileFingerprint | undefined)[] = [];
+      for (let i = 0; i < list.length; i++) {
+        try {
+          prints.push(await fingerprintFile(list[i]!, readers[i]!.name, options.readerOptions));
+        } catch (e) {
+          throw fileSystemError(e, list[i]);
+        }
+      }
+      const ledger = new IngestLedger(this.#backend);
       return this.#withFiles((stage) => this.#transaction(async (touched) => {
         const results: IngestResult[] = [];
         const units: UnitRecord[] = [];
         let relations: Map<string, TableRelations> = await this.#catalog.relations();
         for (let i = 0; i < list.length; i++) {
           const file = list[i]!;
+          const print = prints[i];
           const context: ReadContext = {
             tableName: options.table,
             onProgress: options.onProgress,
@@ -257,18 +306,30 @@ export class Store {
             files: stage,
             options: options.readerOptions,
           };
-          const result: ReadResult = await readers[i]!.read(file, context);
-          if (result.relations) {
-            relations = await this.#applyRelations(result.relations, relations, file, touched);
+          try {
+            const result: ReadResult = await readers[i]!.read(file, context);
+            if (result.relations) {
+              relations = await this.#applyRelations(result.relations, relations, file, touched);
+            }
+            // Every table this file writes is checked before any of its rows go in (a file may
+            // hold several sources for one table, YAML documents say), and recorded after.
+            if (print && !options.append) {
+              for (const table of new Set(result.tables.map((t) => sanitizeIdentifier(t.table)))) await this.#refuseRepeat(ledger, file, table, print);
+            }
+            const fromFile = new Map<string, number>();
+            for (const source of result.tables) {
+              const done = await ingestSource(this.#backend, source, relations);
+              fromFile.set(done.table, (fromFile.get(done.table) ?? 0) + done.rows);
+              touched.add(done.table);
+              const same = results.find((r) => r.table === done.table);
+              if (same) results[results.indexOf(same)] = { table: done.table, rows: same.rows + done.rows };
+              else results.push(done);
+            }
+            if (print) for (const [table, rows] of fromFile) await ledger.record(table, print, rows);
+            units.push(...result.units);
+          } catch (e) {
+            throw fileSystemError(e, file);
           }
-          for (const source of result.tables) {
-            const done = await ingestSource(this.#backend, source, relations);
-            touched.add(done.table);
-            const same = results.find((r) => r.table === done.table);
-            if (same) results[results.indexOf(same)] = { table: done.table, rows: same.rows + done.rows };
-            else results.push(done);
-          }
-          units.push(...result.units);
         }
         await this.#recordUnits(units);
         // Files move into place before the commit: a crash in between leaves unreferenced files,
@@ -277,6 +338,20 @@ export class Store {
         return results;
       }));
     });
+  }
+
+  /** Refuse reading `file` into `table` when the ledger says the same content went there before. */
+  async #refuseRepeat(ledger: IngestLedger, file: string, table: string, print: FileFingerprint): Promise<void> {
+    const before = await ledger.previous(table, print);
+    if (before === undefined) return;
+    const info = await this.#backend.describeTable(table);
+    if (info === undefined) return; // the table is gone: nothing would be duplicated
+    const as = path.resolve(file) === before.file ? '' : `, as ${before.file}`;
+    throw new StoreError(
+      'E_ALREADY_READ',
+      `${file} was already read into table "${info.name}" (${before.rows} row${before.rows === 1 ? '' : 's'} on ${before.readAt}${as}); reading it again would add the same rows a second time`,
+      { file },
+    );
   }
 
   async #maxInteger(table: string, column: string): Promise<number | null> {
@@ -328,7 +403,9 @@ export class Store {
       const file = typeof relations === 'string' ? relations : '(relations)';
       let rel: Relations;
       if (typeof relations === 'string') {
-        const result = await readerFor(relations, 'schema').read(relations, { maxInteger: async () => null });
+        const result = await readerFor(relations, 'schema').read(relations, { maxInteger: async () => null }).catch((e: unknown) => {
+          throw fileSystemError(e, relations);
+        });
         rel = result.relations ?? new Map();
       } else rel = relations;
       await this.#transaction(async (touched) => {
@@ -391,7 +468,7 @@ export class Store {
   /** The DDL of every table (or of `table`), keys included. */
   schemaDdl(table?: string): Promise<string> {
     return this.#exclusive(async () => {
-      const names = table === undefined ? await this.#backend.listTables() : [(await this.#info(table)).name];
+      const names = table === undefined ? await this.#userTables() : [(await this.#info(table)).name];
       const parts: string[] = [];
       for (const t of names) parts.push(await this.#backend.tableDdl(t));
       return parts.join('\n\n');
@@ -442,10 +519,15 @@ export class Store {
     });
   }
 
+  /** The tables a user sees, in creation order: all but the store's record of files read. */
+  async #userTables(): Promise<string[]> {
+    return (await this.#backend.listTables()).filter((t) => t.toLowerCase() !== INGESTED_TABLE);
+  }
+
   async #info(table: string): Promise<TableInfo> {
     const info = await this.#backend.describeTable(table);
     if (!info) {
-      const tables = await this.#backend.listTables();
+      const tables = await this.#userTables();
       throw new StoreError('E_TABLE_MISSING', `no table named "${table}"; tables: ${tables.length ? tables.join(', ') : '(none)'}`);
     }
     return info;
@@ -474,7 +556,7 @@ export class Store {
       return Promise.reject(e);
     }
     return this.#exclusive(async () => {
-      const tables = options.table === undefined ? await this.#backend.listTables() : [(await this.#info(options.table)).name];
+      const tables = options.table === undefined ? await this.#userTables() : [(await this.#info(options.table)).name];
       const out: FoundRow[] = [];
       let withColumn = 0;
       for (const t of tables) {
@@ -531,7 +613,7 @@ export class Store {
       const needle = term.toLowerCase();
       const result: SearchResult = { tables: [], columns: [], rows: [] };
       const d = this.#backend.dialect;
-      for (const t of await this.#backend.listTables()) {
+      for (const t of await this.#userTables()) {
         const info = await this.#backend.describeTable(t);
         if (!info) continue;
         if (t.toLowerCase().includes(needle)) result.tables.push(t);
@@ -547,11 +629,14 @@ export class Store {
   // ── update ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Edit rows by their 1-based `dsi_row_index` (as `find` returns them). New columns are added;
-   * columns widen when a value needs it. Store-managed tables (dsi_*, ml_*…) are refused.
+   * Edit rows by their 1-based `dsi_row_index` (as `find` returns them); columns widen when a
+   * value needs it. A value for a column the table lacks is refused with `E_COLUMN_MISSING`
+   * unless `addColumns` is set. Store-managed tables (dsi_*, ml_*…) are refused. Everything is
+   * checked before the backup and the first change.
    */
-  updateRows(edits: readonly RowEdit[], options: UpdateOptions = {}): Promise<UpdateResult> {
+  updateRows(edits: readonly RowEdit[], options: UpdateRowsOptions = {}): Promise<UpdateResult> {
     return this.#exclusive(async () => {
+      await this.#checkEdits(edits, options.addColumns ?? false);
       const backup = options.backup ? await this.#backup() : undefined;
       const rows = await this.#transaction(async (touched) => {
         let changed = 0;
@@ -606,6 +691,24 @@ export class Store {
     });
   }
 
+  /** Refuse edits of store-managed tables, of rows that are not there, of columns that are not there (unless added). */
+  async #checkEdits(edits: readonly RowEdit[], addColumns: boolean): Promise<void> {
+    const counts = new Map<string, { info: TableInfo; count: number }>();
+    for (const e of edits) {
+      let table = counts.get(e.table);
+      if (table === undefined) {
+        this.#refuseReserved(e.table);
+        const info = await this.#info(e.table);
+        table = { info, count: await this.#rowCount(info.name) };
+        counts.set(e.table, table);
+      }
+      if (!Number.isInteger(e.rowIndex) || e.rowIndex < 1 || e.rowIndex > table.count) {
+        throw new StoreError('E_BAD_ARGUMENT', `update: table "${table.info.name}" has rows 1–${table.count}; there is no row ${e.rowIndex}`);
+      }
+      if (!addColumns) for (const name of Object.keys(e.values)) this.#column(table.info, sanitizeIdentifier(name));
+    }
+  }
+
   /**
    * Replace the contents of `table` with what `file` holds (read as `read` would), keeping the
    * table's keys. The old rows are gone only if the new ones go in.
@@ -619,7 +722,14 @@ export class Store {
       this.#refuseReserved(table);
       const info = await this.#info(table);
       const reader = readerFor(file, options.reader);
+      let print: FileFingerprint | undefined;
+      try {
+        print = await fingerprintFile(file, reader.name, options.readerOptions);
+      } catch (e) {
+        throw fileSystemError(e, file);
+      }
       const backup = options.backup ? await this.#backup() : undefined;
+      const ledger = new IngestLedger(this.#backend);
       const rows = await this.#withFiles((stage) => this.#transaction(async (touched) => {
         const result = await reader.read(file, {
           tableName: info.name,
@@ -634,11 +744,15 @@ export class Store {
         let n = 0;
         const relations = await this.#catalog.relations();
         for (const s of sources) n += (await ingestSource(this.#backend, s as TableSource, relations)).rows;
+        await ledger.forget(info.name);
+        if (print) await ledger.record(info.name, print, n);
         touched.add(info.name);
         await this.#recordUnits(result.units);
         stage?.publish();
         return n;
-      }));
+      })).catch((e: unknown) => {
+        throw fileSystemError(e, file);
+      });
       return { rows, ...(backup === undefined ? {} : { backup }) };
     });
   }
@@ -673,11 +787,16 @@ export class Store {
     return Number(rows[0]?.['n'] ?? 0);
   }
 
+  /** How many rows `table` holds. */
+  rowCount(table: string): Promise<number> {
+    return this.#exclusive(async () => this.#rowCount((await this.#info(table)).name));
+  }
+
   /** Every table with its column and row counts, in creation order. */
   list(): Promise<TableListing[]> {
     return this.#exclusive(async () => {
       const out: TableListing[] = [];
-      for (const t of await this.#backend.listTables()) {
+      for (const t of await this.#userTables()) {
         const info = await this.#backend.describeTable(t);
         out.push({ table: t, columns: info?.columns.length ?? 0, rows: await this.#rowCount(t) });
       }
@@ -687,7 +806,7 @@ export class Store {
 
   /** Names of the tables, in creation order. */
   tables(): Promise<string[]> {
-    return this.#exclusive(() => this.#backend.listTables());
+    return this.#exclusive(() => this.#userTables());
   }
 
   /** Columns, types and keys of `table`. */
@@ -698,7 +817,7 @@ export class Store {
   /** Per-column statistics of every table (or `table`). */
   summary(options: { table?: string } = {}): Promise<ColumnSummary[]> {
     return this.#exclusive(async () => {
-      const names = options.table === undefined ? await this.#backend.listTables() : [(await this.#info(options.table)).name];
+      const names = options.table === undefined ? await this.#userTables() : [(await this.#info(options.table)).name];
       const out: ColumnSummary[] = [];
       for (const t of names) out.push(...(await summarizeTable(this.#backend, await this.#info(t))));
       return out;
@@ -725,6 +844,7 @@ export class Store {
     }
     return this.#exclusive(async () => {
       const writer = writerFor(file, options.writer);
+      checkOutputPath(file);
       let sql: string;
       if (options.table !== undefined) {
         const info = await this.#info(options.table);
@@ -733,7 +853,11 @@ export class Store {
       } else sql = options.query!;
       const columns = await this.#backend.queryColumns(sql);
       const storeFile = this.#backend.capabilities.isSingleFile && fs.existsSync(this.location) ? path.resolve(this.location) : undefined;
-      return writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, storeFile, dataFolder: this.#dataFolder, options: options.writerOptions });
+      try {
+        return await writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, storeFile, dataFolder: this.#dataFolder, options: options.writerOptions });
+      } catch (e) {
+        throw fileSystemError(e, file);
+      }
     });
   }
 

@@ -6,8 +6,10 @@
  * inside an ingest while foreign keys stay enforced for every committed state.
  */
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
+import { fileSystemError } from '../../store/file-errors.js';
 import {
   type Backend,
   type BackendCapabilities,
@@ -94,6 +96,110 @@ function sqlError(e: unknown, sql?: string): StoreError {
   return new StoreError('E_SQL', sql === undefined ? message : `${message} (in: ${sql.length > 200 ? `${sql.slice(0, 200)}…` : sql})`, { cause: e });
 }
 
+/** A file-system error about the store file, its message starting "store PATH: …". */
+function storeFileError(e: unknown, path: string): Error {
+  const error = fileSystemError(e, path);
+  return error instanceof StoreError ? new StoreError(error.code, `store ${error.message}`, { file: path, cause: e }) : error;
+}
+
+/**
+ * Refuse a store path that cannot work, naming it: a folder, a missing folder, a file the caller
+ * may not read (or write, unless read-only), a folder where the store cannot create its files.
+ * A new store file is created here, before SQLite opens it, so that the store and its -wal/-shm
+ * files have no world access.
+ */
+function checkStorePath(path: string, readOnly: boolean): void {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storeFileError(e, path);
+  }
+  if (stat?.isDirectory()) throw new StoreError('E_BAD_ARGUMENT', `store ${path} is a folder, not a store file`, { file: path });
+  if (stat === undefined) {
+    const folder = nodePath.dirname(path);
+    if (!fs.existsSync(folder)) throw new StoreError('E_BAD_ARGUMENT', `store ${path}: the folder ${folder} does not exist`, { file: path });
+    if (readOnly) throw new StoreError('E_BAD_ARGUMENT', `store ${path} does not exist`, { file: path });
+  }
+  if (stat !== undefined) {
+    try {
+      fs.accessSync(path, fs.constants.R_OK);
+    } catch (e) {
+      throw storeFileError(e, path);
+    }
+    if (!readOnly) {
+      try {
+        fs.accessSync(path, fs.constants.W_OK);
+      } catch (e) {
+        throw new StoreError('E_FILE', `store ${path}: permission denied to write it (it can still be opened read-only)`, { file: path, cause: e });
+      }
+    }
+  }
+  if (readOnly) return;
+  const folder = nodePath.dirname(path);
+  try {
+    fs.accessSync(folder, fs.constants.W_OK);
+  } catch {
+    // SQLite creates `-wal` and `-shm` beside the store; where both are there already it can write without.
+    if (stat !== undefined && fs.existsSync(`${path}-wal`) && fs.existsSync(`${path}-shm`)) return;
+    throw new StoreError('E_FILE', `store ${path}: permission denied to write in its folder ${folder}, where a store that is written keeps its write-ahead log (it can still be opened read-only)`, { file: path });
+  }
+  if (stat === undefined) {
+    try {
+      fs.closeSync(fs.openSync(path, 'wx', 0o640));
+    } catch (e) {
+      throw storeFileError(e, path);
+    }
+  }
+}
+
+/** SQLite error codes of a read-only connection that cannot create the WAL index beside the store. */
+const NO_WAL_INDEX = new Set(['SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_CANTINIT', 'SQLITE_CANTOPEN']);
+
+/** The file header's "write version" and "read version" bytes: 2 means WAL mode, 1 a rollback journal. */
+const HEADER_WRITE_VERSION = 18;
+const HEADER_READ_VERSION = 19;
+
+/** A connection to `path`, checked with a probe (a file that is not a SQLite database fails here). */
+function openDatabase(path: string, readOnly: boolean): Database.Database {
+  const probe = (db: Database.Database): Database.Database => {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  };
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: readOnly, fileMustExist: readOnly });
+    return probe(db);
+  } catch (e) {
+    db?.close();
+    const code = (e as { code?: unknown }).code;
+    if (!readOnly || path === ':memory:' || typeof code !== 'string' || !NO_WAL_INDEX.has(code)) throw e;
+  }
+  // Read-only in a folder the caller cannot write: SQLite cannot create `-shm`. Without a
+  // write-ahead log holding changes, the file alone is the committed store: read it into memory.
+  const wal = `${path}-wal`;
+  if (fs.existsSync(wal) && fs.statSync(wal).size > 0) {
+    throw new StoreError(
+      'E_FILE',
+      `store ${path}: its folder ${nodePath.dirname(path)} is not writable and ${wal} holds changes not yet in the store file; open it once where it can be written, or ask its owner to`,
+      { file: path },
+    );
+  }
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch (e) {
+    throw storeFileError(e, path);
+  }
+  // An in-memory copy has no write-ahead log: its header must say rollback journal, or SQLite
+  // refuses to open it.
+  if (bytes.length > HEADER_READ_VERSION && bytes[HEADER_WRITE_VERSION] === 2 && bytes[HEADER_READ_VERSION] === 2) {
+    bytes[HEADER_WRITE_VERSION] = 1;
+    bytes[HEADER_READ_VERSION] = 1;
+  }
+  return probe(new Database(bytes, { readonly: true }));
+}
+
 export class SqliteBackend implements Backend {
   readonly capabilities: BackendCapabilities = {
     supportsTransactionalDdl: true,
@@ -110,21 +216,20 @@ export class SqliteBackend implements Backend {
     this.#db = db;
   }
 
-  /** Open or create the SQLite store at `path` (`:memory:` for a throw-away one). */
+  /**
+   * Open or create the SQLite store at `path` (`:memory:` for a throw-away one). A path that
+   * cannot be a store (a folder, a missing folder, no permission) is refused naming it. Read-only,
+   * a store whose folder the caller cannot write still opens: SQLite needs to create the WAL index
+   * (`-shm`) beside a WAL-mode store, so when it cannot, the store's committed state is read from
+   * the file into memory instead (refused if a write-ahead log with changes not yet in the file is
+   * there).
+   */
   static async open(path: string, options: BackendOptions = {}): Promise<SqliteBackend> {
     const readOnly = options.readOnly ?? false;
-    if (path !== ':memory:') {
-      if (readOnly && !fs.existsSync(path)) {
-        throw new StoreError('E_BAD_ARGUMENT', `store ${path} does not exist`);
-      }
-      if (!readOnly && !fs.existsSync(path)) {
-        // Created before SQLite opens it, so the store and its -wal/-shm files have no world access.
-        fs.closeSync(fs.openSync(path, 'wx', 0o640));
-      }
-    }
+    if (path !== ':memory:') checkStorePath(path, readOnly);
     let db: Database.Database;
     try {
-      db = new Database(path, { readonly: readOnly, fileMustExist: readOnly });
+      db = openDatabase(path, readOnly);
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       if (!readOnly) {
         db.pragma('journal_mode = WAL');
@@ -133,9 +238,8 @@ export class SqliteBackend implements Backend {
       db.pragma('foreign_keys = ON');
       db.defaultSafeIntegers(true);
       db.function('dsi_number', { deterministic: true, safeIntegers: true }, dsiNumber);
-      // Probe: a file that is not a SQLite database fails here, not later.
-      db.prepare('SELECT count(*) FROM sqlite_master').get();
     } catch (e) {
+      if (e instanceof StoreError) throw e;
       throw new StoreError('E_BACKEND', `cannot open ${path} as a SQLite store: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     return new SqliteBackend(path, db);

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { wholeNumber } from '../number-options.js';
+import { SEED_MAX, seedNumber, wholeNumber } from '../number-options.js';
 import { printJson } from '../output.js';
 import { loadTorch, printPairs } from './doctor.js';
 
@@ -36,7 +36,7 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--precision <p>', 'fp32, bf16 (autocast) or fp16 (autocast with loss scaling)').choices(['fp32', 'bf16', 'fp16']).default('fp32'))
     .addOption(new Option('--device <d>', 'where to train').choices(['cpu', 'cuda']).default('cpu'))
     .option('--threads <n>', 'intra-op threads for both sides (default: the physical cores, or OMP_NUM_THREADS)', wholeNumber(1))
-    .option('--seed <s>', 'random seed', wholeNumber(0), 0)
+    .option('--seed <s>', `random seed (0 … ${SEED_MAX})`, seedNumber, 0)
     .option('--no-reference', 'skip the PyTorch reference (no Python with torch here)')
     .option('--profile', 'also show where one of our steps spends its time, op by op')
     .option('--json', 'print the result as one JSON object')

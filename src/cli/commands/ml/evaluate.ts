@@ -1,7 +1,7 @@
 /** `dsi ml evaluate`: a GAN run against real images, with a classifier's features; values into ml_evaluations. */
 import type { Command } from 'commander';
 import { withStore } from '../../context.js';
-import { wholeNumber } from '../../number-options.js';
+import { seedNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { progressRenderer } from '../../progress-bar.js';
 import { loadMl } from '../ml.js';
@@ -34,7 +34,7 @@ export function registerMlEvaluate(ml: Command): void {
     .option('--count <n>', 'images to generate, spread evenly over the conditions (default 10000)', wholeNumber(2))
     .option('--predictions <sql>', 'evaluate these stored predictions (a query over ml_predictions) instead of generating')
     .option('--every-checkpoint', 'also evaluate each saved epoch')
-    .option('--seed <s>', 'seeds of the generated images (s + i) and of the IS and KID sampling (default 0)', wholeNumber(0))
+    .option('--seed <s>', 'seeds of the generated images (s + i) and of the IS and KID sampling, 0 … 4294967295 (default 0)', seedNumber)
     .option('--device <d>', 'cpu, cuda or cuda:N (default cpu)')
     .option('--splits <n>', 'IS splits (default 10)', wholeNumber(1))
     .option('--kid-subsets <n>', 'KID subsets (default 100)', wholeNumber(1))

@@ -1,7 +1,7 @@
 /** `dsi ml explain`: SHAP values of one prediction of a run, stored in ml_explanations. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { withStore } from '../../context.js';
-import { wholeNumber } from '../../number-options.js';
+import { seedNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { loadMl } from '../ml.js';
 
@@ -29,12 +29,6 @@ function choice<T extends string>(allowed: readonly T[]) {
   };
 }
 
-const integer = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`must be a whole number, got "${value}"`);
-  return n;
-};
-
 /** Shown features at most in the table output (the JSON has them all). */
 const SHOWN = 20;
 
@@ -46,7 +40,7 @@ export function registerMlExplain(ml: Command): void {
     .option('--prediction <id>', 'a stored prediction (ml_predictions.prediction_id) instead of a row')
     .option('--method <m>', 'exact, kernel or permutation (default: exact up to 12 varying features, else kernel)', choice(['exact', 'kernel', 'permutation'] as const))
     .option('--background <k>', 'background rows drawn from the run data (default 100; all when fewer)', wholeNumber(0))
-    .option('--seed <s>', 'seed of the background draw, the sampling and a generator\'s noise (default 0)', integer)
+    .option('--seed <s>', 'seed of the background draw, the sampling and a generator\'s noise, 0 … 4294967295 (default 0)', seedNumber)
     .option('--samples <n>', 'coalitions valued by kernel and permutation (default 2M + 2048)', wholeNumber(1))
     .option('--output <o>', 'GAN runs: score, mean-intensity (conditional generator) or discriminator', choice(['score', 'mean-intensity', 'discriminator'] as const))
     .option('--class <c>', 'the class whose probability is explained (default: the predicted class)')

@@ -1,7 +1,7 @@
 /** `dsi ml metrics`: FID, KID, precision/recall and IS of feature CSV files; needs no store. */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { MlError } from '../../../errors.js';
-import { wholeNumber } from '../../number-options.js';
+import { seedNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 
 interface MetricsFlags {
@@ -20,13 +20,6 @@ interface MetricsFlags {
 /** The columns printed, in order. */
 const FEATURE_KEYS = ['fid', 'kid', 'kid_std', 'precision', 'recall', 'n_real', 'n_generated', 'dim'] as const;
 const LOGIT_KEYS = ['is', 'is_std'] as const;
-
-/** Seeds are 32-bit (SeededRandom). */
-function seedNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`must be a whole number in 0…4294967295, got "${value}"`);
-  return n;
-}
 
 export function registerMlMetrics(ml: Command): void {
   ml.command('metrics')

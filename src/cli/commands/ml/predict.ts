@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { MlError } from '../../../errors.js';
 import { withStore } from '../../context.js';
 import { collectOption } from '../../key-value-options.js';
-import { wholeNumber } from '../../number-options.js';
+import { seedNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { progressRenderer } from '../../progress-bar.js';
 import { loadMl } from '../ml.js';
@@ -67,7 +67,7 @@ export function registerMlPredict(ml: Command): void {
     .option('--grid <name=spec>', 'values of a parameter: v1,v2,…  a..b (integers)  a..b:n (n evenly spaced); grids multiply (repeatable)', collectOption)
     .option('--allow-extrapolation', 'allow continuous values outside the range trained on')
     .option('--count <n>', 'images per combination (default 1)', wholeNumber(1))
-    .option('--seed <s>', 'image k of this call uses seed s + k (default: random, recorded)', wholeNumber(0))
+    .option('--seed <s>', 'image k of this call uses seed s + k, 0 … 4294967295 (default: random, recorded)', seedNumber)
     .option('--epoch <n>', "use this epoch's checkpoint instead of the latest", wholeNumber(1))
     .option('--device <d>', 'cpu, cuda or cuda:N (default cpu)')
     .option('--export-cinema <dir.cdb>', 'also write the predictions as a Cinema database')

@@ -4,11 +4,11 @@
  * emulator (`--model linear|ridge|lasso|knn|random-forest|mlp --target y --features a,b`) on the
  * rows of any table or query.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { MlError } from '../../../errors.js';
 import type { EmulatorModel, TrainEmulatorResult, TrainGanOptions } from '../../../ml/index.js';
 import { withStore } from '../../context.js';
-import { nameList, positiveNumber, wholeNumber } from '../../number-options.js';
+import { nameList, nonNegativeNumber, positiveNumber, seedNumber, share, wholeNumber, wholeNumberList } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { progressRenderer } from '../../progress-bar.js';
 import { loadMl } from '../ml.js';
@@ -195,7 +195,7 @@ export function registerMlTrain(ml: Command): void {
     .addOption(new Option('--weights <w>', 'knn: neighbour weights (default uniform)').choices(['uniform', 'distance']))
     .option('--trees <n>', 'random-forest: trees (default 100)', wholeNumber(1))
     .option('--max-depth <n>', 'random-forest: depth limit (default none)', wholeNumber(1))
-    .option('--hidden <sizes>', 'mlp: hidden layer sizes, e.g. 64,64 (default 100)', layerSizes)
+    .option('--hidden <sizes>', 'mlp: hidden layer sizes, e.g. 64,64 (default 100)', wholeNumberList(1))
     .option('--label-col <name>', 'classifier: the column holding the class labels')
     .option('--test-query <sql>', "classifier: the images accuracy is measured on (default: the table's split = 'test' rows)")
     .addOption(new Option('--size <px>', 'resize the images to 28, 32 or 64 (default: their own size)').choices(['28', '32', '64']).argParser(Number))
@@ -203,7 +203,7 @@ export function registerMlTrain(ml: Command): void {
     .option('--epochs <n>', 'epochs (default 50 for a GAN, 3 for a classifier, 200 for an mlp emulator; with --resume, a new target)', wholeNumber(1))
     .option('--batch <n>', 'images (an mlp emulator: rows) per step (default 256 for a GAN, 128 for a classifier, 200 for an mlp)', wholeNumber(2))
     .option('--lr <x>', 'Adam learning rate (default 1e-4 for both GAN networks; a classifier\'s peak 2e-3, decayed along a cosine; 1e-3 for an mlp)', positiveNumber)
-    .option('--seed <n>', 'seed of weights, noise, dropout and batch order (default: random, recorded)', wholeNumber(0))
+    .option('--seed <n>', 'seed of weights, noise, dropout and batch order, 0 … 4294967295 (default: random, recorded)', seedNumber)
     .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']))
     .option('--device <d>', 'cpu, cuda or cuda:N (default cpu)')
     .option('--threads <n>', "libtorch's threads (default: the physical cores; 1 for an mlp emulator)", wholeNumber(1))
@@ -279,26 +279,6 @@ export function registerMlTrain(ml: Command): void {
         process.off('SIGINT', onSigint);
       }
     });
-}
-
-/** `--test-size`: a share strictly between 0 and 1. */
-function share(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`must be a share between 0 and 1 (exclusive), got "${value}"`);
-  return n;
-}
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a number ≥ 0, got "${value}"`);
-  return n;
-}
-
-/** `--hidden 64,64`: layer sizes. */
-function layerSizes(value: string): number[] {
-  const sizes = value.split(',').map((s) => Number(s.trim()));
-  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError(`must be comma-separated layer sizes ≥ 1, e.g. 64,64, got "${value}"`);
-  return sizes;
 }
 
 /** `dsi ml train --model <emulator>`: fit, print the held-out metrics (or `--json`: the whole result). */

@@ -1,0 +1,116 @@
+/**
+ * The `dsi` command tree and what a failure of it prints. `buildProgram` registers every verb;
+ * parse errors of any command (subcommands included) are thrown as {@link UsageError}s instead of
+ * ending the process, and {@link failure} turns any error into the exit status and the one
+ * stderr line the contract promises:
+ *
+ * - help and `--version` print on stdout and exit 0;
+ * - a wrong argument (what the parser refuses: an unknown command or option, a missing argument,
+ *   a bad value or choice; and the library's E_BAD_ARGUMENT / E_ML_ARGUMENT) exits 2;
+ * - anything else exits 1;
+ * - the line is `dsi: <message>`, a file the system refuses named with the problem in words,
+ *   never a Node stack trace or commander's `error:` text.
+ *
+ * @example
+ * const program = buildProgram();
+ * try { await program.parseAsync(process.argv); } catch (e) { const f = failure(e); … }
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { backendNames } from '../backends/registry.js';
+import { MlError, StoreError } from '../errors.js';
+import { fileSystemError, isFileSystemError } from '../store/file-errors.js';
+import { registerBench } from './commands/bench.js';
+import { registerDatasets } from './commands/datasets.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDisplay } from './commands/display.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerFind } from './commands/find.js';
+import { registerList } from './commands/list.js';
+import { registerMl } from './commands/ml.js';
+import { registerQuery } from './commands/query.js';
+import { registerRead } from './commands/read.js';
+import { registerSchema } from './commands/schema.js';
+import { registerSearch } from './commands/search.js';
+import { registerSummary } from './commands/summary.js';
+import { registerUnits } from './commands/units.js';
+import { registerUpdate } from './commands/update.js';
+import { registerWrite } from './commands/write.js';
+import { commandPath, usageMessage } from './usage-errors.js';
+
+/** Exit status of a wrong argument (README, docs/cli.md). */
+export const EXIT_USAGE = 2;
+
+/** The version in package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** A parse error of `command`, thrown out of commander so the command's name can be printed. */
+export class UsageError extends Error {
+  constructor(
+    readonly commanderError: CommanderError,
+    readonly command: Command,
+  ) {
+    super(commanderError.message);
+    this.name = 'UsageError';
+  }
+}
+
+const quietErrors = { writeErr: (s: string) => process.stderr.write(s), outputError: () => {} };
+
+/** Every command, subcommands included, throws its parse errors as UsageErrors instead of exiting. */
+function overrideExits(command: Command): void {
+  command.exitOverride((e) => {
+    throw new UsageError(e, command);
+  });
+  command.configureOutput(quietErrors);
+  for (const c of command.commands) overrideExits(c);
+}
+
+/** The `dsi` program with every verb registered. */
+export function buildProgram(): Command {
+  const program = new Command('dsi')
+    .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
+    .version(packageVersion(), '-V, --version', 'print the version of dsi')
+    .option('--db <path>', 'the store', 'dsi.db')
+    .option('--backend <name>', `backend: ${backendNames().join(', ')}`, 'sqlite')
+    .showHelpAfterError(false)
+    // Parse errors are printed by the caller, in the contract's form (see failure()).
+    .configureOutput(quietErrors);
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl]) {
+    register(program);
+  }
+  overrideExits(program);
+  return program;
+}
+
+/** What a failure prints on stderr (nothing when help or the version was printed) and its exit status. */
+export interface Failure {
+  readonly status: number;
+  readonly line: string | undefined;
+}
+
+/** The exit status and the one stderr line for `error`, thrown by a command or by parsing. */
+export function failure(error: unknown): Failure {
+  const line = (message: string) => `dsi: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
+  if (error instanceof UsageError) {
+    const { code, exitCode } = error.commanderError;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || (code === 'commander.help' && exitCode === 0)) return { status: 0, line: undefined };
+    if (code === 'commander.help') {
+      // A command that needs a subcommand was given none: commander printed its help on stderr.
+      const where = commandPath(error.command);
+      return { status: EXIT_USAGE, line: line(`${where === '' ? 'give a command' : `${where}: give one of its commands`} (listed above)`) };
+    }
+    return { status: EXIT_USAGE, line: line(usageMessage(error.commanderError, error.command)) };
+  }
+  if (error instanceof CommanderError) return { status: error.exitCode === 0 ? 0 : EXIT_USAGE, line: error.exitCode === 0 ? undefined : line(error.message.replace(/^error: /, '')) };
+  if (error instanceof StoreError || error instanceof MlError) {
+    return { status: error.code === 'E_BAD_ARGUMENT' || error.code === 'E_ML_ARGUMENT' ? EXIT_USAGE : 1, line: line(error.message) };
+  }
+  if (isFileSystemError(error)) {
+    const e = fileSystemError(error);
+    return { status: e instanceof StoreError && e.code === 'E_BAD_ARGUMENT' ? EXIT_USAGE : 1, line: line(e.message) };
+  }
+  return { status: 1, line: line(error instanceof Error ? error.message : String(error)) };
+}
