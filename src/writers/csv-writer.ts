@@ -1,10 +1,12 @@
 /**
  * CSV out (RFC 4180, through papaparse's unparse): a header line, then one line per row; NULL is
- * an empty cell and integers beyond 2^53 keep every digit. Written to a temporary file and
- * renamed, so a failed export never leaves half a file.
+ * an empty cell and integers beyond 2^53 keep every digit. Written through
+ * `beginAtomicFileSync` (src/atomic-write.ts), so a failed or killed export never leaves half a
+ * file.
  */
 import fs from 'node:fs';
 import Papa from 'papaparse';
+import { beginAtomicFileSync } from '../atomic-write.js';
 import type { Row } from '../store/types.js';
 import type { Writer } from './writer.js';
 
@@ -12,8 +14,8 @@ export const csvWriter: Writer = {
   name: 'csv',
   description: 'CSV file with a header line',
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>) {
-    const temp = `${file}.tmp-${process.pid}`;
-    const out = fs.createWriteStream(temp, { encoding: 'utf8' });
+    const target = beginAtomicFileSync(file);
+    const out = fs.createWriteStream(target.temp, { encoding: 'utf8' });
     const put = (text: string) =>
       new Promise<void>((resolve, reject) => {
         if (out.write(text)) resolve();
@@ -31,10 +33,10 @@ export const csvWriter: Writer = {
         rows += batch.length;
       }
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-      fs.renameSync(temp, file);
+      target.commit();
     } catch (e) {
       out.destroy();
-      fs.rmSync(temp, { force: true });
+      target.abort();
       throw e;
     }
     return { rows };

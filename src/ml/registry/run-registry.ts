@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { moveAsideSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
@@ -258,8 +259,9 @@ export class RunRegistry {
 
   /**
    * Delete the run's rows from every registry table and its folder. A live run is refused. The
-   * folder is moved aside first and put back if the rows cannot be deleted, so a failure leaves
-   * rows and files as they were.
+   * folder is moved aside first (`moveAsideSync`, src/atomic-write.ts) and put back if the rows
+   * cannot be deleted, so a failure leaves rows and files as they were; a process killed before
+   * the rows are gone leaves the folder aside, and the next write in `ml/` puts it back.
    */
   async delete(runId: string): Promise<{ rows: Record<string, number>; folder: string | undefined }> {
     const run = await this.get(runId);
@@ -268,18 +270,17 @@ export class RunRegistry {
     }
     const rows = await this.counts(runId);
     const folder = this.runFolder(runId).absolute;
-    const aside = fs.existsSync(folder) ? path.join(path.dirname(folder), `.deleting-${runId}-${process.pid}`) : undefined;
-    if (aside !== undefined) fs.renameSync(folder, aside);
+    const aside = fs.existsSync(folder) ? moveAsideSync(folder) : undefined;
     try {
       const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
       await this.#store.managedTables().transaction(async (tx) => {
         for (const t of RUN_TABLES) if (tables.has(t)) await tx.remove(t, { run_id: runId });
       });
     } catch (e) {
-      if (aside !== undefined) fs.renameSync(aside, folder);
+      aside?.restore();
       throw e;
     }
-    if (aside !== undefined) fs.rmSync(aside, { recursive: true, force: true });
+    aside?.discard();
     return { rows, folder: aside === undefined ? undefined : this.relative(folder) };
   }
 }
