@@ -18,7 +18,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beginAtomicFolderSync, FILE_MODE, recoverFolderSync, removeTreeSync } from '../../atomic-write.js';
+import { beginAtomicFolderSync, FILE_MODE, recoverFolderSync, removeTreeSync, type AtomicTarget } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import { encodePng } from '../../images/png-codec.js';
 import type { ProgressCallback } from '../../progress.js';
@@ -102,7 +102,7 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   const gan = createGan(architectureOf(params));
   let epoch = 0;
   const predictions: Prediction[] = [];
-  let staging: ReturnType<typeof beginAtomicFolderSync> | undefined;
+  let staging: AtomicTarget | undefined;
   try {
     epoch = loadCheckpoint(checkpoint, gan).epoch;
     gan.to(device);
