@@ -15,6 +15,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolderSync, writeFileAtomicSync } from '../atomic-write.js';
 
 /** Bump when the pixels a key describes would change (a new conversion, say). */
 export const CACHE_FORMAT = 1;
@@ -83,21 +84,9 @@ export function sha256(bytes: Uint8Array): Buffer {
   return crypto.createHash('sha256').update(bytes).digest();
 }
 
-/** Write `data` to `file` through a temporary name, so no reader sees it half written. */
+/** Write `data` to `file` atomically (src/atomic-write.ts), so no reader sees it half written. */
 function writeAtomically(file: string, parts: readonly Uint8Array[]): void {
-  const temp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  try {
-    const fd = fs.openSync(temp, 'w', 0o640);
-    try {
-      for (const p of parts) fs.writeSync(fd, p);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-  } catch (e) {
-    fs.rmSync(temp, { force: true });
-    throw e;
-  }
+  writeFileAtomicSync(file, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
 }
 
 export interface ImageCacheOptions {
@@ -177,7 +166,7 @@ export class ImageCache {
 
   /** Write the index of `key` (the pixels too when given), then drop the oldest entries. */
   write(key: string, index: CacheIndex, pixels?: Uint8Array): void {
-    fs.mkdirSync(this.#folder, { recursive: true, mode: 0o750 });
+    makeFolderSync(this.#folder);
     const paths = this.#paths(key);
     if (pixels) writeAtomically(paths.pixels, [pixels]);
     const header = Buffer.from(JSON.stringify(index.header), 'utf8');

@@ -9,16 +9,16 @@
  * `E_UNSAFE_PATH`, unless option `allow_outside=true` is given, which copies such files to
  * `external/N-NAME`. Option `files`: `copy` (default; a reflink where the file system can),
  * `link` (hard links, copies across devices), `symlink` (absolute links).
- * The database is built in a temporary folder beside the target and renamed into place; an
- * existing Cinema database there is replaced, any other existing path is refused, and so is a
+ * The database is built in a temporary folder beside the target and put in its place by
+ * `beginAtomicFolderSync` (src/atomic-write.ts); an existing Cinema database there is replaced, any other existing path is refused, and so is a
  * target that would take the store, its data folder or a file the rows reference with it
  * (output-guard.ts). A row pointing at a file that does not exist fails the export naming it.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { containedPath, isInside } from '../contained-path.js';
+import { beginAtomicFolderSync, FILE_MODE, FOLDER_MODE } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import type { Cell, Row } from '../store/types.js';
 import { OutputGuard, isFileColumn, isUrl } from './output-guard.js';
@@ -49,7 +49,7 @@ function cinemaOptions(options: Readonly<Record<string, unknown>> | undefined): 
 }
 
 function put(source: string, target: string, mode: FileMode): void {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.mkdirSync(path.dirname(target), { recursive: true, mode: FOLDER_MODE });
   if (mode === 'symlink') {
     fs.symlinkSync(source, target);
     return;
@@ -65,19 +65,12 @@ function put(source: string, target: string, mode: FileMode): void {
   fs.copyFileSync(source, target, fs.constants.COPYFILE_FICLONE);
 }
 
-/** Replace `target` with the finished `temp` folder; only a Cinema database (or nothing) may be there. */
-function install(temp: string, target: string): void {
-  if (!fs.existsSync(target)) {
-    fs.renameSync(temp, target);
-    return;
-  }
+/** Refuses a `target` that exists and is not a Cinema database (only one of those may be replaced). */
+function checkReplaceable(target: string): void {
+  if (!fs.existsSync(target)) return;
   if (!fs.statSync(target).isDirectory() || !fs.existsSync(path.join(target, 'data.csv'))) {
     throw new StoreError('E_BAD_ARGUMENT', `${target} exists and is not a Cinema database; choose another name or remove it`);
   }
-  const old = `${target}.old-${process.pid}`;
-  fs.renameSync(target, old);
-  fs.renameSync(temp, target);
-  fs.rmSync(old, { recursive: true, force: true });
 }
 
 function cellText(v: Cell | undefined): string | number | null {
@@ -98,8 +91,8 @@ export const cinemaWriter: Writer = {
     const guard = new OutputGuard(target, context);
     const ordered = [...columns.filter((c) => !isFileColumn(c)), ...columns.filter(isFileColumn)];
     const fileColumns = ordered.filter(isFileColumn);
-    const temp = `${target}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-    fs.mkdirSync(temp, { recursive: true });
+    const staging = beginAtomicFolderSync(target);
+    const temp = staging.temp;
     /** Where each source file went inside the database (copied once however many rows name it). */
     const placed = new Map<string, string>();
     let external = 0;
@@ -124,7 +117,7 @@ export const cinemaWriter: Writer = {
       return relative;
     };
     try {
-      const out = fs.openSync(path.join(temp, 'data.csv'), 'w', 0o640);
+      const out = fs.openSync(path.join(temp, 'data.csv'), 'w', FILE_MODE);
       try {
         fs.writeSync(out, `${Papa.unparse([ordered], { newline: '\n' })}\n`);
         for await (const batch of batches) {
@@ -141,9 +134,10 @@ export const cinemaWriter: Writer = {
       } finally {
         fs.closeSync(out);
       }
-      install(temp, target);
+      checkReplaceable(target);
+      staging.commit();
     } catch (e) {
-      fs.rmSync(temp, { recursive: true, force: true });
+      staging.abort();
       throw e;
     }
     return { rows };

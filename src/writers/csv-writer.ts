@@ -1,11 +1,13 @@
 /**
  * CSV out (RFC 4180, through papaparse's unparse): a header line, then one line per row; NULL is
- * an empty cell and integers beyond 2^53 keep every digit. Written to a temporary file and
- * renamed, so a failed export never leaves half a file; the rename never replaces the store, its
- * data folder, or a file the written rows reference (output-guard.ts).
+ * an empty cell and integers beyond 2^53 keep every digit. Written through
+ * `beginAtomicFileSync` (src/atomic-write.ts), so a failed or killed export never leaves half a
+ * file; it never replaces the store, its data folder, or a file the written rows reference
+ * (output-guard.ts).
  */
 import fs from 'node:fs';
 import Papa from 'papaparse';
+import { beginAtomicFileSync } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import type { Row } from '../store/types.js';
 import { OutputGuard, isFileColumn } from './output-guard.js';
@@ -20,8 +22,8 @@ export const csvWriter: Writer = {
       throw new StoreError('E_BAD_ARGUMENT', `cannot write the CSV file ${file}: a folder is there`);
     }
     const fileColumns = columns.filter(isFileColumn);
-    const temp = `${file}.tmp-${process.pid}`;
-    const out = fs.createWriteStream(temp, { encoding: 'utf8' });
+    const target = beginAtomicFileSync(file);
+    const out = fs.createWriteStream(target.temp, { encoding: 'utf8' });
     const put = (text: string) =>
       new Promise<void>((resolve, reject) => {
         if (out.write(text)) resolve();
@@ -42,10 +44,10 @@ export const csvWriter: Writer = {
         rows += batch.length;
       }
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-      fs.renameSync(temp, file);
+      target.commit();
     } catch (e) {
       out.destroy();
-      fs.rmSync(temp, { force: true });
+      target.abort();
       throw e;
     }
     return { rows };

@@ -21,7 +21,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolderSync } from '../../atomic-write.js';
 import { MlError, StoreError } from '../../errors.js';
+import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
 import { loadImages, type LoadedImages } from '../../images/load-images.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
@@ -251,10 +253,13 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
   const params = run.params as unknown as GanRunParams;
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint yet (status ${run.state}); train it first`);
   const count = positive('--count', options.count, 10_000, 2);
-  const seed = options.seed ?? 0;
+  checkCallSize('--count', count, CALL_LIMITS.evaluateImages, 'FID and KID settle far below that (10,000 is the usual count); evaluate fewer images', 'images');
+  const seed = checkSeed('--seed', options.seed ?? 0, count);
+  const kidSubsets = positive('--kid-subsets', options.kidSubsets, 100);
+  checkCallSize('--kid-subsets', kidSubsets, CALL_LIMITS.kidSubsets, 'the mean over 100 subsets (the default) is already stable; give fewer', 'subsets');
   const o: SetMetricsOptions = {
     splits: positive('--splits', options.splits, 10),
-    kidSubsets: positive('--kid-subsets', options.kidSubsets, 100),
+    kidSubsets,
     kidSubsetSize: positive('--kid-subset-size', options.kidSubsetSize, 1000, 2),
     k: positive('--k', options.k, 3),
     seed,
@@ -476,7 +481,7 @@ async function writeEvaluationPlots(
 ): Promise<Record<string, string>> {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const dir = registry.runPath(run.run_id, 'evaluations', stamp);
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolderSync(dir);
   const files: Record<string, string> = {};
   const put = async (name: string, svg: Promise<string>): Promise<void> => {
     const file = path.join(dir, `${name}.png`);

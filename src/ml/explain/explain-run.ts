@@ -17,7 +17,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolderSync, writeFileAtomicSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
+import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
 import { now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
@@ -114,8 +116,13 @@ function checkOptions(options: ExplainRunOptions): SubjectOptions {
     throw new MlError('E_ML_ARGUMENT', 'give exactly one of --row N (a row of the run\'s data query) and --prediction ID (a stored prediction)');
   }
   if (options.row !== undefined && (!Number.isInteger(options.row) || options.row < 1)) throw new MlError('E_ML_ARGUMENT', `--row must be a whole number ≥ 1 (rows count from 1), got ${String(options.row)}`);
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number, got ${String(options.seed)}`);
-  if (options.samples !== undefined) whole('--samples', options.samples, 0, 1);
+  if (options.seed !== undefined) checkSeed('--seed', options.seed, 1, -Number.MAX_SAFE_INTEGER);
+  if (options.samples !== undefined) {
+    checkCallSize('--samples', whole('--samples', options.samples, 0, 1), CALL_LIMITS.explainSamples, 'Kernel SHAP and permutation sampling settle far below that (the default is 2M + 2048); give fewer', 'coalitions');
+  }
+  if (options.background !== undefined) {
+    checkCallSize('--background', whole('--background', options.background, 0, 1), CALL_LIMITS.explainBackground, 'E[f] over a few hundred rows is already close; draw fewer', 'rows');
+  }
   if (options.class !== undefined && (typeof options.class !== 'string' || options.class === '') && typeof options.class !== 'number') {
     throw new MlError('E_ML_ARGUMENT', `--class must be a class label, got ${JSON.stringify(options.class)}`);
   }
@@ -170,10 +177,10 @@ export async function explainRun(store: Store, options: ExplainRunOptions): Prom
   let heatmap: { absolute: string; relative: string } | undefined;
   if (subject.image !== undefined) {
     const folder = registry.runPath(run.run_id, 'explanations');
-    fs.mkdirSync(folder, { recursive: true });
+    makeFolderSync(folder);
     const absolute = path.join(folder, `${id}.png`);
     const img = subject.image;
-    fs.writeFileSync(absolute, heatmapPng({ image: img.pixels, channels: img.channels, height: img.height, width: img.width, segmentation: img.segmentation, values: computed.values }));
+    writeFileAtomicSync(absolute, heatmapPng({ image: img.pixels, channels: img.channels, height: img.height, width: img.width, segmentation: img.segmentation, values: computed.values }));
     heatmap = { absolute, relative: registry.relative(absolute) };
   }
   const created = now();

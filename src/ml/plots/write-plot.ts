@@ -3,15 +3,14 @@
  * librsvg) at twice its size, so it stays sharp on high-density screens. Text is drawn with the
  * machine's fonts through fontconfig: Debian's `fonts-dejavu-core` is enough.
  *
- * The file appears whole or not at all: the bytes go to a temporary file beside it, which is
- * renamed over `file` once written and flushed, and removed when anything fails.
+ * The file appears whole or not at all, with the store's file mode: it is written by
+ * `writeFileAtomic` (src/atomic-write.ts), which leaves no temporary behind when anything fails.
  *
  * @example
  * await writePlot(await lossPlotSvg(epochs, 'Losses of run-1'), 'runs/run-1/loss.png');
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 
 /** Pixels of the PNG per SVG pixel. */
@@ -53,18 +52,9 @@ export async function writePlot(svg: string, file: string): Promise<void> {
   else if (extension === '.png') bytes = await rasterise(svg, file);
   else throw new MlError('E_ML_ARGUMENT', `writePlot: file must end in .svg or .png, got ${JSON.stringify(file)}`);
 
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await fs.open(temp, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
+    await writeFileAtomic(file, bytes);
   } catch (e) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
     const cause = e as NodeJS.ErrnoException;
     throw Object.assign(new Error(`writePlot: cannot write ${file}: ${reason(cause)}${cause.code ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code });
   }

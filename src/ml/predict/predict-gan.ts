@@ -8,24 +8,30 @@
  * const out = await predictGan(store, { run: 'gan-20261127-053512-a1b2', grid: { label: '0..9' }, count: 10, seed: 1 });
  * ```
  *
- * The files of a call land in one folder renamed into place, and its rows in one transaction; if
- * either fails, neither is left behind.
+ * The files of a call are staged in a temporary folder beside `predictions/CALL_ID` and renamed to
+ * that fresh name once complete (src/atomic-write.ts), and its rows go in one transaction; if
+ * either fails, neither is left behind. The staging of a call killed midway (`kill -9`) is removed
+ * by the next call on the run once its process is gone; a call still running in another process
+ * keeps its own. One call makes at most {@link CALL_LIMITS}.predictImages images, and its seeds
+ * S … S + N − 1 must be exact integers (below 2^53), so no two images share a recorded seed.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { beginAtomicFolderSync, FILE_MODE, recoverFolderSync, removeTreeSync, type AtomicTarget } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import { encodePng } from '../../images/png-codec.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
+import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
 import { createGan } from '../models/gan.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { ML_PREDICTIONS } from '../registry/tables.js';
 import { checkpointName, loadCheckpoint } from '../train/checkpoint.js';
 import { resolveDevice } from '../train/device.js';
 import { architectureOf, type GanRunParams } from '../train/train-gan.js';
-import { generateImages } from './generate-images.js';
+import { GENERATE_BATCH, generateImages } from './generate-images.js';
 import { parameterCombinations, type CombinationRequest } from './parameter-grid.js';
 
 export interface PredictGanOptions extends CombinationRequest {
@@ -65,13 +71,17 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   const params = run.params as unknown as GanRunParams;
   const count = options.count ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new MlError('E_ML_ARGUMENT', `--count must be a positive whole number, got ${String(options.count)}`);
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!Number.isInteger(seed) || seed < 0) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number ≥ 0, got ${String(options.seed)}`);
+  const limit = CALL_LIMITS.predictImages;
+  const batching = `make several calls of at most ${limit} images, each with its own --seed (the next call's seed is this one's plus its image count)`;
+  checkCallSize('--count', count, limit, batching, 'images per combination');
   const device = resolveDevice(options.device ?? 'cpu');
   const taken = new Set(ML_PREDICTIONS.columns.map((c) => c.name.toLowerCase()));
   const clash = params.conditions.find((c) => taken.has(c.name.toLowerCase()));
   if (clash) throw new MlError('E_ML_RUN', `the model's parameter "${clash.name}" has the name of an ml_predictions column; its predictions cannot be stored`);
   const combos = parameterCombinations(params.conditions, options);
+  const total = combos.length * count;
+  checkCallSize('--count', total, limit, batching, `images (${combos.length} combination${combos.length === 1 ? '' : 's'} × ${count})`);
+  const seed = checkSeed('--seed', options.seed ?? Math.floor(Math.random() * 2 ** 31), total);
   if (options.exportCinema !== undefined && !/\.cdb$/i.test(options.exportCinema.replace(/[\\/]+$/, ''))) {
     throw new MlError('E_ML_ARGUMENT', `--export-cinema takes a folder named NAME.cdb, got "${options.exportCinema}"`);
   }
@@ -79,42 +89,42 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   let checkpoint: string;
   if (options.epoch !== undefined) {
     checkpoint = registry.runPath(run.run_id, 'checkpoints', checkpointName({ epoch: options.epoch, stepInEpoch: 0 }));
+    recoverFolderSync(checkpoint);
     if (!fs.existsSync(checkpoint)) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} kept no checkpoint of epoch ${options.epoch}`);
   } else {
     if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint yet (status ${run.state}); train it first`);
     checkpoint = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
   }
 
-  const total = combos.length * count;
   const callId = crypto.randomBytes(4).toString('hex');
   const folder = registry.runPath(run.run_id, 'predictions');
   const final = path.join(folder, callId);
-  const temp = path.join(folder, `.tmp-${callId}`);
   const gan = createGan(architectureOf(params));
   let epoch = 0;
   const predictions: Prediction[] = [];
+  let staging: AtomicTarget | undefined;
   try {
     epoch = loadCheckpoint(checkpoint, gan).epoch;
     gan.to(device);
+    removeLegacyStaging(folder);
+    staging = beginAtomicFolderSync(final);
     const { channels, size } = architectureOf(params);
     const plane = channels * size * size;
-    const items = Array.from({ length: total }, (_, k) => ({ k, combo: combos[Math.floor(k / count)]!, seed: seed + k }));
-    const pixels = generateImages(gan, {
-      seeds: items.map((it) => it.seed),
-      combos: items.map((it) => it.combo),
-      device,
-      onBatch: (done) => options.onProgress?.({ task: `predict ${run.run_id}`, done, total, unit: 'images' }),
-    });
-    fs.mkdirSync(temp, { recursive: true });
-    for (const it of items) {
-      const name = `${String(it.k).padStart(6, '0')}.png`;
-      const image = pixels.subarray(it.k * plane, (it.k + 1) * plane);
-      fs.writeFileSync(path.join(temp, name), encodePng({ width: size, height: size, channels, data: planarToInterleaved(image, channels, size * size) }));
-      predictions.push({ prediction_id: `p-${callId}-${String(it.k).padStart(6, '0')}`, params: it.combo, seed: it.seed, FILE: registry.relative(path.join(final, name)) });
+    // A batch at a time: memory stays one batch of pixels whatever the call's size.
+    for (let start = 0; start < total; start += GENERATE_BATCH) {
+      const ks = Array.from({ length: Math.min(GENERATE_BATCH, total - start) }, (_, j) => start + j);
+      const pixels = generateImages(gan, { seeds: ks.map((k) => seed + k), combos: ks.map((k) => combos[Math.floor(k / count)]!), device });
+      ks.forEach((k, j) => {
+        const name = `${String(k).padStart(6, '0')}.png`;
+        const image = pixels.subarray(j * plane, (j + 1) * plane);
+        fs.writeFileSync(path.join(staging!.temp, name), encodePng({ width: size, height: size, channels, data: planarToInterleaved(image, channels, size * size) }), { mode: FILE_MODE });
+        predictions.push({ prediction_id: `p-${callId}-${String(k).padStart(6, '0')}`, params: combos[Math.floor(k / count)]!, seed: seed + k, FILE: registry.relative(path.join(final, name)) });
+      });
+      options.onProgress?.({ task: `predict ${run.run_id}`, done: start + ks.length, total, unit: 'images' });
     }
-    fs.renameSync(temp, final);
+    staging.commit();
   } catch (e) {
-    fs.rmSync(temp, { recursive: true, force: true });
+    staging?.abort();
     throw e;
   } finally {
     gan.dispose();
@@ -140,7 +150,7 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
       await tx.insert('ml_predictions', rows);
     });
   } catch (e) {
-    fs.rmSync(final, { recursive: true, force: true });
+    removeTreeSync(final);
     throw e;
   }
 
@@ -163,4 +173,26 @@ function planarToInterleaved(planar: Uint8Array, channels: number, area: number)
   const out = new Uint8Array(planar.length);
   for (let c = 0; c < channels; c++) for (let i = 0; i < area; i++) out[i * channels + c] = planar[c * area + i]!;
   return out;
+}
+
+/** Staging folders of earlier versions (`.tmp-CALL_ID`, no owner recorded) are removed once a day old. */
+const LEGACY_STAGING = /^\.tmp-[0-9a-f]{8}$/;
+const LEGACY_STALE_MS = 24 * 60 * 60 * 1000;
+
+function removeLegacyStaging(folder: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!LEGACY_STAGING.test(name)) continue;
+    const entry = path.join(folder, name);
+    try {
+      if (Date.now() - fs.statSync(entry).mtimeMs > LEGACY_STALE_MS) removeTreeSync(entry);
+    } catch {
+      // Removed by another call meanwhile.
+    }
+  }
 }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkPathSegment, containedPath } from '../../contained-path.js';
+import { moveAsideSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
@@ -320,18 +321,17 @@ export class RunRegistry {
       );
     }
     const rows = await this.counts(runId);
-    const aside = fs.existsSync(folder) ? path.join(path.dirname(folder), `.deleting-${runId}-${process.pid}`) : undefined;
-    if (aside !== undefined) fs.renameSync(folder, aside);
+    const aside = fs.existsSync(folder) ? moveAsideSync(folder) : undefined;
     try {
       const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
       await this.#store.managedTables().transaction(async (tx) => {
         for (const t of RUN_TABLES) if (tables.has(t)) await tx.remove(t, { run_id: runId });
       });
     } catch (e) {
-      if (aside !== undefined) fs.renameSync(aside, folder);
+      aside?.restore();
       throw e;
     }
-    if (aside !== undefined) fs.rmSync(aside, { recursive: true, force: true });
+    aside?.discard();
     return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
   }
 }

@@ -28,7 +28,7 @@ import * as torch from '../../torch/index.js';
 import { mixSeed, seededPermutation } from '../data/seeded-random.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
-import { writeFolderAtomically } from '../train/atomic-folder.js';
+import { FILE_MODE, makeFolderSync, replaceFolderSync } from '../../atomic-write.js';
 import { encodeColumns, featureKinds, fitEncoding, type Encoding, type FeatureEncoding, type FeatureKind } from './feature-encoding.js';
 import { CV_FOLDS, foldPositions, gridSearch, type Fold, type GridCandidate } from './grid-search.js';
 import { regressorFamily, type EmulatorModel, type EncodedRows, type FittedRegressor, type HyperParameters, type RegressorFamily } from './models/index.js';
@@ -456,10 +456,10 @@ export async function trainEmulator(store: Store, options: TrainEmulatorOptions)
       hyper,
       state: model.state(),
     };
-    fs.mkdirSync(folder, { recursive: true });
+    makeFolderSync(folder);
     const fitted = model;
-    writeFolderAtomically(checkpoint, (temp) => {
-      fs.writeFileSync(path.join(temp, EMULATOR_CHECKPOINT_FILE), JSON.stringify(description));
+    replaceFolderSync(checkpoint, (temp) => {
+      fs.writeFileSync(path.join(temp, EMULATOR_CHECKPOINT_FILE), JSON.stringify(description), { mode: FILE_MODE });
       fitted.saveFiles?.(temp);
     });
     const checkpointFile = registry.relative(checkpoint);

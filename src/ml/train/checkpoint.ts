@@ -1,7 +1,7 @@
 /**
  * A training checkpoint: one folder holding both networks, both optimisers and the state needed
  * to continue exactly (libtorch's RNG state, the position in the epoch, the epoch's running loss
- * sums). Written into a temporary folder and renamed into place, so a killed process leaves the
+ * sums). Written with `replaceFolderSync` (src/atomic-write.ts): a killed process leaves the
  * previous checkpoint or the new one, never half of one.
  *
  *   epoch-0003/generator.safetensors              Module state dict (loads in PyTorch as is)
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
-import { writeFolderAtomically } from './atomic-folder.js';
+import { replaceFolderSync } from '../../atomic-write.js';
 import { checkpointFile, readTrainingState, restoreRngState, writeTrainingState } from './training-state.js';
 
 export const CHECKPOINT_FORMAT = 1;
@@ -53,7 +53,7 @@ export function checkpointName(position: Pick<TrainingPosition, 'epoch' | 'stepI
 }
 
 export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optimizer, optD: torch.optim.Optimizer, position: TrainingPosition): void {
-  writeFolderAtomically(folder, (temp) => {
+  replaceFolderSync(folder, (temp) => {
     gan.generator.save(path.join(temp, FILES.generator));
     gan.discriminator.save(path.join(temp, FILES.discriminator));
     optG.save(path.join(temp, FILES.optG));

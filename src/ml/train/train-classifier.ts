@@ -17,6 +17,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolderSync, removeTreeSync, replaceFolderSync, sweepStaleSync } from '../../atomic-write.js';
 import { MlError, StoreError } from '../../errors.js';
 import { loadImages, type LoadedImages } from '../../images/load-images.js';
 import type { ProgressCallback } from '../../progress.js';
@@ -37,11 +38,11 @@ import {
   type ClassifierArchitecture,
   type ImageClassifier,
 } from '../models/classifier.js';
+import { checkSeed } from '../call-limits.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { checkpointName } from './checkpoint.js';
 import { resolveDevice } from './device.js';
-import { writeFolderAtomically } from './atomic-folder.js';
 import { checkpointFile, readTrainingState, restoreRngState, writeTrainingState } from './training-state.js';
 import { writeLossPlots } from './loss-plots.js';
 import type { Precision, TrainingRunOptions } from './training-run-options.js';
@@ -157,11 +158,11 @@ const FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors' }
 /**
  * Writes `model.safetensors` (state dict, PyTorch's keys), `optimizer.safetensors` (Adam state,
  * PyTorch's layout) and `state.safetensors` (libtorch's RNG state as tensor `rng`; metadata
- * `state` and `architecture`) into a temporary folder renamed to `folder`: a killed process
- * leaves the previous checkpoint or the new one.
+ * `state` and `architecture`) into `folder` with `replaceFolderSync` (src/atomic-write.ts): a
+ * killed process leaves the previous checkpoint or the new one.
  */
 export function saveClassifierCheckpoint(folder: string, model: ImageClassifier, optimizer: torch.optim.Optimizer, position: ClassifierPosition): void {
-  writeFolderAtomically(folder, (temp) => {
+  replaceFolderSync(folder, (temp) => {
     model.save(path.join(temp, FILES.model));
     optimizer.save(path.join(temp, FILES.optimizer));
     const state: ClassifierCheckpointState = { format: CLASSIFIER_CHECKPOINT_FORMAT, architecture: model.architecture, ...position };
@@ -354,8 +355,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainClassifie
   if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new MlError('E_ML_ARGUMENT', `--lr must be a positive number, got ${String(options.lr)}`);
   const precision = options.precision ?? CLASSIFIER_DEFAULTS.precision;
   if (precision !== 'fp32' && precision !== 'bf16') throw new MlError('E_ML_ARGUMENT', `--precision must be fp32 or bf16, got ${String(precision)}`);
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 53) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number ≥ 0, got ${String(options.seed)}`);
+  const seed = checkSeed('--seed', options.seed ?? Math.floor(Math.random() * 2 ** 31));
   if (options.testQuery !== undefined && (typeof options.testQuery !== 'string' || options.testQuery.trim() === '')) {
     throw new MlError('E_ML_ARGUMENT', `--test-query must be a query, got ${JSON.stringify(options.testQuery)}`);
   }
@@ -478,7 +478,9 @@ export async function trainClassifier(store: Store, options: TrainClassifierOpti
       if (prev.FILE_checkpoint !== null) {
         position = loadClassifierCheckpoint(registry.absolute(prev.FILE_checkpoint), model, { optimizer: opt, rng: true });
         checkpointFile = prev.FILE_checkpoint;
-      } else torch.manualSeed(seed);
+      }
+      // Without a checkpoint (stopped before the first) the weights and libtorch's generator are
+      // where the seed put them, exactly as at the start of an uninterrupted run: no re-seeding.
       await registry.transaction(async (tx) => {
         const later = await tx.select('SELECT epoch FROM ml_epochs WHERE run_id = ? AND epoch > ?', [runId, position.epoch]);
         for (const r of later) await tx.remove('ml_epochs', { run_id: runId, epoch: r['epoch'] ?? null });
@@ -489,7 +491,8 @@ export async function trainClassifier(store: Store, options: TrainClassifierOpti
         );
       });
     } else {
-      fs.mkdirSync(folder, { recursive: true });
+      makeFolderSync(folder);
+      sweepStaleSync(path.dirname(folder));
       await registry.create({
         run_id: runId,
         kind: 'classifier',
@@ -521,17 +524,25 @@ export async function trainClassifier(store: Store, options: TrainClassifierOpti
   let lastLoss: number | null = null;
   let plot: string | null = p.resumeFrom?.FILE_loss_plot ?? null;
 
+  /** The checkpoint the store pointed at before the newest one; trimmed once the store points at the newest. */
+  let superseded: string | undefined;
   const writeCheckpoint = (pos: ClassifierPosition): string => {
     const target = path.join(checkpointsDir, checkpointName(pos));
     saveClassifierCheckpoint(target, model, opt, pos);
     const previous = checkpointFile === null ? undefined : registry.absolute(checkpointFile);
+    if (previous !== target) superseded = previous;
     checkpointFile = registry.relative(target);
-    if (previous !== undefined && previous !== target && fs.existsSync(previous)) {
-      // Mid-epoch checkpoints only serve a resume; epoch ones keep their weights.
-      if (/-step-\d+$/.test(previous)) fs.rmSync(previous, { recursive: true, force: true });
-      else fs.rmSync(path.join(previous, FILES.optimizer), { force: true });
-    }
     return checkpointFile;
+  };
+  // Only after the run's row names the new checkpoint: a process killed before then resumes from
+  // the previous one, which must still be whole.
+  const trimSuperseded = (): void => {
+    const previous = superseded;
+    superseded = undefined;
+    if (previous === undefined || !fs.existsSync(previous)) return;
+    // Mid-epoch checkpoints only serve a resume; epoch ones keep their weights.
+    if (/-step-\d+$/.test(previous)) removeTreeSync(previous);
+    else fs.rmSync(path.join(previous, FILES.optimizer), { force: true });
   };
 
   const finishAs = async (status: 'finished' | 'stopped'): Promise<TrainClassifierResult> => {
@@ -585,6 +596,7 @@ export async function trainClassifier(store: Store, options: TrainClassifierOpti
         { run_id: runId },
       );
     });
+    trimSuperseded();
     return {
       run_id: runId,
       status,
@@ -672,6 +684,7 @@ export async function trainClassifier(store: Store, options: TrainClassifierOpti
         },
         { epochs_done: done, steps_done: position.step, ...(ckpt === null ? {} : { FILE_checkpoint: ckpt }) },
       );
+      trimSuperseded();
       plot = await writeLossPlots(registry, runId, folder);
       if (stopping && done < params.epochs) return await finishAs('stopped');
     }

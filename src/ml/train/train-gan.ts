@@ -19,6 +19,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolderSync, removeTreeSync, sweepStaleSync, writeFileAtomicSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import * as torch from '../../torch/index.js';
@@ -28,6 +29,7 @@ import { loadTrainingData, type TrainingData, type TrainingDataOptions } from '.
 import { encodeConditions, type ConditionSpec } from '../models/conditions.js';
 import { createGan, type GanArchitecture, type GanModel } from '../models/gan.js';
 import { ganTrainStep } from '../models/gan-train-step.js';
+import { checkSeed } from '../call-limits.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { checkpointName, loadCheckpoint, pruneOptimizerState, saveCheckpoint, type TrainingPosition } from './checkpoint.js';
@@ -160,8 +162,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
   if (model !== 'dcgan' && model !== 'cdcgan') throw new MlError('E_ML_ARGUMENT', `--model must be dcgan or cdcgan, got ${String(model)}`);
   if (model === 'cdcgan' && conditionColumns.length === 0) throw new MlError('E_ML_ARGUMENT', 'a cdcgan needs conditioning columns (--cond-cols)');
   if (model === 'dcgan' && conditionColumns.length > 0) throw new MlError('E_ML_ARGUMENT', 'a dcgan is unconditional; use --model cdcgan with --cond-cols');
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 53) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number ≥ 0, got ${String(options.seed)}`);
+  const seed = checkSeed('--seed', options.seed ?? Math.floor(Math.random() * 2 ** 31));
   const data = await loadTrainingData(store, {
     ...options,
     conditionColumns,
@@ -214,7 +215,7 @@ async function planChild(store: Store, registry: RunRegistry, options: TrainGanO
   }
   const lr = options.lr ?? p.lr;
   if (!(lr > 0 && Number.isFinite(lr))) throw new MlError('E_ML_ARGUMENT', `--lr must be a positive number, got ${String(options.lr)}`);
-  const seed = options.seed ?? parent.seed;
+  const seed = options.seed === undefined ? parent.seed : checkSeed('--seed', options.seed);
   const data = await loadRunData(store, p, parent.data_query, included, options.onProgress);
   const params: GanRunParams = {
     ...p,
@@ -267,7 +268,9 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
       if (prev.FILE_checkpoint !== null) {
         position = loadCheckpoint(registry.absolute(prev.FILE_checkpoint), gan, { optG, optD, rng: true });
         checkpointFile = prev.FILE_checkpoint;
-      } else torch.manualSeed(seed); // stopped before its first checkpoint: start again from the seed
+      }
+      // Without a checkpoint (stopped before the first) the weights and libtorch's generator are
+      // where the seed put them, exactly as at the start of an uninterrupted run: no re-seeding.
       await registry.transaction(async (tx) => {
         const later = await tx.select('SELECT epoch FROM ml_epochs WHERE run_id = ? AND epoch > ?', [runId, position.epoch]);
         for (const r of later) await tx.remove('ml_epochs', { run_id: runId, epoch: r['epoch'] ?? null });
@@ -285,7 +288,8 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
         optG.lr = params.lr;
         optD.lr = params.lr;
       }
-      fs.mkdirSync(folder, { recursive: true });
+      makeFolderSync(folder);
+      sweepStaleSync(path.dirname(folder));
       await registry.create({
         run_id: runId,
         kind: 'gan',
@@ -318,17 +322,25 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
   let lastG: number | null = p.resumeFrom?.g_loss ?? null;
   const checkpointsDir = path.join(folder, 'checkpoints');
 
+  /** The checkpoint the store pointed at before the newest one; trimmed once the store points at the newest. */
+  let superseded: string | undefined;
   const writeCheckpoint = async (pos: TrainingPosition): Promise<string> => {
     const target = path.join(checkpointsDir, checkpointName(pos));
     saveCheckpoint(target, gan, optG, optD, pos);
     const previous = checkpointFile === null ? undefined : registry.absolute(checkpointFile);
+    if (previous !== target) superseded = previous;
     checkpointFile = registry.relative(target);
-    if (previous !== undefined && previous !== target && fs.existsSync(previous)) {
-      // Mid-epoch checkpoints only serve a resume; epoch ones keep their weights for evaluation.
-      if (/-step-\d+$/.test(previous)) fs.rmSync(previous, { recursive: true, force: true });
-      else pruneOptimizerState(previous);
-    }
     return checkpointFile;
+  };
+  // Only after the run's row names the new checkpoint: a process killed before then resumes from
+  // the previous one, which must still be whole.
+  const trimSuperseded = (): void => {
+    const previous = superseded;
+    superseded = undefined;
+    if (previous === undefined || !fs.existsSync(previous)) return;
+    // Mid-epoch checkpoints only serve a resume; epoch ones keep their weights for evaluation.
+    if (/-step-\d+$/.test(previous)) removeTreeSync(previous);
+    else pruneOptimizerState(previous);
   };
 
   const finishAs = async (status: 'finished' | 'stopped'): Promise<TrainGanResult> => {
@@ -342,6 +354,7 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
       FILE_checkpoint: checkpointFile,
       ...(ips === null ? {} : { images_per_second: ips }),
     });
+    trimSuperseded();
     const run = await registry.get(runId);
     return {
       run_id: runId,
@@ -413,7 +426,8 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
       const epochSeconds = position.epochSeconds;
       position = { epoch: done, stepInEpoch: 0, step: position.step, epochDLoss: 0, epochGLoss: 0, epochSeconds: 0 };
       const samples = path.join(folder, 'samples', `epoch-${String(done).padStart(4, '0')}.png`);
-      writeFileAtomic(samples, renderSampleGrid(gan, seed, device));
+      makeFolderSync(path.dirname(samples));
+      writeFileAtomicSync(samples, renderSampleGrid(gan, seed, device));
       lastSamples = registry.relative(samples);
       const stopping = options.signal?.aborted === true;
       const keep = done % params.checkpoint_every === 0 || done === params.epochs || stopping;
@@ -433,6 +447,7 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
         },
         { epochs_done: done, steps_done: position.step, d_loss: dMean, g_loss: gMean, ...(ckpt === null ? {} : { FILE_checkpoint: ckpt }) },
       );
+      trimSuperseded();
       await writeLossPlots(registry, runId, folder);
       if (stopping && done < params.epochs) return await finishAs('stopped');
     }
@@ -443,18 +458,5 @@ export async function trainGan(store: Store, options: TrainGanOptions = {}): Pro
     throw e;
   } finally {
     release();
-  }
-}
-
-/** Writes `bytes` to `file` through a temporary file and a rename. */
-export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}`;
-  try {
-    fs.writeFileSync(temp, bytes);
-    fs.renameSync(temp, file);
-  } catch (e) {
-    fs.rmSync(temp, { force: true });
-    throw e;
   }
 }

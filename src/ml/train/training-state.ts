@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { recoverFolderSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 
@@ -27,6 +28,8 @@ export function writeTrainingState(folder: string, state: object, architectureKe
  * saying why) is an `E_ML_CHECKPOINT` error saying which `what` it holds none of.
  */
 export function readTrainingState<S extends { format: number }>(folder: string, format: number, what: string, check?: (state: S) => void): S {
+  // A write of this folder killed halfway through replacing it is rolled back first.
+  recoverFolderSync(folder);
   const file = path.join(folder, STATE_FILE);
   if (!fs.existsSync(file)) throw new MlError('E_ML_CHECKPOINT', `${folder} is not a checkpoint (no ${STATE_FILE})`);
   let contents: torch.SafetensorsContents;

@@ -2,14 +2,13 @@
  * The safetensors format, read and written in TypeScript: an 8-byte little-endian header length,
  * a JSON header (`{name: {dtype, shape, data_offsets}, __metadata__: {…}}`) padded with spaces to
  * 8 bytes, then the tensors' raw little-endian bytes. Files written here load in Python with
- * `safetensors.torch.load_file`, and files written there load here. Writes are atomic: a
- * temporary file is written, flushed and renamed over the target, so a killed process leaves
- * either the old file or the new one.
+ * `safetensors.torch.load_file`, and files written there load here. Writes go through
+ * `writeFileAtomicSync` (src/atomic-write.ts): a killed process leaves either the old file or the
+ * new one, created with the store's file mode (0640).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomicSync } from '../../atomic-write.js';
 import { Tensor } from '../tensor.js';
 import { tensor as fromData } from '../factories.js';
 import { TorchError } from '../errors.js';
@@ -163,31 +162,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>', option
   return { tensors, metadata };
 }
 
-/** Writes tensors (and string metadata) to `file` atomically. */
+/** Writes tensors (and string metadata) to `file` atomically (the old file or the new one, never half of one). */
 export function saveSafetensors(file: string, tensors: TensorDict, metadata: Record<string, string> = {}): void {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o640);
-    let written = 0;
-    while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dir = openSync(path.dirname(file), 'r');
-    fsyncSync(dir);
-    closeSync(dir);
-  } catch {
-    // Directories cannot be opened for fsync on every platform; the rename is still atomic.
-  }
+  writeFileAtomicSync(file, encodeSafetensors(tensors, metadata));
 }
 
 /** Reads a safetensors file; errors name the file. */

@@ -1,0 +1,54 @@
+/**
+ * The most one call of predict, evaluate or explain may ask for, checked before anything is
+ * allocated: each of these options makes the call hold memory per item (images, feature rows,
+ * subsets, coalitions), so a typo such as `--count 1000000000` would otherwise run until V8 runs
+ * out of memory. A call over a limit is refused with an `E_ML_ARGUMENT` error naming the option,
+ * what it asks for, the limit, and how to get the work done anyway (several calls, or a smaller
+ * value that measures the same thing).
+ *
+ * Seeds are checked here too: a seed is recorded with every item it reproduces, so it must be an
+ * exact integer (at most 2^53 − 1, `Number.MAX_SAFE_INTEGER`), and item k's seed S + k as well;
+ * beyond that two items would be recorded with the same seed.
+ *
+ * ```ts
+ * checkCallSize('--count', 1e9, CALL_LIMITS.predictImages, 'make several calls, each with its own --seed');
+ * ```
+ */
+import { MlError } from '../errors.js';
+
+export const CALL_LIMITS = {
+  /** Images one `predict` call generates (combinations × `--count`); each is a PNG and a row. */
+  predictImages: 100_000,
+  /** Images one `evaluate` generates per checkpoint (pixels, features and logits held at once). */
+  evaluateImages: 100_000,
+  /** KID subsets of one evaluation (one value kept per subset). */
+  kidSubsets: 10_000,
+  /** Coalitions one explanation values (a mask per coalition, each valued over the background). */
+  explainSamples: 100_000,
+  /** Background rows of one explanation (each coalition is valued once per row). */
+  explainBackground: 10_000,
+} as const;
+
+/**
+ * Refuses `asked` items of `option` when over `limit`; `advice` says how to do the work anyway.
+ * `what` names the items (default: the option's own unit).
+ */
+export function checkCallSize(option: string, asked: number, limit: number, advice: string, what = 'items'): void {
+  if (asked > limit) {
+    throw new MlError('E_ML_ARGUMENT', `${option} asks for ${asked} ${what}; one call takes at most ${limit}: ${advice}`);
+  }
+}
+
+/**
+ * A seed for `items` consecutive items (item k uses `seed + k`): a whole number from `min`
+ * (default 0) whose last item's seed is still exact. Returns the seed; throws `E_ML_ARGUMENT`
+ * naming `option` otherwise.
+ */
+export function checkSeed(option: string, seed: number, items = 1, min = 0): number {
+  const last = Number.MAX_SAFE_INTEGER - Math.max(0, items - 1);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < min || seed > last) {
+    const range = items > 1 ? `${min} to ${last} (item k uses seed + k, and ${items} seeds must stay exact integers, below 2^53)` : `${min} to ${last} (an exact integer, below 2^53)`;
+    throw new MlError('E_ML_ARGUMENT', `${option} must be a whole number from ${range}, got ${String(seed)}`);
+  }
+  return seed;
+}
