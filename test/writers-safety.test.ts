@@ -144,7 +144,7 @@ describe('writers never replace what the rows reference', () => {
     fs.mkdirSync(path.join(dir, 'somewhere.csv'));
     const r = dsi(db, 'write', path.join(dir, 'somewhere.csv'), '--table', 't');
     assert.equal(r.status, 2, r.stderr);
-    assert.equal(r.stderr, `dsi: cannot write the CSV file ${path.join(dir, 'somewhere.csv')}: a folder is there\n`);
+    assert.equal(r.stderr, `dsi: ${path.join(dir, 'somewhere.csv')}: is a folder, not a file\n`);
   });
 });
 

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import { StoreError, badInput } from '../errors.js';
+import { fileSystemError } from '../store/file-errors.js';
 
 export type TextEncoding = 'utf8' | 'latin1';
 
@@ -133,13 +134,13 @@ export function decodeText(bytes: Uint8Array, file: string, encoding: TextEncodi
   }
 }
 
-/** Read a whole text file (see {@link decodeText}); a missing file names itself. */
+/** Read a whole text file (see {@link decodeText}); a file that cannot be read names itself and the problem in words. */
 export async function readTextFile(file: string, encoding: TextEncoding, reader: string): Promise<string> {
   let bytes: Buffer;
   try {
     bytes = await fs.promises.readFile(file);
   } catch (e) {
-    throw badInput(file, undefined, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message.slice(0, 60)})`);
+    throw fileSystemError(e, file);
   }
   return decodeText(bytes, file, encoding, reader);
 }

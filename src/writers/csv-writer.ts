@@ -19,7 +19,7 @@ export const csvWriter: Writer = {
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {
     const guard = new OutputGuard(file, context);
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
-      throw new StoreError('E_BAD_ARGUMENT', `cannot write the CSV file ${file}: a folder is there`);
+      throw new StoreError('E_BAD_ARGUMENT', `${file}: is a folder, not a file`);
     }
     const fileColumns = columns.filter(isFileColumn);
     const target = beginAtomicFileSync(file);
