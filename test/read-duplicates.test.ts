@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../src/index.js';
-import { writeIdxPair } from './helpers/image-fixtures.js';
+import { pngByHand, ramp, writeIdxPair } from './helpers/image-fixtures.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir, withStore, writeFile } from './helpers/store-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -119,6 +119,52 @@ describe('reading a file into a table it was read into before', () => {
       await rejectsWithCode(store.read([good, bad]), 'E_BAD_INPUT');
       assert.deepEqual(await store.tables(), []);
       assert.deepEqual(await store.read(good), [{ table: 'good', rows: 1 }]);
+    });
+  });
+});
+
+describe('reading a folder into a table it was read into before', () => {
+  /** A folder of two grey PNGs with a side-car params.csv, as the images reader takes it. */
+  function imageFolder(dir: string): string {
+    const folder = path.join(dir, 'shots');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'a.png'), pngByHand(ramp(4, 8), 2, 2, 1, 8));
+    fs.writeFileSync(path.join(folder, 'b.png'), pngByHand(ramp(4, 8).reverse(), 2, 2, 1, 8));
+    fs.writeFileSync(path.join(folder, 'params.csv'), 'name,sim\na.png,1\nb.png,2\n');
+    return folder;
+  }
+
+  it('refuses an image folder whose files are all the same, and leaves the store unchanged', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const folder = imageFolder(dir);
+      assert.deepEqual(await store.read(folder, { reader: 'images', table: 'shots' }), [{ table: 'shots', rows: 2 }]);
+      const before = await dumpStore(store);
+      const e = await rejectsWithCode(store.read(folder, { reader: 'images', table: 'shots' }), 'E_ALREADY_READ');
+      assert.match(e.message, /shots was already read into table "shots" \(2 rows on /);
+      assert.deepEqual(await dumpStore(store), before);
+      assert.deepEqual(await store.read(folder, { reader: 'images', table: 'shots', append: true }), [{ table: 'shots', rows: 2 }]);
+    });
+  });
+
+  it('reads the folder again once a file is added, changed or renamed (a new folder)', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const folder = imageFolder(dir);
+      await store.read(folder, { reader: 'images', table: 'shots' });
+      fs.writeFileSync(path.join(folder, 'c.png'), pngByHand(ramp(4, 8), 2, 2, 1, 8));
+      fs.appendFileSync(path.join(folder, 'params.csv'), 'c.png,3\n');
+      assert.deepEqual(await store.read(folder, { reader: 'images', table: 'shots' }), [{ table: 'shots', rows: 3 }]);
+      fs.renameSync(path.join(folder, 'c.png'), path.join(folder, 'd.png'));
+      fs.writeFileSync(path.join(folder, 'params.csv'), 'name,sim\na.png,1\nb.png,2\nd.png,3\n');
+      assert.deepEqual(await store.read(folder, { reader: 'images', table: 'shots' }), [{ table: 'shots', rows: 3 }]);
+      await rejectsWithCode(store.read(folder, { reader: 'images', table: 'shots' }), 'E_ALREADY_READ');
+    });
+  });
+
+  it('never refuses the env reader: each read is a new snapshot of the machine', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      await store.read(dir, { reader: 'env' });
+      await store.read(dir, { reader: 'env' });
+      assert.equal((await store.getTable('env')).length, 2);
     });
   });
 });

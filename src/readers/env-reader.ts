@@ -15,6 +15,7 @@ import { recordsSource } from './table-source.js';
 export const envReader: Reader = {
   name: 'env',
   description: 'The environment: host, user, OS, CPU, memory, Node and the git state of a folder (one row)',
+  observes: true,
   async read(path, context) {
     const isFolder = await stat(path).then((s) => s.isDirectory(), () => false);
     if (!isFolder) throw badInput(path, undefined, 'the env reader takes a folder, and this is not one');

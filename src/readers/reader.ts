@@ -106,5 +106,11 @@ export interface Reader {
   readonly name: string;
   /** One line for `dsi read --help`. */
   readonly description: string;
+  /**
+   * True for a reader that observes the state of something (the machine, for `env`) rather than
+   * reading a file's content: each read is a new observation, so the store never refuses it as a
+   * repeat of an earlier read.
+   */
+  readonly observes?: boolean;
   read(path: string, context: ReadContext): Promise<ReadResult>;
 }

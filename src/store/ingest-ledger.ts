@@ -5,14 +5,16 @@
  *
  * A file is "the same" when its content (SHA-256), the reader and the reader's options all match
  * a record for that table: a changed file at the same path is a new file, and the same file read
- * with other options (another `split` of an IDX file, say) gives other rows. Folders (image
- * folders, the environment, Cinema databases) have no single content to hash and are not
- * recorded. The table is one of the store's own (its name starts with `dsi_`, so users' `update`
+ * with other options (another `split` of an IDX file, say) gives other rows. A folder (an image
+ * folder, a Cinema database) is fingerprinted by its content: the SHA-256 over every file below
+ * it, in path order, of its relative path, size and SHA-256, so adding, removing, renaming or
+ * changing any file makes it a new folder. A reader that observes rather than reads content
+ * (`env`, whose every read is a new snapshot of the machine) is never recorded. The table is one of the store's own (its name starts with `dsi_`, so users' `update`
  * and readers refuse it); `Store` leaves it out of listings, find and search. Every write here
  * happens in the caller's transaction, so a failed read leaves no record.
  *
  * @example
- * const print = await fingerprintFile('runs.csv', 'csv', undefined);
+ * const print = await fingerprintFile('runs.csv', csvReader, undefined);
  * const before = print && (await ledger.previous('runs', print)); // { file, rows, read_at } or undefined
  */
 import crypto from 'node:crypto';
@@ -63,16 +65,58 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/**
- * The fingerprint of reading `file` with `reader` and `options`, or undefined when `file` is not
- * a regular file (a folder). Reads the file once, streaming.
- */
-export async function fingerprintFile(file: string, reader: string, options: Readonly<Record<string, unknown>> | undefined): Promise<FileFingerprint | undefined> {
-  const stat = await fs.promises.stat(file);
-  if (!stat.isFile()) return undefined;
+/** The SHA-256 of one file's bytes, read streaming. */
+async function sha256OfFile(file: string): Promise<string> {
   const hash = crypto.createHash('sha256');
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return { file: path.resolve(file), sha256: hash.digest('hex'), bytes: stat.size, reader, options: canonicalJson(options ?? {}) };
+  return hash.digest('hex');
+}
+
+/**
+ * A folder's content hash and size: every regular file below it (symlinks followed, as readers
+ * follow them), sorted by relative path, each contributing `path NUL size NUL sha256 LF`.
+ */
+async function folderContent(folder: string): Promise<{ sha256: string; bytes: number }> {
+  const files: string[] = [];
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, entry.name);
+      const relative = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      const stat = entry.isSymbolicLink() ? await fs.promises.stat(abs).catch(() => undefined) : undefined;
+      if (entry.isDirectory() || stat?.isDirectory()) await walk(abs, relative);
+      else if (entry.isFile() || stat?.isFile()) files.push(relative);
+    }
+  };
+  await walk(folder, '');
+  files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = crypto.createHash('sha256');
+  let bytes = 0;
+  for (const rel of files) {
+    const abs = path.join(folder, ...rel.split('/'));
+    const size = (await fs.promises.stat(abs)).size;
+    bytes += size;
+    hash.update(`${rel}\0${size}\0${await sha256OfFile(abs)}\n`);
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * The fingerprint of reading `file` (a file or a folder, see the header) with `reader` and
+ * `options`, or undefined for a reader that observes rather than reads content (`observes`),
+ * whose reads are never refused as repeats. Reads the content once, streaming.
+ */
+export async function fingerprintFile(
+  file: string,
+  reader: { readonly name: string; readonly observes?: boolean },
+  options: Readonly<Record<string, unknown>> | undefined,
+): Promise<FileFingerprint | undefined> {
+  if (reader.observes === true) return undefined;
+  const stat = await fs.promises.stat(file);
+  let content: { sha256: string; bytes: number };
+  if (stat.isFile()) content = { sha256: await sha256OfFile(file), bytes: stat.size };
+  else if (stat.isDirectory()) content = await folderContent(file);
+  else return undefined;
+  return { file: path.resolve(file), ...content, reader: reader.name, options: canonicalJson(options ?? {}) };
 }
 
 /** The ledger over `backend`; every method runs in the caller's transaction. */

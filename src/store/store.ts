@@ -285,7 +285,7 @@ export class Store {
       const prints: (FileFingerprint | undefined)[] = [];
       for (let i = 0; i < list.length; i++) {
         try {
-          prints.push(await fingerprintFile(list[i]!, readers[i]!.name, options.readerOptions));
+          prints.push(await fingerprintFile(list[i]!, readers[i]!, options.readerOptions));
         } catch (e) {
           throw fileSystemError(e, list[i]);
         }
@@ -724,7 +724,7 @@ export class Store {
       const reader = readerFor(file, options.reader);
       let print: FileFingerprint | undefined;
       try {
-        print = await fingerprintFile(file, reader.name, options.readerOptions);
+        print = await fingerprintFile(file, reader, options.readerOptions);
       } catch (e) {
         throw fileSystemError(e, file);
       }
