@@ -50,23 +50,29 @@ describe('env reader: the repository is data, never code', () => {
     }
   })();
 
-  it('runs no core.fsmonitor or filter command from .git/config, and stores the remote without its token', { skip: !hasGit && 'git is not installed' }, async () => {
+  it('runs no core.fsmonitor or filter command from .git/config (a filter named a=b too), and stores the remote without its token', { skip: !hasGit && 'git is not installed' }, async () => {
     const dir = tempDir();
     const repo = path.join(dir, 'repo');
     fs.mkdirSync(repo);
-    const markers = ['fsmonitor', 'clean', 'process'].map((m) => path.join(dir, `${m}-ran`));
+    const markers = ['fsmonitor', 'clean', 'process', 'equals-clean'].map((m) => path.join(dir, `${m}-ran`));
     const git = (...args: string[]) =>
       execFileSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@example.com', ...args], { stdio: 'ignore', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
     git('init', '-q');
     fs.writeFileSync(path.join(repo, 'data.txt'), 'one\n');
-    fs.writeFileSync(path.join(repo, '.gitattributes'), '*.txt filter=evil\n');
+    fs.writeFileSync(path.join(repo, 'data.dat'), 'one\n');
+    // `-c filter.a=b.clean=` would split at the first '=' and leave this driver in force.
+    fs.writeFileSync(path.join(repo, '.gitattributes'), '*.txt filter=evil\n*.dat filter=a=b\n');
     git('add', '.');
     git('commit', '-q', '-m', 'first');
     git('config', 'core.fsmonitor', `touch ${markers[0]}; false`);
     git('config', 'filter.evil.clean', `touch ${markers[1]}; cat`);
     git('config', 'filter.evil.process', `touch ${markers[2]}`);
+    git('config', 'filter.a=b.clean', `touch ${markers[3]}; cat`);
     git('remote', 'add', 'origin', 'https://alice:ghp_secret123@example.com/lab/run.git');
     fs.writeFileSync(path.join(repo, 'data.txt'), 'two, longer\n');
+    // Same size, new content: only hashing through the clean filter tells whether it changed.
+    fs.writeFileSync(path.join(repo, 'data.dat'), 'two\n');
+    fs.utimesSync(path.join(repo, 'data.dat'), new Date(2004, 0, 1), new Date(2004, 0, 1));
 
     const row = (await readAll(envReader, repo))['env']!;
     const cell = (name: string) => row.rows[0]![row.columns.indexOf(name)];
@@ -80,7 +86,8 @@ describe('env reader: the repository is data, never code', () => {
     const cases: [string, string][] = [
       ['https://user:token@host.org/a/b.git', 'https://host.org/a/b.git'],
       ['https://ghp_onlytoken@github.com/o/r', 'https://github.com/o/r'],
-      ['http://u:p@host:8080/r?x=1', 'http://host:8080/r?x=1'],
+      ['http://u:p@host:8080/r?x=1', 'http://host:8080/r'],
+      ['https://gitlab.example.org/lab/r.git?private_token=glpat-SECRET#top', 'https://gitlab.example.org/lab/r.git'],
       ['https://host.org/a@b.git', 'https://host.org/a@b.git'],
       ['ssh://git:hunter2@host.org:22/r.git', 'ssh://git@host.org:22/r.git'],
       ['git+ssh://git@host.org/r.git', 'git+ssh://git@host.org/r.git'],

@@ -9,7 +9,8 @@
  * transport allowed, every filter the configuration names emptied, submodules ignored.
  *
  * Remote URLs are stored without credentials: `https://user:token@host/x` → `https://host/x`,
- * `ssh://git:secret@host/x` → `ssh://git@host/x`, `git:secret@host:x` → `git@host:x`.
+ * `ssh://git:secret@host/x` → `ssh://git@host/x`, `git:secret@host:x` → `git@host:x`, and
+ * `https://host/x?private_token=…` → `https://host/x` (no query or fragment).
  *
  * @example
  * const state = gitState('/data/run-42'); // { commit, branch, remote, dirty } (nulls outside a repository)
@@ -46,19 +47,47 @@ function gitEnvironment(): NodeJS.ProcessEnv {
   return { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat' };
 }
 
-/** Output of `git -C folder …args`, trimmed; null when git is missing, fails or hangs. */
+/**
+ * Output of `git -C folder …args`, trimmed; null when git is missing, fails or hangs. The settings
+ * go in through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` (git 2.31 and later),
+ * which keep key and value apart: `-c KEY=VALUE` splits at the first `=`, so a filter driver
+ * named `a=b` could not be overridden that way. They go in as `-c` too where the key allows it,
+ * for older git.
+ */
 function run(folder: string, settings: readonly string[], args: readonly string[]): string | null {
   try {
-    const config = settings.flatMap((s) => ['-c', s]);
+    const env = gitEnvironment();
+    const pairs = settings.map((s) => splitSetting(s));
+    env['GIT_CONFIG_COUNT'] = String(pairs.length);
+    pairs.forEach(([key, value], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = key;
+      env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    const config = pairs.filter(([key]) => !key.includes('=')).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
     return execFileSync('git', ['--no-pager', ...config, '-C', folder, ...args], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 5000,
-      env: gitEnvironment(),
+      env,
     }).trim();
   } catch {
     return null;
   }
+}
+
+/** A setting `KEY=VALUE` as [key, value], split at the `=` that ends the variable name (the last part of the key has no `=`). */
+function splitSetting(setting: string): [string, string] {
+  // A key is section[.subsection].variable; only a subsection may hold '=' and '.', the variable is [A-Za-z0-9-].
+  const m = /^(.*\.[A-Za-z][A-Za-z0-9-]*)=(.*)$/s.exec(setting);
+  if (m === null) throw new Error(`not a git setting: ${setting}`);
+  return [m[1]!, m[2]!];
+}
+
+/** Whether git reads settings from `GIT_CONFIG_COUNT` (2.31 and later). */
+function gitReadsConfigFromEnvironment(): boolean {
+  const version = run('.', [], ['--version']) ?? '';
+  const m = /(\d+)\.(\d+)/.exec(version);
+  return m !== null && (Number(m[1]) > 2 || (Number(m[1]) === 2 && Number(m[2]) >= 31));
 }
 
 /**
@@ -75,13 +104,19 @@ function safeSettings(folder: string): string[] {
   return [...NEUTRAL_SETTINGS, ...[...filters].flatMap((f) => [`filter.${f}.clean=`, `filter.${f}.smudge=`, `filter.${f}.process=`, `filter.${f}.required=false`])];
 }
 
+/** Whether every setting can reach git: a filter name holding `=` needs `GIT_CONFIG_COUNT`. */
+function settingsReachGit(settings: readonly string[]): boolean {
+  return settings.every((s) => !splitSetting(s)[0].includes('=')) || gitReadsConfigFromEnvironment();
+}
+
 /** The git state of `folder`; every field null when git is missing or the folder is no repository. */
 export function gitState(folder: string): GitState {
   const settings = safeSettings(folder);
   const git = (...args: string[]) => run(folder, settings, args);
   const inRepository = git('rev-parse', '--is-inside-work-tree') === 'true';
   if (!inRepository) return { commit: null, branch: null, remote: null, dirty: null };
-  const status = git('status', '--porcelain', '--ignore-submodules=all');
+  // `status` hashes files through their filters: run it only when every filter can be emptied.
+  const status = settingsReachGit(settings) ? git('status', '--porcelain', '--ignore-submodules=all') : null;
   const remote = git('remote', 'get-url', 'origin');
   return {
     commit: git('rev-parse', 'HEAD'),
@@ -107,8 +142,10 @@ export function remoteWithoutCredentials(url: string): string {
     const authorityEnd = url.slice(start).search(/[/?#]/);
     const authority = authorityEnd < 0 ? url.slice(start) : url.slice(start, start + authorityEnd);
     const at = authority.lastIndexOf('@');
-    if (at < 0) return url;
-    const rest = url.slice(start + at + 1);
+    // A query or fragment can carry a token (`?private_token=…`): a remote needs neither.
+    const withoutQuery = (u: string) => u.replace(/[?#].*$/s, '');
+    if (at < 0) return withoutQuery(url);
+    const rest = withoutQuery(url.slice(start + at + 1));
     const user = authority.slice(0, at).split(':')[0]!;
     const keepUser = SSH_SCHEMES.has(scheme[1]!.toLowerCase()) && user !== '';
     return `${scheme[0]}${keepUser ? `${user}@` : ''}${rest}`;
