@@ -252,6 +252,11 @@ describe('nesting: a clear error naming the file and the limit, not a stack over
       assert.match((await rejectsWithCode(store.read(flow), 'E_BAD_INPUT')).message, /flow\.yaml: nested more than 512 levels deep.*the limit is 512/);
       const block = writeFile(dir, 'block.yaml', Array.from({ length: 600 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n');
       assert.match((await rejectsWithCode(store.read(block), 'E_BAD_INPUT')).message, /block\.yaml: nested more than 512 levels deep/);
+      // Deep enough that the parser's own recursion overflows before any value is built.
+      const deeper = writeFile(dir, 'deeper.yaml', `a: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+      assert.match((await rejectsWithCode(store.read(deeper), 'E_BAD_INPUT')).message, /deeper\.yaml: nested more than 512 levels deep/);
+      const deeper1 = writeFile(dir, 'deeper1.yml', `segment: t\na: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+      assert.match((await rejectsWithCode(store.read(deeper1, { reader: 'yaml1' }), 'E_BAD_INPUT')).message, /deeper1\.yml: nested more than 512 levels deep/);
       assert.deepEqual(await store.list(), []);
     });
   });

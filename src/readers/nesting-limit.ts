@@ -12,7 +12,8 @@ import { FloatCell } from './reader.js';
 /** Levels of arrays and objects a document may nest; far beyond any real metadata. */
 export const MAX_NESTING = 512;
 
-function tooDeep(file: string, line: number | undefined): Error {
+/** The error for a document nested past {@link MAX_NESTING}, naming the file (and line when known). */
+export function tooDeep(file: string, line: number | undefined): Error {
   return badInput(file, line, `nested more than ${MAX_NESTING} levels deep (arrays and objects within each other); the limit is ${MAX_NESTING}`);
 }
 

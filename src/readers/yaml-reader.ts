@@ -6,7 +6,7 @@
 import { LineCounter, isNode, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { badInput } from '../errors.js';
 import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
-import { checkValueNesting, withinStack } from './nesting-limit.js';
+import { checkValueNesting, tooDeep, withinStack } from './nesting-limit.js';
 import type { Reader } from './reader.js';
 import { snippet } from '../store/snippet.js';
 import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
@@ -51,7 +51,10 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   if (!Array.isArray(documents)) return { documents: [], lineOf: () => undefined }; // an empty stream
   for (const document of documents) {
     const [error] = document.errors;
-    if (error !== undefined) throw badInput(file, lineAt(error.pos[0]), `invalid YAML: ${snippet(error.message.replace(/\s+/g, ' '), 120)}`);
+    if (error === undefined) continue;
+    // The parser reports its own stack overflow as a document error: that is the nesting limit.
+    if (/call stack/i.test(error.message)) throw tooDeep(file, undefined);
+    throw badInput(file, lineAt(error.pos[0]), `invalid YAML: ${snippet(error.message.replace(/\s+/g, ' '), 120)}`);
   }
   return {
     documents,
