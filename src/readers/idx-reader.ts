@@ -12,12 +12,14 @@
  *
  * The PNGs go through the store's file stage: they appear only if the read commits. Everything
  * is checked before the first PNG is written: magic numbers, sizes, truncation, the label count,
- * labels without a name.
+ * labels without a name. The files are streamed (`openIdx` checks each one, counting its body
+ * without holding it, then `idxRecords` hands out a batch of images at a time), so memory stays
+ * at a batch whatever the file's size, raw or gzip.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
-import { type IdxImages, type IdxLabels, readIdxImages, readIdxLabels } from '../images/idx-file.js';
+import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxFile, idxRecords, openIdx } from '../images/idx-file.js';
 import { type PngBatch, writePngBatch } from '../images/png-batch.js';
 import { sanitizeIdentifier } from '../store/identifiers.js';
 import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
@@ -30,6 +32,8 @@ export const IDX_COLUMNS = ['id', 'split', 'index', 'label', 'label_name', 'widt
  * for MNIST), and encoding is less than half of the work.
  */
 const BATCH = 2000;
+/** Bytes of pixels per batch at most: larger images come in smaller batches (at least one image). */
+const BATCH_BYTES = 4 << 20;
 
 export interface IdxReaderOptions {
   /** The label file; default: the one beside the image file, when there is one. */
@@ -92,16 +96,26 @@ export function folderForTable(table: string): string {
   return name === '' || /^\.+$/.test(name) ? 'table' : name;
 }
 
-function checkLabels(images: IdxImages, labels: IdxLabels | undefined, names: readonly string[] | undefined): void {
-  if (!labels) return;
-  if (labels.count !== images.count) {
-    throw badInput(labels.file, undefined, `holds ${labels.count} labels but its image file ${path.basename(images.file)} holds ${images.count} images`);
+/** Check the image file, and the label file against it, reading neither into memory. */
+async function checkFiles(file: string, labelsFile: string | undefined, names: readonly string[] | undefined): Promise<{ images: IdxFile; labels: IdxFile | undefined }> {
+  const images = await openIdx(file, IDX_IMAGES_MAGIC, 'image');
+  const [count, height, width] = images.sizes as [number, number, number];
+  if (count > 0 && (height === 0 || width === 0)) throw badInput(file, undefined, `images of ${height} × ${width} pixels have no pixels`);
+  if (labelsFile === undefined) return { images, labels: undefined };
+  const labels = await openIdx(labelsFile, IDX_LABELS_MAGIC, 'label');
+  if (labels.sizes[0] !== count) {
+    throw badInput(labelsFile, undefined, `holds ${labels.sizes[0]} labels but its image file ${path.basename(file)} holds ${count} images`);
   }
-  if (!names) return;
-  for (let i = 0; i < labels.count; i++) {
-    const l = labels.labels[i]!;
-    if (l >= names.length) throw badInput(labels.file, undefined, `label ${l} of image ${i} has no name (the class names are 0–${names.length - 1})`);
+  if (names) {
+    let i = 0;
+    for await (const batch of idxRecords(labels, 1, 1 << 16)) {
+      for (const l of batch) {
+        if (l >= names.length) throw badInput(labelsFile, undefined, `label ${l} of image ${i} has no name (the class names are 0–${names.length - 1})`);
+        i++;
+      }
+    }
   }
+  return { images, labels };
 }
 
 export const idxReader: Reader = {
@@ -109,10 +123,8 @@ export const idxReader: Reader = {
   description: 'IDX image file (MNIST format, raw or gzip) and its label file: one PNG and one row per image',
   async read(file: string, context: ReadContext): Promise<ReadResult> {
     const options = checkOptions(context.options);
-    const images = readIdxImages(file);
     const labelsFile = options.labels ?? labelFileBeside(file);
-    const labels = labelsFile === undefined ? undefined : readIdxLabels(labelsFile);
-    checkLabels(images, labels, options.labelNames);
+    const { images, labels } = await checkFiles(file, labelsFile, options.labelNames);
     if (!context.files) {
       throw new StoreError('E_BAD_ARGUMENT', `${file}: the idx reader writes one PNG per image, and this store has no data folder (open a store file, or give one)`);
     }
@@ -121,23 +133,30 @@ export const idxReader: Reader = {
     const split = options.split ?? splitFromName(file) ?? null;
     const folder = `${folderForTable(table)}/${split === null ? 'images' : folderForTable(split)}`;
     const firstId = ((await context.maxInteger(table, 'id')) ?? 0) + 1;
-    const { count, height, width, pixels } = images;
+    const [count, height, width] = images.sizes as [number, number, number];
     const plane = height * width;
+    const perBatch = Math.max(1, Math.min(BATCH, Math.floor(BATCH_BYTES / Math.max(1, plane))));
     const names = options.labelNames;
     const task = `read ${path.basename(file)}`;
 
     /** The rows of images [start, end) and the PNG batch that goes with them. */
-    const batchAt = (start: number, end: number, target: { path: string; value: string }): { rows: RawCell[][]; batch: PngBatch } => {
+    const batchAt = (
+      start: number,
+      end: number,
+      pixels: Uint8Array,
+      labelBytes: Uint8Array | undefined,
+      target: { path: string; value: string },
+    ): { rows: RawCell[][]; batch: PngBatch } => {
       const rows: RawCell[][] = new Array<RawCell[]>(end - start);
       const fileNames: string[] = new Array<string>(end - start);
       for (let i = start; i < end; i++) {
         const id = firstId + i;
         const name = `${String(id).padStart(6, '0')}.png`;
         fileNames[i - start] = name;
-        const label = labels ? labels.labels[i]! : null;
+        const label = labelBytes ? labelBytes[i - start]! : null;
         rows[i - start] = [id, split, i, label, label !== null && names ? names[label]! : null, width, height, `${target.value}/${name}`];
       }
-      const batch: PngBatch = { folder: target.path, names: fileNames, width, height, channels: 1, pixels: pixels.subarray(start * plane, end * plane) };
+      const batch: PngBatch = { folder: target.path, names: fileNames, width, height, channels: 1, pixels };
       return { rows, batch };
     };
 
@@ -148,12 +167,24 @@ export const idxReader: Reader = {
       file,
       async forEachBatch(consume) {
         const target = files.folder(folder);
-        for (let start = 0; start < count; start += BATCH) {
-          const end = Math.min(count, start + BATCH);
-          const { rows, batch } = batchAt(start, end, target);
-          writePngBatch(batch);
-          context.onProgress?.({ task, done: end, total: count, unit: 'images' });
-          await consume(rows);
+        if (count === 0) return;
+        const labelBatches = labels ? idxRecords(labels, 1, perBatch) : undefined;
+        try {
+          let start = 0;
+          for await (const pixels of idxRecords(images, plane, perBatch)) {
+            const end = start + pixels.length / plane;
+            const labelBytes = labelBatches ? (await labelBatches.next()).value : undefined;
+            if (labelBatches && labelBytes?.length !== end - start) {
+              throw badInput(labelsFile!, undefined, `the file changed while it was read: it no longer holds ${count} labels`);
+            }
+            const { rows, batch } = batchAt(start, end, pixels, labelBytes ?? undefined, target);
+            writePngBatch(batch);
+            context.onProgress?.({ task, done: end, total: count, unit: 'images' });
+            await consume(rows);
+            start = end;
+          }
+        } finally {
+          await labelBatches?.return(undefined);
         }
       },
       async lineOfRow() {
