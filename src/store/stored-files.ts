@@ -19,17 +19,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isInside, realPathOf } from '../contained-path.js';
+import { isFileColumn, isUrl } from '../file-columns.js';
 import type { Backend } from './backend.js';
-
-/** Cinema's rule, which every reader and writer follows: columns whose name starts with FILE hold paths. */
-export function isFileColumn(name: string): boolean {
-  return /^FILE/i.test(name.trim());
-}
-
-/** Whether a `FILE…` value is a URL rather than a path. */
-export function isUrl(value: string): boolean {
-  return /^https?:\/\//i.test(value);
-}
 
 /** A `FILE…` value found at or inside a target. */
 export interface StoredFileReference {

@@ -26,10 +26,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isInside, realPathOf } from '../contained-path.js';
 import { StoreError } from '../errors.js';
-import { isUrl } from '../store/stored-files.js';
+import { isUrl } from '../file-columns.js';
 import type { WriteContext } from './writer.js';
 
-export { isFileColumn, isUrl } from '../store/stored-files.js';
+export { isFileColumn, isUrl } from '../file-columns.js';
 
 export class OutputGuard {
   readonly #file: string;

@@ -15,7 +15,7 @@ import { checkPathSegment, containedPath, isInside, realPathOf } from '../../con
 import { moveAsideSync, sweepStaleSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import { ML_FOLDER } from '../../store/data-folder-names.js';
-import { isFileColumn, isUrl } from '../../store/stored-files.js';
+import { isFileColumn, isUrl } from '../../file-columns.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
