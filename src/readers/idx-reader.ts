@@ -1,6 +1,7 @@
 /**
  * IDX image files (MNIST's format, raw or gzip) into the store: each image becomes a PNG in the
- * store's data folder (`NAME.data/TABLE/SPLIT/ID.png`) and a row
+ * store's data folder (`NAME.data/TABLE/SPLIT/ID.png`, folders named by `folderForName`: one per
+ * table, never another table's nor one the store keeps for itself) and a row
  * `id, split, index, label, label_name, width, height, FILE`:
  *
  * - `id` is 1-based and unique in the table: it continues after the largest `id` already there;
@@ -21,6 +22,7 @@ import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxFile, idxRecords, openIdx } from '../images/idx-file.js';
 import { type PngBatch, writePngBatch } from '../images/png-batch.js';
+import { folderForName } from '../store/data-folder-names.js';
 import { sanitizeIdentifier } from '../store/identifiers.js';
 import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
 
@@ -90,10 +92,12 @@ export function splitFromName(file: string): string | undefined {
   return undefined;
 }
 
-/** A folder name for a table: its name with anything unusual in a path replaced. */
+/**
+ * The folder of a table (or split) name in the data folder: never another table's, never one the
+ * store keeps for itself (`folderForName`).
+ */
 export function folderForTable(table: string): string {
-  const name = sanitizeIdentifier(table).toLowerCase().replace(/[^a-z0-9_.]/g, '_');
-  return name === '' || /^\.+$/.test(name) ? 'table' : name;
+  return folderForName(table);
 }
 
 /** Check the image file, and the label file against it, reading neither into memory. */

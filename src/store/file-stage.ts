@@ -19,10 +19,11 @@ import path from 'node:path';
 import { containedPath } from '../contained-path.js';
 import { FILE_MODE, FOLDER_MODE, isAbandoned, makeStagingFolderSync, THIS_HOST } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
+import { STAGING_FOLDER } from './data-folder-names.js';
 import type { FileSink } from '../readers/reader.js';
 
 /** Staging folders live here, inside the data folder, so that moving them is a rename. */
-const STAGING = '.staging';
+const STAGING = STAGING_FOLDER;
 
 /** Staging folders named `PID-RANDOM` by earlier versions, owned by process PID of this machine. */
 const LEGACY_STAGING = /^([1-9]\d*)-[0-9a-f]{12}$/;

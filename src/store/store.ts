@@ -27,6 +27,7 @@ import { managedTransaction, type ManagedTables, type ManagedTransaction } from 
 import { type IngestResult, ingestSource } from './ingest.js';
 import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
+import { storedFileInside as storedFileInsideOf } from './stored-files.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
 import { classifyText, convertText } from './type-inference.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
@@ -854,7 +855,9 @@ export class Store {
       const columns = await this.#backend.queryColumns(sql);
       const storeFile = this.#backend.capabilities.isSingleFile && fs.existsSync(this.location) ? path.resolve(this.location) : undefined;
       try {
-        return await writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, storeFile, dataFolder: this.#dataFolder, options: options.writerOptions });
+        const tables = await this.#userTables();
+        const storedFileInside = (target: string) => storedFileInsideOf(this.#backend, tables, target, this.#fileRoot);
+        return await writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, storeFile, dataFolder: this.#dataFolder, storedFileInside, options: options.writerOptions });
       } catch (e) {
         throw fileSystemError(e, file);
       }

@@ -135,6 +135,7 @@ export const cinemaWriter: Writer = {
         fs.closeSync(out);
       }
       checkReplaceable(target);
+      await guard.beforeReplace();
       staging.commit();
     } catch (e) {
       staging.abort();

@@ -44,6 +44,7 @@ export const csvWriter: Writer = {
         rows += batch.length;
       }
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      await guard.beforeReplace();
       target.commit();
     } catch (e) {
       out.destroy();

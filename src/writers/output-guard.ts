@@ -8,7 +8,10 @@
  *   holds the store's own files);
  * - every file or folder that a written row's `FILE…` column references (the target may not be
  *   one, nor a folder holding one; re-exporting a Cinema database over the one a table was read
- *   from would delete the images its rows point at).
+ *   from would delete the images its rows point at);
+ * - every file or folder that any row of any table of the store references in a `FILE…` column
+ *   ({@link OutputGuard.beforeReplace}, through the store's `storedFileInside`): writing another
+ *   table over that Cinema database would delete the images just as well.
  *
  * Paths are compared by real path (symlinks of the deepest existing ancestor resolved), so a `..`
  * or a link does not get around the check. A refusal is a `StoreError` with code `E_UNSAFE_PATH`
@@ -17,22 +20,16 @@
  * @example
  * const guard = new OutputGuard(file, context);      // refuses the store and its data folder
  * guard.noteFile(row.FILE, rowNumber, 'FILE');       // refuses a target that holds this file
+ * await guard.beforeReplace();                        // refuses a target holding any stored file
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { isInside, realPathOf } from '../contained-path.js';
 import { StoreError } from '../errors.js';
+import { isUrl } from '../file-columns.js';
 import type { WriteContext } from './writer.js';
 
-/** Cinema's rule, which every writer follows: columns whose name starts with FILE hold paths. */
-export function isFileColumn(name: string): boolean {
-  return /^FILE/i.test(name.trim());
-}
-
-/** Whether a `FILE…` value is a URL rather than a path. */
-export function isUrl(value: string): boolean {
-  return /^https?:\/\//i.test(value);
-}
+export { isFileColumn, isUrl } from '../file-columns.js';
 
 export class OutputGuard {
   readonly #file: string;
@@ -41,6 +38,7 @@ export class OutputGuard {
   readonly #root: string;
   /** Whether anything is at the target now (else no referenced file can be inside it). */
   readonly #exists: boolean;
+  readonly #storedFileInside: WriteContext['storedFileInside'];
 
   /** Check `file` against the store's own paths in `context`; throws `E_UNSAFE_PATH`. */
   constructor(file: string, context: WriteContext | undefined) {
@@ -48,6 +46,7 @@ export class OutputGuard {
     this.#target = realPathOf(file);
     this.#root = context?.fileRoot ?? process.cwd();
     this.#exists = fs.existsSync(this.#target);
+    this.#storedFileInside = context?.storedFileInside;
     const storeFile = context?.storeFile;
     if (storeFile !== undefined) {
       const bases = [...new Set([storeFile, realPathOf(storeFile)])];
@@ -73,6 +72,16 @@ export class OutputGuard {
     if (this.#holds(realPathOf(path.resolve(this.#root, value)))) {
       this.#refuse(`${value}, which row ${row} of the export references in ${column}`);
     }
+  }
+
+  /**
+   * Refuse a target that holds a file any table of the store references (not only the rows
+   * written): called once the rows are written, just before the target is replaced.
+   */
+  async beforeReplace(): Promise<void> {
+    if (!this.#exists || this.#storedFileInside === undefined) return;
+    const hit = await this.#storedFileInside(this.#file);
+    if (hit !== undefined) this.#refuse(`${hit.value}, which table "${hit.table}" of the store references in ${hit.column}`);
   }
 
   /** Whether replacing the target would replace `real` (the target is it, or a folder above it). */

@@ -1,4 +1,5 @@
 /** What a writer does: turn a stream of rows into a file. */
+import type { StoredFileReference } from '../store/stored-files.js';
 import type { Row } from '../store/types.js';
 
 /** What a writer may know about the store it exports from. */
@@ -9,6 +10,11 @@ export interface WriteContext {
   readonly storeFile?: string | undefined;
   /** The store's data folder (`NAME.data/`), absolute: never replaced, and no export is written inside it. */
   readonly dataFolder?: string | undefined;
+  /**
+   * A `FILE…` value of any table of the store that is `target` or lies inside it, if there is
+   * one: a writer refuses to replace such a target (`OutputGuard.beforeReplace`).
+   */
+  readonly storedFileInside?: ((target: string) => Promise<StoredFileReference | undefined>) | undefined;
   /** Writer-specific options; each writer checks its own. */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
 }

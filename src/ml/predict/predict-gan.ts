@@ -98,6 +98,8 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
 
   const callId = crypto.randomBytes(4).toString('hex');
   const folder = registry.runPath(run.run_id, 'predictions');
+  // What killed calls left behind, this run's or any other's, goes now (live writers' stays).
+  registry.sweepPredictionStaging();
   const final = path.join(folder, callId);
   const gan = createGan(architectureOf(params));
   let epoch = 0;

@@ -11,9 +11,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkPathSegment, containedPath } from '../../contained-path.js';
-import { moveAsideSync } from '../../atomic-write.js';
+import { checkPathSegment, containedPath, isInside, realPathOf } from '../../contained-path.js';
+import { moveAsideSync, sweepStaleSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
+import { ML_FOLDER } from '../../store/data-folder-names.js';
+import { isFileColumn, isUrl } from '../../file-columns.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
@@ -74,6 +76,18 @@ export interface EpochRecord {
 }
 
 export const now = (): string => new Date().toISOString();
+
+/** A run that depends on another one, and, when that cannot be told for sure, why it is counted. */
+export interface RunDependent {
+  readonly run_id: string;
+  /** Set when the dependency is assumed: the run's training query fails now and reads `ml_predictions`. */
+  readonly note?: string;
+}
+
+/** `run_id`, or `run_id (note)`, for a message listing dependents. */
+export function describeDependent(d: RunDependent): string {
+  return d.note === undefined ? d.run_id : `${d.run_id} (${d.note})`;
+}
 
 function parseJson(text: Cell, what: string): Record<string, unknown> {
   if (text === null) return {};
@@ -168,7 +182,7 @@ export class RunRegistry {
   runFolder(runId: string): { absolute: string; relative: string } {
     const data = this.#dataFolder();
     checkPathSegment(runId, 'the run id');
-    const absolute = containedPath(data, path.join('ml', runId), { origin: `the folder of run ${runId}` });
+    const absolute = containedPath(data, path.join(ML_FOLDER, runId), { origin: `the folder of run ${runId}` });
     return { absolute, relative: this.relative(absolute) };
   }
 
@@ -284,24 +298,107 @@ export class RunRegistry {
   }
 
   /**
-   * The runs that depend on `runId`: its children (`parent_run_id`) and every run that trained on
-   * one of its predictions (`included_predictions`, which grandchildren inherit), by id.
+   * The runs that depend on `runId`, by id: its children (`parent_run_id`), every run that
+   * trained on one of its predictions (`included_predictions`, which grandchildren inherit), and
+   * every run whose training query (`data_query`) selects files in its folder (a `--query` over
+   * `ml_predictions`, say). See {@link dependentRuns}.
    */
   async dependents(runId: string): Promise<string[]> {
+    return (await this.dependentRuns(runId)).map((d) => d.run_id);
+  }
+
+  /**
+   * The runs that depend on `runId` (see {@link dependents}), with a note where the dependency
+   * is assumed. Each other run's `data_query` is run again, read-only, and its `FILE…` columns
+   * checked against `runId`'s folder (values that name the run id are candidates, then compared
+   * by real path). A query that fails now (a dropped table) is skipped, unless it reads
+   * `ml_predictions`: that run is counted, with a note, since it may have trained on the run's
+   * predictions.
+   */
+  async dependentRuns(runId: string): Promise<RunDependent[]> {
     const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
     const own = tables.has('ml_predictions')
       ? new Set((await this.#store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ?', [runId])).map((r) => String(r['prediction_id'])))
       : new Set<string>();
-    return (await this.list())
-      .filter((r) => r.run_id !== runId && (r.parent_run_id === runId || r.included_predictions.some((id) => own.has(id))))
-      .map((r) => r.run_id)
-      .sort();
+    const folder = realPathOf(this.runFolder(runId).absolute);
+    const out: RunDependent[] = [];
+    for (const r of await this.list()) {
+      if (r.run_id === runId) continue;
+      if (r.parent_run_id === runId || r.included_predictions.some((id) => own.has(id))) {
+        out.push({ run_id: r.run_id });
+        continue;
+      }
+      const used = await this.#queryUsesFolder(r.data_query, runId, folder);
+      if (used === true) out.push({ run_id: r.run_id });
+      else if (typeof used === 'string') out.push({ run_id: r.run_id, note: used });
+    }
+    return out.sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  }
+
+  /**
+   * Whether the read-only `query` selects a `FILE…` value inside `folder` (the real path of run
+   * `runId`'s folder): true, false, or a note when it cannot be told and the query reads
+   * `ml_predictions`.
+   */
+  async #queryUsesFolder(query: string, runId: string, folder: string): Promise<boolean | string> {
+    const sql = query.trim().replace(/;\s*$/, '');
+    if (sql === '') return false;
+    // On lines of their own, so that a trailing comment in the query cannot swallow the parenthesis.
+    const from = `FROM (\n${sql}\n) AS dsi_recorded_query`;
+    try {
+      const first = await this.#store.query(`SELECT * ${from} LIMIT 1`);
+      if (first.length === 0) return false;
+      for (const column of Object.keys(first[0]!).filter(isFileColumn)) {
+        const c = `CAST("${column.replace(/"/g, '""')}" AS TEXT)`;
+        const candidates = await this.#store.query(`SELECT DISTINCT ${c} AS v ${from} WHERE ${c} LIKE ?`, [`%${runId}%`]);
+        for (const row of candidates) {
+          const value = row['v'];
+          if (typeof value !== 'string' || value === '' || value.includes('\0') || isUrl(value)) continue;
+          if (isInside(realPathOf(path.resolve(this.#store.fileRoot, value)), folder)) return true;
+        }
+      }
+      return false;
+    } catch (e) {
+      if (!/ml_predictions/i.test(sql)) return false;
+      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      return `its training query reads ml_predictions and fails now (${why}), so it may have trained on this run's predictions`;
+    }
+  }
+
+  /**
+   * Remove what killed prediction calls left in the `predictions/` folder of every run in the
+   * store (temporaries of processes that are gone; those of live ones stay, see
+   * src/atomic-write.ts). One listing of `NAME.data/ml/` and one of each run's folder; entries
+   * that are not plain run ids, or whose folder a symlink leads out of the data folder, are
+   * skipped. Returns how many entries went.
+   */
+  sweepPredictionStaging(): number {
+    const data = this.#store.dataFolder;
+    if (data === undefined) return 0;
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(data, ML_FOLDER));
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      let folder: string;
+      try {
+        folder = this.runPath(name, 'predictions');
+      } catch {
+        continue;
+      }
+      removed += sweepStaleSync(folder);
+    }
+    return removed;
   }
 
   /**
    * Delete the run's rows from every registry table and its folder `NAME.data/ml/RUN_ID/`. A live
-   * run is refused, and so is a run that others depend on (its children, runs that trained on its
-   * predictions) unless `force` is given: they then keep their rows, and their lineage shows the
+   * run is refused, and so is a run that others depend on ({@link dependentRuns}: its children,
+   * runs that trained on its predictions, runs whose training query selects its files) unless
+   * `force` is given: they then keep their rows, and their lineage shows the
    * predictions as deleted. The folder is moved aside first and put back if the rows cannot be
    * deleted, so a failure leaves rows and files as they were. Nothing outside the data folder is
    * ever removed: a run id that is not a plain name, or a run folder that a symlink leads out of
@@ -313,11 +410,13 @@ export class RunRegistry {
       throw new MlError('E_ML_RUN', `run ${runId} is still running (pid ${run.pid ?? '?'} on ${String(run.env['host'] ?? '?')}); stop it first`);
     }
     const folder = this.runFolder(runId).absolute;
-    const dependents = await this.dependents(runId);
+    this.sweepPredictionStaging();
+    const found = await this.dependentRuns(runId);
+    const dependents = found.map((d) => d.run_id);
     if (dependents.length > 0 && options.force !== true) {
       throw new MlError(
         'E_ML_RUN',
-        `run ${runId} has runs that depend on it (children or runs trained on its predictions): ${dependents.join(', ')}; deleting it would leave them unable to resume. Delete them first, or force it (they keep their rows, their lineage shows the predictions as deleted)`,
+        `run ${runId} has runs that depend on it (children or runs trained on its predictions): ${found.map(describeDependent).join(', ')}; deleting it would leave them unable to resume. Delete them first, or force it (they keep their rows, their lineage shows the predictions as deleted)`,
       );
     }
     const rows = await this.counts(runId);

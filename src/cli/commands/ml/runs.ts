@@ -85,14 +85,15 @@ export function registerMlRuns(ml: Command): void {
     .option('--force', 'delete even when other runs depend on it (children, runs trained on its predictions): they keep their rows, cannot resume, and their lineage shows the predictions as deleted')
     .option('--json', 'print what was deleted as JSON')
     .action(async (runId: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-      const { RunRegistry } = await loadMl();
+      const { RunRegistry, describeDependent } = await loadMl();
       const deleted = await withStore(cmd, async (store) => {
         const registry = new RunRegistry(store);
         if (opts.force !== true) {
           await registry.get(runId);
-          const dependents = await registry.dependents(runId);
+          registry.sweepPredictionStaging();
+          const dependents = await registry.dependentRuns(runId);
           if (dependents.length > 0) {
-            throw new MlError('E_ML_RUN', `run ${runId} has runs that depend on it: ${dependents.join(', ')}; delete them first, or give --force to delete it anyway (they keep their rows but cannot resume, and their lineage shows the predictions as deleted)`);
+            throw new MlError('E_ML_RUN', `run ${runId} has runs that depend on it: ${dependents.map(describeDependent).join(', ')}; delete them first, or give --force to delete it anyway (they keep their rows but cannot resume, and their lineage shows the predictions as deleted)`);
           }
         }
         return registry.delete(runId, { force: opts.force === true });
