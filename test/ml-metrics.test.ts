@@ -432,7 +432,7 @@ describe('readFeatureCsv', () => {
       ['header-only.csv', 'a,b\n', /header-only\.csv:1: 0 samples/],
     ];
     for (const [name, text, pattern] of cases) throwsMl(() => readFeatureCsv(write(name, text)), 'E_ML_DATA', pattern);
-    throwsMl(() => readFeatureCsv(path.join(dir, 'missing.csv')), 'E_ML_DATA', /missing\.csv: cannot read/);
+    assert.throws(() => readFeatureCsv(path.join(dir, 'missing.csv')), { code: 'E_BAD_ARGUMENT', message: /missing\.csv: no such file or folder$/ });
   });
 });
 

@@ -1,5 +1,6 @@
 /** What every command shares: the global options and a way to use the store they name. */
 import type { Command } from 'commander';
+import { StoreError } from '../errors.js';
 import { Store } from '../store/store.js';
 
 export interface GlobalOptions {
@@ -10,6 +11,7 @@ export interface GlobalOptions {
 /** Open the store the global options name, run `fn`, and close it whatever happens. */
 export async function withStore<T>(command: Command, fn: (store: Store) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   const g = command.optsWithGlobals<GlobalOptions>();
+  if (g.db === '') throw new StoreError('E_BAD_ARGUMENT', '--db must name a store file');
   const store = await Store.open(g.db, { backend: g.backend, ...(options.readOnly ? { readOnly: true } : {}) });
   try {
     return await fn(store);

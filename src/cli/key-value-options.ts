@@ -9,7 +9,8 @@ export function collectOption(value: string, previous: string[] = []): string[] 
 /** `['pattern=sim{sim}.png', 'params=p.csv']` → `{ pattern: 'sim{sim}.png', params: 'p.csv' }`. */
 export function parseKeyValues(pairs: readonly string[] | undefined): Record<string, string> | undefined {
   if (!pairs || pairs.length === 0) return undefined;
-  const out: Record<string, string> = {};
+  // No prototype: every key given, `__proto__` included, is a key (and an unknown one is refused by name).
+  const out = Object.create(null) as Record<string, string>;
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new StoreError('E_BAD_ARGUMENT', `--option takes key=value, got "${pair}"`);

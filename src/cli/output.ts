@@ -27,7 +27,8 @@ function markInfinities(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) return value;
-    const out: Record<string, unknown> = {};
+    // No prototype, so a column named `__proto__` is a key like any other.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(value)) out[k] = markInfinities(v);
     return out;
   }

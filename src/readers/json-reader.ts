@@ -67,6 +67,19 @@ function exactValue(node: Node, text: string): unknown {
   }
 }
 
+/**
+ * JSON text as {@link parseJson} checks it, its value as the json reader sees it: integers beyond
+ * 2^53 as bigint, a number too large for a double (`1e999`, as `find --json` prints infinity) as
+ * ±Infinity, whole numbers written as floats as {@link FloatCell}, objects without a prototype.
+ *
+ * @example parseJsonExactly('[{"id": 9007199254740993}]', 'rows.json') // [{ id: 9007199254740993n }]
+ */
+export function parseJsonExactly(text: string, file: string): unknown {
+  const json = text.replace(/^\uFEFF/, '');
+  parseJson(json, file);
+  return exactValue(parseTree(json)!, json);
+}
+
 /** Offsets at which each line starts. */
 function lineStarts(text: string): number[] {
   const starts = [0];

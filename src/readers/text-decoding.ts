@@ -1,5 +1,6 @@
 /**
- * How text readers (CSV, JSON, YAML, TOML) turn a file's bytes into text, strictly: a file that
+ * How text readers (CSV, JSON, YAML, TOML), and commands that take other text files
+ * ({@link readUtf8FileSync}), turn a file's bytes into text, strictly: a file that
  * looks binary is refused as such (its first 8,000 bytes, git's probe, hold a NUL and either are
  * not UTF-8 or are more than a tenth control characters: a PNG, a gzip or a SQLite file, while a
  * CSV cell holding one NUL stays text), and
@@ -59,14 +60,20 @@ export function binaryAt(head: Uint8Array, encoding: TextEncoding): number {
   return control * 10 > probe.length ? nul : -1;
 }
 
-function binaryMessage(offset: number, reader: string): string {
-  return `looks binary (a NUL byte at byte ${offset} among bytes that are not text), not a file the ${reader} reader can read`;
+/** What a reader's input is said to be when it is not text. */
+function readerInput(reader: string): string {
+  return `a file the ${reader} reader can read`;
+}
+
+/** "looks binary (…), not EXPECTED": `expected` says what the file should have been. */
+function binaryMessage(offset: number, expected: string): string {
+  return `looks binary (a NUL byte at byte ${offset} among bytes that are not text), not ${expected}`;
 }
 
 /** Throw "looks binary" when `head` (the file's first bytes) looks binary. */
 export function refuseBinary(head: Uint8Array, file: string, encoding: TextEncoding, reader: string): void {
   const at = binaryAt(head, encoding);
-  if (at >= 0) throw badInput(file, undefined, binaryMessage(at, reader));
+  if (at >= 0) throw badInput(file, undefined, binaryMessage(at, readerInput(reader)));
 }
 
 /**
@@ -111,12 +118,23 @@ export function lineAtByte(bytes: Uint8Array, offset: number): number {
   return line;
 }
 
-function invalidUtf8Error(file: string, line: number, offset: number, byte: number): StoreError {
-  return badInput(
-    file,
-    line,
-    `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at byte offset ${offset}); if the file is Latin-1, read it with the reader option encoding=latin1`,
-  );
+/** How a reader's input in another encoding can still be read. */
+const LATIN1_HINT = 'if the file is Latin-1, read it with the reader option encoding=latin1';
+
+function invalidUtf8Error(file: string, line: number, offset: number, byte: number, hint = LATIN1_HINT): StoreError {
+  return badInput(file, line, `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at byte offset ${offset}); ${hint}`);
+}
+
+/** `bytes` as strict UTF-8, or the error naming the file, line and offset of the first bad byte. */
+function decodeUtf8(bytes: Uint8Array, file: string, hint?: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    // The native decoder says only that something is wrong; find where (this path only).
+    const at = invalidUtf8(bytes);
+    const offset = typeof at === 'number' ? at : at.incomplete;
+    throw invalidUtf8Error(file, lineAtByte(bytes, offset), offset, bytes[offset] ?? 0, hint);
+  }
 }
 
 /** A whole file as text: binary refused, UTF-8 checked (or Latin-1 when asked); a BOM is kept. */
@@ -124,14 +142,7 @@ export function decodeText(bytes: Uint8Array, file: string, encoding: TextEncodi
   refuseBinary(bytes, file, encoding, reader);
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (encoding === 'latin1') return buffer.toString('latin1');
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
-  } catch {
-    // The native decoder says only that something is wrong; find where (this path only).
-    const at = invalidUtf8(bytes);
-    const offset = typeof at === 'number' ? at : at.incomplete;
-    throw invalidUtf8Error(file, lineAtByte(bytes, offset), offset, bytes[offset] ?? 0);
-  }
+  return decodeUtf8(buffer, file);
 }
 
 /** Read a whole text file (see {@link decodeText}); a file that cannot be read names itself and the problem in words. */
@@ -143,6 +154,27 @@ export async function readTextFile(file: string, encoding: TextEncoding, reader:
     throw fileSystemError(e, file);
   }
   return decodeText(bytes, file, encoding, reader);
+}
+
+/**
+ * A UTF-8 text file that a command takes besides a reader's input (edited `find --json` rows, a
+ * CSV of reviews or of features), checked as readers check theirs: a file that looks binary is
+ * refused as not `expected`, invalid UTF-8 names its line and byte offset, and a file that cannot
+ * be read names itself and the problem in words (file-errors.ts). A BOM is kept.
+ *
+ * @example
+ * const text = readUtf8FileSync('rows.json', 'a JSON array of rows'); // "rows.png: looks binary (…), not a JSON array of rows"
+ */
+export function readUtf8FileSync(file: string, expected: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw fileSystemError(e, file);
+  }
+  const at = binaryAt(bytes, 'utf8');
+  if (at >= 0) throw badInput(file, undefined, binaryMessage(at, expected));
+  return decodeUtf8(bytes, file, 'save it as UTF-8 text');
 }
 
 /** A text decoding problem in a streamed file, at a 1-based line; the caller adds the file. */
@@ -177,7 +209,7 @@ export class StreamDecoder {
   write(chunk: Buffer): string {
     if (this.#offset === 0) {
       const at = binaryAt(chunk, this.#encoding);
-      if (at >= 0) throw new TextDecodeError(undefined, binaryMessage(at, this.#reader));
+      if (at >= 0) throw new TextDecodeError(undefined, binaryMessage(at, readerInput(this.#reader)));
     }
     this.#offset += chunk.length;
     if (this.#encoding === 'latin1') return chunk.toString('latin1');

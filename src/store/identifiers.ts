@@ -19,7 +19,7 @@ export function sanitizeIdentifier(name: string): string {
 export function sanitizeColumns(names: readonly string[], file: string, line: number | undefined): string[] {
   const seen = new Map<string, number>();
   return names.map((raw, i) => {
-    if (raw.includes('\u0000')) {
+    if (hasNul(raw)) {
       throw badInput(file, line, `column ${i + 1} ("${snippet(raw)}") has a NUL character in its name; no column name may hold one`);
     }
     const name = raw.trim() === '' ? `column_${i + 1}` : sanitizeIdentifier(raw);
@@ -35,6 +35,17 @@ export function sanitizeColumns(names: readonly string[], file: string, line: nu
     seen.set(key, i);
     return name;
   });
+}
+
+/** Whether `name` holds a NUL character, which SQLite would cut a name short at. */
+export function hasNul(name: string): boolean {
+  return name.includes('\u0000');
+}
+
+/** The sanitised name of a table a file's `source.table` names; a NUL in it is refused, naming the file. */
+export function sanitizeTableName(name: string, file: string): string {
+  if (hasNul(name)) throw badInput(file, undefined, `the table name "${snippet(name)}" has a NUL character; no table name may hold one`);
+  return sanitizeIdentifier(name);
 }
 
 /** Tables the store manages itself: refused by `update`, never produced by a reader. */

@@ -13,7 +13,7 @@ import { StoreError, badInput } from '../errors.js';
 import type { RawCell, TableSource } from '../readers/reader.js';
 import { type Backend, type RowInserter, RowRejected } from './backend.js';
 import { definitionFor, redefine } from './catalog.js';
-import { sanitizeColumns, sanitizeIdentifier } from './identifiers.js';
+import { sanitizeColumns, sanitizeTableName } from './identifiers.js';
 import type { Relations } from './relations.js';
 import { classifyText, classifyTyped, convertColumn, inferColumnType } from './type-inference.js';
 import { type Cell, type LogicalType, widen } from './types.js';
@@ -61,7 +61,7 @@ function eachColumnBatch(source: TableSource, width: number, consume: ColumnCons
 
 /** Ingest one table source inside the caller's transaction. */
 export async function ingestSource(backend: Backend, source: TableSource, relations: Relations): Promise<IngestResult> {
-  const table = sanitizeIdentifier(source.table);
+  const table = sanitizeTableName(source.table, source.file);
   if (table === '') throw badInput(source.file, undefined, 'the table name is empty; give one with --table');
   if (isStoreTable(table)) {
     throw badInput(source.file, undefined, `"${table}" is a name the store keeps for itself (dsi_*, ml_*, sqlite_*); choose another with --table`);

@@ -22,16 +22,17 @@ import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
 import { type FindCondition, parseFindCondition } from './find-language.js';
-import { isReservedTable, sanitizeIdentifier } from './identifiers.js';
+import { hasNul, isReservedTable, sanitizeIdentifier } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
 import { type IngestResult, ingestSource } from './ingest.js';
 import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
+import { snippet } from './snippet.js';
 import { storedFileInside as storedFileInsideOf } from './stored-files.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
 import { classifyText, convertText } from './type-inference.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
-import { widen } from './types.js';
+import { describeNonCell, isCell, widen } from './types.js';
 
 /** The store format this code writes; recorded in the store for later migrations. */
 export const STORE_SCHEMA_VERSION = 1;
@@ -692,7 +693,7 @@ export class Store {
     });
   }
 
-  /** Refuse edits of store-managed tables, of rows that are not there, of columns that are not there (unless added). */
+  /** Refuse edits of store-managed tables, of rows that are not there, of columns that are not there (unless added), of values no cell holds. */
   async #checkEdits(edits: readonly RowEdit[], addColumns: boolean): Promise<void> {
     const counts = new Map<string, { info: TableInfo; count: number }>();
     for (const e of edits) {
@@ -706,7 +707,12 @@ export class Store {
       if (!Number.isInteger(e.rowIndex) || e.rowIndex < 1 || e.rowIndex > table.count) {
         throw new StoreError('E_BAD_ARGUMENT', `update: table "${table.info.name}" has rows 1–${table.count}; there is no row ${e.rowIndex}`);
       }
-      if (!addColumns) for (const name of Object.keys(e.values)) this.#column(table.info, sanitizeIdentifier(name));
+      for (const [name, value] of Object.entries(e.values)) {
+        const where = `update: table "${table.info.name}" row ${e.rowIndex}, column "${snippet(name)}"`;
+        if (hasNul(name)) throw new StoreError('E_BAD_ARGUMENT', `${where}: the name has a NUL character; no column name may hold one`);
+        if (!isCell(value)) throw new StoreError('E_BAD_ARGUMENT', `${where}: ${describeNonCell(value)} is not a value a cell holds (a number, text or null)`);
+        if (!addColumns) this.#column(table.info, sanitizeIdentifier(name));
+      }
     }
   }
 

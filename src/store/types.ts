@@ -10,6 +10,19 @@ export type LogicalType = 'integer' | 'float' | 'text';
 /** A value held in a cell. Integers beyond 2^53 come back as `bigint` so no digit is lost. */
 export type Cell = null | number | bigint | string;
 
+/** Whether `value` is a {@link Cell}: null, a number, a bigint or a string (no boolean, object or array). */
+export function isCell(value: unknown): value is Cell {
+  return value === null || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string';
+}
+
+/** What a value that is not a cell is, for messages: "an object", "an array", "the boolean true". */
+export function describeNonCell(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'boolean') return `the boolean ${value}`;
+  if (value === undefined) return 'undefined';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** A row keyed by column name, in the table's column order. */
 export type Row = Record<string, Cell>;
 

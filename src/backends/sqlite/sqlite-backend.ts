@@ -10,6 +10,7 @@ import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../errors.js';
 import { fileSystemError } from '../../store/file-errors.js';
+import { snippet } from '../../store/snippet.js';
 import {
   type Backend,
   type BackendCapabilities,
@@ -94,6 +95,40 @@ function dsiNumber(value: unknown): number | bigint | null {
 function sqlError(e: unknown, sql?: string): StoreError {
   const message = e instanceof Error ? e.message : String(e);
   return new StoreError('E_SQL', sql === undefined ? message : `${message} (in: ${sql.length > 200 ? `${sql.slice(0, 200)}…` : sql})`, { cause: e });
+}
+
+/**
+ * An error of a caller's read-only statement (`dsi query`, a workflow's data query) as one line
+ * in the store's words, `query: …`; the driver's message is kept only where it names the problem
+ * (`query: SQL error: no such table: x`).
+ */
+function queryError(e: unknown): StoreError {
+  if (e instanceof StoreError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: unknown }).code;
+  const fail = (what: string) => new StoreError('E_SQL', `query: ${what}`, { cause: e });
+  if (/more than one statement/i.test(message)) return fail('give one SQL statement; this text holds more than one (end it at the first ";")');
+  if (/too few parameter values/i.test(message)) return fail('the SQL has a parameter (?, :name, @name or $name) that no value was given for');
+  if (/too many parameter values/i.test(message)) return fail('more values were given than the SQL has parameters');
+  if (/can only bind/i.test(message)) return fail('a parameter value is not a number, text, bigint or null');
+  if (code === 'SQLITE_TOOBIG') return fail('a value the statement makes is larger than SQLite allows (string or blob too big)');
+  if (code === 'SQLITE_NOMEM') return fail('SQLite ran out of memory running the statement');
+  if (code === 'SQLITE_INTERRUPT') return fail('the statement was interrupted');
+  if (code === 'SQLITE_AUTH' || (code === 'SQLITE_ERROR' && message === 'not authorized')) {
+    return fail('SQL error: not authorized (a function that loads extensions or reaches outside the store is refused)');
+  }
+  return fail(`SQL error: ${message.replace(/\s+/g, ' ').slice(0, 300)}`);
+}
+
+/** Refuse a result with two columns of one name: a row keeps one value per name, so the other would be lost. */
+function checkColumnNames(stmt: Database.Statement): void {
+  const seen = new Set<string>();
+  for (const { name } of stmt.columns()) {
+    if (seen.has(name)) {
+      throw new StoreError('E_SQL', `query: the result has more than one column named "${snippet(name)}"; name them apart with AS (SELECT a.x AS a_x, b.x AS b_x …)`);
+    }
+    seen.add(name);
+  }
 }
 
 /** A file-system error about the store file, its message starting "store PATH: …". */
@@ -299,7 +334,7 @@ export class SqliteBackend implements Backend {
     try {
       return allRows(stmt, params);
     } catch (e) {
-      throw sqlError(e);
+      throw queryError(e);
     }
   }
 
@@ -311,7 +346,21 @@ export class SqliteBackend implements Backend {
     const stmt = this.#prepareReadOnly(sql);
     let batch: Row[] = [];
     const build = rowsOf(stmt);
-    for (const row of stmt.iterate(...params) as IterableIterator<Record<string, unknown>>) {
+    let rows: IterableIterator<Record<string, unknown>>;
+    try {
+      rows = stmt.iterate(...params) as IterableIterator<Record<string, unknown>>;
+    } catch (e) {
+      throw queryError(e);
+    }
+    for (;;) {
+      let next: IteratorResult<Record<string, unknown>>;
+      try {
+        next = rows.next();
+      } catch (e) {
+        throw queryError(e);
+      }
+      if (next.done === true) break;
+      const row = next.value;
       batch.push(build ? build(row as unknown as unknown[]) : normaliseRow(row));
       if (batch.length >= batchSize) {
         yield batch;
@@ -326,13 +375,13 @@ export class SqliteBackend implements Backend {
     try {
       stmt = this.#live.prepare(sql);
     } catch (e) {
-      if (e instanceof StoreError) throw e;
-      throw sqlError(e);
+      throw queryError(e);
     }
     // `readonly` alone lets BEGIN, ATTACH and PRAGMA settings through; a query must also return rows.
     if (!stmt.readonly || !stmt.reader) {
       throw new StoreError('E_READ_ONLY', `query is read-only; this statement would change the store: ${sql.trim().slice(0, 120)}`);
     }
+    checkColumnNames(stmt);
     return stmt;
   }
 

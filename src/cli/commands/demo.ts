@@ -57,6 +57,7 @@ export function registerDemo(program: Command): void {
     .option('--out <file>', 'the store to (re)create', 'demo.db')
     .option('--no-ml', 'leave out the ML part (an emulator and its SHAP values; MNIST, a short conditional GAN run, predictions, evaluation, acceptance, a child run)')
     .action(async (opts: { out: string; ml: boolean }) => {
+      if (opts.out === '') throw new StoreError('E_BAD_ARGUMENT', 'demo: --out must name a store file');
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${opts.out}${suffix}`, { force: true });
       fs.rmSync(`${opts.out.replace(/\.db$/, '')}.data`, { recursive: true, force: true });
       const db = typed(path.resolve(opts.out));

@@ -1,9 +1,12 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { StoreError } from '../../errors.js';
-import { fileSystemError } from '../../store/file-errors.js';
+import { parseJsonExactly } from '../../readers/json-reader.js';
+import { FloatCell } from '../../readers/reader.js';
+import { readUtf8FileSync } from '../../readers/text-decoding.js';
+import { hasNul } from '../../store/identifiers.js';
+import { snippet } from '../../store/snippet.js';
 import type { RowEdit } from '../../store/store.js';
-import type { Cell } from '../../store/types.js';
+import { type Cell, describeNonCell, isCell } from '../../store/types.js';
 import { withStore } from '../context.js';
 import { wholeNumbers } from '../number-options.js';
 import { printJson } from '../output.js';
@@ -12,35 +15,50 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `col=value` pairs; an empty value is NULL. */
+/** `col=value` pairs; an empty value is NULL. A column named twice is refused. */
 function parseSets(sets: readonly string[]): Record<string, Cell> {
-  const values: Record<string, Cell> = {};
+  // No prototype: a column named `__proto__` is a key like any other.
+  const values = Object.create(null) as Record<string, Cell>;
   for (const s of sets) {
     const eq = s.indexOf('=');
-    if (eq <= 0) throw new StoreError('E_BAD_ARGUMENT', `--set expects column=value, got "${s}"`);
+    if (eq <= 0) throw new StoreError('E_BAD_ARGUMENT', `--set expects column=value, got "${snippet(s)}"`);
+    const column = s.slice(0, eq).trim();
+    if (Object.hasOwn(values, column)) throw new StoreError('E_BAD_ARGUMENT', `--set names the column "${snippet(column)}" twice`);
     const value = s.slice(eq + 1);
-    values[s.slice(0, eq).trim()] = value === '' ? null : value;
+    values[column] = value === '' ? null : value;
   }
   return values;
 }
 
-/** Edits from a JSON array of rows that carry dsi_table_name and dsi_row_index (`find --json`). */
+/** What `update --from` takes, as messages name it. */
+const EDITS_FILE = 'a JSON array of rows as `dsi find --json` prints them';
+
+/**
+ * Edits from a JSON array of rows that carry dsi_table_name and dsi_row_index (`find --json`).
+ * The file is strict UTF-8 text; numbers keep what `find --json` printed: integers beyond 2^53
+ * exact, `1e999` and `-1e999` as ±Infinity. A value must be one a cell holds (a number, text or
+ * null): an object, an array or a boolean is refused naming the row and the column.
+ */
 function editsFromFile(file: string): RowEdit[] {
-  let rows: unknown;
-  try {
-    rows = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    if (!(e instanceof SyntaxError)) throw fileSystemError(e, file);
-    throw new StoreError('E_BAD_INPUT', `${file}: not JSON: ${e.message}`, { file });
-  }
-  if (!Array.isArray(rows)) throw new StoreError('E_BAD_INPUT', `${file}: expected a JSON array of rows as \`dsi find --json\` prints them`, { file });
+  const rows = parseJsonExactly(readUtf8FileSync(file, EDITS_FILE), file);
+  if (!Array.isArray(rows)) throw new StoreError('E_BAD_INPUT', `${file}: expected ${EDITS_FILE}`, { file });
   return rows.map((row: unknown, i) => {
-    const r = row as Record<string, unknown>;
-    const { dsi_table_name: table, dsi_row_index: index, ...values } = r ?? {};
-    if (typeof table !== 'string' || typeof index !== 'number') {
-      throw new StoreError('E_BAD_INPUT', `${file}: row ${i + 1} lacks dsi_table_name and dsi_row_index`, { file });
+    const where = `${file}: row ${i + 1}`;
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new StoreError('E_BAD_INPUT', `${where} is not an object; expected ${EDITS_FILE}`, { file });
+    const { dsi_table_name: table, dsi_row_index: index, ...rest } = row as Record<string, unknown>;
+    if (typeof table !== 'string' || typeof index !== 'number' || !Number.isInteger(index)) {
+      throw new StoreError('E_BAD_INPUT', `${where} lacks dsi_table_name (text) and dsi_row_index (a whole number)`, { file });
     }
-    return { table, rowIndex: index, values: values as Record<string, Cell> };
+    const values = Object.create(null) as Record<string, Cell>;
+    for (const [column, raw] of Object.entries(rest)) {
+      const value = raw instanceof FloatCell ? raw.value : raw;
+      if (hasNul(column)) throw new StoreError('E_BAD_INPUT', `${where}, column "${snippet(column)}": the name has a NUL character; no column name may hold one`, { file });
+      if (!isCell(value)) {
+        throw new StoreError('E_BAD_INPUT', `${where}, column "${snippet(column)}": ${describeNonCell(value)} is not a value a cell holds (a number, text or null)`, { file });
+      }
+      values[column] = value;
+    }
+    return { table, rowIndex: index, values };
   });
 }
 
@@ -59,7 +77,10 @@ export function registerUpdate(program: Command): void {
     .option('--backup', 'copy the store to NAME.backup-TIMESTAMP.db first')
     .option('--json', 'print {rows, backup} as JSON')
     .action(async (table: string | undefined, opts: { row?: number[]; where?: string; set: string[]; from?: string; replace?: string; reader?: string; addColumns?: boolean; backup?: boolean; json?: boolean }, cmd: Command) => {
-      const modes = [opts.row !== undefined || opts.where !== undefined, opts.from !== undefined, opts.replace !== undefined].filter(Boolean).length;
+      if (opts.row !== undefined && opts.where !== undefined) {
+        throw new StoreError('E_BAD_ARGUMENT', 'update: give --row or --where to choose the rows, not both');
+      }
+      const modes = [opts.row !== undefined, opts.where !== undefined, opts.from !== undefined, opts.replace !== undefined].filter(Boolean).length;
       if (modes !== 1) {
         throw new StoreError('E_BAD_ARGUMENT', 'update: give one of TABLE --row N --set c=v, TABLE --where COND --set c=v, --from FILE.json, or TABLE --replace FILE');
       }

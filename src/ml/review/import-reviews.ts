@@ -1,12 +1,13 @@
 /**
  * A batch of expert verdicts from a CSV file: a header with `prediction_id` and any of
  * `verdict` (accept, reject; also yes/no, 1/0, accepted/rejected), `rating` (1–5), `comment`,
- * `reviewer`. Errors name the file and line; the batch is recorded whole or not at all.
+ * `reviewer`. Errors name the file and line; the batch is recorded whole or not at all. The file
+ * is read as readers read text (text-decoding.ts): strict UTF-8, a binary file refused as such.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { MlError } from '../../errors.js';
+import { readUtf8FileSync } from '../../readers/text-decoding.js';
 import type { Store } from '../../store/store.js';
 import { recordReviews, type RecordedReview, type ReviewInput, type Verdict } from './record-reviews.js';
 
@@ -30,12 +31,7 @@ const VERDICTS: Readonly<Record<string, Verdict>> = {
 /** Reads `file` into reviews; every problem names the file and line. */
 export function readReviewCsv(file: string): ReviewInput[] {
   const name = path.basename(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new MlError('E_ML_DATA', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
-  }
+  const text = readUtf8FileSync(file, 'a CSV of reviews');
   // Step through the rows to know where each starts: errors then name the line even when a quoted
   // comment spans several.
   const body = text.replace(/^\uFEFF/, '');

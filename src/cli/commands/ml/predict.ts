@@ -78,10 +78,11 @@ export function registerMlPredict(ml: Command): void {
       const { predictGan, predictEmulator, splitAssignment, RunRegistry } = await loadMl();
       const pairs = (option: string, list: string[] | undefined): Record<string, string> | undefined => {
         if (list === undefined) return undefined;
-        const out: Record<string, string> = {};
+        // No prototype: `toString` or `__proto__` is a parameter name like any other.
+        const out = Object.create(null) as Record<string, string>;
         for (const text of list) {
           const [k, v] = splitAssignment(option, text);
-          if (k in out) throw new MlError('E_ML_ARGUMENT', `${option} ${k} is given twice`);
+          if (Object.hasOwn(out, k)) throw new MlError('E_ML_ARGUMENT', `${option} ${k} is given twice`);
           out[k] = v;
         }
         return out;

@@ -3,15 +3,17 @@
  * one sample per line, one number per column. Blank lines are skipped; a BOM and CRLF are fine.
  * Everything wrong is an E_ML_DATA whose message starts `file:line:` as compilers print it: a row
  * with more or fewer fields than the header, a field that is not a decimal number, NaN or
- * Infinity, fewer than two samples.
+ * Infinity, fewer than two samples. The file is read as readers read text (text-decoding.ts):
+ * strict UTF-8 and a binary file refused, each a StoreError E_BAD_INPUT naming the file; a path
+ * that cannot be read is named with the problem in words (E_BAD_ARGUMENT or E_FILE).
  *
  * ```ts
  * const real = readFeatureCsv('real-features.csv'); // FeatureMatrix, rows = samples
  * ```
  */
-import fs from 'node:fs';
 import Papa from 'papaparse';
 import { MlError } from '../../../errors.js';
+import { readUtf8FileSync } from '../../../readers/text-decoding.js';
 import type { FeatureMatrix } from './feature-matrix.js';
 
 /** A decimal number as written in a CSV: 1, -2.5, .5, 3., 1e-7 (no hex, no NaN, no Infinity). */
@@ -23,12 +25,7 @@ function dataError(file: string, line: number | undefined, what: string): MlErro
 
 /** Reads a feature CSV (blocking; the files are small next to the metrics computed on them). */
 export function readFeatureCsv(file: string): FeatureMatrix {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw dataError(file, undefined, `cannot read the features: ${(e as Error).message}`);
-  }
+  let text = readUtf8FileSync(file, 'a CSV of features');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let header: string[] | undefined;
   let headerLine = 0;
