@@ -188,9 +188,9 @@ describe('store commands', () => {
     assert.doesNotMatch(all.stdout, /showing/);
   });
 
-  it('query --limit says how many rows there were', () => {
+  it('query --limit says that more rows were not shown', () => {
     const r = dsi(['--db', db, 'query', 'SELECT id FROM wide ORDER BY id', '--limit', '2']);
-    assert.equal(r.stdout, 'id\n───\n1\n2\nshowing 2 of 3 rows; a larger --limit shows more\n');
+    assert.equal(r.stdout, 'id\n───\n1\n2\nshowing the first 2 rows; more rows not shown; a larger --limit shows more\n');
   });
 
   it('tables cut wide cells with an ellipsis; JSON keeps every character and prints ±Infinity as ±1e999', async () => {

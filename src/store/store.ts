@@ -489,6 +489,26 @@ export class Store {
   }
 
   /**
+   * The first `limit` rows of read-only SQL, and whether there are more: rows are streamed and the
+   * statement stops after `limit + 1`, so a query with endless rows (a recursive CTE) still ends.
+   *
+   * @example const { rows, more } = await store.queryFirst('SELECT * FROM runs', 10);
+   */
+  queryFirst(sql: string, limit: number, params: readonly Cell[] = []): Promise<{ rows: Row[]; more: boolean }> {
+    if (typeof sql !== 'string' || sql.trim() === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'query: SQL must be a non-empty string'));
+    if (!Number.isSafeInteger(limit) || limit < 1) return Promise.reject(new StoreError('E_BAD_ARGUMENT', `query: the limit must be a whole number ≥ 1, got ${String(limit)}`));
+    return this.#exclusive(async () => {
+      const rows: Row[] = [];
+      // Leaving the loop early closes the iterator, which resets the statement.
+      for await (const batch of this.#backend.iterateReadOnly(sql, params, Math.min(limit + 1, 1000))) {
+        rows.push(...batch);
+        if (rows.length > limit) return { rows: rows.slice(0, limit), more: true };
+      }
+      return { rows, more: false };
+    });
+  }
+
+  /**
    * A read-only query for all of `table`'s rows in insertion order, in this backend's SQL: what a
    * workflow records as its data query when "row N" must mean the table's N-th row.
    */
