@@ -128,9 +128,19 @@ function storeFolders(backend: Backend, location: string, dataFolder: string | u
   const fileRoot = onDisk ? path.dirname(path.resolve(location)) : process.cwd();
   if (dataFolder !== undefined) return { fileRoot, dataFolder: path.resolve(dataFolder) };
   if (!onDisk) return { fileRoot, dataFolder: undefined };
+  return { fileRoot, dataFolder: defaultDataFolder(location) };
+}
+
+/**
+ * The data folder a store file at `location` keeps its files in unless told otherwise: `NAME.data`
+ * beside `NAME.db` (the file's name without its last extension), absolute.
+ *
+ * @example defaultDataFolder('runs/demo.db') // '/…/runs/demo.data'
+ */
+export function defaultDataFolder(location: string): string {
   const base = path.basename(location);
   const ext = path.extname(base);
-  return { fileRoot, dataFolder: path.join(fileRoot, `${ext === '' ? base : base.slice(0, -ext.length)}.data`) };
+  return path.join(path.dirname(path.resolve(location)), `${ext === '' ? base : base.slice(0, -ext.length)}.data`);
 }
 
 /**
