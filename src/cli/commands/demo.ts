@@ -128,7 +128,7 @@ async function notDemoStore(file: string): Promise<string | undefined> {
  * Makes room for the demo's store at `out` (see the file comment): removes a store the demo made
  * there, with its data folder and its -wal and -shm files; refuses anything else, changing nothing.
  */
-async function clearDemoStore(out: string): Promise<void> {
+export async function clearDemoStore(out: string): Promise<void> {
   const refuse = (what: string) =>
     new StoreError('E_UNSAFE_PATH', `demo: ${what}; the demo replaces only a store it made itself: give another --out, or remove it yourself`, { file: out });
   const data = defaultDataFolder(out);
