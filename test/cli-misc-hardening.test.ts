@@ -284,7 +284,8 @@ describe('typed numbers are decimal spellings only', () => {
       assert.throws(() => wholeNumber(1)(bad), /must be a whole number ≥ 1/, JSON.stringify(bad));
       assert.throws(() => seedNumber(bad), /must be a whole number from 0 to 4294967295/, JSON.stringify(bad));
     }
-    assert.throws(() => wholeNumberList(1)('64, 64'), /comma-separated whole numbers/);
+    assert.throws(() => wholeNumberList(1)('64,+64'), /comma-separated whole numbers/);
+    assert.deepEqual(wholeNumberList(1)('64, 32'), [64, 32], 'spaces around a comma only separate');
     assert.throws(() => positiveNumber(' 1.5'), /must be a positive number/);
     assert.throws(() => positiveNumber('+1.5'), /must be a positive number/);
     assert.equal(wholeNumber(1)('3'), 3);

@@ -55,10 +55,10 @@ export function share(value: string): number {
   return n;
 }
 
-/** `64,64` → `[64, 64]`: comma-separated whole numbers ≥ `min` (`--hidden`). */
+/** `64,64` → `[64, 64]`: comma-separated whole numbers ≥ `min` (`--hidden`); spaces around a comma separate too. */
 export function wholeNumberList(min: number) {
   return (value: string): number[] => {
-    const parts = value.split(',').map(parseWhole);
+    const parts = value.split(',').map((part) => parseWhole(part.trim()));
     if (parts.some((n) => n === undefined || n < min)) {
       throw new InvalidArgumentError(`must be comma-separated whole numbers ≥ ${min}, e.g. 64,64, got "${value}"`);
     }
