@@ -21,6 +21,12 @@
  *   its epoch and step and `ml_runs.FILE_checkpoint` switches to it; a prediction batch goes to a
  *   folder named by a fresh call id and its rows switch it on. Nothing is replaced there.
  *
+ * **What a file write replaces.** A regular file, or nothing. A symbolic link is followed: the file
+ * it names (at the end of a chain of links; created when missing) is replaced, and the link stays,
+ * as writing through a link in a shell would. Anything else at the target (a character or block
+ * device, a FIFO, a socket) is refused with a `StoreError` `E_UNSAFE_PATH` naming it, before any
+ * byte is written: renaming over `/dev/null` would destroy the system's node.
+ *
  * **Temporaries and who may remove them.** Every temporary is named
  * `.NAME.dsi-tmp-HOST-PID-RANDOM` (or `dsi-old-` for a folder moved aside), beside its target:
  * HOST is a hash of the machine's name, PID the writing process. Every write sweeps its parent
@@ -39,6 +45,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { StoreError } from './errors.js';
 
 /** Mode of every file written (the store's own: owner read-write, group read). */
 export const FILE_MODE = 0o640;
@@ -207,6 +214,44 @@ export function makeFolderSync(folder: string): void {
   fs.mkdirSync(folder, { recursive: true, mode: FOLDER_MODE });
 }
 
+/** What a non-regular file is, in words. */
+function kindOf(stat: fs.Stats): string {
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isSocket()) return 'a socket';
+  return 'something other than a file';
+}
+
+/** Links followed before a chain is taken for a loop (Linux's own limit). */
+const MAX_LINKS = 40;
+
+/**
+ * The path a file write of `file` replaces: `file` itself when it is a regular file, a folder or
+ * absent; the file a symbolic link names (following a chain); a device, FIFO or socket refused
+ * (see the file comment). A path that cannot be examined is returned as it is, so that the write
+ * fails on it with the system's own error.
+ */
+export function fileWriteTarget(file: string): string {
+  let target = file;
+  for (let links = 0; ; links++) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(target);
+    } catch {
+      return target;
+    }
+    if (stat.isSymbolicLink()) {
+      if (links >= MAX_LINKS) throw new StoreError('E_UNSAFE_PATH', `cannot write ${file}: more than ${MAX_LINKS} symbolic links in a chain (a loop?)`, { file });
+      target = path.resolve(path.dirname(target), fs.readlinkSync(target));
+      continue;
+    }
+    if (stat.isFile() || stat.isDirectory()) return target;
+    const through = target === file ? '' : ` (the link leads to ${target})`;
+    throw new StoreError('E_UNSAFE_PATH', `cannot write ${file}${through}: it is ${kindOf(stat)}, not a regular file; refusing to replace it`, { file });
+  }
+}
+
 function writeAll(fd: number, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let done = 0;
@@ -223,9 +268,10 @@ function commitFile(temp: string, file: string, options: AtomicWriteOptions): vo
 
 /**
  * Writes `data` to `file` atomically (see the file comment). The folder must exist; an existing
- * file is replaced. On failure the temporary is removed and the system error thrown as is.
+ * file is replaced (through a symbolic link; a device, FIFO or socket is refused). On failure the temporary is removed and the system error thrown as is.
  */
-export function writeFileAtomicSync(file: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
+export function writeFileAtomicSync(given: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
+  const file = fileWriteTarget(given);
   sweepStaleSync(path.dirname(file));
   const temp = tempPath(file, 'tmp');
   let fd: number | undefined;
@@ -244,7 +290,8 @@ export function writeFileAtomicSync(file: string, data: Uint8Array | string, opt
 }
 
 /** {@link writeFileAtomicSync} without blocking the event loop while the bytes are written and flushed. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(given: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+  const file = fileWriteTarget(given);
   sweepStaleSync(path.dirname(file));
   const temp = tempPath(file, 'tmp');
   try {
@@ -264,9 +311,11 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string, o
 
 /**
  * Starts an atomic write of `file` that the caller streams itself: `temp` exists (empty, with the
- * mode) and is written by path; `commit()` flushes it and renames it over `file`.
+ * mode) and is written by path; `commit()` flushes it and renames it over `file` (the file a
+ * symbolic link names; a device, FIFO or socket is refused here, before anything is written).
  */
-export function beginAtomicFileSync(file: string, options: AtomicWriteOptions = {}): AtomicTarget {
+export function beginAtomicFileSync(given: string, options: AtomicWriteOptions = {}): AtomicTarget {
+  const file = fileWriteTarget(given);
   sweepStaleSync(path.dirname(file));
   const temp = tempPath(file, 'tmp');
   fs.closeSync(fs.openSync(temp, 'wx', options.mode ?? FILE_MODE));

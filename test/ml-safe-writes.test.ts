@@ -136,22 +136,22 @@ describe('limits checked before anything is allocated', () => {
 });
 
 describe('seeds are exact integers', () => {
-  const MAX = Number.MAX_SAFE_INTEGER;
+  const MAX = 0xffffffff;
 
-  it('predict refuses --seed 1e20 and a seed whose last image would pass 2^53 − 1; the last exact seeds are recorded exactly', async () => {
-    await rejectsArgument(predictGan(m.store, { run: gan, seed: 1e20 }), /^--seed must be a whole number from 0 to 9007199254740991 .* got 100000000000000000000$/);
-    await rejectsArgument(predictGan(m.store, { run: gan, count: 3, seed: MAX - 1 }), /^--seed must be a whole number from 0 to 9007199254740989 \(item k uses seed \+ k/);
+  it('predict refuses --seed 1e20 and a seed whose last image would pass 2^32 − 1; the last seeds are recorded exactly', async () => {
+    await rejectsArgument(predictGan(m.store, { run: gan, seed: 1e20 }), /^--seed must be a whole number from 0 to 4294967295 .* got 100000000000000000000$/);
+    await rejectsArgument(predictGan(m.store, { run: gan, count: 3, seed: MAX - 1 }), /^--seed must be a whole number from 0 to 4294967293 \(item k uses seed \+ k/);
     const ok = await predictGan(m.store, { run: gan, count: 3, seed: MAX - 2 });
     const ids = ok.predictions.map((p) => `'${p.prediction_id}'`).join(',');
     const rows = await m.store.query(`SELECT seed FROM ml_predictions WHERE prediction_id IN (${ids}) ORDER BY prediction_id`);
-    assert.deepEqual(rows.map((r) => BigInt(r['seed'] as number | bigint)), [2n ** 53n - 3n, 2n ** 53n - 2n, 2n ** 53n - 1n]);
+    assert.deepEqual(rows.map((r) => BigInt(r['seed'] as number | bigint)), [2n ** 32n - 3n, 2n ** 32n - 2n, 2n ** 32n - 1n]);
   });
 
-  it('train, evaluate and explain refuse seeds that are not exact integers', async () => {
-    await rejectsArgument(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 53 }), /^--seed must be a whole number from 0 to 9007199254740991/);
+  it('train, evaluate and explain refuse seeds beyond the 32-bit seeds', async () => {
+    await rejectsArgument(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 32 }), /^--seed must be a whole number from 0 to 4294967295/);
     await rejectsArgument(trainClassifier(m.store, { table: 'digits', labelColumn: 'label', epochs: 1, seed: 1e20 }), /^--seed must be a whole number/);
     await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 8, seed: 1e20 }), /^--seed must be a whole number/);
-    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, seed: 1e20 }), /^--seed must be a whole number from -9007199254740991/);
+    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, seed: 1e20 }), /^--seed must be a whole number from 0 to 4294967295/);
   });
 
   it('dsi ml predict --seed 1e20 exits with one line naming --seed', () => {

@@ -1,32 +1,19 @@
 /**
  * Commander parsers for numeric options, the only ones the commands use: a value is accepted only
- * when it is spelled as the number it stands for (decimal digits; no hex, no empty string, no
- * `1e20` for a whole number) and lies in the option's range. A bad value is refused before
- * anything runs; the command line prints the option's name with what it must be and what it got.
+ * when it is spelled as the number it stands for (decimal digits, src/number-spelling.ts: no hex,
+ * no sign other than a minus, no spaces around it, no empty string, no `1e20` for a whole number)
+ * and lies in the option's range. A bad value is refused before anything runs; the command line prints the option's name with what it must be and what it got.
  */
 import { InvalidArgumentError } from 'commander';
+import { SEED_MAX } from '../ml/call-limits.js';
+import { parseDecimalSpelling, parseWholeSpelling } from '../number-spelling.js';
 
-/** Seeds are exact integers in 0 … 4,294,967,295: the 32-bit seeds every sampler in the ML layer takes. */
-export const SEED_MAX = 0xffffffff;
+export { SEED_MAX } from '../ml/call-limits.js';
 
-const WHOLE = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** The whole number `value` spells, or undefined when it spells none (or one beyond 2^53). */
-function parseWhole(value: string): number | undefined {
-  const s = value.trim();
-  if (!WHOLE.test(s)) return undefined;
-  const n = Number(s);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
-
-/** The finite number `value` spells in decimal, or undefined. */
-function parseDecimal(value: string): number | undefined {
-  const s = value.trim();
-  if (!DECIMAL.test(s)) return undefined;
-  const n = Number(s);
-  return Number.isFinite(n) ? n : undefined;
-}
+/** The whole number `value` spells (number-spelling.ts: digits only, nothing around them), or undefined. */
+const parseWhole = parseWholeSpelling;
+/** The finite number `value` spells in decimal (number-spelling.ts), or undefined. */
+const parseDecimal = parseDecimalSpelling;
 
 /** A whole number ≥ `min` (and ≤ `max` when given): `--limit`, `--epochs`, `--batch`… */
 export function wholeNumber(min: number, max?: number) {
@@ -68,10 +55,10 @@ export function share(value: string): number {
   return n;
 }
 
-/** `64,64` → `[64, 64]`: comma-separated whole numbers ≥ `min` (`--hidden`). */
+/** `64,64` → `[64, 64]`: comma-separated whole numbers ≥ `min` (`--hidden`); spaces around a comma separate too. */
 export function wholeNumberList(min: number) {
   return (value: string): number[] => {
-    const parts = value.split(',').map(parseWhole);
+    const parts = value.split(',').map((part) => parseWhole(part.trim()));
     if (parts.some((n) => n === undefined || n < min)) {
       throw new InvalidArgumentError(`must be comma-separated whole numbers ≥ ${min}, e.g. 64,64, got "${value}"`);
     }

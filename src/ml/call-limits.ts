@@ -6,15 +6,19 @@
  * what it asks for, the limit, and how to get the work done anyway (several calls, or a smaller
  * value that measures the same thing).
  *
- * Seeds are checked here too: a seed is recorded with every item it reproduces, so it must be an
- * exact integer (at most 2^53 − 1, `Number.MAX_SAFE_INTEGER`), and item k's seed S + k as well;
- * beyond that two items would be recorded with the same seed.
+ * Seeds are checked here too: a seed is recorded with every item it reproduces, so it must be one
+ * the generators tell apart. libtorch's CPU generator (a Mersenne Twister) and the ML layer's own
+ * sampler (`data/seeded-random.ts`) keep only a seed's low 32 bits, so 2^32 would draw what 0
+ * draws: a seed is a whole number from 0 to {@link SEED_MAX}, and so is item k's seed S + k.
  *
  * ```ts
  * checkCallSize('--count', 1e9, CALL_LIMITS.predictImages, 'make several calls, each with its own --seed');
  * ```
  */
 import { MlError } from '../errors.js';
+
+/** The largest seed: 2^32 − 1, the 32-bit seeds libtorch's generator and every sampler here take. */
+export const SEED_MAX = 0xffffffff;
 
 export const CALL_LIMITS = {
   /** Images one `predict` call generates (combinations × `--count`); each is a PNG and a row. */
@@ -40,14 +44,17 @@ export function checkCallSize(option: string, asked: number, limit: number, advi
 }
 
 /**
- * A seed for `items` consecutive items (item k uses `seed + k`): a whole number from `min`
- * (default 0) whose last item's seed is still exact. Returns the seed; throws `E_ML_ARGUMENT`
- * naming `option` otherwise.
+ * A seed for `items` consecutive items (item k uses `seed + k`): a whole number from 0 whose last
+ * item's seed is still at most {@link SEED_MAX}. Returns the seed; throws `E_ML_ARGUMENT` naming
+ * `option` otherwise.
  */
-export function checkSeed(option: string, seed: number, items = 1, min = 0): number {
-  const last = Number.MAX_SAFE_INTEGER - Math.max(0, items - 1);
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < min || seed > last) {
-    const range = items > 1 ? `${min} to ${last} (item k uses seed + k, and ${items} seeds must stay exact integers, below 2^53)` : `${min} to ${last} (an exact integer, below 2^53)`;
+export function checkSeed(option: string, seed: number, items = 1): number {
+  const last = SEED_MAX - Math.max(0, items - 1);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0 || seed > last) {
+    const range =
+      items > 1
+        ? `0 to ${last} (item k uses seed + k, and the ${items} seeds must stay within the generators' 32-bit seeds, at most ${SEED_MAX})`
+        : `0 to ${last} (the generators' 32-bit seeds)`;
     throw new MlError('E_ML_ARGUMENT', `${option} must be a whole number from ${range}, got ${String(seed)}`);
   }
   return seed;

@@ -5,6 +5,7 @@
 export { trainGan, stepsPerEpoch, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type GanRunParams, type Precision } from './train/train-gan.js';
 export { predictGan, type PredictGanOptions, type PredictGanResult, type Prediction } from './predict/predict-gan.js';
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';
+export { SEED_MAX, CALL_LIMITS } from './call-limits.js';
 export { RunRegistry, HEARTBEAT_INTERVAL_MS, STALE_AFTER_MS, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
 export { ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS } from './registry/tables.js';
 export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointName, type CheckpointState, type TrainingPosition } from './train/checkpoint.js';

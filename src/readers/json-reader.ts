@@ -16,11 +16,12 @@ import { DocumentTables, defaultTableName, type DocumentPath } from './document-
 import { checkJsonNesting } from './nesting-limit.js';
 import { FloatCell, type Reader } from './reader.js';
 import { snippet } from '../store/snippet.js';
-import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
+import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 export const jsonReader: Reader = {
   name: 'json',
   description: 'JSON: an array of objects, an object of tables or of columns, or one record',
+  identityOptions: textIdentityOptions,
   async read(file, context) {
     checkOptionNames(context.options, 'json', ['encoding']);
     const tables = new DocumentTables(file);

@@ -112,5 +112,19 @@ export interface Reader {
    * repeat of an earlier read.
    */
   readonly observes?: boolean;
+  /**
+   * The options that make this file's rows what they are, in one canonical form: what the store's
+   * record of read files (`dsi_ingested`) keeps as the read's identity beside the content hash and
+   * the reader. Options equal to their default, or that cannot change the rows of this content,
+   * are left out, so `--option encoding=utf8` is the read without options. Absent: every option
+   * given counts, as given.
+   */
+  identityOptions?(options: Readonly<Record<string, unknown>> | undefined, content: ContentFacts): Readonly<Record<string, unknown>>;
   read(path: string, context: ReadContext): Promise<ReadResult>;
+}
+
+/** What the store learnt about a file's bytes while hashing them, for {@link Reader.identityOptions}. */
+export interface ContentFacts {
+  /** Every byte is below 0x80 (always false for a folder): every ASCII-compatible encoding reads it alike. */
+  readonly ascii: boolean;
 }

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import { StoreError, badInput } from '../errors.js';
 import { fileSystemError } from '../store/file-errors.js';
+import type { ContentFacts } from './reader.js';
 
 export type TextEncoding = 'utf8' | 'latin1';
 
@@ -37,6 +38,22 @@ export function textEncoding(options: Readonly<Record<string, unknown>> | undefi
     throw new StoreError('E_BAD_ARGUMENT', `${reader} reader: option encoding must be utf8 or latin1, got ${JSON.stringify(value)?.slice(0, 40)}`);
   }
   return encoding;
+}
+
+/**
+ * A text reader's options as the identity of a read ({@link Reader.identityOptions}): `encoding`
+ * is left out when it is the default (`utf8`, in any spelling) or when the file is pure ASCII
+ * (UTF-8 and Latin-1 decode it alike), and otherwise kept as its canonical name (`latin1`). An
+ * encoding the reader would refuse is kept as given (the read fails and records nothing).
+ *
+ * @example textIdentityOptions({ encoding: 'UTF-8' }, { ascii: false }) // {}
+ */
+export function textIdentityOptions(options: Readonly<Record<string, unknown>> | undefined, content: ContentFacts): Readonly<Record<string, unknown>> {
+  const { encoding, ...rest } = options ?? {};
+  if (encoding === undefined) return rest;
+  const canonical = typeof encoding === 'string' ? ENCODINGS[encoding.trim().toLowerCase()] : undefined;
+  if (canonical === undefined) return { ...rest, encoding };
+  return canonical === 'utf8' || content.ascii ? rest : { ...rest, encoding: canonical };
 }
 
 /** Refuse `options` keys other than `allowed`, naming the reader and what it takes. */

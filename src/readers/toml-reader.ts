@@ -8,12 +8,13 @@ import { DocumentTables, defaultTableName, type Measured } from './document-tabl
 import { MAX_NESTING, checkValueNesting, withinStack } from './nesting-limit.js';
 import type { ReadContext, ReadResult, Reader } from './reader.js';
 import { snippet } from '../store/snippet.js';
-import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
+import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 import type { PlainValue } from './table-source.js';
 
 export const tomlReader: Reader = {
   name: 'toml',
   description: 'TOML: each table ([name] or [[name]]) a table; top-level keys one row of the file-named table',
+  identityOptions: textIdentityOptions,
   read: (file, context) => readToml(file, context),
 };
 

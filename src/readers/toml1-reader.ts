@@ -7,10 +7,12 @@ import { isPlainObject, type Measured } from './document-tables.js';
 import type { Reader } from './reader.js';
 import type { PlainValue } from './table-source.js';
 import { readToml } from './toml-reader.js';
+import { textIdentityOptions } from './text-decoding.js';
 
 export const toml1Reader: Reader = {
   name: 'toml1',
   description: 'TOML with units: `{value = X, units = "u"}` is the cell X with unit u',
+  identityOptions: textIdentityOptions,
   read: (file, context) => readToml(file, context, valueWithUnits),
 };
 

@@ -9,11 +9,12 @@ import { DocumentTables, defaultTableName, type DocumentPath } from './document-
 import { checkValueNesting, tooDeep, withinStack } from './nesting-limit.js';
 import type { Reader } from './reader.js';
 import { snippet } from '../store/snippet.js';
-import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
+import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 export const yamlReader: Reader = {
   name: 'yaml',
   description: 'YAML (one or more documents): lists of mappings, mappings of tables or of columns, or one record',
+  identityOptions: textIdentityOptions,
   async read(file, context) {
     checkOptionNames(context.options, 'yaml', ['encoding']);
     const { documents, lineOf } = parseYaml(await readTextFile(file, textEncoding(context.options, 'yaml'), 'yaml'), file);

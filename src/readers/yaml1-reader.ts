@@ -21,11 +21,12 @@ import { snippet } from '../store/snippet.js';
 import { flattenRecord, toCell } from './table-source.js';
 import { isEmpty, parseYaml } from './yaml-reader.js';
 import { checkValueNesting, withinStack } from './nesting-limit.js';
-import { checkOptionNames, readTextFile, textEncoding } from './text-decoding.js';
+import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 export const yaml1Reader: Reader = {
   name: 'yaml1',
   description: "Python DSI's YAML1: one row per document in the table named by `segment`; `<number> <unit>` strings give units",
+  identityOptions: textIdentityOptions,
   async read(file, context) {
     checkOptionNames(context.options, 'yaml1', ['encoding']);
     const { documents, lineOf } = parseYaml(await readTextFile(file, textEncoding(context.options, 'yaml1'), 'yaml1'), file);

@@ -8,7 +8,10 @@
  * so it never rounds onto its neighbour. Fractional values are doubles. Any other unquoted word
  * is text for `= == != ~ ~~` only: an ordering (`> < >= <=`, ranges) needs a number or quoted
  * text, so `wind_speed > fast` is an error rather than a silent comparison of text. An unquoted
- * word holds no quote, parenthesis or comma and does not start with an operator character.
+ * value is one word: no space, quote, parenthesis, comma or operator character (`name = x and
+ * id = 2`, `name = x=1`, `id = 1 2` are errors, not a search for the text `x and id = 2`). A
+ * number too large for a double (`1e999`, `-1e999`) is ±Infinity in every operator, as SQLite
+ * stores it and as `--json` prints it.
  *
  * Every malformed condition is a `StoreError` with code `E_FIND_SYNTAX` whose message quotes the
  * condition and says at which character (1-based) the problem is.
@@ -50,7 +53,8 @@ function syntax(condition: string, what: string, at?: number): StoreError {
 
 /**
  * The exact value of a number literal: a double when that is exact or the literal is fractional,
- * a bigint for an integral value beyond 2^53. Undefined when `s` is not a number.
+ * a bigint for an integral value beyond 2^53, ±Infinity for one beyond the doubles (`1e999`).
+ * Undefined when `s` is not a number.
  */
 export function exactNumber(s: string): number | bigint | undefined {
   const m = NUMBER.exec(s);
@@ -58,7 +62,8 @@ export function exactNumber(s: string): number | bigint | undefined {
   const [, sign = '', whole = '', fraction, exponent] = m;
   if (whole === '' && (fraction === undefined || fraction === '')) return undefined;
   const value = Number(s);
-  if (!Number.isFinite(value)) return undefined;
+  // A literal too large for a double is ±Infinity, as SQLite reads it (and as --json prints ±1e999).
+  if (!Number.isFinite(value)) return value;
   if (Number.isSafeInteger(value) || !Number.isInteger(value)) return value;
   // Integral and beyond 2^53: shift the decimal point by the exponent, exactly, in digits.
   const digits = `${whole}${fraction ?? ''}`;
@@ -124,6 +129,24 @@ function scanTerm(condition: string, start: number, stops: string): { term: Term
     if (bad) {
       const what = bad[0] === "'" || bad[0] === '"' ? 'a quote' : `"${bad[0]}"`;
       throw syntax(condition, `unquoted value "${echo(text)}" holds ${what}; put text in quotes (a quote inside quotes is doubled: 'it''s')`, at + bad.index);
+    }
+    // One word: a space or an operator character inside means the condition goes on (a second
+    // condition, a second value), which the language does not have; text holding them is quoted.
+    const space = /\s/.exec(text);
+    if (space) {
+      throw syntax(
+        condition,
+        `unquoted value "${echo(text)}" holds a space: an unquoted value is one word, and a condition has one value; put text in quotes ('${echo(text)}')`,
+        at + space.index,
+      );
+    }
+    const op = /[<>=!~]/.exec(text);
+    if (op) {
+      throw syntax(
+        condition,
+        `unquoted value "${echo(text)}" holds the operator character ${op[0]}: a condition has one operator; put text in quotes ('${echo(text)}')`,
+        at + op.index,
+      );
     }
   }
   return { term: { text, quoted: false, at }, end: j };

@@ -3,9 +3,13 @@
  * into the same table again is noticed instead of silently doubling its rows:
  * `dsi_ingested(table_name, file, sha256, bytes, reader, reader_options, rows, read_at)`.
  *
- * A file is "the same" when its content (SHA-256), the reader and the reader's options all match
- * a record for that table: a changed file at the same path is a new file, and the same file read
- * with other options (another `split` of an IDX file, say) gives other rows. A folder (an image
+ * A file is "the same" when its content (SHA-256), the reader and the reader's options that change
+ * its rows all match a record for that table: a changed file at the same path is a new file, and
+ * the same file read with other options (another `split` of an IDX file, say) gives other rows.
+ * Options count as the reader's `identityOptions` gives them: an option equal to its default
+ * (`encoding=utf8`) or without effect on this content (`encoding=latin1` on a pure-ASCII file) is
+ * left out, so it cannot make a repeat look new; a reader without that hook has every option
+ * count as given. A folder (an image
  * folder, a Cinema database) is fingerprinted by its content: the SHA-256 over every file below
  * it, in path order, of its relative path, size and SHA-256, so adding, removing, renaming or
  * changing any file makes it a new folder. A reader that observes rather than reads content
@@ -17,9 +21,11 @@
  * const print = await fingerprintFile('runs.csv', csvReader, undefined);
  * const before = print && (await ledger.previous('runs', print)); // { file, rows, read_at } or undefined
  */
+import { isAscii } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Reader } from '../readers/reader.js';
 import type { Backend } from './backend.js';
 import type { Cell } from './types.js';
 
@@ -44,7 +50,7 @@ export interface FileFingerprint {
   readonly sha256: string;
   readonly bytes: number;
   readonly reader: string;
-  /** The reader's options as canonical JSON (keys sorted), `{}` for none. */
+  /** The reader's identity options (see the header) as canonical JSON (keys sorted), `{}` for none. */
   readonly options: string;
 }
 
@@ -65,11 +71,20 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** The SHA-256 of one file's bytes, read streaming, and whether every byte is ASCII. */
+async function hashFile(file: string): Promise<{ sha256: string; ascii: boolean }> {
+  const hash = crypto.createHash('sha256');
+  let ascii = true;
+  for await (const chunk of fs.createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    ascii &&= isAscii(chunk as Buffer);
+  }
+  return { sha256: hash.digest('hex'), ascii };
+}
+
 /** The SHA-256 of one file's bytes, read streaming. */
 async function sha256OfFile(file: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return (await hashFile(file)).sha256;
 }
 
 /**
@@ -107,16 +122,17 @@ async function folderContent(folder: string): Promise<{ sha256: string; bytes: n
  */
 export async function fingerprintFile(
   file: string,
-  reader: { readonly name: string; readonly observes?: boolean },
+  reader: Pick<Reader, 'name' | 'observes' | 'identityOptions'>,
   options: Readonly<Record<string, unknown>> | undefined,
 ): Promise<FileFingerprint | undefined> {
   if (reader.observes === true) return undefined;
   const stat = await fs.promises.stat(file);
-  let content: { sha256: string; bytes: number };
-  if (stat.isFile()) content = { sha256: await sha256OfFile(file), bytes: stat.size };
-  else if (stat.isDirectory()) content = await folderContent(file);
+  let content: { sha256: string; bytes: number; ascii: boolean };
+  if (stat.isFile()) content = { ...(await hashFile(file)), bytes: stat.size };
+  else if (stat.isDirectory()) content = { ...(await folderContent(file)), ascii: false };
   else return undefined;
-  return { file: path.resolve(file), ...content, reader: reader.name, options: canonicalJson(options ?? {}) };
+  const identity = reader.identityOptions === undefined ? (options ?? {}) : reader.identityOptions(options, { ascii: content.ascii });
+  return { file: path.resolve(file), sha256: content.sha256, bytes: content.bytes, reader: reader.name, options: canonicalJson(identity) };
 }
 
 /** The ledger over `backend`; every method runs in the caller's transaction. */

@@ -130,9 +130,19 @@ function storeFolders(backend: Backend, location: string, dataFolder: string | u
   const fileRoot = onDisk ? path.dirname(path.resolve(location)) : process.cwd();
   if (dataFolder !== undefined) return { fileRoot, dataFolder: path.resolve(dataFolder) };
   if (!onDisk) return { fileRoot, dataFolder: undefined };
+  return { fileRoot, dataFolder: defaultDataFolder(location) };
+}
+
+/**
+ * The data folder a store file at `location` keeps its files in unless told otherwise: `NAME.data`
+ * beside `NAME.db` (the file's name without its last extension), absolute.
+ *
+ * @example defaultDataFolder('runs/demo.db') // '/…/runs/demo.data'
+ */
+export function defaultDataFolder(location: string): string {
   const base = path.basename(location);
   const ext = path.extname(base);
-  return { fileRoot, dataFolder: path.join(fileRoot, `${ext === '' ? base : base.slice(0, -ext.length)}.data`) };
+  return path.join(path.dirname(path.resolve(location)), `${ext === '' ? base : base.slice(0, -ext.length)}.data`);
 }
 
 /**
@@ -488,6 +498,26 @@ export class Store {
   query(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
     if (typeof sql !== 'string' || sql.trim() === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'query: SQL must be a non-empty string'));
     return this.#exclusive(() => this.#backend.queryReadOnly(sql, params));
+  }
+
+  /**
+   * The first `limit` rows of read-only SQL, and whether there are more: rows are streamed and the
+   * statement stops after `limit + 1`, so a query with endless rows (a recursive CTE) still ends.
+   *
+   * @example const { rows, more } = await store.queryFirst('SELECT * FROM runs', 10);
+   */
+  queryFirst(sql: string, limit: number, params: readonly Cell[] = []): Promise<{ rows: Row[]; more: boolean }> {
+    if (typeof sql !== 'string' || sql.trim() === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'query: SQL must be a non-empty string'));
+    if (!Number.isSafeInteger(limit) || limit < 1) return Promise.reject(new StoreError('E_BAD_ARGUMENT', `query: the limit must be a whole number ≥ 1, got ${String(limit)}`));
+    return this.#exclusive(async () => {
+      const rows: Row[] = [];
+      // Leaving the loop early closes the iterator, which resets the statement.
+      for await (const batch of this.#backend.iterateReadOnly(sql, params, Math.min(limit + 1, 1000))) {
+        rows.push(...batch);
+        if (rows.length > limit) return { rows: rows.slice(0, limit), more: true };
+      }
+      return { rows, more: false };
+    });
   }
 
   /**

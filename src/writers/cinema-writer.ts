@@ -22,7 +22,7 @@ import { beginAtomicFolderSync, FILE_MODE, FOLDER_MODE } from '../atomic-write.j
 import { StoreError } from '../errors.js';
 import type { Cell, Row } from '../store/types.js';
 import { OutputGuard, isFileColumn, isUrl } from './output-guard.js';
-import type { WriteContext, Writer } from './writer.js';
+import { type WriteContext, type Writer, checkWriterOptions } from './writer.js';
 
 type FileMode = 'copy' | 'link' | 'symlink';
 
@@ -34,9 +34,7 @@ interface CinemaOptions {
 
 function cinemaOptions(options: Readonly<Record<string, unknown>> | undefined): CinemaOptions {
   const o = options ?? {};
-  for (const k of Object.keys(o)) {
-    if (k !== 'files' && k !== 'allow_outside') throw new StoreError('E_BAD_ARGUMENT', `the cinema writer has no option "${k}"; it takes files=copy|link|symlink, allow_outside=true|false`);
-  }
+  checkWriterOptions(cinemaWriter, o);
   const mode = o['files'] ?? 'copy';
   if (mode !== 'copy' && mode !== 'link' && mode !== 'symlink') {
     throw new StoreError('E_BAD_ARGUMENT', `cinema writer: option files must be copy, link or symlink, got ${JSON.stringify(mode)}`);
@@ -81,6 +79,7 @@ function cellText(v: Cell | undefined): string | number | null {
 export const cinemaWriter: Writer = {
   name: 'cinema',
   description: 'Cinema database NAME.cdb: data.csv (FILE columns last) and the files, copied (options files=copy|link|symlink, allow_outside=true)',
+  options: { files: 'copy|link|symlink', allow_outside: 'true|false' },
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {
     if (!/\.cdb$/i.test(file.replace(/[\\/]+$/, ''))) {
       throw new StoreError('E_BAD_ARGUMENT', `a Cinema database is a folder named NAME.cdb, got "${file}"`);

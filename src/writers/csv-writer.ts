@@ -5,18 +5,21 @@
  * file; it never replaces the store, its data folder, or a file the written rows reference
  * (output-guard.ts).
  */
+import { once } from 'node:events';
 import fs from 'node:fs';
 import Papa from 'papaparse';
 import { beginAtomicFileSync } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import type { Row } from '../store/types.js';
 import { OutputGuard, isFileColumn } from './output-guard.js';
-import type { WriteContext, Writer } from './writer.js';
+import { type WriteContext, type Writer, checkWriterOptions } from './writer.js';
 
 export const csvWriter: Writer = {
   name: 'csv',
   description: 'CSV file with a header line',
+  options: {},
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {
+    checkWriterOptions(csvWriter, context?.options);
     const guard = new OutputGuard(file, context);
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
       throw new StoreError('E_BAD_ARGUMENT', `${file}: is a folder, not a file`);
@@ -24,11 +27,11 @@ export const csvWriter: Writer = {
     const fileColumns = columns.filter(isFileColumn);
     const target = beginAtomicFileSync(file);
     const out = fs.createWriteStream(target.temp, { encoding: 'utf8' });
-    const put = (text: string) =>
-      new Promise<void>((resolve, reject) => {
-        if (out.write(text)) resolve();
-        else out.once('drain', resolve).once('error', reject);
-      });
+    // Backpressure: wait for 'drain' when the stream's buffer is full. events.once removes both
+    // of its listeners ('drain' and 'error') when either fires, so none accumulates per wait.
+    const put = async (text: string): Promise<void> => {
+      if (!out.write(text)) await once(out, 'drain');
+    };
     let rows = 0;
     try {
       await put(`${Papa.unparse([columns as string[]], { newline: '\n' })}\n`);

@@ -1,4 +1,5 @@
-/** What a writer does: turn a stream of rows into a file. */
+/** What a writer does: turn a stream of rows into a file. Every writer refuses options it does not take. */
+import { StoreError } from '../errors.js';
 import type { StoredFileReference } from '../store/stored-files.js';
 import type { Row } from '../store/types.js';
 
@@ -23,6 +24,23 @@ export interface Writer {
   /** The name `--writer` takes. */
   readonly name: string;
   readonly description: string;
+  /** The options it takes: name → the values it accepts, as `--option NAME=…` shows them (`{}` for none). */
+  readonly options: Readonly<Record<string, string>>;
   /** Write `columns` and the rows of `batches` to `file` atomically; returns the row count. */
   write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext): Promise<{ rows: number }>;
+}
+
+/**
+ * Refuse an option `writer` does not take, naming it and listing those it does; every writer
+ * calls this first, so a misspelt option is an error rather than silently ignored.
+ *
+ * @example checkWriterOptions(csvWriter, { x: 'y' }) // E_BAD_ARGUMENT: the csv writer has no option "x"; it takes none
+ */
+export function checkWriterOptions(writer: Pick<Writer, 'name' | 'options'>, options: Readonly<Record<string, unknown>> | undefined): void {
+  for (const key of Object.keys(options ?? {})) {
+    if (!Object.hasOwn(writer.options, key)) {
+      const takes = Object.entries(writer.options).map(([name, values]) => `${name}=${values}`);
+      throw new StoreError('E_BAD_ARGUMENT', `the ${writer.name} writer has no option "${key.slice(0, 40)}"; it takes ${takes.length === 0 ? 'none' : takes.join(', ')}`);
+    }
+  }
 }

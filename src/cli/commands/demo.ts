@@ -4,14 +4,24 @@
  * then run exactly as printed (`node bin/dsi.js` with the same arguments, in a child process), so
  * what the demo shows can be copied into a shell and gives the same result; each command shows its
  * own progress on stderr.
+ *
+ * `--out` is recreated only when it is absent or a store the demo made itself, so that running the
+ * demo twice works and nothing else is ever deleted: the demo's store is recognised by its first
+ * recorded read (`dsi_ingested`), the shipped `wildfiredata.csv` (by its SHA-256) into the table
+ * `wildfire`, the demo's first step. Anything else at `--out` (a folder, a file that is not an
+ * SQLite database, another store) is refused before anything changes, and so is an existing
+ * `NAME.data` folder beside an absent `--out` (no store of the demo's owns it). The data folder
+ * removed with a demo store is that store's own (`NAME.data`, as the store names it).
  */
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { removeTreeSync } from '../../atomic-write.js';
 import { StoreError } from '../../errors.js';
-import { Store } from '../../store/store.js';
+import { Store, defaultDataFolder } from '../../store/store.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The example inputs shipped in the repository (examples/). */
@@ -58,8 +68,7 @@ export function registerDemo(program: Command): void {
     .option('--no-ml', 'leave out the ML part (an emulator and its SHAP values; MNIST, a short conditional GAN run, predictions, evaluation, acceptance, a child run)')
     .action(async (opts: { out: string; ml: boolean }) => {
       if (opts.out === '') throw new StoreError('E_BAD_ARGUMENT', 'demo: --out must name a store file');
-      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${opts.out}${suffix}`, { force: true });
-      fs.rmSync(`${opts.out.replace(/\.db$/, '')}.data`, { recursive: true, force: true });
+      await clearDemoStore(opts.out);
       const db = typed(path.resolve(opts.out));
       const ex = (name: string) => typed(path.join(EXAMPLES, name));
       const dsi = (args: readonly string[], note?: string) => step(['--db', db, ...args], note);
@@ -80,6 +89,69 @@ export function registerDemo(program: Command): void {
 }
 
 type Step = (args: readonly string[], note?: string) => void;
+
+/** The first 16 bytes of every SQLite database file. */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/** The demo's first step reads this shipped file into this table; its store's ledger starts so. */
+const FIRST_FILE = 'wildfiredata.csv';
+const FIRST_TABLE = 'wildfire';
+
+/** Why the existing file `file` is not a store the demo made, or undefined when it is one. */
+async function notDemoStore(file: string): Promise<string | undefined> {
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!head.equals(SQLITE_HEADER)) return 'is not an SQLite database';
+  let first: Record<string, unknown> | undefined;
+  try {
+    const store = await Store.open(file, { readOnly: true });
+    try {
+      if (!(await store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dsi_ingested'")).length) return 'holds no record of files read, as a store made by dsi demo does';
+      first = (await store.query('SELECT table_name, sha256 FROM dsi_ingested ORDER BY rowid LIMIT 1'))[0];
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    return `cannot be opened as a store (${e instanceof Error ? e.message : String(e)})`;
+  }
+  const shipped = crypto.createHash('sha256').update(fs.readFileSync(path.join(EXAMPLES, FIRST_FILE))).digest('hex');
+  if (first === undefined || first['table_name'] !== FIRST_TABLE || first['sha256'] !== shipped) {
+    return `is a store that dsi demo did not make (its first read is not the shipped ${FIRST_FILE} into the table ${FIRST_TABLE})`;
+  }
+  return undefined;
+}
+
+/**
+ * Makes room for the demo's store at `out` (see the file comment): removes a store the demo made
+ * there, with its data folder and its -wal and -shm files; refuses anything else, changing nothing.
+ */
+export async function clearDemoStore(out: string): Promise<void> {
+  const refuse = (what: string) =>
+    new StoreError('E_UNSAFE_PATH', `demo: ${what}; the demo replaces only a store it made itself: give another --out, or remove it yourself`, { file: out });
+  const data = defaultDataFolder(out);
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(out);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (stat === undefined) {
+    if (fs.existsSync(data)) throw refuse(`${out} does not exist, but ${typed(data)} does, and no store made by the demo owns it`);
+    return;
+  }
+  if (stat.isDirectory()) throw refuse(`${out} is a folder, not a store file`);
+  if (!stat.isFile()) throw refuse(`${out} is not a regular file`);
+  const why = await notDemoStore(out);
+  if (why !== undefined) throw refuse(`${out} exists and ${why}`);
+  if (fs.existsSync(data) && !fs.lstatSync(data).isDirectory()) throw refuse(`${typed(data)}, where the store keeps its files, is not a folder`);
+  // The data folder first: a demo killed midway leaves the store, still recognised next time.
+  removeTreeSync(data);
+  for (const suffix of ['-wal', '-shm', '']) fs.rmSync(`${out}${suffix}`, { force: true });
+}
 
 /** The newest run of `kind` in the store (the one the step before made). */
 async function newestRun(db: string, kind: string, extra = ''): Promise<string> {

@@ -1,3 +1,8 @@
+/**
+ * `dsi query SQL [--limit N] [--json]`: read-only SQL. With `--limit` the rows are streamed and
+ * the statement stops after N + 1 of them, so a query with endless rows still ends; the table then
+ * says that more rows were not shown (their number is not known without running the query out).
+ */
 import type { Command } from 'commander';
 import { withStore } from '../context.js';
 import { wholeNumber } from '../number-options.js';
@@ -11,9 +16,19 @@ export function registerQuery(program: Command): void {
     .option('-n, --limit <n>', 'print at most n rows (n ≥ 1)', wholeNumber(1))
     .option('--json', 'print rows as a JSON array of objects')
     .action(async (sql: string, opts: { limit?: number; json?: boolean }, cmd: Command) => {
-      const rows = await withStore(cmd, (store) => store.query(sql), { readOnly: true });
-      const shown = opts.limit === undefined ? rows : rows.slice(0, opts.limit);
-      if (opts.json) printJson(shown);
-      else printRows(shown, undefined, { total: rows.length, more: 'a larger --limit shows more' });
+      if (opts.limit === undefined) {
+        const rows = await withStore(cmd, (store) => store.query(sql), { readOnly: true });
+        if (opts.json) printJson(rows);
+        else printRows(rows);
+        return;
+      }
+      // Only limit + 1 rows are fetched, so the total is unknown when there are more.
+      const limit = opts.limit;
+      const { rows, more } = await withStore(cmd, (store) => store.queryFirst(sql, limit), { readOnly: true });
+      if (opts.json) printJson(rows);
+      else {
+        printRows(rows);
+        if (more) process.stdout.write(`showing the first ${rows.length} rows; more rows not shown; a larger --limit shows more\n`);
+      }
     });
 }

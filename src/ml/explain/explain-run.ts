@@ -116,7 +116,7 @@ function checkOptions(options: ExplainRunOptions): SubjectOptions {
     throw new MlError('E_ML_ARGUMENT', 'give exactly one of --row N (a row of the run\'s data query) and --prediction ID (a stored prediction)');
   }
   if (options.row !== undefined && (!Number.isInteger(options.row) || options.row < 1)) throw new MlError('E_ML_ARGUMENT', `--row must be a whole number ≥ 1 (rows count from 1), got ${String(options.row)}`);
-  if (options.seed !== undefined) checkSeed('--seed', options.seed, 1, -Number.MAX_SAFE_INTEGER);
+  if (options.seed !== undefined) checkSeed('--seed', options.seed);
   if (options.samples !== undefined) {
     checkCallSize('--samples', whole('--samples', options.samples, 0, 1), CALL_LIMITS.explainSamples, 'Kernel SHAP and permutation sampling settle far below that (the default is 2M + 2048); give fewer', 'coalitions');
   }

@@ -4,9 +4,11 @@
  * (with the fixed values in each). A SPEC is `v1,v2,…`, `a..b` (integers, inclusive) or `a..b:n`
  * (n evenly spaced values). Values are checked against what the run trained on: a categorical
  * value must be one of its levels; a continuous one must lie in its range unless extrapolation is
- * allowed.
+ * allowed. A number is read only from its decimal spelling (`src/number-spelling.ts`, as the
+ * command line reads its options): `0x1`, `0b0`, `0o1` or `1_0` are not the numbers 1, 0, 1, 10.
  */
 import { MlError } from '../../errors.js';
+import { parseDecimalSpelling } from '../../number-spelling.js';
 import type { Cell } from '../../store/types.js';
 import type { ConditionSpec } from '../models/conditions.js';
 
@@ -17,9 +19,9 @@ export const MAX_COMBINATIONS = 100_000;
 export function expandSpec(name: string, spec: string): string[] {
   const range = /^\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*(?::\s*(\d+)\s*)?$/.exec(spec);
   if (range !== null) {
-    const a = Number(range[1]);
-    const b = Number(range[2]);
-    if (!Number.isFinite(a) || !Number.isFinite(b)) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: the ends of a range must be numbers`);
+    const a = parseDecimalSpelling(range[1]!);
+    const b = parseDecimalSpelling(range[2]!);
+    if (a === undefined || b === undefined) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: the ends of a range must be numbers`);
     if (range[3] !== undefined) {
       const n = Number(range[3]);
       if (n < 1) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: the count after ":" must be at least 1`);
@@ -48,15 +50,15 @@ export function splitAssignment(option: string, text: string): [string, string] 
 /** One value of `spec` from text, checked against the run's training data. */
 export function conditionValue(spec: ConditionSpec, text: string, allowExtrapolation: boolean): Cell {
   if (spec.kind === 'categorical') {
-    const match = spec.levels.find((l) => String(l) === text) ?? spec.levels.find((l) => typeof l === 'number' && Number(text) === l && text.trim() !== '');
+    const match = spec.levels.find((l) => String(l) === text) ?? spec.levels.find((l) => typeof l === 'number' && parseDecimalSpelling(text) === l);
     if (match === undefined) {
       const shown = spec.levels.length <= 20 ? spec.levels.join(', ') : `${spec.levels.slice(0, 20).join(', ')}, … (${spec.levels.length} in all)`;
       throw new MlError('E_ML_ARGUMENT', `${spec.name}=${text} was not trained on; ${spec.name} is categorical with levels ${shown}`);
     }
     return match;
   }
-  const x = Number(text);
-  if (text === '' || !Number.isFinite(x)) throw new MlError('E_ML_ARGUMENT', `${spec.name}=${text} is not a number; ${spec.name} is continuous`);
+  const x = parseDecimalSpelling(text);
+  if (x === undefined) throw new MlError('E_ML_ARGUMENT', `${spec.name}=${text} is not a number in decimal digits; ${spec.name} is continuous`);
   if (!allowExtrapolation && (x < spec.min || x > spec.max)) {
     throw new MlError('E_ML_EXTRAPOLATION', `${spec.name}=${text} lies outside the range trained on (${spec.min} to ${spec.max}); give --allow-extrapolation to generate it anyway`);
   }

@@ -25,6 +25,7 @@ import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
 import * as torch from '../../torch/index.js';
+import { checkSeed } from '../call-limits.js';
 import { mixSeed, seededPermutation } from '../data/seeded-random.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
@@ -278,8 +279,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
   if (lower.includes(options.target.toLowerCase())) throw new MlError('E_ML_ARGUMENT', `--target "${options.target}" is also among --features; a model cannot take what it predicts as an input`);
   const testSize = options.testSize ?? 0.2;
   if (typeof testSize !== 'number' || !(testSize > 0 && testSize < 1)) throw new MlError('E_ML_ARGUMENT', `--test-size must be a share between 0 and 1 (exclusive), got ${String(options.testSize)}`);
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 53) throw new MlError('E_ML_ARGUMENT', `--seed must be a whole number ≥ 0, got ${String(options.seed)}`);
+  const seed = checkSeed('--seed', options.seed ?? Math.floor(Math.random() * 2 ** 31));
   if (options.threads !== undefined) {
     if (options.model !== 'mlp') throw new MlError('E_ML_ARGUMENT', `--threads is for --model mlp (the other models do not use libtorch)`);
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new MlError('E_ML_ARGUMENT', `--threads must be a whole number ≥ 1, got ${String(options.threads)}`);
