@@ -352,22 +352,27 @@ export class SqliteBackend implements Backend {
     } catch (e) {
       throw queryError(e);
     }
-    for (;;) {
-      let next: IteratorResult<Record<string, unknown>>;
-      try {
-        next = rows.next();
-      } catch (e) {
-        throw queryError(e);
+    try {
+      for (;;) {
+        let next: IteratorResult<Record<string, unknown>>;
+        try {
+          next = rows.next();
+        } catch (e) {
+          throw queryError(e);
+        }
+        if (next.done === true) break;
+        const row = next.value;
+        batch.push(build ? build(row as unknown as unknown[]) : normaliseRow(row));
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
       }
-      if (next.done === true) break;
-      const row = next.value;
-      batch.push(build ? build(row as unknown as unknown[]) : normaliseRow(row));
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      // A caller that stops early (a --limit) must reset the statement, or the connection stays busy.
+      rows.return?.();
     }
-    if (batch.length > 0) yield batch;
   }
 
   #prepareReadOnly(sql: string): Database.Statement {
