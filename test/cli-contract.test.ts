@@ -6,7 +6,6 @@
  * a store the caller cannot write; progress bars show their numbers.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,13 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { seedNumber, SEED_MAX, nonNegativeNumber, positiveNumber, share, wholeNumber, wholeNumberList, wholeNumbers } from '../src/cli/number-options.js';
 import { CELL_WIDTH, jsonText, tableCell } from '../src/cli/output.js';
-import { type Failure, buildProgram, failure } from '../src/cli/program.js';
+import { type Failure } from '../src/cli/program.js';
 import { barFormat, progressRenderer } from '../src/cli/progress-bar.js';
 import { Store } from '../src/index.js';
+import { failureOf, runDsi } from './helpers/cli-run.js';
 import { rejectsWithCode, removeTempDirs, tempDir, writeFile } from './helpers/store-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/dsi.js');
 const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 interface Run {
@@ -31,22 +30,7 @@ interface Run {
 }
 
 function dsi(args: readonly string[], options: { asUser?: string[] } = {}): Run {
-  const command = [...(options.asUser ?? []), process.execPath, bin, ...args];
-  const r = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/**
- * Run `dsi ARGS` in this process up to its failure, which is expected: a parse error, or an error
- * of a command's action (such runs print nothing on stdout). Returns what the CLI would print.
- */
-async function failureOf(args: readonly string[]): Promise<Failure> {
-  try {
-    await buildProgram().parseAsync(['node', 'dsi', ...args]);
-  } catch (e) {
-    return failure(e);
-  }
-  assert.fail(`dsi ${args.join(' ')} succeeded`);
+  return runDsi(args, options);
 }
 
 /** Assert `f` is exit `status` with a `dsi: ` line matching `pattern`, free of raw error text. */

@@ -7,38 +7,22 @@
  * never with the driver's raw text.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { sqliteDialect } from '../src/backends/sqlite/sqlite-dialect.js';
 import { jsonText } from '../src/cli/output.js';
-import { type Failure, buildProgram, failure } from '../src/cli/program.js';
+import { type Failure } from '../src/cli/program.js';
 import { Store } from '../src/index.js';
 import { readFeatureCsv } from '../src/ml/evaluate/metrics/index.js';
 import { readReviewCsv } from '../src/ml/index.js';
+import { failureOf, runDsi } from './helpers/cli-run.js';
 import { rejectsWithCode, removeTempDirs, tempDir, writeFile } from './helpers/store-helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/dsi.js');
 
 /** The first bytes of a PNG: its signature and the start of its IHDR chunk, NULs included. */
 const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89]);
 
-function dsi(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** What `dsi ARGS` prints when it fails (run in this process; it must fail before printing). */
-async function failureOf(args: readonly string[]): Promise<Failure> {
-  try {
-    await buildProgram().parseAsync(['node', 'dsi', ...args]);
-  } catch (e) {
-    return failure(e);
-  }
-  assert.fail(`dsi ${args.join(' ')} succeeded`);
-}
+const dsi = (args: readonly string[]) => runDsi(args);
 
 /** `f` is exit `status` with one `dsi: ` line equal to or matching `expected`, free of raw driver or errno text. */
 function assertLine(f: Failure, status: number, expected: string | RegExp): void {
