@@ -149,6 +149,28 @@ export function removeTreeSync(p: string): void {
 }
 
 /**
+ * Removes the entries of `folder` that `isStale(name, entryPath)` names: the staging left by
+ * earlier versions, whose names predate the temporaries {@link sweepStaleSync} knows. A folder
+ * that cannot be listed, or an entry removed meanwhile by another process, is skipped.
+ */
+export function removeStaleEntriesSync(folder: string, isStale: (name: string, entry: string) => boolean): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const entry = path.join(folder, name);
+    try {
+      if (isStale(name, entry)) removeTreeSync(entry);
+    } catch {
+      // Removed by another process meanwhile.
+    }
+  }
+}
+
+/**
  * Cleans what killed writes left in `folder`: temporaries of dead writers are removed, and a
  * folder moved aside by a writer killed mid-swap is renamed back when its target is missing.
  * Returns how many entries it removed or restored. A folder that cannot be listed is skipped.

@@ -20,7 +20,7 @@ import { decodePng } from '../src/images/png-codec.js';
 import { envReader } from '../src/readers/env-reader.js';
 import { remoteWithoutCredentials } from '../src/readers/git-state.js';
 import type { RawCell, ReadContext, Reader } from '../src/readers/reader.js';
-import { rejectsWithCode, removeTempDirs, tempDir, withStore, writeFile } from './helpers/store-helpers.js';
+import { HAS_GIT, rejectsWithCode, removeTempDirs, tempDir, withStore, writeFile } from './helpers/store-helpers.js';
 
 after(removeTempDirs);
 
@@ -41,16 +41,8 @@ async function readAll(reader: Reader, file: string, ctx: ReadContext = context)
 }
 
 describe('env reader: the repository is data, never code', () => {
-  const hasGit = (() => {
-    try {
-      execFileSync('git', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
-  it('runs no core.fsmonitor or filter command from .git/config (a filter named a=b too), and stores the remote without its token', { skip: !hasGit && 'git is not installed' }, async () => {
+  it('runs no core.fsmonitor or filter command from .git/config (a filter named a=b too), and stores the remote without its token', { skip: !HAS_GIT && 'git is not installed' }, async () => {
     const dir = tempDir();
     const repo = path.join(dir, 'repo');
     fs.mkdirSync(repo);

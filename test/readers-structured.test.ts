@@ -18,6 +18,7 @@ import { toml1Reader } from '../src/readers/toml1-reader.js';
 import { tomlReader } from '../src/readers/toml-reader.js';
 import { yaml1Reader, parseMeasured } from '../src/readers/yaml1-reader.js';
 import { yamlReader } from '../src/readers/yaml-reader.js';
+import { HAS_GIT } from './helpers/store-helpers.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 const context: ReadContext = { tableName: undefined, maxInteger: async () => null };
@@ -304,14 +305,6 @@ describe('schema reader', () => {
 });
 
 describe('env reader', () => {
-  const hasGit = (() => {
-    try {
-      execFileSync('git', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
   const envRow = async (folder: string) => {
     const { tables } = await read(envReader, folder);
@@ -332,7 +325,7 @@ describe('env reader', () => {
     assert.equal(row['git_remote'], null);
   });
 
-  it('records the commit of a git repository', { skip: !hasGit && 'git is not installed' }, async () => {
+  it('records the commit of a git repository', { skip: !HAS_GIT && 'git is not installed' }, async () => {
     const folder = mkdtempSync(join(tmp, 'repo-'));
     const identity = ['-c', 'user.name=Test', '-c', 'user.email=test@example.com'];
     const git = (...args: string[]) => execFileSync('git', ['-C', folder, ...identity, ...args], { stdio: 'ignore' });

@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { containedPath } from '../contained-path.js';
-import { FILE_MODE, FOLDER_MODE, isAbandoned, makeStagingFolderSync, THIS_HOST } from '../atomic-write.js';
+import { FILE_MODE, FOLDER_MODE, isAbandoned, makeStagingFolderSync, removeStaleEntriesSync, THIS_HOST } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import { STAGING_FOLDER } from './data-folder-names.js';
 import type { FileSink } from '../readers/reader.js';
@@ -30,18 +30,10 @@ const LEGACY_STAGING = /^([1-9]\d*)-[0-9a-f]{12}$/;
 
 /** Remove the staging folders of earlier versions' reads whose process is gone (makeStagingFolderSync sweeps the others). */
 function removeAbandonedLegacy(stagingRoot: string): void {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(stagingRoot);
-  } catch {
-    return;
-  }
-  for (const name of entries) {
+  removeStaleEntriesSync(stagingRoot, (name) => {
     const legacy = LEGACY_STAGING.exec(name);
-    if (legacy !== null && isAbandoned(THIS_HOST, Number(legacy[1]), 0)) {
-      fs.rmSync(path.join(stagingRoot, name), { recursive: true, force: true });
-    }
-  }
+    return legacy !== null && isAbandoned(THIS_HOST, Number(legacy[1]), 0);
+  });
 }
 
 /** A relative path inside the data folder as `/`-joined parts, refusing any way out of it. */

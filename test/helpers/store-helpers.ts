@@ -4,6 +4,7 @@
  * relative tolerance.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,3 +125,13 @@ export function assertSameCell(actual: unknown, expected: unknown, relative: num
 export function valuesOf(row: Row, columns: readonly string[]): unknown[] {
   return columns.map((c) => row[c]);
 }
+
+/** Whether a `git` command is on the PATH (the env reader's git tests need one). */
+export const HAS_GIT: boolean = (() => {
+  try {
+    execFileSync('git', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

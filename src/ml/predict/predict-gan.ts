@@ -18,7 +18,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beginAtomicFolderSync, FILE_MODE, recoverFolderSync, removeTreeSync, type AtomicTarget } from '../../atomic-write.js';
+import { beginAtomicFolderSync, FILE_MODE, recoverFolderSync, removeStaleEntriesSync, removeTreeSync, type AtomicTarget } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import { encodePng } from '../../images/png-codec.js';
 import type { ProgressCallback } from '../../progress.js';
@@ -182,19 +182,5 @@ const LEGACY_STAGING = /^\.tmp-[0-9a-f]{8}$/;
 const LEGACY_STALE_MS = 24 * 60 * 60 * 1000;
 
 function removeLegacyStaging(folder: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(folder);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!LEGACY_STAGING.test(name)) continue;
-    const entry = path.join(folder, name);
-    try {
-      if (Date.now() - fs.statSync(entry).mtimeMs > LEGACY_STALE_MS) removeTreeSync(entry);
-    } catch {
-      // Removed by another call meanwhile.
-    }
-  }
+  removeStaleEntriesSync(folder, (name, entry) => LEGACY_STAGING.test(name) && Date.now() - fs.statSync(entry).mtimeMs > LEGACY_STALE_MS);
 }
