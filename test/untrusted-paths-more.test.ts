@@ -11,11 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { Store } from '../src/index.js';
 import { RunRegistry, predictGan, trainGan } from '../src/ml/index.js';
 import { THIS_HOST } from '../src/atomic-write.js';
 import { folderForName } from '../src/store/data-folder-names.js';
+import { type CraftedRun, writeCraftedRegistry } from './helpers/crafted-registry.js';
 import { filesUnder, writeIdxPair, writeImage } from './helpers/image-fixtures.js';
 import { makeMnistStore, type MnistStore } from './helpers/mnist-store.js';
 import { rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
@@ -185,26 +185,15 @@ describe('data folders of table and split names', () => {
 });
 
 describe('runs whose training query selected another run’s predictions', () => {
-  interface CraftedRun {
-    run_id: string;
-    data_query: string;
-  }
 
   /** A store whose run R has one prediction on disk, and other runs with the given training queries. */
   async function queryStore(runs: readonly CraftedRun[]): Promise<{ db: string; data: string }> {
     const dir = tempDir('dsi-more-deps-');
     const db = path.join(dir, 's.db');
-    const store = await Store.open(db);
-    await new RunRegistry(store).transaction(async () => undefined);
-    await store.close();
-    const raw = new Database(db);
-    const at = new Date().toISOString();
-    const insertRun = raw.prepare("INSERT INTO ml_runs (run_id, kind, model, status, params, env, seed, data_query, created_at, finished_at, heartbeat_at) VALUES (?, 'gan', 'dcgan', 'finished', '{}', '{}', 1, ?, ?, ?, ?)");
-    for (const r of [{ run_id: 'R', data_query: 'SELECT FILE FROM pics' }, ...runs]) insertRun.run(r.run_id, r.data_query, at, at, at);
-    raw.prepare("INSERT INTO ml_predictions (prediction_id, run_id, params, seed, FILE, created_at) VALUES ('p-1', 'R', '{}', 1, 's.data/ml/R/predictions/c1/000000.png', ?)").run(at);
-    raw.prepare("INSERT INTO ml_predictions (prediction_id, run_id, params, seed, FILE, created_at) VALUES ('p-2', 'S', '{}', 1, 's.data/ml/S/predictions/c1/000000.png', ?)").run(at);
-    raw.close();
-    const data = path.join(dir, 's.data');
+    const { data } = await writeCraftedRegistry(db, [{ run_id: 'R', data_query: 'SELECT FILE FROM pics' }, ...runs], [
+      { prediction_id: 'p-1', run_id: 'R', FILE: 's.data/ml/R/predictions/c1/000000.png' },
+      { prediction_id: 'p-2', run_id: 'S', FILE: 's.data/ml/S/predictions/c1/000000.png' },
+    ]);
     fs.mkdirSync(path.join(data, 'ml', 'R', 'predictions', 'c1'), { recursive: true });
     fs.writeFileSync(path.join(data, 'ml', 'R', 'predictions', 'c1', '000000.png'), 'png');
     return { db, data };

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { Store, loadImages } from '../src/index.js';
 import { RunRegistry, loadEmulator, loadRunData, predictEmulator, runLineage, trainEmulator } from '../src/ml/index.js';
 import { containedPath, realPathOf } from '../src/contained-path.js';
+import { type CraftedPrediction, type CraftedRun, writeCraftedRegistry } from './helpers/crafted-registry.js';
 import { filesUnder, writeIdxPair, writeImage } from './helpers/image-fixtures.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
 
@@ -29,35 +30,16 @@ function dsi(db: string, args: readonly string[], input = ''): { status: number 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface RunRow {
-  run_id: string;
-  kind?: string;
-  parent_run_id?: string | null;
-  included_predictions?: string | null;
-  FILE_checkpoint?: string | null;
-}
-
 /**
  * A store at `dir/group/shared/s.db` with the registry's tables, whose rows were then written by
  * another program (better-sqlite3 directly), as a shared store may be.
  */
-async function craftedStore(runs: readonly RunRow[], predictions: readonly { prediction_id: string; run_id: string; FILE: string; accepted?: number }[] = []): Promise<{ dir: string; db: string; data: string }> {
+async function craftedStore(runs: readonly CraftedRun[], predictions: readonly CraftedPrediction[] = []): Promise<{ dir: string; db: string; data: string }> {
   const dir = path.join(tempDir('dsi-untrusted-'), 'group', 'shared');
   fs.mkdirSync(dir, { recursive: true });
   const db = path.join(dir, 's.db');
-  const store = await Store.open(db);
-  await new RunRegistry(store).transaction(async () => undefined);
-  await store.close();
-  const raw = new Database(db);
-  const at = new Date().toISOString();
-  const insertRun = raw.prepare(
-    'INSERT INTO ml_runs (run_id, kind, model, parent_run_id, status, params, env, seed, FILE_checkpoint, included_predictions, created_at, finished_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)',
-  );
-  for (const r of runs) insertRun.run(r.run_id, r.kind ?? 'gan', 'dcgan', r.parent_run_id ?? null, 'finished', '{}', '{}', r.FILE_checkpoint ?? null, r.included_predictions ?? null, at, at, at);
-  const insertPrediction = raw.prepare('INSERT INTO ml_predictions (prediction_id, run_id, params, seed, FILE, accepted, created_at) VALUES (?, ?, ?, 1, ?, ?, ?)');
-  for (const p of predictions) insertPrediction.run(p.prediction_id, p.run_id, '{}', p.FILE, p.accepted ?? null, at);
-  raw.close();
-  return { dir, db, data: path.join(dir, 's.data') };
+  const { data } = await writeCraftedRegistry(db, runs, predictions);
+  return { dir, db, data };
 }
 
 describe('contained paths', () => {
