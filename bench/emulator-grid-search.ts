@@ -135,7 +135,7 @@ async function runOurs(): Promise<Ours[]> {
       const started = performance.now();
       const r: TrainEmulatorResult = await trainEmulator(store, { model, table: 'wildfire', target: TARGET, features: FEATURES, gridSearch: true, seed });
       const seconds = (performance.now() - started) / 1000;
-      const run = await new RunRegistry(store).get(r.run_id);
+      const run = await new RunRegistry(store).getRun(r.run_id, 'regressor');
       const candidates = r.grid_search!.candidates;
       const best = candidates.find((c) => JSON.stringify(c.hyper) === JSON.stringify(r.hyper));
       out.push({

@@ -95,7 +95,7 @@ async function checkFullDataset(dataset: ClassifierDataset, diagnostic: (message
   const started = performance.now();
   const { store, runId, cached } = await classifierStore(dataset);
   const registry = new RunRegistry(store);
-  const run = await registry.get(runId);
+  const run = await registry.getRun(runId, 'classifier');
   const epochs = await registry.epochs(runId);
   const trainSeconds = epochs.reduce((a, e) => a + e.seconds, 0);
   diagnostic(`${dataset}: ${cached ? 'reused from the cache' : 'trained'} in ${((performance.now() - started) / 1000).toFixed(0)} s (dataset added, images loaded); the training steps took ${trainSeconds.toFixed(0)} s`);
@@ -281,7 +281,7 @@ describe('ml train --model classifier: runs on a small store', () => {
     assert.equal(r.n_test, 0);
     assert.ok(r.train_accuracy! >= 0 && r.train_accuracy! <= 1);
     const registry = new RunRegistry(m.store);
-    const run = await registry.get(r.run_id);
+    const run = await registry.getRun(r.run_id, 'classifier');
     assert.equal(run.params['test_query'], null);
     assert.equal(run.params['source_table'], 'digits');
     assert.equal(run.data_rows, 240);

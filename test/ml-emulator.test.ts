@@ -240,7 +240,7 @@ describe('metrics', () => {
     const before = await runCount();
     const r = await trainEmulator(store, { model: 'linear', table: 'tiny', target: 'y', features: ['a'], testSize: 0.3, seed: 11 });
     assert.equal(await runCount(), before + 1);
-    const run = await new RunRegistry(store).get(r.run_id);
+    const run = await new RunRegistry(store).getRun(r.run_id, 'regressor');
     assert.deepEqual([run.kind, run.model, run.status, run.data_rows, run.seed], ['regressor', 'linear', 'finished', 10, 11]);
     assert.equal(run.data_query, 'SELECT * FROM "tiny" ORDER BY rowid');
     assert.match(run.data_hash, /^[0-9a-f]{64}$/);
@@ -323,7 +323,7 @@ describe('random forest, k-NN and MLP', () => {
     const epochs = await new RunRegistry(store).epochs(r.run_id);
     assert.deepEqual(epochs.map((e) => e.epoch), Array.from({ length: 60 }, (_, i) => i + 1));
     assert.ok(epochs.at(-1)!.loss! < epochs[0]!.loss! / 5, 'the loss falls');
-    const run = await new RunRegistry(store).get(r.run_id);
+    const run = await new RunRegistry(store).getRun(r.run_id, 'regressor');
     assert.equal(run.epochs_done, 60);
     const folder = path.join(dir, run.FILE_checkpoint!);
     const weights = torch.loadSafetensors(path.join(folder, 'model.safetensors'));
@@ -349,7 +349,7 @@ describe('grid search', () => {
     const mses = r.grid_search!.candidates.map((c) => c.mse);
     assert.deepEqual([...mses].sort((a, b) => a - b), mses, 'the CV error grows with α here');
     for (const c of r.grid_search!.candidates) assert.equal(c.fold_mse.length, 5);
-    const run = await new RunRegistry(store).get(r.run_id);
+    const run = await new RunRegistry(store).getRun(r.run_id, 'regressor');
     assert.deepEqual((run.params['hyper'] as { alpha: number }).alpha, 0.01);
     const cv = await store.query("SELECT condition, value, std FROM ml_evaluations WHERE run_id = ? AND source = 'cv' ORDER BY value", [r.run_id]);
     assert.deepEqual(cv.map((c) => c['condition']), ['cv alpha=0.01', 'cv alpha=0.1', 'cv alpha=1', 'cv alpha=10', 'cv alpha=100']);
@@ -446,7 +446,7 @@ describe('bad input stores nothing', () => {
     const seed = Array.from({ length: 50 }, (_, s) => s).find((s) => Array.from(seededPermutation(n, mixSeed(s, 0x7e57)).subarray(0, 18)).includes(n - 1))!;
     await table('rare', ['x', 'kind', 'y'], Array.from({ length: n }, (_, i) => [i, i === n - 1 ? 'rare' : 'common', 2 * i]));
     const r = await trainEmulator(store, { model: 'linear', table: 'rare', target: 'y', features: ['x', 'kind'], testSize: 0.9, seed });
-    const run = await new RunRegistry(store).get(r.run_id);
+    const run = await new RunRegistry(store).getRun(r.run_id, 'regressor');
     const split = run.params['split'] as { test_rows: number[]; moved_to_train: number[] };
     assert.deepEqual(split.moved_to_train, [n]);
     assert.ok(!split.test_rows.includes(n));

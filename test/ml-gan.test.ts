@@ -241,7 +241,7 @@ describe('ml predict', () => {
 
   it('continuous parameters: a..b:n grids inside the range, extrapolation refused unless allowed, Cinema export', async () => {
     const run = await trainGan(m.store, { ...SMALL, conditionColumns: ['label', 'brightness'], epochs: 1 });
-    const spec = (await new RunRegistry(m.store).get(run.run_id)).params['conditions'] as { name: string; kind: string; min: number; max: number }[];
+    const spec = (await new RunRegistry(m.store).getRun(run.run_id, 'gan')).params['conditions'] as { name: string; kind: string; min: number; max: number }[];
     const b = spec.find((c) => c.name === 'brightness')!;
     assert.equal(b.kind, 'continuous');
     const lo = b.min;

@@ -7,6 +7,7 @@ export { predictGan, type PredictGanOptions, type PredictGanResult, type Predict
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';
 export { SEED_MAX, CALL_LIMITS } from './call-limits.js';
 export { RunRegistry, HEARTBEAT_INTERVAL_MS, STALE_AFTER_MS, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
+export { isRunOf, requireKind, runForDisplay, storedParams, type RunRecordOf } from './registry/run-record.js';
 export { ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS } from './registry/tables.js';
 export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointName, type CheckpointState, type TrainingPosition } from './train/checkpoint.js';
 export { inferConditions, MAX_CATEGORICAL_INTEGERS } from './data/condition-columns.js';

@@ -250,7 +250,7 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
   const registry = new RunRegistry(store);
   const run = await registry.get(options.run);
   if (run.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run; evaluate takes a GAN run`);
-  const params = run.params as unknown as GanRunParams;
+  const params = run.params;
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint yet (status ${run.state}); train it first`);
   const count = positive('--count', options.count, 10_000, 2);
   checkCallSize('--count', count, CALL_LIMITS.evaluateImages, 'FID and KID settle far below that (10,000 is the usual count); evaluate fewer images', 'images');

@@ -18,9 +18,11 @@ import { MlError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import { classifierOutputs, createClassifier, type ImageClassifier } from '../models/classifier.js';
+import type { ClassifierRunParams } from '../registry/run-params.js';
+import { storedParams, type RunRecord } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
 import { resolveDevice } from '../train/device.js';
-import { classifierArchitectureOf, loadClassifierCheckpoint, type ClassifierRunParams } from '../train/train-classifier.js';
+import { classifierArchitectureOf, loadClassifierCheckpoint } from '../train/train-classifier.js';
 
 export interface FeatureExtractor extends Disposable {
   readonly runId: string;
@@ -123,13 +125,12 @@ export async function loadFeatureExtractor(store: Store, runId: string, options:
   if (typeof runId !== 'string' || runId === '') throw new MlError('E_ML_ARGUMENT', `the features run must be a run id, got ${JSON.stringify(runId)}`);
   const device = resolveDevice(options.device ?? 'cpu');
   const registry = new RunRegistry(store);
-  const run = await registry.get(runId);
-  if (run.kind !== 'classifier') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run, not a classifier; features come from a finished classifier run (dsi ml train --model classifier)`);
+  const run = await registry.getRun(runId, 'classifier', ', not a classifier; features come from a finished classifier run (dsi ml train --model classifier)');
   if (run.status !== 'finished') throw new MlError('E_ML_RUN', `classifier run ${run.run_id} is ${run.state}, not finished; its features are not final (resume it with dsi ml train --resume ${run.run_id})`);
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `classifier run ${run.run_id} has no checkpoint`);
   const folder = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
   if (!fs.existsSync(folder)) throw new MlError('E_ML_CHECKPOINT', `the checkpoint of classifier run ${run.run_id} is missing: ${run.FILE_checkpoint}`);
-  const params = run.params as unknown as ClassifierRunParams;
+  const params = run.params;
   let model: ImageClassifier;
   try {
     model = createClassifier(classifierArchitectureOf(params));
@@ -154,6 +155,8 @@ export async function defaultFeatureRun(store: Store, sourceTable: string | null
   if (sourceTable === null || sourceTable === undefined) return undefined;
   const want = sourceTable.toLowerCase();
   const runs = await new RunRegistry(store).list();
-  const found = runs.find((r) => r.kind === 'classifier' && r.status === 'finished' && typeof r.params['source_table'] === 'string' && r.params['source_table'].toLowerCase() === want);
+  // As stored: a classifier whose params do not match its kind is passed over here, not refused.
+  const tableOf = (r: RunRecord): unknown => storedParams(r)['source_table'];
+  const found = runs.find((r) => r.kind === 'classifier' && r.status === 'finished' && String(tableOf(r)).toLowerCase() === want && typeof tableOf(r) === 'string');
   return found?.run_id;
 }

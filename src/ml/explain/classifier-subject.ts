@@ -6,8 +6,7 @@
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { loadFeatureExtractor } from '../evaluate/feature-extractor.js';
-import type { RunRecord } from '../registry/run-registry.js';
-import type { ClassifierRunParams } from '../train/train-classifier.js';
+import { requireKind, type RunRecord } from '../registry/run-record.js';
 import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
 import { classProbabilities, imageSubjectParts, topClass } from './image-subject.js';
 import { imageColumnOf, predictionRow, readImageFiles, rowAt, runRows } from './run-data.js';
@@ -22,11 +21,12 @@ export function classIndex(levels: readonly (string | number)[], wanted: string,
   return i;
 }
 
-export async function classifierSubject(store: Store, run: RunRecord, options: SubjectOptions): Promise<ExplanationSubject> {
+export async function classifierSubject(store: Store, record: RunRecord, options: SubjectOptions): Promise<ExplanationSubject> {
+  const run = requireKind(record, 'classifier', '; this explains classifier runs');
   if (options.output !== undefined && options.output !== 'score') {
     throw new MlError('E_ML_ARGUMENT', `a classifier run explains the probability of a class (choose it with --class); --output ${options.output} is for GAN runs`);
   }
-  const params = run.params as unknown as ClassifierRunParams;
+  const params = run.params;
   const rows = await runRows(store, run.data_query, run.run_id);
   const column = imageColumnOf(rows[0]!, params.image_column, run.run_id);
   const source = options.row !== undefined ? { file: rowAt(rows, options.row, run.run_id)[column] ?? null, target: `row ${options.row}` } : await predictionSource(store, options.prediction!);

@@ -23,9 +23,11 @@ import * as torch from '../../torch/index.js';
 import { defaultFeatureRun, loadFeatureExtractor, type FeatureExtractor } from '../evaluate/feature-extractor.js';
 import { encodeConditions, type ConditionSpec } from '../models/conditions.js';
 import { createGan, type Gan } from '../models/gan.js';
-import { RunRegistry, type RunRecord } from '../registry/run-registry.js';
+import type { GanRunParams } from '../registry/run-params.js';
+import { requireKind, type RunRecord } from '../registry/run-record.js';
+import { RunRegistry } from '../registry/run-registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { architectureOf, type GanRunParams } from '../train/train-gan.js';
+import { architectureOf } from '../train/train-gan.js';
 import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import { drawBackground } from './background.js';
 import { classIndex } from './classifier-subject.js';
@@ -81,8 +83,9 @@ function encode(specs: readonly ConditionSpec[], rows: readonly Record<string, u
   }
 }
 
-export async function ganSubject(store: Store, run: RunRecord, options: SubjectOptions): Promise<ExplanationSubject> {
-  const params = run.params as unknown as GanRunParams;
+export async function ganSubject(store: Store, record: RunRecord, options: SubjectOptions): Promise<ExplanationSubject> {
+  const run = requireKind(record, 'gan', '; this explains GAN runs');
+  const params = run.params;
   const { output, featureRun } = await resolveOutput(store, run, params, options.output);
   if (options.class !== undefined && output !== 'score') throw new MlError('E_ML_ARGUMENT', `--class chooses the classifier's class of --output score; it does not apply to --output ${output}`);
   const registry = new RunRegistry(store);

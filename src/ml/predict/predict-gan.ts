@@ -30,7 +30,7 @@ import { now, RunRegistry } from '../registry/run-registry.js';
 import { ML_PREDICTIONS } from '../registry/tables.js';
 import { checkpointName, loadCheckpoint } from '../train/checkpoint.js';
 import { resolveDevice } from '../train/device.js';
-import { architectureOf, type GanRunParams } from '../train/train-gan.js';
+import { architectureOf } from '../train/train-gan.js';
 import { GENERATE_BATCH, generateImages } from './generate-images.js';
 import { parameterCombinations, type CombinationRequest } from './parameter-grid.js';
 
@@ -66,9 +66,8 @@ export interface PredictGanResult {
 
 export async function predictGan(store: Store, options: PredictGanOptions): Promise<PredictGanResult> {
   const registry = new RunRegistry(store);
-  const run = await registry.get(options.run);
-  if (run.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run; predict generates images from GAN runs`);
-  const params = run.params as unknown as GanRunParams;
+  const run = await registry.getRun(options.run, 'gan', '; predict generates images from GAN runs');
+  const params = run.params;
   const count = options.count ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new MlError('E_ML_ARGUMENT', `--count must be a positive whole number, got ${String(options.count)}`);
   const limit = CALL_LIMITS.predictImages;

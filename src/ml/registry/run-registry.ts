@@ -9,7 +9,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { checkPathSegment, containedPath, isInside, realPathOf } from '../../contained-path.js';
 import { moveAsideSync, sweepStaleSync } from '../../atomic-write.js';
@@ -19,47 +18,15 @@ import { isFileColumn, isUrl } from '../../file-columns.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
+import type { RunKind } from './run-params.js';
+import { requireKind, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
 import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
-
-export type RunKind = 'gan' | 'classifier' | 'regressor';
-/** What `ml_runs.status` holds. */
-export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped';
-/** The status as commands report it: `killed` is a `running` run whose process is gone. */
-export type RunState = RunStatus | 'killed';
 
 /** A heartbeat is written at least this often while a run trains. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
-/** A `running` run without a heartbeat for this long was killed (whatever host it ran on). */
-export const STALE_AFTER_MS = 120_000;
 
-export interface RunRecord {
-  readonly run_id: string;
-  readonly kind: RunKind;
-  readonly model: string;
-  readonly parent_run_id: string | null;
-  readonly status: RunStatus;
-  readonly state: RunState;
-  readonly params: Record<string, unknown>;
-  readonly data_query: string;
-  readonly data_rows: number;
-  readonly data_hash: string;
-  readonly env: Record<string, unknown>;
-  readonly seed: number;
-  readonly epochs_done: number;
-  readonly steps_done: number;
-  readonly images_per_second: number | null;
-  readonly d_loss: number | null;
-  readonly g_loss: number | null;
-  readonly FILE_checkpoint: string | null;
-  readonly FILE_loss_plot: string | null;
-  readonly error: string | null;
-  /** A child run's prediction ids trained on besides `data_query` (its parent's accepted ones), in order. */
-  readonly included_predictions: string[];
-  readonly pid: number | null;
-  readonly created_at: string;
-  readonly finished_at: string | null;
-  readonly heartbeat_at: string | null;
-}
+export type { RunKind } from './run-params.js';
+export { STALE_AFTER_MS, type RunRecord, type RunRecordOf, type RunState, type RunStatus } from './run-record.js';
 
 export interface EpochRecord {
   readonly run_id: string;
@@ -77,6 +44,9 @@ export interface EpochRecord {
 
 export const now = (): string => new Date().toISOString();
 
+const num = (v: Cell): number | null => (v === null ? null : Number(v));
+const str = (v: Cell): string | null => (v === null ? null : String(v));
+
 /** A run that depends on another one, and, when that cannot be told for sure, why it is counted. */
 export interface RunDependent {
   readonly run_id: string;
@@ -87,74 +57,6 @@ export interface RunDependent {
 /** `run_id`, or `run_id (note)`, for a message listing dependents. */
 export function describeDependent(d: RunDependent): string {
   return d.note === undefined ? d.run_id : `${d.run_id} (${d.note})`;
-}
-
-function parseJson(text: Cell, what: string): Record<string, unknown> {
-  if (text === null) return {};
-  try {
-    return JSON.parse(String(text)) as Record<string, unknown>;
-  } catch {
-    throw new MlError('E_ML_RUN', `${what} is not valid JSON in ml_runs`);
-  }
-}
-
-const num = (v: Cell): number | null => (v === null ? null : Number(v));
-const str = (v: Cell): string | null => (v === null ? null : String(v));
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Whether a `running` row's process is gone. */
-function wasKilled(row: Row, env: Record<string, unknown>, nowMs: number): boolean {
-  const beat = Date.parse(String(row['heartbeat_at'] ?? row['created_at'] ?? ''));
-  if (!Number.isFinite(beat) || nowMs - beat > STALE_AFTER_MS) return true;
-  const pid = num(row['pid'] ?? null);
-  return pid !== null && env['host'] === os.hostname() && pid !== process.pid && !pidAlive(pid);
-}
-
-function parseIdList(cell: Cell): string[] {
-  if (cell === null || cell === '') return [];
-  const ids: unknown = JSON.parse(String(cell));
-  if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw new MlError('E_ML_RUN', `ml_runs.included_predictions is not a JSON list of ids: ${String(cell).slice(0, 80)}`);
-  return ids as string[];
-}
-
-function toRecord(row: Row, nowMs: number): RunRecord {
-  const env = parseJson(row['env'] ?? null, 'env');
-  const status = String(row['status']) as RunStatus;
-  return {
-    run_id: String(row['run_id']),
-    kind: String(row['kind']) as RunKind,
-    model: String(row['model']),
-    parent_run_id: str(row['parent_run_id'] ?? null),
-    status,
-    state: status === 'running' && wasKilled(row, env, nowMs) ? 'killed' : status,
-    params: parseJson(row['params'] ?? null, 'params'),
-    data_query: String(row['data_query'] ?? ''),
-    data_rows: Number(row['data_rows'] ?? 0),
-    data_hash: String(row['data_hash'] ?? ''),
-    env,
-    seed: Number(row['seed'] ?? 0),
-    epochs_done: Number(row['epochs_done'] ?? 0),
-    steps_done: Number(row['steps_done'] ?? 0),
-    images_per_second: num(row['images_per_second'] ?? null),
-    d_loss: num(row['d_loss'] ?? null),
-    g_loss: num(row['g_loss'] ?? null),
-    FILE_checkpoint: str(row['FILE_checkpoint'] ?? null),
-    FILE_loss_plot: str(row['FILE_loss_plot'] ?? null),
-    error: str(row['error'] ?? null),
-    included_predictions: parseIdList(row['included_predictions'] ?? null),
-    pid: num(row['pid'] ?? null),
-    created_at: String(row['created_at'] ?? ''),
-    finished_at: str(row['finished_at'] ?? null),
-    heartbeat_at: str(row['heartbeat_at'] ?? null),
-  };
 }
 
 export class RunRegistry {
@@ -259,6 +161,14 @@ export class RunRegistry {
       throw new MlError('E_ML_RUN', `no run "${runId}" in this store${known.length > 0 ? ` (recent: ${known.join(', ')})` : ' (it has no runs)'}`);
     }
     return toRecord(rows[0]!, Date.now());
+  }
+
+  /**
+   * The run, which must be of `kind`: otherwise an `E_ML_RUN` error `run ID is a KIND run`
+   * followed by `refusal` (`; predict generates images from GAN runs`; by default `, not a KIND run`).
+   */
+  async getRun<K extends RunKind>(runId: string, kind: K, refusal?: string): Promise<RunRecordOf<K>> {
+    return requireKind(await this.get(runId), kind, refusal);
   }
 
   /** Every run, newest first. */

@@ -78,29 +78,8 @@ export interface TrainEmulatorOptions {
   readonly onProgress?: ProgressCallback;
 }
 
-/** `ml_runs.params` of an emulator run. */
-export interface EmulatorRunParams {
-  model: EmulatorModel;
-  target: string;
-  features: string[];
-  /** The table named by `table`, or null for a query. */
-  source_table: string | null;
-  /** Per feature: mean and population std (numeric), or levels (text), of the training rows. */
-  encoding: FeatureEncoding[];
-  /** The hyper-parameters the final model was fitted with (the grid's choice with a grid search). */
-  hyper: HyperParameters;
-  test_size: number;
-  split: {
-    seed: number;
-    n_train: number;
-    n_test: number;
-    /** Held-out rows, 1-based in the data query's order. */
-    test_rows: number[];
-    /** Rows drawn for the test set but moved to training for a text level only they have. */
-    moved_to_train: number[];
-  };
-  grid_search: null | { folds: number; candidates: GridCandidate[]; best: HyperParameters };
-}
+import type { EmulatorRunParams } from '../registry/run-params.js';
+export type { EmulatorRunParams };
 
 export interface TrainEmulatorResult {
   run_id: string;

@@ -99,31 +99,8 @@ export interface TrainClassifierResult {
   resumed: boolean;
 }
 
-/** The hyper-parameters as `ml_runs.params` records them for a classifier. */
-export interface ClassifierRunParams {
-  model: 'cnn';
-  /** The table the training rows come from (how `defaultFeatureRun` finds a classifier for a GAN run's table). */
-  source_table: string | null;
-  image_column: string | null;
-  label_column: string;
-  /** The class labels in logit order, sorted as condition levels are (numbers numerically). */
-  levels: (string | number)[];
-  size: ClassifierArchitecture['size'];
-  channels: 1 | 3;
-  feature_dim: number;
-  /** The SQL accuracy is measured on, or null when there is no test set. */
-  test_query: string | null;
-  epochs: number;
-  batch: number;
-  lr: number;
-  lr_schedule: 'cosine';
-  optimizer: 'adam';
-  dropout: number;
-  precision: Precision;
-  device: string;
-  checkpoint_every: number;
-  max_images: number | null;
-}
+import type { ClassifierRunParams } from '../registry/run-params.js';
+export type { ClassifierRunParams };
 
 /** The recipe measured in docs/ml-classifier.md: 3 epochs give ≥ 99 % on MNIST and ≥ 90 % on Fashion-MNIST in about a minute each on two CPU cores. */
 export const CLASSIFIER_DEFAULTS = { epochs: 3, batch: 128, lr: 2e-3, checkpointEvery: 1, precision: 'fp32' as Precision, device: 'cpu' } as const;
@@ -334,7 +311,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainClassifie
     const run = await registry.get(options.resume);
     if (run.kind !== 'classifier') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run, not a classifier`);
     if (run.state === 'running') throw new MlError('E_ML_RUN', `run ${run.run_id} is still running (pid ${run.pid ?? '?'}); it cannot be resumed twice`);
-    const p = run.params as unknown as ClassifierRunParams;
+    const p = run.params;
     const target = options.epochs ?? p.epochs;
     if (run.epochs_done >= target) throw new MlError('E_ML_RUN', `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give --epochs above ${run.epochs_done} to train it further`);
     const data = await loadTrainingData(store, { query: run.data_query, ...(p.image_column === null ? {} : { imageColumn: p.image_column }), size: p.size, channels: p.channels, ...progress });

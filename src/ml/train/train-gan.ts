@@ -77,27 +77,8 @@ export interface TrainGanResult {
   resumed: boolean;
 }
 
-/** The hyper-parameters as `ml_runs.params` records them. */
-export interface GanRunParams {
-  model: GanModel;
-  /** The table the training rows come from (for finding a classifier trained on the same table). */
-  source_table: string | null;
-  image_column: string | null;
-  condition_columns: string[];
-  conditions: ConditionSpec[];
-  size: number;
-  channels: 1 | 3;
-  noise_dim: number;
-  epochs: number;
-  batch: number;
-  lr: number;
-  precision: Precision;
-  device: string;
-  checkpoint_every: number;
-  max_images: number | null;
-  /** The condition values of the sample grids' rows. */
-  sample_rows: Record<string, unknown>[];
-}
+import type { GanRunParams } from '../registry/run-params.js';
+export type { GanRunParams };
 
 export const GAN_DEFAULTS = { epochs: 50, batch: 256, lr: 1e-4, checkpointEvery: 1, precision: 'fp32' as Precision, device: 'cpu' } as const;
 
@@ -138,7 +119,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
     const run = await registry.get(options.resume);
     if (run.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run, not a GAN`);
     if (run.state === 'running') throw new MlError('E_ML_RUN', `run ${run.run_id} is still running (pid ${run.pid ?? '?'}); it cannot be resumed twice`);
-    const p = run.params as unknown as GanRunParams;
+    const p = run.params;
     const target = options.epochs ?? p.epochs;
     if (run.epochs_done >= target) throw new MlError('E_ML_RUN', `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give --epochs above ${run.epochs_done} to train it further`);
     const data = await loadRunData(store, p, run.data_query, run.included_predictions, options.onProgress);
@@ -201,7 +182,7 @@ async function planChild(store: Store, registry: RunRegistry, options: TrainGanO
   if (parent.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${parent.run_id} is a ${parent.kind} run; --from continues GAN runs`);
   if (parent.state === 'running') throw new MlError('E_ML_RUN', `run ${parent.run_id} is still running; wait for it to finish`);
   if (parent.FILE_checkpoint === null) throw new MlError('E_ML_RUN', `run ${parent.run_id} has no checkpoint to start from`);
-  const p = parent.params as unknown as GanRunParams;
+  const p = parent.params;
   let included = parent.included_predictions;
   if (options.includeAccepted) {
     const found = await predictionsToInclude(store, parent);

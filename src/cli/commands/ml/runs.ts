@@ -10,10 +10,10 @@ export function registerMlRuns(ml: Command): void {
     .description('the runs in this store, newest first (a running run whose process is gone shows as killed)')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { RunRegistry } = await loadMl();
+      const { RunRegistry, runForDisplay, storedParams } = await loadMl();
       const runs = await withStore(cmd, (store) => new RunRegistry(store).list(), { readOnly: true });
       if (opts.json) {
-        printJson(runs);
+        printJson(runs.map(runForDisplay));
         return;
       }
       printRows(
@@ -22,7 +22,7 @@ export function registerMlRuns(ml: Command): void {
           kind: r.kind,
           model: r.model,
           status: r.state,
-          epochs: `${r.epochs_done}/${String(r.params['epochs'] ?? '?')}`,
+          epochs: `${r.epochs_done}/${String(storedParams(r)['epochs'] ?? '?')}`,
           rows: r.data_rows,
           'images/s': r.images_per_second === null ? null : Math.round(r.images_per_second),
           d_loss: r.d_loss,
@@ -38,7 +38,7 @@ export function registerMlRuns(ml: Command): void {
     .argument('<run>', 'run id')
     .option('--json', 'print as JSON')
     .action(async (runId: string, opts: { json?: boolean }, cmd: Command) => {
-      const { RunRegistry } = await loadMl();
+      const { RunRegistry, runForDisplay, storedParams } = await loadMl();
       const { run, epochs, counts } = await withStore(
         cmd,
         async (store) => {
@@ -49,7 +49,7 @@ export function registerMlRuns(ml: Command): void {
         { readOnly: true },
       );
       if (opts.json) {
-        printJson({ ...run, epochs, rows: counts });
+        printJson({ ...runForDisplay(run), epochs, rows: counts });
         return;
       }
       const pairs: [string, unknown][] = [
@@ -62,7 +62,7 @@ export function registerMlRuns(ml: Command): void {
         ['seed', run.seed],
         ['progress', `${run.epochs_done} epochs, ${run.steps_done} steps`],
         ['images/s', run.images_per_second === null ? '' : run.images_per_second.toFixed(1)],
-        ['params', JSON.stringify(run.params)],
+        ['params', JSON.stringify(storedParams(run))],
         ['env', JSON.stringify(run.env)],
         ['checkpoint', run.FILE_checkpoint ?? ''],
         ['loss plot', run.FILE_loss_plot ?? ''],
