@@ -11,8 +11,7 @@ import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Cell } from '../../store/types.js';
 import type { ConditionSpec } from '../models/conditions.js';
-import { sqlTextList } from '../registry/id-list.js';
-import type { RunRecord } from '../registry/run-registry.js';
+import { RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { loadTrainingData, type TrainingData } from './training-data.js';
 
 /** What of a run's recorded parameters the data depends on. */
@@ -29,10 +28,7 @@ export interface RunDataParams {
  * everything its ancestors learned from) and the parent's own accepted predictions, in that order.
  */
 export async function predictionsToInclude(store: Store, parent: RunRecord): Promise<{ ids: string[]; accepted: number }> {
-  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
-  const own = tables.has('ml_predictions')
-    ? (await store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ? AND accepted = 1 ORDER BY prediction_id', [parent.run_id])).map((r) => String(r['prediction_id']))
-    : [];
+  const own = await new RunRegistry(store).predictions.acceptedIds(parent.run_id);
   const seen = new Set(parent.included_predictions);
   return { ids: [...parent.included_predictions, ...own.filter((id) => !seen.has(id))], accepted: own.length };
 }
@@ -55,7 +51,7 @@ export async function loadRunData(store: Store, params: RunDataParams, query: st
   });
   if (included.length === 0) return base;
 
-  const sql = `SELECT * FROM ml_predictions WHERE prediction_id IN (${sqlTextList(included)}) ORDER BY prediction_id`;
+  const sql = new RunRegistry(store).predictions.idsQuery(included);
   const extra = await loadImages(store, sql, { imageColumn: 'FILE', size: params.size, channels: params.channels, cache: false, ...(store.dataFolder === undefined ? {} : { within: store.dataFolder }) });
   if (extra.count !== included.length) {
     const found = new Set(extra.columns['prediction_id']?.map(String) ?? []);

@@ -12,6 +12,7 @@ import { decode, place, type Target } from '../../images/load-images.js';
 import type { TargetChannels } from '../../images/planar-pixels.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
+import { RunRegistry } from '../registry/run-registry.js';
 import type { FeatureCell } from './tabular-masker.js';
 
 /** The rows `query` selects, in its order; a query that fails is an `E_ML_DATA` error naming the run. */
@@ -85,13 +86,12 @@ export async function readImageFiles(store: Store, files: readonly Cell[], size:
 /** The stored prediction `id` (a row of `ml_predictions`), or an `E_ML_ARGUMENT` error; its FILE, if any, checked to lie inside the data folder. */
 export async function predictionRow(store: Store, id: string): Promise<Row> {
   if (typeof id !== 'string' || id === '') throw new MlError('E_ML_ARGUMENT', `--prediction must be a prediction id, got ${JSON.stringify(id)}`);
-  const has = (await store.tables()).some((t) => t.toLowerCase() === 'ml_predictions');
-  const rows = has ? await store.query('SELECT * FROM ml_predictions WHERE prediction_id = ?', [id]) : [];
-  if (rows.length === 0) throw new MlError('E_ML_ARGUMENT', `no prediction "${id}" in this store (see dsi ml runs or query ml_predictions)`);
-  const file = rows[0]!['FILE'];
+  const row = await new RunRegistry(store).predictions.byId(id);
+  if (row === undefined) throw new MlError('E_ML_ARGUMENT', `no prediction "${id}" in this store (see dsi ml runs or query ml_predictions)`);
+  const file = row['FILE'];
   // A prediction's image is a file the store wrote: it must lie inside the data folder.
   if (typeof file === 'string' && file !== '' && store.dataFolder !== undefined) containedPath(store.dataFolder, file, { base: store.fileRoot, origin: `ml_predictions.FILE of ${id}` });
-  return rows[0]!;
+  return row;
 }
 
 /** A prediction's `params` JSON as an object of condition values. */

@@ -6,7 +6,6 @@
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { sqlTextList } from '../registry/id-list.js';
 import { type RunRecord, RunRegistry } from '../registry/run-registry.js';
 
 export interface LineageRun {
@@ -48,7 +47,6 @@ export async function runLineage(store: Store, runId: string): Promise<Lineage> 
   const runs = await registry.list();
   const byId = new Map(runs.map((r) => [r.run_id, r]));
   const target = await registry.get(runId);
-  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
 
   const chain: RunRecord[] = [target];
   while (chain[0]!.parent_run_id !== null) {
@@ -76,10 +74,10 @@ export async function runLineage(store: Store, runId: string): Promise<Lineage> 
     created_at: r.created_at,
     epochs_done: r.epochs_done,
     seed: r.seed,
-    data: { query: r.data_query, rows: r.data_rows, hash: r.data_hash, included_predictions: r.included_predictions.length, included_from: await includedFrom(store, r, tables) },
-    predictions: await predictionSummary(store, r.run_id, tables),
-    evaluations: await latestEvaluations(store, r.run_id, tables),
-    reviews: await reviewSummary(store, r.run_id, tables),
+    data: { query: r.data_query, rows: r.data_rows, hash: r.data_hash, included_predictions: r.included_predictions.length, included_from: await includedFrom(registry, r) },
+    predictions: await predictionSummary(registry, r.run_id),
+    evaluations: await latestEvaluations(registry, r.run_id),
+    reviews: await reviewSummary(registry, r.run_id),
     children: (children.get(r.run_id) ?? []).map((c) => c.run_id),
   });
   const ancestry: LineageRun[] = [];
@@ -89,42 +87,30 @@ export async function runLineage(store: Store, runId: string): Promise<Lineage> 
   return { run_id: target.run_id, ancestry, descendants: below };
 }
 
-async function includedFrom(store: Store, run: RunRecord, tables: Set<string>): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  if (run.included_predictions.length === 0 || !tables.has('ml_predictions')) return out;
-  for (let i = 0; i < run.included_predictions.length; i += 500) {
-    const chunk = sqlTextList(run.included_predictions.slice(i, i + 500));
-    for (const r of await store.query(`SELECT run_id, COUNT(*) AS n FROM ml_predictions WHERE prediction_id IN (${chunk}) GROUP BY run_id`)) {
-      out[String(r['run_id'])] = (out[String(r['run_id'])] ?? 0) + Number(r['n']);
-    }
-  }
+async function includedFrom(registry: RunRegistry, run: RunRecord): Promise<Record<string, number>> {
+  if (run.included_predictions.length === 0) return {};
+  const out = await registry.predictions.countByRun(run.included_predictions);
   const found = Object.values(out).reduce((a, b) => a + b, 0);
   if (found < run.included_predictions.length) out['(deleted)'] = run.included_predictions.length - found;
   return out;
 }
 
-async function predictionSummary(store: Store, runId: string, tables: Set<string>): Promise<LineageRun['predictions']> {
-  const empty = { total: 0, accepted: 0, rejected: 0, undecided: 0, accepted_by: {} };
-  if (!tables.has('ml_predictions')) return empty;
-  const rows = await store.query('SELECT accepted, accepted_by, COUNT(*) AS n FROM ml_predictions WHERE run_id = ? GROUP BY accepted, accepted_by', [runId]);
-  const s = { ...empty, accepted_by: {} as Record<string, number> };
-  for (const r of rows) {
-    const n = Number(r['n']);
+async function predictionSummary(registry: RunRegistry, runId: string): Promise<LineageRun['predictions']> {
+  const s = { total: 0, accepted: 0, rejected: 0, undecided: 0, accepted_by: {} as Record<string, number> };
+  for (const { accepted, accepted_by, n } of await registry.predictions.acceptanceCounts(runId)) {
     s.total += n;
-    const a = r['accepted'];
-    if (a === null || a === undefined) s.undecided += n;
-    else if (Number(a) === 1) {
+    if (accepted === null) s.undecided += n;
+    else if (accepted === 1) {
       s.accepted += n;
-      const by = String(r['accepted_by'] ?? '?');
+      const by = accepted_by ?? '?';
       s.accepted_by[by] = (s.accepted_by[by] ?? 0) + n;
     } else s.rejected += n;
   }
   return s;
 }
 
-async function latestEvaluations(store: Store, runId: string, tables: Set<string>): Promise<LineageRun['evaluations']> {
-  if (!tables.has('ml_evaluations')) return [];
-  const rows = await store.query('SELECT metric, value, std, feature_run_id, epoch, created_at FROM ml_evaluations WHERE run_id = ? AND condition IS NULL ORDER BY created_at', [runId]);
+async function latestEvaluations(registry: RunRegistry, runId: string): Promise<LineageRun['evaluations']> {
+  const rows = await registry.evaluations.overall(runId);
   const latest = new Map<string, LineageRun['evaluations'][number]>();
   for (const r of rows) {
     latest.set(String(r['metric']), {
@@ -139,10 +125,9 @@ async function latestEvaluations(store: Store, runId: string, tables: Set<string
   return [...latest.values()];
 }
 
-async function reviewSummary(store: Store, runId: string, tables: Set<string>): Promise<LineageRun['reviews']> {
+async function reviewSummary(registry: RunRegistry, runId: string): Promise<LineageRun['reviews']> {
   const s = { total: 0, accept: 0, reject: 0, rated: 0, mean_rating: null as number | null, reviewers: [] as string[] };
-  if (!tables.has('ml_reviews')) return s;
-  const rows = await store.query('SELECT reviewer, verdict, rating FROM ml_reviews WHERE run_id = ?', [runId]);
+  const rows = await registry.reviews.ofRun(runId);
   const who = new Set<string>();
   let ratingSum = 0;
   for (const r of rows) {

@@ -158,11 +158,7 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   const result: PredictGanResult = { run_id: run.run_id, epoch, checkpoint: registry.relative(checkpoint), seed, predictions };
   if (options.exportCinema !== undefined) {
     const columns = ['prediction_id', 'run_id', ...params.conditions.map((c) => c.name), 'seed', 'epoch', 'FILE'];
-    const quoted = columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
-    await store.write(options.exportCinema, {
-      writer: 'cinema',
-      query: `SELECT ${quoted} FROM ml_predictions WHERE prediction_id LIKE 'p-${callId}-%' ORDER BY prediction_id`,
-    });
+    await store.write(options.exportCinema, { writer: 'cinema', query: registry.predictions.callQuery(callId, columns) });
     result.cinema = options.exportCinema;
   }
   return result;

@@ -18,6 +18,9 @@ import { isFileColumn, isUrl } from '../../file-columns.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
+import { EvaluationRecords } from './evaluation-records.js';
+import { PredictionRecords } from './prediction-records.js';
+import { ReviewRecords } from './review-records.js';
 import type { RunKind } from './run-params.js';
 import { requireKind, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
 import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
@@ -68,6 +71,21 @@ export class RunRegistry {
 
   get store(): Store {
     return this.#store;
+  }
+
+  /** The runs' generated items (`ml_predictions`). */
+  get predictions(): PredictionRecords {
+    return new PredictionRecords(this.#store);
+  }
+
+  /** The experts' reviews of those items (`ml_reviews`). */
+  get reviews(): ReviewRecords {
+    return new ReviewRecords(this.#store);
+  }
+
+  /** The metric values recorded for runs (`ml_evaluations`). */
+  get evaluations(): EvaluationRecords {
+    return new EvaluationRecords(this.#store);
   }
 
   /** A new run id: kind, UTC time to the second and 4 random hex digits (`gan-20261127-053512-a1b2`). */

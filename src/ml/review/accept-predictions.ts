@@ -38,9 +38,8 @@ export interface AcceptOptions {
 export async function clearRuleAcceptances(store: Store, runId: string): Promise<number> {
   const registry = new RunRegistry(store);
   const run = await registry.get(runId);
-  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
-  if (!tables.has('ml_predictions')) return 0;
-  const ids = (await store.query("SELECT prediction_id FROM ml_predictions WHERE run_id = ? AND accepted_by LIKE 'rule: %'", [run.run_id])).map((r) => String(r['prediction_id']));
+  const ids = await registry.predictions.ruleAcceptedIds(run.run_id);
+  if (ids.length === 0) return 0;
   await registry.transaction(async (tx) => {
     for (const id of ids) await tx.update('ml_predictions', { accepted: null, accepted_by: null }, { prediction_id: id });
   });
@@ -71,16 +70,15 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
   if (options.best !== undefined && (!Number.isInteger(options.best) || options.best < 1)) throw new MlError('E_ML_ARGUMENT', `--best must be a whole number ≥ 1, got ${String(options.best)}`);
   const registry = new RunRegistry(store);
   const run = await registry.get(options.run);
-  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
-  const total = tables.has('ml_predictions') ? Number((await store.query('SELECT COUNT(*) AS n FROM ml_predictions WHERE run_id = ?', [run.run_id]))[0]?.['n'] ?? 0) : 0;
+  const total = await registry.predictions.count(run.run_id);
   if (total === 0) throw new MlError('E_ML_DATA', `run ${run.run_id} has no predictions; make some with dsi ml predict --run ${run.run_id}`);
 
-  const decisions = options.rule !== undefined ? await byRule(store, run.run_id, options.rule, total, options) : await byReviews(store, run.run_id, tables.has('ml_reviews'));
+  const decisions = options.rule !== undefined ? await byRule(store, run.run_id, options.rule, total, options) : await byReviews(registry, run.run_id);
   let accepted = 0;
   let rejected = 0;
   let keptRejected = 0;
   await registry.transaction(async (tx) => {
-    const current = new Map((await tx.select('SELECT prediction_id, accepted FROM ml_predictions WHERE run_id = ?', [run.run_id])).map((r) => [String(r['prediction_id']), r['accepted'] ?? null]));
+    const current = await registry.predictions.acceptance(tx, run.run_id);
     for (const d of decisions) {
       const was = current.get(d.id) ?? null;
       const want = d.accept ? 1 : 0;
@@ -94,7 +92,7 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
       else rejected++;
     }
   });
-  const after = Number((await store.query('SELECT COUNT(*) AS n FROM ml_predictions WHERE run_id = ? AND accepted = 1', [run.run_id]))[0]?.['n'] ?? 0);
+  const after = await registry.predictions.count(run.run_id, { acceptedOnly: true });
   return { run_id: run.run_id, by: decisions[0]?.by.startsWith('rule: ') ? decisions[0].by : 'review', matched: decisions.length, accepted, rejected, kept_rejected: keptRejected, accepted_total: after, predictions: total };
 }
 
@@ -136,13 +134,12 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
   }
   const matches = found.filter((r) => r['run_id'] === runId);
   if (matches.length === 0) {
-    const q = `"${column.name.replace(/"/g, '""')}"`;
-    const stats = (await store.query(`SELECT COUNT(${q}) AS n, MIN(${q}) AS lo, MAX(${q}) AS hi FROM ml_predictions WHERE run_id = ?`, [runId]))[0] ?? {};
-    const n = Number(stats['n'] ?? 0);
+    const stats = await new RunRegistry(store).predictions.columnRange(runId, column.name);
+    const n = stats.n;
     const hint =
       n === 0
         ? `none of its ${total} predictions has a ${column.name}${column.name === 'score' || column.name === 'nn_distance' ? ` (fill it with dsi ml evaluate --run ${runId})` : ''}`
-        : `its ${total} predictions have ${column.name} from ${String(stats['lo'])} to ${String(stats['hi'])}${n < total ? ` (${total - n} without a value)` : ''}`;
+        : `its ${total} predictions have ${column.name} from ${String(stats.lo)} to ${String(stats.hi)}${n < total ? ` (${total - n} without a value)` : ''}`;
     throw new MlError('E_ML_DATA', `no prediction of run ${runId} matches "${rule.trim()}": ${hint}; nothing was accepted`);
   }
   let chosen = matches;
@@ -163,13 +160,8 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
   return chosen.map((r) => ({ id: String(r['prediction_id']), accept: true, by }));
 }
 
-async function byReviews(store: Store, runId: string, haveReviews: boolean): Promise<Decision[]> {
-  const rows = haveReviews
-    ? await store.query(
-        `SELECT prediction_id, reviewer, verdict FROM ml_reviews WHERE run_id = ? AND verdict IS NOT NULL ORDER BY created_at, batch_index`,
-        [runId],
-      )
-    : [];
+async function byReviews(registry: RunRegistry, runId: string): Promise<Decision[]> {
+  const rows = await registry.reviews.verdicts(runId);
   if (rows.length === 0) throw new MlError('E_ML_DATA', `no expert verdicts are recorded for run ${runId}; review with dsi ml review --run ${runId} or --import FILE.csv`);
   // The latest verdict of each reviewer on each prediction.
   const latest = new Map<string, Map<string, string>>();

@@ -6,9 +6,7 @@
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import type { Row } from '../../store/types.js';
 import { userName } from '../registry/environment.js';
-import { sqlTextList } from '../registry/id-list.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { ML_PREDICTIONS, ML_REVIEWS } from '../registry/tables.js';
 
@@ -27,7 +25,8 @@ export interface ReviewInput {
   readonly where?: string;
 }
 
-export interface RecordedReview {
+/** One `ml_reviews` row (a plain row of cells, as written). */
+export type RecordedReview = {
   prediction_id: string;
   run_id: string;
   reviewer: string;
@@ -37,22 +36,7 @@ export interface RecordedReview {
   source: string;
   created_at: string;
   batch_index: number;
-}
-
-/** The run each prediction belongs to; a missing id is an error naming where it came from. */
-async function runsOf(store: Store, reviews: readonly ReviewInput[]): Promise<Map<string, string>> {
-  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
-  const runs = new Map<string, string>();
-  if (tables.has('ml_predictions')) {
-    const ids = [...new Set(reviews.map((r) => r.prediction_id))];
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const rows = await store.query(`SELECT prediction_id, run_id FROM ml_predictions WHERE prediction_id IN (${sqlTextList(chunk)})`);
-      for (const r of rows) runs.set(String(r['prediction_id']), String(r['run_id']));
-    }
-  }
-  return runs;
-}
+};
 
 /** Checks one review; returns what is wrong, or null. */
 function problem(r: ReviewInput): string | null {
@@ -78,7 +62,8 @@ export async function recordReviews(store: Store, reviews: readonly ReviewInput[
     const p = problem(r);
     if (p !== null) throw new MlError('E_ML_DATA', `${r.where ?? `review ${i + 1}`}: ${p}`);
   });
-  const runs = await runsOf(store, reviews);
+  const registry = new RunRegistry(store);
+  const runs = await registry.predictions.runsOf(reviews.map((r) => r.prediction_id));
   const unknown = reviews.find((r) => !runs.has(r.prediction_id));
   if (unknown !== undefined) throw new MlError('E_ML_DATA', `${unknown.where ?? 'review'}: no prediction ${unknown.prediction_id} in ml_predictions`);
 
@@ -94,10 +79,10 @@ export async function recordReviews(store: Store, reviews: readonly ReviewInput[
     created_at: created,
     batch_index: i,
   }));
-  await new RunRegistry(store).transaction(async (tx) => {
+  await registry.transaction(async (tx) => {
     await tx.ensure(ML_PREDICTIONS);
     await tx.ensure(ML_REVIEWS);
-    await tx.insert('ml_reviews', rows as unknown as Row[]);
+    await tx.insert('ml_reviews', rows);
   });
   return rows;
 }

@@ -17,17 +17,12 @@ export interface QueuedPrediction {
 }
 
 export async function reviewQueue(store: Store, options: { run: string; reviewer: string; all?: boolean; limit?: number }): Promise<QueuedPrediction[]> {
-  const run = await new RunRegistry(store).get(options.run);
-  const tables = new Set((await store.tables()).map((t) => t.toLowerCase()));
-  if (!tables.has('ml_predictions')) return [];
-  const skipReviewed = !options.all && tables.has('ml_reviews');
-  const rows = await store.query(
-    `SELECT prediction_id, FILE, params, seed, score, nn_distance, accepted FROM ml_predictions p WHERE run_id = ?` +
-      (skipReviewed ? ` AND NOT EXISTS (SELECT 1 FROM ml_reviews r WHERE r.prediction_id = p.prediction_id AND r.reviewer = ? AND (r.verdict IS NOT NULL OR r.rating IS NOT NULL))` : '') +
-      ` ORDER BY prediction_id` +
-      (options.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`),
-    skipReviewed ? [run.run_id, options.reviewer] : [run.run_id],
-  );
+  const registry = new RunRegistry(store);
+  const run = await registry.get(options.run);
+  const rows = await registry.reviews.queue(run.run_id, options.reviewer, {
+    ...(options.all === undefined ? {} : { all: options.all }),
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+  });
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   return rows.map((r) => ({
     prediction_id: String(r['prediction_id']),
