@@ -116,13 +116,15 @@ const shown = (v: unknown): string => {
 /** Field checks over one params object; each failure names the run and the field (`conditions[1].levels`). */
 class ParamsReader {
   readonly #runId: string;
+  readonly #kind: RunKind;
 
-  constructor(runId: string) {
+  constructor(runId: string, kind: RunKind) {
     this.#runId = runId;
+    this.#kind = kind;
   }
 
   fail(field: string, what: string, got: unknown): never {
-    throw new MlError('E_ML_RUN', `run ${this.#runId} has params that do not match its kind: ${field} must be ${what}, got ${shown(got)}`);
+    throw new MlError('E_ML_RUN', `run ${this.#runId} has params that do not match its kind (${this.#kind}): params.${field} must be ${what}, got ${shown(got)}`);
   }
 
   object(v: unknown, field: string): Json {
@@ -290,5 +292,5 @@ const CHECKS: { readonly [K in RunKind]: (r: ParamsReader, p: Json) => RunParams
  * does not know are kept as they are.
  */
 export function checkRunParams<K extends RunKind>(kind: K, params: Json, runId: string): RunParamsByKind[K] {
-  return CHECKS[kind](new ParamsReader(runId), params);
+  return CHECKS[kind](new ParamsReader(runId, kind), params);
 }

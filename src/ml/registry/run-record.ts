@@ -133,7 +133,7 @@ function checkedParams(kind: string, params: Record<string, unknown>, runId: str
       throw new MlError('E_ML_RUN', `run ${runId} is a ${kind} run, a kind this version does not know (it knows ${RUN_KINDS.join(', ')} runs)`);
     }
     if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      throw new MlError('E_ML_RUN', `run ${runId} has params that do not match its kind: params must be an object, got ${JSON.stringify(params)}`);
+      throw new MlError('E_ML_RUN', `run ${runId} has params that do not match its kind (${kind}): params must be an object, got ${JSON.stringify(params)}`);
     }
     return { value: checkRunParams(kind, params, runId) };
   } catch (e) {
