@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/check-layers.sh   # the layers of DESIGN.md §1 (fails on a cycle or an upward import)
 shopt -s nullglob
 tests=(dist/test/*.test.js)
 if [ ${#tests[@]} -eq 0 ]; then

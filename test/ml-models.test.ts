@@ -32,6 +32,7 @@ import {
   type ConditionSpec,
   type GanArchitecture,
 } from '../src/ml/models/index.js';
+import { kerasInit } from '../src/ml/models/weight-init.js';
 
 const { nn, optim } = torch;
 type Tensor = torch.Tensor;
@@ -150,8 +151,8 @@ describe('GAN architectures: training', () => {
       torch.manualSeed(11);
       const gen = own(dcganGenerator());
       const disc = own(dcganDiscriminator());
-      torch.nn.init.kerasInit(gen);
-      torch.nn.init.kerasInit(disc);
+      kerasInit(gen);
+      kerasInit(disc);
       torch.tidy(() => {
         for (const [what, a, b] of [['generator', gan.generator, gen], ['discriminator', gan.discriminator, disc]] as const) {
           const sb = b.stateDict();

@@ -13,6 +13,7 @@ import { assertClose } from './helpers/assert-close.js';
 import { owning } from './helpers/owned.js';
 import { maxAbs } from './helpers/tolerance.js';
 import * as torch from '../src/torch/index.js';
+import { dcganInit } from '../src/ml/models/weight-init.js';
 
 const { nn, F } = torch;
 type Tensor = torch.Tensor;
@@ -321,7 +322,7 @@ describe('nn: registration, state dicts and modes', () => {
   it('dcganInit draws N(0, 0.02) conv/linear weights and N(1, 0.02) BatchNorm weights with zero bias', () => {
     torch.manualSeed(0);
     const model = new nn.Sequential(new nn.Conv2d(3, 64, 4), new nn.BatchNorm2d(64), new nn.Linear(64, 300));
-    nn.init.dcganInit(model);
+    dcganInit(model);
     torch.tidy(() => {
       const [conv, bn, lin] = [model.at(0) as torch.nn.Conv2d, model.at(1) as torch.nn.BatchNorm2d, model.at(2) as torch.nn.Linear];
       assert.ok(Math.abs(conv.weight.std().item() - 0.02) < 0.002);

@@ -23,8 +23,3 @@ export function registerMl(program: Command): void {
   registerMlLineage(ml);
   for (const c of ml.commands) c.exitOverride();
 }
-
-/** The ML library, loaded only by `dsi ml` (it needs the libtorch addon; the store commands do not). */
-export async function loadMl(): Promise<typeof import('../../ml/index.js')> {
-  return import('../../ml/index.js');
-}

@@ -16,6 +16,7 @@ import { ConditionEncoder } from './condition-encoder.js';
 import { ConditionalDiscriminator, ConditionalGenerator } from './conditional-gan.js';
 import { DCGAN_NOISE_DIM, dcganDiscriminator, dcganGenerator } from './dcgan.js';
 import { standardDcganDiscriminator, standardDcganGenerator } from './standard-dcgan.js';
+import { kerasInit } from './weight-init.js';
 
 type Tensor = torch.Tensor;
 
@@ -132,8 +133,8 @@ class BuiltGan implements Gan {
         // TensorFlow's tutorial network, initialised as its Keras layers are (kerasInit).
         this.generator = dcganGenerator({ noiseDim, channels });
         this.discriminator = dcganDiscriminator({ channels });
-        torch.nn.init.kerasInit(this.generator);
-        torch.nn.init.kerasInit(this.discriminator);
+        kerasInit(this.generator);
+        kerasInit(this.discriminator);
       } else {
         this.generator = standardDcganGenerator({ size, channels, inputDim: noiseDim });
         this.discriminator = standardDcganDiscriminator({ size, channels });
@@ -147,8 +148,8 @@ class BuiltGan implements Gan {
       const dNet = size === 28 ? dcganDiscriminator({ channels: channels + 1 }) : standardDcganDiscriminator({ size, channels: channels + 1 });
       this.discriminator = new ConditionalDiscriminator(dEncoder, size, dNet);
       if (size === 28) {
-        torch.nn.init.kerasInit(this.generator);
-        torch.nn.init.kerasInit(this.discriminator);
+        kerasInit(this.generator);
+        kerasInit(this.discriminator);
       }
     }
   }

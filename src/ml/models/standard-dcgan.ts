@@ -2,7 +2,7 @@
  * The standard DCGAN stack (Radford et al. 2016, as PyTorch's DCGAN tutorial builds it) for 32×32
  * and 64×64 images: 4×4 kernels, ngf = ndf = 64, BatchNorm + ReLU in the generator, BatchNorm +
  * LeakyReLU 0.2 in the discriminator (none on its first layer), tanh output, no biases, weights
- * from N(0, 0.02) (`nn.init.dcganInit`).
+ * from N(0, 0.02) (`dcganInit`).
  *
  * ```ts
  * const gen = standardDcganGenerator({ size: 64, channels: 3, inputDim: 100 });  // N×100 → N×3×64×64
@@ -10,6 +10,7 @@
  * ```
  */
 import * as torch from '../../torch/index.js';
+import { dcganInit } from './weight-init.js';
 
 const { nn } = torch;
 
@@ -59,7 +60,7 @@ export function standardDcganGenerator(options: StandardDcganGeneratorOptions): 
     inC = f * m;
   });
   layers.push(new nn.ConvTranspose2d(inC, channels, 4, { stride: 2, padding: 1, bias: false }), new nn.Tanh());
-  return nn.init.dcganInit(new nn.Sequential(...layers));
+  return dcganInit(new nn.Sequential(...layers));
 }
 
 export interface StandardDcganDiscriminatorOptions {
@@ -89,5 +90,5 @@ export function standardDcganDiscriminator(options: StandardDcganDiscriminatorOp
     inC = f * m;
   }
   layers.push(new nn.Conv2d(inC, 1, 4, { stride: 1, padding: 0, bias: false }), new nn.Flatten());
-  return nn.init.dcganInit(new nn.Sequential(...layers));
+  return dcganInit(new nn.Sequential(...layers));
 }

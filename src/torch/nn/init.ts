@@ -1,20 +1,17 @@
 /**
  * Weight initialisation (PyTorch's torch.nn.init), in place and without recording gradients.
  * Each draws from the global generator exactly as PyTorch does, so after the same `manualSeed`
- * the same calls give the same numbers.
+ * the same calls give the same numbers. Only PyTorch's own functions live here; whole-model recipes
+ * (the DCGAN paper's, Keras's) belong to the models that use them (src/ml/models/weight-init.ts).
  *
  * ```ts
  * nn.init.kaimingUniform_(layer.weight, { a: Math.sqrt(5) });
- * nn.init.dcganInit(generator); // the DCGAN paper's N(0, 0.02)
+ * nn.init.normal_(layer.weight, 0, 0.02);
  * ```
  */
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { check } from '../errors.js';
-import type { Module } from './module.js';
-import { Linear } from './linear.js';
-import { Conv2d, ConvTranspose2d } from './conv.js';
-import { BatchNorm } from './batch-norm.js';
 
 export type Nonlinearity = 'linear' | 'conv2d' | 'conv_transpose2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
@@ -106,36 +103,3 @@ export function defaultLayerInit(weight: Tensor, bias: Tensor | undefined): void
   }
 }
 
-/**
- * The DCGAN paper's initialisation, as PyTorch's DCGAN tutorial applies it: Conv, ConvTranspose
- * and Linear weights from N(0, 0.02); BatchNorm weights from N(1, 0.02) and biases 0. Modules are
- * visited in PyTorch's `apply` order (children first), so the draws match `model.apply(weights_init)`.
- */
-export function dcganInit<M extends Module>(module: M): M {
-  module.apply((m) => {
-    if (m instanceof Conv2d || m instanceof ConvTranspose2d || m instanceof Linear) {
-      normal_(m.weight, 0, 0.02);
-    } else if (m instanceof BatchNorm) {
-      if (m.weight !== undefined) normal_(m.weight, 1, 0.02);
-      if (m.bias !== undefined) zeros_(m.bias);
-    }
-  });
-  return module;
-}
-
-/**
- * Keras's default initialisation, which TensorFlow's DCGAN tutorial trains with: Glorot-uniform
- * weights and zero biases for Linear, Conv2d and ConvTranspose2d (BatchNorm and Embedding are left
- * as they are). With PyTorch's default (Kaiming-uniform, a = √5) the tutorial's generator learns
- * far more slowly: after 400 steps on MNIST it still draws a checkerboard of dots, where with this
- * one it draws digit-shaped blobs.
- */
-export function kerasInit<M extends Module>(module: M): M {
-  module.apply((m) => {
-    if (m instanceof Conv2d || m instanceof ConvTranspose2d || m instanceof Linear) {
-      xavierUniform_(m.weight);
-      if (m.bias !== undefined) zeros_(m.bias);
-    }
-  });
-  return module;
-}

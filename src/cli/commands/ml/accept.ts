@@ -4,7 +4,7 @@ import { MlError } from '../../../errors.js';
 import { withStore } from '../../context.js';
 import { wholeNumber } from '../../number-options.js';
 import { printJson } from '../../output.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 export function registerMlAccept(ml: Command): void {
   ml.command('accept')

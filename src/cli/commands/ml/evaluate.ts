@@ -4,7 +4,7 @@ import { withStore } from '../../context.js';
 import { seedNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { progressRenderer } from '../../progress-bar.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 interface EvaluateFlags {
   run: string;

@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { withStore } from '../../context.js';
 import { seedNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 interface ExplainFlags {
   run: string;

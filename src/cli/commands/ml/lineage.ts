@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { LineageRun } from '../../../ml/index.js';
 import { withStore } from '../../context.js';
 import { printJson } from '../../output.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 const format = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
 

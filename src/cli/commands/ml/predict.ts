@@ -10,7 +10,7 @@ import { collectOption } from '../../key-value-options.js';
 import { seedNumber, wholeNumber } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { progressRenderer } from '../../progress-bar.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 interface PredictFlags {
   run: string;

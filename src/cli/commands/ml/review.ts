@@ -12,7 +12,7 @@ import { renderTerminalImage, terminalImageMode, type TerminalImageMode } from '
 import { withStore } from '../../context.js';
 import { wholeNumber } from '../../number-options.js';
 import { printJson } from '../../output.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 interface ReviewFlags {
   run?: string;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { MlError } from '../../../errors.js';
 import { withStore } from '../../context.js';
 import { printJson, printRows } from '../../output.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 export function registerMlRuns(ml: Command): void {
   ml.command('runs')

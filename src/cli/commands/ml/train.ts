@@ -11,7 +11,7 @@ import { withStore } from '../../context.js';
 import { nameList, nonNegativeNumber, positiveNumber, seedNumber, share, wholeNumber, wholeNumberList } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { progressRenderer } from '../../progress-bar.js';
-import { loadMl } from '../ml.js';
+import { loadMl } from './load-ml.js';
 
 interface TrainFlags {
   query?: string;
