@@ -1,5 +1,7 @@
 # The libtorch addon. Paths to libtorch come from native/libtorch.json, written by
 # scripts/libtorch.sh (LIBTORCH, the project's Python environment, or Debian's libtorch-dev).
+# NAPI_EXPERIMENTAL: Node then runs the tensor handles' basic finalisers inside the garbage
+# collection instead of queueing them for the event loop (see TensorHandle in src/common.h).
 {
   "targets": [
     {
@@ -22,7 +24,7 @@
         "<!@(node libtorch-config.cjs include)"
       ],
       "defines": [
-        "NAPI_VERSION=8",
+        "NAPI_EXPERIMENTAL",
         "NAPI_CPP_EXCEPTIONS",
         "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "<!@(node libtorch-config.cjs defines)"

@@ -2,6 +2,8 @@
 #include "common.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace dsi {
 
@@ -20,23 +22,33 @@ TensorHandle::TensorHandle(const Napi::CallbackInfo& info)
 
 TensorHandle::~TensorHandle() { Release(nullptr); }
 
+// Reports `change` bytes to V8 together with what the finaliser freed since the last report.
+static void adjustExternal(napi_env env, Counters& c, int64_t change) {
+  change -= c.externalPendingRelease;
+  c.externalPendingRelease = 0;
+  if (change == 0) return;
+  int64_t ignored;
+  napi_adjust_external_memory(env, change, &ignored);
+}
+
 void TensorHandle::Set(Napi::Env env, at::Tensor t) {
   tensor = std::move(t);
   set_ = true;
   counters_->liveTensors++;
+  int64_t added = 0;
   if (tensor.defined() && tensor.has_storage()) {
     const void* key = tensor.storage().unsafeGetStorageImpl();
     auto& entry = counters_->storages[key];
     if (entry.first++ == 0) {
       entry.second = static_cast<int64_t>(tensor.storage().nbytes());
       counters_->bytes += entry.second;
-      if (tensor.is_cpu() && entry.second > 0) Napi::MemoryManagement::AdjustExternalMemory(env, entry.second);
+      if (tensor.is_cpu()) added = entry.second;
     }
     storage_ = key;
   }
+  if (added > 0 || counters_->externalPendingRelease > 0) adjustExternal(env, *counters_, added);
 }
 
-// env is null when called from the finaliser, where V8 must not be touched.
 void TensorHandle::Release(napi_env env) {
   if (disposed_ || !set_) {
     disposed_ = true;
@@ -44,19 +56,25 @@ void TensorHandle::Release(napi_env env) {
   }
   disposed_ = true;
   counters_->liveTensors--;
+  int64_t released = 0;
   if (storage_ != nullptr) {
     auto it = counters_->storages.find(storage_);
     if (it != counters_->storages.end() && --it->second.first == 0) {
       counters_->bytes -= it->second.second;
-      if (env != nullptr && tensor.is_cpu() && it->second.second > 0) {
-        int64_t ignored;
-        napi_adjust_external_memory(env, -it->second.second, &ignored);
-      }
+      if (tensor.is_cpu()) released = it->second.second;
       counters_->storages.erase(it);
     }
   }
   tensor = at::Tensor();
+  if (env == nullptr) {
+    counters_->externalPendingRelease += released;
+  } else if (released > 0 || counters_->externalPendingRelease > 0) {
+    adjustExternal(env, *counters_, -released);
+  }
 }
+
+// Runs inside the garbage collector: frees the tensor now, leaves V8's count to the next report.
+void TensorHandle::Finalize(Napi::BasicEnv) { Release(nullptr); }
 
 Napi::Value TensorHandle::Dispose(const Napi::CallbackInfo& info) {
   Release(info.Env());
@@ -82,6 +100,45 @@ void throwTorch(Napi::Env env, const std::string& message, const char* code, con
 }
 
 void argError(Napi::Env env, const std::string& message) { throwTorch(env, message, "E_TORCH_ARGUMENT"); }
+
+const char* fnName(const Napi::CallbackInfo& info) {
+  const char* name = static_cast<const char*>(info.Data());
+  return name != nullptr ? name : "";
+}
+
+std::string argName(const Napi::CallbackInfo& info, size_t i) {
+  const char* fn = fnName(info);
+  return (*fn != '\0' ? std::string(fn) + ": " : std::string()) + "argument " + std::to_string(i + 1);
+}
+
+// "nan", "inf", "-inf", or the shortest text that reads back as d ("2.5", "9.223372036854776e+18").
+static std::string numberText(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  char buf[32];
+  for (int precision = 1; precision <= 17; precision++) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  return buf;
+}
+
+int64_t checkedInt64(Napi::Env env, double d, const std::string& what, const char* expected) {
+  // 2^63 is exact as a double; int64_t holds [-2^63, 2^63).
+  constexpr double limit = 9223372036854775808.0;
+  if (!std::isfinite(d) || std::trunc(d) != d) argError(env, what + ": expected " + expected + ", got " + numberText(d));
+  if (d < -limit || d >= limit)
+    argError(env, what + ": expected " + expected + ", got " + numberText(d) + ", outside the int64 range");
+  return static_cast<int64_t>(d);
+}
+
+// A BigInt that fits in int64_t.
+static int64_t bigInt64(const Napi::CallbackInfo& info, const Napi::Value& v, size_t i) {
+  bool lossless = false;
+  int64_t value = v.As<Napi::BigInt>().Int64Value(&lossless);
+  if (!lossless) argError(info.Env(), argName(info, i) + ": expected an integer, got a BigInt outside the int64 range");
+  return value;
+}
 
 // Arguments ------------------------------------------------------------------------------------
 
@@ -118,11 +175,8 @@ std::vector<at::Tensor> tensorList(const Napi::CallbackInfo& info, size_t i) {
 double num(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsNumber()) return info[i].As<Napi::Number>().DoubleValue();
   if (info[i].IsBoolean()) return info[i].As<Napi::Boolean>().Value() ? 1.0 : 0.0;
-  if (info[i].IsBigInt()) {
-    bool lossless;
-    return static_cast<double>(info[i].As<Napi::BigInt>().Int64Value(&lossless));
-  }
-  argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected a number");
+  if (info[i].IsBigInt()) return static_cast<double>(bigInt64(info, info[i], i));
+  argError(info.Env(), argName(info, i) + ": expected a number");
 }
 
 c10::optional<double> optNum(const Napi::CallbackInfo& info, size_t i) {
@@ -131,17 +185,9 @@ c10::optional<double> optNum(const Napi::CallbackInfo& info, size_t i) {
 }
 
 int64_t i64(const Napi::CallbackInfo& info, size_t i) {
-  if (info[i].IsBigInt()) {
-    bool lossless;
-    return info[i].As<Napi::BigInt>().Int64Value(&lossless);
-  }
-  if (info[i].IsNumber()) {
-    double d = info[i].As<Napi::Number>().DoubleValue();
-    if (d != static_cast<double>(static_cast<int64_t>(d)))
-      argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected an integer, got " + std::to_string(d));
-    return static_cast<int64_t>(d);
-  }
-  argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected an integer");
+  if (info[i].IsBigInt()) return bigInt64(info, info[i], i);
+  if (info[i].IsNumber()) return checkedInt64(info.Env(), info[i].As<Napi::Number>().DoubleValue(), argName(info, i));
+  argError(info.Env(), argName(info, i) + ": expected an integer");
 }
 
 c10::optional<int64_t> optI64(const Napi::CallbackInfo& info, size_t i) {
@@ -156,16 +202,13 @@ bool flag(const Napi::CallbackInfo& info, size_t i, bool fallback) {
 
 std::vector<int64_t> ints(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsNumber() || info[i].IsBigInt()) return {i64(info, i)};
-  if (!info[i].IsArray()) argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected an array of integers");
+  if (!info[i].IsArray()) argError(info.Env(), argName(info, i) + ": expected an array of integers");
   Napi::Array arr = info[i].As<Napi::Array>();
   std::vector<int64_t> out(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); k++) {
     Napi::Value v = arr.Get(k);
-    if (!v.IsNumber()) argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected an array of integers");
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (d != static_cast<double>(static_cast<int64_t>(d)))
-      argError(info.Env(), "argument " + std::to_string(i + 1) + ": expected integers, got " + std::to_string(d));
-    out[k] = static_cast<int64_t>(d);
+    if (!v.IsNumber()) argError(info.Env(), argName(info, i) + ": expected an array of integers");
+    out[k] = checkedInt64(info.Env(), v.As<Napi::Number>().DoubleValue(), argName(info, i), "integers");
   }
   return out;
 }
@@ -185,8 +228,10 @@ at::Scalar scalar(Napi::Env env, const Napi::Value& v) {
   }
   if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
   if (v.IsBigInt()) {
-    bool lossless;
-    return at::Scalar(static_cast<int64_t>(v.As<Napi::BigInt>().Int64Value(&lossless)));
+    bool lossless = false;
+    int64_t value = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) argError(env, "expected a number, got a BigInt outside the int64 range");
+    return at::Scalar(value);
   }
   argError(env, "expected a number");
 }

@@ -49,7 +49,11 @@ static Napi::Value AutocastState(const Napi::CallbackInfo& info) {
 static Napi::Value SetAutocast(const Napi::CallbackInfo& info) {
   at::DeviceType device = autocastDevice(info, 0);
   bool enabled = flag(info, 1);
-  auto dtype = static_cast<at::ScalarType>(i64(info, 2));
+  // Range-checked before the cast: an enum outside its values is undefined behaviour.
+  int64_t code = i64(info, 2);
+  if (code < 0 || code >= static_cast<int64_t>(at::ScalarType::NumOptions))
+    argError(info.Env(), argName(info, 2) + " (dtype): unknown dtype code " + std::to_string(code));
+  auto dtype = static_cast<at::ScalarType>(code);
   if (device == at::kCPU && dtype != at::kBFloat16 && dtype != at::kHalf) {
     argError(info.Env(), "CPU autocast computes in bfloat16 or float16");
   }

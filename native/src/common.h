@@ -22,6 +22,10 @@ struct Counters {
   // Storage → (handles referring to it, bytes counted for it): views share one storage and are
   // counted once.
   std::unordered_map<const void*, std::pair<int64_t, int64_t>> storages;
+  // Bytes of CPU storages freed by the garbage collector's finaliser and not yet subtracted from
+  // V8's external-memory count: the finaliser runs inside the collection, where V8 must not be
+  // called, so the next call with a full environment (a new tensor, a dispose) reports them.
+  int64_t externalPendingRelease = 0;
 };
 
 struct Instance {
@@ -33,6 +37,14 @@ struct Instance {
 
 Instance& instance(Napi::Env env);
 
+// The handle behind every JavaScript tensor. Each CPU storage is reported to V8 as external
+// memory once, when its first handle is made, and subtracted once, when its last handle is
+// disposed or collected, so V8's count follows the bytes libtorch really holds.
+//
+// The addon is built with NAPI_EXPERIMENTAL and the handle overrides only the basic finaliser
+// (`Finalize(Napi::BasicEnv)`): Node then frees a collected handle synchronously, inside the
+// collection, instead of queueing it for the event loop. A loop that never yields would otherwise
+// keep every collected wrapper and its native half until it did.
 class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -40,7 +52,9 @@ class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
   ~TensorHandle() override;
 
   void Set(Napi::Env env, at::Tensor t);
+  // env is null when V8 must not be called (inside the garbage collector).
   void Release(napi_env env);
+  void Finalize(Napi::BasicEnv env) override;
   bool disposed() const { return disposed_; }
   at::Tensor tensor;
 
@@ -84,15 +98,25 @@ Napi::Value Guarded(const Napi::CallbackInfo& info) {
   }
 }
 
-// Registers `name` on `exports` as a guarded function.
+// Registers `name` on `exports` as a guarded function. The name travels as the function's data,
+// so argument errors can say which function they come from (`fnName`).
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 void def(Napi::Env env, Napi::Object exports, const char* name) {
-  exports.Set(name, Napi::Function::New<Guarded<F>>(env, name));
+  exports.Set(name, Napi::Function::New<Guarded<F>>(env, name, const_cast<char*>(name)));
 }
+
+// The exported name of the function being called ("" when it was not registered through `def`).
+const char* fnName(const Napi::CallbackInfo& info);
 
 // Argument conversion ------------------------------------------------------------------------
 
 [[noreturn]] void argError(Napi::Env env, const std::string& message);
+// "fn: argument N" for messages about the i-th (0-based) argument.
+std::string argName(const Napi::CallbackInfo& info, size_t i);
+// A double as an int64_t, checked before the cast (a cast of NaN, ±Infinity, a fraction's
+// truncation aside, or a value outside [-2^63, 2^63) is undefined behaviour in C++). `what`
+// names the argument in the E_TORCH_ARGUMENT error.
+int64_t checkedInt64(Napi::Env env, double d, const std::string& what, const char* expected = "an integer");
 
 at::Tensor& T(const Napi::CallbackInfo& info, size_t i);
 c10::optional<at::Tensor> optT(const Napi::CallbackInfo& info, size_t i);

@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <cstring>
+#include <limits>
 
 namespace dsi {
 
@@ -39,6 +40,9 @@ static Napi::Value FromArray(const Napi::CallbackInfo& info) {
   int64_t numel = 1;
   for (int64_t d : shape) {
     if (d < 0) argError(env, "shape entries must not be negative");
+    // Signed overflow is undefined behaviour: check before multiplying.
+    if (d != 0 && numel > std::numeric_limits<int64_t>::max() / d)
+      argError(env, "shape [" + c10::Join(", ", shape) + "] has more elements than int64 counts");
     numel *= d;
   }
   if (static_cast<int64_t>(arr.ElementLength()) != numel)

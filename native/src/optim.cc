@@ -74,6 +74,8 @@ static Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   Napi::Uint8Array initialised;
   if (momentum != 0) {
     bufs = tensorList(info, 1);
+    if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      argError(env, "sgdStep: initialised must be a Uint8Array");
     initialised = info[2].As<Napi::Uint8Array>();
     if (bufs.size() != params.size() || initialised.ElementLength() != params.size())
       argError(env, "sgdStep: momentum buffers differ in length from the parameter list");

@@ -28,11 +28,12 @@ static Napi::Value Prod(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), t.prod(*dim, flag(info, 2)));
 }
 // libtorch 1.x takes an integer correction, 2.x a Scalar.
-static auto correctionOf(double c) {
+static auto correctionOf(const Napi::CallbackInfo& info, size_t i) {
+  double c = optNum(info, i).value_or(1.0);
 #if TORCH_VERSION_MAJOR >= 2
   return c10::optional<at::Scalar>(at::Scalar(c));
 #else
-  return c10::optional<int64_t>(static_cast<int64_t>(c));
+  return c10::optional<int64_t>(checkedInt64(info.Env(), c, argName(info, i) + " (correction)"));
 #endif
 }
 
@@ -40,13 +41,13 @@ static auto correctionOf(double c) {
 static Napi::Value Var(const Napi::CallbackInfo& info) {
   at::Tensor& t = T(info, 0);
   auto dims = optInts(info, 1);
-  auto correction = correctionOf(optNum(info, 2).value_or(1.0));
+  auto correction = correctionOf(info, 2);
   return wrap(info.Env(), at::var(t, dims ? at::OptionalIntArrayRef(*dims) : c10::nullopt, correction, flag(info, 3)));
 }
 static Napi::Value Std(const Napi::CallbackInfo& info) {
   at::Tensor& t = T(info, 0);
   auto dims = optInts(info, 1);
-  auto correction = correctionOf(optNum(info, 2).value_or(1.0));
+  auto correction = correctionOf(info, 2);
   return wrap(info.Env(), at::std(t, dims ? at::OptionalIntArrayRef(*dims) : c10::nullopt, correction, flag(info, 3)));
 }
 // max(t) → tensor; maxDim(t, dim, keepdim) → [values, indices]

@@ -7,6 +7,7 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <limits>
 #include <mutex>
 
 // libtorch 2.9 gave every accelerator one allocator interface with statistics; with it the memory
@@ -22,8 +23,15 @@ namespace dsi {
 static Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   uint64_t seed;
   if (info[0].IsBigInt()) {
-    bool lossless;
+    // torch.manual_seed takes [-2^63, 2^64); a negative seed wraps, as in PyTorch.
+    bool lossless = false;
     seed = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) {
+      int64_t negative = info[0].As<Napi::BigInt>().Int64Value(&lossless);
+      if (!lossless || negative >= 0)
+        argError(info.Env(), argName(info, 0) + " (seed): expected an integer in [-2^63, 2^64), got a BigInt outside it");
+      seed = static_cast<uint64_t>(negative);
+    }
   } else {
     seed = static_cast<uint64_t>(i64(info, 0));
   }
@@ -55,6 +63,7 @@ static Napi::Value InitialSeed(const Napi::CallbackInfo& info) {
 static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = i64(info, 0);
   if (n < 1) argError(info.Env(), "the thread count must be at least 1");
+  if (n > std::numeric_limits<int>::max()) argError(info.Env(), "the thread count must fit in an int, got " + std::to_string(n));
   at::set_num_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }
@@ -140,6 +149,18 @@ static Napi::Value Memory(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// externalMemory() → V8's external-memory count (bytes), after reporting what the garbage
+// collector's finalisers freed since the last report. Tests use it to check that every byte the
+// addon adds to V8's count it also takes back.
+static Napi::Value ExternalMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Counters& c = *instance(env).counters;
+  int64_t value = 0;
+  napi_adjust_external_memory(env, -c.externalPendingRelease, &value);
+  c.externalPendingRelease = 0;
+  return Napi::Number::New(env, static_cast<double>(value));
+}
+
 void registerRuntime(Napi::Env env, Napi::Object exports) {
   def<ManualSeed>(env, exports, "manualSeed");
   def<GetRngState>(env, exports, "getRngState");
@@ -155,6 +176,7 @@ void registerRuntime(Napi::Env env, Napi::Object exports) {
   def<CudaResetPeakStats>(env, exports, "cudaResetPeakStats");
   def<BuildInfo>(env, exports, "buildInfo");
   def<Memory>(env, exports, "memory");
+  def<ExternalMemory>(env, exports, "externalMemory");
 }
 
 }  // namespace dsi

@@ -49,7 +49,7 @@ function autocastDevice(device: string | undefined): AutocastDevice {
 
 /** Whether autocast is on for `device` in this thread, and its dtype. */
 export function autocastState(device: AutocastDevice = 'cpu'): AutocastState {
-  const s = native.autocastState(autocastDevice(device)) as { enabled: boolean; dtype: number };
+  const s = native.autocastState(autocastDevice(device));
   return { enabled: s.enabled, dtype: dtypeName(s.dtype) };
 }
 
@@ -65,7 +65,7 @@ export function autocast<T>(fn: () => T, options: AutocastOptions = {}): T {
   if (dtype !== 'bfloat16' && dtype !== 'float16') {
     throw new TorchError(`autocast computes in 'bfloat16' or 'float16', not '${String(dtype)}'`, 'E_ARGUMENT');
   }
-  const previous = native.autocastState(device) as { enabled: boolean; dtype: number };
+  const previous = native.autocastState(device);
   native.setAutocast(device, options.enabled ?? true, DTYPE_CODES[dtype]);
   native.autocastEnter();
   try {
@@ -202,7 +202,9 @@ export class GradScaler {
   /** Adjusts the scale after the step: backs off after an overflow, grows after a clean run. */
   update(): void {
     this.#alive();
-    if (this.#scale === undefined) return;
+    const scale = this.#scale;
+    const tracker = this.#growthTracker;
+    if (scale === undefined || tracker === undefined) return;
     const flags = [...this.#unscaled.values()];
     this.#unscaled.clear();
     if (flags.length === 0) return;
@@ -210,7 +212,7 @@ export class GradScaler {
       let found = flags[0] as Tensor;
       for (const f of flags.slice(1)) found = found.add(f);
       try {
-        native.ampUpdateScale(this.#scale, this.#growthTracker, found, this.growthFactor, this.backoffFactor, this.growthInterval);
+        native.ampUpdateScale(scale, tracker, found, this.growthFactor, this.backoffFactor, this.growthInterval);
       } finally {
         if (found !== flags[0]) found.dispose();
         for (const f of flags) f.dispose();

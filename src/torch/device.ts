@@ -10,7 +10,7 @@ export function deviceArg(device: string | undefined): string | undefined {
   if (device === 'cpu') return device;
   const m = /^cuda(?::(\d+))?$/.exec(device);
   if (m === null) throw new TorchError(`unknown device '${device}' (use 'cpu', 'cuda' or 'cuda:N')`, 'E_ARGUMENT');
-  cudaAvailable ??= native.cudaIsAvailable() as boolean;
+  cudaAvailable ??= native.cudaIsAvailable();
   if (!cudaAvailable) {
     throw new TorchError(
       `device '${device}' was asked for but CUDA is not available (no GPU, or libtorch built without CUDA: build against a CUDA libtorch with LIBTORCH=…)`,
@@ -18,7 +18,7 @@ export function deviceArg(device: string | undefined): string | undefined {
     );
   }
   const index = m[1] === undefined ? 0 : Number(m[1]);
-  const count = native.cudaDeviceCount() as number;
+  const count = native.cudaDeviceCount();
   if (index >= count) throw new TorchError(`device '${device}' does not exist: ${count} CUDA device(s)`, 'E_DEVICE');
   return device;
 }

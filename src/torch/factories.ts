@@ -132,7 +132,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   return finish(native.linspace(start, end, steps, dt(options), dev(options)), options);
 }
 export function eye(n: number, options: TensorOptions = {}): Tensor {
-  const diagonal = native.ones([n], dt(options), dev(options)) as Tensor;
+  const diagonal = native.ones([n], dt(options), dev(options));
   const identity = diagonal.diag();
   diagonal.dispose();
   return finish(identity, options);

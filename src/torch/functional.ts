@@ -4,14 +4,15 @@
  */
 import { native } from './native.js';
 import type { Tensor } from './tensor.js';
+import type { ReductionCode } from './native-binding.js';
 import { check } from './errors.js';
 
 export type Size2 = number | readonly [number, number];
 export type Reduction = 'none' | 'mean' | 'sum';
 
 const pair = (v: Size2): number[] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
-const REDUCTIONS: Readonly<Record<Reduction, number>> = { none: 0, mean: 1, sum: 2 };
-const reduction = (r: Reduction | undefined): number => {
+const REDUCTIONS: Readonly<Record<Reduction, ReductionCode>> = { none: 0, mean: 1, sum: 2 };
+const reduction = (r: Reduction | undefined): ReductionCode => {
   const code = REDUCTIONS[r ?? 'mean'];
   check(code !== undefined, () => `reduction must be 'none', 'mean' or 'sum', got '${r}'`);
   return code;

@@ -4,7 +4,7 @@ import type { Tensor } from './tensor.js';
 
 /** Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix. */
 export function eigh(a: Tensor, uplo: 'L' | 'U' = 'L'): { eigenvalues: Tensor; eigenvectors: Tensor } {
-  const [eigenvalues, eigenvectors] = native.eigh(a, uplo === 'U') as [Tensor, Tensor];
+  const [eigenvalues, eigenvectors] = native.eigh(a, uplo === 'U');
   return { eigenvalues, eigenvectors };
 }
 

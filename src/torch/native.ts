@@ -7,21 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The addon's base tensor class; `Tensor` extends it so each tensor is a single object. */
-export interface NativeTensorBase {
-  dispose(): void;
-  readonly isDisposed: boolean;
-}
+import type { NativeBinding } from './native-binding.js';
+import type { Tensor } from './tensor.js';
 
-export type NativeTensorClass = new () => NativeTensorBase;
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/** The addon's functions are one-to-one with libtorch's; the typed API lives in TypeScript. */
-export interface NativeBinding {
-  NativeTensor: NativeTensorClass;
-  [name: string]: any;
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
+export type { NativeBinding, NativeTensorBase, NativeTensorClass, NativeTensorHandle } from './native-binding.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** Where setup builds the addon. `DSI_TORCH_ADDON` may name another build (a CUDA one, say). */
@@ -43,7 +32,7 @@ export function libtorchConfig(): LibtorchConfig | undefined {
   return JSON.parse(readFileSync(file, 'utf8')) as LibtorchConfig;
 }
 
-function load(): NativeBinding {
+function load(): NativeBinding<Tensor> {
   if (!existsSync(addonPath)) {
     throw new Error(
       `the libtorch addon is not built (${addonPath} is missing): run \`bash scripts/setup.sh\`, ` +
@@ -52,7 +41,9 @@ function load(): NativeBinding {
   }
   const require = createRequire(import.meta.url);
   try {
-    return require(addonPath) as NativeBinding;
+    // Typed with the tensor class tensor.ts installs through `setClasses` when it loads, before
+    // any tensor is made; test/torch-binding-types.test.ts checks the declarations against the C++.
+    return require(addonPath) as NativeBinding<Tensor>;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     throw new Error(
@@ -62,4 +53,4 @@ function load(): NativeBinding {
   }
 }
 
-export const native: NativeBinding = load();
+export const native: NativeBinding<Tensor> = load();

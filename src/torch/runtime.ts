@@ -135,7 +135,7 @@ export interface BuildInfo {
 }
 
 export function buildInfo(): BuildInfo {
-  const raw = native.buildInfo() as { version: string; config: string; mkl: boolean; mkldnn: boolean; openmp: boolean; cudaBuilt: boolean };
+  const raw = native.buildInfo();
   const cfg = libtorchConfig();
   const blas = /BLAS_INFO=([^,\s]+)/.exec(raw.config)?.[1] ?? (raw.mkl ? 'mkl' : 'unknown');
   const capability = /CPU capability usage: (\S+)/.exec(raw.config)?.[1] ?? 'unknown';

@@ -108,17 +108,19 @@ export class Tensor extends native.NativeTensor implements Scoped {
   toArray<D extends DType = DType>(out?: TypedArrayOf[D]): TypedArrayOf[D] {
     // Into the caller's array: a loop that reuses one buffer copies at memory speed.
     if (out !== undefined) return native.copyToArray(this, out);
-    const n: number = native.numel(this);
-    if (n < LARGE_COPY_ELEMENTS) return native.toArray(this);
+    const n = native.numel(this);
+    // The addon picks the array type from the tensor's dtype, which D names.
+    if (n < LARGE_COPY_ELEMENTS) return native.toArray(this) as TypedArrayOf[D];
     // Large: an uninitialised buffer that libtorch fills in one pass (a new ArrayBuffer would be
     // zero-filled first).
     const dtype = this.dtype;
     const buffer = Buffer.allocUnsafeSlow(n * DTYPE_SIZES[dtype]).buffer;
-    return native.copyToArray(this, new TYPED_ARRAY_OF[dtype](buffer, 0, n));
+    return native.copyToArray(this, new TYPED_ARRAY_OF[dtype](buffer, 0, n)) as TypedArrayOf[D];
   }
   /** The value of a one-element tensor. */
   item(): number {
-    return native.item(this);
+    // A bool tensor's item is a boolean at run time; the declared type has always said number.
+    return native.item(this) as number;
   }
   override toString(): string {
     return native.format(this);
