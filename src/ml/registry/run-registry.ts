@@ -19,6 +19,7 @@ import { isFileColumn, isUrl } from '../../file-columns.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
+import { sqlText } from './id-list.js';
 import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
 
 export type RunKind = 'gan' | 'classifier' | 'regressor';
@@ -432,5 +433,17 @@ export class RunRegistry {
     }
     aside?.discard();
     return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
+  }
+
+  /** How many stored predictions the run has (0 while the store has no `ml_predictions` table). */
+  async predictionCount(runId: string): Promise<number> {
+    if (!(await this.#store.tables()).includes('ml_predictions')) return 0;
+    const rows = await this.#store.query('SELECT count(*) AS n FROM ml_predictions WHERE run_id = ?', [runId]);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  /** A read-only query selecting the run's stored predictions, as text (for `loadImages`, which binds no parameters). */
+  predictionsQuery(runId: string): string {
+    return `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(runId)}`;
   }
 }
