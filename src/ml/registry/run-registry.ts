@@ -23,6 +23,7 @@ import { PredictionRecords } from './prediction-records.js';
 import { ReviewRecords } from './review-records.js';
 import type { RunKind } from './run-params.js';
 import { requireKind, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
+import { sqlText } from './id-list.js';
 import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
 
 /** A heartbeat is written at least this often while a run trains. */
@@ -360,5 +361,17 @@ export class RunRegistry {
     }
     aside?.discard();
     return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
+  }
+
+  /** How many stored predictions the run has (0 while the store has no `ml_predictions` table). */
+  async predictionCount(runId: string): Promise<number> {
+    if (!(await this.#store.tables()).includes('ml_predictions')) return 0;
+    const rows = await this.#store.query('SELECT count(*) AS n FROM ml_predictions WHERE run_id = ?', [runId]);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  /** A read-only query selecting the run's stored predictions, as text (for `loadImages`, which binds no parameters). */
+  predictionsQuery(runId: string): string {
+    return `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(runId)}`;
   }
 }

@@ -1,0 +1,84 @@
+/**
+ * The options of `explainRun`, checked at the edge and with their defaults: exactly one of a row
+ * and a prediction, whole numbers within their limits (src/ml/call-limits.ts), names from their
+ * closed lists, an existing device. Nothing touches the store here.
+ */
+import { MlError } from '../../errors.js';
+import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
+import { resolveDevice } from '../train/device.js';
+import { DEFAULT_BACKGROUND } from './background.js';
+import { EXPLAIN_OUTPUTS, IMAGE_BACKGROUNDS, SEGMENTATIONS, type ExplainOutput, type ImageBackground, type Segmentation, type SubjectOptions } from './explanation-subject.js';
+import { DEFAULT_BLOCKS } from './image-segmentation.js';
+import { SHAP_METHODS, type ShapMethod } from './shapley-values.js';
+
+export interface ExplainRunOptions {
+  readonly run: string;
+  /** Row N (1-based) of the run's data query. Give exactly one of `row` and `prediction`. */
+  readonly row?: number;
+  /** A stored prediction (`ml_predictions.prediction_id`): its image, or its parameters and seed. */
+  readonly prediction?: string;
+  /** Default: exact for up to 12 features that differ from the background, kernel beyond. */
+  readonly method?: ShapMethod;
+  /** K background rows drawn from the run's data (default 100; all rows when K ≥ their number). */
+  readonly background?: number;
+  /** Seed of the background draw, of Kernel and permutation sampling and of a generator's noise (default 0). */
+  readonly seed?: number;
+  /** Coalition budget of kernel and permutation (default 2M + 2048). */
+  readonly samples?: number;
+  /** GAN runs: `discriminator`, or for a conditional generator `score` (default when a classifier exists) or `mean-intensity`. */
+  readonly output?: ExplainOutput;
+  /** The class whose probability is explained (classifier runs, and GAN `score`); default: the predicted one. */
+  readonly class?: string | number;
+  /** Image features: a grid of blocks (default) or superpixels. */
+  readonly segmentation?: Segmentation;
+  /** Grid side (default 7: 7 × 7 blocks); with superpixels, about blocks² segments. */
+  readonly blocks?: number;
+  /** Absent image segments take the mean of the K background images (default) or each of them. */
+  readonly imageBackground?: ImageBackground;
+  /** Where the models run (default cpu). */
+  readonly device?: string;
+}
+
+function whole(name: string, v: number | undefined, fallback: number, min: number): number {
+  const x = v ?? fallback;
+  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', `${name} must be a whole number ≥ ${min}, got ${String(v)}`);
+  return x;
+}
+
+function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[]): T | undefined {
+  if (v !== undefined && !allowed.includes(v)) throw new MlError('E_ML_ARGUMENT', `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** The options checked, defaults filled in; nothing touches the store yet. */
+export function checkExplainOptions(options: ExplainRunOptions): SubjectOptions {
+  if (options === null || typeof options !== 'object') throw new MlError('E_ML_ARGUMENT', `explainRun: options must be an object, got ${String(options)}`);
+  if (typeof options.run !== 'string' || options.run === '') throw new MlError('E_ML_ARGUMENT', `--run must be a run id, got ${JSON.stringify(options.run)}`);
+  if ((options.row === undefined) === (options.prediction === undefined)) {
+    throw new MlError('E_ML_ARGUMENT', 'give exactly one of --row N (a row of the run\'s data query) and --prediction ID (a stored prediction)');
+  }
+  if (options.row !== undefined && (!Number.isInteger(options.row) || options.row < 1)) throw new MlError('E_ML_ARGUMENT', `--row must be a whole number ≥ 1 (rows count from 1), got ${String(options.row)}`);
+  if (options.seed !== undefined) checkSeed('--seed', options.seed);
+  if (options.samples !== undefined) {
+    checkCallSize('--samples', whole('--samples', options.samples, 0, 1), CALL_LIMITS.explainSamples, 'Kernel SHAP and permutation sampling settle far below that (the default is 2M + 2048); give fewer', 'coalitions');
+  }
+  if (options.background !== undefined) {
+    checkCallSize('--background', whole('--background', options.background, 0, 1), CALL_LIMITS.explainBackground, 'E[f] over a few hundred rows is already close; draw fewer', 'rows');
+  }
+  if (options.class !== undefined && (typeof options.class !== 'string' || options.class === '') && typeof options.class !== 'number') {
+    throw new MlError('E_ML_ARGUMENT', `--class must be a class label, got ${JSON.stringify(options.class)}`);
+  }
+  return {
+    row: options.row,
+    prediction: options.prediction,
+    method: oneOf('--method', options.method, SHAP_METHODS),
+    background: whole('--background', options.background, DEFAULT_BACKGROUND, 1),
+    seed: options.seed ?? 0,
+    output: oneOf('--output', options.output, EXPLAIN_OUTPUTS),
+    class: options.class === undefined ? undefined : String(options.class),
+    segmentation: oneOf('--segmentation', options.segmentation, SEGMENTATIONS) ?? 'blocks',
+    blocks: whole('--blocks', options.blocks, DEFAULT_BLOCKS, 1),
+    imageBackground: oneOf('--image-background', options.imageBackground, IMAGE_BACKGROUNDS) ?? 'mean',
+    device: resolveDevice(options.device ?? 'cpu'),
+  };
+}
