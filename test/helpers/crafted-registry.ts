@@ -15,6 +15,8 @@ export interface CraftedRun {
   included_predictions?: string | null;
   FILE_checkpoint?: string | null;
   data_query?: string | null;
+  /** `ml_runs.params` as JSON text (default `{}`). */
+  params?: string;
 }
 
 /** An `ml_predictions` row as another program may have written it. */
@@ -36,7 +38,7 @@ export async function writeCraftedRegistry(db: string, runs: readonly CraftedRun
     'INSERT INTO ml_runs (run_id, kind, model, parent_run_id, status, params, env, seed, FILE_checkpoint, included_predictions, data_query, created_at, finished_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)',
   );
   for (const r of runs) {
-    insertRun.run(r.run_id, r.kind ?? 'gan', 'dcgan', r.parent_run_id ?? null, 'finished', '{}', '{}', r.FILE_checkpoint ?? null, r.included_predictions ?? null, r.data_query ?? null, at, at, at);
+    insertRun.run(r.run_id, r.kind ?? 'gan', 'dcgan', r.parent_run_id ?? null, 'finished', r.params ?? '{}', '{}', r.FILE_checkpoint ?? null, r.included_predictions ?? null, r.data_query ?? null, at, at, at);
   }
   const insertPrediction = raw.prepare('INSERT INTO ml_predictions (prediction_id, run_id, params, seed, FILE, accepted, created_at) VALUES (?, ?, ?, 1, ?, ?, ?)');
   for (const p of predictions) insertPrediction.run(p.prediction_id, p.run_id, '{}', p.FILE, p.accepted ?? null, at);
