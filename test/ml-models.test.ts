@@ -28,10 +28,10 @@ import {
   dcganGenerator,
   dcganTrainStep,
   encodeConditions,
-  ganTrainStep,
   type ConditionSpec,
   type GanArchitecture,
 } from '../src/ml/models/index.js';
+import { ganTrainStep } from '../src/ml/train/gan-train-step.js';
 
 const { nn, optim } = torch;
 type Tensor = torch.Tensor;

@@ -36,10 +36,10 @@ import { linePlotSvg } from '../plots/line-plot.js';
 import { writePlot } from '../plots/write-plot.js';
 import { generateImages } from '../predict/generate-images.js';
 import { now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
-import { resolveDevice } from '../train/device.js';
+import { architectureOf, loadCheckpoint } from '../checkpoints/gan-checkpoint.js';
+import { resolveDevice } from '../device.js';
 import { sqlText } from '../registry/id-list.js';
-import { architectureOf, type GanRunParams } from '../train/train-gan.js';
+import type { GanRunParams } from '../train/train-gan.js';
 import { defaultFeatureRun, loadFeatureExtractor, type FeatureExtractor } from './feature-extractor.js';
 import {
   featureMatrix,

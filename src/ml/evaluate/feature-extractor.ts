@@ -19,8 +19,9 @@ import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import { classifierOutputs, createClassifier, type ImageClassifier } from '../models/classifier.js';
 import { RunRegistry } from '../registry/run-registry.js';
-import { resolveDevice } from '../train/device.js';
-import { classifierArchitectureOf, loadClassifierCheckpoint, type ClassifierRunParams } from '../train/train-classifier.js';
+import { resolveDevice } from '../device.js';
+import { classifierArchitectureOf, loadClassifierCheckpoint } from '../checkpoints/classifier-checkpoint.js';
+import type { ClassifierRunParams } from '../train/train-classifier.js';
 
 export interface FeatureExtractor extends Disposable {
   readonly runId: string;

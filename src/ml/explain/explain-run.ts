@@ -24,7 +24,7 @@ import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
 import { now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { ML_EXPLANATIONS } from '../registry/tables.js';
-import { resolveDevice } from '../train/device.js';
+import { resolveDevice } from '../device.js';
 import { DEFAULT_BACKGROUND } from './background.js';
 import { classifierSubject } from './classifier-subject.js';
 import {

@@ -24,8 +24,8 @@ import { defaultFeatureRun, loadFeatureExtractor, type FeatureExtractor } from '
 import { encodeConditions, type ConditionSpec } from '../models/conditions.js';
 import { createGan, type Gan } from '../models/gan.js';
 import { RunRegistry, type RunRecord } from '../registry/run-registry.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
-import { architectureOf, type GanRunParams } from '../train/train-gan.js';
+import { architectureOf, loadCheckpoint } from '../checkpoints/gan-checkpoint.js';
+import type { GanRunParams } from '../train/train-gan.js';
 import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import { drawBackground } from './background.js';
 import { classIndex } from './classifier-subject.js';

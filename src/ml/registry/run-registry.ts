@@ -433,4 +433,13 @@ export class RunRegistry {
     aside?.discard();
     return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
   }
+
+  /** Reopens a run to continue it: `values` into its row, its epoch rows after `keepEpochs` removed, together. */
+  async reopen(runId: string, values: Row, keepEpochs: number): Promise<void> {
+    await this.transaction(async (tx) => {
+      const later = await tx.select('SELECT epoch FROM ml_epochs WHERE run_id = ? AND epoch > ?', [runId, keepEpochs]);
+      for (const r of later) await tx.remove('ml_epochs', { run_id: runId, epoch: r['epoch'] ?? null });
+      await tx.update('ml_runs', values, { run_id: runId });
+    });
+  }
 }

@@ -67,3 +67,9 @@ export function checkpointFile(folder: string, name: string): string {
   if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
   return f;
 }
+
+/** The name of the checkpoint after `epoch` complete epochs and `stepInEpoch` steps of the next. */
+export function checkpointName(position: { readonly epoch: number; readonly stepInEpoch: number }): string {
+  const e = `epoch-${String(position.epoch).padStart(4, '0')}`;
+  return position.stepInEpoch === 0 ? e : `${e}-step-${String(position.stepInEpoch).padStart(6, '0')}`;
+}
