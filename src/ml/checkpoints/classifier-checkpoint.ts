@@ -12,10 +12,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { replaceFolderSync } from '../../atomic-write.js';
-import { MlError } from '../../errors.js';
 import type * as torch from '../../torch/index.js';
 import { classifierArchitectureKey, type ClassifierArchitecture, type ImageClassifier } from '../models/classifier.js';
-import { checkpointFile, readTrainingState, restoreRngState, writeTrainingState } from './training-state.js';
+import { loadCheckpointFiles, readTrainingState, writeTrainingState } from './training-state.js';
 
 /** Where training stood when a classifier checkpoint was written. */
 export interface ClassifierPosition {
@@ -72,18 +71,10 @@ export function readClassifierCheckpointState(folder: string): ClassifierCheckpo
  */
 export function loadClassifierCheckpoint(folder: string, model: ImageClassifier, options: { optimizer?: torch.optim.Optimizer; rng?: boolean } = {}): ClassifierCheckpointState {
   const state = readClassifierCheckpointState(folder);
-  const want = classifierArchitectureKey(model.architecture);
-  const have = classifierArchitectureKey(state.architecture);
-  if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
-  const need = (name: string): string => checkpointFile(folder, name);
-  try {
+  loadCheckpointFiles(folder, classifierArchitectureKey(model.architecture), classifierArchitectureKey(state.architecture), (need) => {
     model.load(need(FILES.model));
     if (options.optimizer) options.optimizer.load(need(FILES.optimizer));
-  } catch (e) {
-    if (e instanceof MlError) throw e;
-    throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  if (options.rng) restoreRngState(folder);
+  }, options.rng);
   return state;
 }
 

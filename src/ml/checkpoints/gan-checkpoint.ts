@@ -12,12 +12,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
 import type { ConditionSpec } from '../models/conditions.js';
 import { replaceFolderSync } from '../../atomic-write.js';
-import { checkpointFile, readTrainingState, restoreRngState, writeTrainingState } from './training-state.js';
+import { loadCheckpointFiles, readTrainingState, writeTrainingState } from './training-state.js';
 
 export { checkpointName } from './training-state.js';
 
@@ -84,20 +83,12 @@ export interface LoadCheckpointOptions {
  */
 export function loadCheckpoint(folder: string, gan: Gan, options: LoadCheckpointOptions = {}): CheckpointState {
   const state = readCheckpointState(folder);
-  const want = architectureKey(gan.architecture);
-  const have = architectureKey(state.architecture);
-  if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
-  const need = (name: string): string => checkpointFile(folder, name);
-  try {
+  loadCheckpointFiles(folder, architectureKey(gan.architecture), architectureKey(state.architecture), (need) => {
     gan.generator.load(need(FILES.generator));
     gan.discriminator.load(need(FILES.discriminator));
     if (options.optG) options.optG.load(need(FILES.optG));
     if (options.optD) options.optD.load(need(FILES.optD));
-  } catch (e) {
-    if (e instanceof MlError) throw e;
-    throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  if (options.rng) restoreRngState(folder);
+  }, options.rng);
   return state;
 }
 

@@ -11,14 +11,14 @@ import type { Row } from '../../../store/types.js';
 import * as torch from '../../../torch/index.js';
 import { checkSeed } from '../../call-limits.js';
 import { classifierArchitectureOf, loadClassifierCheckpoint, pruneClassifierOptimizerState, saveClassifierCheckpoint } from '../../checkpoints/classifier-checkpoint.js';
-import { epochPermutation } from '../../data/seeded-random.js';
 import { loadTrainingData, type TrainingData } from '../../data/training-data.js';
 import { CLASSIFIER_DROPOUT, CLASSIFIER_FEATURE_DIM, classifierOutputs, createClassifier, scaleClassifierPixels, type ClassifierArchitecture, type ImageClassifier } from '../../models/classifier.js';
 import { now, RunRegistry, type RunRecord } from '../../registry/run-registry.js';
 import { type ClassifierRunParams, type TrainClassifierOptions, type TrainClassifierResult } from '../train-classifier.js';
-import { checkLearningRate, checkPrecision, checkRunBasics, positiveInteger, resumableRun, resumeTarget, stepsPerEpoch } from '../training-run-options.js';
+import { checkLearningRate, checkPrecision, checkRunBasics, positiveInteger, resumableRun, resumeTarget } from '../training-run-options.js';
 import type { Precision } from '../training-run-options.js';
 import type { EpochTrainer, RunPlan, TrainerDefinition } from '../trainer.js';
+import { ImageBatches } from '../image-batches.js';
 import { classIndices, defaultTestQuery, labelledDataHash, labelValues, levelsOf, loadTestImages, type LabelledImages } from './classifier-data.js';
 
 /** The recipe measured in docs/ml-classifier.md: 3 epochs give ≥ 99 % on MNIST and ≥ 90 % on Fashion-MNIST in about a minute each on two CPU cores. */
@@ -168,15 +168,12 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
   torch.manualSeed(seed);
   const model = createClassifier(classifierArchitectureOf(params)).to(device);
   const opt = new torch.optim.Adam(model.parameters(), { lr: params.lr });
-  const n = data.images.count;
   const { channels, size } = params;
-  const pixels = torch.keep(torch.tensor(data.images.pixels, { shape: [n, channels, size, size], dtype: 'uint8', device }));
+  const batches = new ImageBatches(data.images, params.batch, seed, device);
+  const { pixels, count: n, steps } = batches;
   const labels = torch.keep(torch.tidy(() => torch.tensor(plan.classes).to('int64').to(device)));
-  const steps = stepsPerEpoch(n, params.batch);
   const totalSteps = steps * params.epochs;
   const autocast: torch.amp.AutocastOptions | undefined = params.precision === 'bf16' ? { device: devType, dtype: 'bfloat16' } : undefined;
-  let order: Int32Array | undefined;
-  let orderEpoch = -1;
   let testAccuracy: number | null = null;
   let trainAccuracy: number | null = null;
   model.train();
@@ -185,13 +182,9 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
     epochs: params.epochs,
     checkpointEvery: params.checkpoint_every,
     stepsPerEpoch: steps,
-    epochImages: Math.min(n, steps * params.batch),
+    epochImages: batches.epochImages,
     step(epoch, s, step) {
-      if (orderEpoch !== epoch) {
-        order = epochPermutation(n, seed, epoch);
-        orderEpoch = epoch;
-      }
-      const index = order!.subarray(s * params.batch, Math.min(n, (s + 1) * params.batch));
+      const index = batches.indices(epoch, s);
       opt.lr = cosineLearningRate(params.lr, step, totalSteps);
       const { loss, correct } = torch.tidy(() => {
         const i = torch.tensor(index, { device });
@@ -264,7 +257,7 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
       resumed: plan.resumeFrom !== undefined,
     }),
     dispose() {
-      pixels.dispose();
+      batches.dispose();
       labels.dispose();
       opt.dispose();
       model.dispose();

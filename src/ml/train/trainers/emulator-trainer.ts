@@ -79,22 +79,9 @@ export function describeHyper(h: HyperParameters): string {
 export interface EmulatorPlan extends RunPlan {
   readonly params: EmulatorRunParams;
   readonly family: RegressorFamily;
-  readonly sourceTable: string | null;
-  readonly target: string;
-  readonly features: string[];
-  readonly rows: number;
-  readonly y: Float64Array;
-  readonly columns: Cell[][];
-  readonly kinds: FeatureKind[];
-  readonly trainRows: Int32Array;
-  readonly testRows: Int32Array;
-  readonly moved: number[];
-  readonly encoding: Encoding;
   readonly train: EncodedRows;
   readonly test: EncodedRows;
-  readonly hyper: HyperParameters;
   readonly grid: { candidates: HyperParameters[]; folds: Fold[] } | undefined;
-  readonly testSize: number;
 }
 
 /** The target's values as numbers; text, NULL or a non-finite value is refused naming the row. */
@@ -232,27 +219,14 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
     params,
     device: 'cpu',
     dataRows: n,
+    dataHash: dataHash(target, features, y, columns),
     runId,
     family,
     seed,
     dataQuery,
-    sourceTable,
-    target,
-    features,
-    rows: n,
-    y,
-    columns,
-    kinds,
-    trainRows,
-    testRows,
-    moved,
-    encoding,
     train,
     test,
-    hyper,
     grid,
-    dataHash: dataHash(target, features, y, columns),
-    testSize,
   };
 }
 
@@ -270,7 +244,7 @@ function create(p: EmulatorPlan, _registry: RunRegistry, options: TrainEmulatorO
     let epochsDone = 0;
     const flushEpochs = (): Promise<void> => session.heartbeat(() => ({ epochs: pendingEpochs.splice(0), columns: { epochs_done: epochsDone } }));
 
-    let hyper = p.hyper;
+    let hyper = params.hyper;
     if (p.grid !== undefined) {
       const searched = await gridSearch(family, p.grid.candidates, p.grid.folds, {
         seed,
@@ -302,9 +276,9 @@ function create(p: EmulatorPlan, _registry: RunRegistry, options: TrainEmulatorO
     const description: EmulatorCheckpoint = {
       format: EMULATOR_CHECKPOINT_FORMAT,
       model: options.model,
-      target: p.target,
-      features: p.features,
-      encoding: [...p.encoding.features],
+      target: params.target,
+      features: params.features,
+      encoding: [...params.encoding],
       hyper,
       state: model.state(),
     };
@@ -336,11 +310,11 @@ function create(p: EmulatorPlan, _registry: RunRegistry, options: TrainEmulatorO
       run_id: runId,
       status: 'finished',
       model: options.model,
-      target: p.target,
-      features: p.features,
+      target: params.target,
+      features: params.features,
       metrics: testMetrics,
       train_metrics: trainMetrics,
-      n_rows: p.rows,
+      n_rows: p.dataRows,
       n_train: p.train.rows,
       n_test: p.test.rows,
       hyper,

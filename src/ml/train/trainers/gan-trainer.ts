@@ -11,15 +11,15 @@ import * as torch from '../../../torch/index.js';
 import { checkSeed } from '../../call-limits.js';
 import { architectureOf, loadCheckpoint, pruneOptimizerState, saveCheckpoint } from '../../checkpoints/gan-checkpoint.js';
 import { loadRunData, predictionsToInclude } from '../../data/included-predictions.js';
-import { epochPermutation } from '../../data/seeded-random.js';
 import { loadTrainingData, type TrainingData } from '../../data/training-data.js';
 import { encodeConditions } from '../../models/conditions.js';
 import { createGan } from '../../models/gan.js';
 import { RunRegistry, type RunRecord } from '../../registry/run-registry.js';
 import { ganTrainStep } from '../gan-train-step.js';
+import { ImageBatches } from '../image-batches.js';
 import { gridConditionRows, renderSampleGrid } from '../sample-grid.js';
 import { type GanRunParams, type TrainGanOptions, type TrainGanResult } from '../train-gan.js';
-import { checkLearningRate, checkPrecision, checkRunBasics, positiveInteger, resumableRun, resumeTarget, stepsPerEpoch } from '../training-run-options.js';
+import { checkLearningRate, checkPrecision, checkRunBasics, positiveInteger, resumableRun, resumeTarget } from '../training-run-options.js';
 import type { Precision } from '../training-run-options.js';
 import type { EpochTrainer, RunPlan, TrainerDefinition } from '../trainer.js';
 
@@ -151,12 +151,11 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
   const gan = createGan(architectureOf(params)).to(device);
   const optG = new torch.optim.Adam(gan.generator.parameters(), { lr: params.lr });
   const optD = new torch.optim.Adam(gan.discriminator.parameters(), { lr: params.lr });
-  const n = data.images.count;
-  const { channels, size } = params;
-  const pixels = torch.keep(torch.tensor(data.images.pixels, { shape: [n, channels, size, size], dtype: 'uint8', device }));
+  const batches = new ImageBatches(data.images, params.batch, seed, device);
+  const { pixels, count: n, steps } = batches;
   const conds = params.conditions.length === 0 ? undefined : torch.keep(torch.tidy(() => encodeConditions(params.conditions, data.conditionRows).to(device)));
   const dispose = (): void => {
-    pixels.dispose();
+    batches.dispose();
     conds?.dispose();
     optG.dispose();
     optD.dispose();
@@ -175,24 +174,17 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
     optD.lr = params.lr;
   }
 
-  const steps = stepsPerEpoch(n, params.batch);
   const autocast: torch.amp.AutocastOptions | undefined = params.precision === 'bf16' ? { device: devType, dtype: 'bfloat16' } : undefined;
   const folder = registry.runFolder(runId).absolute;
-  let order: Int32Array | undefined;
-  let orderEpoch = -1;
   let lastSamples: string | null = null;
 
   return {
     epochs: params.epochs,
     checkpointEvery: params.checkpoint_every,
     stepsPerEpoch: steps,
-    epochImages: Math.min(n, steps * params.batch),
+    epochImages: batches.epochImages,
     step(epoch, s) {
-      if (orderEpoch !== epoch) {
-        order = epochPermutation(n, seed, epoch);
-        orderEpoch = epoch;
-      }
-      const index = order!.subarray(s * params.batch, Math.min(n, (s + 1) * params.batch));
+      const index = batches.indices(epoch, s);
       const { dLoss, gLoss } = torch.tidy(() => {
         const i = torch.tensor(index, { device });
         const real = pixels.indexSelect(0, i).float().div_(127.5).sub_(1);
