@@ -28,11 +28,11 @@ import {
   dcganGenerator,
   dcganTrainStep,
   encodeConditions,
-  ganTrainStep,
   type ConditionSpec,
   type GanArchitecture,
 } from '../src/ml/models/index.js';
 import { kerasInit } from '../src/ml/models/weight-init.js';
+import { ganTrainStep } from '../src/ml/train/gan-train-step.js';
 
 const { nn, optim } = torch;
 type Tensor = torch.Tensor;

@@ -2,35 +2,32 @@
  * The ML workflows' public face: train and predict GANs on store data, with every run, epoch,
  * checkpoint and generated image in the store's `ml_` tables (DESIGN §4).
  */
-export { trainGan, stepsPerEpoch, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type GanRunParams, type Precision } from './train/train-gan.js';
+export { stepsPerEpoch } from './train/training-run-options.js';
+export { trainGan, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type Precision } from './train/train-gan.js';
 export { predictGan, type PredictGanOptions, type PredictGanResult, type Prediction } from './predict/predict-gan.js';
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';
 export { SEED_MAX, CALL_LIMITS } from './call-limits.js';
 export { RunRegistry, HEARTBEAT_INTERVAL_MS, STALE_AFTER_MS, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
 export { isRunOf, requireKind, runForDisplay, storedParams, type RunRecordOf } from './registry/run-record.js';
+export type { ClassifierRunParams, EmulatorRunParams, GanRunParams } from './registry/run-params.js';
 export { ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS } from './registry/tables.js';
-export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointName, type CheckpointState, type TrainingPosition } from './train/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointName, type CheckpointState, type TrainingPosition } from './checkpoints/gan-checkpoint.js';
+export {
+  saveClassifierCheckpoint,
+  loadClassifierCheckpoint,
+  readClassifierCheckpointState,
+  classifierArchitectureOf,
+  type ClassifierPosition,
+  type ClassifierCheckpointState,
+} from './checkpoints/classifier-checkpoint.js';
+export { ganTrainStep, type GanStepOptions } from './train/gan-train-step.js';
 export { inferConditions, MAX_CATEGORICAL_INTEGERS } from './data/condition-columns.js';
 export { loadTrainingData, type TrainingData, type TrainingDataOptions } from './data/training-data.js';
 export * from './models/index.js';
 export { evaluateRun, evenCombinations, conditionGroup, type EvaluateRunOptions, type EvaluationResult, type ConditionEvaluation } from './evaluate/evaluate-run.js';
 export { generateImages, type GenerateRequest } from './predict/generate-images.js';
 export * from './evaluate/metrics/index.js';
-export {
-  trainClassifier,
-  saveClassifierCheckpoint,
-  loadClassifierCheckpoint,
-  readClassifierCheckpointState,
-  classifierArchitectureOf,
-  cosineLearningRate,
-  CLASSIFIER_DEFAULTS,
-  TRAIN_ACCURACY_IMAGES,
-  type TrainClassifierOptions,
-  type TrainClassifierResult,
-  type ClassifierRunParams,
-  type ClassifierPosition,
-  type ClassifierCheckpointState,
-} from './train/train-classifier.js';
+export { trainClassifier, CLASSIFIER_DEFAULTS, type TrainClassifierOptions, type TrainClassifierResult } from './train/train-classifier.js';
 export { recordReviews, RATING_RANGE, type ReviewInput, type RecordedReview, type Verdict } from './review/record-reviews.js';
 export { importReviews, readReviewCsv } from './review/import-reviews.js';
 export { acceptPredictions, clearRuleAcceptances, type AcceptOptions, type AcceptResult } from './review/accept-predictions.js';

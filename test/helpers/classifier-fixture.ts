@@ -55,6 +55,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TRAINING_CODE = [
   '../../src/ml/models/classifier.js',
   '../../src/ml/train/train-classifier.js',
+  '../../src/ml/train/trainers/classifier-trainer.js',
+  '../../src/ml/train/training-session.js',
+  '../../src/ml/train/image-batches.js',
   '../../src/ml/data/training-data.js',
   '../../src/ml/data/seeded-random.js',
   '../../src/ml/data/condition-columns.js',

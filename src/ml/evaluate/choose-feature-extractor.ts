@@ -5,7 +5,7 @@
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import type { GanRunParams } from '../train/train-gan.js';
+import type { GanRunParams } from '../registry/run-params.js';
 import { defaultFeatureRun, loadFeatureExtractor, type FeatureExtractor } from './feature-extractor.js';
 
 export interface ChosenFeatures {

@@ -21,8 +21,8 @@ import { classifierOutputs, createClassifier, type ImageClassifier } from '../mo
 import type { ClassifierRunParams } from '../registry/run-params.js';
 import { storedParams, type RunRecord } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
-import { resolveDevice } from '../train/device.js';
-import { classifierArchitectureOf, loadClassifierCheckpoint } from '../train/train-classifier.js';
+import { resolveDevice } from '../device.js';
+import { classifierArchitectureOf, loadClassifierCheckpoint } from '../checkpoints/classifier-checkpoint.js';
 
 export interface FeatureExtractor extends Disposable {
   readonly runId: string;

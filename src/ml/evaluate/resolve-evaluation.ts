@@ -8,8 +8,8 @@ import { MlError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
 import type { RunRecord, RunRegistry } from '../registry/run-registry.js';
-import { resolveDevice } from '../train/device.js';
-import type { GanRunParams } from '../train/train-gan.js';
+import { resolveDevice } from '../device.js';
+import type { GanRunParams } from '../registry/run-params.js';
 import type { SetMetricsOptions } from './set-metrics.js';
 
 export interface EvaluateRunOptions {

@@ -5,7 +5,7 @@
  */
 import { MlError } from '../../errors.js';
 import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
-import { resolveDevice } from '../train/device.js';
+import { resolveDevice } from '../device.js';
 import { DEFAULT_BACKGROUND } from './background.js';
 import { EXPLAIN_OUTPUTS, IMAGE_BACKGROUNDS, SEGMENTATIONS, type ExplainOutput, type ImageBackground, type Segmentation, type SubjectOptions } from './explanation-subject.js';
 import { DEFAULT_BLOCKS } from './image-segmentation.js';

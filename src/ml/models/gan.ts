@@ -233,6 +233,3 @@ class BuiltGan implements Gan {
 export function createGan(architecture: GanArchitecture): Gan {
   return new BuiltGan(checkGanArchitecture(architecture));
 }
-
-// The training step lives in its own file; it is re-exported here, next to the type it trains.
-export { ganTrainStep, type GanStepOptions } from './gan-train-step.js';

@@ -1,4 +1,4 @@
-/** Model definitions of the ML workflows (DESIGN §4) and their training steps. */
+/** Model definitions of the ML workflows (DESIGN §4). */
 export * from './dcgan.js';
 export * from './conditions.js';
 export * from './condition-encoder.js';
@@ -6,5 +6,4 @@ export * from './standard-dcgan.js';
 export * from './weight-init.js';
 export * from './conditional-gan.js';
 export * from './gan.js';
-export * from './gan-train-step.js';
 export * from './classifier.js';

@@ -28,9 +28,8 @@ import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
 import { createGan } from '../models/gan.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { ML_PREDICTIONS } from '../registry/tables.js';
-import { checkpointName, loadCheckpoint } from '../train/checkpoint.js';
-import { resolveDevice } from '../train/device.js';
-import { architectureOf } from '../train/train-gan.js';
+import { architectureOf, checkpointName, loadCheckpoint } from '../checkpoints/gan-checkpoint.js';
+import { resolveDevice } from '../device.js';
 import { GENERATE_BATCH, generateImages } from './generate-images.js';
 import { parameterCombinations, type CombinationRequest } from './parameter-grid.js';
 

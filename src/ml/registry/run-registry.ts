@@ -374,4 +374,13 @@ export class RunRegistry {
   predictionsQuery(runId: string): string {
     return `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(runId)}`;
   }
+
+  /** Reopens a run to continue it: `values` into its row, its epoch rows after `keepEpochs` removed, together. */
+  async reopen(runId: string, values: Row, keepEpochs: number): Promise<void> {
+    await this.transaction(async (tx) => {
+      const later = await tx.select('SELECT epoch FROM ml_epochs WHERE run_id = ? AND epoch > ?', [runId, keepEpochs]);
+      for (const r of later) await tx.remove('ml_epochs', { run_id: runId, epoch: r['epoch'] ?? null });
+      await tx.update('ml_runs', values, { run_id: runId });
+    });
+  }
 }

@@ -7,15 +7,13 @@
  * emulator.predict([[8, 225, 0.05, 'ST5_FFDUET_TLS']]); // Float64Array [169…]
  * ```
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { RunRegistry } from '../registry/run-registry.js';
 import { encodeWith, encodingOf, type Encoding, type FeatureEncoding, type InputCell } from './feature-encoding.js';
 import { linearFitOf, rawCoefficients, type RawCoefficients } from './models/linear-models.js';
-import { isEmulatorModel, regressorFamily, type FittedRegressor, type HyperParameters } from './models/index.js';
-import { EMULATOR_CHECKPOINT_FILE, EMULATOR_CHECKPOINT_FORMAT, type EmulatorCheckpoint } from './train-emulator.js';
+import { regressorFamily, type FittedRegressor, type HyperParameters } from './models/index.js';
+import { readEmulatorCheckpoint, type EmulatorCheckpoint } from '../checkpoints/emulator-checkpoint.js';
 
 /** A trained tabular model of one run. */
 export interface Emulator extends Disposable {
@@ -96,22 +94,6 @@ export class LoadedEmulator implements Emulator {
   }
 }
 
-function readCheckpoint(folder: string): EmulatorCheckpoint {
-  const file = path.join(folder, EMULATOR_CHECKPOINT_FILE);
-  if (!fs.existsSync(file)) throw new MlError('E_ML_CHECKPOINT', `${folder} is not an emulator checkpoint (no ${EMULATOR_CHECKPOINT_FILE})`);
-  let c: EmulatorCheckpoint;
-  try {
-    c = JSON.parse(fs.readFileSync(file, 'utf8')) as EmulatorCheckpoint;
-  } catch (e) {
-    throw new MlError('E_ML_CHECKPOINT', `${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  if (c.format !== EMULATOR_CHECKPOINT_FORMAT) throw new MlError('E_ML_CHECKPOINT', `${file} has format ${String(c.format)}; this version reads ${EMULATOR_CHECKPOINT_FORMAT}`);
-  if (!isEmulatorModel(c.model) || typeof c.target !== 'string' || !Array.isArray(c.features) || !Array.isArray(c.encoding) || c.encoding.length !== c.features.length) {
-    throw new MlError('E_ML_CHECKPOINT', `${file} does not describe an emulator (model, target, features, encoding)`);
-  }
-  return c;
-}
-
 /** The emulator of a finished `regressor` run; dispose it (or `using` it) when done. */
 export async function loadEmulator(store: Store, runId: string): Promise<Emulator> {
   return loadEmulatorRun(store, runId);
@@ -125,7 +107,7 @@ export async function loadEmulatorRun(store: Store, runId: string): Promise<Load
   if (run.kind !== 'regressor') throw new MlError('E_ML_RUN', `run ${runId} is a ${run.kind} run, not an emulator (kind regressor)`);
   if (run.status !== 'finished' || run.FILE_checkpoint === null) throw new MlError('E_ML_RUN', `run ${runId} is ${run.state}; only a finished emulator run predicts`);
   const folder = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
-  const checkpoint = readCheckpoint(folder);
+  const checkpoint = readEmulatorCheckpoint(folder);
   const encoding = encodingOf(checkpoint.encoding as FeatureEncoding[]);
   const regressor = regressorFamily(checkpoint.model).load(checkpoint.state ?? {}, checkpoint.hyper ?? {}, encoding.width, folder);
   return new LoadedEmulator(runId, run.data_query, checkpoint, encoding, regressor);

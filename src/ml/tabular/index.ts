@@ -12,13 +12,11 @@ export {
   trainEmulator,
   emulatorTableQuery,
   describeHyper,
-  EMULATOR_CHECKPOINT_FILE,
-  EMULATOR_CHECKPOINT_FORMAT,
   type TrainEmulatorOptions,
   type TrainEmulatorResult,
   type EmulatorRunParams,
-  type EmulatorCheckpoint,
 } from './train-emulator.js';
+export { EMULATOR_CHECKPOINT_FILE, EMULATOR_CHECKPOINT_FORMAT, type EmulatorCheckpoint } from '../checkpoints/emulator-checkpoint.js';
 export { loadEmulator, type Emulator } from './emulator.js';
 export { predictEmulator, type PredictEmulatorOptions, type PredictEmulatorResult } from './predict-emulator.js';
 export { regressionMetrics, REGRESSION_METRICS, type RegressionMetrics } from './regression-metrics.js';

@@ -67,3 +67,25 @@ export function checkpointFile(folder: string, name: string): string {
   if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
   return f;
 }
+
+/** The name of the checkpoint after `epoch` complete epochs and `stepInEpoch` steps of the next. */
+export function checkpointName(position: { readonly epoch: number; readonly stepInEpoch: number }): string {
+  const e = `epoch-${String(position.epoch).padStart(4, '0')}`;
+  return position.stepInEpoch === 0 ? e : `${e}-step-${String(position.stepInEpoch).padStart(6, '0')}`;
+}
+
+/**
+ * Loads a checkpoint's files with `load` once its architecture key `have` is the model's `want`
+ * (nothing is loaded otherwise), then the RNG state when asked; a file that cannot be loaded is
+ * an `E_ML_CHECKPOINT` error.
+ */
+export function loadCheckpointFiles(folder: string, want: string, have: string, load: (need: (name: string) => string) => void, rng: boolean | undefined): void {
+  if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
+  try {
+    load((name) => checkpointFile(folder, name));
+  } catch (e) {
+    if (e instanceof MlError) throw e;
+    throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (rng) restoreRngState(folder);
+}

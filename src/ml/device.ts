@@ -1,6 +1,6 @@
 /** The device a workflow runs on, checked before anything is written. */
-import { MlError } from '../../errors.js';
-import * as torch from '../../torch/index.js';
+import { MlError } from '../errors.js';
+import * as torch from '../torch/index.js';
 
 /** `cpu`, `cuda` or `cuda:N`, refused with a clear reason when it is not there. */
 export function resolveDevice(device: string): string {

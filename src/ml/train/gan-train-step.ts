@@ -9,8 +9,8 @@
  * ```
  */
 import * as torch from '../../torch/index.js';
-import { dcganTrainStep, type StepModule, type StepOptimizer, type DcganStepLosses } from './dcgan.js';
-import type { Gan } from './gan.js';
+import { dcganTrainStep, type StepModule, type StepOptimizer, type DcganStepLosses } from '../models/dcgan.js';
+import type { Gan } from '../models/gan.js';
 
 type Tensor = torch.Tensor;
 

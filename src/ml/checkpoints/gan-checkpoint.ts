@@ -12,11 +12,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
+import type { ConditionSpec } from '../models/conditions.js';
 import { replaceFolderSync } from '../../atomic-write.js';
-import { checkpointFile, readTrainingState, restoreRngState, writeTrainingState } from './training-state.js';
+import { loadCheckpointFiles, readTrainingState, writeTrainingState } from './training-state.js';
+
+export { checkpointName } from './training-state.js';
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -46,10 +48,9 @@ const FILES = {
   optD: 'discriminator-optimizer.safetensors',
 } as const;
 
-/** The name of the checkpoint after `epoch` complete epochs and `stepInEpoch` steps of the next. */
-export function checkpointName(position: Pick<TrainingPosition, 'epoch' | 'stepInEpoch'>): string {
-  const e = `epoch-${String(position.epoch).padStart(4, '0')}`;
-  return position.stepInEpoch === 0 ? e : `${e}-step-${String(position.stepInEpoch).padStart(6, '0')}`;
+/** The architecture a GAN run's params (`ml_runs.params`) describe. */
+export function architectureOf(params: { readonly model: GanArchitecture['model']; readonly size: number; readonly channels: 1 | 3; readonly noise_dim: number; readonly conditions: ConditionSpec[] }): GanArchitecture {
+  return { model: params.model, size: params.size as GanArchitecture['size'], channels: params.channels, noiseDim: params.noise_dim, conditions: params.conditions };
 }
 
 export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optimizer, optD: torch.optim.Optimizer, position: TrainingPosition): void {
@@ -82,20 +83,12 @@ export interface LoadCheckpointOptions {
  */
 export function loadCheckpoint(folder: string, gan: Gan, options: LoadCheckpointOptions = {}): CheckpointState {
   const state = readCheckpointState(folder);
-  const want = architectureKey(gan.architecture);
-  const have = architectureKey(state.architecture);
-  if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
-  const need = (name: string): string => checkpointFile(folder, name);
-  try {
+  loadCheckpointFiles(folder, architectureKey(gan.architecture), architectureKey(state.architecture), (need) => {
     gan.generator.load(need(FILES.generator));
     gan.discriminator.load(need(FILES.discriminator));
     if (options.optG) options.optG.load(need(FILES.optG));
     if (options.optD) options.optD.load(need(FILES.optD));
-  } catch (e) {
-    if (e instanceof MlError) throw e;
-    throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  if (options.rng) restoreRngState(folder);
+  }, options.rng);
   return state;
 }
 

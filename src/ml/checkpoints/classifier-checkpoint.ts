@@ -1,0 +1,84 @@
+/**
+ * A classifier checkpoint: one folder holding the network, its optimiser and the state needed to
+ * continue exactly (libtorch's RNG state, the position in the epoch, the epoch's running loss).
+ * Written with `replaceFolderSync` (src/atomic-write.ts): a killed process leaves the previous
+ * checkpoint or the new one, never half of one. Prediction, evaluation and explanation load it
+ * from here, without any training code.
+ *
+ *   epoch-0003/model.safetensors        state dict, PyTorch's keys
+ *   epoch-0003/optimizer.safetensors    Adam state, PyTorch's layout
+ *   epoch-0003/state.safetensors        `rng` tensor + `state` and `architecture` metadata
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { replaceFolderSync } from '../../atomic-write.js';
+import type * as torch from '../../torch/index.js';
+import { classifierArchitectureKey, type ClassifierArchitecture, type ImageClassifier } from '../models/classifier.js';
+import { loadCheckpointFiles, readTrainingState, writeTrainingState } from './training-state.js';
+
+/** Where training stood when a classifier checkpoint was written. */
+export interface ClassifierPosition {
+  /** Epochs completed. */
+  epoch: number;
+  /** Steps done within the next epoch (0 at an epoch boundary). */
+  stepInEpoch: number;
+  /** Steps done in all. */
+  step: number;
+  /** Running sums of the unfinished epoch. */
+  epochLoss: number;
+  epochSeconds: number;
+}
+
+export interface ClassifierCheckpointState extends ClassifierPosition {
+  format: number;
+  architecture: ClassifierArchitecture;
+}
+
+export const CLASSIFIER_CHECKPOINT_FORMAT = 1;
+
+const FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors' } as const;
+
+/** The architecture a classifier run's params (`ml_runs.params`) describe. */
+export function classifierArchitectureOf(params: { readonly size: ClassifierArchitecture['size']; readonly channels: 1 | 3; readonly levels: readonly unknown[]; readonly feature_dim: number }): ClassifierArchitecture {
+  return { model: 'cnn', size: params.size, channels: params.channels, classes: params.levels.length, featureDim: params.feature_dim };
+}
+
+/**
+ * Writes `model.safetensors` (state dict, PyTorch's keys), `optimizer.safetensors` (Adam state,
+ * PyTorch's layout) and `state.safetensors` (libtorch's RNG state as tensor `rng`; metadata
+ * `state` and `architecture`) into `folder` with `replaceFolderSync` (src/atomic-write.ts): a
+ * killed process leaves the previous checkpoint or the new one.
+ */
+export function saveClassifierCheckpoint(folder: string, model: ImageClassifier, optimizer: torch.optim.Optimizer, position: ClassifierPosition): void {
+  replaceFolderSync(folder, (temp) => {
+    model.save(path.join(temp, FILES.model));
+    optimizer.save(path.join(temp, FILES.optimizer));
+    const state: ClassifierCheckpointState = { format: CLASSIFIER_CHECKPOINT_FORMAT, architecture: model.architecture, ...position };
+    writeTrainingState(temp, state, classifierArchitectureKey(model.architecture));
+  });
+}
+
+/** The state a classifier checkpoint records, without loading weights; refuses a folder that is not one. */
+export function readClassifierCheckpointState(folder: string): ClassifierCheckpointState {
+  return readTrainingState<ClassifierCheckpointState>(folder, CLASSIFIER_CHECKPOINT_FORMAT, 'classifier training state', (state) => {
+    if (state.architecture?.model !== 'cnn') throw new Error(`it holds a ${JSON.stringify(state.architecture?.model ?? 'GAN')} model, not a classifier`);
+  });
+}
+
+/**
+ * Loads the weights (and, when asked, the optimiser and the RNG state) into `model`; a checkpoint
+ * of another architecture is refused before anything is loaded.
+ */
+export function loadClassifierCheckpoint(folder: string, model: ImageClassifier, options: { optimizer?: torch.optim.Optimizer; rng?: boolean } = {}): ClassifierCheckpointState {
+  const state = readClassifierCheckpointState(folder);
+  loadCheckpointFiles(folder, classifierArchitectureKey(model.architecture), classifierArchitectureKey(state.architecture), (need) => {
+    model.load(need(FILES.model));
+    if (options.optimizer) options.optimizer.load(need(FILES.optimizer));
+  }, options.rng);
+  return state;
+}
+
+/** Drops the optimiser file of an older checkpoint: its weights stay, the resume state only in the newest. */
+export function pruneClassifierOptimizerState(folder: string): void {
+  fs.rmSync(path.join(folder, FILES.optimizer), { force: true });
+}

@@ -1,0 +1,45 @@
+/**
+ * The training images of an image run on its device, and each step's batch: a slice of the
+ * epoch's seeded permutation (`epochPermutation`), so a resumed run sees the same batches as an
+ * uninterrupted one. A last batch of one image is dropped (BatchNorm cannot train on it).
+ */
+import type { LoadedImages } from '../../images/load-images.js';
+import * as torch from '../../torch/index.js';
+import { epochPermutation } from '../data/seeded-random.js';
+import { stepsPerEpoch } from './training-run-options.js';
+
+export class ImageBatches {
+  /** N × channels × height × width, uint8, on the device. */
+  readonly pixels: torch.Tensor;
+  readonly count: number;
+  readonly steps: number;
+  /** Images an epoch trains on. */
+  readonly epochImages: number;
+  readonly #batch: number;
+  readonly #seed: number;
+  #order: Int32Array | undefined;
+  #orderEpoch = -1;
+
+  constructor(images: LoadedImages, batch: number, seed: number, device: string) {
+    const n = images.count;
+    this.pixels = torch.keep(torch.tensor(images.pixels, { shape: [n, images.channels, images.height, images.width], dtype: 'uint8', device }));
+    this.count = n;
+    this.steps = stepsPerEpoch(n, batch);
+    this.epochImages = Math.min(n, this.steps * batch);
+    this.#batch = batch;
+    this.#seed = seed;
+  }
+
+  /** The image indices of step `s` (0-based) of epoch `epoch` (0-based). */
+  indices(epoch: number, s: number): Int32Array {
+    if (this.#orderEpoch !== epoch) {
+      this.#order = epochPermutation(this.count, this.#seed, epoch);
+      this.#orderEpoch = epoch;
+    }
+    return this.#order!.subarray(s * this.#batch, Math.min(this.count, (s + 1) * this.#batch));
+  }
+
+  dispose(): void {
+    this.pixels.dispose();
+  }
+}

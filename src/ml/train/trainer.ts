@@ -1,0 +1,124 @@
+/**
+ * What a model kind supplies to the training session (training-session.ts): a plan of the run
+ * (options and data checked, every hyper-parameter settled, nothing written) and a trainer that
+ * does the model's own work. The session owns everything else: the run row, heartbeats, stops,
+ * checkpoints and their trimming, the epoch rows, the finish and the `failed` mark.
+ *
+ * A trainer is either epoch-wise (GAN, classifier: the session drives its steps and epochs,
+ * writes and resumes its checkpoints) or one fit (an emulator: a classical fit has no steps to
+ * stop between or resume from; it is handed the session and uses its heartbeat, checkpoint
+ * write and finish). A new model kind is one trainer file plus its entry in trainers/index.ts.
+ */
+import type { ProgressCallback } from '../../progress.js';
+import type { Store } from '../../store/store.js';
+import type { Row } from '../../store/types.js';
+import type { RunKind, RunRecord, RunRegistry } from '../registry/run-registry.js';
+import type { TrainingSession } from './training-session.js';
+
+/** Where an epoch-wise run stands; checkpoints record it (in their own format). */
+export interface RunPosition {
+  /** Epochs completed. */
+  readonly epoch: number;
+  /** Steps done within the next epoch (0 at an epoch boundary). */
+  readonly stepInEpoch: number;
+  /** Steps done in all. */
+  readonly step: number;
+  /** Running sums of the unfinished epoch's step losses, by name (`d_loss`, `loss`…). */
+  readonly epochLosses: Readonly<Record<string, number>>;
+  readonly epochSeconds: number;
+}
+
+/** The run a plan settles: the `ml_runs` row of a new run, or the one a resume reopens. */
+export interface RunPlan {
+  readonly kind: RunKind;
+  readonly runId: string;
+  readonly model: string;
+  readonly seed: number;
+  /** `ml_runs.params`. */
+  readonly params: object;
+  readonly device: string;
+  readonly dataQuery: string;
+  readonly dataRows: number;
+  readonly dataHash: string;
+  /** The run being resumed. */
+  readonly resumeFrom?: RunRecord | undefined;
+  /** A child run's parent and the predictions it includes. */
+  readonly parent?: { readonly run: RunRecord; readonly included: readonly string[] } | undefined;
+}
+
+/** The options the session itself reads. */
+export interface SessionOptions {
+  readonly onProgress?: ProgressCallback | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What one step did. */
+export interface StepOutcome {
+  /** Images (rows) the step trained on. */
+  readonly images: number;
+  /** The step's losses by name; summed into the epoch's means. */
+  readonly losses: Readonly<Record<string, number>>;
+  /** More progress detail (a batch accuracy…). */
+  readonly detail?: Readonly<Record<string, number>>;
+}
+
+/** What the session knows when a run ends, for the trainer's result. */
+export interface FinishSummary {
+  readonly status: 'finished' | 'stopped';
+  readonly position: RunPosition;
+  /** Images per second over this call's steps, or null without steps. */
+  readonly imagesPerSecond: number | null;
+  /** Wall time of this call. */
+  readonly seconds: number;
+  readonly checkpoint: string | null;
+  readonly lossPlot: string | null;
+  /** The last step's losses of this call (undefined without steps). */
+  readonly lastStep: Readonly<Record<string, number>> | undefined;
+  /** The last complete epoch's mean losses of this call. */
+  readonly lastEpoch: Readonly<Record<string, number>> | undefined;
+}
+
+/** Evaluation rows a finished run records, replacing those `replace` matches. */
+export interface FinishEvaluations {
+  readonly rows: Row[];
+  readonly replace?: Row;
+}
+
+/** A model trained in steps and epochs by the session. */
+export interface EpochTrainer<R> {
+  readonly epochs: number;
+  readonly checkpointEvery: number;
+  readonly stepsPerEpoch: number;
+  /** Images an epoch trains on (its throughput's numerator). */
+  readonly epochImages: number;
+  /** Step `stepInEpoch` (0-based) of epoch `epoch` (0-based); `step` counts all steps before it. */
+  step(epoch: number, stepInEpoch: number, step: number): StepOutcome;
+  /** The message of a step whose losses are not finite. */
+  divergence(epoch: number, stepInEpoch: number, losses: Readonly<Record<string, number>>): string;
+  /** After epoch `done` (1-based) with these mean losses: its artefacts, its row's columns and the run's. */
+  endEpoch(done: number, means: Readonly<Record<string, number>>): { readonly epoch: Row; readonly run: Row };
+  save(folder: string, position: RunPosition): void;
+  /** Loads a checkpoint of this run to continue it (weights, optimiser state, RNG state). */
+  load(folder: string): RunPosition;
+  /** Thins an epoch checkpoint a newer one superseded (it keeps what evaluation needs). */
+  prune(folder: string): void;
+  /** The evaluations a run records as it ends. */
+  evaluate(status: 'finished' | 'stopped', position: RunPosition): FinishEvaluations;
+  result(summary: FinishSummary): R;
+  dispose(): void;
+}
+
+/** A model fitted in one go; the session gives it the run's lifecycle. */
+export interface FitTrainer<R> {
+  fit(session: TrainingSession): Promise<R>;
+  dispose(): void;
+}
+
+/** A model kind: how its runs are planned and trained. */
+export interface TrainerDefinition<O extends SessionOptions, P extends RunPlan, R> {
+  readonly kind: RunKind;
+  /** Checks options and data and settles every hyper-parameter; writes nothing. */
+  plan(store: Store, registry: RunRegistry, options: O): Promise<P>;
+  /** The trainer of a planned run (its models built, a parent's weights loaded). */
+  create(plan: P, registry: RunRegistry, options: O): EpochTrainer<R> | FitTrainer<R>;
+}

@@ -1,0 +1,271 @@
+/**
+ * The training session: the one run lifecycle every model kind shares (DESIGN §4). It plans the
+ * run through the kind's definition (trainers/), then writes or reopens the run's `ml_runs` row,
+ * beats its heartbeat every HEARTBEAT_INTERVAL_MS, drives an epoch-wise trainer's steps and
+ * epochs (progress, epoch rows, checkpoints, loss plots), stops at an abort with a checkpoint
+ * and status `stopped`, finishes with the trainer's evaluations, and marks the run `failed` with
+ * the error's message when training throws.
+ *
+ * Guarantees: nothing is written before the plan and the trainer exist; a resumed run continues
+ * from its checkpoint with the epoch rows after it removed; a superseded checkpoint is trimmed
+ * only after the run row names the new one, so a killed process always resumes from a whole one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeFolderSync, removeTreeSync, sweepStaleSync } from '../../atomic-write.js';
+import { MlError } from '../../errors.js';
+import type { Store } from '../../store/store.js';
+import type { Row } from '../../store/types.js';
+import { runEnvironment } from '../registry/environment.js';
+import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
+import { checkpointName } from '../checkpoints/training-state.js';
+import { writeLossPlots } from './loss-plots.js';
+import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
+
+/** Lets the event loop run (a signal handler, a progress bar) between steps. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Plans and trains one run of `definition`'s kind; returns its result, or throws after marking it `failed`. */
+export async function runTraining<O extends SessionOptions, P extends RunPlan, R>(store: Store, definition: TrainerDefinition<O, P, R>, options: O): Promise<R> {
+  const started = performance.now();
+  const registry = new RunRegistry(store);
+  const plan = await definition.plan(store, registry, options);
+  const trainer = definition.create(plan, registry, options);
+  try {
+    const session = new TrainingSession(registry, plan, options, started);
+    if ('fit' in trainer) {
+      await session.open();
+      return await session.guard(() => trainer.fit(session));
+    }
+    const position = plan.resumeFrom === undefined ? undefined : session.resume(trainer);
+    await session.open(position);
+    return await session.guard(() => trainEpochs(session, trainer, position));
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** One run's row, heartbeat, checkpoints and end. */
+export class TrainingSession {
+  readonly registry: RunRegistry;
+  readonly plan: RunPlan;
+  readonly options: SessionOptions;
+  readonly runId: string;
+  /** The run's folder (absolute). */
+  readonly folder: string;
+  readonly started: number;
+  /** The columns a `failed` mark records with the error (epochs and steps done so far). */
+  progress: Row = { epochs_done: 0 };
+  #lastBeat = Date.now();
+  #checkpoint: string | null;
+  /** The checkpoint the store pointed at before the newest one; trimmed once the store points at the newest. */
+  #superseded: string | undefined;
+
+  constructor(registry: RunRegistry, plan: RunPlan, options: SessionOptions, started: number) {
+    this.registry = registry;
+    this.plan = plan;
+    this.options = options;
+    this.runId = plan.runId;
+    this.folder = registry.runFolder(plan.runId).absolute;
+    this.started = started;
+    this.#checkpoint = plan.resumeFrom?.FILE_checkpoint ?? null;
+  }
+
+  /** The newest checkpoint (relative to the store), or null. */
+  get checkpoint(): string | null {
+    return this.#checkpoint;
+  }
+
+  /** Loads the resumed run's checkpoint into `trainer`; without one (stopped before the first) the seed's state stands. */
+  resume<R>(trainer: EpochTrainer<R>): RunPosition | undefined {
+    const file = this.plan.resumeFrom?.FILE_checkpoint ?? null;
+    return file === null ? undefined : trainer.load(this.registry.absolute(file));
+  }
+
+  /** Writes the run row (a new run) or reopens it at `position` (a resume: later epoch rows removed). */
+  async open(position?: RunPosition): Promise<void> {
+    const { plan, registry } = this;
+    const env = JSON.stringify(runEnvironment(plan.device));
+    if (plan.resumeFrom !== undefined) {
+      const done = position?.epoch ?? 0;
+      this.progress = { epochs_done: done, steps_done: position?.step ?? 0 };
+      await registry.reopen(
+        plan.runId,
+        { status: 'running', error: null, finished_at: null, heartbeat_at: now(), pid: process.pid, params: JSON.stringify(plan.params), ...this.progress, env },
+        done,
+      );
+      return;
+    }
+    makeFolderSync(this.folder);
+    sweepStaleSync(path.dirname(this.folder));
+    await registry.create({
+      run_id: plan.runId,
+      kind: plan.kind,
+      model: plan.model,
+      parent_run_id: plan.parent?.run.run_id ?? null,
+      included_predictions: plan.parent === undefined || plan.parent.included.length === 0 ? null : JSON.stringify(plan.parent.included),
+      status: 'running',
+      params: JSON.stringify(plan.params),
+      data_query: plan.dataQuery,
+      data_rows: plan.dataRows,
+      data_hash: plan.dataHash,
+      env,
+      seed: plan.seed,
+      epochs_done: 0,
+      steps_done: 0,
+    });
+  }
+
+  /** Runs `work`; when it throws, the run is marked `failed` with the message (and `progress`) first. */
+  async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.registry.update(this.runId, { status: 'failed', error: message, finished_at: now(), ...this.progress }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * Beats the heartbeat when one is due; `due` adds the epoch rows and run columns to write with
+   * it (called only then).
+   */
+  async heartbeat(due?: () => { epochs?: Row[]; columns?: Row }): Promise<void> {
+    if (Date.now() - this.#lastBeat < HEARTBEAT_INTERVAL_MS) return;
+    this.#lastBeat = Date.now();
+    const { epochs = [], columns = {} } = due?.() ?? {};
+    await this.registry.transaction(async (tx) => {
+      if (epochs.length > 0) await tx.insert('ml_epochs', epochs);
+      await tx.update('ml_runs', { heartbeat_at: now(), ...columns }, { run_id: this.runId });
+    });
+  }
+
+  /** Writes a checkpoint folder `name` (relative to the run folder) with `save`; returns its store path. */
+  writeCheckpoint(name: string, save: (folder: string) => void): string {
+    const target = path.join(this.folder, name);
+    save(target);
+    const previous = this.#checkpoint === null ? undefined : this.registry.absolute(this.#checkpoint);
+    if (previous !== target) this.#superseded = previous;
+    this.#checkpoint = this.registry.relative(target);
+    return this.#checkpoint;
+  }
+
+  /**
+   * Trims the superseded checkpoint: a mid-epoch one only served a resume and goes; an epoch one
+   * is thinned by `prune`. Only after the run row names the newest: a process killed before then
+   * resumes from the previous one, which must still be whole.
+   */
+  trimSuperseded(prune: (folder: string) => void): void {
+    const previous = this.#superseded;
+    this.#superseded = undefined;
+    if (previous === undefined || !fs.existsSync(previous)) return;
+    if (/-step-\d+$/.test(previous)) removeTreeSync(previous);
+    else prune(previous);
+  }
+
+  /** Ends the run as `status`: its pending epoch rows, its evaluations and its row's final columns, together. */
+  async finish(status: 'finished' | 'stopped', columns: Row, evaluations: FinishEvaluations = { rows: [] }, epochs: Row[] = []): Promise<void> {
+    await this.registry.transaction(async (tx) => {
+      if (epochs.length > 0) await tx.insert('ml_epochs', epochs);
+      if (evaluations.rows.length > 0) {
+        if (evaluations.replace !== undefined) await tx.remove('ml_evaluations', evaluations.replace);
+        await tx.insert('ml_evaluations', evaluations.rows);
+      }
+      await tx.update('ml_runs', { status, finished_at: now(), heartbeat_at: now(), ...columns }, { run_id: this.runId });
+    });
+  }
+}
+
+const sumLosses = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> =>
+  Object.fromEntries(Object.entries(b).map(([k, v]) => [k, (a[k] ?? 0) + v]));
+
+/** The epoch loop of an epoch-wise trainer, from `start` (a resumed checkpoint's position) to the trainer's target or a stop. */
+async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>, start: RunPosition | undefined): Promise<R> {
+  const { registry, runId, options, folder } = session;
+  const { epochs, stepsPerEpoch: steps } = trainer;
+  let position: RunPosition = start ?? { epoch: 0, stepInEpoch: 0, step: 0, epochLosses: {}, epochSeconds: 0 };
+  let stepSeconds = 0;
+  let stepImages = 0;
+  let lastStep: Record<string, number> | undefined;
+  let lastEpoch: Record<string, number> | undefined;
+  let plot: string | null = session.plan.resumeFrom?.FILE_loss_plot ?? null;
+  const setPosition = (p: RunPosition): void => {
+    position = p;
+    session.progress = { epochs_done: p.epoch, steps_done: p.step };
+  };
+  const save = (p: RunPosition): string => session.writeCheckpoint(path.join('checkpoints', checkpointName(p)), (target) => trainer.save(target, p));
+  const finishAs = async (status: 'finished' | 'stopped'): Promise<R> => {
+    const ips = stepSeconds > 0 ? stepImages / stepSeconds : null;
+    const evaluations = trainer.evaluate(status, position);
+    await session.finish(status, { epochs_done: position.epoch, steps_done: position.step, FILE_checkpoint: session.checkpoint, ...(ips === null ? {} : { images_per_second: ips }) }, evaluations);
+    session.trimSuperseded((f) => trainer.prune(f));
+    return trainer.result({
+      status,
+      position,
+      imagesPerSecond: ips,
+      seconds: (performance.now() - session.started) / 1000,
+      checkpoint: session.checkpoint,
+      lossPlot: plot,
+      lastStep,
+      lastEpoch,
+    });
+  };
+
+  for (let epoch = position.epoch; epoch < epochs; epoch++) {
+    for (let s = position.stepInEpoch; s < steps; s++) {
+      const t0 = performance.now();
+      const out = trainer.step(epoch, s, position.step);
+      const seconds = (performance.now() - t0) / 1000;
+      stepSeconds += seconds;
+      stepImages += out.images;
+      setPosition({ epoch, stepInEpoch: s + 1, step: position.step + 1, epochLosses: sumLosses(position.epochLosses, out.losses), epochSeconds: position.epochSeconds + seconds });
+      lastStep = { ...out.losses };
+      if (!Object.values(out.losses).every(Number.isFinite)) throw new MlError('E_ML_RUN', trainer.divergence(epoch, s, out.losses));
+      options.onProgress?.({
+        task: `train ${runId}`,
+        done: epoch * steps + s + 1,
+        total: epochs * steps,
+        unit: 'steps',
+        detail: { epoch: epoch + 1, epochs, step: s + 1, steps, ...out.losses, ...out.detail, images_per_second: out.images / seconds },
+      });
+      await session.heartbeat();
+      await yieldToEventLoop();
+      if (options.signal?.aborted && s + 1 < steps) {
+        save(position);
+        return await finishAs('stopped');
+      }
+    }
+
+    // The epoch is complete: its artefacts, perhaps a checkpoint, its row, the loss plot.
+    const done = epoch + 1;
+    const means = Object.fromEntries(Object.entries(position.epochLosses).map(([k, v]) => [k, v / steps]));
+    const epochSeconds = position.epochSeconds;
+    setPosition({ epoch: done, stepInEpoch: 0, step: position.step, epochLosses: {}, epochSeconds: 0 });
+    lastEpoch = means;
+    const columns = trainer.endEpoch(done, means);
+    const stopping = options.signal?.aborted === true;
+    const keep = done % trainer.checkpointEvery === 0 || done === epochs || stopping;
+    const ckpt = keep ? save(position) : null;
+    await registry.recordEpoch(
+      {
+        run_id: runId,
+        epoch: done,
+        d_loss: null,
+        g_loss: null,
+        loss: null,
+        FILE_samples: null,
+        ...columns.epoch,
+        steps,
+        images_per_second: trainer.epochImages / epochSeconds,
+        seconds: epochSeconds,
+        FILE_checkpoint: ckpt,
+      },
+      { epochs_done: done, steps_done: position.step, ...columns.run, ...(ckpt === null ? {} : { FILE_checkpoint: ckpt }) },
+    );
+    session.trimSuperseded((f) => trainer.prune(f));
+    plot = await writeLossPlots(registry, runId, folder);
+    if (stopping && done < epochs) return await finishAs('stopped');
+  }
+  return await finishAs('finished');
+}
