@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Store, toJson } from '../src/index.js';
+import { Store, openStore, toJson } from '../src/index.js';
 import type { Row } from '../src/index.js';
 import {
   BACKENDS,
@@ -432,7 +432,7 @@ for (const backend of BACKENDS) {
           const after = await store.getTable('runs');
           assert.deepEqual(after[1], { id: 2, speed: 6, label: 'BETA', code: '10' });
           assert.deepEqual([after[0], after[2], after[3]], [before[0], before[2], before[3]]);
-          const old = await Store.open(result.backup!, { backend, readOnly: true });
+          const old = await openStore(result.backup!, { backend, readOnly: true });
           try {
             assert.deepEqual(await old.getTable('runs'), before);
           } finally {
@@ -782,7 +782,7 @@ for (const backend of BACKENDS) {
           await t.store.read(writeFile(t.dir, 'runs.csv', RUNS_CSV));
           return t;
         });
-        const ro = await Store.open(location, { backend, readOnly: true });
+        const ro = await openStore(location, { backend, readOnly: true });
         try {
           const before = await dumpStore(ro);
           assert.deepEqual(ids(await ro.find('speed > 3')), [2, 3]);
@@ -801,7 +801,7 @@ for (const backend of BACKENDS) {
     describe('close', () => {
       it('closing twice is harmless and every call after close rejects with E_CLOSED', async () => {
         const dir = tempDir();
-        const store = await Store.open(path.join(dir, 'c.db'), { backend });
+        const store = await openStore(path.join(dir, 'c.db'), { backend });
         const csv = writeFile(dir, 'runs.csv', RUNS_CSV);
         await store.read(csv);
         await store.close();
@@ -870,7 +870,7 @@ describe('SQLite store files', { skip: !BACKENDS.includes('sqlite') }, () => {
   it('a store we write has the declared types Python DSI writes, dsi_units(table_name, column_name, unit), WAL mode and no world access', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'dsi.db');
-    const store = await Store.open(db, { backend: 'sqlite' });
+    const store = await openStore(db, { backend: 'sqlite' });
     await store.read(fixture('wildfiredata.csv'), { table: 'wildfire' });
     await store.read(fixture('results.toml'), { reader: 'toml1' });
     await store.close();
@@ -929,7 +929,7 @@ c.commit()
 c.close()`,
       db,
     );
-    const store = await Store.open(db, { backend: 'sqlite' });
+    const store = await openStore(db, { backend: 'sqlite' });
     try {
       assert.deepEqual(await store.list(), [
         { table: 't', columns: 3, rows: 3 },
