@@ -280,7 +280,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 'b.csv', 'v,w\n2.5,c\n'), { table: 't' });
           const col = (await store.describe('t')).columns[0]!;
           assert.equal(col.type, 'float');
-          if (backend === 'sqlite') assert.equal(col.declaredType, 'FLOAT');
+          assert.equal(col.declaredType, store.typeNames.float);
           assert.deepEqual(await store.getTable('t'), [
             { v: 1, w: 'a' },
             { v: 2, w: 'b' },
@@ -295,7 +295,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 'b.csv', 'i,f\nabc,def\n'), { table: 't' });
           const cols = (await store.describe('t')).columns;
           assert.deepEqual(cols.map((c) => c.type), ['text', 'text']);
-          if (backend === 'sqlite') assert.deepEqual(cols.map((c) => c.declaredType), ['VARCHAR', 'VARCHAR']);
+          assert.deepEqual(cols.map((c) => c.declaredType), [store.typeNames.text, store.typeNames.text]);
           const rows = await store.getTable('t');
           // Integers keep their digits exactly; floats become text that reads back as the same number.
           assert.deepEqual(rows.map((r) => r['i']), ['1', '-20', 'abc']);
@@ -333,7 +333,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 'late.csv', `${lines.join('\n')}\n`), { table: 'late' });
           const col = (await store.describe('late')).columns[1]!;
           assert.equal(col.type, 'float');
-          if (backend === 'sqlite') assert.equal(col.declaredType, 'FLOAT');
+          assert.equal(col.declaredType, store.typeNames.float);
           assert.deepEqual(await store.query('SELECT n, v FROM late WHERE v IS NOT NULL ORDER BY n'), [
             { n: 25001, v: 1.5 },
             { n: 25002, v: -0.25 },
@@ -351,7 +351,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 't.csv', 'a,b\n1,\n2,\n'));
           const cols = (await store.describe('t')).columns;
           assert.equal(cols[1]!.type, 'integer');
-          if (backend === 'sqlite') assert.equal(cols[1]!.declaredType, 'INTEGER');
+          assert.equal(cols[1]!.declaredType, store.typeNames.integer);
           assert.deepEqual(await store.getTable('t'), [{ a: 1, b: null }, { a: 2, b: null }]);
         });
       });
