@@ -202,10 +202,19 @@ export class Store {
     if (typeof location !== 'string' || location === '') {
       throw new StoreError('E_BAD_ARGUMENT', `Store.open: location must be a non-empty path, got ${JSON.stringify(location)}`);
     }
-    const plugins = options?.plugins;
-    if (plugins === undefined || plugins === null || typeof plugins !== 'object') {
+    const given = options?.plugins;
+    if (given === undefined || given === null || typeof given !== 'object') {
       throw new StoreError('E_BAD_ARGUMENT', 'Store.open: give the plugins to assemble the store from (or use openStore, which passes the default ones)');
     }
+    if (given.backends === null || typeof given.backends !== 'object' || !Array.isArray(given.readers) || !Array.isArray(given.writers)) {
+      throw new StoreError('E_BAD_ARGUMENT', 'Store.open: plugins must have backends (name → factory), readers (an array) and writers (an array)');
+    }
+    // A copy: the caller changing its lists later does not change this store.
+    const plugins: StorePlugins = Object.freeze({
+      backends: Object.freeze({ ...given.backends }),
+      readers: Object.freeze([...given.readers]),
+      writers: Object.freeze([...given.writers]),
+    });
     const backendName = options.backend ?? 'sqlite';
     const backend = await openPluginBackend(plugins, backendName, location, {
       ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
