@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { addDataset } from '../src/datasets/add-dataset.js';
 import { RunRegistry, trainClassifier } from '../src/ml/index.js';
-import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import { CLASSIFIER_RECIPES, FASHION_MNIST_DIR, type ClassifierDataset } from '../test/helpers/classifier-fixture.js';
 
 const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'all' }, json: { type: 'boolean', default: false } } });
@@ -49,7 +49,7 @@ for (const dataset of wanted as ClassifierDataset[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dsi-bench-classifier-${dataset}-`));
   try {
     const started = performance.now();
-    const store = await Store.open(path.join(dir, 'dsi.db'));
+    const store = await openStore(path.join(dir, 'dsi.db'));
     await addDataset(store, dataset, { download: false });
     const result = await trainClassifier(store, recipe.options);
     const seconds = (performance.now() - started) / 1000;

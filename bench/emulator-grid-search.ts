@@ -24,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RunRegistry, trainEmulator, EMULATOR_MODELS, type EmulatorModel, type HyperParameters, type TrainEmulatorResult } from '../src/ml/index.js';
-import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import * as torch from '../src/torch/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -127,7 +127,7 @@ interface ReferenceModel {
 
 async function runOurs(): Promise<Ours[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-bench-emulator-'));
-  const store = await Store.open(path.join(dir, 'bench.db'));
+  const store = await openStore(path.join(dir, 'bench.db'));
   try {
     await store.read(values.csv, { table: 'wildfire' });
     const out: Ours[] = [];

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Store, addDataset, loadImages } from '../src/index.js';
+import { openStore, addDataset, loadImages } from '../src/index.js';
 import type { ChildReport } from './images.js';
 
 const dir = process.argv[2];
@@ -16,7 +16,7 @@ if (!dir) {
 const TRAIN = "SELECT * FROM mnist WHERE split = 'train' ORDER BY id";
 const seconds = (t: number) => (performance.now() - t) / 1000;
 
-const store = await Store.open(path.join(dir, 'bench.db'));
+const store = await openStore(path.join(dir, 'bench.db'));
 try {
   let t = performance.now();
   const added = await addDataset(store, 'mnist', { download: false, cacheDir: path.join(dir, 'no-cache') });

@@ -9,7 +9,7 @@
  * `totalSeconds` adds opening the store and closing it (closing checkpoints the WAL).
  * `maxRssKiB` is `process.resourceUsage().maxRSS` at the end: the process's peak resident set.
  */
-import { Store } from '../src/index.js';
+import { openStore } from '../src/index.js';
 
 async function main(): Promise<void> {
   const [file, db] = process.argv.slice(2);
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   }
   const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
   const t0 = performance.now();
-  const store = await Store.open(db);
+  const store = await openStore(db);
   const t1 = performance.now();
   const results = await store.read([file], { table: 'bench' });
   const t2 = performance.now();

@@ -7,7 +7,7 @@
  *                             [--repeat 1] [--out DIR] [--seed 42] [--python python3] [--profile DIR]
  *
  * For each size the file is generated (bench/out/ by default, gitignored), then OUR ingest runs in
- * a fresh `node` child (bench/ingest-child.ts: Store.open, store.read, close) and the REFERENCE in
+ * a fresh `node` child (bench/ingest-child.ts: openStore, store.read, close) and the REFERENCE in
  * a fresh `python3 bench/ingest_reference.py` child. Each child times its own read and reports its
  * peak RSS (Node: process.resourceUsage().maxRSS; Python: getrusage ru_maxrss). Both stores are
  * then counted. Nothing here is a test: it prints figures and the ratio ours / reference, and

@@ -23,7 +23,7 @@ import { addDataset } from '../src/datasets/add-dataset.js';
 import { benchDcgan, type BenchPrecision } from '../src/bench/dcgan.js';
 import { median } from '../src/bench/median.js';
 import { trainGan } from '../src/ml/index.js';
-import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import * as torch from '../src/torch/index.js';
 
 const { values } = parseArgs({
@@ -46,7 +46,7 @@ const device = values.device as 'cpu' | 'cuda';
 if (values.threads !== undefined) torch.setNumThreads(Number(values.threads));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-bench-ml-'));
-const store = await Store.open(path.join(dir, 'dsi.db'));
+const store = await openStore(path.join(dir, 'dsi.db'));
 try {
   const t0 = performance.now();
   await addDataset(store, 'mnist', { download: false, ...(values.from === undefined ? {} : { from: values.from }) });

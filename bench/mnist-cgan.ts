@@ -21,7 +21,7 @@ import { addDataset } from '../src/datasets/add-dataset.js';
 import { decodePng } from '../src/images/png-codec.js';
 import { imageGridPng } from '../src/images/image-grid.js';
 import { predictGan, RunRegistry, trainGan, type Precision } from '../src/ml/index.js';
-import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import * as torch from '../src/torch/index.js';
 
 const { values } = parseArgs({
@@ -44,7 +44,7 @@ const table = dataset === 'mnist' ? 'mnist' : 'fashion_mnist';
 const out = path.resolve(values.out);
 fs.mkdirSync(out, { recursive: true });
 const temp = values.db === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-bench-cgan-')) : undefined;
-const store = await Store.open(values.db ?? path.join(temp!, 'dsi.db'));
+const store = await openStore(values.db ?? path.join(temp!, 'dsi.db'));
 const say = (s: string) => values.json || console.error(s);
 try {
   let ingestSeconds: number | null = null;

@@ -18,6 +18,7 @@ export type StoreErrorCode =
   | 'E_UNIT_CONFLICT'
   | 'E_FIND_SYNTAX' // a malformed `find` condition
   | 'E_SQL' // the backend refused a statement
+  | 'E_UNIQUE' // rows that break a primary key or unique column a table is given
   | 'E_CLOSED' // use after close()
   | 'E_UNSAFE_PATH' // a path from store content that leads outside its folder, or would replace the store
   | 'E_ALREADY_READ' // a file read into a table before, read into it again without asking to append

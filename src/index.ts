@@ -1,7 +1,83 @@
-/** The library's public face: the store, its errors and types, readers and writers, images and datasets. */
+/**
+ * The library's public face: the store, its errors and types, readers and writers, images and
+ * datasets. This entry point is also where the store is assembled: the store core knows no
+ * backend, reader or writer; `defaultPlugins` lists the ones the library ships and `openStore`
+ * opens a store with them, so a scientist writes one line:
+ *
+ * @example
+ * const store = await openStore('runs.db');
+ * await store.read('wildfiredata.csv');
+ * await store.close();
+ */
+import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
+import { cinemaReader } from './readers/cinema-reader.js';
+import { csvReader } from './readers/csv-reader.js';
+import { ensembleReader } from './readers/ensemble-reader.js';
+import { envReader } from './readers/env-reader.js';
+import { idxReader } from './readers/idx-reader.js';
+import { imageFolderReader } from './readers/image-folder-reader.js';
+import { jsonReader } from './readers/json-reader.js';
+import { schemaReader } from './readers/schema-reader.js';
+import { toml1Reader } from './readers/toml1-reader.js';
+import { tomlReader } from './readers/toml-reader.js';
+import { yaml1Reader } from './readers/yaml1-reader.js';
+import { yamlReader } from './readers/yaml-reader.js';
+import type { BackendFactory } from './store/backend.js';
+import type { StorePlugins } from './store/plugins.js';
+import { cinemaWriter } from './writers/cinema-writer.js';
+import { csvWriter } from './writers/csv-writer.js';
+import { type OpenOptions, Store } from './store/store.js';
+
+/** The embedded default backend: a SQLite file. */
+const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
+
+/**
+ * The backend, readers and writers `openStore` and the `dsi` command use unless told otherwise.
+ * To add a plugin, extend this set (where two claim one name or extension, the last listed wins):
+ *
+ * @example
+ * const plugins: StorePlugins = { ...defaultPlugins, readers: [...defaultPlugins.readers, myReader] };
+ * const store = await openStore('runs.db', { plugins });
+ */
+export const defaultPlugins: StorePlugins = Object.freeze({
+  backends: Object.freeze({ sqlite: sqliteBackend }),
+  readers: Object.freeze([
+    csvReader,
+    jsonReader,
+    yamlReader,
+    yaml1Reader,
+    tomlReader,
+    toml1Reader,
+    schemaReader,
+    ensembleReader,
+    envReader,
+    idxReader,
+    imageFolderReader,
+    cinemaReader,
+  ]),
+  writers: Object.freeze([csvWriter, cinemaWriter]),
+});
+
+/** {@link OpenOptions}, and the plugins to use instead of the default ones. */
+export interface OpenStoreOptions extends OpenOptions {
+  /** Backends, readers and writers (default: {@link defaultPlugins}). */
+  readonly plugins?: StorePlugins;
+}
+
+/**
+ * Open or create the store at `location` (a SQLite file path by default) with the default
+ * plugins, unless `options.plugins` gives others.
+ *
+ * @example const store = await openStore('runs.db', { readOnly: true });
+ */
+export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  return Store.open(location, { ...options, plugins: options?.plugins ?? defaultPlugins });
+}
+
 export { Store, STORE_SCHEMA_VERSION } from './store/store.js';
 export type {
   OpenOptions,
+  StoreOpenOptions,
   ReadOptions,
   FoundRow,
   SearchResult,
@@ -18,12 +94,13 @@ export type { ProgressCallback, ProgressEvent } from './progress.js';
 export type { Cell, Row, LogicalType, ColumnInfo, TableInfo, ForeignKey } from './store/types.js';
 export { parseRelations, type Relations, type TableRelations } from './store/relations.js';
 export { parseFindCondition, type FindCondition } from './store/find-language.js';
-export type { Backend, BackendCapabilities, SqlDialect } from './store/backend.js';
-export { backendNames } from './backends/registry.js';
-export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord, FileSink } from './readers/reader.js';
-export { listReaders, readerFor } from './readers/registry.js';
-export type { Writer, WriteContext } from './writers/writer.js';
-export { writerNames } from './writers/registry.js';
+export type { Backend, BackendCapabilities, BackendFactory, BackendOptions, SqlDialect } from './store/backend.js';
+export { type StorePlugins, chooseReader, chooseWriter } from './store/plugins.js';
+export { FloatCell } from './store/reader.js';
+export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord, FileSink, ContentFacts } from './store/reader.js';
+export type { Writer, WriteContext } from './store/writer.js';
+export type { InsertRowsOptions, RowRecord } from './store/row-records.js';
+export type { IngestResult } from './store/ingest.js';
 export { toJson } from './json.js';
 export { loadImages, type LoadImagesOptions, type LoadedImages, type CacheOutcome } from './images/load-images.js';
 export type { TargetChannels } from './images/planar-pixels.js';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Store } from '../src/index.js';
+import { Store, openStore } from '../src/index.js';
 import type { StoreErrorCode } from '../src/index.js';
 import { BACKENDS, dumpStore, rejectsWithCode, removeTempDirs, tempDir, withStore, writeFile } from './helpers/store-helpers.js';
 
@@ -208,7 +208,7 @@ describe('a killed ingest', { skip: !BACKENDS.includes('sqlite') }, () => {
   it('SIGKILL in the middle of reading a 400,000-row CSV leaves the store with the tables and rows it had before', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'kill.db');
-    const store = await Store.open(db, { backend: 'sqlite' });
+    const store = await openStore(db, { backend: 'sqlite' });
     await store.read(writeFile(dir, 'base.csv', BASE_CSV));
     await store.read(writeFile(dir, 'big.csv', 'i,x,s\n0,0.5,seed\n')); // a table the ingest appends to
     const before = await dumpStore(store);
@@ -220,8 +220,8 @@ describe('a killed ingest', { skip: !BACKENDS.includes('sqlite') }, () => {
     const total = fs.statSync(csv).size;
 
     const code = `
-      import { Store } from ${JSON.stringify(pathToFileURL(LIBRARY).href)};
-      const store = await Store.open(process.env.DSI_DB);
+      import { openStore } from ${JSON.stringify(pathToFileURL(LIBRARY).href)};
+      const store = await openStore(process.env.DSI_DB);
       process.stdout.write('reading\\n');
       await store.read(process.env.DSI_CSV, { onProgress: (e) => process.stdout.write('progress ' + e.done + '\\n') });
       await store.close();
@@ -257,7 +257,7 @@ describe('a killed ingest', { skip: !BACKENDS.includes('sqlite') }, () => {
     assert.equal(result.signal, 'SIGKILL', `child exit ${String(result.code)}: ${err}`);
     assert.ok(out.includes('progress'), `the kill came while the ingest was running: ${out.slice(0, 200)}`);
 
-    const reopened = await Store.open(db, { backend: 'sqlite' });
+    const reopened = await openStore(db, { backend: 'sqlite' });
     try {
       assert.deepEqual(await reopened.list(), before.list);
       assert.deepEqual(await dumpStore(reopened), before);

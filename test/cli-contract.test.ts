@@ -16,7 +16,7 @@ import { seedNumber, SEED_MAX, nonNegativeNumber, positiveNumber, share, wholeNu
 import { CELL_WIDTH, jsonText, tableCell } from '../src/cli/output.js';
 import { type Failure } from '../src/cli/program.js';
 import { barFormat, progressRenderer } from '../src/cli/progress-bar.js';
-import { Store } from '../src/index.js';
+import { openStore } from '../src/index.js';
 import { failureOf, runDsi } from './helpers/cli-run.js';
 import { rejectsWithCode, removeTempDirs, tempDir, writeFile } from './helpers/store-helpers.js';
 
@@ -192,7 +192,7 @@ describe('store commands', () => {
     fs.writeFileSync(edits, found);
     const updated = dsi(['--db', db, 'update', '--from', edits, '--json']);
     assert.equal(updated.status, 0, updated.stderr);
-    const store = await Store.open(db, { readOnly: true });
+    const store = await openStore(db, { readOnly: true });
     try {
       assert.deepEqual(await store.query('SELECT big, typeof(big) AS t FROM wide ORDER BY rowid'), [
         { big: Infinity, t: 'real' },
@@ -218,7 +218,7 @@ describe('store commands', () => {
 
   it('update --set of a column the table lacks is refused (exit 1, store unchanged) unless --add-columns', async () => {
     const rows = async () => {
-      const store = await Store.open(db, { readOnly: true });
+      const store = await openStore(db, { readOnly: true });
       try {
         return await store.query('SELECT * FROM wide ORDER BY rowid');
       } finally {
@@ -237,7 +237,7 @@ describe('store commands', () => {
 describe('updateRows in the library', () => {
   it('refuses a column the table lacks with E_COLUMN_MISSING before any backup; addColumns adds it', async () => {
     const dir = tempDir();
-    const store = await Store.open(path.join(dir, 'dsi.db'));
+    const store = await openStore(path.join(dir, 'dsi.db'));
     try {
       await store.read(writeFile(dir, 'runs.csv', 'id,speed\n1,2\n2,3\n'));
       const e = await rejectsWithCode(store.updateRows([{ table: 'runs', rowIndex: 1, values: { speeed: 4 } }], { backup: true }), 'E_COLUMN_MISSING');
@@ -256,7 +256,7 @@ describe('files the system refuses', () => {
     const dir = tempDir();
     const db = path.join(dir, 'store.db');
     const csv = writeFile(dir, 'a.csv', 'x\n1\n');
-    const store = await Store.open(db);
+    const store = await openStore(db);
     await store.read(csv);
     await store.close();
     const folder = path.join(dir, 'folder');
@@ -298,7 +298,7 @@ describe('a store in a folder the caller cannot write', () => {
       const folder = path.join(dir, 'shared');
       fs.mkdirSync(folder);
       const db = path.join(folder, 'store.db');
-      const store = await Store.open(db);
+      const store = await openStore(db);
       await store.read(writeFile(dir, 'runs.csv', 'id,label\n1,alpha\n2,beta\n'));
       await store.close();
       fs.chmodSync(dir, 0o755);

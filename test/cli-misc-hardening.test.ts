@@ -17,7 +17,7 @@ import { beginAtomicFileSync, writeFileAtomic, writeFileAtomicSync } from '../sr
 import { clearDemoStore } from '../src/cli/commands/demo.js';
 import { positiveNumber, seedNumber, wholeNumber, wholeNumberList } from '../src/cli/number-options.js';
 import { MlError, StoreError } from '../src/errors.js';
-import { Store, parseFindCondition } from '../src/index.js';
+import { Store, openStore, parseFindCondition } from '../src/index.js';
 import { SEED_MAX, explainRun, parameterCombinations, predictGan, trainGan } from '../src/ml/index.js';
 import { checkSeed } from '../src/ml/call-limits.js';
 import { conditionValue } from '../src/ml/predict/parameter-grid.js';
@@ -50,7 +50,7 @@ async function bigStore(): Promise<{ dir: string; db: string; csv: string; store
   const dir = tempDir('dsi-misc-');
   const csv = writeFile(dir, 'big.csv', BIG_CSV);
   const db = path.join(dir, 'b.db');
-  const store = await Store.open(db);
+  const store = await openStore(db);
   await store.read(csv);
   return { dir, db, csv, store };
 }
@@ -153,7 +153,7 @@ describe('the demo deletes only a store it made itself', () => {
   it("replaces a store whose first read is the demo's, with its own data folder; refuses another store and an orphan data folder", async () => {
     const dir = tempDir('dsi-misc-demo-');
     const demoDb = path.join(dir, 'demo.sqlite');
-    const store = await Store.open(demoDb);
+    const store = await openStore(demoDb);
     await store.read(path.join(EXAMPLES, 'wildfiredata.csv'), { table: 'wildfire' });
     await store.close();
     fs.mkdirSync(path.join(dir, 'demo.data'));
@@ -233,7 +233,7 @@ describe('a read that differs only in options without effect on the rows is a re
   it('latin1 on a file with non-ASCII bytes reads other rows, so it is a new read', async () => {
     const dir = tempDir('dsi-misc-enc-');
     const csv = writeFile(dir, 'names.csv', 'name\ncafé\n');
-    const store = await Store.open(path.join(dir, 's.db'));
+    const store = await openStore(path.join(dir, 's.db'));
     try {
       await store.read(csv, { table: 'names' });
       await store.read(csv, { table: 'names', readerOptions: { encoding: 'latin1' } });

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { sqliteDialect } from '../src/backends/sqlite/sqlite-dialect.js';
 import { jsonText } from '../src/cli/output.js';
 import { type Failure } from '../src/cli/program.js';
-import { Store } from '../src/index.js';
+import { openStore } from '../src/index.js';
 import { readFeatureCsv } from '../src/ml/evaluate/metrics/index.js';
 import { readReviewCsv } from '../src/ml/index.js';
 import { failureOf, runDsi } from './helpers/cli-run.js';
@@ -40,7 +40,7 @@ const bigCsv = 'id,big,f,name\n1,9007199254740993,1e999,x\n2,5,-1e999,y\n';
 before(async () => {
   dir = tempDir('dsi-cli-values-');
   db = path.join(dir, 'b.db');
-  const store = await Store.open(db);
+  const store = await openStore(db);
   try {
     await store.read(writeFile(dir, 'big.csv', bigCsv));
     await store.read(writeFile(dir, 'proto.json', '[{"__proto__": 5, "a": 1}]'));
@@ -52,7 +52,7 @@ after(removeTempDirs);
 
 /** `big` as SQLite holds it: exact text of the integers, the floats as numbers. */
 async function bigRows(file = db): Promise<unknown[]> {
-  const store = await Store.open(file, { readOnly: true });
+  const store = await openStore(file, { readOnly: true });
   try {
     return await store.query('SELECT id, CAST(big AS TEXT) AS big, f, name FROM big ORDER BY rowid');
   } finally {
@@ -95,7 +95,7 @@ describe('update --from keeps what find --json printed', () => {
   });
 
   it('the store refuses a value no cell holds, naming table, row and column, for library callers too', async () => {
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const e = await rejectsWithCode(store.updateRows([{ table: 'big', rowIndex: 1, values: { id: { x: 1 } as never } }]), 'E_BAD_ARGUMENT');
       assert.equal(e.message, 'update: table "big" row 1, column "id": an object is not a value a cell holds (a number, text or null)');
@@ -110,7 +110,7 @@ describe('update --from keeps what find --json printed', () => {
   it('refuses a column name holding a NUL, with --add-columns too, naming the file', async () => {
     const file = writeFile(dir, 'nul-column.json', '[{"dsi_table_name": "big", "dsi_row_index": 1, "a\\u0000b": 1}]');
     assertLine(await failureOf(['--db', db, 'update', '--from', file, '--add-columns']), 1, `dsi: ${file}: row 1, column "a\\x00b": the name has a NUL character; no column name may hold one`);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const e = await rejectsWithCode(store.updateRows([{ table: 'big', rowIndex: 1, values: { 'c\u0000d': 1 } }], { addColumns: true }), 'E_BAD_ARGUMENT');
       assert.match(e.message, /column "c\\x00d": the name has a NUL character/);
@@ -125,7 +125,7 @@ describe('a column named __proto__ is a column like any other', () => {
   it('query --json prints it, and so does the JSON of find and display rows', async () => {
     const query = dsi(['--db', db, 'query', 'SELECT *, 1 AS one FROM proto', '--json']);
     assert.equal(query.stdout, '[\n  {\n    "__proto__": 5,\n    "a": 1,\n    "one": 1\n  }\n]\n');
-    const store = await Store.open(db, { readOnly: true });
+    const store = await openStore(db, { readOnly: true });
     try {
       assert.equal(jsonText(await store.find('a = 1', { table: 'proto' })), '[\n  {\n    "dsi_table_name": "proto",\n    "dsi_row_index": 1,\n    "__proto__": 5,\n    "a": 1\n  }\n]');
       assert.equal(jsonText(await store.display('proto')), '[\n  {\n    "__proto__": 5,\n    "a": 1\n  }\n]');
@@ -144,7 +144,7 @@ describe('a column named __proto__ is a column like any other', () => {
   it('update --set __proto__=… edits that column; a column named twice is refused', async () => {
     const r = dsi(['--db', db, 'update', 'proto', '--row', '1', '--set', '__proto__=7']);
     assert.deepEqual([r.status, r.stdout, r.stderr], [0, 'updated 1 row(s)\n', '']);
-    const store = await Store.open(db, { readOnly: true });
+    const store = await openStore(db, { readOnly: true });
     try {
       assert.equal(jsonText(await store.query('SELECT * FROM proto')), '[\n  {\n    "__proto__": 7,\n    "a": 1\n  }\n]');
     } finally {
@@ -172,7 +172,7 @@ describe('a result with two columns of one name is refused', () => {
     assertLine(await failureOf(['--db', db, 'query', 'SELECT 1 AS a, 2 AS a', '--json']), 1, line);
     assertLine(await failureOf(['--db', db, 'query', 'SELECT 1 AS a, 2 AS a']), 1, line);
     assertLine(await failureOf(['--db', db, 'write', path.join(dir, 'dup.csv'), '--query', 'SELECT * FROM big x JOIN big y ON x.id = y.id']), 1, /more than one column named "id"/);
-    const store = await Store.open(db, { readOnly: true });
+    const store = await openStore(db, { readOnly: true });
     try {
       await rejectsWithCode(store.query('SELECT 1 AS a, 2 AS a'), 'E_SQL');
       assert.deepEqual(await store.query('SELECT 1 AS a, 2 AS A'), [{ a: 1, A: 2 }]);
@@ -210,7 +210,7 @@ describe('files verbs take are read as readers read text', () => {
 
 describe('names with a NUL and SQL that SQLite refuses are named in the store\'s words', () => {
   it('a NUL in a table name from a nested key is refused naming the file, for JSON, YAML and TOML', async () => {
-    const store = await Store.open(path.join(dir, 'nul.db'));
+    const store = await openStore(path.join(dir, 'nul.db'));
     try {
       for (const [name, text] of [
         ['n.json', '{"t\\u0000x": {"a": 1}}'],

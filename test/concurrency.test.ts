@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { Store } from '../src/index.js';
+import { Store, openStore } from '../src/index.js';
 import { removeTempDirs, tempDir } from './helpers/store-helpers.js';
 
 after(removeTempDirs);
@@ -14,9 +14,9 @@ describe('a store shared by a writer and readers', () => {
   it('a reader sees the last committed state while a read is half-way, and the new rows after it commits', async () => {
     const dir = tempDir('dsi-share-');
     const db = path.join(dir, 'dsi.db');
-    const writer = await Store.open(db);
+    const writer = await openStore(db);
     await writer.read(writeSmall(dir), { table: 'runs' });
-    const reader = await Store.open(db, { readOnly: true });
+    const reader = await openStore(db, { readOnly: true });
     try {
       const big = path.join(dir, 'big.csv');
       const lines = ['step,value'];
@@ -46,7 +46,7 @@ describe('a store shared by a writer and readers', () => {
   it('a writer in another process waits for the open write transaction instead of failing', async () => {
     const dir = tempDir('dsi-share-');
     const db = path.join(dir, 'dsi.db');
-    const a = await Store.open(db);
+    const a = await openStore(db);
     try {
       const big = path.join(dir, 'a.csv');
       const lines = ['k'];
@@ -82,8 +82,8 @@ const index = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src
 /** Read `file` as table `u` into the store at `db` from a separate node process. */
 function writeInChild(db: string, file: string): Promise<{ code: number | null; stderr: string; startedAt: number; endedAt: number }> {
   const startedAt = Date.now();
-  const code = `const { Store } = await import(${JSON.stringify(pathToFileURL(index).href)});
-    const s = await Store.open(${JSON.stringify(db)});
+  const code = `const { openStore } = await import(${JSON.stringify(pathToFileURL(index).href)});
+    const s = await openStore(${JSON.stringify(db)});
     await s.read(${JSON.stringify(file)}, { table: 'u' });
     await s.close();`;
   return new Promise((resolve) => {

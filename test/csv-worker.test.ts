@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Store } from '../src/index.js';
+import { Store, openStore } from '../src/index.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir, writeFile, type StoreDump } from './helpers/store-helpers.js';
 
 after(removeTempDirs);
@@ -18,7 +18,7 @@ async function ingest(mode: string, files: (dir: string) => string[], before?: (
   const previous = process.env['DSI_CSV_WORKER_MIN_BYTES'];
   process.env['DSI_CSV_WORKER_MIN_BYTES'] = mode;
   const dir = tempDir('dsi-worker-');
-  const store = await Store.open(`${dir}/dsi.db`);
+  const store = await openStore(`${dir}/dsi.db`);
   try {
     if (before) await before(store, dir);
     await store.read(files(dir));
@@ -66,7 +66,7 @@ describe('CSV parsing in a worker thread', () => {
     for (const mode of [IN_THREAD, IN_WORKER]) {
       process.env['DSI_CSV_WORKER_MIN_BYTES'] = mode;
       const dir = tempDir('dsi-worker-');
-      const store = await Store.open(`${dir}/dsi.db`);
+      const store = await openStore(`${dir}/dsi.db`);
       try {
         await store.read(writeFile(dir, 'runs.csv', 'temp,label\n1.5,a\n2,b\n'), { reader: 'ensemble' });
         runs.push(await dumpStore(store));
@@ -125,7 +125,7 @@ describe('CSV parsing in a worker thread', () => {
       for (const mode of [IN_THREAD, IN_WORKER]) {
         process.env['DSI_CSV_WORKER_MIN_BYTES'] = mode;
         const dir = tempDir('dsi-worker-');
-        const store = await Store.open(`${dir}/dsi.db`);
+        const store = await openStore(`${dir}/dsi.db`);
         try {
           await store.read(writeFile(dir, 'ok.csv', 'k\n1\n'));
           const before = await dumpStore(store);

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { Store, addDataset, loadImages, readIdxImages, readIdxLabels } from '../src/index.js';
+import { Store, openStore, addDataset, loadImages, readIdxImages, readIdxLabels } from '../src/index.js';
 import type { ProgressEvent } from '../src/index.js';
 import { DATASETS, type DatasetSpec } from '../src/datasets/known-datasets.js';
 import { locateDataset } from '../src/datasets/locate-dataset.js';
@@ -66,7 +66,7 @@ describe('datasets in the store', { skip: skipMnist && skipFashion ? 'neither da
       cliStderr = run.stderr;
       cliResult = JSON.parse(run.stdout) as typeof cliResult;
     }
-    store = await Store.open(db);
+    store = await openStore(db);
     if (!skipFashion) {
       await addDataset(store, 'fashion-mnist', { download: false, cacheDir: path.join(dir, 'cache'), onProgress: (e) => fashionEvents.push(e) });
     }

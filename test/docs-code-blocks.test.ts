@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { DATASETS } from '../src/datasets/known-datasets.js';
 import { encodePng } from '../src/images/png-codec.js';
 import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import { codeBlocks, continuesReadme, shellLines, withoutComment, type CodeBlock, type ShellLine } from './helpers/doc-blocks.js';
 import { idxBytes, writeIdxPair } from './helpers/image-fixtures.js';
 import { loadMnist } from './helpers/mnist.js';
@@ -131,7 +132,7 @@ function freshFolder(name: string): string {
 }
 
 async function withStore<T>(dir: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(path.join(dir, 'dsi.db'));
+  const store = await openStore(path.join(dir, 'dsi.db'));
   try {
     return await fn(store);
   } finally {

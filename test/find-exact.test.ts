@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Store } from '../src/index.js';
+import { openStore } from '../src/index.js';
 import { exactNumber, parseFindCondition } from '../src/store/find-language.js';
 import { rejectsWithCode, removeTempDirs, tempDir, withStore, writeFile } from './helpers/store-helpers.js';
 
@@ -49,12 +49,12 @@ describe('find numbers are exact beyond 2^53', () => {
   it('dsi update --where "a = 9007199254740993" edits that row and leaves its neighbour alone', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'store.db');
-    const store = await Store.open(db);
+    const store = await openStore(db);
     await store.read(writeFile(dir, 'big.csv', BIG_CSV));
     await store.close();
     const r = spawnSync(process.execPath, [bin, '--db', db, 'update', 'big', '--where', 'a = 9007199254740993', '--set', 'name=edited'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    const after = await Store.open(db);
+    const after = await openStore(db);
     try {
       assert.deepEqual((await after.getTable('big')).map((row) => [row['a'], row['name']]), [
         [9007199254740993n, 'edited'],

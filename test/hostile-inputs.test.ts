@@ -19,7 +19,7 @@ import { loadImages } from '../src/images/load-images.js';
 import { decodePng } from '../src/images/png-codec.js';
 import { envReader } from '../src/readers/env-reader.js';
 import { remoteWithoutCredentials } from '../src/readers/git-state.js';
-import type { RawCell, ReadContext, Reader } from '../src/readers/reader.js';
+import type { RawCell, ReadContext, Reader } from '../src/store/reader.js';
 import { HAS_GIT, rejectsWithCode, removeTempDirs, tempDir, withStore, writeFile } from './helpers/store-helpers.js';
 
 after(removeTempDirs);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { IDX_IMAGES_MAGIC, idxRecords, openIdx } from '../src/images/idx-file.js';
 import { decodePng } from '../src/images/png-codec.js';
-import { Store } from '../src/index.js';
+import { Store, openStore as openDsiStore } from '../src/index.js';
 import { filesUnder, idxBytes, syntheticPixels, writeIdxPair } from './helpers/image-fixtures.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
 
@@ -30,12 +30,12 @@ function readInChild(images: string, dir: string): { peakArrayBuffers: number; r
   const code = `
     import fs from 'node:fs';
     import path from 'node:path';
-    const { Store } = await import(${JSON.stringify(index)});
+    const { openStore: openDsiStore } = await import(${JSON.stringify(index)});
     const gc = globalThis.gc;
     let peak = 0, samples = 0;
     const sample = () => { gc(); peak = Math.max(peak, process.memoryUsage().arrayBuffers); samples++; };
     sample();
-    const store = await Store.open(path.join(${JSON.stringify(dir)}, 'dsi.db'));
+    const store = await openDsiStore(path.join(${JSON.stringify(dir)}, 'dsi.db'));
     await store.read([${JSON.stringify(images)}], { reader: 'idx', table: 'big', onProgress: sample });
     const rows = (await store.query('SELECT COUNT(*) AS n FROM big'))[0].n;
     await store.close();
@@ -64,7 +64,7 @@ describe('IDX streaming: memory stays at a batch', () => {
 
 async function openStore(): Promise<{ store: Store; dir: string; data: string }> {
   const dir = tempDir('dsi-idx-stream-');
-  const store = await Store.open(path.join(dir, 'dsi.db'));
+  const store = await openDsiStore(path.join(dir, 'dsi.db'));
   return { store, dir, data: path.join(dir, 'dsi.data') };
 }
 

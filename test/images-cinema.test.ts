@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
-import { Store } from '../src/index.js';
+import { Store, openStore } from '../src/index.js';
 import type { Row } from '../src/index.js';
 import { filesUnder, writeIdxPair, writeImage } from './helpers/image-fixtures.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
@@ -32,7 +32,7 @@ describe('Cinema database export and import', () => {
 
   before(async () => {
     dir = tempDir('dsi-cdb-');
-    store = await Store.open(path.join(dir, 'dsi.db'));
+    store = await openStore(path.join(dir, 'dsi.db'));
     await store.read([writeIdxPair(dir, 'train', 6, 4, 4).images, writeIdxPair(dir, 't10k', 3, 4, 4).images], {
       reader: 'idx',
       table: 'digits',

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Store, decodeImage, decodePng, encodePng } from '../src/index.js';
+import { Store, openStore as openDsiStore, decodeImage, decodePng, encodePng } from '../src/index.js';
 import type { Row } from '../src/index.js';
 import { ramp, writeImage } from './helpers/image-fixtures.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
@@ -96,7 +96,7 @@ describe('PNG codec and decoder', () => {
 
 async function openStore(): Promise<{ store: Store; dir: string }> {
   const dir = tempDir('dsi-img-');
-  return { store: await Store.open(path.join(dir, 'dsi.db')), dir };
+  return { store: await openDsiStore(path.join(dir, 'dsi.db')), dir };
 }
 
 describe('image folder reader', () => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { Store, readIdxImages } from '../src/index.js';
+import { Store, openStore as openDsiStore, readIdxImages } from '../src/index.js';
 import type { Row } from '../src/index.js';
 import { filesUnder, idxBytes, syntheticPixels, writeIdxPair } from './helpers/image-fixtures.js';
 import { dumpStore, rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
@@ -18,7 +18,7 @@ after(removeTempDirs);
 
 async function openStore(): Promise<{ store: Store; dir: string; data: string }> {
   const dir = tempDir('dsi-idx-');
-  const store = await Store.open(path.join(dir, 'dsi.db'));
+  const store = await openDsiStore(path.join(dir, 'dsi.db'));
   return { store, dir, data: path.join(dir, 'dsi.data') };
 }
 
@@ -119,7 +119,7 @@ describe('IDX reader', () => {
   it('needs a data folder: a store without a file refuses with a clear message', async () => {
     const dir = tempDir('dsi-idx-');
     const pair = writeIdxPair(dir, 'train', 1, 2, 2);
-    const store = await Store.open(':memory:');
+    const store = await openDsiStore(':memory:');
     try {
       const e = await rejectsWithCode(store.read([pair.images], { reader: 'idx' }), 'E_BAD_ARGUMENT');
       assert.match(e.message, /data folder/);

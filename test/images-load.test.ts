@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Store, encodePng, loadImages } from '../src/index.js';
+import { Store, openStore, encodePng, loadImages } from '../src/index.js';
 import { CACHE_FORMAT, type CacheIndex, ImageCache, KEEP_ENTRIES, RACY_WINDOW_MS, STAMP_FIELDS, isRacy, putStamp } from '../src/images/image-cache.js';
 import { writePlanar } from '../src/images/planar-pixels.js';
 import { resizePlane } from '../src/images/resample.js';
@@ -63,7 +63,7 @@ describe('loadImages', () => {
 
   before(async () => {
     dir = tempDir('dsi-load-');
-    store = await Store.open(path.join(dir, 'dsi.db'));
+    store = await openStore(path.join(dir, 'dsi.db'));
     idx = writeIdxPair(dir, 'train', 12, 6, 5);
     await store.read([idx.images], { reader: 'idx', table: 'digits' });
   });

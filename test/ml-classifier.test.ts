@@ -21,6 +21,7 @@ import { MlError } from '../src/errors.js';
 import { encodePng } from '../src/images/png-codec.js';
 import { loadImages } from '../src/images/load-images.js';
 import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import * as torch from '../src/torch/index.js';
 import {
   CLASSIFIER_FEATURE_DIM,
@@ -363,7 +364,7 @@ describe('bad input: a clear error before any run row exists', () => {
       lines.push(`${i},${i === 1 ? '' : i % 2},img/${i}.png`);
     }
     fs.writeFileSync(path.join(otherDir, 'holes.csv'), `${lines.join('\n')}\n`);
-    other = await Store.open(path.join(otherDir, 'dsi.db'));
+    other = await openStore(path.join(otherDir, 'dsi.db'));
     await other.read(path.join(otherDir, 'holes.csv'));
     ganRun = (await trainGan(m.store, { table: 'digits', maxImages: 32, epochs: 1, batch: 16, seed: 1, threads: 1 })).run_id;
   });

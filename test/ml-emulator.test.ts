@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlError } from '../src/errors.js';
 import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import * as torch from '../src/torch/index.js';
 import { RunRegistry, loadEmulator, predictEmulator, regressionMetrics, trainEmulator, type TrainEmulatorOptions } from '../src/ml/index.js';
 import { mixSeed, SeededRandom, seededPermutation } from '../src/ml/data/seeded-random.js';
@@ -85,7 +86,7 @@ before(async () => {
   startTensors = torch.memory().tensors;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-ml-emulator-'));
   db = path.join(dir, 'e.db');
-  store = await Store.open(db);
+  store = await openStore(db);
   await table('exact', ['a', 'b', 'c', 'y'], linearRows(60, 0, 1));
   await table('noisy', ['a', 'b', 'c', 'y'], linearRows(200, 0.01, 2));
   const u = uniform(3);

@@ -17,6 +17,7 @@ import { decodePng as decodePngFile, encodePng } from '../src/images/png-codec.j
 
 const decodePng = (bytes: Uint8Array) => decodePngFile(bytes, '<test>');
 import { Store } from '../src/store/store.js';
+import { openStore } from '../src/index.js';
 import * as torch from '../src/torch/index.js';
 import { createGan, loadCheckpoint, predictGan, RunRegistry, trainGan, type TrainGanOptions } from '../src/ml/index.js';
 import { makeMnistStore, type MnistStore } from './helpers/mnist-store.js';
@@ -270,7 +271,7 @@ describe('bad input: a clear error before any run row exists', () => {
     fs.writeFileSync(path.join(otherDir, 'img/b.png'), grey(32, 20));
     fs.writeFileSync(path.join(otherDir, 'img/c.png'), grey(28, 30));
     fs.writeFileSync(path.join(otherDir, 'mixed.csv'), 'id,speed,FILE\n1,1.5,img/a.png\n2,,img/b.png\n3,2.5,img/c.png\n');
-    other = await Store.open(path.join(otherDir, 'dsi.db'));
+    other = await openStore(path.join(otherDir, 'dsi.db'));
     await other.read(path.join(otherDir, 'mixed.csv'));
   });
   after(async () => {
@@ -352,7 +353,7 @@ describe('the dsi ml commands', () => {
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const watcher = await Store.open(m.db, { readOnly: true });
+    const watcher = await openStore(m.db, { readOnly: true });
     try {
       for (let i = 0; i < 600; i++) {
         await new Promise((r) => setTimeout(r, 100));

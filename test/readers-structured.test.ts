@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { StoreError } from '../src/errors.js';
 import { envReader } from '../src/readers/env-reader.js';
 import { jsonReader } from '../src/readers/json-reader.js';
-import { FloatCell, type RawCell, type ReadContext, type Reader, type UnitRecord } from '../src/readers/reader.js';
+import { FloatCell, type RawCell, type ReadContext, type Reader, type UnitRecord } from '../src/store/reader.js';
 import { schemaReader } from '../src/readers/schema-reader.js';
 import { toml1Reader } from '../src/readers/toml1-reader.js';
 import { tomlReader } from '../src/readers/toml-reader.js';

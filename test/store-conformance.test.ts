@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Store, toJson } from '../src/index.js';
+import { Store, openStore, toJson } from '../src/index.js';
 import type { Row } from '../src/index.js';
 import {
   BACKENDS,
@@ -280,7 +280,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 'b.csv', 'v,w\n2.5,c\n'), { table: 't' });
           const col = (await store.describe('t')).columns[0]!;
           assert.equal(col.type, 'float');
-          if (backend === 'sqlite') assert.equal(col.declaredType, 'FLOAT');
+          assert.equal(col.declaredType, store.typeNames.float);
           assert.deepEqual(await store.getTable('t'), [
             { v: 1, w: 'a' },
             { v: 2, w: 'b' },
@@ -295,7 +295,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 'b.csv', 'i,f\nabc,def\n'), { table: 't' });
           const cols = (await store.describe('t')).columns;
           assert.deepEqual(cols.map((c) => c.type), ['text', 'text']);
-          if (backend === 'sqlite') assert.deepEqual(cols.map((c) => c.declaredType), ['VARCHAR', 'VARCHAR']);
+          assert.deepEqual(cols.map((c) => c.declaredType), [store.typeNames.text, store.typeNames.text]);
           const rows = await store.getTable('t');
           // Integers keep their digits exactly; floats become text that reads back as the same number.
           assert.deepEqual(rows.map((r) => r['i']), ['1', '-20', 'abc']);
@@ -333,7 +333,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 'late.csv', `${lines.join('\n')}\n`), { table: 'late' });
           const col = (await store.describe('late')).columns[1]!;
           assert.equal(col.type, 'float');
-          if (backend === 'sqlite') assert.equal(col.declaredType, 'FLOAT');
+          assert.equal(col.declaredType, store.typeNames.float);
           assert.deepEqual(await store.query('SELECT n, v FROM late WHERE v IS NOT NULL ORDER BY n'), [
             { n: 25001, v: 1.5 },
             { n: 25002, v: -0.25 },
@@ -351,7 +351,7 @@ for (const backend of BACKENDS) {
           await store.read(writeFile(dir, 't.csv', 'a,b\n1,\n2,\n'));
           const cols = (await store.describe('t')).columns;
           assert.equal(cols[1]!.type, 'integer');
-          if (backend === 'sqlite') assert.equal(cols[1]!.declaredType, 'INTEGER');
+          assert.equal(cols[1]!.declaredType, store.typeNames.integer);
           assert.deepEqual(await store.getTable('t'), [{ a: 1, b: null }, { a: 2, b: null }]);
         });
       });
@@ -432,7 +432,7 @@ for (const backend of BACKENDS) {
           const after = await store.getTable('runs');
           assert.deepEqual(after[1], { id: 2, speed: 6, label: 'BETA', code: '10' });
           assert.deepEqual([after[0], after[2], after[3]], [before[0], before[2], before[3]]);
-          const old = await Store.open(result.backup!, { backend, readOnly: true });
+          const old = await openStore(result.backup!, { backend, readOnly: true });
           try {
             assert.deepEqual(await old.getTable('runs'), before);
           } finally {
@@ -782,7 +782,7 @@ for (const backend of BACKENDS) {
           await t.store.read(writeFile(t.dir, 'runs.csv', RUNS_CSV));
           return t;
         });
-        const ro = await Store.open(location, { backend, readOnly: true });
+        const ro = await openStore(location, { backend, readOnly: true });
         try {
           const before = await dumpStore(ro);
           assert.deepEqual(ids(await ro.find('speed > 3')), [2, 3]);
@@ -801,7 +801,7 @@ for (const backend of BACKENDS) {
     describe('close', () => {
       it('closing twice is harmless and every call after close rejects with E_CLOSED', async () => {
         const dir = tempDir();
-        const store = await Store.open(path.join(dir, 'c.db'), { backend });
+        const store = await openStore(path.join(dir, 'c.db'), { backend });
         const csv = writeFile(dir, 'runs.csv', RUNS_CSV);
         await store.read(csv);
         await store.close();
@@ -870,7 +870,7 @@ describe('SQLite store files', { skip: !BACKENDS.includes('sqlite') }, () => {
   it('a store we write has the declared types Python DSI writes, dsi_units(table_name, column_name, unit), WAL mode and no world access', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'dsi.db');
-    const store = await Store.open(db, { backend: 'sqlite' });
+    const store = await openStore(db, { backend: 'sqlite' });
     await store.read(fixture('wildfiredata.csv'), { table: 'wildfire' });
     await store.read(fixture('results.toml'), { reader: 'toml1' });
     await store.close();
@@ -929,7 +929,7 @@ c.commit()
 c.close()`,
       db,
     );
-    const store = await Store.open(db, { backend: 'sqlite' });
+    const store = await openStore(db, { backend: 'sqlite' });
     try {
       assert.deepEqual(await store.list(), [
         { table: 't', columns: 3, rows: 3 },

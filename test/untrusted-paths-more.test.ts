@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Store } from '../src/index.js';
+import { Store, openStore } from '../src/index.js';
 import { RunRegistry, predictGan, trainGan } from '../src/ml/index.js';
 import { THIS_HOST } from '../src/atomic-write.js';
 import { folderForName } from '../src/store/data-folder-names.js';
@@ -50,7 +50,7 @@ describe('writing over files that any table of the store points at', () => {
     fs.writeFileSync(path.join(dir, 'pics.csv'), 'theta,FILE\n0,img/a.png\n1,img/b.png\n');
     fs.writeFileSync(path.join(dir, 'plain.csv'), 'x,y\n1,2\n');
     const db = path.join(dir, 's.db');
-    const store = await Store.open(db);
+    const store = await openStore(db);
     await store.read(path.join(dir, 'pics.csv'), { table: 'pics' });
     await store.read(path.join(dir, 'plain.csv'), { table: 'plain' });
     const cdb = path.join(dir, 'out.cdb');
@@ -106,7 +106,7 @@ describe('writing over files that any table of the store points at', () => {
     fs.writeFileSync(path.join(target2, 'data.csv'), 'FILE\nimg/a.png\n');
     fs.writeFileSync(path.join(dir, 'viaDots.csv'), 'n,FILE\n1,sub/../target2.cdb/img/a.png\n');
     fs.writeFileSync(path.join(dir, 'plain.csv'), 'x\n1\n');
-    const store = await Store.open(path.join(dir, 's.db'));
+    const store = await openStore(path.join(dir, 's.db'));
     try {
       await store.read(path.join(dir, 'plain.csv'), { table: 'plain' });
       await store.read(path.join(dir, 'viaLink.csv'), { table: 'vialink' });
@@ -146,7 +146,7 @@ describe('data folders of table and split names', () => {
     // A different image set for the second table.
     fs.writeFileSync(second.images, Buffer.concat([fs.readFileSync(second.images).subarray(0, 16), Buffer.alloc(48, 255)]));
     const db = path.join(dir, 's.db');
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       await store.read(first.images, { reader: 'idx', table: 'a/b', readerOptions: { labels: first.labels } });
       const files = (await store.query('SELECT FILE FROM "a/b" ORDER BY id')).map((r) => String(r['FILE']));
@@ -164,7 +164,7 @@ describe('data folders of table and split names', () => {
   it('splits . and .. get different folders; tables .cache and ml stay out of the cache and the run registry', async () => {
     const dir = tempDir('dsi-more-reserved-');
     const pair = writeIdxPair(dir, 'train', 2, 4, 4);
-    const store = await Store.open(path.join(dir, 's.db'));
+    const store = await openStore(path.join(dir, 's.db'));
     try {
       await store.read(pair.images, { reader: 'idx', table: 'digits', readerOptions: { split: '.' } });
       await store.read(pair.images, { reader: 'idx', table: 'digits', readerOptions: { split: '..' } });
@@ -205,7 +205,7 @@ describe('runs whose training query selected another run’s predictions', () =>
       { run_id: 'other', data_query: "SELECT FILE FROM ml_predictions WHERE run_id = 'S'" },
       { run_id: 'gone', data_query: 'SELECT FILE FROM dropped_table' },
     ]);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const registry = new RunRegistry(store);
       assert.deepEqual(await registry.dependents('R'), ['q']);
@@ -229,7 +229,7 @@ describe('runs whose training query selected another run’s predictions', () =>
       { run_id: 'broken', data_query: 'SELECT p.FILE FROM ml_predictions p JOIN dropped_table d ON d.id = p.prediction_id' },
       { run_id: 'gone', data_query: 'SELECT FILE FROM dropped_table' },
     ]);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const found = await new RunRegistry(store).dependentRuns('R');
       assert.deepEqual(found.map((d) => d.run_id), ['broken']);
@@ -288,7 +288,7 @@ describe('staging left by killed prediction calls, in any run', () => {
   it("dsi ml delete sweeps every run's predictions folder, refused or not", async () => {
     const dir = tempDir('dsi-more-delete-');
     const db = path.join(dir, 's.db');
-    const store = await Store.open(db);
+    const store = await openStore(db);
     const registry = new RunRegistry(store);
     await registry.create({ run_id: 'a', kind: 'gan', model: 'dcgan', status: 'finished' });
     await registry.create({ run_id: 'b', kind: 'gan', model: 'dcgan', status: 'finished', parent_run_id: 'a' });
@@ -300,7 +300,7 @@ describe('staging left by killed prediction calls, in any run', () => {
     assert.ok(!fs.readdirSync(first.folder).includes(first.dead), 'swept by the refused delete');
     assert.ok(fs.readdirSync(first.folder).includes(first.live));
     const second = leaveStaging(data, 'a');
-    const lib = await Store.open(db);
+    const lib = await openStore(db);
     try {
       await new RunRegistry(lib).delete('b');
     } finally {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { Store, loadImages } from '../src/index.js';
+import { Store, openStore, loadImages } from '../src/index.js';
 import { RunRegistry, loadEmulator, loadRunData, predictEmulator, runLineage, trainEmulator } from '../src/ml/index.js';
 import { containedPath, realPathOf } from '../src/contained-path.js';
 import { type CraftedPrediction, type CraftedRun, writeCraftedRegistry } from './helpers/crafted-registry.js';
@@ -92,7 +92,7 @@ describe('run ids from the store', () => {
   it('run ids ".", "a/b", "/tmp" and "" are refused by delete, runFolder and absolute paths alike', async () => {
     const { db, data } = await craftedStore([{ run_id: '.' }, { run_id: 'a/b' }, { run_id: '/tmp' }, { run_id: '' }]);
     fs.mkdirSync(path.join(data, 'ml', 'a', 'b'), { recursive: true });
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const registry = new RunRegistry(store);
       for (const runId of ['.', 'a/b', '/tmp', '']) {
@@ -123,7 +123,7 @@ describe('run ids from the store', () => {
 
   it('a new run id must be a plain name', async () => {
     const { db } = await craftedStore([]);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const registry = new RunRegistry(store);
       const e = await rejectsWithCode(registry.create({ run_id: '../escape', kind: 'gan', model: 'dcgan', status: 'running' }), 'E_UNSAFE_PATH');
@@ -140,7 +140,7 @@ describe('FILE values of the registry', () => {
   it("a checkpoint path leading out of the data folder is refused before it is read", async () => {
     const { dir, db } = await craftedStore([{ run_id: 'e1', kind: 'regressor', FILE_checkpoint: '../../outside-checkpoint' }]);
     fs.mkdirSync(path.join(dir, '..', '..', 'outside-checkpoint'));
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const e = await rejectsWithCode(loadEmulator(store, 'e1'), 'E_UNSAFE_PATH');
       assert.match(e.message, /^ml_runs\.FILE_checkpoint of run e1 "\.\.\/\.\.\/outside-checkpoint" must stay inside .*s\.data/);
@@ -155,7 +155,7 @@ describe('FILE values of the registry', () => {
     await writeImage(path.join(dir, '..', 'private', 'photo.png'), new Uint8Array(16).fill(200), 4, 4, 1);
     fs.mkdirSync(path.join(dir, 'pics'));
     await writeImage(path.join(dir, 'pics', 'a.png'), new Uint8Array(16).fill(9), 4, 4, 1);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       await store.read(path.join(dir, 'pics'), { reader: 'images', table: 'pics' });
       const params = { image_column: 'FILE', condition_columns: [], conditions: [], size: 28, channels: 1 as const };
@@ -187,7 +187,7 @@ describe('table and split names', () => {
     fs.mkdirSync(path.join(base, 's.data'));
     fs.symlinkSync(outside, path.join(base, 's.data', 'digits'));
     const pair = writeIdxPair(base, 'train', 3, 4, 4);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const before = await dumpStore(store);
       const e = await rejectsWithCode(store.read(pair.images, { reader: 'idx', table: 'digits' }), 'E_UNSAFE_PATH');
@@ -204,7 +204,7 @@ describe('table names', () => {
   it("an emulator's --out-table is never joined into a file path: nothing is written outside its temporary folder", async () => {
     const dir = tempDir('dsi-untrusted-');
     fs.writeFileSync(path.join(dir, 'lin.csv'), `a,y\n${Array.from({ length: 12 }, (_, i) => `${i},${2 * i + 1}`).join('\n')}\n`);
-    const store = await Store.open(path.join(dir, 's.db'));
+    const store = await openStore(path.join(dir, 's.db'));
     const name = `escape_${crypto.randomBytes(4).toString('hex')}`;
     try {
       await store.read(path.join(dir, 'lin.csv'), { table: 'lin' });
@@ -236,7 +236,7 @@ describe('deleting a run that others depend on', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^dsi: run parent has runs that depend on it: child; delete them first, or give --force/);
     assert.ok(fs.existsSync(path.join(data, 'ml', 'parent', 'predictions', 'p-1.png')));
-    const store = await Store.open(db, { readOnly: true });
+    const store = await openStore(db, { readOnly: true });
     try {
       assert.deepEqual(await new RunRegistry(store).dependents('parent'), ['child']);
       assert.deepEqual(await new RunRegistry(store).dependents('other'), []);
@@ -244,7 +244,7 @@ describe('deleting a run that others depend on', () => {
     } finally {
       await store.close();
     }
-    const lib = await Store.open(db);
+    const lib = await openStore(db);
     try {
       await assert.rejects(new RunRegistry(lib).delete('parent'), (e: Error & { code?: string }) => e.code === 'E_ML_RUN' && /depend on it .*: child;/.test(e.message));
     } finally {
@@ -260,7 +260,7 @@ describe('deleting a run that others depend on', () => {
     assert.deepEqual(out.dependents, ['child']);
     assert.equal(out.rows['ml_predictions'], 1);
     assert.ok(!fs.existsSync(path.join(data, 'ml', 'parent')));
-    const store = await Store.open(db, { readOnly: true });
+    const store = await openStore(db, { readOnly: true });
     try {
       const lineage = await runLineage(store, 'child');
       assert.deepEqual(lineage.ancestry.map((x) => x.run_id), ['child']);
@@ -289,7 +289,7 @@ describe('Cinema databases from elsewhere', () => {
     await writeImage(path.join(cdb, 'img', 'a.png'), new Uint8Array(4).fill(1), 2, 2, 1);
     const outsideFile = path.join(tempDir('dsi-cinema-outside-'), 'secret.txt');
     fs.writeFileSync(outsideFile, 'secret');
-    return { base, store: await Store.open(path.join(base, 's.db')), cdb, outsideFile };
+    return { base, store: await openStore(path.join(base, 's.db')), cdb, outsideFile };
   }
 
   for (const kind of ['a path with ..', 'an absolute path', 'a symlink leading out']) {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { Store } from '../src/index.js';
+import { openStore } from '../src/index.js';
 import { writeImage } from './helpers/image-fixtures.js';
 import { rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
 
@@ -34,7 +34,7 @@ async function exportable(): Promise<{ dir: string; db: string; cdb: string }> {
   await writeImage(path.join(cdb, 'img', 'a.png'), new Uint8Array(4).fill(3), 2, 2, 1);
   await writeImage(path.join(cdb, 'img', 'b.png'), new Uint8Array(4).fill(7), 2, 2, 1);
   fs.writeFileSync(path.join(cdb, 'data.csv'), 'theta,FILE\n0,img/a.png\n90,img/b.png\n');
-  const store = await Store.open(db);
+  const store = await openStore(db);
   try {
     await store.read(path.join(dir, 't.csv'), { table: 't' });
     await store.read(cdb, { table: 'runs' });
@@ -64,7 +64,7 @@ describe('writers never replace the store', () => {
     const r = dsi(db, 'write', db, '--writer', 'csv', '--table', 't');
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stderr, `dsi: cannot write ${db}: replacing it would destroy the store ${db}; write the export elsewhere\n`);
-    const store = await Store.open(db, { readOnly: true });
+    const store = await openStore(db, { readOnly: true });
     try {
       assert.deepEqual((await store.getTable('t')).map((row) => row['a']), [1, 2]);
     } finally {
@@ -75,7 +75,7 @@ describe('writers never replace the store', () => {
 
   it('the -wal, -shm and -journal files, a symlink to the store, and the folder holding it are refused too', async () => {
     const { dir, db } = await exportable();
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       for (const suffix of ['-wal', '-shm', '-journal']) {
         const e = await rejectsWithCode(store.write(`${db}${suffix}`, { table: 't', writer: 'csv' }), 'E_UNSAFE_PATH');
@@ -98,7 +98,7 @@ describe('writers never replace the store', () => {
     const data = path.join(dir, 's.data');
     fs.mkdirSync(path.join(data, 'ml'), { recursive: true });
     fs.writeFileSync(path.join(data, 'ml', 'keep.txt'), 'checkpoint');
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const e = await rejectsWithCode(store.write(data, { table: 't', writer: 'csv' }), 'E_UNSAFE_PATH');
       assert.match(e.message, /would destroy the store's data folder .*s\.data/);
@@ -126,7 +126,7 @@ describe('writers never replace what the rows reference', () => {
     const { db, cdb } = await exportable();
     const image = path.join(cdb, 'img', 'b.png');
     const bytes = fs.readFileSync(image);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const e = await rejectsWithCode(store.write(image, { table: 'runs', writer: 'csv' }), 'E_UNSAFE_PATH');
       assert.match(e.message, /replacing it would destroy runs\.cdb\/img\/b\.png, which row 2 of the export references in FILE/);
@@ -154,7 +154,7 @@ describe('Cinema exports copy only files inside the store folder', () => {
     const elsewhere = tempDir('dsi-writers-outside-');
     fs.writeFileSync(path.join(elsewhere, 'secret.txt'), 'secret');
     fs.symlinkSync(path.join(elsewhere, 'secret.txt'), path.join(dir, 'innocent.png'));
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const values = [path.relative(dir, path.join(elsewhere, 'secret.txt')), path.join(elsewhere, 'secret.txt'), 'innocent.png'];
       for (const [i, value] of values.entries()) {

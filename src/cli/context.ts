@@ -1,7 +1,8 @@
 /** What every command shares: the global options and a way to use the store they name. */
 import type { Command } from 'commander';
 import { StoreError } from '../errors.js';
-import { Store } from '../store/store.js';
+import { openStore } from '../index.js';
+import type { Store } from '../store/store.js';
 
 export interface GlobalOptions {
   readonly db: string;
@@ -12,7 +13,7 @@ export interface GlobalOptions {
 export async function withStore<T>(command: Command, fn: (store: Store) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   const g = command.optsWithGlobals<GlobalOptions>();
   if (g.db === '') throw new StoreError('E_BAD_ARGUMENT', '--db must name a store file');
-  const store = await Store.open(g.db, { backend: g.backend, ...(options.readOnly ? { readOnly: true } : {}) });
+  const store = await openStore(g.db, { backend: g.backend, ...(options.readOnly ? { readOnly: true } : {}) });
   try {
     return await fn(store);
   } finally {

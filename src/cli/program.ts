@@ -17,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { backendNames } from '../backends/registry.js';
+import { defaultPlugins } from '../index.js';
 import { MlError, StoreError } from '../errors.js';
 import { fileSystemError, isFileSystemError } from '../store/file-errors.js';
 import { registerBench } from './commands/bench.js';
@@ -74,7 +74,7 @@ export function buildProgram(): Command {
     .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
     .option('--db <path>', 'the store', 'dsi.db')
-    .option('--backend <name>', `backend: ${backendNames().join(', ')}`, 'sqlite')
+    .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')}`, 'sqlite')
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { containedPath } from '../contained-path.js';
 import { StoreError, badInput } from '../errors.js';
 import { csvSource, readCsvHeader } from './csv-reader.js';
-import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
+import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from '../store/reader.js';
 
 /** Cinema's rule: columns whose name starts with FILE hold paths. */
 export function isFileColumn(name: string): boolean {
@@ -52,6 +52,7 @@ function allowOutsideOption(options: Readonly<Record<string, unknown>> | undefin
 
 export const cinemaReader: Reader = {
   name: 'cinema',
+  extensions: ['.cdb'],
   description: 'Cinema database (NAME.cdb/data.csv); FILE columns checked to stay inside it (option allow_outside=true) and made relative to the store',
   async read(input: string, context: ReadContext): Promise<ReadResult> {
     const allowOutside = allowOutsideOption(context.options);

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CsvSyntaxError, parseCsvColumns } from './csv-parse.js';
-import { numberShape } from './number-text.js';
+import { numberShape } from '../store/number-text.js';
 import { TextDecodeError, type TextEncoding } from './text-decoding.js';
 
 export interface WorkerInput {

@@ -16,7 +16,7 @@ import { badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import { CsvSyntaxError, READ_CHUNK_BYTES, parseCsvColumns } from './csv-parse.js';
 import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
-import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from './reader.js';
+import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from '../store/reader.js';
 import { StreamDecoder, TextDecodeError, type TextEncoding, checkOptionNames, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 const DEFAULT_WORKER_MIN_BYTES = 8 << 20;
@@ -210,6 +210,7 @@ export async function readCsvHeader(file: string, encoding: TextEncoding = 'utf8
 
 export const csvReader: Reader = {
   name: 'csv',
+  extensions: ['.csv'],
   description: 'CSV file (RFC 4180); first line is the header; table named after the file',
   identityOptions: textIdentityOptions,
   async read(file: string, context: ReadContext): Promise<ReadResult> {

@@ -19,7 +19,7 @@
  */
 import { basename, extname } from 'node:path';
 import { badInput } from '../errors.js';
-import { FloatCell, type RawCell, type ReadContext, type TableSource, type UnitRecord } from './reader.js';
+import { FloatCell, type RawCell, type ReadContext, type TableSource, type UnitRecord } from '../store/reader.js';
 import { flattenRecord, recordsSource, toCell, type PlainValue } from './table-source.js';
 import { snippet } from '../store/snippet.js';
 

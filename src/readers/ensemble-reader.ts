@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Relations } from '../store/relations.js';
 import { csvSource, readCsvHeader } from './csv-reader.js';
-import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
+import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from '../store/reader.js';
 
 export const ensembleReader: Reader = {
   name: 'ensemble',

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { badInput } from '../errors.js';
 import { gitState } from './git-state.js';
-import type { RawCell, Reader } from './reader.js';
+import type { RawCell, Reader } from '../store/reader.js';
 import { recordsSource } from './table-source.js';
 
 export const envReader: Reader = {

@@ -24,7 +24,7 @@ import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxFile, idxRecords, openIdx }
 import { type PngBatch, writePngBatch } from '../images/png-batch.js';
 import { folderForName } from '../store/data-folder-names.js';
 import { sanitizeIdentifier } from '../store/identifiers.js';
-import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
+import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from '../store/reader.js';
 
 export const IDX_COLUMNS = ['id', 'split', 'index', 'label', 'label_name', 'width', 'height', 'FILE'] as const;
 

@@ -27,7 +27,7 @@ import { snippet } from '../store/snippet.js';
 import { csvSource, readCsvHeader } from './csv-reader.js';
 import { type FileNamePattern, compileFileNamePattern } from './file-name-pattern.js';
 import { typeTextColumn } from './parameter-columns.js';
-import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from './reader.js';
+import type { RawCell, Reader, ReadContext, ReadResult, TableSource } from '../store/reader.js';
 
 export const IMAGE_METADATA_COLUMNS = ['name', 'format', 'width', 'height', 'channels', 'bit_depth', 'mean_intensity', 'sha256'] as const;
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
@@ -128,6 +128,7 @@ function patternParameters(pattern: FileNamePattern, folder: string, images: rea
 
 export const imageFolderReader: Reader = {
   name: 'images',
+  extensions: ['.png', '.jpg', '.jpeg'],
   description: 'folder of PNG/JPEG images: a row per image with size, channels, bit depth, mean intensity, SHA-256, parameters (options params=CSV, pattern=…, maxPixels=N) and FILE',
   async read(input: string, context: ReadContext): Promise<ReadResult> {
     const options = checkOptions(context.options);

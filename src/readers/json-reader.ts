@@ -14,12 +14,13 @@ import {
 import { badInput } from '../errors.js';
 import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
 import { checkJsonNesting } from './nesting-limit.js';
-import { FloatCell, type Reader } from './reader.js';
+import { FloatCell, type Reader } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
 import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 export const jsonReader: Reader = {
   name: 'json',
+  extensions: ['.json'],
   description: 'JSON: an array of objects, an object of tables or of columns, or one record',
   identityOptions: textIdentityOptions,
   async read(file, context) {

@@ -7,7 +7,7 @@
  * @example checkJsonNesting('[[[…]]]', 'deep.json') // throws E_BAD_INPUT "deep.json:1: nested more than 512 levels deep…"
  */
 import { badInput } from '../errors.js';
-import { FloatCell } from './reader.js';
+import { FloatCell } from '../store/reader.js';
 
 /** Levels of arrays and objects a document may nest; far beyond any real metadata. */
 export const MAX_NESTING = 512;

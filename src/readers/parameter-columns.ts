@@ -5,7 +5,7 @@
  * `007` stays `007` when a neighbour is not a number.
  */
 import { DOES_NOT_FIT, convertText, inferColumnType } from '../store/type-inference.js';
-import { FloatCell, type RawCell } from './reader.js';
+import { FloatCell, type RawCell } from '../store/reader.js';
 
 /** One column's text cells (null or '' = missing) as typed cells. */
 export function typeTextColumn(values: readonly (string | null)[]): RawCell[] {

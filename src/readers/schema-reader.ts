@@ -8,7 +8,7 @@ import { parseRelations } from '../store/relations.js';
 import { isPlainObject, type DocumentPath } from './document-tables.js';
 import { parseJson } from './json-reader.js';
 import { readTextFile } from './text-decoding.js';
-import type { Reader } from './reader.js';
+import type { Reader } from '../store/reader.js';
 
 export const schemaReader: Reader = {
   name: 'schema',

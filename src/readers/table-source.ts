@@ -3,7 +3,7 @@
  * columns in order of first appearance, nested objects flattened with `_` (`resources.gpu` →
  * `resources_gpu`), arrays kept as JSON text.
  */
-import { FloatCell, type RawCell, type TableSource } from './reader.js';
+import { FloatCell, type RawCell, type TableSource } from '../store/reader.js';
 
 /** A JSON-like value as parsers return it. */
 export type PlainValue = unknown;

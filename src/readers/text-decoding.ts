@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import { StoreError, badInput } from '../errors.js';
 import { fileSystemError } from '../store/file-errors.js';
-import type { ContentFacts } from './reader.js';
+import type { ContentFacts } from '../store/reader.js';
 
 export type TextEncoding = 'utf8' | 'latin1';
 

@@ -6,13 +6,14 @@ import { TomlError, parse, type TomlTable } from 'smol-toml';
 import { badInput } from '../errors.js';
 import { DocumentTables, defaultTableName, type Measured } from './document-tables.js';
 import { MAX_NESTING, checkValueNesting, withinStack } from './nesting-limit.js';
-import type { ReadContext, ReadResult, Reader } from './reader.js';
+import type { ReadContext, ReadResult, Reader } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
 import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 import type { PlainValue } from './table-source.js';
 
 export const tomlReader: Reader = {
   name: 'toml',
+  extensions: ['.toml'],
   description: 'TOML: each table ([name] or [[name]]) a table; top-level keys one row of the file-named table',
   identityOptions: textIdentityOptions,
   read: (file, context) => readToml(file, context),

@@ -4,7 +4,7 @@
  * unit `m` for its table.column.
  */
 import { isPlainObject, type Measured } from './document-tables.js';
-import type { Reader } from './reader.js';
+import type { Reader } from '../store/reader.js';
 import type { PlainValue } from './table-source.js';
 import { readToml } from './toml-reader.js';
 import { textIdentityOptions } from './text-decoding.js';

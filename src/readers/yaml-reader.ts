@@ -7,12 +7,13 @@ import { LineCounter, isNode, isScalar, parseAllDocuments, type Document } from 
 import { badInput } from '../errors.js';
 import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
 import { checkValueNesting, tooDeep, withinStack } from './nesting-limit.js';
-import type { Reader } from './reader.js';
+import type { Reader } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
 import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 export const yamlReader: Reader = {
   name: 'yaml',
+  extensions: ['.yml', '.yaml'],
   description: 'YAML (one or more documents): lists of mappings, mappings of tables or of columns, or one record',
   identityOptions: textIdentityOptions,
   async read(file, context) {

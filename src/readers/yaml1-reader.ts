@@ -16,7 +16,7 @@
 import { isMap, isNode, isScalar, type Pair } from 'yaml';
 import { badInput } from '../errors.js';
 import { DocumentTables, isPlainObject } from './document-tables.js';
-import { FloatCell, type RawCell, type Reader, type UnitRecord } from './reader.js';
+import { FloatCell, type RawCell, type Reader, type UnitRecord } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
 import { flattenRecord, toCell } from './table-source.js';
 import { isEmpty, parseYaml } from './yaml-reader.js';

@@ -5,12 +5,20 @@
  */
 import type { Cell, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
 
+/**
+ * What a backend can do. The store reads each flag where its behaviour depends on it.
+ *
+ * Foreign keys need no flag: the store checks them itself ({@link Backend.foreignKeyViolations})
+ * before every commit, so they hold on any backend, whether or not the database enforces them.
+ */
 export interface BackendCapabilities {
-  /** CREATE/ALTER/DROP roll back with the transaction that ran them. */
+  /**
+   * CREATE/ALTER/DROP roll back with the transaction that ran them. Every write of the store
+   * (a read that creates or widens a table, say) is all-or-nothing only with this, so a backend
+   * without it opens read-only only.
+   */
   readonly supportsTransactionalDdl: boolean;
-  /** Foreign keys are checked by the database itself. */
-  readonly enforcesForeignKeys: boolean;
-  /** The store lives in one file that can be copied for a backup. */
+  /** The store lives in one file that can be copied for a backup, and its files lie beside it. */
   readonly isSingleFile: boolean;
 }
 
@@ -62,6 +70,11 @@ export interface Backend {
 
   /** Table names in creation order, the backend's own internal tables left out. */
   listTables(): Promise<string[]>;
+  /**
+   * Whether `name` is (or would be) one of the database's own internal tables (SQLite:
+   * `sqlite_*`), which no reader may write and no user may edit.
+   */
+  isInternalTable(name: string): boolean;
   /** The table as it is, or undefined; names match case-insensitively, as SQL identifiers do. */
   describeTable(name: string): Promise<TableInfo | undefined>;
   /** The DDL that creates `table`. */
@@ -80,7 +93,10 @@ export interface Backend {
 
   createTable(definition: TableDefinition): Promise<void>;
   addColumn(table: string, column: string, type: LogicalType): Promise<void>;
-  /** Recreate `table` as `definition` (new types or keys), keeping its rows and their order. */
+  /**
+   * Recreate `table` as `definition` (new types or keys), keeping its rows and their order. Rows
+   * that break a new primary key or unique column reject it with `StoreError` code `E_UNIQUE`.
+   */
   rebuildTable(definition: TableDefinition): Promise<void>;
   dropTable(table: string): Promise<void>;
   openInserter(table: string, columns: readonly string[]): Promise<RowInserter>;

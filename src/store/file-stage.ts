@@ -20,7 +20,7 @@ import { containedPath } from '../contained-path.js';
 import { FILE_MODE, FOLDER_MODE, isAbandoned, makeStagingFolderSync, removeStaleEntriesSync, THIS_HOST } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import { STAGING_FOLDER } from './data-folder-names.js';
-import type { FileSink } from '../readers/reader.js';
+import type { FileSink } from './reader.js';
 
 /** Staging folders live here, inside the data folder, so that moving them is a rename. */
 const STAGING = STAGING_FOLDER;

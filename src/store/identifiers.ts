@@ -48,8 +48,3 @@ export function sanitizeTableName(name: string, file: string): string {
   return sanitizeIdentifier(name);
 }
 
-/** Tables the store manages itself: refused by `update`, never produced by a reader. */
-export function isReservedTable(name: string): boolean {
-  const n = name.toLowerCase();
-  return n.startsWith('dsi_') || n.startsWith('ml_') || n.startsWith('sqlite_') || n === 'runtable' || n === 'filesystem' || n.endsWith('_datacard');
-}

@@ -25,7 +25,7 @@ import { isAscii } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Reader } from '../readers/reader.js';
+import type { Reader } from './reader.js';
 import type { Backend } from './backend.js';
 import type { Cell } from './types.js';
 

@@ -10,11 +10,12 @@
  * savepoint, scans the whole source for its types, and reads it again.
  */
 import { StoreError, badInput } from '../errors.js';
-import type { RawCell, TableSource } from '../readers/reader.js';
+import type { RawCell, TableSource } from './reader.js';
 import { type Backend, type RowInserter, RowRejected } from './backend.js';
 import { definitionFor, redefine } from './catalog.js';
 import { sanitizeColumns, sanitizeTableName } from './identifiers.js';
 import type { Relations } from './relations.js';
+import { isStoreTable } from './reserved-tables.js';
 import { classifyText, classifyTyped, convertColumn, inferColumnType } from './type-inference.js';
 import { type Cell, type LogicalType, widen } from './types.js';
 
@@ -26,12 +27,6 @@ class NeedsFullScan extends Error {}
 export interface IngestResult {
   readonly table: string;
   readonly rows: number;
-}
-
-/** Tables readers may not write: the store's own and the database's. */
-function isStoreTable(name: string): boolean {
-  const n = name.toLowerCase();
-  return n.startsWith('dsi_') || n.startsWith('ml_') || n.startsWith('sqlite_');
 }
 
 /** The line of a source's header, or undefined (sources without a header say nothing). */
@@ -63,8 +58,9 @@ function eachColumnBatch(source: TableSource, width: number, consume: ColumnCons
 export async function ingestSource(backend: Backend, source: TableSource, relations: Relations): Promise<IngestResult> {
   const table = sanitizeTableName(source.table, source.file);
   if (table === '') throw badInput(source.file, undefined, 'the table name is empty; give one with --table');
-  if (isStoreTable(table)) {
-    throw badInput(source.file, undefined, `"${table}" is a name the store keeps for itself (dsi_*, ml_*, sqlite_*); choose another with --table`);
+  // Tables readers may not write: the store's own and the database's.
+  if (isStoreTable(table) || backend.isInternalTable(table)) {
+    throw badInput(source.file, undefined, `"${table}" is a name the store keeps for itself (dsi_*, ml_*, or the database's own); choose another with --table`);
   }
   let columns: string[];
   try {

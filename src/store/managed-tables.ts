@@ -12,10 +12,8 @@
  */
 import { StoreError } from '../errors.js';
 import type { Backend } from './backend.js';
+import { MANAGED_PREFIX } from './reserved-tables.js';
 import type { Cell, LogicalType, Row } from './types.js';
-
-/** The prefix that marks a table as managed by a workflow. */
-export const MANAGED_PREFIX = 'ml_';
 
 /** What a managed table looks like: created when missing, missing columns added. */
 export interface ManagedTableDefinition {

@@ -3,8 +3,11 @@
  * summarise, apply relations, record units, write tables out, close. Every operation that writes
  * is one transaction: it either happens whole or leaves the store exactly as it was.
  *
+ * The store is given its plugins (backends, readers, writers) when it opens and imports none:
+ * `openStore` in the library's entry point opens one with the default plugins.
+ *
  * @example
- * const store = await Store.open('dsi.db');
+ * const store = await Store.open('dsi.db', { plugins: defaultPlugins });
  * await store.read(['wildfiredata.csv']);
  * const rows = await store.find('wind_speed > 5');
  * await store.close();
@@ -12,21 +15,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
-import { openBackend } from '../backends/registry.js';
 import type { ProgressCallback } from '../progress.js';
-import type { ReadContext, ReadResult, TableSource, UnitRecord } from '../readers/reader.js';
-import { readerFor } from '../readers/registry.js';
-import { writerFor } from '../writers/registry.js';
-import type { Backend } from './backend.js';
+import type { Backend, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
 import { type FindCondition, parseFindCondition } from './find-language.js';
-import { hasNul, isReservedTable, sanitizeIdentifier } from './identifiers.js';
+import { hasNul, sanitizeIdentifier, sanitizeTableName } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
 import { type IngestResult, ingestSource } from './ingest.js';
 import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
+import { type InsertRowsOptions, type RowRecord, rowRecordsSource } from './row-records.js';
+import { type StorePlugins, chooseReader, chooseWriter, openPluginBackend } from './plugins.js';
+import type { ReadContext, ReadResult, TableSource, UnitRecord } from './reader.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
+import { isProtectedTable } from './reserved-tables.js';
 import { snippet } from './snippet.js';
 import { storedFileInside as storedFileInsideOf } from './stored-files.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
@@ -37,8 +40,9 @@ import { describeNonCell, isCell, widen } from './types.js';
 /** The store format this code writes; recorded in the store for later migrations. */
 export const STORE_SCHEMA_VERSION = 1;
 
+/** How to open a store, whatever its plugins. */
 export interface OpenOptions {
-  /** Backend name (default `sqlite`). */
+  /** Backend name, one of the plugins' (default `sqlite`). */
   readonly backend?: string;
   readonly readOnly?: boolean;
   readonly busyTimeoutMs?: number;
@@ -47,6 +51,11 @@ export interface OpenOptions {
    * `NAME.db`: `NAME.data/` beside it; a store without a file (`:memory:`) has none unless given.
    */
   readonly dataFolder?: string;
+}
+
+/** {@link OpenOptions} with the plugins the store is assembled from. */
+export interface StoreOpenOptions extends OpenOptions {
+  readonly plugins: StorePlugins;
 }
 
 export interface ReadOptions {
@@ -167,6 +176,7 @@ function checkOutputPath(file: string): void {
 
 export class Store {
   readonly #backend: Backend;
+  readonly #plugins: StorePlugins;
   readonly #catalog: Catalog;
   readonly #readOnly: boolean;
   readonly #fileRoot: string;
@@ -174,24 +184,50 @@ export class Store {
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(backend: Backend, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }) {
+  private constructor(backend: Backend, plugins: StorePlugins, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }) {
     this.#backend = backend;
+    this.#plugins = plugins;
     this.#catalog = new Catalog(backend);
     this.#readOnly = readOnly;
     this.#fileRoot = folders.fileRoot;
     this.#dataFolder = folders.dataFolder;
   }
 
-  /** Open the store at `location`, creating it when absent (SQLite: a file path). */
-  static async open(location: string, options: OpenOptions = {}): Promise<Store> {
+  /**
+   * Open the store at `location` with the given plugins, creating it when absent (SQLite: a file
+   * path). Most callers want `openStore` from the library's entry point, which passes the
+   * default plugins.
+   */
+  static async open(location: string, options: StoreOpenOptions): Promise<Store> {
     if (typeof location !== 'string' || location === '') {
       throw new StoreError('E_BAD_ARGUMENT', `Store.open: location must be a non-empty path, got ${JSON.stringify(location)}`);
     }
-    const backend = await openBackend(options.backend ?? 'sqlite', location, {
+    const given = options?.plugins;
+    if (given === undefined || given === null || typeof given !== 'object') {
+      throw new StoreError('E_BAD_ARGUMENT', 'Store.open: give the plugins to assemble the store from (or use openStore, which passes the default ones)');
+    }
+    if (given.backends === null || typeof given.backends !== 'object' || !Array.isArray(given.readers) || !Array.isArray(given.writers)) {
+      throw new StoreError('E_BAD_ARGUMENT', 'Store.open: plugins must have backends (name → factory), readers (an array) and writers (an array)');
+    }
+    // A copy: the caller changing its lists later does not change this store.
+    const plugins: StorePlugins = Object.freeze({
+      backends: Object.freeze({ ...given.backends }),
+      readers: Object.freeze([...given.readers]),
+      writers: Object.freeze([...given.writers]),
+    });
+    const backendName = options.backend ?? 'sqlite';
+    const backend = await openPluginBackend(plugins, backendName, location, {
       ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     });
-    const store = new Store(backend, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder));
+    if (!options.readOnly && !backend.capabilities.supportsTransactionalDdl) {
+      await backend.close();
+      throw new StoreError(
+        'E_BACKEND',
+        `the ${backendName} backend cannot roll back table changes with a transaction, which every write of the store needs to be all-or-nothing; open ${location} read-only`,
+      );
+    }
+    const store = new Store(backend, plugins, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder));
     if (!options.readOnly) {
       const version = await backend.schemaVersion();
       if (version > STORE_SCHEMA_VERSION) {
@@ -206,6 +242,14 @@ export class Store {
   /** Where the store lives. */
   get location(): string {
     return this.#backend.location;
+  }
+
+  /**
+   * The declared type names this store's backend gives the logical types (SQLite: `INTEGER`,
+   * `FLOAT`, `VARCHAR`), as `describe` reports them in `declaredType`.
+   */
+  get typeNames(): SqlDialect['typeNames'] {
+    return this.#backend.dialect.typeNames;
   }
 
   /** The folder `FILE…` paths in the store are relative to: the one holding the store file. */
@@ -290,7 +334,7 @@ export class Store {
     const list = typeof files === 'string' ? [files] : [...files];
     if (list.length === 0) return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'read: give at least one file'));
     return this.#exclusive(async () => {
-      const readers = list.map((f) => readerFor(f, options.reader));
+      const readers = list.map((f) => chooseReader(this.#plugins, f, options.reader));
       for (const f of list) {
         if (!fs.existsSync(f)) throw new StoreError('E_BAD_ARGUMENT', `read: ${f} does not exist`, { file: f });
       }
@@ -349,6 +393,43 @@ export class Store {
         stage?.publish();
         return results;
       }));
+    });
+  }
+
+  /**
+   * Write `rows` into `table` (all or nothing), creating it or appending to it as `read` does:
+   * the same type inference (values keep their own types, as a JSON file's do; a `FloatCell`
+   * makes a whole number a float), the same widening, sanitised names, and `units` recorded
+   * with the same conflict checks. With `newTable`, an existing table is refused with
+   * `E_BAD_ARGUMENT` before anything is written; a table the store keeps for itself (`dsi_*`,
+   * `ml_*`, the backend's own) is refused with `E_RESERVED`.
+   *
+   * @example
+   * await store.insertRows('predictions', [{ row: 1, y: new FloatCell(2) }, { row: 2, y: 2.5 }], { newTable: true });
+   */
+  insertRows(table: string, rows: readonly RowRecord[], options: InsertRowsOptions = {}): Promise<IngestResult> {
+    let source: TableSource;
+    let units: UnitRecord[];
+    try {
+      ({ source, units } = rowRecordsSource(table, rows, options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exclusive(async () => {
+      const name = sanitizeTableName(table, source.file);
+      if (isProtectedTable(name) || this.#backend.isInternalTable(name)) {
+        throw new StoreError('E_RESERVED', `"${name}" is a table the store keeps for itself; insertRows writes only users' tables`);
+      }
+      if (options.newTable) {
+        const existing = await this.#backend.describeTable(name);
+        if (existing) throw new StoreError('E_BAD_ARGUMENT', `insertRows: table "${existing.name}" already exists and newTable asks for a new one`);
+      }
+      return this.#transaction(async (touched) => {
+        const done = await ingestSource(this.#backend, source, await this.#catalog.relations());
+        touched.add(done.table);
+        await this.#recordUnits(units);
+        return done;
+      });
     });
   }
 
@@ -415,7 +496,7 @@ export class Store {
       const file = typeof relations === 'string' ? relations : '(relations)';
       let rel: Relations;
       if (typeof relations === 'string') {
-        const result = await readerFor(relations, 'schema').read(relations, { maxInteger: async () => null }).catch((e: unknown) => {
+        const result = await chooseReader(this.#plugins, relations, 'schema').read(relations, { maxInteger: async () => null }).catch((e: unknown) => {
           throw fileSystemError(e, relations);
         });
         rel = result.relations ?? new Map();
@@ -467,8 +548,8 @@ export class Store {
         await this.#backend.rebuildTable(definition);
       } catch (e) {
         if (e instanceof StoreError && e.code === 'E_SCHEMA') throw new StoreError('E_SCHEMA', `${file}: ${e.message}`, { file });
-        if (e instanceof StoreError && /UNIQUE/.test(e.message)) {
-          throw new StoreError('E_SCHEMA', `${file}: table "${name}" has duplicate values in a column the relations make a key: ${e.message.replace(/ \(in: .*$/s, '')}`, { file });
+        if (e instanceof StoreError && e.code === 'E_UNIQUE') {
+          throw new StoreError('E_SCHEMA', `${file}: table "${name}" has duplicate values in a column the relations make a key: ${e.message}`, { file });
         }
         throw e;
       }
@@ -758,7 +839,7 @@ export class Store {
     return this.#exclusive(async () => {
       this.#refuseReserved(table);
       const info = await this.#info(table);
-      const reader = readerFor(file, options.reader);
+      const reader = chooseReader(this.#plugins, file, options.reader);
       let print: FileFingerprint | undefined;
       try {
         print = await fingerprintFile(file, reader, options.readerOptions);
@@ -795,7 +876,7 @@ export class Store {
   }
 
   #refuseReserved(table: string): void {
-    if (isReservedTable(table)) {
+    if (isProtectedTable(table) || this.#backend.isInternalTable(sanitizeIdentifier(table))) {
       throw new StoreError('E_RESERVED', `"${table}" is managed by the store itself and cannot be updated`);
     }
   }
@@ -880,7 +961,7 @@ export class Store {
       return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'write: give exactly one of a table or a query'));
     }
     return this.#exclusive(async () => {
-      const writer = writerFor(file, options.writer);
+      const writer = chooseWriter(this.#plugins, file, options.writer);
       checkOutputPath(file);
       let sql: string;
       if (options.table !== undefined) {

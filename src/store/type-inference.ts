@@ -8,8 +8,8 @@
  * in a numeric column and the text `NaN` in a text column. An integer outside the 64-bit range
  * is text, so no digit is lost.
  */
-import { numberShape } from '../readers/number-text.js';
-import { FloatCell, type RawCell } from '../readers/reader.js';
+import { numberShape } from './number-text.js';
+import { FloatCell, type RawCell } from './reader.js';
 import type { Cell, LogicalType } from './types.js';
 
 /** What one cell says about its column's type; `null` says nothing. */

@@ -22,7 +22,8 @@ import { beginAtomicFolderSync, FILE_MODE, FOLDER_MODE } from '../atomic-write.j
 import { StoreError } from '../errors.js';
 import type { Cell, Row } from '../store/types.js';
 import { OutputGuard, isFileColumn, isUrl } from './output-guard.js';
-import { type WriteContext, type Writer, checkWriterOptions } from './writer.js';
+import type { WriteContext, Writer } from '../store/writer.js';
+import { checkWriterOptions } from './writer-options.js';
 
 type FileMode = 'copy' | 'link' | 'symlink';
 
@@ -78,6 +79,7 @@ function cellText(v: Cell | undefined): string | number | null {
 
 export const cinemaWriter: Writer = {
   name: 'cinema',
+  extensions: ['.cdb'],
   description: 'Cinema database NAME.cdb: data.csv (FILE columns last) and the files, copied (options files=copy|link|symlink, allow_outside=true)',
   options: { files: 'copy|link|symlink', allow_outside: 'true|false' },
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {

@@ -12,10 +12,12 @@ import { beginAtomicFileSync } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import type { Row } from '../store/types.js';
 import { OutputGuard, isFileColumn } from './output-guard.js';
-import { type WriteContext, type Writer, checkWriterOptions } from './writer.js';
+import type { WriteContext, Writer } from '../store/writer.js';
+import { checkWriterOptions } from './writer-options.js';
 
 export const csvWriter: Writer = {
   name: 'csv',
+  extensions: ['.csv'],
   description: 'CSV file with a header line',
   options: {},
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {

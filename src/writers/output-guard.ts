@@ -27,7 +27,7 @@ import path from 'node:path';
 import { isInside, realPathOf } from '../contained-path.js';
 import { StoreError } from '../errors.js';
 import { isUrl } from '../file-columns.js';
-import type { WriteContext } from './writer.js';
+import type { WriteContext } from '../store/writer.js';
 
 export { isFileColumn, isUrl } from '../file-columns.js';
 

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { addDataset } from '../../src/datasets/add-dataset.js';
 import { RunRegistry, trainClassifier, type TrainClassifierOptions } from '../../src/ml/index.js';
 import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/index.js';
 import type { Row } from '../../src/store/types.js';
 import * as torch from '../../src/torch/index.js';
 
@@ -134,7 +135,7 @@ async function build(dataset: ClassifierDataset): Promise<ClassifierStore> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dsi-classifier-${dataset}-`));
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const db = path.join(dir, 'dsi.db');
-  const store = await Store.open(db);
+  const store = await openStore(db);
   await addDataset(store, dataset, { download: false });
   const key = cacheKey(dataset);
   const cached = CACHE_ON ? readCache(key) : undefined;

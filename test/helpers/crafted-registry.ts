@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { Store } from '../../src/index.js';
+import { openStore } from '../../src/index.js';
 import { RunRegistry } from '../../src/ml/index.js';
 
 /** An `ml_runs` row as another program may have written it. */
@@ -29,7 +29,7 @@ export interface CraftedPrediction {
 
 /** The store `db` (made with the registry's tables), with `runs` and `predictions` added raw. */
 export async function writeCraftedRegistry(db: string, runs: readonly CraftedRun[], predictions: readonly CraftedPrediction[] = []): Promise<{ data: string }> {
-  const store = await Store.open(db);
+  const store = await openStore(db);
   await new RunRegistry(store).transaction(async () => undefined);
   await store.close();
   const raw = new Database(db);

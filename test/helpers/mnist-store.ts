@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodePng } from '../../src/images/png-codec.js';
 import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/index.js';
 import { loadMnist } from './mnist.js';
 
 export interface MnistStore {
@@ -31,7 +32,7 @@ export async function makeMnistStore(dir: string, count: number, table = 'digits
   const csv = path.join(dir, `${table}.csv`);
   fs.writeFileSync(csv, `${lines.join('\n')}\n`);
   const db = path.join(dir, 'dsi.db');
-  const store = await Store.open(db);
+  const store = await openStore(db);
   await store.read(csv);
   return { dir, db, store };
 }

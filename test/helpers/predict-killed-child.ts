@@ -3,11 +3,11 @@
  * `node predict-killed-child.js DB RUN_ID COUNT`, it predicts COUNT images of run RUN_ID and sends
  * itself SIGKILL once the first batch of images is written to the call's staging folder.
  */
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/index.js';
 import { predictGan } from '../../src/ml/index.js';
 
 const [db, run, count] = process.argv.slice(2) as [string, string, string];
-const store = await Store.open(db);
+const store = await openStore(db);
 await predictGan(store, {
   run,
   count: Number(count),

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Store, StoreError } from '../../src/index.js';
+import { Store, openStore, StoreError } from '../../src/index.js';
 import type { Row, StoreErrorCode, TableListing } from '../../src/index.js';
 
 /** The backends every conformance suite runs on (`DSI_TEST_BACKENDS=sqlite,duckdb`). */
@@ -49,7 +49,7 @@ export interface TempStore {
 export async function openTempStore(backend: string, name = 'dsi.db'): Promise<TempStore> {
   const dir = tempDir();
   const location = path.join(dir, name);
-  const store = await Store.open(location, { backend });
+  const store = await openStore(location, { backend });
   return { store, dir, location };
 }
 

@@ -5,7 +5,7 @@
  * run's folder exactly as a killed process does. AT is `step:N` (as soon as step N is done) or
  * `record:N` (after epoch N's checkpoint is written, just before its row would be recorded).
  */
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/index.js';
 import { RunRegistry, trainClassifier, trainGan } from '../../src/ml/index.js';
 
 const [db, trainer, json, at] = process.argv.slice(2) as [string, string, string, string];
@@ -21,7 +21,7 @@ if (where === 'record') {
     return record.apply(this, args);
   };
 }
-const store = await Store.open(db);
+const store = await openStore(db);
 const options = {
   ...(JSON.parse(json) as Record<string, unknown>),
   onProgress: (e: { unit?: string; done: number }) => {

@@ -238,7 +238,6 @@ function openDatabase(path: string, readOnly: boolean): Database.Database {
 export class SqliteBackend implements Backend {
   readonly capabilities: BackendCapabilities = {
     supportsTransactionalDdl: true,
-    enforcesForeignKeys: true,
     isSingleFile: true,
   };
   readonly dialect = sqliteDialect;
@@ -294,6 +293,10 @@ export class SqliteBackend implements Backend {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")
       .all() as { name: string }[];
     return rows.map((r) => r.name);
+  }
+
+  isInternalTable(name: string): boolean {
+    return name.toLowerCase().startsWith('sqlite_');
   }
 
   async describeTable(name: string): Promise<TableInfo | undefined> {
@@ -451,6 +454,10 @@ export class SqliteBackend implements Backend {
       db.exec(`ALTER TABLE ${q(temp)} RENAME TO ${q(definition.name)}`);
       for (const sql of this.#uniqueIndexes(definition)) db.exec(sql);
     } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new StoreError('E_UNIQUE', e instanceof Error ? e.message : String(e), { cause: e });
+      }
       throw sqlError(e);
     }
   }

@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { removeTreeSync } from '../../atomic-write.js';
 import { StoreError } from '../../errors.js';
-import { Store, defaultDataFolder } from '../../store/store.js';
+import { openStore } from '../../index.js';
+import { defaultDataFolder } from '../../store/store.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The example inputs shipped in the repository (examples/). */
@@ -108,7 +109,7 @@ async function notDemoStore(file: string): Promise<string | undefined> {
   if (!head.equals(SQLITE_HEADER)) return 'is not an SQLite database';
   let first: Record<string, unknown> | undefined;
   try {
-    const store = await Store.open(file, { readOnly: true });
+    const store = await openStore(file, { readOnly: true });
     try {
       if (!(await store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dsi_ingested'")).length) return 'holds no record of files read, as a store made by dsi demo does';
       first = (await store.query('SELECT table_name, sha256 FROM dsi_ingested ORDER BY rowid LIMIT 1'))[0];
@@ -162,7 +163,7 @@ async function newestRun(db: string, kind: string, extra = ''): Promise<string> 
 }
 
 async function queryStore(db: string, sql: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {
-  const store = await Store.open(db);
+  const store = await openStore(db);
   try {
     return await store.query(sql, params);
   } finally {

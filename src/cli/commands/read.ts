@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { StoreError } from '../../errors.js';
-import { listReaders } from '../../readers/registry.js';
+import { defaultPlugins } from '../../index.js';
 import { withStore } from '../context.js';
 import { collectOption, parseKeyValues } from '../key-value-options.js';
 import { printJson, printRows } from '../output.js';
@@ -11,7 +11,7 @@ export function registerRead(program: Command): void {
     .command('read')
     .description('ingest files into the store (all or nothing); a file already read into its table is refused unless --append')
     .argument('<files...>', 'input files (a folder for the env reader)')
-    .option('--reader <name>', `reader: ${listReaders().map((r) => r.name).join(', ')} (default: by extension)`)
+    .option('--reader <name>', `reader: ${defaultPlugins.readers.map((r) => r.name).join(', ')} (default: by extension)`)
     .option('--table <name>', "table name for readers that make one table (default: the file's base name)")
     .option('--option <key=value>', "a reader's own option, repeatable (images: params=CSV, pattern=…; idx: labels=FILE, split=NAME)", collectOption)
     .option('--append', 'add the rows of a file even when the same file was read into the same table before')

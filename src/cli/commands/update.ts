@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { StoreError } from '../../errors.js';
 import { parseJsonExactly } from '../../readers/json-reader.js';
-import { FloatCell } from '../../readers/reader.js';
+import { FloatCell } from '../../store/reader.js';
 import { readUtf8FileSync } from '../../readers/text-decoding.js';
 import { hasNul } from '../../store/identifiers.js';
 import { snippet } from '../../store/snippet.js';

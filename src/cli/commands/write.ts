@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writerNames } from '../../writers/registry.js';
+import { defaultPlugins } from '../../index.js';
 import { withStore } from '../context.js';
 import { collectOption, parseKeyValues } from '../key-value-options.js';
 
@@ -8,7 +8,7 @@ export function registerWrite(program: Command): void {
     .command('write')
     .description('export a table or a query through a writer')
     .argument('<file>', 'output file')
-    .option('--writer <name>', `writer: ${writerNames().join(', ')} (default: by extension)`)
+    .option('--writer <name>', `writer: ${defaultPlugins.writers.map((w) => w.name).join(', ')} (default: by extension)`)
     .option('--table <name>', 'the table to export')
     .option('--query <sql>', 'a read-only query whose result to export')
     .option('--option <key=value>', "a writer's own option, repeatable (cinema: files=copy|link|symlink, allow_outside=true)", collectOption)

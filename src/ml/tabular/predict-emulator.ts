@@ -10,14 +10,14 @@
  * when a feature is itself called `row`), the run's feature columns as the query returned them,
  * the target column when the query has it (for residuals), and `<target>_predicted`. Join it
  * back by `row` against the same query (with an ORDER BY, its order is stable) or by the feature
- * columns. The table is written in one transaction: any failure leaves no table. An existing
- * table, or a name the store reserves (`ml_…`, `dsi_…`), is refused.
+ * columns. The table is written in one transaction (`store.insertRows`): any failure leaves no
+ * table. An existing table, or a name the store reserves (`ml_…`, `dsi_…`), is refused.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { MlError } from '../../errors.js';
-import { isReservedTable, sanitizeIdentifier } from '../../store/identifiers.js';
+import { sanitizeIdentifier } from '../../store/identifiers.js';
+import { FloatCell, type RawCell } from '../../store/reader.js';
+import { isProtectedTable } from '../../store/reserved-tables.js';
+import type { RowRecord } from '../../store/row-records.js';
 import type { Store } from '../../store/store.js';
 import type { Cell } from '../../store/types.js';
 import { loadEmulatorRun } from './emulator.js';
@@ -42,16 +42,14 @@ export interface PredictEmulatorResult {
   row_column: string;
 }
 
-/** A cell as JSON; `float` writes whole numbers as `2.0` so the column is stored as floats. */
-function jsonCell(v: Cell, float: boolean): string {
-  if (v === null) return 'null';
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return 'null';
-    const s = JSON.stringify(v);
-    return float && !/[.eE]/.test(s) ? `${s}.0` : s;
-  }
-  return JSON.stringify(v);
+/** A cell as the new table stores it: a number that is not finite is NULL. */
+function storedCell(v: Cell): RawCell {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+/** A prediction, stored as a float even when whole (so its column is FLOAT). */
+function predictionCell(v: number): RawCell {
+  return Number.isFinite(v) ? new FloatCell(v) : null;
 }
 
 async function tableExists(store: Store, name: string): Promise<string | undefined> {
@@ -64,7 +62,7 @@ export async function predictEmulator(store: Store, options: PredictEmulatorOpti
   if (typeof query !== 'string' || query.trim() === '') throw new MlError('E_ML_ARGUMENT', `--query must be a query, got ${JSON.stringify(query)}`);
   if (typeof outTable !== 'string' || outTable.trim() === '') throw new MlError('E_ML_ARGUMENT', `--out-table must name a new table, got ${JSON.stringify(outTable)}`);
   if (sanitizeIdentifier(outTable) !== outTable) throw new MlError('E_ML_ARGUMENT', `--out-table "${outTable}" would be stored as "${sanitizeIdentifier(outTable)}"; give that name`);
-  if (isReservedTable(outTable)) throw new MlError('E_ML_ARGUMENT', `--out-table "${outTable}" is a name the store keeps for its own tables; pick another`);
+  if (isProtectedTable(outTable)) throw new MlError('E_ML_ARGUMENT', `--out-table "${outTable}" is a name the store keeps for its own tables; pick another`);
   const existing = await tableExists(store, outTable);
   if (existing !== undefined) throw new MlError('E_ML_ARGUMENT', `table "${existing}" already exists; predictions go to a new table (pick another --out-table)`);
 
@@ -86,26 +84,17 @@ export async function predictEmulator(store: Store, options: PredictEmulatorOpti
     const y = emulator.predictRows(cells as (number | string | null)[][], 'the query');
 
     const outColumns = [rowColumn, ...features, ...(targetColumn === undefined ? [] : [targetColumn]), predicted];
-    const keys = outColumns.map((c) => JSON.stringify(c));
-    const records: string[] = rows.map((r, i) => {
-      const values: string[] = [String(i + 1), ...features.map((f) => jsonCell(r[f] ?? null, false))];
-      if (targetColumn !== undefined) values.push(jsonCell(r[targetColumn] ?? null, false));
-      values.push(jsonCell(y[i]!, true));
-      return `{${values.map((v, k) => `${keys[k]}:${v}`).join(',')}}`;
+    const records: RowRecord[] = rows.map((r, i) => {
+      const record: Record<string, RawCell> = Object.create(null) as Record<string, RawCell>;
+      record[rowColumn] = i + 1;
+      for (const f of features) record[f] = storedCell(r[f] ?? null);
+      if (targetColumn !== undefined) record[targetColumn] = storedCell(r[targetColumn] ?? null);
+      record[predicted] = predictionCell(y[i]!);
+      return record;
     });
-
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-predict-'));
-    try {
-      const file = path.join(dir, 'predictions.json'); // the table is named below, never by the file
-      fs.writeFileSync(file, `[\n${records.join(',\n')}\n]\n`);
-      // Checked again just before writing: the read would append to a table made meanwhile.
-      const raced = await tableExists(store, outTable);
-      if (raced !== undefined) throw new MlError('E_ML_ARGUMENT', `table "${raced}" already exists; predictions go to a new table (pick another --out-table)`);
-      const [written] = await store.read(file, { reader: 'json', table: outTable });
-      return { run_id: emulator.runId, table: written?.table ?? outTable, rows: written?.rows ?? 0, column: predicted, row_column: rowColumn };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    // newTable: a table made since the check above is refused, never appended to.
+    const written = await store.insertRows(outTable, records, { columns: outColumns, newTable: true });
+    return { run_id: emulator.runId, table: written.table, rows: written.rows, column: predicted, row_column: rowColumn };
   } finally {
     emulator.dispose();
   }

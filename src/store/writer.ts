@@ -1,7 +1,10 @@
-/** What a writer does: turn a stream of rows into a file. Every writer refuses options it does not take. */
-import { StoreError } from '../errors.js';
-import type { StoredFileReference } from '../store/stored-files.js';
-import type { Row } from '../store/types.js';
+/**
+ * What a writer does for the store: turn a stream of rows into a file. The store declares this
+ * contract and chooses a writer from the plugins it was opened with (by name, or by the output
+ * file's extension); the writers themselves live in `src/writers/`.
+ */
+import type { StoredFileReference } from './stored-files.js';
+import type { Row } from './types.js';
 
 /** What a writer may know about the store it exports from. */
 export interface WriteContext {
@@ -24,23 +27,10 @@ export interface Writer {
   /** The name `--writer` takes. */
   readonly name: string;
   readonly description: string;
+  /** Output extensions (`.csv`, lowercase, with the dot) that pick this writer when none is named. */
+  readonly extensions?: readonly string[];
   /** The options it takes: name → the values it accepts, as `--option NAME=…` shows them (`{}` for none). */
   readonly options: Readonly<Record<string, string>>;
   /** Write `columns` and the rows of `batches` to `file` atomically; returns the row count. */
   write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext): Promise<{ rows: number }>;
-}
-
-/**
- * Refuse an option `writer` does not take, naming it and listing those it does; every writer
- * calls this first, so a misspelt option is an error rather than silently ignored.
- *
- * @example checkWriterOptions(csvWriter, { x: 'y' }) // E_BAD_ARGUMENT: the csv writer has no option "x"; it takes none
- */
-export function checkWriterOptions(writer: Pick<Writer, 'name' | 'options'>, options: Readonly<Record<string, unknown>> | undefined): void {
-  for (const key of Object.keys(options ?? {})) {
-    if (!Object.hasOwn(writer.options, key)) {
-      const takes = Object.entries(writer.options).map(([name, values]) => `${name}=${values}`);
-      throw new StoreError('E_BAD_ARGUMENT', `the ${writer.name} writer has no option "${key.slice(0, 40)}"; it takes ${takes.length === 0 ? 'none' : takes.join(', ')}`);
-    }
-  }
 }

@@ -1,10 +1,11 @@
 /**
- * What a reader gives the store. A reader turns one input (a file, or a folder for `env`) into
- * table sources, units and relations; the store infers types, creates or widens tables and
- * inserts rows, all inside one transaction per `read` call.
+ * What a reader gives the store: the contract the store declares and every reader implements
+ * (the readers live in `src/readers/`; the store is given them as plugins). A reader turns one
+ * input (a file, or a folder for `env`) into table sources, units and relations; the store infers
+ * types, creates or widens tables and inserts rows, all inside one transaction per `read` call.
  */
 import type { ProgressCallback } from '../progress.js';
-import type { Relations } from '../store/relations.js';
+import type { Relations } from './relations.js';
 
 /**
  * A cell as a reader hands it over. Text sources give strings as written in the file (the store
@@ -106,6 +107,8 @@ export interface Reader {
   readonly name: string;
   /** One line for `dsi read --help`. */
   readonly description: string;
+  /** Input extensions (`.csv`, lowercase, with the dot) that pick this reader when none is named. */
+  readonly extensions?: readonly string[];
   /**
    * True for a reader that observes the state of something (the machine, for `env`) rather than
    * reading a file's content: each read is a new observation, so the store never refuses it as a
