@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MlError, Store } from '../src/index.js';
+import { MlError, openStore } from '../src/index.js';
 import { RunRegistry, storedParams } from '../src/ml/index.js';
 import { checkRunParams } from '../src/ml/registry/run-params.js';
 import { writeCraftedRegistry } from './helpers/crafted-registry.js';
@@ -64,7 +64,7 @@ describe('run params are checked against the run kind', () => {
       { run_id: 'damaged', params: JSON.stringify({ ...GAN, lr: 'fast' }) },
       { run_id: 'future', kind: 'diffusion', params: '{"steps": 3}' },
     ]);
-    const store = await Store.open(db);
+    const store = await openStore(db);
     try {
       const registry = new RunRegistry(store);
       const runs = await registry.list();
