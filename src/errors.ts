@@ -4,7 +4,26 @@
  * @example
  * try { await store.query('DELETE FROM t'); }
  * catch (e) { if (e instanceof StoreError && e.code === 'E_READ_ONLY') … }
+ *
+ * An error about an option names it as the library's caller wrote it (`lr must be a positive
+ * number, got -1`, never the command line's `--lr`) and lists it in `options`, the option at
+ * fault first. A front end that spells options differently rewrites those names, and only those:
+ * the command line replaces the first whole-word occurrence of each listed name with its flag
+ * (src/cli/option-flags.ts). So a message names each listed option before it uses the same word
+ * in prose. docs/errors.md has the rule.
  */
+
+/** What both error classes take besides code and message. */
+export interface ErrorDetails {
+  readonly cause?: unknown;
+  /** The library name of the option at fault, or several (the one at fault first) that the message names. */
+  readonly option?: string | readonly string[];
+}
+
+/** The options an error names, as a frozen list (the one at fault first). */
+function optionList(option: string | readonly string[] | undefined): readonly string[] {
+  return Object.freeze(option === undefined ? [] : typeof option === 'string' ? [option] : [...option]);
+}
 
 /** Stable codes of {@link StoreError}. */
 export type StoreErrorCode =
@@ -31,13 +50,21 @@ export class StoreError extends Error {
   readonly file: string | undefined;
   /** 1-based line in {@link file}, when known. */
   readonly line: number | undefined;
+  /** The library names of the options the message names, the one at fault first (empty when none). */
+  readonly options: readonly string[];
 
-  constructor(code: StoreErrorCode, message: string, options: { file?: string; line?: number; cause?: unknown } = {}) {
+  constructor(code: StoreErrorCode, message: string, options: ErrorDetails & { readonly file?: string; readonly line?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StoreError';
     this.code = code;
     this.file = options.file;
     this.line = options.line;
+    this.options = optionList(options.option);
+  }
+
+  /** The library name of the option at fault, when the error is about one. */
+  get option(): string | undefined {
+    return this.options[0];
   }
 }
 
@@ -59,10 +86,18 @@ export type MlErrorCode =
 /** An error raised by the ML workflows (train, predict, the run registry). */
 export class MlError extends Error {
   readonly code: MlErrorCode;
+  /** The library names of the options the message names, the one at fault first (empty when none). */
+  readonly options: readonly string[];
 
-  constructor(code: MlErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: MlErrorCode, message: string, options: ErrorDetails = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MlError';
     this.code = code;
+    this.options = optionList(options.option);
+  }
+
+  /** The library name of the option at fault, when the error is about one. */
+  get option(): string | undefined {
+    return this.options[0];
   }
 }
