@@ -1,7 +1,8 @@
 /**
  * The command line's spelling of a library error: the library names an option as its caller
- * wrote it (`lr must be a positive number, got -1`, `StoreError#options` / `MlError#options`),
- * and the command that ran prints the flag that sets it (`--lr must be a positive number, got -1`).
+ * wrote it (`lr must be a positive number, got -1`), and the command that ran prints the flag
+ * that sets it (`--lr must be a positive number, got -1`), rendering the same message with its
+ * flags for the option names (`MlError#messageWith`, src/errors.ts).
  *
  * Guarantees:
  * - The table of one command is derived from its commander definitions (and its parents', for the
@@ -10,12 +11,11 @@
  *   (`conditionColumns` is `--cond-cols`), {@link LIBRARY_NAMES} says so; {@link checkLibraryNames}
  *   refuses, when the program is built, a declaration whose command or flag does not exist, so
  *   the table cannot drift from the flags.
- * - Only the names the error lists are rewritten, each at its first whole-word occurrence (the
- *   rule in src/errors.ts), and only when the command has a flag for it; everything else in the
- *   message is left as the library wrote it.
+ * - Only what the thrower marked as an option is respelled, and only when the command has a flag
+ *   for it; everything else in the message is as the library wrote it.
  *
  * @example
- * inFlags(new MlError('E_ML_ARGUMENT', 'lr must be a positive number, got -1', { option: 'lr' }), trainCommand)
+ * inFlags(new MlError('E_ML_ARGUMENT', (o) => `${o('lr')} must be a positive number, got -1`), trainCommand)
  * // "--lr must be a positive number, got -1"
  */
 import type { Command } from 'commander';
@@ -59,15 +59,8 @@ export function flagTable(command: Command): ReadonlyMap<string, string> {
   return table;
 }
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The message of `error` with each option it lists spelled as `command`'s flag. */
+/** The message of `error` with the options it names spelled as `command`'s flags (library names where it has none). */
 export function inFlags(error: MlError | StoreError, command: Command): string {
   const table = flagTable(command);
-  let message = error.message;
-  for (const name of error.options) {
-    const flag = table.get(name);
-    if (flag !== undefined) message = message.replace(new RegExp(`(?<![\\w-])${escape(name)}(?![\\w-])`), flag);
-  }
-  return message;
+  return error.messageWith((option) => table.get(option) ?? option);
 }

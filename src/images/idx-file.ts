@@ -278,9 +278,9 @@ export async function openIdx(file: string, magic: number, what: string): Promis
  */
 export async function* idxRecords(idx: IdxFile, recordBytes: number, perBatch: number): AsyncGenerator<Uint8Array> {
   if (!Number.isSafeInteger(recordBytes) || recordBytes < 1 || idx.bodyBytes % recordBytes !== 0) {
-    throw new StoreError('E_BAD_ARGUMENT', `idxRecords: recordBytes must be a positive whole number dividing the ${idx.bodyBytes} bytes of ${idx.file}, got ${recordBytes}`, { option: 'recordBytes' });
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `idxRecords: ${o('recordBytes')} must be a positive whole number dividing the ${idx.bodyBytes} bytes of ${idx.file}, got ${recordBytes}`);
   }
-  if (!Number.isSafeInteger(perBatch) || perBatch < 1) throw new StoreError('E_BAD_ARGUMENT', `idxRecords: perBatch must be a positive whole number, got ${perBatch}`, { option: 'perBatch' });
+  if (!Number.isSafeInteger(perBatch) || perBatch < 1) throw new StoreError('E_BAD_ARGUMENT', (o) => `idxRecords: ${o('perBatch')} must be a positive whole number, got ${perBatch}`);
   const changed = () => badInput(idx.file, undefined, `the file changed while it was read: its body no longer holds the ${idx.bodyBytes} bytes its header declares`);
   const batch = Buffer.allocUnsafe(Math.min(idx.bodyBytes, recordBytes * perBatch));
   let skip = idx.gzip ? idx.headerBytes : 0; // a raw file is read from its first element on

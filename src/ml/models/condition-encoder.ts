@@ -61,7 +61,7 @@ export class ConditionEncoder extends nn.Module {
   constructor(specs: readonly ConditionSpec[]) {
     super();
     checkConditionSpecs(specs);
-    if (specs.length === 0) throw new MlError('E_ML_ARGUMENT', 'a ConditionEncoder needs at least one condition', { option: 'specs' });
+    if (specs.length === 0) throw new MlError('E_ML_ARGUMENT', 'a ConditionEncoder needs at least one condition');
     this.specs = Object.freeze([...specs]);
     const categorical: number[] = [];
     const continuous: number[] = [];

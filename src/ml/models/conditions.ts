@@ -33,31 +33,31 @@ const describe = (v: unknown): string =>
  * `min` and `max` finite with min ≤ max. Returns the specs, for chaining.
  */
 export function checkConditionSpecs(specs: readonly ConditionSpec[]): readonly ConditionSpec[] {
-  if (!Array.isArray(specs)) throw new MlError('E_ML_ARGUMENT', `conditions must be an array of condition specs, got ${describe(specs)}`, { option: 'conditions' });
+  if (!Array.isArray(specs)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('conditions')} must be an array of condition specs, got ${describe(specs)}`);
   const names = new Set<string>();
   specs.forEach((spec, i) => {
-    if (spec === null || typeof spec !== 'object') throw new MlError('E_ML_ARGUMENT', `conditions[${i}] must be a condition spec, got ${describe(spec)}`, { option: 'conditions' });
+    if (spec === null || typeof spec !== 'object') throw new MlError('E_ML_ARGUMENT', (o) => `${o('conditions')}[${i}] must be a condition spec, got ${describe(spec)}`);
     const { name } = spec;
-    if (typeof name !== 'string' || name === '') throw new MlError('E_ML_ARGUMENT', `conditions[${i}].name must be a non-empty string, got ${describe(name)}`, { option: 'conditions' });
-    if (names.has(name)) throw new MlError('E_ML_ARGUMENT', `condition '${name}' is listed twice`, { option: 'conditions' });
+    if (typeof name !== 'string' || name === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('conditions')}[${i}].name must be a non-empty string, got ${describe(name)}`);
+    if (names.has(name)) throw new MlError('E_ML_ARGUMENT', `condition '${name}' is listed twice`);
     names.add(name);
     if (spec.kind === 'categorical') {
       const { levels } = spec;
-      if (!Array.isArray(levels) || levels.length === 0) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}' needs a non-empty list of levels`, { option: 'conditions' });
+      if (!Array.isArray(levels) || levels.length === 0) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}' needs a non-empty list of levels`);
       const seen = new Set<string | number>();
       for (const level of levels) {
         const ok = typeof level === 'string' || (typeof level === 'number' && Number.isFinite(level));
-        if (!ok) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}': a level must be a string or a finite number, got ${describe(level)}`, { option: 'conditions' });
-        if (seen.has(level)) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}' lists the level ${describe(level)} twice`, { option: 'conditions' });
+        if (!ok) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}': a level must be a string or a finite number, got ${describe(level)}`);
+        if (seen.has(level)) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}' lists the level ${describe(level)} twice`);
         seen.add(level);
       }
     } else if (spec.kind === 'continuous') {
       const { min, max } = spec;
       if (typeof min !== 'number' || !Number.isFinite(min) || typeof max !== 'number' || !Number.isFinite(max) || min > max) {
-        throw new MlError('E_ML_ARGUMENT', `continuous condition '${name}' needs finite min ≤ max, got min ${describe(min)} and max ${describe(max)}`, { option: 'conditions' });
+        throw new MlError('E_ML_ARGUMENT', `continuous condition '${name}' needs finite min ≤ max, got min ${describe(min)} and max ${describe(max)}`);
       }
     } else {
-      throw new MlError('E_ML_ARGUMENT', `condition '${name}': kind must be 'categorical' or 'continuous', got ${describe((spec as { kind: unknown }).kind)}`, { option: 'conditions' });
+      throw new MlError('E_ML_ARGUMENT', `condition '${name}': kind must be 'categorical' or 'continuous', got ${describe((spec as { kind: unknown }).kind)}`);
     }
   });
   return specs;
@@ -86,7 +86,7 @@ export function normalizeContinuous(value: number, min: number, max: number): nu
  */
 export function encodeConditions(specs: readonly ConditionSpec[], rows: readonly Record<string, unknown>[]): torch.Tensor {
   checkConditionSpecs(specs);
-  if (!Array.isArray(rows)) throw new MlError('E_ML_ARGUMENT', `rows must be an array of objects, got ${describe(rows)}`, { option: 'rows' });
+  if (!Array.isArray(rows)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('rows')} must be an array of objects, got ${describe(rows)}`);
   const k = specs.length;
   const out = new Float32Array(rows.length * k);
   const encoders = specs.map((spec): ((v: unknown, where: string) => number) => {

@@ -94,17 +94,17 @@ export function architectureKey(a: GanArchitecture): string {
 
 /** Validates an architecture (an E_ML_ARGUMENT MlError naming the field) and returns a frozen copy with defaults. */
 export function checkGanArchitecture(a: GanArchitecture): GanArchitecture {
-  if (a === null || typeof a !== 'object') throw new MlError('E_ML_ARGUMENT', `a GAN architecture must be an object, got ${String(a)}`, { option: 'architecture' });
-  if (!GAN_MODELS.includes(a.model)) throw new MlError('E_ML_ARGUMENT', `architecture.model must be one of ${GAN_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(a.model)}`, { option: 'architecture.model' });
-  if (!GAN_IMAGE_SIZES.includes(a.size)) throw new MlError('E_ML_ARGUMENT', `architecture.size must be one of ${GAN_IMAGE_SIZES.join(', ')}, got ${JSON.stringify(a.size)}`, { option: 'architecture.size' });
-  if (a.channels !== 1 && a.channels !== 3) throw new MlError('E_ML_ARGUMENT', `architecture.channels must be 1 or 3, got ${JSON.stringify(a.channels)}`, { option: 'architecture.channels' });
+  if (a === null || typeof a !== 'object') throw new MlError('E_ML_ARGUMENT', (o) => `a GAN ${o('architecture')} must be an object, got ${String(a)}`);
+  if (!GAN_MODELS.includes(a.model)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} must be one of ${GAN_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(a.model)}`);
+  if (!GAN_IMAGE_SIZES.includes(a.size)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.size')} must be one of ${GAN_IMAGE_SIZES.join(', ')}, got ${JSON.stringify(a.size)}`);
+  if (a.channels !== 1 && a.channels !== 3) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.channels')} must be 1 or 3, got ${JSON.stringify(a.channels)}`);
   const noiseDim = a.noiseDim ?? DCGAN_NOISE_DIM;
-  if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new MlError('E_ML_ARGUMENT', `architecture.noiseDim must be a positive integer, got ${JSON.stringify(noiseDim)}`, { option: 'architecture.noiseDim' });
+  if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.noiseDim')} must be a positive integer, got ${JSON.stringify(noiseDim)}`);
   const conditions = a.conditions ?? [];
   checkConditionSpecs(conditions);
-  if (a.model === 'cdcgan' && conditions.length === 0) throw new MlError('E_ML_ARGUMENT', "architecture.model 'cdcgan' needs at least one condition, got none", { option: 'architecture.model' });
+  if (a.model === 'cdcgan' && conditions.length === 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} 'cdcgan' needs at least one condition, got none`);
   if (a.model === 'dcgan' && conditions.length > 0) {
-    throw new MlError('E_ML_ARGUMENT', `architecture.model 'dcgan' takes no conditions, got ${conditions.map((c) => `'${c.name}'`).join(', ')} (use 'cdcgan')`, { option: 'architecture.model' });
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} 'dcgan' takes no conditions, got ${conditions.map((c) => `'${c.name}'`).join(', ')} (use 'cdcgan')`);
   }
   // A deep copy, so the caller's later edits cannot change a built GAN's description.
   return deepFreeze(JSON.parse(architectureKey({ ...a, noiseDim, conditions })) as GanArchitecture);
@@ -161,13 +161,13 @@ class BuiltGan implements Gan {
   #checkCond(what: string, n: number, cond: Tensor | undefined): void {
     const { model, conditions } = this.architecture;
     if (model === 'dcgan') {
-      if (cond !== undefined) throw new MlError('E_ML_ARGUMENT', `${what}: a 'dcgan' takes no conditions, but cond was given`, { option: 'cond' });
+      if (cond !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a 'dcgan' takes no conditions, but ${o('cond')} was given`);
       return;
     }
-    if (cond === undefined) throw new MlError('E_ML_ARGUMENT', `${what}: a 'cdcgan' needs cond, N×${conditions.length} (${conditions.map((c) => c.name).join(', ')}) from encodeConditions`, { option: 'cond' });
+    if (cond === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a 'cdcgan' needs ${o('cond')}, N×${conditions.length} (${conditions.map((c) => c.name).join(', ')}) from encodeConditions`);
     const s = cond.shape;
     if (s.length !== 2 || s[0] !== n || s[1] !== conditions.length) {
-      throw new MlError('E_ML_ARGUMENT', `${what}: cond must be ${n}×${conditions.length} (${conditions.map((c) => c.name).join(', ')}), got [${s.join(', ')}]`, { option: 'cond' });
+      throw new MlError('E_ML_ARGUMENT', (o) => `${what}: ${o('cond')} must be ${n}×${conditions.length} (${conditions.map((c) => c.name).join(', ')}), got [${s.join(', ')}]`);
     }
   }
 
@@ -175,7 +175,7 @@ class BuiltGan implements Gan {
     this.#alive();
     const { noiseDim } = this.architecture;
     const s = noise.shape;
-    if (s.length !== 2 || s[1] !== noiseDim) throw new MlError('E_ML_ARGUMENT', `generate: noise must be N×${noiseDim}, got [${s.join(', ')}]`, { option: 'noise' });
+    if (s.length !== 2 || s[1] !== noiseDim) throw new MlError('E_ML_ARGUMENT', (o) => `generate: ${o('noise')} must be N×${noiseDim}, got [${s.join(', ')}]`);
     this.#checkCond('generate', s[0] as number, cond);
     return this.generator instanceof ConditionalGenerator ? this.generator.forwardConditioned(noise, cond as Tensor) : this.generator.forward(noise);
   }
@@ -185,7 +185,7 @@ class BuiltGan implements Gan {
     const { channels, size } = this.architecture;
     const s = images.shape;
     if (s.length !== 4 || s[1] !== channels || s[2] !== size || s[3] !== size) {
-      throw new MlError('E_ML_ARGUMENT', `discriminate: images must be N×${channels}×${size}×${size}, got [${s.join(', ')}]`, { option: 'images' });
+      throw new MlError('E_ML_ARGUMENT', (o) => `discriminate: ${o('images')} must be N×${channels}×${size}×${size}, got [${s.join(', ')}]`);
     }
     this.#checkCond('discriminate', s[0] as number, cond);
     return this.discriminator instanceof ConditionalDiscriminator ? this.discriminator.forwardConditioned(images, cond as Tensor) : this.discriminator.forward(images);
