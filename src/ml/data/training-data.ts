@@ -69,7 +69,7 @@ export async function loadTrainingData(store: Store, options: TrainingDataOption
     });
   } catch (e) {
     if (e instanceof StoreError && e.code !== 'E_SQL' && e.code !== 'E_READ_ONLY' && e.code !== 'E_TABLE_MISSING') {
-      throw new MlError('E_ML_DATA', (o) => e.message.replace('loadImages: ', 'the training query: ').replace('give loadImages a size', `give ${o('size')}`), { cause: e });
+      throw new MlError('E_ML_DATA', (o) => e.messageWith(o).replace('loadImages: ', 'the training query: ').replace('give loadImages a size', `give ${o('size')}`), { cause: e });
     }
     throw e;
   }

@@ -131,7 +131,7 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
   try {
     found = await store.find(rule, { table: 'ml_predictions' });
   } catch (e) {
-    if (e instanceof StoreError) throw new MlError('E_ML_ARGUMENT', (o) => `${o('rule')}: ${e.message}`, { cause: e });
+    if (e instanceof StoreError) throw new MlError('E_ML_ARGUMENT', (o) => `${o('rule')}: ${e.messageWith(o)}`, { cause: e });
     throw e;
   }
   const matches = found.filter((r) => r['run_id'] === runId);
