@@ -309,7 +309,7 @@ describe('the CLI', () => {
 
 describe('bad input is refused and nothing is stored', () => {
   it('rows out of range, both or neither of row and prediction, unknown runs and predictions', async () => {
-    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 0 }), 'E_ML_ARGUMENT', /^row must be from 1/);
+    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 0 }), 'E_ML_ARGUMENT', /--row/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 60_001 }), 'E_ML_ARGUMENT', /from 1 to 60000/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier }), 'E_ML_ARGUMENT', /exactly one of/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, prediction: 'x' }), 'E_ML_ARGUMENT', /exactly one of/);
