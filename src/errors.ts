@@ -4,7 +4,32 @@
  * @example
  * try { await store.query('DELETE FROM t'); }
  * catch (e) { if (e instanceof StoreError && e.code === 'E_READ_ONLY') … }
+ *
+ * An error about an option names it as the library's caller wrote it (`lr must be a positive
+ * number, got -1`, never the command line's `--lr`). Such a message is written as a function of
+ * how options are spelled, `(o) => `${o('lr')} must be a positive number, got ${lr}``: the
+ * library spells each option as its own name, and a front end that spells them otherwise renders
+ * the same message with its spelling ({@link MlError.messageWith}; the command line gives its
+ * flags, src/cli/option-flags.ts). Only what the thrower marked as an option is ever respelled.
+ * docs/errors.md has the rule.
  */
+
+/** How a reader of a message knows an option, given its library name. */
+export type OptionSpelling = (option: string) => string;
+
+/** A message: plain text, or text naming options through an {@link OptionSpelling}. */
+export type ErrorMessage = string | ((option: OptionSpelling) => string);
+
+/** The message in the library's spelling, and the options it names in order of first mention. */
+function libraryText(message: ErrorMessage): { readonly text: string; readonly options: readonly string[] } {
+  if (typeof message === 'string') return { text: message, options: Object.freeze([]) };
+  const named: string[] = [];
+  const text = message((option) => {
+    if (!named.includes(option)) named.push(option);
+    return option;
+  });
+  return { text, options: Object.freeze(named) };
+}
 
 /** Stable codes of {@link StoreError}. */
 export type StoreErrorCode =
@@ -32,13 +57,29 @@ export class StoreError extends Error {
   readonly file: string | undefined;
   /** 1-based line in {@link file}, when known. */
   readonly line: number | undefined;
+  /** The library names of the options the message names, the one at fault first (empty when none). */
+  readonly options: readonly string[];
+  readonly #message: ErrorMessage;
 
-  constructor(code: StoreErrorCode, message: string, options: { file?: string; line?: number; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: StoreErrorCode, message: ErrorMessage, options: { readonly file?: string; readonly line?: number; readonly cause?: unknown } = {}) {
+    const { text, options: named } = libraryText(message);
+    super(text, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StoreError';
     this.code = code;
     this.file = options.file;
     this.line = options.line;
+    this.options = named;
+    this.#message = message;
+  }
+
+  /** The library name of the option at fault, when the error is about one. */
+  get option(): string | undefined {
+    return this.options[0];
+  }
+
+  /** The message with its options spelled by `spelling` (a front end's own names for them). */
+  messageWith(spelling: OptionSpelling): string {
+    return typeof this.#message === 'string' ? this.message : this.#message(spelling);
   }
 }
 
@@ -60,10 +101,32 @@ export type MlErrorCode =
 /** An error raised by the ML workflows (train, predict, the run registry). */
 export class MlError extends Error {
   readonly code: MlErrorCode;
+  /** The library names of the options the message names, the one at fault first (empty when none). */
+  readonly options: readonly string[];
+  readonly #message: ErrorMessage;
 
-  constructor(code: MlErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: MlErrorCode, message: ErrorMessage, options: { readonly cause?: unknown } = {}) {
+    const { text, options: named } = libraryText(message);
+    super(text, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MlError';
     this.code = code;
+    this.options = named;
+    this.#message = message;
+  }
+
+  /** The library name of the option at fault, when the error is about one. */
+  get option(): string | undefined {
+    return this.options[0];
+  }
+
+  /**
+   * The message with its options spelled by `spelling` (a front end's own names for them).
+   *
+   * @example
+   * new MlError('E_ML_ARGUMENT', (o) => `${o('lr')} must be a positive number, got -1`).messageWith((o) => `--${o}`)
+   * // "--lr must be a positive number, got -1"
+   */
+  messageWith(spelling: OptionSpelling): string {
+    return typeof this.#message === 'string' ? this.message : this.#message(spelling);
   }
 }

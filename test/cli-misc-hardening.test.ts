@@ -203,7 +203,7 @@ describe('seeds are 32-bit, as the generators use them', () => {
       const gan = (await trainGan(m.store, { table: 'digits', epochs: 1, batch: 4, seed: 3, threads: 1 })).run_id;
       await assert.rejects(predictGan(m.store, { run: gan, seed: 4294967295, count: 2 }), (e: unknown) => {
         assert.equal((e as MlError).code, 'E_ML_ARGUMENT');
-        assert.match((e as Error).message, /^--seed must be a whole number from 0 to 4294967294 \(item k uses seed \+ k, and the 2 seeds must stay within the generators' 32-bit seeds, at most 4294967295\), got 4294967295$/);
+        assert.match((e as Error).message, /^seed must be a whole number from 0 to 4294967294 \(item k uses seed \+ k, and the 2 seeds must stay within the generators' 32-bit seeds, at most 4294967295\), got 4294967295$/);
         return true;
       });
       await assert.rejects(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 32 }), /^MlError: --seed must be a whole number from 0 to 4294967295 \(the generators' 32-bit seeds\), got 4294967296$/);

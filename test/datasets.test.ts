@@ -221,7 +221,7 @@ describe('finding the IDX files', { skip: skipFashion }, () => {
     const server = await serve(new Map());
     await server.close();
     const e = await rejectsWithCode(locateDataset(unpackaged, { cacheDir: tempDir('dsi-cache-'), urls: [server.url] }), 'E_BAD_ARGUMENT');
-    assert.match(e.message, /not on this machine \(looked in the cache .*\) and downloading train-images-idx3-ubyte\.gz failed: .*ECONNREFUSED.*Give --from DIR/);
+    assert.match(e.message, /not on this machine \(looked in the cache .*\) and downloading train-images-idx3-ubyte\.gz failed: .*ECONNREFUSED.*Give from \(the folder holding the four files\)/);
     const off = await rejectsWithCode(locateDataset(unpackaged, { cacheDir: tempDir('dsi-cache-'), download: false }), 'E_BAD_ARGUMENT');
     assert.match(off.message, /downloading is off/);
   });

@@ -393,7 +393,7 @@ describe('bad input: a clear error before any run row exists', () => {
     ['a batch of one', () => trainClassifier(m.store, { ...SMALL, batch: 1 }), 'E_ML_ARGUMENT', /--batch must be at least 2/],
     ['an unknown precision', () => trainClassifier(m.store, { ...SMALL, precision: 'fp16' as 'bf16' }), 'E_ML_ARGUMENT', /--precision must be fp32 or bf16/],
     ['a device nobody knows', () => trainClassifier(m.store, { ...SMALL, device: 'tpu' }), 'E_ML_DEVICE', /unknown device/],
-    ['an unsupported size', () => trainClassifier(m.store, { ...SMALL, size: 48 }), 'E_ML_ARGUMENT', /--size must be one of 28, 32, 64/],
+    ['an unsupported size', () => trainClassifier(m.store, { ...SMALL, size: 48 }), 'E_ML_ARGUMENT', /^size must be one of 28, 32, 64/],
     ['a GAN run resumed as a classifier', () => trainClassifier(m.store, { resume: ganRun }), 'E_ML_RUN', /is a gan run, not a classifier/],
   ];
   for (const [what, run, code, pattern] of cases) {

@@ -275,7 +275,7 @@ describe('explaining a tabular emulator', () => {
   });
 
   it('refuses a prediction id, an image output and a row past the end, storing nothing', async () => {
-    await refusesStoringNothing(small.store, regressor, () => explainRun(small.store, { run: regressor, prediction: 'p-1' }), 'E_ML_ARGUMENT', /--row N/);
+    await refusesStoringNothing(small.store, regressor, () => explainRun(small.store, { run: regressor, prediction: 'p-1' }), 'E_ML_ARGUMENT', /\(row N\)/);
     await refusesStoringNothing(small.store, regressor, () => explainRun(small.store, { run: regressor, row: 1, output: 'score' }), 'E_ML_ARGUMENT', /GAN runs/);
     await refusesStoringNothing(small.store, regressor, () => explainRun(small.store, { run: regressor, row: 41 }), 'E_ML_ARGUMENT', /from 1 to 40/);
   });
@@ -319,8 +319,8 @@ describe('bad input is refused and nothing is stored', () => {
 
   it('a background below 1, exact over too many blocks, an unknown class, options of other kinds', async () => {
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, background: 0 }), 'E_ML_ARGUMENT', /--background/);
-    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, method: 'exact' }), 'E_ML_ARGUMENT', /--method kernel/);
-    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, class: 'cat' }), 'E_ML_ARGUMENT', /--class must be one of/);
+    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, method: 'exact' }), 'E_ML_ARGUMENT', /use method kernel/);
+    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, class: 'cat' }), 'E_ML_ARGUMENT', /^class must be one of/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, output: 'mean-intensity' }), 'E_ML_ARGUMENT', /GAN runs/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, method: 'shapley' as never }), 'E_ML_ARGUMENT', /--method must be one of/);
   });
@@ -331,11 +331,11 @@ describe('bad input is refused and nothing is stored', () => {
     await registry.create({ run_id: 'vae-1', kind: 'vae', model: 'vae', status: 'finished', params: '{}', data_query: 'SELECT * FROM digits' });
     await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: 'classifier-failed', row: 1 }), 'E_ML_RUN', /failed, not finished/);
     await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: 'vae-1', row: 1 }), 'E_ML_RUN', /classifier, gan and regressor/);
-    await refusesStoringNothing(small.store, dcgan, () => explainRun(small.store, { run: dcgan, row: 1 }), 'E_ML_ARGUMENT', /--output discriminator/);
-    await refusesStoringNothing(small.store, dcgan, () => explainRun(small.store, { run: dcgan, row: 1, output: 'mean-intensity' }), 'E_ML_ARGUMENT', /--output discriminator/);
-    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 1 }), 'E_ML_ARGUMENT', /--output mean-intensity/);
+    await refusesStoringNothing(small.store, dcgan, () => explainRun(small.store, { run: dcgan, row: 1 }), 'E_ML_ARGUMENT', /use output discriminator/);
+    await refusesStoringNothing(small.store, dcgan, () => explainRun(small.store, { run: dcgan, row: 1, output: 'mean-intensity' }), 'E_ML_ARGUMENT', /use output discriminator/);
+    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 1 }), 'E_ML_ARGUMENT', /pass output mean-intensity/);
     await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 49, output: 'mean-intensity' }), 'E_ML_ARGUMENT', /from 1 to 48/);
-    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 1, output: 'discriminator', class: '3' }), 'E_ML_ARGUMENT', /--class/);
+    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 1, output: 'discriminator', class: '3' }), 'E_ML_ARGUMENT', /^class chooses/);
     await registry.delete('classifier-failed');
     await registry.delete('vae-1');
   });

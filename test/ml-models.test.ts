@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MlError } from '../src/errors.js';
 import { assertClose } from './helpers/assert-close.js';
 import { owning } from './helpers/owned.js';
 import { tolerance } from './helpers/tolerance.js';
@@ -341,7 +342,7 @@ describe('encodeConditions', () => {
     ];
     const count = torch.memory().tensors;
     for (const [bad, message] of cases) {
-      assert.throws(() => encodeConditions(BOTH, rows(bad)), (e: Error) => e instanceof RangeError && message.test(e.message), `${JSON.stringify(bad)}`);
+      assert.throws(() => encodeConditions(BOTH, rows(bad)), (e: Error) => e instanceof MlError && e.code === 'E_ML_DATA' && message.test(e.message), `${JSON.stringify(bad)}`);
     }
     assert.throws(() => encodeConditions(BOTH, [{ temperature: 300 }]), /condition 'label' in row 1 is missing/);
     assert.equal(torch.memory().tensors, count, 'no tensor is made when a value is refused');
@@ -349,7 +350,7 @@ describe('encodeConditions', () => {
 });
 
 describe('createGan and architectureKey', () => {
-  it('refuses bad architectures with a RangeError naming the field', () => {
+  it('refuses bad architectures with an E_ML_ARGUMENT MlError naming the field', () => {
     const base = arch('cdcgan', 32, 1, [LABEL]);
     const cases: [Partial<GanArchitecture> | Record<string, unknown>, RegExp][] = [
       [{ model: 'wgan' }, /architecture\.model must be one of 'dcgan', 'cdcgan', got "wgan"/],
@@ -366,7 +367,7 @@ describe('createGan and architectureKey', () => {
     ];
     const count = torch.memory().tensors;
     for (const [change, message] of cases) {
-      assert.throws(() => createGan({ ...base, ...change } as GanArchitecture), (e: Error) => e instanceof RangeError && message.test(e.message), JSON.stringify(change));
+      assert.throws(() => createGan({ ...base, ...change } as GanArchitecture), (e: Error) => e instanceof MlError && e.code === 'E_ML_ARGUMENT' && message.test(e.message), JSON.stringify(change));
     }
     assert.equal(torch.memory().tensors, count, 'nothing is built for a refused architecture');
   });
@@ -394,11 +395,11 @@ describe('createGan and architectureKey', () => {
     assert.ok(Object.isFrozen(gan.architecture) && Object.isFrozen(gan.architecture.conditions[0]));
   });
 
-  it('dispose twice is harmless; generate, discriminate and to after it throw E_DISPOSED; wrong inputs throw RangeErrors', () => {
+  it('dispose twice is harmless; generate, discriminate and to after it throw E_DISPOSED; wrong inputs throw E_ML_ARGUMENT MlErrors', () => {
     const gan = createGan(arch('cdcgan', 28, 1, [LABEL], 8));
     torch.tidy(() => {
       const cond = encodeConditions([LABEL], [{ label: 'a' }]);
-      assert.throws(() => gan.generate(torch.zeros([1, 9]), cond), /noise must be N×8, got \[1, 9\]/);
+      assert.throws(() => gan.generate(torch.zeros([1, 9]), cond), (e: Error) => e instanceof MlError && e.code === 'E_ML_ARGUMENT' && /noise must be N×8, got \[1, 9\]/.test(e.message));
       assert.throws(() => gan.generate(torch.zeros([1, 8])), /'cdcgan' needs cond, N×1 \(label\)/);
       assert.throws(() => gan.discriminate(torch.zeros([1, 1, 32, 32]), cond), /images must be N×1×28×28/);
       assert.throws(() => gan.generator.forward(torch.zeros([1, 8])), (e: torch.TorchError) => e.code === 'E_ARGUMENT' && /forwardConditioned/.test(e.message));

@@ -109,8 +109,8 @@ describe('ml accept by rule', () => {
     assert.equal(low.accepted, 3);
     assert.deepEqual((await store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ? AND accepted = 1 ORDER BY nn_distance, prediction_id', [parent])).map((x) => String(x['prediction_id'])), nearest, '< ranks lowest first');
     await assert.rejects(acceptPredictions(store, { run: parent, rule: 'label = 3', best: 1 }), (e: unknown) => e instanceof MlError && /needs > >= < or <=/.test(e.message));
-    await assert.rejects(acceptPredictions(store, { run: parent, rule: 'score > 0', best: 1, per: 'colour' }), (e: unknown) => e instanceof MlError && /--per colour/.test(e.message));
-    await assert.rejects(acceptPredictions(store, { run: parent, rule: 'score > 0', per: 'label' }), (e: unknown) => e instanceof MlError && /needs --best/.test(e.message));
+    await assert.rejects(acceptPredictions(store, { run: parent, rule: 'score > 0', best: 1, per: 'colour' }), (e: unknown) => e instanceof MlError && /^per colour/.test(e.message));
+    await assert.rejects(acceptPredictions(store, { run: parent, rule: 'score > 0', per: 'label' }), (e: unknown) => e instanceof MlError && /needs best/.test(e.message));
     await clear();
     await store.managedTables().transaction(async (tx) => {
       for (const x of before) await tx.update('ml_predictions', { accepted: 1, accepted_by: x['accepted_by'] ?? null }, { prediction_id: x['prediction_id'] ?? null });

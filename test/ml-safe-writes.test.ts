@@ -124,8 +124,8 @@ describe('limits checked before anything is allocated', () => {
   it('predict, evaluate and explain refuse counts over their limit, naming the option and the limit, writing nothing', async () => {
     const folderBefore = fs.readdirSync(predictionsFolder()).sort();
     const rowsBefore = await count('SELECT (SELECT count(*) FROM ml_predictions) + (SELECT count(*) FROM ml_evaluations) + (SELECT count(*) FROM ml_explanations) AS n');
-    await rejectsArgument(predictGan(m.store, { run: gan, count: 1_000_000_000, seed: 1 }), /^--count asks for 1000000000 images per combination; one call takes at most 100000: make several calls .* --seed/);
-    await rejectsArgument(predictGan(m.store, { run: gan, count: 100_001, seed: 1 }), /--count asks for 100001 images .* at most 100000/);
+    await rejectsArgument(predictGan(m.store, { run: gan, count: 1_000_000_000, seed: 1 }), /^count asks for 1000000000 images per combination; one call takes at most 100000: make several calls .* seed/);
+    await rejectsArgument(predictGan(m.store, { run: gan, count: 100_001, seed: 1 }), /^count asks for 100001 images .* at most 100000/);
     await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 1_000_000_000 }), /^--count asks for 1000000000 images; one call takes at most 100000/);
     await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 8, kidSubsets: 1_000_000_000 }), /^--kid-subsets asks for 1000000000 subsets; one call takes at most 10000/);
     await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, samples: 1_000_000_000 }), /^--samples asks for 1000000000 coalitions; one call takes at most 100000/);
@@ -139,8 +139,8 @@ describe('seeds are exact integers', () => {
   const MAX = 0xffffffff;
 
   it('predict refuses --seed 1e20 and a seed whose last image would pass 2^32 − 1; the last seeds are recorded exactly', async () => {
-    await rejectsArgument(predictGan(m.store, { run: gan, seed: 1e20 }), /^--seed must be a whole number from 0 to 4294967295 .* got 100000000000000000000$/);
-    await rejectsArgument(predictGan(m.store, { run: gan, count: 3, seed: MAX - 1 }), /^--seed must be a whole number from 0 to 4294967293 \(item k uses seed \+ k/);
+    await rejectsArgument(predictGan(m.store, { run: gan, seed: 1e20 }), /^seed must be a whole number from 0 to 4294967295 .* got 100000000000000000000$/);
+    await rejectsArgument(predictGan(m.store, { run: gan, count: 3, seed: MAX - 1 }), /^seed must be a whole number from 0 to 4294967293 \(item k uses seed \+ k/);
     const ok = await predictGan(m.store, { run: gan, count: 3, seed: MAX - 2 });
     const ids = ok.predictions.map((p) => `'${p.prediction_id}'`).join(',');
     const rows = await m.store.query(`SELECT seed FROM ml_predictions WHERE prediction_id IN (${ids}) ORDER BY prediction_id`);

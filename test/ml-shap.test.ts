@@ -214,7 +214,7 @@ describe('shapleyValues: method choice and features that do not vary', () => {
   it('exact beyond 14 varying features is refused before the model runs, naming the other methods', () => {
     let calls = 0;
     const g = tabularGame({ x: Array(20).fill(1), background: [Array(20).fill(0)], predict: (rows) => ((calls += rows.length), new Float64Array(rows.length)) });
-    rejectsWith(() => shapleyValues(g, { method: 'exact' }), 'E_ML_ARGUMENT', /--method kernel.*--method permutation/);
+    rejectsWith(() => shapleyValues(g, { method: 'exact' }), 'E_ML_ARGUMENT', /method kernel.*method permutation/);
     rejectsWith(() => exactShapley(g.value, 20), 'E_ML_ARGUMENT', /kernel/);
     assert.equal(calls, 0);
   });
@@ -240,7 +240,7 @@ describe('drawBackground', () => {
   });
 
   it('refuses K < 1 and an empty table', () => {
-    rejectsWith(() => drawBackground(10, 0, 0), 'E_ML_ARGUMENT', /--background/);
+    rejectsWith(() => drawBackground(10, 0, 0), 'E_ML_ARGUMENT', /^background must be/);
     rejectsWith(() => drawBackground(0, 5, 0), 'E_ML_DATA');
   });
 });

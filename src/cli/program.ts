@@ -8,6 +8,7 @@
  * - a wrong argument (what the parser refuses: an unknown command or option, a missing argument,
  *   a bad value or choice; and the library's E_BAD_ARGUMENT / E_ML_ARGUMENT) exits 2;
  * - anything else exits 1;
+ * - a library error names its options by the flags of the command that ran (src/cli/option-flags.ts);
  * - the line is `dsi: <message>`, a file the system refuses named with the problem in words,
  *   never a Node stack trace or commander's `error:` text.
  *
@@ -36,6 +37,7 @@ import { registerSummary } from './commands/summary.js';
 import { registerUnits } from './commands/units.js';
 import { registerUpdate } from './commands/update.js';
 import { registerWrite } from './commands/write.js';
+import { checkLibraryNames, inFlags } from './option-flags.js';
 import { commandPath, usageMessage } from './usage-errors.js';
 
 /** Exit status of a wrong argument (README, docs/cli.md). */
@@ -57,6 +59,42 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * An error thrown by `command`'s action, kept with the command so that {@link failure} can name
+ * the library's options by the command's flags (src/cli/option-flags.ts).
+ */
+export class CommandError extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly command: Command,
+  ) {
+    super(error instanceof Error ? error.message : String(error), { cause: error });
+    this.name = 'CommandError';
+  }
+}
+
+/** The program's root: remembers the command whose action runs, and throws its errors as {@link CommandError}s. */
+class DsiProgram extends Command {
+  #running: Command | undefined;
+
+  constructor(name: string) {
+    super(name);
+    this.hook('preAction', (_root, action) => {
+      this.#running = action;
+    });
+  }
+
+  override async parseAsync(...args: Parameters<Command['parseAsync']>): Promise<this> {
+    this.#running = undefined;
+    try {
+      return await super.parseAsync(...args);
+    } catch (e) {
+      if (e instanceof UsageError || this.#running === undefined) throw e;
+      throw new CommandError(e, this.#running);
+    }
+  }
+}
+
 const quietErrors = { writeErr: (s: string) => process.stderr.write(s), outputError: () => {} };
 
 /** Every command, subcommands included, throws its parse errors as UsageErrors instead of exiting. */
@@ -70,7 +108,7 @@ function overrideExits(command: Command): void {
 
 /** The `dsi` program with every verb registered. */
 export function buildProgram(): Command {
-  const program = new Command('dsi')
+  const program = new DsiProgram('dsi')
     .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
     .option('--db <path>', 'the store', 'dsi.db')
@@ -82,6 +120,7 @@ export function buildProgram(): Command {
     register(program);
   }
   overrideExits(program);
+  checkLibraryNames(program);
   return program;
 }
 
@@ -94,6 +133,11 @@ export interface Failure {
 /** The exit status and the one stderr line for `error`, thrown by a command or by parsing. */
 export function failure(error: unknown): Failure {
   const line = (message: string) => `dsi: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
+  if (error instanceof CommandError) {
+    const { error: e, command } = error;
+    if (e instanceof StoreError || e instanceof MlError) return { ...failure(e), line: line(inFlags(e, command)) };
+    return failure(e);
+  }
   if (error instanceof UsageError) {
     const { code, exitCode } = error.commanderError;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || (code === 'commander.help' && exitCode === 0)) return { status: 0, line: undefined };

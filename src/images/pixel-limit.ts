@@ -20,14 +20,15 @@ export interface DecodeOptions {
 }
 
 /**
- * A checked pixel limit from an option (a number, or its text as `--option maxPixels=…` gives it);
+ * A checked pixel limit from an option (a number, or its text as the command line's `--option
+ * maxPixels=…` gives it);
  * undefined stays the default.
  */
 export function pixelLimit(value: unknown, where: string): number {
   if (value === undefined) return DEFAULT_MAX_PIXELS;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !(n === Infinity || (Number.isSafeInteger(n) && n >= 1))) {
-    throw new StoreError('E_BAD_ARGUMENT', `${where}: maxPixels must be a whole number of pixels ≥ 1 (or Infinity for no limit), got ${JSON.stringify(value)}`);
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `${where}: ${o('maxPixels')} must be a whole number of pixels ≥ 1 (or Infinity for no limit), got ${JSON.stringify(value)}`);
   }
   return n;
 }

@@ -14,7 +14,7 @@
  */
 import zlib from 'node:zlib';
 import pngjs from 'pngjs';
-import { badInput } from '../errors.js';
+import { StoreError, badInput } from '../errors.js';
 import type { DecodedImage, SampleCount } from './decoded-image.js';
 import { type DecodeOptions, checkPixelLimit, pixelLimit } from './pixel-limit.js';
 
@@ -183,7 +183,7 @@ export function encodePng(
 ): Buffer {
   const { width, height, channels, data } = image;
   if (data.length !== width * height * channels) {
-    throw new RangeError(`encodePng: ${data.length} bytes for ${width} × ${height} × ${channels} samples`);
+    throw new StoreError('E_BAD_ARGUMENT', `encodePng: ${data.length} bytes for ${width} × ${height} × ${channels} samples`);
   }
   const colorType = COLOR_TYPE_BY_SAMPLES[channels];
   // pngjs's packer reads only width, height and data: a plain object avoids building its stream.

@@ -33,7 +33,7 @@ export function registerRead(program: Command): void {
       })
         .catch((e: unknown) => {
           if (e instanceof StoreError && e.code === 'E_ALREADY_READ') {
-            throw new StoreError(e.code, `${e.message}; give --append to add them anyway`, { ...(e.file === undefined ? {} : { file: e.file }), cause: e });
+            throw new StoreError(e.code, (o) => `${e.messageWith(o)}; give --append to add them anyway`, { ...(e.file === undefined ? {} : { file: e.file }), cause: e });
           }
           throw e;
         })

@@ -88,7 +88,7 @@ export function registerUpdate(program: Command): void {
       const rowOptions = { ...backup, ...(opts.addColumns ? { addColumns: true } : {}) };
       /** A column the table lacks, named by --set or --from, is refused unless --add-columns. */
       const withHint = (e: unknown): never => {
-        if (e instanceof StoreError && e.code === 'E_COLUMN_MISSING') throw new StoreError(e.code, `${e.message}; give --add-columns to add it`, { cause: e });
+        if (e instanceof StoreError && e.code === 'E_COLUMN_MISSING') throw new StoreError(e.code, (o) => `${e.messageWith(o)}; give --add-columns to add it`, { cause: e });
         throw e;
       };
       const result = await withStore(cmd, async (store) => {

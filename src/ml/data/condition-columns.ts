@@ -24,7 +24,7 @@ export function inferConditions(names: readonly string[], columns: Readonly<Reco
   const forcedCat = new Set(kinds.categorical ?? []);
   const forcedCont = new Set(kinds.continuous ?? []);
   for (const n of [...forcedCat, ...forcedCont]) {
-    if (!names.includes(n)) throw new MlError('E_ML_ARGUMENT', `--categorical/--continuous name "${n}", which is not one of the conditioning columns (${names.join(', ') || 'none'})`);
+    if (!names.includes(n)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('categorical')}/${o('continuous')} name "${n}", which is not one of the conditioning columns (${names.join(', ') || 'none'})`);
     if (forcedCat.has(n) && forcedCont.has(n)) throw new MlError('E_ML_ARGUMENT', `column "${n}" cannot be both categorical and continuous`);
   }
   const seen = new Set<string>();

@@ -49,16 +49,16 @@ export async function tableQuery(store: Store, table: string): Promise<string> {
 }
 
 export async function loadTrainingData(store: Store, options: TrainingDataOptions): Promise<TrainingData> {
-  if ((options.query === undefined) === (options.table === undefined)) throw new MlError('E_ML_ARGUMENT', 'give exactly one of a query (--query) or a table (--table)');
+  if ((options.query === undefined) === (options.table === undefined)) throw new MlError('E_ML_ARGUMENT', (o) => `give exactly one of a query (${o('query')}) or a table (${o('table')})`);
   let query = options.query ?? (await tableQuery(store, options.table!));
   if (options.maxImages !== undefined) {
-    if (!Number.isInteger(options.maxImages) || options.maxImages < 1) throw new MlError('E_ML_ARGUMENT', `--max-images must be a positive whole number, got ${options.maxImages}`);
+    if (!Number.isInteger(options.maxImages) || options.maxImages < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('maxImages')} must be a positive whole number, got ${options.maxImages}`);
     query = `SELECT * FROM (${query}) LIMIT ${options.maxImages}`;
   }
   if (options.size !== undefined && !(GAN_SIZES as readonly number[]).includes(options.size)) {
-    throw new MlError('E_ML_ARGUMENT', `--size must be one of ${GAN_SIZES.join(', ')} (the sizes the GAN models are built for), got ${options.size}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('size')} must be one of ${GAN_SIZES.join(', ')} (the sizes the GAN models are built for), got ${options.size}`);
   }
-  if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) throw new MlError('E_ML_ARGUMENT', `--channels must be 1 or 3, got ${String(options.channels)}`);
+  if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) throw new MlError('E_ML_ARGUMENT', (o) => `${o('channels')} must be 1 or 3, got ${String(options.channels)}`);
   let images: LoadedImages;
   try {
     images = await loadImages(store, query, {
@@ -69,15 +69,15 @@ export async function loadTrainingData(store: Store, options: TrainingDataOption
     });
   } catch (e) {
     if (e instanceof StoreError && e.code !== 'E_SQL' && e.code !== 'E_READ_ONLY' && e.code !== 'E_TABLE_MISSING') {
-      throw new MlError('E_ML_DATA', e.message.replace('loadImages: ', 'the training query: ').replace('give loadImages a size', 'give --size'), { cause: e });
+      throw new MlError('E_ML_DATA', (o) => e.messageWith(o).replace('loadImages: ', 'the training query: ').replace('give loadImages a size', `give ${o('size')}`), { cause: e });
     }
     throw e;
   }
   if (images.count === 0) throw new MlError('E_ML_DATA', `the training query returned no rows: ${query}`);
   if (images.height !== images.width || !(GAN_SIZES as readonly number[]).includes(images.height)) {
-    throw new MlError('E_ML_DATA', `the images are ${images.width} × ${images.height} pixels; the GAN models take ${GAN_SIZES.join(', ')}: give --size`);
+    throw new MlError('E_ML_DATA', (o) => `the images are ${images.width} × ${images.height} pixels; the GAN models take ${GAN_SIZES.join(', ')}: give ${o('size')}`);
   }
-  if (images.channels !== 1 && images.channels !== 3) throw new MlError('E_ML_DATA', `the images have ${images.channels} channels; give --channels 1 or 3`);
+  if (images.channels !== 1 && images.channels !== 3) throw new MlError('E_ML_DATA', (o) => `the images have ${images.channels} channels; give ${o('channels')} 1 or 3`);
   const names = options.conditionColumns ?? [];
   const conditions = inferConditions(names, images.columns, options);
   const conditionRows = Array.from({ length: images.count }, (_, i) => Object.fromEntries(names.map((n) => [n, images.columns[n]![i]!])) as Record<string, Cell>);

@@ -125,8 +125,8 @@ export async function loadFeatureExtractor(store: Store, runId: string, options:
   if (typeof runId !== 'string' || runId === '') throw new MlError('E_ML_ARGUMENT', `the features run must be a run id, got ${JSON.stringify(runId)}`);
   const device = resolveDevice(options.device ?? 'cpu');
   const registry = new RunRegistry(store);
-  const run = await registry.getRun(runId, 'classifier', ', not a classifier; features come from a finished classifier run (dsi ml train --model classifier)');
-  if (run.status !== 'finished') throw new MlError('E_ML_RUN', `classifier run ${run.run_id} is ${run.state}, not finished; its features are not final (resume it with dsi ml train --resume ${run.run_id})`);
+  const run = await registry.getRun(runId, 'classifier', ', not a classifier; features come from a finished classifier run');
+  if (run.status !== 'finished') throw new MlError('E_ML_RUN', `classifier run ${run.run_id} is ${run.state}, not finished; its features are not final (resume run ${run.run_id} to finish it)`);
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `classifier run ${run.run_id} has no checkpoint`);
   const folder = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
   if (!fs.existsSync(folder)) throw new MlError('E_ML_CHECKPOINT', `the checkpoint of classifier run ${run.run_id} is missing: ${run.FILE_checkpoint}`);

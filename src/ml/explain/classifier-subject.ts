@@ -16,7 +16,7 @@ export function classIndex(levels: readonly (string | number)[], wanted: string,
   const i = levels.findIndex((l) => String(l) === String(wanted));
   if (i < 0) {
     const shown = levels.length <= 20 ? levels.join(', ') : `${levels.slice(0, 20).join(', ')}, … (${levels.length} in all)`;
-    throw new MlError('E_ML_ARGUMENT', `--class must be one of the classifier's ${column} levels (${shown}), got ${JSON.stringify(wanted)}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('class')} must be one of the classifier's ${column} levels (${shown}), got ${JSON.stringify(wanted)}`);
   }
   return i;
 }
@@ -24,7 +24,7 @@ export function classIndex(levels: readonly (string | number)[], wanted: string,
 export async function classifierSubject(store: Store, record: RunRecord, options: SubjectOptions): Promise<ExplanationSubject> {
   const run = requireKind(record, 'classifier', '; this explains classifier runs');
   if (options.output !== undefined && options.output !== 'score') {
-    throw new MlError('E_ML_ARGUMENT', `a classifier run explains the probability of a class (choose it with --class); --output ${options.output} is for GAN runs`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `a classifier run explains the probability of a class (choose it with ${o('class')}); ${o('output')} ${options.output} is for GAN runs`);
   }
   const params = run.params;
   const rows = await runRows(store, run.data_query, run.run_id);

@@ -24,7 +24,7 @@ export function exactShapley(v: CoalitionValues, features: number): ShapleyResul
   if (M > MAX_EXACT_FEATURES) {
     throw new MlError(
       'E_ML_ARGUMENT',
-      `exact Shapley values need all 2^${M} = ${2 ** M} coalitions; ${M} features are more than the ${MAX_EXACT_FEATURES} the exact method takes: use the kernel method (Kernel SHAP, --method kernel) or permutation sampling (--method permutation)`,
+      (o) => `exact Shapley values need all 2^${M} = ${2 ** M} coalitions; ${M} features are more than the ${MAX_EXACT_FEATURES} the exact method takes: use the kernel method (Kernel SHAP, ${o('method')} kernel) or permutation sampling (${o('method')} permutation)`,
     );
   }
   const total = 2 ** M;

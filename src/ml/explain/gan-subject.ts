@@ -42,10 +42,10 @@ const BATCH = 500;
 async function resolveOutput(store: Store, run: RunRecord, params: GanRunParams, asked: ExplainOutput | undefined): Promise<{ output: ExplainOutput; featureRun: string | undefined }> {
   if (params.model === 'dcgan') {
     if (asked !== undefined && asked !== 'discriminator') {
-      throw new MlError('E_ML_ARGUMENT', `run ${run.run_id} is an unconditioned dcgan: its generator has no parameters to explain, so --output ${asked} does not apply; use --output discriminator to explain its discriminator over image blocks`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `run ${run.run_id} is an unconditioned dcgan: its generator has no parameters to explain, so ${o('output')} ${asked} does not apply; use ${o('output')} discriminator to explain its discriminator over image blocks`);
     }
     if (asked === undefined) {
-      throw new MlError('E_ML_ARGUMENT', `run ${run.run_id} is an unconditioned dcgan: its generator has no parameters to explain; use --output discriminator to explain its discriminator over image blocks`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `run ${run.run_id} is an unconditioned dcgan: its generator has no parameters to explain; use ${o('output')} discriminator to explain its discriminator over image blocks`);
     }
     return { output: 'discriminator', featureRun: undefined };
   }
@@ -55,9 +55,9 @@ async function resolveOutput(store: Store, run: RunRecord, params: GanRunParams,
     const table = params.source_table ?? 'its table';
     throw new MlError(
       'E_ML_ARGUMENT',
-      asked === 'score'
-        ? `--output score needs a finished classifier trained on ${table}, and there is none (train one with dsi ml train --model classifier --table ${table}), or pass --output mean-intensity`
-        : `the default output of a conditional generator is the score of a classifier trained on ${table}, and there is none: pass --output mean-intensity (or --output discriminator), or train a classifier first (dsi ml train --model classifier --table ${table})`,
+      (o) => asked === 'score'
+        ? `${o('output')} score needs a finished classifier trained on ${table}, and there is none (train one on ${table} first), or pass ${o('output')} mean-intensity`
+        : `the default output of a conditional generator is the score of a classifier trained on ${table}, and there is none: pass ${o('output')} mean-intensity (or ${o('output')} discriminator), or train a classifier on ${table} first`,
     );
   }
   return { output: 'score', featureRun };
@@ -86,7 +86,7 @@ export async function ganSubject(store: Store, record: RunRecord, options: Subje
   const run = requireKind(record, 'gan', '; this explains GAN runs');
   const params = run.params;
   const { output, featureRun } = await resolveOutput(store, run, params, options.output);
-  if (options.class !== undefined && output !== 'score') throw new MlError('E_ML_ARGUMENT', `--class chooses the classifier's class of --output score; it does not apply to --output ${output}`);
+  if (options.class !== undefined && output !== 'score') throw new MlError('E_ML_ARGUMENT', (o) => `${o('class')} chooses the classifier's class of ${o('output')} score; it does not apply to ${o('output')} ${output}`);
   const registry = new RunRegistry(store);
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint`);
   const checkpoint = registry.absolute(run.FILE_checkpoint, `ml_runs.FILE_checkpoint of run ${run.run_id}`);
@@ -161,7 +161,7 @@ export async function ganSubject(store: Store, record: RunRecord, options: Subje
       fx = await loadFeatureExtractor(store, featureRun!, { device: options.device });
       const extractor = fx;
       if (extractor.size !== size || extractor.channels !== channels) {
-        throw new MlError('E_ML_RUN', `the classifier ${extractor.runId} takes ${extractor.size}×${extractor.size}×${extractor.channels} images, the GAN makes ${size}×${size}×${channels}; use --output mean-intensity`);
+        throw new MlError('E_ML_RUN', (o) => `the classifier ${extractor.runId} takes ${extractor.size}×${extractor.size}×${extractor.channels} images, the GAN makes ${size}×${size}×${channels}; use ${o('output')} mean-intensity`);
       }
       const k = extractor.levels.length;
       const labelAt = names.findIndex((n) => n.toLowerCase() === extractor.labelColumn.toLowerCase());

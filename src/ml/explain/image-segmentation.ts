@@ -35,7 +35,7 @@ export function blockSegmentation(height: number, width: number, blocks = DEFAUL
     throw new MlError('E_ML_ARGUMENT', `blockSegmentation: the image size must be whole numbers of pixels, got ${String(height)} × ${String(width)}`);
   }
   if (!Number.isInteger(blocks) || blocks < 1 || blocks > Math.min(height, width)) {
-    throw new MlError('E_ML_ARGUMENT', `--blocks must be a whole number from 1 to ${Math.min(height, width)} (the image is ${width} × ${height} pixels), got ${String(blocks)}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('blocks')} must be a whole number from 1 to ${Math.min(height, width)} (the image is ${width} × ${height} pixels), got ${String(blocks)}`);
   }
   const labels = new Int32Array(height * width);
   for (let y = 0; y < height; y++) {

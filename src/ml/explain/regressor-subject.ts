@@ -16,9 +16,9 @@ import { cellOf, featureCell, rowAt, runRows } from './run-data.js';
 import { tabularGame, type FeatureRow } from './tabular-masker.js';
 
 export async function regressorSubject(store: Store, run: RunRecord, options: SubjectOptions): Promise<ExplanationSubject> {
-  if (options.prediction !== undefined) throw new MlError('E_ML_ARGUMENT', `--prediction explains a stored image prediction; a regressor run explains a row of its data (--row N)`);
-  if (options.output !== undefined) throw new MlError('E_ML_ARGUMENT', `a regressor run explains its prediction of the target; --output ${options.output} is for GAN runs`);
-  if (options.class !== undefined) throw new MlError('E_ML_ARGUMENT', '--class is for classifier and GAN score explanations; a regressor has no classes');
+  if (options.prediction !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('prediction')} explains a stored image prediction; a regressor run explains a row of its data (${o('row')} N)`);
+  if (options.output !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `a regressor run explains its prediction of the target; ${o('output')} ${options.output} is for GAN runs`);
+  if (options.class !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('class')} is for classifier and GAN score explanations; a regressor has no classes`);
   const emulator: Emulator = await loadEmulator(store, run.run_id);
   try {
     const rows = await runRows(store, emulator.dataQuery, run.run_id);

@@ -30,7 +30,7 @@ export async function runRows(store: Store, query: string, runId: string): Promi
 /** Row `row` (1-based) of `rows`, or an `E_ML_ARGUMENT` error saying which rows exist. */
 export function rowAt(rows: readonly Row[], row: number, runId: string): Row {
   if (!Number.isInteger(row) || row < 1 || row > rows.length) {
-    throw new MlError('E_ML_ARGUMENT', `--row must be from 1 to ${rows.length} (the rows of the data query of run ${runId}), got ${String(row)}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('row')} must be from 1 to ${rows.length} (the rows of the data query of run ${runId}), got ${String(row)}`);
   }
   return rows[row - 1]!;
 }
@@ -85,9 +85,9 @@ export async function readImageFiles(store: Store, files: readonly Cell[], size:
 
 /** The stored prediction `id` (a row of `ml_predictions`), or an `E_ML_ARGUMENT` error; its FILE, if any, checked to lie inside the data folder. */
 export async function predictionRow(store: Store, id: string): Promise<Row> {
-  if (typeof id !== 'string' || id === '') throw new MlError('E_ML_ARGUMENT', `--prediction must be a prediction id, got ${JSON.stringify(id)}`);
+  if (typeof id !== 'string' || id === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('prediction')} must be a prediction id, got ${JSON.stringify(id)}`);
   const row = await new RunRegistry(store).predictions.byId(id);
-  if (row === undefined) throw new MlError('E_ML_ARGUMENT', `no prediction "${id}" in this store (see dsi ml runs or query ml_predictions)`);
+  if (row === undefined) throw new MlError('E_ML_ARGUMENT', `no prediction "${id}" in this store (query ml_predictions for the ids)`);
   const file = row['FILE'];
   // A prediction's image is a file the store wrote: it must lie inside the data folder.
   if (typeof file === 'string' && file !== '' && store.dataFolder !== undefined) containedPath(store.dataFolder, file, { base: store.fileRoot, origin: `ml_predictions.FILE of ${id}` });

@@ -49,11 +49,11 @@ export function defaultMethod(active: number): ShapMethod {
  * (exact beyond {@link MAX_EXACT_FEATURES}).
  */
 export function checkMethod(method: ShapMethod, active: number, total: number): void {
-  if (!SHAP_METHODS.includes(method)) throw new MlError('E_ML_ARGUMENT', `--method must be one of ${SHAP_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+  if (!SHAP_METHODS.includes(method)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('method')} must be one of ${SHAP_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
   if (method === 'exact' && active > MAX_EXACT_FEATURES) {
     throw new MlError(
       'E_ML_ARGUMENT',
-      `the exact method values all 2^M coalitions and takes at most ${MAX_EXACT_FEATURES} features; this explanation has ${active} that differ from the background (of ${total}): use --method kernel (Kernel SHAP) or --method permutation`,
+      (o) => `the exact method values all 2^M coalitions and takes at most ${MAX_EXACT_FEATURES} features; this explanation has ${active} that differ from the background (of ${total}): use ${o('method')} kernel (Kernel SHAP) or ${o('method')} permutation`,
     );
   }
 }
@@ -67,7 +67,7 @@ export function shapleyValues(game: MaskedGame, options: ShapleyValuesOptions = 
   checkMethod(method, active.length, M);
   const seed = options.seed ?? 0;
   if (options.samples !== undefined && (!Number.isInteger(options.samples) || options.samples < 1)) {
-    throw new MlError('E_ML_ARGUMENT', `--samples must be a whole number ≥ 1, got ${String(options.samples)}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('samples')} must be a whole number ≥ 1, got ${String(options.samples)}`);
   }
   if (active.length === 0) {
     // Nothing differs from the background: f(x) = E[f] and every value is 0.

@@ -25,6 +25,7 @@
  * model.dispose();
  * ```
  */
+import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 
 const { nn, F } = torch;
@@ -61,16 +62,16 @@ export function classifierArchitectureKey(a: ClassifierArchitecture): string {
   return JSON.stringify({ model: a.model, size: a.size, channels: a.channels, classes: a.classes, featureDim: a.featureDim });
 }
 
-/** Validates an architecture (RangeError naming the field) and returns a frozen copy. */
+/** Validates an architecture (an E_ML_ARGUMENT MlError naming the field) and returns a frozen copy. */
 export function checkClassifierArchitecture(a: ClassifierArchitecture): ClassifierArchitecture {
-  if (a === null || typeof a !== 'object') throw new RangeError(`a classifier architecture must be an object, got ${String(a)}`);
-  if (a.model !== 'cnn') throw new RangeError(`architecture.model must be 'cnn', got ${JSON.stringify(a.model)}`);
-  if (!CLASSIFIER_IMAGE_SIZES.includes(a.size)) throw new RangeError(`architecture.size must be one of ${CLASSIFIER_IMAGE_SIZES.join(', ')}, got ${JSON.stringify(a.size)}`);
-  if (a.channels !== 1 && a.channels !== 3) throw new RangeError(`architecture.channels must be 1 or 3, got ${JSON.stringify(a.channels)}`);
+  if (a === null || typeof a !== 'object') throw new MlError('E_ML_ARGUMENT', (o) => `a classifier ${o('architecture')} must be an object, got ${String(a)}`);
+  if (a.model !== 'cnn') throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} must be 'cnn', got ${JSON.stringify(a.model)}`);
+  if (!CLASSIFIER_IMAGE_SIZES.includes(a.size)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.size')} must be one of ${CLASSIFIER_IMAGE_SIZES.join(', ')}, got ${JSON.stringify(a.size)}`);
+  if (a.channels !== 1 && a.channels !== 3) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.channels')} must be 1 or 3, got ${JSON.stringify(a.channels)}`);
   if (!Number.isInteger(a.classes) || a.classes < 2 || a.classes > MAX_CLASSES) {
-    throw new RangeError(`architecture.classes must be a whole number from 2 to ${MAX_CLASSES}, got ${JSON.stringify(a.classes)}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.classes')} must be a whole number from 2 to ${MAX_CLASSES}, got ${JSON.stringify(a.classes)}`);
   }
-  if (!Number.isInteger(a.featureDim) || a.featureDim < 1) throw new RangeError(`architecture.featureDim must be a positive whole number, got ${JSON.stringify(a.featureDim)}`);
+  if (!Number.isInteger(a.featureDim) || a.featureDim < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.featureDim')} must be a positive whole number, got ${JSON.stringify(a.featureDim)}`);
   return Object.freeze(JSON.parse(classifierArchitectureKey(a)) as ClassifierArchitecture);
 }
 
@@ -154,12 +155,12 @@ export interface ClassifierOutputOptions {
 export function classifierOutputs(model: ImageClassifier, pixels: Uint8Array, count: number, options: ClassifierOutputOptions = {}): { features: Float32Array; logits: Float32Array } {
   const { size, channels, classes, featureDim } = model.architecture;
   const perImage = channels * size * size;
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a whole number ≥ 0, got ${String(count)}`);
+  if (!Number.isInteger(count) || count < 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('count')} must be a whole number ≥ 0, got ${String(count)}`);
   if (!(pixels instanceof Uint8Array) || pixels.length !== count * perImage) {
-    throw new RangeError(`pixels must be a Uint8Array of count · ${channels} · ${size} · ${size} = ${count * perImage} bytes, got ${pixels instanceof Uint8Array ? `${pixels.length} bytes` : String(pixels)}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('pixels')} must be a Uint8Array of count · ${channels} · ${size} · ${size} = ${count * perImage} bytes, got ${pixels instanceof Uint8Array ? `${pixels.length} bytes` : String(pixels)}`);
   }
   const batch = options.batch ?? 500;
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive whole number, got ${String(options.batch)}`);
+  if (!Number.isInteger(batch) || batch < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('batch')} must be a positive whole number, got ${String(options.batch)}`);
   const device = options.device ?? 'cpu';
   const wantFeatures = options.features ?? true;
   const features = new Float32Array(wantFeatures ? count * featureDim : 0);

@@ -9,6 +9,7 @@
  * const c = enc.forward(encodeConditions(specs, rows)); // N × enc.outDim
  * ```
  */
+import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { checkConditionSpecs, type ConditionSpec } from './conditions.js';
 
@@ -60,7 +61,7 @@ export class ConditionEncoder extends nn.Module {
   constructor(specs: readonly ConditionSpec[]) {
     super();
     checkConditionSpecs(specs);
-    if (specs.length === 0) throw new RangeError('a ConditionEncoder needs at least one condition');
+    if (specs.length === 0) throw new MlError('E_ML_ARGUMENT', 'a ConditionEncoder needs at least one condition');
     this.specs = Object.freeze([...specs]);
     const categorical: number[] = [];
     const continuous: number[] = [];

@@ -10,6 +10,7 @@
  * const cond = encodeConditions(specs, [{ label: 2, temperature: 300 }]); // [[2, 0]], float32 1×2
  * ```
  */
+import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 
 /**
@@ -27,36 +28,36 @@ const describe = (v: unknown): string =>
   typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : v === undefined ? 'undefined' : String(v);
 
 /**
- * Checks a list of specs, throwing a RangeError that names the condition and what is wrong: names
+ * Checks a list of specs, throwing an E_ML_ARGUMENT MlError that names the condition and what is wrong: names
  * must be non-empty and distinct; levels a non-empty list of distinct strings or finite numbers;
  * `min` and `max` finite with min ≤ max. Returns the specs, for chaining.
  */
 export function checkConditionSpecs(specs: readonly ConditionSpec[]): readonly ConditionSpec[] {
-  if (!Array.isArray(specs)) throw new RangeError(`conditions must be an array of condition specs, got ${describe(specs)}`);
+  if (!Array.isArray(specs)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('conditions')} must be an array of condition specs, got ${describe(specs)}`);
   const names = new Set<string>();
   specs.forEach((spec, i) => {
-    if (spec === null || typeof spec !== 'object') throw new RangeError(`conditions[${i}] must be a condition spec, got ${describe(spec)}`);
+    if (spec === null || typeof spec !== 'object') throw new MlError('E_ML_ARGUMENT', (o) => `${o('conditions')}[${i}] must be a condition spec, got ${describe(spec)}`);
     const { name } = spec;
-    if (typeof name !== 'string' || name === '') throw new RangeError(`conditions[${i}].name must be a non-empty string, got ${describe(name)}`);
-    if (names.has(name)) throw new RangeError(`condition '${name}' is listed twice`);
+    if (typeof name !== 'string' || name === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('conditions')}[${i}].name must be a non-empty string, got ${describe(name)}`);
+    if (names.has(name)) throw new MlError('E_ML_ARGUMENT', `condition '${name}' is listed twice`);
     names.add(name);
     if (spec.kind === 'categorical') {
       const { levels } = spec;
-      if (!Array.isArray(levels) || levels.length === 0) throw new RangeError(`categorical condition '${name}' needs a non-empty list of levels`);
+      if (!Array.isArray(levels) || levels.length === 0) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}' needs a non-empty list of levels`);
       const seen = new Set<string | number>();
       for (const level of levels) {
         const ok = typeof level === 'string' || (typeof level === 'number' && Number.isFinite(level));
-        if (!ok) throw new RangeError(`categorical condition '${name}': a level must be a string or a finite number, got ${describe(level)}`);
-        if (seen.has(level)) throw new RangeError(`categorical condition '${name}' lists the level ${describe(level)} twice`);
+        if (!ok) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}': a level must be a string or a finite number, got ${describe(level)}`);
+        if (seen.has(level)) throw new MlError('E_ML_ARGUMENT', `categorical condition '${name}' lists the level ${describe(level)} twice`);
         seen.add(level);
       }
     } else if (spec.kind === 'continuous') {
       const { min, max } = spec;
       if (typeof min !== 'number' || !Number.isFinite(min) || typeof max !== 'number' || !Number.isFinite(max) || min > max) {
-        throw new RangeError(`continuous condition '${name}' needs finite min ≤ max, got min ${describe(min)} and max ${describe(max)}`);
+        throw new MlError('E_ML_ARGUMENT', `continuous condition '${name}' needs finite min ≤ max, got min ${describe(min)} and max ${describe(max)}`);
       }
     } else {
-      throw new RangeError(`condition '${name}': kind must be 'categorical' or 'continuous', got ${describe((spec as { kind: unknown }).kind)}`);
+      throw new MlError('E_ML_ARGUMENT', `condition '${name}': kind must be 'categorical' or 'continuous', got ${describe((spec as { kind: unknown }).kind)}`);
     }
   });
   return specs;
@@ -74,7 +75,7 @@ export function normalizeContinuous(value: number, min: number, max: number): nu
  * [−1, 1], they are not clipped). Bigints count as numbers. Levels match by value and type: the
  * string '1' is not the level 1.
  *
- * Throws a RangeError naming the column and the row (1-based, as in the query's result) for an
+ * Throws an E_ML_DATA MlError naming the column and the row (1-based, as in the query's result) for an
  * unknown level, a NULL or missing value, a non-number in a continuous column, or a non-finite
  * number.
  *
@@ -85,7 +86,7 @@ export function normalizeContinuous(value: number, min: number, max: number): nu
  */
 export function encodeConditions(specs: readonly ConditionSpec[], rows: readonly Record<string, unknown>[]): torch.Tensor {
   checkConditionSpecs(specs);
-  if (!Array.isArray(rows)) throw new RangeError(`rows must be an array of objects, got ${describe(rows)}`);
+  if (!Array.isArray(rows)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('rows')} must be an array of objects, got ${describe(rows)}`);
   const k = specs.length;
   const out = new Float32Array(rows.length * k);
   const encoders = specs.map((spec): ((v: unknown, where: string) => number) => {
@@ -94,26 +95,26 @@ export function encodeConditions(specs: readonly ConditionSpec[], rows: readonly
       const shown = spec.levels.length <= 20 ? spec.levels.map(describe).join(', ') : `${spec.levels.slice(0, 20).map(describe).join(', ')}, … (${spec.levels.length} in all)`;
       return (v, where) => {
         const key = typeof v === 'bigint' ? Number(v) : v;
-        if (typeof key === 'number' && !Number.isFinite(key)) throw new RangeError(`${where} is ${describe(v)}, not a finite number`);
+        if (typeof key === 'number' && !Number.isFinite(key)) throw new MlError('E_ML_DATA', `${where} is ${describe(v)}, not a finite number`);
         const i = typeof key === 'string' || typeof key === 'number' ? index.get(key) : undefined;
-        if (i === undefined) throw new RangeError(`${where} holds ${describe(v)}, which is not one of its levels (${shown})`);
+        if (i === undefined) throw new MlError('E_ML_DATA', `${where} holds ${describe(v)}, which is not one of its levels (${shown})`);
         return i;
       };
     }
     const { min, max } = spec;
     return (v, where) => {
-      if (typeof v !== 'number' && typeof v !== 'bigint') throw new RangeError(`${where} holds ${describe(v)}, not a number`);
+      if (typeof v !== 'number' && typeof v !== 'bigint') throw new MlError('E_ML_DATA', `${where} holds ${describe(v)}, not a number`);
       const x = Number(v);
-      if (!Number.isFinite(x)) throw new RangeError(`${where} is ${describe(v)}, not a finite number`);
+      if (!Number.isFinite(x)) throw new MlError('E_ML_DATA', `${where} is ${describe(v)}, not a finite number`);
       return normalizeContinuous(x, min, max);
     };
   });
   rows.forEach((row, r) => {
-    if (row === null || typeof row !== 'object') throw new RangeError(`row ${r + 1} must be an object of condition values, got ${describe(row)}`);
+    if (row === null || typeof row !== 'object') throw new MlError('E_ML_DATA', `row ${r + 1} must be an object of condition values, got ${describe(row)}`);
     specs.forEach((spec, c) => {
       const where = `condition '${spec.name}' in row ${r + 1}`;
       const v = row[spec.name];
-      if (v === null || v === undefined) throw new RangeError(`${where} is ${v === null ? 'NULL' : 'missing'}`);
+      if (v === null || v === undefined) throw new MlError('E_ML_DATA', `${where} is ${v === null ? 'NULL' : 'missing'}`);
       out[r * k + c] = (encoders[c] as (v: unknown, where: string) => number)(v, where);
     });
   });

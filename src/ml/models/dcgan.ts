@@ -10,6 +10,7 @@
  * const { dLoss, gLoss } = dcganTrainStep(gen, disc, optG, optD, images); // images: N×1×28×28 in [-1, 1]
  * ```
  */
+import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 
 const { nn, F } = torch;
@@ -49,9 +50,9 @@ export interface DcganDiscriminatorOptions {
  */
 export function dcganGenerator(options: DcganGeneratorOptions = {}): torch.nn.Sequential {
   const noiseDim = options.noiseDim ?? DCGAN_NOISE_DIM;
-  if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new RangeError(`noiseDim must be a positive integer, got ${noiseDim}`);
+  if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('noiseDim')} must be a positive integer, got ${noiseDim}`);
   const channels = options.channels ?? 1;
-  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be a positive integer, got ${channels}`);
+  if (!Number.isInteger(channels) || channels < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('channels')} must be a positive integer, got ${channels}`);
   const s = DCGAN_LEAKY_SLOPE;
   return new nn.Sequential(
     new nn.Linear(noiseDim, 7 * 7 * 256, { bias: false }),
@@ -75,7 +76,7 @@ export function dcganGenerator(options: DcganGeneratorOptions = {}): torch.nn.Se
  */
 export function dcganDiscriminator(options: DcganDiscriminatorOptions = {}): torch.nn.Sequential {
   const channels = options.channels ?? 1;
-  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be a positive integer, got ${channels}`);
+  if (!Number.isInteger(channels) || channels < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('channels')} must be a positive integer, got ${channels}`);
   const s = DCGAN_LEAKY_SLOPE;
   return new nn.Sequential(
     new nn.Conv2d(channels, 64, 5, { stride: 2, padding: 2 }),
@@ -137,7 +138,7 @@ export function dcganTrainStep(
   const noiseDim = options.noiseDim ?? DCGAN_NOISE_DIM;
   const shape = realImages.shape;
   if (shape.length !== 4 || shape[0] === 0) {
-    throw new RangeError(`realImages must be N×C×H×W with N ≥ 1, got [${shape.join(', ')}]`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('realImages')} must be N×C×H×W with N ≥ 1, got [${shape.join(', ')}]`);
   }
   const batch = shape[0] as number;
   const { scaler } = options;

@@ -10,6 +10,7 @@
  * gan.dispose();
  * ```
  */
+import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { checkConditionSpecs, type ConditionSpec } from './conditions.js';
 import { ConditionEncoder } from './condition-encoder.js';
@@ -92,19 +93,19 @@ export function architectureKey(a: GanArchitecture): string {
   });
 }
 
-/** Validates an architecture (RangeError naming the field) and returns a frozen copy with defaults. */
+/** Validates an architecture (an E_ML_ARGUMENT MlError naming the field) and returns a frozen copy with defaults. */
 export function checkGanArchitecture(a: GanArchitecture): GanArchitecture {
-  if (a === null || typeof a !== 'object') throw new RangeError(`a GAN architecture must be an object, got ${String(a)}`);
-  if (!GAN_MODELS.includes(a.model)) throw new RangeError(`architecture.model must be one of ${GAN_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(a.model)}`);
-  if (!GAN_IMAGE_SIZES.includes(a.size)) throw new RangeError(`architecture.size must be one of ${GAN_IMAGE_SIZES.join(', ')}, got ${JSON.stringify(a.size)}`);
-  if (a.channels !== 1 && a.channels !== 3) throw new RangeError(`architecture.channels must be 1 or 3, got ${JSON.stringify(a.channels)}`);
+  if (a === null || typeof a !== 'object') throw new MlError('E_ML_ARGUMENT', (o) => `a GAN ${o('architecture')} must be an object, got ${String(a)}`);
+  if (!GAN_MODELS.includes(a.model)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} must be one of ${GAN_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(a.model)}`);
+  if (!GAN_IMAGE_SIZES.includes(a.size)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.size')} must be one of ${GAN_IMAGE_SIZES.join(', ')}, got ${JSON.stringify(a.size)}`);
+  if (a.channels !== 1 && a.channels !== 3) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.channels')} must be 1 or 3, got ${JSON.stringify(a.channels)}`);
   const noiseDim = a.noiseDim ?? DCGAN_NOISE_DIM;
-  if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new RangeError(`architecture.noiseDim must be a positive integer, got ${JSON.stringify(noiseDim)}`);
+  if (!Number.isInteger(noiseDim) || noiseDim < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.noiseDim')} must be a positive integer, got ${JSON.stringify(noiseDim)}`);
   const conditions = a.conditions ?? [];
   checkConditionSpecs(conditions);
-  if (a.model === 'cdcgan' && conditions.length === 0) throw new RangeError("architecture.model 'cdcgan' needs at least one condition, got none");
+  if (a.model === 'cdcgan' && conditions.length === 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} 'cdcgan' needs at least one condition, got none`);
   if (a.model === 'dcgan' && conditions.length > 0) {
-    throw new RangeError(`architecture.model 'dcgan' takes no conditions, got ${conditions.map((c) => `'${c.name}'`).join(', ')} (use 'cdcgan')`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} 'dcgan' takes no conditions, got ${conditions.map((c) => `'${c.name}'`).join(', ')} (use 'cdcgan')`);
   }
   // A deep copy, so the caller's later edits cannot change a built GAN's description.
   return deepFreeze(JSON.parse(architectureKey({ ...a, noiseDim, conditions })) as GanArchitecture);
@@ -161,13 +162,13 @@ class BuiltGan implements Gan {
   #checkCond(what: string, n: number, cond: Tensor | undefined): void {
     const { model, conditions } = this.architecture;
     if (model === 'dcgan') {
-      if (cond !== undefined) throw new RangeError(`${what}: a 'dcgan' takes no conditions, but cond was given`);
+      if (cond !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a 'dcgan' takes no conditions, but ${o('cond')} was given`);
       return;
     }
-    if (cond === undefined) throw new RangeError(`${what}: a 'cdcgan' needs cond, N×${conditions.length} (${conditions.map((c) => c.name).join(', ')}) from encodeConditions`);
+    if (cond === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a 'cdcgan' needs ${o('cond')}, N×${conditions.length} (${conditions.map((c) => c.name).join(', ')}) from encodeConditions`);
     const s = cond.shape;
     if (s.length !== 2 || s[0] !== n || s[1] !== conditions.length) {
-      throw new RangeError(`${what}: cond must be ${n}×${conditions.length} (${conditions.map((c) => c.name).join(', ')}), got [${s.join(', ')}]`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `${what}: ${o('cond')} must be ${n}×${conditions.length} (${conditions.map((c) => c.name).join(', ')}), got [${s.join(', ')}]`);
     }
   }
 
@@ -175,7 +176,7 @@ class BuiltGan implements Gan {
     this.#alive();
     const { noiseDim } = this.architecture;
     const s = noise.shape;
-    if (s.length !== 2 || s[1] !== noiseDim) throw new RangeError(`generate: noise must be N×${noiseDim}, got [${s.join(', ')}]`);
+    if (s.length !== 2 || s[1] !== noiseDim) throw new MlError('E_ML_ARGUMENT', (o) => `generate: ${o('noise')} must be N×${noiseDim}, got [${s.join(', ')}]`);
     this.#checkCond('generate', s[0] as number, cond);
     return this.generator instanceof ConditionalGenerator ? this.generator.forwardConditioned(noise, cond as Tensor) : this.generator.forward(noise);
   }
@@ -185,7 +186,7 @@ class BuiltGan implements Gan {
     const { channels, size } = this.architecture;
     const s = images.shape;
     if (s.length !== 4 || s[1] !== channels || s[2] !== size || s[3] !== size) {
-      throw new RangeError(`discriminate: images must be N×${channels}×${size}×${size}, got [${s.join(', ')}]`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `discriminate: ${o('images')} must be N×${channels}×${size}×${size}, got [${s.join(', ')}]`);
     }
     this.#checkCond('discriminate', s[0] as number, cond);
     return this.discriminator instanceof ConditionalDiscriminator ? this.discriminator.forwardConditioned(images, cond as Tensor) : this.discriminator.forward(images);
@@ -222,7 +223,7 @@ class BuiltGan implements Gan {
 }
 
 /**
- * Builds the two networks of an architecture after validating it (RangeError naming the field).
+ * Builds the two networks of an architecture after validating it (an E_ML_ARGUMENT MlError naming the field).
  * The networks start in training mode on the CPU; move them with `to`.
  *
  * ```ts

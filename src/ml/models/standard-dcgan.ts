@@ -9,6 +9,7 @@
  * const disc = standardDcganDiscriminator({ size: 64, channels: 3 });            // N×3×64×64 → N×1
  * ```
  */
+import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { dcganInit } from './weight-init.js';
 
@@ -23,11 +24,11 @@ export type StandardDcganSize = 32 | 64;
 function multipliers(size: StandardDcganSize): number[] {
   if (size === 64) return [8, 4, 2, 1];
   if (size === 32) return [4, 2, 1];
-  throw new RangeError(`the standard DCGAN stack is built for 32 or 64 pixels, got ${String(size)}`);
+  throw new MlError('E_ML_ARGUMENT', (o) => `${o('size')} must be 32 or 64 (the sizes the standard DCGAN stack is built for), got ${String(size)}`);
 }
 
 function positiveInt(what: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o(what)} must be a positive integer, got ${v}`);
   return v;
 }
 

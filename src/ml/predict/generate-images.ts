@@ -4,6 +4,7 @@
  * randn([1, noiseDim])`, so it depends on its seed, its parameters and the weights alone; the
  * generator runs in eval mode and libtorch's RNG state is restored afterwards.
  */
+import { MlError } from '../../errors.js';
 import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import type { Cell } from '../../store/types.js';
 import * as torch from '../../torch/index.js';
@@ -25,7 +26,7 @@ export interface GenerateRequest {
 export function generateImages(gan: Gan, request: GenerateRequest): Uint8Array {
   const { noiseDim, channels, size, conditions } = gan.architecture;
   const total = request.seeds.length;
-  if (conditions.length > 0 && request.combos.length !== total) throw new RangeError(`generateImages: ${total} seeds but ${request.combos.length} combinations`);
+  if (conditions.length > 0 && request.combos.length !== total) throw new MlError('E_ML_ARGUMENT', `generateImages: ${total} seeds but ${request.combos.length} combinations`);
   const plane = channels * size * size;
   const out = new Uint8Array(total * plane);
   const rng = torch.getRngState();

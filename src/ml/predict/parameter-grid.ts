@@ -21,22 +21,22 @@ export function expandSpec(name: string, spec: string): string[] {
   if (range !== null) {
     const a = parseDecimalSpelling(range[1]!);
     const b = parseDecimalSpelling(range[2]!);
-    if (a === undefined || b === undefined) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: the ends of a range must be numbers`);
+    if (a === undefined || b === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: the ends of a range must be numbers`);
     if (range[3] !== undefined) {
       const n = Number(range[3]);
-      if (n < 1) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: the count after ":" must be at least 1`);
-      if (n > MAX_COMBINATIONS) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: more than ${MAX_COMBINATIONS} values`);
+      if (n < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: the count after ":" must be at least 1`);
+      if (n > MAX_COMBINATIONS) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: more than ${MAX_COMBINATIONS} values`);
       return Array.from({ length: n }, (_, i) => String(n === 1 ? a : a + ((b - a) * i) / (n - 1)));
     }
     if (!Number.isInteger(a) || !Number.isInteger(b)) {
-      throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: a..b takes whole numbers; for other values give a..b:n (n evenly spaced values)`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: a..b takes whole numbers; for other values give a..b:n (n evenly spaced values)`);
     }
-    if (b < a) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: the range runs backwards`);
-    if (b - a + 1 > MAX_COMBINATIONS) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: more than ${MAX_COMBINATIONS} values`);
+    if (b < a) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: the range runs backwards`);
+    if (b - a + 1 > MAX_COMBINATIONS) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: more than ${MAX_COMBINATIONS} values`);
     return Array.from({ length: b - a + 1 }, (_, i) => String(a + i));
   }
   const values = spec.split(',').map((v) => v.trim());
-  if (values.some((v) => v === '')) throw new MlError('E_ML_ARGUMENT', `--grid ${name}=${spec}: an empty value; give v1,v2,…, a..b or a..b:n`);
+  if (values.some((v) => v === '')) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: an empty value; give v1,v2,…, a..b or a..b:n`);
   return values;
 }
 
@@ -60,7 +60,7 @@ export function conditionValue(spec: ConditionSpec, text: string, allowExtrapola
   const x = parseDecimalSpelling(text);
   if (x === undefined) throw new MlError('E_ML_ARGUMENT', `${spec.name}=${text} is not a number in decimal digits; ${spec.name} is continuous`);
   if (!allowExtrapolation && (x < spec.min || x > spec.max)) {
-    throw new MlError('E_ML_EXTRAPOLATION', `${spec.name}=${text} lies outside the range trained on (${spec.min} to ${spec.max}); give --allow-extrapolation to generate it anyway`);
+    throw new MlError('E_ML_EXTRAPOLATION', (o) => `${spec.name}=${text} lies outside the range trained on (${spec.min} to ${spec.max}); give ${o('allowExtrapolation')} to generate it anyway`);
   }
   return x;
 }
@@ -85,10 +85,10 @@ export function parameterCombinations(conditions: readonly ConditionSpec[], requ
         conditions.length === 0 ? `this model is unconditional; it takes no parameter "${name}"` : `"${name}" is not a parameter of this model (its parameters: ${conditions.map((c) => c.name).join(', ')})`,
       );
     }
-    if (name in fixed && name in grid) throw new MlError('E_ML_ARGUMENT', `"${name}" is given both by --params and by --grid`);
+    if (name in fixed && name in grid) throw new MlError('E_ML_ARGUMENT', (o) => `"${name}" is given both by ${o('params')} and by ${o('grid')}`);
   }
   const missing = conditions.filter((c) => !(c.name in fixed) && !(c.name in grid)).map((c) => c.name);
-  if (missing.length > 0) throw new MlError('E_ML_ARGUMENT', `give a value for every parameter of the model: ${missing.join(', ')} missing (--params name=value or --grid name=SPEC)`);
+  if (missing.length > 0) throw new MlError('E_ML_ARGUMENT', (o) => `give a value for every parameter of the model: ${missing.join(', ')} missing (${o('params')} name=value or ${o('grid')} name=SPEC)`);
   const allow = request.allowExtrapolation ?? false;
   let combos: Record<string, Cell>[] = [{}];
   for (const c of conditions) {

@@ -19,7 +19,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beginAtomicFolderSync, FILE_MODE, recoverFolderSync, removeStaleEntriesSync, removeTreeSync, type AtomicTarget } from '../../atomic-write.js';
-import { MlError } from '../../errors.js';
+import { MlError, type OptionSpelling } from '../../errors.js';
 import { encodePng } from '../../images/png-codec.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
@@ -68,20 +68,20 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   const run = await registry.getRun(options.run, 'gan', '; predict generates images from GAN runs');
   const params = run.params;
   const count = options.count ?? 1;
-  if (!Number.isInteger(count) || count < 1) throw new MlError('E_ML_ARGUMENT', `--count must be a positive whole number, got ${String(options.count)}`);
+  if (!Number.isInteger(count) || count < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('count')} must be a positive whole number, got ${String(options.count)}`);
   const limit = CALL_LIMITS.predictImages;
-  const batching = `make several calls of at most ${limit} images, each with its own --seed (the next call's seed is this one's plus its image count)`;
-  checkCallSize('--count', count, limit, batching, 'images per combination');
+  const batching = (o: OptionSpelling): string => `make several calls of at most ${limit} images, each with its own ${o('seed')} (the next call's seed is this one's plus its image count)`;
+  checkCallSize('count', count, limit, batching, 'images per combination');
   const device = resolveDevice(options.device ?? 'cpu');
   const taken = new Set(ML_PREDICTIONS.columns.map((c) => c.name.toLowerCase()));
   const clash = params.conditions.find((c) => taken.has(c.name.toLowerCase()));
   if (clash) throw new MlError('E_ML_RUN', `the model's parameter "${clash.name}" has the name of an ml_predictions column; its predictions cannot be stored`);
   const combos = parameterCombinations(params.conditions, options);
   const total = combos.length * count;
-  checkCallSize('--count', total, limit, batching, `images (${combos.length} combination${combos.length === 1 ? '' : 's'} × ${count})`);
-  const seed = checkSeed('--seed', options.seed ?? Math.floor(Math.random() * 2 ** 31), total);
+  checkCallSize('count', total, limit, batching, `images (${combos.length} combination${combos.length === 1 ? '' : 's'} × ${count})`);
+  const seed = checkSeed('seed', options.seed ?? Math.floor(Math.random() * 2 ** 31), total);
   if (options.exportCinema !== undefined && !/\.cdb$/i.test(options.exportCinema.replace(/[\\/]+$/, ''))) {
-    throw new MlError('E_ML_ARGUMENT', `--export-cinema takes a folder named NAME.cdb, got "${options.exportCinema}"`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('exportCinema')} takes a folder named NAME.cdb, got "${options.exportCinema}"`);
   }
 
   let checkpoint: string;

@@ -64,14 +64,14 @@ export interface AcceptResult {
 }
 
 export async function acceptPredictions(store: Store, options: AcceptOptions): Promise<AcceptResult> {
-  if ((options.rule === undefined) === !options.reviewed) throw new MlError('E_ML_ARGUMENT', 'give exactly one of --rule "COLUMN OP VALUE" or --reviewed');
-  if (options.rule === undefined && (options.best !== undefined || options.per !== undefined)) throw new MlError('E_ML_ARGUMENT', '--best and --per rank the matches of a --rule');
-  if (options.per !== undefined && options.best === undefined) throw new MlError('E_ML_ARGUMENT', '--per COLUMN needs --best N (how many of each value to accept)');
-  if (options.best !== undefined && (!Number.isInteger(options.best) || options.best < 1)) throw new MlError('E_ML_ARGUMENT', `--best must be a whole number ≥ 1, got ${String(options.best)}`);
+  if ((options.rule === undefined) === !options.reviewed) throw new MlError('E_ML_ARGUMENT', (o) => `give exactly one of ${o('rule')} "COLUMN OP VALUE" or ${o('reviewed')}`);
+  if (options.rule === undefined && (options.best !== undefined || options.per !== undefined)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('best')} and ${o('per')} rank the matches of a ${o('rule')}`);
+  if (options.per !== undefined && options.best === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('per')} COLUMN needs ${o('best')} N (how many of each value to accept)`);
+  if (options.best !== undefined && (!Number.isInteger(options.best) || options.best < 1)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('best')} must be a whole number ≥ 1, got ${String(options.best)}`);
   const registry = new RunRegistry(store);
   const run = await registry.get(options.run);
   const total = await registry.predictions.count(run.run_id);
-  if (total === 0) throw new MlError('E_ML_DATA', `run ${run.run_id} has no predictions; make some with dsi ml predict --run ${run.run_id}`);
+  if (total === 0) throw new MlError('E_ML_DATA', `run ${run.run_id} has no predictions; predict with it first`);
 
   const decisions = options.rule !== undefined ? await byRule(store, run.run_id, options.rule, total, options) : await byReviews(registry, run.run_id);
   let accepted = 0;
@@ -107,29 +107,29 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
   try {
     condition = parseFindCondition(rule);
   } catch (e) {
-    throw new MlError('E_ML_ARGUMENT', `--rule: ${(e as Error).message}`, { cause: e });
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('rule')}: ${(e as Error).message}`, { cause: e });
   }
   const info = await store.describe('ml_predictions');
   const column = info.columns.find((c) => c.name.toLowerCase() === condition.column.toLowerCase());
   if (column === undefined) {
-    throw new MlError('E_ML_ARGUMENT', `--rule "${rule}": ml_predictions has no column "${condition.column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('rule')} "${rule}": ml_predictions has no column "${condition.column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
   }
   let descending = true;
   if (options.best !== undefined) {
     if (condition.kind !== 'compare' || !['>', '>=', '<', '<='].includes(condition.op)) {
-      throw new MlError('E_ML_ARGUMENT', `--best ranks by the rule's column, so the rule needs > >= < or <= (as "score >= 0.5"), got "${rule.trim()}"`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `${o('best')} ranks by the rule's column, so the rule needs > >= < or <= (as "score >= 0.5"), got "${rule.trim()}"`);
     }
     descending = condition.op === '>' || condition.op === '>=';
   }
   const per = options.per === undefined ? undefined : info.columns.find((c) => c.name.toLowerCase() === options.per!.toLowerCase());
   if (options.per !== undefined && per === undefined) {
-    throw new MlError('E_ML_ARGUMENT', `--per ${options.per}: ml_predictions has no such column; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('per')} ${options.per}: ml_predictions has no such column; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
   }
   let found;
   try {
     found = await store.find(rule, { table: 'ml_predictions' });
   } catch (e) {
-    if (e instanceof StoreError) throw new MlError('E_ML_ARGUMENT', `--rule: ${e.message}`, { cause: e });
+    if (e instanceof StoreError) throw new MlError('E_ML_ARGUMENT', (o) => `${o('rule')}: ${e.messageWith(o)}`, { cause: e });
     throw e;
   }
   const matches = found.filter((r) => r['run_id'] === runId);
@@ -138,7 +138,7 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
     const n = stats.n;
     const hint =
       n === 0
-        ? `none of its ${total} predictions has a ${column.name}${column.name === 'score' || column.name === 'nn_distance' ? ` (fill it with dsi ml evaluate --run ${runId})` : ''}`
+        ? `none of its ${total} predictions has a ${column.name}${column.name === 'score' || column.name === 'nn_distance' ? ` (evaluate run ${runId} to fill it)` : ''}`
         : `its ${total} predictions have ${column.name} from ${String(stats.lo)} to ${String(stats.hi)}${n < total ? ` (${total - n} without a value)` : ''}`;
     throw new MlError('E_ML_DATA', `no prediction of run ${runId} matches "${rule.trim()}": ${hint}; nothing was accepted`);
   }
@@ -162,7 +162,7 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
 
 async function byReviews(registry: RunRegistry, runId: string): Promise<Decision[]> {
   const rows = await registry.reviews.verdicts(runId);
-  if (rows.length === 0) throw new MlError('E_ML_DATA', `no expert verdicts are recorded for run ${runId}; review with dsi ml review --run ${runId} or --import FILE.csv`);
+  if (rows.length === 0) throw new MlError('E_ML_DATA', `no expert verdicts are recorded for run ${runId}; record reviews of its predictions first`);
   // The latest verdict of each reviewer on each prediction.
   const latest = new Map<string, Map<string, string>>();
   for (const r of rows) {

@@ -59,12 +59,12 @@ async function tableExists(store: Store, name: string): Promise<string | undefin
 export async function predictEmulator(store: Store, options: PredictEmulatorOptions): Promise<PredictEmulatorResult> {
   if (options === null || typeof options !== 'object') throw new MlError('E_ML_ARGUMENT', 'predictEmulator needs options (run, query, outTable)');
   const { run, query, outTable } = options;
-  if (typeof query !== 'string' || query.trim() === '') throw new MlError('E_ML_ARGUMENT', `--query must be a query, got ${JSON.stringify(query)}`);
-  if (typeof outTable !== 'string' || outTable.trim() === '') throw new MlError('E_ML_ARGUMENT', `--out-table must name a new table, got ${JSON.stringify(outTable)}`);
-  if (sanitizeIdentifier(outTable) !== outTable) throw new MlError('E_ML_ARGUMENT', `--out-table "${outTable}" would be stored as "${sanitizeIdentifier(outTable)}"; give that name`);
-  if (isProtectedTable(outTable)) throw new MlError('E_ML_ARGUMENT', `--out-table "${outTable}" is a name the store keeps for its own tables; pick another`);
+  if (typeof query !== 'string' || query.trim() === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('query')} must be a query, got ${JSON.stringify(query)}`);
+  if (typeof outTable !== 'string' || outTable.trim() === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('outTable')} must name a new table, got ${JSON.stringify(outTable)}`);
+  if (sanitizeIdentifier(outTable) !== outTable) throw new MlError('E_ML_ARGUMENT', (o) => `${o('outTable')} "${outTable}" would be stored as "${sanitizeIdentifier(outTable)}"; give that name`);
+  if (isProtectedTable(outTable)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('outTable')} "${outTable}" is a name the store keeps for its own tables; pick another`);
   const existing = await tableExists(store, outTable);
-  if (existing !== undefined) throw new MlError('E_ML_ARGUMENT', `table "${existing}" already exists; predictions go to a new table (pick another --out-table)`);
+  if (existing !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `table "${existing}" already exists; predictions go to a new table (pick another ${o('outTable')})`);
 
   const emulator = await loadEmulatorRun(store, run);
   try {

@@ -1,4 +1,4 @@
-/** The tabular model families by name (`--model`); adding one: docs/ml-emulators.md. */
+/** The tabular model families by name (the `model` option); adding one: docs/ml-emulators.md. */
 import { MlError } from '../../../errors.js';
 import { knnFamily } from './knn-regressor.js';
 import { lassoFamily, linearFamily, ridgeFamily } from './linear-models.js';
@@ -22,9 +22,9 @@ export function isEmulatorModel(name: unknown): name is EmulatorModel {
   return typeof name === 'string' && (EMULATOR_MODELS as readonly string[]).includes(name);
 }
 
-/** The family of `--model NAME`, or an E_ML_ARGUMENT error listing the models. */
+/** The family of the `model` option NAME, or an E_ML_ARGUMENT error listing the models. */
 export function regressorFamily(name: unknown): RegressorFamily {
-  if (!isEmulatorModel(name)) throw new MlError('E_ML_ARGUMENT', `--model must be one of ${EMULATOR_MODELS.join(', ')} for an emulator, got ${JSON.stringify(name)}`);
+  if (!isEmulatorModel(name)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('model')} must be one of ${EMULATOR_MODELS.join(', ')} for an emulator, got ${JSON.stringify(name)}`);
   return FAMILIES[name];
 }
 

@@ -23,7 +23,7 @@ export class KnnRegressor implements FittedRegressor {
   readonly #weights: KnnWeights;
 
   constructor(data: EncodedRows, k: number, weights: KnnWeights) {
-    if (k > data.rows) throw new MlError('E_ML_ARGUMENT', `--k ${k} exceeds the ${data.rows} training rows`);
+    if (k > data.rows) throw new MlError('E_ML_ARGUMENT', (o) => `${o('k')} ${k} exceeds the ${data.rows} training rows`);
     this.#x = data.x;
     this.#y = data.y;
     this.#rows = data.rows;
@@ -103,7 +103,7 @@ export class KnnRegressor implements FittedRegressor {
 export const KNN_GRID_K = [1, 3, 5, 10, 20, 50] as const;
 
 function checkK(k: unknown): number {
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new MlError('E_ML_ARGUMENT', `--k must be a whole number ≥ 1, got ${String(k)}`);
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('k')} must be a whole number ≥ 1, got ${String(k)}`);
   return k;
 }
 
@@ -113,7 +113,7 @@ export const knnFamily: RegressorFamily = {
   gridded: ['k', 'weights'],
   resolve: (h) => {
     const weights = h.weights ?? 'uniform';
-    if (weights !== 'uniform' && weights !== 'distance') throw new MlError('E_ML_ARGUMENT', `--weights must be uniform or distance, got ${String(weights)}`);
+    if (weights !== 'uniform' && weights !== 'distance') throw new MlError('E_ML_ARGUMENT', (o) => `${o('weights')} must be uniform or distance, got ${String(weights)}`);
     return { k: checkK(h.k ?? 5), weights };
   },
   grid: (_base, data) => {

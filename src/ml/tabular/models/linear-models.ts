@@ -239,7 +239,7 @@ function loadLinear(state: Record<string, unknown>, width: number): FittedRegres
 }
 
 function checkAlpha(alpha: unknown): number {
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw new MlError('E_ML_ARGUMENT', `--alpha must be a number ≥ 0, got ${String(alpha)}`);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('alpha')} must be a number ≥ 0, got ${String(alpha)}`);
   return alpha;
 }
 

@@ -102,7 +102,7 @@ export class MlpRegressor implements FittedRegressor {
           shuffled?.[1].dispose();
         }
         const loss = (sum / n) * yStd * yStd;
-        if (!Number.isFinite(loss)) throw new MlError('E_ML_RUN', `the MLP's loss diverged at epoch ${epoch + 1} (loss ${loss}); try a lower --lr`);
+        if (!Number.isFinite(loss)) throw new MlError('E_ML_RUN', (o) => `the MLP's loss diverged at epoch ${epoch + 1} (loss ${loss}); try a lower ${o('lr')}`);
         await context.onEpoch?.(epoch + 1, loss, (performance.now() - t0) / 1000);
       }
       net.eval();
@@ -174,14 +174,14 @@ export const mlpFamily: RegressorFamily = {
   resolve: (h) => {
     const hidden = h.hidden ?? [...MLP_DEFAULTS.hidden];
     if (!Array.isArray(hidden) || hidden.length === 0 || hidden.some((s) => !Number.isInteger(s) || s < 1 || s > 4096)) {
-      throw new MlError('E_ML_ARGUMENT', `--hidden must be one or more layer sizes from 1 to 4096 (64,64), got ${JSON.stringify(h.hidden)}`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `${o('hidden')} must be one or more layer sizes from 1 to 4096 (64,64), got ${JSON.stringify(h.hidden)}`);
     }
     const epochs = h.epochs ?? MLP_DEFAULTS.epochs;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new MlError('E_ML_ARGUMENT', `--epochs must be a whole number ≥ 1, got ${String(epochs)}`);
+    if (!Number.isInteger(epochs) || epochs < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('epochs')} must be a whole number ≥ 1, got ${String(epochs)}`);
     const lr = h.lr ?? MLP_DEFAULTS.lr;
-    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) throw new MlError('E_ML_ARGUMENT', `--lr must be a positive number, got ${String(lr)}`);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('lr')} must be a positive number, got ${String(lr)}`);
     const batch = h.batch ?? MLP_DEFAULTS.batch;
-    if (!Number.isInteger(batch) || batch < 1) throw new MlError('E_ML_ARGUMENT', `--batch must be a whole number ≥ 1, got ${String(batch)}`);
+    if (!Number.isInteger(batch) || batch < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('batch')} must be a whole number ≥ 1, got ${String(batch)}`);
     return { hidden: [...hidden], epochs, lr, batch };
   },
   grid: (base) => MLP_GRID.hidden.flatMap((hidden) => MLP_GRID.lr.map((lr): HyperParameters => ({ ...base, hidden: [...hidden], lr }))),

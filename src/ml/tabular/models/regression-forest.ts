@@ -255,9 +255,9 @@ export const forestFamily: RegressorFamily = {
   gridded: ['trees', 'max_depth'],
   resolve: (h) => {
     const trees = h.trees ?? 100;
-    if (!Number.isInteger(trees) || trees < 1) throw new MlError('E_ML_ARGUMENT', `--trees must be a whole number ≥ 1, got ${String(trees)}`);
+    if (!Number.isInteger(trees) || trees < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('trees')} must be a whole number ≥ 1, got ${String(trees)}`);
     const depth = h.max_depth ?? null;
-    if (depth !== null && (!Number.isInteger(depth) || depth < 1)) throw new MlError('E_ML_ARGUMENT', `--max-depth must be a whole number ≥ 1, got ${String(depth)}`);
+    if (depth !== null && (!Number.isInteger(depth) || depth < 1)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('maxDepth')} must be a whole number ≥ 1, got ${String(depth)}`);
     return { trees, max_depth: depth };
   },
   grid: () => FOREST_GRID.trees.flatMap((trees) => FOREST_GRID.max_depth.map((max_depth): HyperParameters => ({ trees, max_depth }))),
