@@ -89,7 +89,7 @@ export type {
 export type { ManagedTables, ManagedTransaction, ManagedTableDefinition } from './store/managed-tables.js';
 export type { ColumnSummary } from './store/summary.js';
 export type { UnitRow } from './store/catalog.js';
-export { StoreError, type StoreErrorCode, MlError, type MlErrorCode } from './errors.js';
+export { StoreError, type StoreErrorCode, MlError, type MlErrorCode, type ErrorMessage, type OptionSpelling } from './errors.js';
 export type { ProgressCallback, ProgressEvent } from './progress.js';
 export type { Cell, Row, LogicalType, ColumnInfo, TableInfo, ForeignKey } from './store/types.js';
 export { parseRelations, type Relations, type TableRelations } from './store/relations.js';

@@ -6,6 +6,7 @@
  * a store the caller cannot write; progress bars show their numbers.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { CELL_WIDTH, jsonText, tableCell } from '../src/cli/output.js';
 import { type Failure } from '../src/cli/program.js';
 import { barFormat, progressRenderer } from '../src/cli/progress-bar.js';
 import { openStore } from '../src/index.js';
-import { failureOf, runDsi } from './helpers/cli-run.js';
+import { DSI_BIN, failureOf, runDsi } from './helpers/cli-run.js';
 import { rejectsWithCode, removeTempDirs, tempDir, writeFile } from './helpers/store-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -278,6 +279,22 @@ describe('files the system refuses', () => {
     assert.deepEqual(fs.readdirSync(folder), [], 'nothing was left in the folder');
     assert.equal(fs.existsSync(missing), false, 'no folder was created');
     assertOneLine(dsi(['--db', db, 'write', path.join(missing, 'out.csv'), '--table', 'a']), 2, /^dsi: cannot write .*out\.csv: the folder .*missing does not exist$/, 'spawned');
+  });
+});
+
+describe('a build that cannot load', () => {
+  it('is one "dsi:" line with exit 1 too, naming the compiled folder, as when dist/ is read while being compiled', () => {
+    // A copy of bin/dsi.js over a dist/ whose CLI imports a module cut off mid-write.
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.copyFileSync(DSI_BIN, path.join(dir, 'bin', 'dsi.js'));
+    writeFile(dir, 'package.json', JSON.stringify({ type: 'module' }));
+    const cli = path.join(dir, 'dist', 'src', 'cli');
+    fs.mkdirSync(cli, { recursive: true });
+    writeFile(cli, 'main.js', "import './update.js';\n");
+    writeFile(cli, 'update.js', 'export const x = 1;\nexport function f() { return "cut off');
+    const r = spawnSync(process.execPath, [path.join(dir, 'bin', 'dsi.js'), 'list'], { encoding: 'utf8' });
+    assertOneLine(r, 1, /^dsi: the compiled CLI in .*dist\/ cannot be loaded \(SyntaxError: .*\); rebuild it with npm run build$/, 'half-written build');
   });
 });
 

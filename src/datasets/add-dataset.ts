@@ -40,7 +40,7 @@ export async function addDataset(store: Store, name: string, options: AddDataset
   const spec = datasetSpec(String(name));
   if (!spec) throw new StoreError('E_BAD_ARGUMENT', `unknown dataset "${name}"; known: ${datasetNames().join(', ')}`);
   const table = sanitizeIdentifier(options.table ?? spec.table);
-  if (table === '') throw new StoreError('E_BAD_ARGUMENT', 'datasets add: the table name is empty');
+  if (table === '') throw new StoreError('E_BAD_ARGUMENT', (o) => `${o('table')} must name a table, got ${JSON.stringify(options.table)}`);
   const existing = (await store.list()).find((t) => t.table.toLowerCase() === table.toLowerCase());
   if (existing && existing.rows > 0) {
     throw new StoreError(

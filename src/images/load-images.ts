@@ -80,15 +80,15 @@ function checkOptions(options: LoadImagesOptions): { size: readonly [number, num
   if (options.size !== undefined) {
     size = typeof options.size === 'number' ? [options.size, options.size] : options.size;
     if (!Array.isArray(size) || size.length !== 2 || !size.every((n) => Number.isInteger(n) && n >= 1 && n <= 16384)) {
-      throw new StoreError('E_BAD_ARGUMENT', `loadImages: size must be a whole number of pixels (1–16384) or [height, width], got ${JSON.stringify(options.size)}`);
+      throw new StoreError('E_BAD_ARGUMENT', (o) => `loadImages: ${o('size')} must be a whole number of pixels (1–16384) or [height, width], got ${JSON.stringify(options.size)}`);
     }
   }
   const channels = options.channels;
   if (channels !== undefined && channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new StoreError('E_BAD_ARGUMENT', `loadImages: channels must be 1, 3 or 4, got ${JSON.stringify(channels)}`);
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `loadImages: ${o('channels')} must be 1, 3 or 4, got ${JSON.stringify(channels)}`);
   }
   if (options.imageColumn !== undefined && (typeof options.imageColumn !== 'string' || options.imageColumn === '')) {
-    throw new StoreError('E_BAD_ARGUMENT', `loadImages: imageColumn must be a column name, got ${JSON.stringify(options.imageColumn)}`);
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `loadImages: ${o('imageColumn')} must be a column name, got ${JSON.stringify(options.imageColumn)}`);
   }
   return { size, channels, maxPixels: pixelLimit(options.maxPixels, 'loadImages') };
 }
@@ -104,9 +104,10 @@ function imageColumnOf(names: readonly string[], asked: string | undefined): str
   if (files.length === 1) return files[0]!;
   throw new StoreError(
     'E_BAD_ARGUMENT',
-    files.length === 0
-      ? `loadImages: the query has no FILE column; name the image column with imageColumn (columns: ${names.join(', ')})`
-      : `loadImages: the query has several FILE columns (${files.join(', ')}); choose one with imageColumn`,
+    (o) =>
+      files.length === 0
+        ? `loadImages: the query has no FILE column; name the image column with ${o('imageColumn')} (columns: ${names.join(', ')})`
+        : `loadImages: the query has several FILE columns (${files.join(', ')}); choose one with ${o('imageColumn')}`,
   );
 }
 

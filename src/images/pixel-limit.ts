@@ -20,9 +20,8 @@ export interface DecodeOptions {
 }
 
 /**
- * A checked pixel limit from an option (a number, or its text as the command line's `--option
- * maxPixels=…` gives it);
- * undefined stays the default.
+ * A checked pixel limit from an option (a number, or its text as a reader option
+ * `maxPixels=…` gives it); undefined stays the default.
  */
 export function pixelLimit(value: unknown, where: string): number {
   if (value === undefined) return DEFAULT_MAX_PIXELS;

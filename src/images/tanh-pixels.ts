@@ -6,11 +6,12 @@
  * @example
  * const pixels = tanhToUint8(gan.generate(z).cpu().toArray() as Float32Array);
  */
+import { StoreError } from '../errors.js';
 
 /** `values` in [-1, 1] as 8-bit samples, element for element (the layout is kept). */
 export function tanhToUint8(values: Float32Array): Uint8Array {
   if (!(values instanceof Float32Array)) {
-    throw new TypeError(`tanhToUint8: values must be a Float32Array, got ${values === null ? 'null' : typeof values === 'object' ? (values as object).constructor?.name ?? 'object' : typeof values}`);
+    throw new StoreError('E_BAD_ARGUMENT', `tanhToUint8: values must be a Float32Array, got ${values === null ? 'null' : typeof values === 'object' ? (values as object).constructor?.name ?? 'object' : typeof values}`);
   }
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {

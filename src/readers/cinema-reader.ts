@@ -1,7 +1,7 @@
 /**
  * Cinema databases (Cinema specification D): a folder `NAME.cdb` holding `data.csv`, one row per
  * item, parameters first and `FILE…` columns last, whose values are paths relative to the
- * `.cdb` folder (or http(s) URLs). Read into table `NAME` (or `--table`) like any CSV, except
+ * `.cdb` folder (or http(s) URLs). Read into table `NAME` (or the `table` option) like any CSV, except
  * that each `FILE…` path is checked and rewritten relative to the store's folder, the store's
  * convention; the files themselves stay in the database. A path to a file that does not exist
  * fails the read naming `data.csv` and the line.

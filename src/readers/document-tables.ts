@@ -2,12 +2,12 @@
  * Tables from a parsed JSON, YAML or TOML document, shared by the `json`, `yaml`, `toml` and
  * `toml1` readers. A document's shape decides its tables:
  *
- * (a) an array of objects → one table named `--table` or the file's base name, one row per element;
+ * (a) an array of objects → one table named by the `table` option or the base name, one row per element;
  * (b) an object whose values are all objects or arrays of objects → one table per key; an object
  *     value is one row, an array of objects is rows (TOML `[[nodes]]` → table `nodes`);
  * (c) an object whose values are all arrays of scalars of one length ≥ 1 → column-oriented: one
- *     table named `--table` or the base name, row i holding element i of every array;
- * (d) any other object → one row in the `--table`/base-name table. When such an object mixes
+ *     table named by `table` or the base name, row i holding element i of every array;
+ * (d) any other object → one row in the `table`/base-name table. When such an object mixes
  *     scalar keys with table-like keys (an object, or an array of objects), the scalars form that
  *     one row and each table-like key becomes a table of its own, as in (b).
  *
@@ -33,7 +33,7 @@ export interface Measured {
 }
 
 export interface DocumentOptions {
-  /** The table for rows without a name of their own: `--table`, else the file's base name. */
+  /** The table for rows without a name of their own: the `table` option, else the file's base name. */
   readonly defaultTable: string;
   /** 1-based line at which the value at `path` starts, when the parser knows it. */
   readonly lineOf?: ((path: DocumentPath) => number | undefined) | undefined;
@@ -147,7 +147,7 @@ export class DocumentTables {
   }
 }
 
-/** `--table` when given, else the file's base name without its extension (`runs.json` → `runs`). */
+/** The `table` option when given, else the file's base name without its extension (`runs.json` → `runs`). */
 export function defaultTableName(file: string, context: ReadContext): string {
   return context.tableName ?? basename(file, extname(file));
 }

@@ -71,7 +71,7 @@ function exactValue(node: Node, text: string): unknown {
 
 /**
  * JSON text as {@link parseJson} checks it, its value as the json reader sees it: integers beyond
- * 2^53 as bigint, a number too large for a double (`1e999`, as `find --json` prints infinity) as
+ * 2^53 as bigint, a number too large for a double (`1e999`, as JSON output of `find` rows writes infinity) as
  * ±Infinity, whole numbers written as floats as {@link FloatCell}, objects without a prototype.
  *
  * @example parseJsonExactly('[{"id": 9007199254740993}]', 'rows.json') // [{ id: 9007199254740993n }]

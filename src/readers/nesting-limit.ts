@@ -6,14 +6,14 @@
  *
  * @example checkJsonNesting('[[[…]]]', 'deep.json') // throws E_BAD_INPUT "deep.json:1: nested more than 512 levels deep…"
  */
-import { badInput } from '../errors.js';
+import { type StoreError, badInput } from '../errors.js';
 import { FloatCell } from '../store/reader.js';
 
 /** Levels of arrays and objects a document may nest; far beyond any real metadata. */
 export const MAX_NESTING = 512;
 
 /** The error for a document nested past {@link MAX_NESTING}, naming the file (and line when known). */
-export function tooDeep(file: string, line: number | undefined): Error {
+export function tooDeep(file: string, line: number | undefined): StoreError {
   return badInput(file, line, `nested more than ${MAX_NESTING} levels deep (arrays and objects within each other); the limit is ${MAX_NESTING}`);
 }
 

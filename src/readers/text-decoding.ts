@@ -174,7 +174,7 @@ export async function readTextFile(file: string, encoding: TextEncoding, reader:
 }
 
 /**
- * A UTF-8 text file that a command takes besides a reader's input (edited `find --json` rows, a
+ * A UTF-8 text file that a command takes besides a reader's input (edited rows of `find` as JSON, a
  * CSV of reviews or of features), checked as readers check theirs: a file that looks binary is
  * refused as not `expected`, invalid UTF-8 names its line and byte offset, and a file that cannot
  * be read names itself and the problem in words (file-errors.ts). A BOM is kept.

@@ -11,7 +11,7 @@
  * value is one word: no space, quote, parenthesis, comma or operator character (`name = x and
  * id = 2`, `name = x=1`, `id = 1 2` are errors, not a search for the text `x and id = 2`). A
  * number too large for a double (`1e999`, `-1e999`) is ±Infinity in every operator, as SQLite
- * stores it and as `--json` prints it.
+ * stores it and as JSON output writes it.
  *
  * Every malformed condition is a `StoreError` with code `E_FIND_SYNTAX` whose message quotes the
  * condition and says at which character (1-based) the problem is.
@@ -62,7 +62,7 @@ export function exactNumber(s: string): number | bigint | undefined {
   const [, sign = '', whole = '', fraction, exponent] = m;
   if (whole === '' && (fraction === undefined || fraction === '')) return undefined;
   const value = Number(s);
-  // A literal too large for a double is ±Infinity, as SQLite reads it (and as --json prints ±1e999).
+  // A literal too large for a double is ±Infinity, as SQLite reads it (and as JSON output writes ±1e999).
   if (!Number.isFinite(value)) return value;
   if (Number.isSafeInteger(value) || !Number.isInteger(value)) return value;
   // Integral and beyond 2^53: shift the decimal point by the exponent, exactly, in digits.

@@ -57,10 +57,10 @@ function eachColumnBatch(source: TableSource, width: number, consume: ColumnCons
 /** Ingest one table source inside the caller's transaction. */
 export async function ingestSource(backend: Backend, source: TableSource, relations: Relations): Promise<IngestResult> {
   const table = sanitizeTableName(source.table, source.file);
-  if (table === '') throw badInput(source.file, undefined, 'the table name is empty; give one with --table');
+  if (table === '') throw new StoreError('E_BAD_INPUT', (o) => `${source.file}: the table name is empty; give one with ${o('table')}`, { file: source.file });
   // Tables readers may not write: the store's own and the database's.
   if (isStoreTable(table) || backend.isInternalTable(table)) {
-    throw badInput(source.file, undefined, `"${table}" is a name the store keeps for itself (dsi_*, ml_*, or the database's own); choose another with --table`);
+    throw new StoreError('E_BAD_INPUT', (o) => `${source.file}: "${table}" is a name the store keeps for itself (dsi_*, ml_*, or the database's own); choose another with ${o('table')}`, { file: source.file });
   }
   let columns: string[];
   try {

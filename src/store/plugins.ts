@@ -19,7 +19,7 @@ import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
 export interface StorePlugins {
-  /** Backend factories by the name `OpenOptions.backend` (`--backend`) takes. */
+  /** Backend factories by the name `OpenOptions.backend` takes. */
   readonly backends: Readonly<Record<string, BackendFactory>>;
   /** Readers, chosen by name or by an input's extension. */
   readonly readers: readonly Reader[];
@@ -40,7 +40,7 @@ function choose<T extends Reader | Writer>(list: readonly T[], kind: 'reader' | 
   const found = ext === '' ? undefined : list.findLast((p) => p.extensions?.includes(ext) ?? false);
   if (!found) {
     const shown = kind === 'reader' ? path.basename(file) : file;
-    throw new StoreError('E_BAD_ARGUMENT', `cannot tell the ${kind} from "${shown}"; give --${kind} (${names()})`);
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `cannot tell the ${kind} from "${shown}"; give ${o(kind)} (${names()})`);
   }
   return found;
 }

@@ -89,7 +89,7 @@ export interface FileSink {
 
 /** What a reader may know about the call and the store. */
 export interface ReadContext {
-  /** The `--table` name, for readers that make one table. */
+  /** The `table` option of the read, for readers that make one table. */
   readonly tableName?: string | undefined;
   /** The largest integer in `table.column`, or null when the table or column is absent or empty. */
   maxInteger(table: string, column: string): Promise<number | null>;
@@ -98,14 +98,14 @@ export interface ReadContext {
   readonly fileRoot?: string | undefined;
   /** Where to write files the store keeps; absent where the store has no data folder. */
   readonly files?: FileSink | undefined;
-  /** Reader-specific options (`dsi read --option key=value`); each reader checks its own. */
+  /** Reader-specific options (`readerOptions` of the read); each reader checks its own. */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface Reader {
-  /** The name `--reader` takes. */
+  /** The name the `reader` option of a read takes. */
   readonly name: string;
-  /** One line for `dsi read --help`. */
+  /** One line saying what it reads, for a list of readers. */
   readonly description: string;
   /** Input extensions (`.csv`, lowercase, with the dot) that pick this reader when none is named. */
   readonly extensions?: readonly string[];
@@ -119,7 +119,7 @@ export interface Reader {
    * The options that make this file's rows what they are, in one canonical form: what the store's
    * record of read files (`dsi_ingested`) keeps as the read's identity beside the content hash and
    * the reader. Options equal to their default, or that cannot change the rows of this content,
-   * are left out, so `--option encoding=utf8` is the read without options. Absent: every option
+   * are left out, so `encoding: 'utf8'` is the read without options. Absent: every option
    * given counts, as given.
    */
   identityOptions?(options: Readonly<Record<string, unknown>> | undefined, content: ContentFacts): Readonly<Record<string, unknown>>;

@@ -62,7 +62,7 @@ export function rowRecordsSource(
   const seen = new Set<string>();
   if (options.columns !== undefined) {
     if (!Array.isArray(options.columns) || options.columns.some((c) => typeof c !== 'string')) {
-      throw new StoreError('E_BAD_ARGUMENT', `${file}: columns must be an array of names`);
+      throw new StoreError('E_BAD_ARGUMENT', (o) => `${file}: ${o('columns')} must be an array of names`);
     }
     for (const c of options.columns) {
       if (!seen.has(c)) columns.push(c);
@@ -79,16 +79,16 @@ export function rowRecordsSource(
         throw new StoreError('E_BAD_ARGUMENT', `${file}: row ${r + 1}, column "${snippet(key)}": ${describe(value)} is not a value a cell holds (a number, text, a boolean or null)`);
       }
       if (seen.has(key)) continue;
-      if (options.columns !== undefined) throw new StoreError('E_BAD_ARGUMENT', `${file}: row ${r + 1} has a column "${snippet(key)}" that columns does not list`);
+      if (options.columns !== undefined) throw new StoreError('E_BAD_ARGUMENT', (o) => `${file}: row ${r + 1} has a column "${snippet(key)}" that ${o('columns')} does not list`);
       seen.add(key);
       columns.push(key);
     }
   });
-  if (columns.length === 0) throw new StoreError('E_BAD_ARGUMENT', `${file}: no columns: give rows with values, or the columns`);
+  if (columns.length === 0) throw new StoreError('E_BAD_ARGUMENT', (o) => `${file}: no columns: give rows with values, or ${o('columns')}`);
   const units: UnitRecord[] = [];
   for (const [column, unit] of Object.entries(options.units ?? {})) {
-    if (!seen.has(column)) throw new StoreError('E_BAD_ARGUMENT', `${file}: a unit is given for "${snippet(column)}", which is not one of the columns`);
-    if (typeof unit !== 'string' || unit.trim() === '') throw new StoreError('E_BAD_ARGUMENT', `${file}: the unit of "${snippet(column)}" must be non-empty text`);
+    if (!seen.has(column)) throw new StoreError('E_BAD_ARGUMENT', (o) => `${file}: ${o('units')} gives a unit for "${snippet(column)}", which is not one of the columns`);
+    if (typeof unit !== 'string' || unit.trim() === '') throw new StoreError('E_BAD_ARGUMENT', (o) => `${file}: the unit ${o('units')} gives "${snippet(column)}" must be non-empty text`);
     units.push({ table, column, unit, file });
   }
   const cells: RawCell[][] = rows.map((row) => columns.map((c) => (Object.hasOwn(row, c) ? (row[c] ?? null) : null)));

@@ -422,7 +422,7 @@ export class Store {
       }
       if (options.newTable) {
         const existing = await this.#backend.describeTable(name);
-        if (existing) throw new StoreError('E_BAD_ARGUMENT', `insertRows: table "${existing.name}" already exists and newTable asks for a new one`);
+        if (existing) throw new StoreError('E_BAD_ARGUMENT', (o) => `insertRows: table "${existing.name}" already exists and ${o('newTable')} asks for a new one`);
       }
       return this.#transaction(async (touched) => {
         const done = await ingestSource(this.#backend, source, await this.#catalog.relations());
@@ -621,7 +621,7 @@ export class Store {
   display(table: string, options: { limit?: number | undefined; columns?: readonly string[] } = {}): Promise<Row[]> {
     const limit = options.limit;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
-      return Promise.reject(new StoreError('E_BAD_ARGUMENT', `display: the row count must be a whole number ≥ 0, got ${limit}`));
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `display: ${o('limit')} (the row count) must be a whole number ≥ 0, got ${limit}`));
     }
     return this.#exclusive(async () => {
       const info = await this.#info(table);
@@ -958,7 +958,7 @@ export class Store {
     options: { writer?: string; table?: string; query?: string; writerOptions?: Readonly<Record<string, unknown>> },
   ): Promise<{ rows: number }> {
     if ((options.table === undefined) === (options.query === undefined)) {
-      return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'write: give exactly one of a table or a query'));
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `write: give exactly one of ${o('table')} or ${o('query')}`));
     }
     return this.#exclusive(async () => {
       const writer = chooseWriter(this.#plugins, file, options.writer);

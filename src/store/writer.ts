@@ -24,12 +24,12 @@ export interface WriteContext {
 }
 
 export interface Writer {
-  /** The name `--writer` takes. */
+  /** The name the `writer` option of a write takes. */
   readonly name: string;
   readonly description: string;
   /** Output extensions (`.csv`, lowercase, with the dot) that pick this writer when none is named. */
   readonly extensions?: readonly string[];
-  /** The options it takes: name → the values it accepts, as `--option NAME=…` shows them (`{}` for none). */
+  /** The options it takes: name → the values it accepts, as a list of writers shows them (`{}` for none). */
   readonly options: Readonly<Record<string, string>>;
   /** Write `columns` and the rows of `batches` to `file` atomically; returns the row count. */
   write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext): Promise<{ rows: number }>;

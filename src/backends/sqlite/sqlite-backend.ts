@@ -373,7 +373,7 @@ export class SqliteBackend implements Backend {
       }
       if (batch.length > 0) yield batch;
     } finally {
-      // A caller that stops early (a --limit) must reset the statement, or the connection stays busy.
+      // A caller that stops early (a row limit) must reset the statement, or the connection stays busy.
       rows.return?.();
     }
   }

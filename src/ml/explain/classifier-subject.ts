@@ -1,7 +1,7 @@
 /**
  * Explaining an image classifier run: the features are the segments of one image (row N of the
  * run's data query, or a stored prediction's image), the output the classifier's probability of
- * one class: the class it predicts for that image, or the one `--class` names.
+ * one class: the class it predicts for that image, or the one the `class` option names.
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';

@@ -1,6 +1,6 @@
 /**
- * The parameter combinations a prediction is asked for: `--params name=value` fixes a condition,
- * `--grid name=SPEC` varies one, and the combinations are the Cartesian product of all grids
+ * The parameter combinations a prediction is asked for: `params` (name=value) fixes a condition,
+ * `grid` (name=SPEC) varies one, and the combinations are the Cartesian product of all grids
  * (with the fixed values in each). A SPEC is `v1,v2,…`, `a..b` (integers, inclusive) or `a..b:n`
  * (n evenly spaced values). Values are checked against what the run trained on: a categorical
  * value must be one of its levels; a continuous one must lie in its range unless extrapolation is
@@ -40,10 +40,10 @@ export function expandSpec(name: string, spec: string): string[] {
   return values;
 }
 
-/** Splits `name=value` (the value may contain `=`). */
+/** Splits `name=value` (the value may contain `=`), given as the library option `option` (`params`). */
 export function splitAssignment(option: string, text: string): [string, string] {
   const i = text.indexOf('=');
-  if (i <= 0) throw new MlError('E_ML_ARGUMENT', `${option} takes name=value, got "${text}"`);
+  if (i <= 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o(option)} takes name=value, got "${text}"`);
   return [text.slice(0, i).trim(), text.slice(i + 1).trim()];
 }
 

@@ -2,7 +2,7 @@
  * Mark a run's predictions accepted, by a rule over `ml_predictions` columns (one condition of
  * the find language: `score >= 0.95`, `nn_distance (0.5, 3)`) or by the experts' verdicts. Each
  * accepted prediction records what accepted it (`rule: score >= 0.95`, `review: alice, bob`);
- * accepted predictions are what a child run (`dsi ml train --from RUN --include-accepted`)
+ * accepted predictions are what a child run (trained `from` RUN with `includeAccepted`)
  * learns from besides the original data.
  *
  * With `reviewed`, the latest verdict of each reviewer counts: a prediction is accepted when

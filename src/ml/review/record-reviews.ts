@@ -2,7 +2,7 @@
  * Expert verdicts on generated items, in `ml_reviews`: accept or reject, a rating (1–5), a
  * comment, and who gave it. A batch is checked whole before anything is written, then written in
  * one transaction: a bad line stores nothing. Reviews are never overwritten; the latest verdict
- * of each reviewer is what counts (`dsi ml accept --reviewed`).
+ * of each reviewer is what counts (`acceptPredictions` with `reviewed`).
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';

@@ -82,14 +82,14 @@ export function registerMlPredict(ml: Command): void {
         const out = Object.create(null) as Record<string, string>;
         for (const text of list) {
           const [k, v] = splitAssignment(option, text);
-          if (Object.hasOwn(out, k)) throw new MlError('E_ML_ARGUMENT', `${option} ${k} is given twice`);
+          if (Object.hasOwn(out, k)) throw new MlError('E_ML_ARGUMENT', (o) => `${o(option)} ${k} is given twice`);
           out[k] = v;
         }
         return out;
       };
       // Malformed GAN options are refused before the store is opened.
-      const params = pairs('--params', opts.params);
-      const grid = pairs('--grid', opts.grid);
+      const params = pairs('params', opts.params);
+      const grid = pairs('grid', opts.grid);
       const kind = await withStore(cmd, async (store) => (await new RunRegistry(store).get(opts.run)).kind, { readOnly: true });
       checkRunOptions(opts, kind === 'regressor');
       if (kind === 'regressor') {
