@@ -20,7 +20,7 @@ export {
   type ClassifierPosition,
   type ClassifierCheckpointState,
 } from './checkpoints/classifier-checkpoint.js';
-export { ganTrainStep, type GanStepOptions } from './train/gan-train-step.js';
+export { ganTrainStep, dcganTrainStep, type GanStepOptions, type DcganStepOptions, type DcganStepLosses, type StepModule, type StepOptimizer } from './train/gan-train-step.js';
 export { inferConditions, MAX_CATEGORICAL_INTEGERS } from './data/condition-columns.js';
 export { loadTrainingData, type TrainingData, type TrainingDataOptions } from './data/training-data.js';
 export * from './models/index.js';
