@@ -2,7 +2,7 @@
  * The ML workflows' public face: train and predict GANs on store data, with every run, epoch,
  * checkpoint and generated image in the store's `ml_` tables (DESIGN §4).
  */
-export { stepsPerEpoch } from './train/training-run-options.js';
+export { stepsPerEpoch } from './train/image-batches.js';
 export { trainGan, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type Precision } from './train/train-gan.js';
 export { predictGan, type PredictGanOptions, type PredictGanResult, type Prediction } from './predict/predict-gan.js';
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';

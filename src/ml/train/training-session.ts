@@ -16,10 +16,11 @@ import { makeFolderSync, removeTreeSync, sweepStaleSync } from '../../atomic-wri
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
+import { lossPlotSvg } from '../plots/loss-plot.js';
+import { writePlot } from '../plots/write-plot.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
-import { writeLossPlots } from './loss-plots.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
 /** Lets the event loop run (a signal handler, a progress bar) between steps. */
@@ -201,12 +202,18 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     await session.finish(status, { epochs_done: position.epoch, steps_done: position.step, FILE_checkpoint: session.checkpoint, ...(ips === null ? {} : { images_per_second: ips }) }, evaluations);
     session.trimSuperseded((f) => trainer.prune(f));
     return trainer.result({
-      status,
+      common: {
+        run_id: runId,
+        status,
+        epochs_done: position.epoch,
+        steps_done: position.step,
+        images_per_second: ips,
+        seconds: (performance.now() - session.started) / 1000,
+        FILE_checkpoint: session.checkpoint,
+        FILE_loss_plot: plot,
+        resumed: session.plan.resumeFrom !== undefined,
+      },
       position,
-      imagesPerSecond: ips,
-      seconds: (performance.now() - session.started) / 1000,
-      checkpoint: session.checkpoint,
-      lossPlot: plot,
       lastStep,
       lastEpoch,
     });
@@ -268,4 +275,15 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     if (stopping && done < epochs) return await finishAs('stopped');
   }
   return await finishAs('finished');
+}
+
+/** Redraws the run's loss curves as `loss.svg` and `loss.png` in its folder; returns the PNG's store path. */
+async function writeLossPlots(registry: RunRegistry, runId: string, folder: string): Promise<string> {
+  const svg = await lossPlotSvg(await registry.epochs(runId), `Losses of ${runId}`);
+  const png = path.join(folder, 'loss.png');
+  await writePlot(svg, path.join(folder, 'loss.svg'));
+  await writePlot(svg, png);
+  const relative = registry.relative(png);
+  await registry.update(runId, { FILE_loss_plot: relative });
+  return relative;
 }
