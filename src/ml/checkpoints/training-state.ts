@@ -2,24 +2,48 @@
  * The part every checkpoint folder shares, whatever it trains: `state.safetensors`, holding
  * libtorch's RNG state as the tensor `rng` and the training position as JSON metadata `state`
  * (with an `architecture` key), and the lookup of the folder's other files with a clear error
- * when one is missing. GAN and classifier checkpoints differ only in their weight files.
+ * when one is missing, and the folder's whole-or-nothing write (`replaceFolderSync`,
+ * src/atomic-write.ts: a killed process leaves the previous checkpoint or the new one, never half
+ * of one). GAN and classifier checkpoints differ only in their weight files and loss sums.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { recoverFolderSync } from '../../atomic-write.js';
+import { recoverFolderSync, replaceFolderSync } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 
 export const STATE_FILE = 'state.safetensors';
 
-/** Writes the state file into `folder` (a checkpoint's temporary folder): RNG state, `state` JSON, architecture key. */
-export function writeTrainingState(folder: string, state: object, architectureKey: string): void {
-  const rng = torch.getRngState();
-  try {
-    torch.saveSafetensors(path.join(folder, STATE_FILE), { rng }, { state: JSON.stringify(state), architecture: architectureKey });
-  } finally {
-    rng.dispose();
-  }
+/** Where training stood when a checkpoint was written; each kind adds its epoch's running loss sums. */
+export interface CheckpointPosition {
+  /** Epochs completed. */
+  epoch: number;
+  /** Steps done within the next epoch (0 at an epoch boundary). */
+  stepInEpoch: number;
+  /** Steps done in all. */
+  step: number;
+  epochSeconds: number;
+}
+
+/**
+ * Writes a checkpoint folder whole: each of `files` by its writer, then the state file (libtorch's
+ * RNG state as tensor `rng`; metadata `state` as JSON and `architecture`).
+ */
+export function saveTrainingCheckpoint(folder: string, files: Readonly<Record<string, (file: string) => void>>, state: object, architectureKey: string): void {
+  replaceFolderSync(folder, (temp) => {
+    for (const [name, save] of Object.entries(files)) save(path.join(temp, name));
+    const rng = torch.getRngState();
+    try {
+      torch.saveSafetensors(path.join(temp, STATE_FILE), { rng }, { state: JSON.stringify(state), architecture: architectureKey });
+    } finally {
+      rng.dispose();
+    }
+  });
+}
+
+/** Drops files of an older checkpoint (its optimiser state: the weights stay, the resume state only in the newest). */
+export function removeCheckpointFiles(folder: string, names: readonly string[]): void {
+  for (const name of names) fs.rmSync(path.join(folder, name), { force: true });
 }
 
 /**
