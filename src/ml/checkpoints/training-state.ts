@@ -73,25 +73,6 @@ export function readTrainingState<S extends { format: number }>(folder: string, 
   }
 }
 
-/** Sets libtorch's RNG state to the one a checkpoint folder saved. */
-export function restoreRngState(folder: string): void {
-  const { tensors } = torch.loadSafetensors(path.join(folder, STATE_FILE));
-  try {
-    const rng = tensors.get('rng');
-    if (rng === undefined) throw new MlError('E_ML_CHECKPOINT', `${folder}: ${STATE_FILE} has no rng tensor`);
-    torch.setRngState(rng);
-  } finally {
-    for (const t of tensors.values()) t.dispose();
-  }
-}
-
-/** The path of `name` in a checkpoint folder; a missing file is an `E_ML_CHECKPOINT` error. */
-export function checkpointFile(folder: string, name: string): string {
-  const f = path.join(folder, name);
-  if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
-  return f;
-}
-
 /** The name of the checkpoint after `epoch` complete epochs and `stepInEpoch` steps of the next. */
 export function checkpointName(position: { readonly epoch: number; readonly stepInEpoch: number }): string {
   const e = `epoch-${String(position.epoch).padStart(4, '0')}`;
@@ -100,16 +81,29 @@ export function checkpointName(position: { readonly epoch: number; readonly step
 
 /**
  * Loads a checkpoint's files with `load` once its architecture key `have` is the model's `want`
- * (nothing is loaded otherwise), then the RNG state when asked; a file that cannot be loaded is
- * an `E_ML_CHECKPOINT` error.
+ * (nothing is loaded otherwise), then the RNG state when asked; a missing file or one that cannot
+ * be loaded is an `E_ML_CHECKPOINT` error.
  */
 export function loadCheckpointFiles(folder: string, want: string, have: string, load: (need: (name: string) => string) => void, rng: boolean | undefined): void {
   if (want !== have) throw new MlError('E_ML_CHECKPOINT', `${folder} holds another architecture: ${have}, not ${want}`);
+  const need = (name: string): string => {
+    const f = path.join(folder, name);
+    if (!fs.existsSync(f)) throw new MlError('E_ML_CHECKPOINT', `${folder} lacks ${name}`);
+    return f;
+  };
   try {
-    load((name) => checkpointFile(folder, name));
+    load(need);
   } catch (e) {
     if (e instanceof MlError) throw e;
     throw new MlError('E_ML_CHECKPOINT', `${folder} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (rng) restoreRngState(folder);
+  if (!rng) return;
+  const { tensors } = torch.loadSafetensors(path.join(folder, STATE_FILE));
+  try {
+    const state = tensors.get('rng');
+    if (state === undefined) throw new MlError('E_ML_CHECKPOINT', `${folder}: ${STATE_FILE} has no rng tensor`);
+    torch.setRngState(state);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
 }

@@ -32,7 +32,7 @@ import { EMULATOR_CHECKPOINT_FORMAT, saveEmulatorCheckpoint, type EmulatorCheckp
 import { mixSeed, seededPermutation } from '../data/seeded-random.js';
 import type { EmulatorRunParams } from '../registry/run-params.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
-import type { FitTrainer, RunPlan, TrainerDefinition } from '../train/trainer.js';
+import { evaluationRow, type FitTrainer, type RunPlan, type TrainerDefinition } from '../train/trainer.js';
 import { runTraining, yieldToEventLoop, type TrainingSession } from '../train/training-session.js';
 import { encodeColumns, featureKinds, fitEncoding, type Encoding, type FeatureKind } from './feature-encoding.js';
 import { CV_FOLDS, foldPositions, gridSearch, type Fold } from './grid-search.js';
@@ -364,19 +364,8 @@ function create(p: EmulatorPlan, _registry: RunRegistry, options: TrainEmulatorO
 
     const at = now();
     const epochColumn = epochsDone > 0 ? epochsDone : null;
-    const evaluation = (metric: string, value: number, n: number, source: string, condition: string | null, std: number | null = null): Row => ({
-      run_id: runId,
-      metric,
-      value,
-      std,
-      n_real: n,
-      n_generated: null,
-      feature_run_id: null,
-      condition,
-      epoch: epochColumn,
-      source,
-      created_at: at,
-    });
+    const evaluation = (metric: string, value: number, n: number, source: string, condition: string | null, std: number | null = null): Row =>
+      evaluationRow(runId, at, { metric, value, std, n_real: n, source, condition, epoch: epochColumn, feature_run_id: null });
     const evaluations: Row[] = [
       ...REGRESSION_METRICS.map((m) => evaluation(m, testMetrics[m], p.test.rows, 'test', null)),
       ...REGRESSION_METRICS.map((m) => evaluation(m, trainMetrics[m], p.train.rows, 'train', null)),

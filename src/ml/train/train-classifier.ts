@@ -27,7 +27,7 @@ import type { ClassifierRunParams } from '../registry/run-params.js';
 import { now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { classIndices, defaultTestQuery, labelledDataHash, labelValues, levelsOf, loadTestImages, type LabelledImages } from './classifier-data.js';
 import { ImageBatches } from './image-batches.js';
-import type { EpochTrainer, RunPlan, TrainerDefinition } from './trainer.js';
+import { evaluationRow, type EpochTrainer, type RunPlan, type TrainerDefinition } from './trainer.js';
 import { checkRunBasics, resumableRun, runSettings, type ImageRunResult, type Precision, type TrainingRunOptions } from './training-run-options.js';
 import { runTraining } from './training-session.js';
 
@@ -229,19 +229,8 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
       if (status !== 'finished') return { rows: [] };
       model.eval();
       const at = now();
-      const row = (value: number, nReal: number, source: string, condition: string | null): Row => ({
-        run_id: runId,
-        metric: 'accuracy',
-        value,
-        std: null,
-        n_real: nReal,
-        n_generated: null,
-        feature_run_id: runId,
-        condition,
-        epoch: position.epoch,
-        source,
-        created_at: at,
-      });
+      const row = (value: number, nReal: number, source: string, condition: string | null): Row =>
+        evaluationRow(runId, at, { metric: 'accuracy', value, n_real: nReal, source, condition, epoch: position.epoch, feature_run_id: runId });
       const rows: Row[] = [];
       if (plan.test !== undefined) {
         const t = accuracy(model, plan.test.images.pixels, plan.test.classes, device, params.levels.length);

@@ -74,6 +74,15 @@ export interface FinishSummary {
   readonly lastEpoch: Readonly<Record<string, number>> | undefined;
 }
 
+/** An `ml_evaluations` row a run records about itself (no generated images; `std` only where measured). */
+export function evaluationRow(
+  runId: string,
+  at: string,
+  row: { readonly metric: string; readonly value: number; readonly n_real: number; readonly source: string; readonly condition: string | null; readonly epoch: number | null; readonly feature_run_id: string | null; readonly std?: number | null },
+): Row {
+  return { run_id: runId, std: null, n_generated: null, created_at: at, ...row };
+}
+
 /** Evaluation rows a finished run records, replacing those `replace` matches. */
 export interface FinishEvaluations {
   readonly rows: Row[];

@@ -38,7 +38,9 @@ export async function runTraining<O extends SessionOptions, P extends RunPlan, R
       await session.open();
       return await session.guard(() => trainer.fit(session));
     }
-    const position = plan.resumeFrom === undefined ? undefined : session.resume(trainer);
+    // A resume loads its run's checkpoint; without one (stopped before the first) the seed's state stands.
+    const resumed = plan.resumeFrom?.FILE_checkpoint ?? null;
+    const position = resumed === null ? undefined : trainer.load(registry.absolute(resumed));
     await session.open(position);
     return await session.guard(() => trainEpochs(session, trainer, position));
   } finally {
@@ -75,12 +77,6 @@ export class TrainingSession {
   /** The newest checkpoint (relative to the store), or null. */
   get checkpoint(): string | null {
     return this.#checkpoint;
-  }
-
-  /** Loads the resumed run's checkpoint into `trainer`; without one (stopped before the first) the seed's state stands. */
-  resume<R>(trainer: EpochTrainer<R>): RunPosition | undefined {
-    const file = this.plan.resumeFrom?.FILE_checkpoint ?? null;
-    return file === null ? undefined : trainer.load(this.registry.absolute(file));
   }
 
   /** Writes the run row (a new run) or reopens it at `position` (a resume: later epoch rows removed). */
