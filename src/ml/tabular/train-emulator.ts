@@ -116,7 +116,17 @@ export function trainEmulator(store: Store, options: TrainEmulatorOptions): Prom
 }
 
 /** Hyper-parameter → the option that gives it. */
-const OPTIONS = { alpha: 'alpha', k: 'k', weights: 'weights', trees: 'trees', max_depth: 'maxDepth', hidden: 'hidden', epochs: 'epochs', lr: 'lr', batch: 'batch' } as const satisfies Record<keyof HyperParameters, keyof TrainEmulatorOptions>;
+const OPTIONS = {
+  alpha: 'alpha',
+  k: 'k',
+  weights: 'weights',
+  trees: 'trees',
+  max_depth: 'maxDepth',
+  hidden: 'hidden',
+  epochs: 'epochs',
+  lr: 'lr',
+  batch: 'batch',
+} as const satisfies Record<keyof HyperParameters, keyof TrainEmulatorOptions>;
 
 /** The SQL a `table` stands for: all of its rows in the order they were added. */
 export function emulatorTableQuery(store: Store, table: string): Promise<string> {
@@ -132,15 +142,15 @@ function givenHyper(options: TrainEmulatorOptions): HyperParameters {
 /** Refuses hyper-parameters the model does not take, or that the grid search would choose. */
 function checkHyper(family: RegressorFamily, given: HyperParameters, grid: boolean): HyperParameters {
   const keys = Object.keys(given) as (keyof HyperParameters)[];
+  const names = (o: OptionSpelling, ks: readonly (keyof HyperParameters)[]): string => ks.map((k) => o(OPTIONS[k])).join(', ');
   const foreign = keys.filter((k) => !family.options.includes(k));
   if (foreign.length > 0) {
-    const names = (o: OptionSpelling, ks: readonly (keyof HyperParameters)[]): string => ks.map((k) => o(OPTIONS[k])).join(', ');
     const takes = (o: OptionSpelling): string => (family.options.length === 0 ? 'takes no hyper-parameters' : `takes ${names(o, family.options)}`);
     throw new MlError('E_ML_ARGUMENT', (o) => `${names(o, foreign)} ${foreign.length === 1 ? 'is' : 'are'} not for ${o('model')} ${family.name}, which ${takes(o)}`);
   }
   const chosen = grid ? keys.filter((k) => family.gridded.includes(k)) : [];
   if (chosen.length > 0) {
-    throw new MlError('E_ML_ARGUMENT', (o) => `${chosen.map((k) => o(OPTIONS[k])).join(', ')} ${chosen.length === 1 ? 'is' : 'are'} chosen by ${o('gridSearch')}; give one or the other`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${names(o, chosen)} ${chosen.length === 1 ? 'is' : 'are'} chosen by ${o('gridSearch')}; give one or the other`);
   }
   return family.resolve(given);
 }
