@@ -335,7 +335,7 @@ describe('ml train --model classifier: runs on a small store', () => {
     assert.deepEqual([failed.status, failed.error, failed.epochs_done], ['failed', 'the disk is full', 1]);
     const done = await trainClassifier(m.store, { resume: runId, threads: 1 });
     assert.deepEqual([done.status, done.epochs_done], ['finished', 2]);
-    await rejectsMl(trainClassifier(m.store, { resume: runId, epochs: 2 }), 'E_ML_RUN', /give --epochs above 2/);
+    await rejectsMl(trainClassifier(m.store, { resume: runId, epochs: 2 }), 'E_ML_RUN', /give epochs above 2/);
     const more = await trainClassifier(m.store, { resume: runId, epochs: 3, threads: 1 });
     assert.equal(more.epochs_done, 3);
     assert.deepEqual((await registry.epochs(runId)).map((e) => e.epoch), [1, 2, 3]);
@@ -374,7 +374,7 @@ describe('bad input: a clear error before any run row exists', () => {
   });
 
   const cases: [string, () => Promise<unknown>, string, RegExp][] = [
-    ['no label column option', () => trainClassifier(m.store, { table: 'digits' }), 'E_ML_ARGUMENT', /needs its label column \(--label-col\)/],
+    ['no label column option', () => trainClassifier(m.store, { table: 'digits' }), 'E_ML_ARGUMENT', /needs its label column \(labelColumn\)/],
     ['a query returning no rows', () => trainClassifier(m.store, { query: 'SELECT * FROM digits WHERE label = 99', labelColumn: 'label' }), 'E_ML_DATA', /returned no rows/],
     ['a label column that is not there', () => trainClassifier(m.store, { table: 'digits', labelColumn: 'digit' }), 'E_ML_DATA', /training query has no label column "digit" \(it returns id, label, brightness, split\)/],
     ['NULL labels', () => trainClassifier(other, { table: 'holes', labelColumn: 'label' }), 'E_ML_DATA', /label column "label" is NULL in row 2 of the training query/],
@@ -388,10 +388,10 @@ describe('bad input: a clear error before any run row exists', () => {
     ['a test query returning no rows', () => trainClassifier(m.store, { ...SMALL, testQuery: 'SELECT * FROM digits WHERE id < 0' }), 'E_ML_DATA', /the test query returned no rows/],
     ['a test query without the label column', () => trainClassifier(m.store, { ...SMALL, testQuery: 'SELECT id, FILE FROM digits' }), 'E_ML_DATA', /test query has no label column "label"/],
     ['a test query that is not SQL', () => trainClassifier(m.store, { ...SMALL, testQuery: 'SELEC nothing' }), 'E_SQL', /./],
-    ['zero epochs', () => trainClassifier(m.store, { ...SMALL, epochs: 0 }), 'E_ML_ARGUMENT', /--epochs must be a positive whole number, got 0/],
-    ['a negative learning rate', () => trainClassifier(m.store, { ...SMALL, lr: -1 }), 'E_ML_ARGUMENT', /--lr must be a positive number/],
-    ['a batch of one', () => trainClassifier(m.store, { ...SMALL, batch: 1 }), 'E_ML_ARGUMENT', /--batch must be at least 2/],
-    ['an unknown precision', () => trainClassifier(m.store, { ...SMALL, precision: 'fp16' as 'bf16' }), 'E_ML_ARGUMENT', /--precision must be fp32 or bf16/],
+    ['zero epochs', () => trainClassifier(m.store, { ...SMALL, epochs: 0 }), 'E_ML_ARGUMENT', /epochs must be a positive whole number, got 0/],
+    ['a negative learning rate', () => trainClassifier(m.store, { ...SMALL, lr: -1 }), 'E_ML_ARGUMENT', /lr must be a positive number/],
+    ['a batch of one', () => trainClassifier(m.store, { ...SMALL, batch: 1 }), 'E_ML_ARGUMENT', /batch must be at least 2/],
+    ['an unknown precision', () => trainClassifier(m.store, { ...SMALL, precision: 'fp16' as 'bf16' }), 'E_ML_ARGUMENT', /precision must be fp32 or bf16/],
     ['a device nobody knows', () => trainClassifier(m.store, { ...SMALL, device: 'tpu' }), 'E_ML_DEVICE', /unknown device/],
     ['an unsupported size', () => trainClassifier(m.store, { ...SMALL, size: 48 }), 'E_ML_ARGUMENT', /^size must be one of 28, 32, 64/],
     ['a GAN run resumed as a classifier', () => trainClassifier(m.store, { resume: ganRun }), 'E_ML_RUN', /is a gan run, not a classifier/],

@@ -415,13 +415,13 @@ describe('bad input stores nothing', () => {
     );
     await rejectsMl(trainEmulator(store, { ...base, table: 'levels', target: 'kind', features: ['x'] }), 'E_ML_DATA', /target "kind" holds text \("\w+"\) in row 1/);
     await rejectsMl(trainEmulator(store, { ...base, features: ['a', 'nope'] }), 'E_ML_DATA', /the table "noisy" has no column "nope" \(feature\); its columns: a, b, c, y/);
-    await rejectsMl(trainEmulator(store, { ...base, features: ['a', 'Y'] }), 'E_ML_ARGUMENT', /--target "y" is also among --features/);
+    await rejectsMl(trainEmulator(store, { ...base, features: ['a', 'Y'] }), 'E_ML_ARGUMENT', /target "y" is also among features/);
     await rejectsMl(trainEmulator(store, { ...base, table: undefined, query: 'SELECT * FROM noisy WHERE a < 0' }), 'E_ML_DATA', /the query returned no rows/);
-    await rejectsMl(trainEmulator(store, { ...base, table: undefined, query: 'SELECT * FROM noisy LIMIT 2' }), 'E_ML_DATA', /has 2 rows: with --test-size 0.2 that is 1 for training and 1 held out; --model linear needs at least 2 training rows/);
+    await rejectsMl(trainEmulator(store, { ...base, table: undefined, query: 'SELECT * FROM noisy LIMIT 2' }), 'E_ML_DATA', /has 2 rows: with testSize 0.2 that is 1 for training and 1 held out; model linear needs at least 2 training rows/);
     await rejectsMl(trainEmulator(store, { ...base, model: 'knn', k: 500 }), 'E_ML_DATA', /needs at least 500 training rows/);
-    await rejectsMl(trainEmulator(store, { ...base, alpha: 1 }), 'E_ML_ARGUMENT', /--alpha is not for --model linear, which takes no hyper-parameters/);
-    await rejectsMl(trainEmulator(store, { ...base, model: 'ridge', alpha: 1, gridSearch: true }), 'E_ML_ARGUMENT', /--alpha is chosen by --grid-search/);
-    await rejectsMl(trainEmulator(store, { ...base, testSize: 1 }), 'E_ML_ARGUMENT', /--test-size must be a share between 0 and 1/);
+    await rejectsMl(trainEmulator(store, { ...base, alpha: 1 }), 'E_ML_ARGUMENT', /alpha is not for model linear, which takes no hyper-parameters/);
+    await rejectsMl(trainEmulator(store, { ...base, model: 'ridge', alpha: 1, gridSearch: true }), 'E_ML_ARGUMENT', /alpha is chosen by gridSearch/);
+    await rejectsMl(trainEmulator(store, { ...base, testSize: 1 }), 'E_ML_ARGUMENT', /testSize must be a share between 0 and 1/);
     await rejectsMl(trainEmulator(store, { ...base, model: 'svm' as 'linear' }), 'E_ML_ARGUMENT', /^model must be one of linear, ridge, lasso, knn, random-forest, mlp/);
     await assert.rejects(trainEmulator(store, { ...base, table: 'missing' }), /no table named "missing"/);
     assert.equal(await runCount(), runs, 'no run row was written');

@@ -159,7 +159,7 @@ describe('ml train: a run and what it records', () => {
 
   it('a finished run trains further with a higher --epochs, and refuses a lower one', async () => {
     const first = await trainGan(m.store, { ...SMALL, epochs: 1 });
-    await rejectsMl(trainGan(m.store, { resume: first.run_id, epochs: 1 }), 'E_ML_RUN', /give --epochs above 1/);
+    await rejectsMl(trainGan(m.store, { resume: first.run_id, epochs: 1 }), 'E_ML_RUN', /give epochs above 1/);
     const more = await trainGan(m.store, { resume: first.run_id, epochs: 2, threads: 1 });
     assert.equal(more.epochs_done, 2);
     assert.equal((await new RunRegistry(m.store).epochs(first.run_id)).length, 2);

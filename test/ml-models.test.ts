@@ -27,13 +27,12 @@ import {
   createGan,
   dcganDiscriminator,
   dcganGenerator,
-  dcganTrainStep,
   encodeConditions,
   type ConditionSpec,
   type GanArchitecture,
 } from '../src/ml/models/index.js';
 import { kerasInit } from '../src/ml/models/weight-init.js';
-import { ganTrainStep } from '../src/ml/train/gan-train-step.js';
+import { dcganTrainStep, ganTrainStep } from '../src/ml/train/gan-train-step.js';
 
 const { nn, optim } = torch;
 type Tensor = torch.Tensor;
@@ -245,7 +244,7 @@ describe('GAN architectures: training', () => {
       const cond = encodeConditions([LABEL], [{ label: 'a' }, { label: 'b' }]);
       const short = cond.narrow(0, 0, 1);
       const count = torch.memory().tensors;
-      assert.throws(() => ganTrainStep(c, ...optC, real, undefined), (e: Error) => e instanceof RangeError && /cond must be 2×1 \(label\), got none/.test(e.message));
+      assert.throws(() => ganTrainStep(c, ...optC, real, undefined), (e: Error) => e instanceof MlError && e.code === 'E_ML_ARGUMENT' && /cond must be 2×1 \(label\), got none/.test(e.message));
       assert.throws(() => ganTrainStep(c, ...optC, real, short), /cond must be 2×1 \(label\), got \[1, 1\]/);
       assert.throws(() => ganTrainStep(d, ...optD, real, cond), /'dcgan' takes no conditions/);
       assert.throws(() => ganTrainStep(d, ...optD, rgb, undefined), /real must be N×1×28×28/);

@@ -328,8 +328,8 @@ describe('retraining on accepted predictions', () => {
   it('refuses a child without accepted predictions, mixed options, or a non-GAN parent, storing nothing', async () => {
     const lonely = (await trainGan(store, { table: 'mnist', conditionColumns: ['label'], maxImages: 64, epochs: 1, batch: 32, seed: 9, threads: 2 })).run_id;
     const before = await snapshot();
-    await assert.rejects(trainGan(store, { from: lonely, includeAccepted: true }), (e: unknown) => e instanceof MlError && e.code === 'E_ML_DATA' && /no accepted predictions/.test(e.message) && /dsi ml accept/.test(e.message));
-    await assert.rejects(trainGan(store, { includeAccepted: true, table: 'mnist' }), (e: unknown) => e instanceof MlError && /needs --from/.test(e.message));
+    await assert.rejects(trainGan(store, { from: lonely, includeAccepted: true }), (e: unknown) => e instanceof MlError && e.code === 'E_ML_DATA' && /no accepted predictions/.test(e.message) && /accept some first/.test(e.message));
+    await assert.rejects(trainGan(store, { includeAccepted: true, table: 'mnist' }), (e: unknown) => e instanceof MlError && /needs from/.test(e.message));
     await assert.rejects(trainGan(store, { from: parent, table: 'mnist' }), (e: unknown) => e instanceof MlError && /cannot be given/.test(e.message));
     await assert.rejects(trainGan(store, { from: parent, resume: lonely }), (e: unknown) => e instanceof MlError && e.code === 'E_ML_ARGUMENT');
     const classifier = (await new RunRegistry(store).list()).find((r) => r.kind === 'classifier')!.run_id;

@@ -148,8 +148,8 @@ describe('seeds are exact integers', () => {
   });
 
   it('train, evaluate and explain refuse seeds beyond the 32-bit seeds', async () => {
-    await rejectsArgument(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 32 }), /^--seed must be a whole number from 0 to 4294967295/);
-    await rejectsArgument(trainClassifier(m.store, { table: 'digits', labelColumn: 'label', epochs: 1, seed: 1e20 }), /^--seed must be a whole number/);
+    await rejectsArgument(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 32 }), /^seed must be a whole number from 0 to 4294967295/);
+    await rejectsArgument(trainClassifier(m.store, { table: 'digits', labelColumn: 'label', epochs: 1, seed: 1e20 }), /^seed must be a whole number/);
     await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 8, seed: 1e20 }), /^--seed must be a whole number/);
     await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, seed: 1e20 }), /^--seed must be a whole number from 0 to 4294967295/);
   });

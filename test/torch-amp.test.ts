@@ -15,7 +15,8 @@ import { assertClose } from './helpers/assert-close.js';
 import { owning } from './helpers/owned.js';
 import { maxAbs, tolerance } from './helpers/tolerance.js';
 import * as torch from '../src/torch/index.js';
-import { dcganDiscriminator, dcganGenerator, dcganTrainStep } from '../src/ml/models/index.js';
+import { dcganDiscriminator, dcganGenerator } from '../src/ml/models/index.js';
+import { dcganTrainStep } from '../src/ml/train/gan-train-step.js';
 
 const { F } = torch;
 type Tensor = torch.Tensor;

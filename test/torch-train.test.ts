@@ -5,7 +5,8 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../src/torch/index.js';
-import { DCGAN_PARAMETER_COUNTS, dcganDiscriminator, dcganGenerator, dcganTrainStep } from '../src/ml/models/index.js';
+import { DCGAN_PARAMETER_COUNTS, dcganDiscriminator, dcganGenerator } from '../src/ml/models/index.js';
+import { dcganTrainStep } from '../src/ml/train/gan-train-step.js';
 import { loadMnist, type MnistSet } from './helpers/mnist.js';
 
 const { nn, optim, F } = torch;

@@ -45,7 +45,7 @@ it('trains in a Worker while the main thread keeps working, each with its own th
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { stop: stop.buffer, torchUrl: url('dist/src/torch/index.js'), modelsUrl: url('dist/src/ml/models/index.js') },
+    workerData: { stop: stop.buffer, torchUrl: url('dist/src/torch/index.js'), modelsUrl: url('dist/src/ml/index.js') },
   });
   try {
     const messages: Record<string, unknown>[] = [];

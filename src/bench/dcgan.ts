@@ -5,7 +5,8 @@
  * repeat's figure is batch ÷ its median step time, and the result is the median over repeats.
  */
 import * as torch from '../torch/index.js';
-import { dcganDiscriminator, dcganGenerator, dcganTrainStep, type DcganStepOptions } from '../ml/models/index.js';
+import { dcganDiscriminator, dcganGenerator } from '../ml/models/index.js';
+import { dcganTrainStep, type DcganStepOptions } from '../ml/train/gan-train-step.js';
 import { median } from './median.js';
 import { PytorchReference } from './pytorch-reference.js';
 

@@ -2,7 +2,7 @@
  * The ML workflows' public face: train and predict GANs on store data, with every run, epoch,
  * checkpoint and generated image in the store's `ml_` tables (DESIGN §4).
  */
-export { stepsPerEpoch } from './train/training-run-options.js';
+export { stepsPerEpoch } from './train/image-batches.js';
 export { trainGan, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type Precision } from './train/train-gan.js';
 export { predictGan, type PredictGanOptions, type PredictGanResult, type Prediction } from './predict/predict-gan.js';
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';
@@ -20,7 +20,7 @@ export {
   type ClassifierPosition,
   type ClassifierCheckpointState,
 } from './checkpoints/classifier-checkpoint.js';
-export { ganTrainStep, type GanStepOptions } from './train/gan-train-step.js';
+export { ganTrainStep, dcganTrainStep, type GanStepOptions, type DcganStepOptions, type DcganStepLosses, type StepModule, type StepOptimizer } from './train/gan-train-step.js';
 export { inferConditions, MAX_CATEGORICAL_INTEGERS } from './data/condition-columns.js';
 export { loadTrainingData, type TrainingData, type TrainingDataOptions } from './data/training-data.js';
 export * from './models/index.js';

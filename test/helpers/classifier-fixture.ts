@@ -56,7 +56,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TRAINING_CODE = [
   '../../src/ml/models/classifier.js',
   '../../src/ml/train/train-classifier.js',
-  '../../src/ml/train/trainers/classifier-trainer.js',
+  '../../src/ml/train/classifier-data.js',
+  '../../src/ml/train/training-run-options.js',
   '../../src/ml/train/training-session.js',
   '../../src/ml/train/image-batches.js',
   '../../src/ml/data/training-data.js',

@@ -9,24 +9,13 @@
  *   epoch-0003/optimizer.safetensors    Adam state, PyTorch's layout
  *   epoch-0003/state.safetensors        `rng` tensor + `state` and `architecture` metadata
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { replaceFolderSync } from '../../atomic-write.js';
 import type * as torch from '../../torch/index.js';
 import { classifierArchitectureKey, type ClassifierArchitecture, type ImageClassifier } from '../models/classifier.js';
-import { loadCheckpointFiles, readTrainingState, writeTrainingState } from './training-state.js';
+import { loadCheckpointFiles, readTrainingState, removeCheckpointFiles, saveTrainingCheckpoint, type CheckpointPosition } from './training-state.js';
 
-/** Where training stood when a classifier checkpoint was written. */
-export interface ClassifierPosition {
-  /** Epochs completed. */
-  epoch: number;
-  /** Steps done within the next epoch (0 at an epoch boundary). */
-  stepInEpoch: number;
-  /** Steps done in all. */
-  step: number;
-  /** Running sums of the unfinished epoch. */
+/** Where training stood when a classifier checkpoint was written, with the unfinished epoch's loss sum. */
+export interface ClassifierPosition extends CheckpointPosition {
   epochLoss: number;
-  epochSeconds: number;
 }
 
 export interface ClassifierCheckpointState extends ClassifierPosition {
@@ -43,19 +32,10 @@ export function classifierArchitectureOf(params: { readonly size: ClassifierArch
   return { model: 'cnn', size: params.size, channels: params.channels, classes: params.levels.length, featureDim: params.feature_dim };
 }
 
-/**
- * Writes `model.safetensors` (state dict, PyTorch's keys), `optimizer.safetensors` (Adam state,
- * PyTorch's layout) and `state.safetensors` (libtorch's RNG state as tensor `rng`; metadata
- * `state` and `architecture`) into `folder` with `replaceFolderSync` (src/atomic-write.ts): a
- * killed process leaves the previous checkpoint or the new one.
- */
+/** Writes the network, its optimiser and the state (src/ml/checkpoints/training-state.ts) into `folder`, whole. */
 export function saveClassifierCheckpoint(folder: string, model: ImageClassifier, optimizer: torch.optim.Optimizer, position: ClassifierPosition): void {
-  replaceFolderSync(folder, (temp) => {
-    model.save(path.join(temp, FILES.model));
-    optimizer.save(path.join(temp, FILES.optimizer));
-    const state: ClassifierCheckpointState = { format: CLASSIFIER_CHECKPOINT_FORMAT, architecture: model.architecture, ...position };
-    writeTrainingState(temp, state, classifierArchitectureKey(model.architecture));
-  });
+  const state: ClassifierCheckpointState = { format: CLASSIFIER_CHECKPOINT_FORMAT, architecture: model.architecture, ...position };
+  saveTrainingCheckpoint(folder, { [FILES.model]: (f) => model.save(f), [FILES.optimizer]: (f) => optimizer.save(f) }, state, classifierArchitectureKey(model.architecture));
 }
 
 /** The state a classifier checkpoint records, without loading weights; refuses a folder that is not one. */
@@ -80,5 +60,5 @@ export function loadClassifierCheckpoint(folder: string, model: ImageClassifier,
 
 /** Drops the optimiser file of an older checkpoint: its weights stay, the resume state only in the newest. */
 export function pruneClassifierOptimizerState(folder: string): void {
-  fs.rmSync(path.join(folder, FILES.optimizer), { force: true });
+  removeCheckpointFiles(folder, [FILES.optimizer]);
 }

@@ -10,30 +10,19 @@
  *   epoch-0003/discriminator-optimizer.safetensors
  *   epoch-0003/state.safetensors                  `rng` tensor + `state` JSON metadata
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import * as torch from '../../torch/index.js';
+import type * as torch from '../../torch/index.js';
 import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
 import type { ConditionSpec } from '../models/conditions.js';
-import { replaceFolderSync } from '../../atomic-write.js';
-import { loadCheckpointFiles, readTrainingState, writeTrainingState } from './training-state.js';
+import { loadCheckpointFiles, readTrainingState, removeCheckpointFiles, saveTrainingCheckpoint, type CheckpointPosition } from './training-state.js';
 
 export { checkpointName } from './training-state.js';
 
 export const CHECKPOINT_FORMAT = 1;
 
-/** Where training stood when the checkpoint was written. */
-export interface TrainingPosition {
-  /** Epochs completed. */
-  epoch: number;
-  /** Steps done within the next epoch (0 at an epoch boundary). */
-  stepInEpoch: number;
-  /** Steps done in all. */
-  step: number;
-  /** Running sums of the unfinished epoch, so its row comes out as it would have without a stop. */
+/** Where training stood when the checkpoint was written, with the unfinished epoch's loss sums (so its row comes out as it would have without a stop). */
+export interface TrainingPosition extends CheckpointPosition {
   epochDLoss: number;
   epochGLoss: number;
-  epochSeconds: number;
 }
 
 export interface CheckpointState extends TrainingPosition {
@@ -54,14 +43,14 @@ export function architectureOf(params: { readonly model: GanArchitecture['model'
 }
 
 export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optimizer, optD: torch.optim.Optimizer, position: TrainingPosition): void {
-  replaceFolderSync(folder, (temp) => {
-    gan.generator.save(path.join(temp, FILES.generator));
-    gan.discriminator.save(path.join(temp, FILES.discriminator));
-    optG.save(path.join(temp, FILES.optG));
-    optD.save(path.join(temp, FILES.optD));
-    const state: CheckpointState = { format: CHECKPOINT_FORMAT, architecture: gan.architecture, ...position };
-    writeTrainingState(temp, state, architectureKey(gan.architecture));
-  });
+  const state: CheckpointState = { format: CHECKPOINT_FORMAT, architecture: gan.architecture, ...position };
+  const files: Record<string, (file: string) => void> = {
+    [FILES.generator]: (f) => gan.generator.save(f),
+    [FILES.discriminator]: (f) => gan.discriminator.save(f),
+    [FILES.optG]: (f) => optG.save(f),
+    [FILES.optD]: (f) => optD.save(f),
+  };
+  saveTrainingCheckpoint(folder, files, state, architectureKey(gan.architecture));
 }
 
 /** The state a checkpoint records (without loading any weights); refuses a folder that is not one. */
@@ -94,5 +83,5 @@ export function loadCheckpoint(folder: string, gan: Gan, options: LoadCheckpoint
 
 /** Drops the optimiser files of an older checkpoint: its weights stay for evaluation, the resume state only in the newest. */
 export function pruneOptimizerState(folder: string): void {
-  for (const f of [FILES.optG, FILES.optD]) fs.rmSync(path.join(folder, f), { force: true });
+  removeCheckpointFiles(folder, [FILES.optG, FILES.optD]);
 }

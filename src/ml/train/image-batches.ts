@@ -6,7 +6,12 @@
 import type { LoadedImages } from '../../images/load-images.js';
 import * as torch from '../../torch/index.js';
 import { epochPermutation } from '../data/seeded-random.js';
-import { stepsPerEpoch } from './training-run-options.js';
+
+/** Steps in an epoch: a last batch of one image is dropped (BatchNorm cannot train on it). */
+export function stepsPerEpoch(images: number, batch: number): number {
+  const full = Math.floor(images / batch);
+  return full + (images - full * batch >= 2 ? 1 : 0);
+}
 
 export class ImageBatches {
   /** N × channels × height × width, uint8, on the device. */

@@ -7,13 +7,15 @@
  * A trainer is either epoch-wise (GAN, classifier: the session drives its steps and epochs,
  * writes and resumes its checkpoints) or one fit (an emulator: a classical fit has no steps to
  * stop between or resume from; it is handed the session and uses its heartbeat, checkpoint
- * write and finish). A new model kind is one trainer file plus its entry in trainers/index.ts.
+ * write and finish). A new model kind is one file: its options, result, plan and trainer.
  */
+import type { ErrorMessage } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
 import type { RunKind, RunRecord, RunRegistry } from '../registry/run-registry.js';
 import type { TrainingSession } from './training-session.js';
+import type { ImageRunResult } from './training-run-options.js';
 
 /** Where an epoch-wise run stands; checkpoints record it (in their own format). */
 export interface RunPosition {
@@ -62,20 +64,23 @@ export interface StepOutcome {
   readonly detail?: Readonly<Record<string, number>>;
 }
 
-/** What the session knows when a run ends, for the trainer's result. */
+/** What the session knows when a run ends: the result's common part, and the losses for the rest. */
 export interface FinishSummary {
-  readonly status: 'finished' | 'stopped';
+  readonly common: ImageRunResult;
   readonly position: RunPosition;
-  /** Images per second over this call's steps, or null without steps. */
-  readonly imagesPerSecond: number | null;
-  /** Wall time of this call. */
-  readonly seconds: number;
-  readonly checkpoint: string | null;
-  readonly lossPlot: string | null;
   /** The last step's losses of this call (undefined without steps). */
   readonly lastStep: Readonly<Record<string, number>> | undefined;
   /** The last complete epoch's mean losses of this call. */
   readonly lastEpoch: Readonly<Record<string, number>> | undefined;
+}
+
+/** An `ml_evaluations` row a run records about itself (no generated images; `std` only where measured). */
+export function evaluationRow(
+  runId: string,
+  at: string,
+  row: { readonly metric: string; readonly value: number; readonly n_real: number; readonly source: string; readonly condition: string | null; readonly epoch: number | null; readonly feature_run_id: string | null; readonly std?: number | null },
+): Row {
+  return { run_id: runId, std: null, n_generated: null, created_at: at, ...row };
 }
 
 /** Evaluation rows a finished run records, replacing those `replace` matches. */
@@ -94,7 +99,7 @@ export interface EpochTrainer<R> {
   /** Step `stepInEpoch` (0-based) of epoch `epoch` (0-based); `step` counts all steps before it. */
   step(epoch: number, stepInEpoch: number, step: number): StepOutcome;
   /** The message of a step whose losses are not finite. */
-  divergence(epoch: number, stepInEpoch: number, losses: Readonly<Record<string, number>>): string;
+  divergence(epoch: number, stepInEpoch: number, losses: Readonly<Record<string, number>>): ErrorMessage;
   /** After epoch `done` (1-based) with these mean losses: its artefacts, its row's columns and the run's. */
   endEpoch(done: number, means: Readonly<Record<string, number>>): { readonly epoch: Row; readonly run: Row };
   save(folder: string, position: RunPosition): void;

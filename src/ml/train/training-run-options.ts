@@ -1,17 +1,21 @@
 /**
- * The options every image-model training run takes, whatever it trains (GANs, classifiers), and
- * the checks of them that every such run makes before anything is written.
+ * The options every image-model training run takes, whatever it trains (GANs, classifiers), the
+ * checks of them that every such run makes before anything is written, and what every such run's
+ * result reports.
  */
 import { MlError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
+import { checkSeed } from '../call-limits.js';
 import { resolveDevice } from '../device.js';
-import type { RunKind, RunRecord, RunRecordOf, RunRegistry } from '../registry/run-registry.js';
+import type { RunKind, RunRecordOf, RunRegistry } from '../registry/run-registry.js';
 
 export type Precision = 'fp32' | 'bf16';
 
 export interface TrainingRunOptions {
   readonly epochs?: number;
   readonly batch?: number;
+  /** Adam's (peak) learning rate. */
+  readonly lr?: number;
   readonly precision?: Precision;
   /** `cpu` (default), `cuda` or `cuda:N`. */
   readonly device?: string;
@@ -19,54 +23,89 @@ export interface TrainingRunOptions {
   readonly threads?: number;
   /** Keep a checkpoint every N epochs (default 1); the last epoch always has one. */
   readonly checkpointEvery?: number;
+  /** Seeds the weights, the noise, dropout and the batch order (default: a random one, recorded). */
+  readonly seed?: number;
+  /** Continue this run from its last checkpoint (its data and hyper-parameters; `epochs` may raise the target). */
+  readonly resume?: string;
   readonly onProgress?: ProgressCallback;
   /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
   readonly signal?: AbortSignal;
 }
 
-/** `v` (or `fallback` when not given) as a positive whole number; `name` names the option in the message. */
-export function positiveInteger(name: string, v: number | undefined, fallback: number): number {
+/** What every image run's result reports. */
+export interface ImageRunResult {
+  run_id: string;
+  status: 'finished' | 'stopped';
+  epochs_done: number;
+  steps_done: number;
+  /** Training images per second over this call's steps (data loading excluded). */
+  images_per_second: number | null;
+  /** Wall time of this call. */
+  seconds: number;
+  FILE_checkpoint: string | null;
+  FILE_loss_plot: string | null;
+  resumed: boolean;
+}
+
+/** The hyper-parameters every image run settles. */
+export interface RunSettings {
+  readonly epochs: number;
+  readonly batch: number;
+  readonly checkpointEvery: number;
+  readonly lr: number;
+  readonly precision: Precision;
+  readonly seed: number;
+}
+
+/** `v` (or `fallback` when not given) as a positive whole number; `option` is its library name. */
+export function positiveInteger(option: string, v: number | undefined, fallback: number): number {
   const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < 1) throw new MlError('E_ML_ARGUMENT', `${name} must be a positive whole number, got ${String(v)}`);
+  if (!Number.isInteger(x) || x < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o(option)} must be a positive whole number, got ${String(v)}`);
   return x;
-}
-
-/** Steps in an epoch: a last batch of one image is dropped (BatchNorm cannot train on it). */
-export function stepsPerEpoch(images: number, batch: number): number {
-  const full = Math.floor(images / batch);
-  return full + (images - full * batch >= 2 ? 1 : 0);
-}
-
-/** A learning rate: positive and finite. */
-export function checkLearningRate(lr: number, given: number | undefined): number {
-  if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new MlError('E_ML_ARGUMENT', `--lr must be a positive number, got ${String(given)}`);
-  return lr;
-}
-
-/** fp32 or bf16. */
-export function checkPrecision(precision: Precision): Precision {
-  if (precision !== 'fp32' && precision !== 'bf16') throw new MlError('E_ML_ARGUMENT', `--precision must be fp32 or bf16, got ${String(precision)}`);
-  return precision;
 }
 
 /** The checks every image run makes first: epochs, device and threads (in this order, as messages report the first). */
 export function checkRunBasics(options: TrainingRunOptions, defaults: { readonly epochs: number; readonly device: string }): { epochs: number; device: string } {
-  const epochs = positiveInteger('--epochs', options.epochs, defaults.epochs);
+  const epochs = positiveInteger('epochs', options.epochs, defaults.epochs);
   const device = resolveDevice(options.device ?? defaults.device);
-  if (options.threads !== undefined) positiveInteger('--threads', options.threads, 1);
+  if (options.threads !== undefined) positiveInteger('threads', options.threads, 1);
   return { epochs, device };
 }
 
-/** The run `runId` to resume: a `kind` run (`noun` in messages) that is not running. */
-export async function resumableRun<K extends RunKind>(registry: RunRegistry, runId: string, kind: K, noun: string): Promise<RunRecordOf<K>> {
-  const run = await registry.getRun(runId, kind, `, not ${noun}`);
-  if (run.state === 'running') throw new MlError('E_ML_RUN', `run ${run.run_id} is still running (pid ${run.pid ?? '?'}); it cannot be resumed twice`);
-  return run;
+/**
+ * The hyper-parameters of a new image run: each option checked, or its default when not given (a
+ * kind's defaults, or a parent run's recipe; a random seed without one).
+ */
+export function runSettings(options: TrainingRunOptions, defaults: Omit<RunSettings, 'seed'> & { readonly seed?: number }): RunSettings {
+  const lr = options.lr ?? defaults.lr;
+  if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new MlError('E_ML_ARGUMENT', (o) => `${o('lr')} must be a positive number, got ${String(options.lr)}`);
+  const precision = options.precision ?? defaults.precision;
+  if (precision !== 'fp32' && precision !== 'bf16') throw new MlError('E_ML_ARGUMENT', (o) => `${o('precision')} must be fp32 or bf16, got ${String(precision)}`);
+  return {
+    epochs: positiveInteger('epochs', options.epochs, defaults.epochs),
+    batch: positiveInteger('batch', options.batch, defaults.batch),
+    checkpointEvery: positiveInteger('checkpointEvery', options.checkpointEvery, defaults.checkpointEvery),
+    lr,
+    precision,
+    seed: options.seed === undefined ? (defaults.seed ?? Math.floor(Math.random() * 2 ** 31)) : checkSeed('seed', options.seed),
+  };
 }
 
-/** The epochs a resumed run trains to (`epochs` when given, else its recorded target), above those it has done. */
-export function resumeTarget(run: RunRecord, epochs: number | undefined, recorded: number): number {
-  const target = epochs ?? recorded;
-  if (run.epochs_done >= target) throw new MlError('E_ML_RUN', `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give --epochs above ${run.epochs_done} to train it further`);
-  return target;
+/**
+ * The run `runId` to resume, a `kind` run (`noun` in messages) that is not running, and the epochs
+ * it trains to (`epochs` when given, else its recorded target), above those it has done.
+ */
+export async function resumableRun<K extends RunKind>(
+  registry: RunRegistry,
+  runId: string,
+  kind: K,
+  noun: string,
+  epochs: number | undefined,
+  recorded: (run: RunRecordOf<K>) => number,
+): Promise<{ run: RunRecordOf<K>; epochs: number }> {
+  const run = await registry.getRun(runId, kind, `, not ${noun}`);
+  if (run.state === 'running') throw new MlError('E_ML_RUN', `run ${run.run_id} is still running (pid ${run.pid ?? '?'}); it cannot be resumed twice`);
+  const target = epochs ?? recorded(run);
+  if (run.epochs_done >= target) throw new MlError('E_ML_RUN', (o) => `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give ${o('epochs')} above ${run.epochs_done} to train it further`);
+  return { run, epochs: target };
 }

@@ -16,10 +16,11 @@ import { makeFolderSync, removeTreeSync, sweepStaleSync } from '../../atomic-wri
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
+import { lossPlotSvg } from '../plots/loss-plot.js';
+import { writePlot } from '../plots/write-plot.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
-import { writeLossPlots } from './loss-plots.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
 /** Lets the event loop run (a signal handler, a progress bar) between steps. */
@@ -37,7 +38,9 @@ export async function runTraining<O extends SessionOptions, P extends RunPlan, R
       await session.open();
       return await session.guard(() => trainer.fit(session));
     }
-    const position = plan.resumeFrom === undefined ? undefined : session.resume(trainer);
+    // A resume loads its run's checkpoint; without one (stopped before the first) the seed's state stands.
+    const resumed = plan.resumeFrom?.FILE_checkpoint ?? null;
+    const position = resumed === null ? undefined : trainer.load(registry.absolute(resumed));
     await session.open(position);
     return await session.guard(() => trainEpochs(session, trainer, position));
   } finally {
@@ -74,12 +77,6 @@ export class TrainingSession {
   /** The newest checkpoint (relative to the store), or null. */
   get checkpoint(): string | null {
     return this.#checkpoint;
-  }
-
-  /** Loads the resumed run's checkpoint into `trainer`; without one (stopped before the first) the seed's state stands. */
-  resume<R>(trainer: EpochTrainer<R>): RunPosition | undefined {
-    const file = this.plan.resumeFrom?.FILE_checkpoint ?? null;
-    return file === null ? undefined : trainer.load(this.registry.absolute(file));
   }
 
   /** Writes the run row (a new run) or reopens it at `position` (a resume: later epoch rows removed). */
@@ -201,12 +198,18 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     await session.finish(status, { epochs_done: position.epoch, steps_done: position.step, FILE_checkpoint: session.checkpoint, ...(ips === null ? {} : { images_per_second: ips }) }, evaluations);
     session.trimSuperseded((f) => trainer.prune(f));
     return trainer.result({
-      status,
+      common: {
+        run_id: runId,
+        status,
+        epochs_done: position.epoch,
+        steps_done: position.step,
+        images_per_second: ips,
+        seconds: (performance.now() - session.started) / 1000,
+        FILE_checkpoint: session.checkpoint,
+        FILE_loss_plot: plot,
+        resumed: session.plan.resumeFrom !== undefined,
+      },
       position,
-      imagesPerSecond: ips,
-      seconds: (performance.now() - session.started) / 1000,
-      checkpoint: session.checkpoint,
-      lossPlot: plot,
       lastStep,
       lastEpoch,
     });
@@ -268,4 +271,15 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     if (stopping && done < epochs) return await finishAs('stopped');
   }
   return await finishAs('finished');
+}
+
+/** Redraws the run's loss curves as `loss.svg` and `loss.png` in its folder; returns the PNG's store path. */
+async function writeLossPlots(registry: RunRegistry, runId: string, folder: string): Promise<string> {
+  const svg = await lossPlotSvg(await registry.epochs(runId), `Losses of ${runId}`);
+  const png = path.join(folder, 'loss.png');
+  await writePlot(svg, path.join(folder, 'loss.svg'));
+  await writePlot(svg, png);
+  const relative = registry.relative(png);
+  await registry.update(runId, { FILE_loss_plot: relative });
+  return relative;
 }

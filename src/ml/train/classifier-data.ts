@@ -4,14 +4,14 @@
  * query and the hash that tells a resumed run its data is unchanged.
  */
 import crypto from 'node:crypto';
-import { MlError, StoreError } from '../../../errors.js';
-import { loadImages, type LoadedImages } from '../../../images/load-images.js';
-import type { ProgressCallback } from '../../../progress.js';
-import type { Store } from '../../../store/store.js';
-import type { Cell } from '../../../store/types.js';
-import { inferConditions } from '../../data/condition-columns.js';
-import type { TrainingData } from '../../data/training-data.js';
-import { MAX_CLASSES } from '../../models/classifier.js';
+import { MlError, StoreError } from '../../errors.js';
+import { loadImages, type LoadedImages } from '../../images/load-images.js';
+import type { ProgressCallback } from '../../progress.js';
+import type { Store } from '../../store/store.js';
+import type { Cell } from '../../store/types.js';
+import { inferConditions } from '../data/condition-columns.js';
+import type { TrainingData } from '../data/training-data.js';
+import { MAX_CLASSES } from '../models/classifier.js';
 
 /** Images with each one's class index (into the levels). */
 export interface LabelledImages {
@@ -52,7 +52,7 @@ export function classIndices(values: Cell[], levels: readonly (string | number)[
     const k = index.get(levelKey(v));
     if (k === undefined) {
       const shown = levels.length <= 12 ? levels.map((l) => JSON.stringify(l)).join(', ') : `${levels.slice(0, 10).map((l) => JSON.stringify(l)).join(', ')}, … (${levels.length})`;
-      throw new MlError('E_ML_DATA', `label ${JSON.stringify(levelKey(v))} in row ${i + 1} of the ${what} was not in the training data (its labels: ${shown}); give a --test-query with only those labels`);
+      throw new MlError('E_ML_DATA', (o) => `label ${JSON.stringify(levelKey(v))} in row ${i + 1} of the ${what} was not in the training data (its labels: ${shown}); give a ${o('testQuery')} with only those labels`);
     }
     out[i] = k;
   });
