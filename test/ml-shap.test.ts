@@ -20,13 +20,13 @@ import {
   meanImage,
   permutationShap,
   shapleyValues,
-  solveSymmetric,
   superpixelSegmentation,
   tabularGame,
   type CoalitionValues,
   type FeatureRow,
   type ShapleyResult,
 } from '../src/ml/explain/index.js';
+import { solveSymmetric } from '../src/ml/explain/symmetric-solve.js';
 
 const REF_X = [1.5, -0.5, 1.0, 2.0];
 const REF_B = [

@@ -2,16 +2,15 @@
  * The ML workflows' public face: train and predict GANs on store data, with every run, epoch,
  * checkpoint and generated image in the store's `ml_` tables (DESIGN §4).
  */
-export { stepsPerEpoch } from './train/image-batches.js';
 export { trainGan, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type Precision } from './train/train-gan.js';
 export { predictGan, type PredictGanOptions, type PredictGanResult, type Prediction } from './predict/predict-gan.js';
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';
 export { SEED_MAX, CALL_LIMITS } from './call-limits.js';
-export { RunRegistry, HEARTBEAT_INTERVAL_MS, STALE_AFTER_MS, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
+export { RunRegistry, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
 export { isRunOf, requireKind, runForDisplay, storedParams, type RunRecordOf } from './registry/run-record.js';
 export type { ClassifierRunParams, EmulatorRunParams, GanRunParams } from './registry/run-params.js';
 export { ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS } from './registry/tables.js';
-export { saveCheckpoint, loadCheckpoint, readCheckpointState, checkpointName, type CheckpointState, type TrainingPosition } from './checkpoints/gan-checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, checkpointName, type CheckpointState, type TrainingPosition } from './checkpoints/gan-checkpoint.js';
 export {
   saveClassifierCheckpoint,
   loadClassifierCheckpoint,

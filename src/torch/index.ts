@@ -36,4 +36,4 @@ export {
   type BuildInfo,
 } from './runtime.js';
 export { TorchError, type TorchErrorCode } from './errors.js';
-export { DTYPE_CODES, DTYPE_SIZES, isFloatingDtype, type DType, type Device, type TypedArrayOf, type AnyTypedArray } from './dtype.js';
+export { DTYPE_SIZES, isFloatingDtype, type DType, type Device, type TypedArrayOf, type AnyTypedArray } from './dtype.js';

@@ -10,7 +10,7 @@
  * const r = await explainRun(store, { run: 'classifier-…', row: 7 });
  * ```
  */
-export { binomial, restrictGame, valueCoalitions, type CoalitionValues, type ShapleyResult } from './coalition-game.js';
+export { restrictGame, type CoalitionValues, type ShapleyResult } from './coalition-game.js';
 export { exactShapley, MAX_EXACT_FEATURES } from './exact-shapley.js';
 export { kernelShap, defaultKernelSamples, type KernelShapOptions } from './kernel-shap.js';
 export { permutationShap, defaultPermutations, permutationsForBudget, type PermutationShapOptions } from './permutation-shap.js';
@@ -21,6 +21,5 @@ export { imageGame, meanImage, type ImageGameOptions } from './image-masker.js';
 export { blockSegmentation, DEFAULT_BLOCKS, type ImageSegmentation } from './image-segmentation.js';
 export { superpixelSegmentation, type SuperpixelOptions } from './superpixels.js';
 export { heatmapImage, heatmapPng, type HeatmapInput } from './heatmap.js';
-export { solveSymmetric } from './symmetric-solve.js';
 export { EXPLAIN_OUTPUTS, IMAGE_BACKGROUNDS, SEGMENTATIONS, type ExplainOutput, type ImageBackground, type Segmentation } from './explanation-subject.js';
 export { explainRun, type ExplainRunOptions, type ExplanationResult } from './explain-run.js';
