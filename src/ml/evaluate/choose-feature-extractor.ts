@@ -19,7 +19,7 @@ export async function chooseFeatureExtractor(store: Store, params: GanRunParams,
   const featureRunId = named ?? (await defaultFeatureRun(store, params.source_table ?? null));
   if (featureRunId === undefined) {
     const table = params.source_table ?? 'its table';
-    throw new MlError('E_ML_RUN', `no classifier has been trained on ${table} to give features; train one (dsi ml train --model classifier --table ${table} --label-col label) or name one with --features`);
+    throw new MlError('E_ML_RUN', (o) => `no classifier has been trained on ${table} to give features; train a classifier on ${table} (its label column as the label) or name one with ${o('features')}`);
   }
   return { featureRunId, extractor: await loadFeatureExtractor(store, featureRunId, { device }) };
 }

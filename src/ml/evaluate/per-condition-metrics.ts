@@ -49,7 +49,7 @@ export function perConditionMetrics(input: PerConditionInput, o: SetMetricsOptio
   }
   const small = new Set(groupWarnings.map((w) => w.slice(0, w.indexOf(':'))));
   if (small.size > 0) {
-    warnings.push(`${small.size} of ${perCondition.length} condition groups have no more samples than the ${input.featureDim} features (real or generated), so their FID is biased; evaluate more images (--count) for per-condition FID`);
+    warnings.push(`${small.size} of ${perCondition.length} condition groups have no more samples than the ${input.featureDim} features (real or generated), so their FID is biased; evaluate more images (a larger count) for per-condition FID`);
   }
   return perCondition;
 }

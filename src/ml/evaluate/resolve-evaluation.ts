@@ -51,7 +51,7 @@ export interface ResolvedEvaluation {
 
 function positive(name: string, v: number | undefined, fallback: number, min = 1): number {
   const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', `${name} must be a whole number ≥ ${min}, got ${String(v)}`);
+  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', (o) => `${o(name)} must be a whole number ≥ ${min}, got ${String(v)}`);
   return x;
 }
 
@@ -61,16 +61,16 @@ export async function resolveEvaluation(registry: RunRegistry, options: Evaluate
   if (run.kind !== 'gan') throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run; evaluate takes a GAN run`);
   const params = run.params;
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint yet (status ${run.state}); train it first`);
-  const count = positive('--count', options.count, 10_000, 2);
-  checkCallSize('--count', count, CALL_LIMITS.evaluateImages, 'FID and KID settle far below that (10,000 is the usual count); evaluate fewer images', 'images');
-  const seed = checkSeed('--seed', options.seed ?? 0, count);
-  const kidSubsets = positive('--kid-subsets', options.kidSubsets, 100);
-  checkCallSize('--kid-subsets', kidSubsets, CALL_LIMITS.kidSubsets, 'the mean over 100 subsets (the default) is already stable; give fewer', 'subsets');
+  const count = positive('count', options.count, 10_000, 2);
+  checkCallSize('count', count, CALL_LIMITS.evaluateImages, 'FID and KID settle far below that (10,000 is the usual count); evaluate fewer images', 'images');
+  const seed = checkSeed('seed', options.seed ?? 0, count);
+  const kidSubsets = positive('kidSubsets', options.kidSubsets, 100);
+  checkCallSize('kidSubsets', kidSubsets, CALL_LIMITS.kidSubsets, 'the mean over 100 subsets (the default) is already stable; give fewer', 'subsets');
   const metrics: SetMetricsOptions = {
-    splits: positive('--splits', options.splits, 10),
+    splits: positive('splits', options.splits, 10),
     kidSubsets,
-    kidSubsetSize: positive('--kid-subset-size', options.kidSubsetSize, 1000, 2),
-    k: positive('--k', options.k, 3),
+    kidSubsetSize: positive('kidSubsetSize', options.kidSubsetSize, 1000, 2),
+    k: positive('k', options.k, 3),
     seed,
   };
   const device = resolveDevice(options.device ?? 'cpu');

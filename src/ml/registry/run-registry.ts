@@ -229,7 +229,7 @@ export class RunRegistry {
   /**
    * The runs that depend on `runId`, by id: its children (`parent_run_id`), every run that
    * trained on one of its predictions (`included_predictions`, which grandchildren inherit), and
-   * every run whose training query (`data_query`) selects files in its folder (a `--query` over
+   * every run whose training query (`data_query`) selects files in its folder (a query over
    * `ml_predictions`, say). See {@link dependentRuns}.
    */
   async dependents(runId: string): Promise<string[]> {
