@@ -18,12 +18,9 @@ import { isFileColumn, isUrl } from '../../file-columns.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
-import { EvaluationRecords } from './evaluation-records.js';
-import { PredictionRecords } from './prediction-records.js';
-import { ReviewRecords } from './review-records.js';
 import type { RunKind } from './run-params.js';
-import { requireKind, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
-import { sqlText } from './id-list.js';
+import { num, requireKind, str, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
+import { EvaluationRecords, PredictionRecords, ReviewRecords } from './stored-results.js';
 import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
 
 /** A heartbeat is written at least this often while a run trains. */
@@ -32,24 +29,26 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 export type { RunKind } from './run-params.js';
 export { STALE_AFTER_MS, type RunRecord, type RunRecordOf, type RunState, type RunStatus } from './run-record.js';
 
-export interface EpochRecord {
-  readonly run_id: string;
-  readonly epoch: number;
-  readonly d_loss: number | null;
-  readonly g_loss: number | null;
-  readonly loss: number | null;
-  readonly steps: number;
-  readonly images_per_second: number | null;
-  readonly seconds: number;
-  readonly FILE_samples: string | null;
-  readonly FILE_checkpoint: string | null;
-  readonly created_at: string;
-}
+/** One `ml_epochs` row. */
+export type EpochRecord = Readonly<ReturnType<typeof epochOf>>;
 
 export const now = (): string => new Date().toISOString();
 
-const num = (v: Cell): number | null => (v === null ? null : Number(v));
-const str = (v: Cell): string | null => (v === null ? null : String(v));
+function epochOf(r: Row) {
+  return {
+    run_id: String(r['run_id']),
+    epoch: Number(r['epoch']),
+    d_loss: num(r['d_loss'] ?? null),
+    g_loss: num(r['g_loss'] ?? null),
+    loss: num(r['loss'] ?? null),
+    steps: Number(r['steps'] ?? 0),
+    images_per_second: num(r['images_per_second'] ?? null),
+    seconds: Number(r['seconds'] ?? 0),
+    FILE_samples: str(r['FILE_samples'] ?? null),
+    FILE_checkpoint: str(r['FILE_checkpoint'] ?? null),
+    created_at: String(r['created_at'] ?? ''),
+  };
+}
 
 /** A run that depends on another one, and, when that cannot be told for sure, why it is counted. */
 export interface RunDependent {
@@ -65,28 +64,19 @@ export function describeDependent(d: RunDependent): string {
 
 export class RunRegistry {
   readonly #store: Store;
+  readonly predictions: PredictionRecords;
+  readonly reviews: ReviewRecords;
+  readonly evaluations: EvaluationRecords;
 
   constructor(store: Store) {
     this.#store = store;
+    this.predictions = new PredictionRecords(store);
+    this.reviews = new ReviewRecords(store);
+    this.evaluations = new EvaluationRecords(store);
   }
 
   get store(): Store {
     return this.#store;
-  }
-
-  /** The runs' generated items (`ml_predictions`). */
-  get predictions(): PredictionRecords {
-    return new PredictionRecords(this.#store);
-  }
-
-  /** The experts' reviews of those items (`ml_reviews`). */
-  get reviews(): ReviewRecords {
-    return new ReviewRecords(this.#store);
-  }
-
-  /** The metric values recorded for runs (`ml_evaluations`). */
-  get evaluations(): EvaluationRecords {
-    return new EvaluationRecords(this.#store);
   }
 
   /** A new run id: kind, UTC time to the second and 4 random hex digits (`gan-20261127-053512-a1b2`). */
@@ -198,20 +188,7 @@ export class RunRegistry {
 
   async epochs(runId: string): Promise<EpochRecord[]> {
     if (!(await this.#store.tables()).some((t) => t.toLowerCase() === 'ml_epochs')) return [];
-    const rows = await this.#store.query('SELECT * FROM ml_epochs WHERE run_id = ? ORDER BY epoch', [runId]);
-    return rows.map((r) => ({
-      run_id: String(r['run_id']),
-      epoch: Number(r['epoch']),
-      d_loss: num(r['d_loss'] ?? null),
-      g_loss: num(r['g_loss'] ?? null),
-      loss: num(r['loss'] ?? null),
-      steps: Number(r['steps'] ?? 0),
-      images_per_second: num(r['images_per_second'] ?? null),
-      seconds: Number(r['seconds'] ?? 0),
-      FILE_samples: str(r['FILE_samples'] ?? null),
-      FILE_checkpoint: str(r['FILE_checkpoint'] ?? null),
-      created_at: String(r['created_at'] ?? ''),
-    }));
+    return (await this.#store.query('SELECT * FROM ml_epochs WHERE run_id = ? ORDER BY epoch', [runId])).map(epochOf);
   }
 
   /** How many rows each registry table holds for the run. */
@@ -361,18 +338,6 @@ export class RunRegistry {
     }
     aside?.discard();
     return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
-  }
-
-  /** How many stored predictions the run has (0 while the store has no `ml_predictions` table). */
-  async predictionCount(runId: string): Promise<number> {
-    if (!(await this.#store.tables()).includes('ml_predictions')) return 0;
-    const rows = await this.#store.query('SELECT count(*) AS n FROM ml_predictions WHERE run_id = ?', [runId]);
-    return Number(rows[0]?.['n'] ?? 0);
-  }
-
-  /** A read-only query selecting the run's stored predictions, as text (for `loadImages`, which binds no parameters). */
-  predictionsQuery(runId: string): string {
-    return `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(runId)}`;
   }
 
   /** Reopens a run to continue it: `values` into its row, its epoch rows after `keepEpochs` removed, together. */

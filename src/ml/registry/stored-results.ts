@@ -1,26 +1,36 @@
 /**
- * What the workflows read from `ml_predictions`: the one place their SQL about generated items
- * is written. Every method answers for a store without the table as for a table with no rows
- * (no ids, zero counts), so a store that never predicted needs no special case.
+ * What the workflows read back from the results a run leaves: its generated items
+ * (`ml_predictions`), the experts' reviews of them (`ml_reviews`) and its recorded metric values
+ * (`ml_evaluations`). The one place their SQL over those tables is written. A store without a
+ * table reads as one where it has no rows (no ids, zero counts), so a store that never predicted,
+ * reviewed or evaluated needs no special case.
+ *
+ * Ids inside SQL text (for `IN (…)` lists too long for bound parameters, and for queries handed
+ * on to `loadImages` or a writer, which bind none) are standard SQL literals, quotes doubled.
  */
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
-import { sqlTextList } from './id-list.js';
 
 /** Ids per query for `IN (…)` lists. */
 const CHUNK = 500;
 
 const quoted = (column: string): string => `"${column.replace(/"/g, '""')}"`;
+const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+const sqlTextList = (ids: readonly string[]): string => ids.map(sqlText).join(', ');
 
-/** How a run's predictions were decided, from `ml_predictions.accepted` and `accepted_by`. */
+async function hasTable(store: Store, table: string): Promise<boolean> {
+  return (await store.tables()).some((t) => t.toLowerCase() === table);
+}
+
+/** How a run's predictions were decided, from `ml_predictions.accepted` (1, 0, null undecided) and `accepted_by`. */
 export interface AcceptanceCount {
-  /** 1 accepted, 0 rejected, null undecided. */
   readonly accepted: number | null;
   readonly accepted_by: string | null;
   readonly n: number;
 }
 
+/** The runs' generated items (`ml_predictions`). */
 export class PredictionRecords {
   readonly #store: Store;
 
@@ -28,12 +38,8 @@ export class PredictionRecords {
     this.#store = store;
   }
 
-  async #exists(): Promise<boolean> {
-    return (await this.#store.tables()).some((t) => t.toLowerCase() === 'ml_predictions');
-  }
-
   async #ids(sql: string, params: readonly Cell[]): Promise<string[]> {
-    if (!(await this.#exists())) return [];
+    if (!(await hasTable(this.#store, 'ml_predictions'))) return [];
     return (await this.#store.query(sql, params)).map((r) => String(r['prediction_id']));
   }
 
@@ -49,7 +55,7 @@ export class PredictionRecords {
 
   /** How many predictions the run has (with `acceptedOnly`, how many of them are accepted). */
   async count(runId: string, options: { acceptedOnly?: boolean } = {}): Promise<number> {
-    if (!(await this.#exists())) return 0;
+    if (!(await hasTable(this.#store, 'ml_predictions'))) return 0;
     const sql = `SELECT COUNT(*) AS n FROM ml_predictions WHERE run_id = ?${options.acceptedOnly === true ? ' AND accepted = 1' : ''}`;
     return Number((await this.#store.query(sql, [runId]))[0]?.['n'] ?? 0);
   }
@@ -69,7 +75,7 @@ export class PredictionRecords {
 
   /** The run's predictions counted by decision (`accepted`, `accepted_by`). */
   async acceptanceCounts(runId: string): Promise<AcceptanceCount[]> {
-    if (!(await this.#exists())) return [];
+    if (!(await hasTable(this.#store, 'ml_predictions'))) return [];
     const rows = await this.#store.query('SELECT accepted, accepted_by, COUNT(*) AS n FROM ml_predictions WHERE run_id = ? GROUP BY accepted, accepted_by', [runId]);
     return rows.map((r) => ({
       accepted: r['accepted'] === null || r['accepted'] === undefined ? null : Number(r['accepted']),
@@ -81,7 +87,7 @@ export class PredictionRecords {
   /** The run each of `ids` belongs to; ids not in `ml_predictions` are absent. */
   async runsOf(ids: readonly string[]): Promise<Map<string, string>> {
     const runs = new Map<string, string>();
-    if (!(await this.#exists())) return runs;
+    if (!(await hasTable(this.#store, 'ml_predictions'))) return runs;
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += CHUNK) {
       const rows = await this.#store.query(`SELECT prediction_id, run_id FROM ml_predictions WHERE prediction_id IN (${sqlTextList(unique.slice(i, i + CHUNK))})`);
@@ -93,7 +99,7 @@ export class PredictionRecords {
   /** How many of `ids` each run has (ids not in `ml_predictions` are not counted). */
   async countByRun(ids: readonly string[]): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    if (ids.length === 0 || !(await this.#exists())) return out;
+    if (ids.length === 0 || !(await hasTable(this.#store, 'ml_predictions'))) return out;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = sqlTextList(ids.slice(i, i + CHUNK));
       for (const r of await this.#store.query(`SELECT run_id, COUNT(*) AS n FROM ml_predictions WHERE prediction_id IN (${chunk}) GROUP BY run_id`)) {
@@ -105,24 +111,76 @@ export class PredictionRecords {
 
   /** The prediction `id` (its `ml_predictions` row), or undefined. */
   async byId(id: string): Promise<Row | undefined> {
-    if (!(await this.#exists())) return undefined;
+    if (!(await hasTable(this.#store, 'ml_predictions'))) return undefined;
     return (await this.#store.query('SELECT * FROM ml_predictions WHERE prediction_id = ?', [id]))[0];
   }
 
-  /**
-   * The query selecting the predictions `ids` (every column), ordered by id: text for `loadImages`,
-   * with the ids as literals (a child run may include more than bound parameters allow).
-   */
+  /** The query selecting the run's predictions, as text for `loadImages`. */
+  runQuery(runId: string): string {
+    return `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(runId)}`;
+  }
+
+  /** The query selecting the predictions `ids` (every column), ordered by id: text for `loadImages` (a child run may include more ids than bound parameters allow). */
   idsQuery(ids: readonly string[]): string {
     return `SELECT * FROM ml_predictions WHERE prediction_id IN (${sqlTextList(ids)}) ORDER BY prediction_id`;
   }
 
-  /**
-   * The query selecting `columns` of the predictions one predict call made (ids `p-CALL-…`),
-   * ordered by id: text for a writer's `query`. `callId` is the call's own hex id.
-   */
+  /** The query selecting `columns` of the predictions one predict call made (ids `p-CALL-…`, `callId` its hex id), ordered by id: text for a writer's `query`. */
   callQuery(callId: string, columns: readonly string[]): string {
     const prefix = `p-${callId}-%`.replace(/'/g, "''");
     return `SELECT ${columns.map(quoted).join(', ')} FROM ml_predictions WHERE prediction_id LIKE '${prefix}' ORDER BY prediction_id`;
+  }
+}
+
+/** The experts' reviews of the runs' predictions (`ml_reviews`). */
+export class ReviewRecords {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** The run's verdicts (`prediction_id`, `reviewer`, `verdict`), in the order they were recorded. */
+  async verdicts(runId: string): Promise<Row[]> {
+    if (!(await hasTable(this.#store, 'ml_reviews'))) return [];
+    return this.#store.query('SELECT prediction_id, reviewer, verdict FROM ml_reviews WHERE run_id = ? AND verdict IS NOT NULL ORDER BY created_at, batch_index', [runId]);
+  }
+
+  /** Every review of the run's predictions (`reviewer`, `verdict`, `rating`). */
+  async ofRun(runId: string): Promise<Row[]> {
+    if (!(await hasTable(this.#store, 'ml_reviews'))) return [];
+    return this.#store.query('SELECT reviewer, verdict, rating FROM ml_reviews WHERE run_id = ?', [runId]);
+  }
+
+  /**
+   * The run's predictions (`prediction_id`, `FILE`, `params`, `seed`, `score`, `nn_distance`,
+   * `accepted`) in id order, without those `reviewer` gave a verdict or rating unless `all`; at
+   * most `limit`.
+   */
+  async queue(runId: string, reviewer: string, options: { all?: boolean; limit?: number } = {}): Promise<Row[]> {
+    if (!(await hasTable(this.#store, 'ml_predictions'))) return [];
+    const skipReviewed = options.all !== true && (await hasTable(this.#store, 'ml_reviews'));
+    return this.#store.query(
+      `SELECT prediction_id, FILE, params, seed, score, nn_distance, accepted FROM ml_predictions p WHERE run_id = ?` +
+        (skipReviewed ? ` AND NOT EXISTS (SELECT 1 FROM ml_reviews r WHERE r.prediction_id = p.prediction_id AND r.reviewer = ? AND (r.verdict IS NOT NULL OR r.rating IS NOT NULL))` : '') +
+        ` ORDER BY prediction_id` +
+        (options.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`),
+      skipReviewed ? [runId, reviewer] : [runId],
+    );
+  }
+}
+
+/** The metric values recorded for runs (`ml_evaluations`). */
+export class EvaluationRecords {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** The run's overall values (no condition): `metric`, `value`, `std`, `feature_run_id`, `epoch`, `created_at`, oldest first. */
+  async overall(runId: string): Promise<Row[]> {
+    if (!(await hasTable(this.#store, 'ml_evaluations'))) return [];
+    return this.#store.query('SELECT metric, value, std, feature_run_id, epoch, created_at FROM ml_evaluations WHERE run_id = ? AND condition IS NULL ORDER BY created_at', [runId]);
   }
 }
