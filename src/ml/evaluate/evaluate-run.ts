@@ -19,10 +19,7 @@
  * With `onProgress`, every phase reports: generation and feature extraction per batch of images,
  * then each metric (`FID`, `KID` per group of subsets, `precision and recall` and `nearest
  * training image` per block of rows, `Inception Score`), the condition groups, and each saved
- * epoch's metrics under `epoch N: …`.
- *
- * The phases live beside this file: the images (evaluation-images.ts), their metrics
- * (evaluation-metrics.ts), the rows and plots (record-evaluation.ts); `evaluateRun` lists them in order.
+ * epoch's metrics under `epoch N: …`. `evaluateRun` lists the phases in order; they live beside it.
  */
 import { MlError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
@@ -31,13 +28,10 @@ import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
 import { resolveDevice } from '../device.js';
 import type { RunRecordOf } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
-import { EvaluationImages, loadFeatures } from './evaluation-images.js';
+import { EvaluationImages } from './evaluation-images.js';
 import { overallMetrics, perConditionMetrics, perEpochMetrics, type SetMetricsOptions } from './evaluation-metrics.js';
-import type { FeatureExtractor } from './feature-extractor.js';
+import { defaultFeatureRun, loadFeatureExtractor, type FeatureExtractor } from './feature-extractor.js';
 import { predictionScores, recordEvaluation, writeEvaluationPlots } from './record-evaluation.js';
-
-export { conditionGroup } from './evaluation-metrics.js';
-export { evenCombinations } from './evaluation-images.js';
 
 export interface EvaluateRunOptions {
   readonly run: string;
@@ -111,12 +105,11 @@ export interface Evaluation {
   readonly run: RunRecordOf<'gan'>;
   /** The run's newest checkpoint (`ml_runs.FILE_checkpoint`, relative to the store's folder). */
   readonly checkpoint: string;
-  /** Images to generate per checkpoint; image i uses seed + i. */
+  /** Images to generate per checkpoint; image i uses `metrics.seed` + i. */
   readonly count: number;
-  readonly seed: number;
   readonly device: string;
   readonly metrics: SetMetricsOptions;
-  /** The caller's to dispose. */
+  /** Disposed with the evaluation's images. */
   readonly extractor: FeatureExtractor;
   readonly warnings: string[];
   readonly timings: EvaluationTimings;
@@ -129,7 +122,7 @@ function whole(name: string, v: number | undefined, fallback: number, min = 1): 
   return x;
 }
 
-/** The run and the options checked in this order (the run, its kind, its checkpoint, each option), then the feature classifier loaded. */
+/** The run and the options checked in this order (the run, its kind, its checkpoint, each option), then the feature classifier: the one named, or the newest finished one trained on the GAN's own table. */
 async function openEvaluation(store: Store, options: EvaluateRunOptions): Promise<Evaluation> {
   const registry = new RunRegistry(store);
   const run = await registry.getRun(options.run, 'gan', '; evaluate takes a GAN run');
@@ -141,9 +134,14 @@ async function openEvaluation(store: Store, options: EvaluateRunOptions): Promis
   checkCallSize('kidSubsets', kidSubsets, CALL_LIMITS.kidSubsets, 'the mean over 100 subsets (the default) is already stable; give fewer', 'subsets');
   const metrics = { splits: whole('splits', options.splits, 10), kidSubsets, kidSubsetSize: whole('kidSubsetSize', options.kidSubsetSize, 1000, 2), k: whole('k', options.k, 3), seed };
   const device = resolveDevice(options.device ?? 'cpu');
-  const extractor = await loadFeatures(store, run.params, options.features, device);
+  const featureRunId = options.features ?? (await defaultFeatureRun(store, run.params.source_table ?? null));
+  if (featureRunId === undefined) {
+    const table = run.params.source_table ?? 'its table';
+    throw new MlError('E_ML_RUN', (o) => `no classifier has been trained on ${table} to give features; train a classifier on ${table} (its label column as the label) or name one with ${o('features')}`);
+  }
+  const extractor = await loadFeatureExtractor(store, featureRunId, { device });
   const timings = { generation: 0, features: 0, metrics: 0, total: 0 };
-  return { registry, run, checkpoint: run.FILE_checkpoint, count, seed, device, metrics, extractor, warnings: [], timings, onProgress: options.onProgress };
+  return { registry, run, checkpoint: run.FILE_checkpoint, count, device, metrics, extractor, warnings: [], timings, onProgress: options.onProgress };
 }
 
 /** Evaluate a GAN run (see the file comment). */
@@ -151,44 +149,39 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
   const started = performance.now();
   const e = await openEvaluation(store, options);
   const { run, timings } = e;
+  const images = new EvaluationImages(e);
   try {
-    const images = new EvaluationImages(e);
-    try {
-      const inputs = await images.inputs(options.reference, options.predictions);
-      const { reference, stored } = inputs;
-      const evaluated = stored !== undefined ? images.stored(stored) : images.newest();
+    const inputs = await images.inputs(options.reference, options.predictions);
+    const { reference, stored } = inputs;
+    const evaluated = stored !== undefined ? images.stored(stored) : images.newest();
 
-      const t0 = performance.now();
-      const overall = overallMetrics(e, inputs, evaluated);
-      const perCondition = perConditionMetrics(e, reference, evaluated, overall.scored);
-      timings.metrics += (performance.now() - t0) / 1000;
-      const perEpoch = options.everyCheckpoint ? perEpochMetrics(e, images, reference) : [];
-      const scoredPredictions = await predictionScores(e, images, inputs, overall);
+    const t0 = performance.now();
+    const overall = overallMetrics(e, inputs, evaluated);
+    const perCondition = perConditionMetrics(e, reference, evaluated, overall.scored);
+    timings.metrics += (performance.now() - t0) / 1000;
+    const perEpoch = options.everyCheckpoint ? perEpochMetrics(e, images, reference) : [];
+    const scoredPredictions = await predictionScores(e, images, inputs, overall);
 
-      const source = stored !== undefined ? 'predictions' : 'generated';
-      const files = await writeEvaluationPlots(e, overall.metrics, perCondition, perEpoch, overall.scored.scores);
-      const result: EvaluationResult = {
-        run_id: run.run_id,
-        feature_run_id: e.extractor.runId,
-        epoch: evaluated.epoch,
-        source,
-        n_real: reference.features.rows,
-        n_generated: evaluated.features.rows,
-        metrics: overall.metrics,
-        per_condition: perCondition,
-        per_epoch: perEpoch,
-        predictions_scored: scoredPredictions?.ids.length ?? 0,
-        warnings: [...new Set(e.warnings)],
-        timings,
-        files,
-      };
-      await recordEvaluation(e, result, scoredPredictions);
-      timings.total = (performance.now() - started) / 1000;
-      return result;
-    } finally {
-      images.dispose();
-    }
+    const result: EvaluationResult = {
+      run_id: run.run_id,
+      feature_run_id: e.extractor.runId,
+      epoch: evaluated.epoch,
+      source: stored !== undefined ? 'predictions' : 'generated',
+      n_real: reference.features.rows,
+      n_generated: evaluated.features.rows,
+      metrics: overall.metrics,
+      per_condition: perCondition,
+      per_epoch: perEpoch,
+      predictions_scored: scoredPredictions?.ids.length ?? 0,
+      warnings: [...new Set(e.warnings)],
+      timings,
+      files: {},
+    };
+    result.files = await writeEvaluationPlots(e, result, overall.scored.scores);
+    await recordEvaluation(e, result, scoredPredictions);
+    timings.total = (performance.now() - started) / 1000;
+    return result;
   } finally {
-    e.extractor.dispose();
+    images.dispose();
   }
 }

@@ -10,21 +10,18 @@
  * Every query is run before the first image is generated, so a bad one stops the call first. A
  * query that fails or selects nothing is an `E_ML_DATA` error naming which query it was (an
  * `E_UNSAFE_PATH` refusal passes through as it is); prediction files must lie inside the store's
- * data folder. `EvaluationImages` holds one GAN's weights, loads each checkpoint into them in
- * turn and is the caller's to dispose. Time in the classifier is added to `timings.features`,
+ * data folder. `EvaluationImages` holds the feature classifier and, once it generates, one GAN's
+ * weights that each checkpoint is loaded into in turn; it is the caller's to dispose. Time in the classifier is added to `timings.features`,
  * time generating to `timings.generation`.
  */
 import { MlError, StoreError } from '../../errors.js';
 import { loadImages, type LoadedImages } from '../../images/load-images.js';
-import type { Store } from '../../store/store.js';
 import type { Cell } from '../../store/types.js';
 import { architectureOf, loadCheckpoint } from '../checkpoints/gan-checkpoint.js';
 import type { ConditionSpec } from '../models/conditions.js';
 import { createGan, type Gan } from '../models/gan.js';
 import { generateImages } from '../predict/generate-images.js';
-import type { GanRunParams } from '../registry/run-params.js';
 import type { Evaluation } from './evaluate-run.js';
-import { defaultFeatureRun, loadFeatureExtractor, type FeatureExtractor } from './feature-extractor.js';
 import { featureMatrix, type FeatureMatrix } from './metrics/index.js';
 
 /** Images with the classifier's penultimate activations and logits, row i for image i. */
@@ -47,20 +44,6 @@ export interface EvaluationInputs {
   readonly training: ImageSet;
 }
 
-/**
- * The classifier whose features an evaluation uses: the one named, or the newest finished
- * classifier trained on the GAN's own table; when there is none, the error says to train one or
- * name one.
- */
-export async function loadFeatures(store: Store, params: GanRunParams, named: string | undefined, device: string): Promise<FeatureExtractor> {
-  const featureRunId = named ?? (await defaultFeatureRun(store, params.source_table ?? null));
-  if (featureRunId === undefined) {
-    const table = params.source_table ?? 'its table';
-    throw new MlError('E_ML_RUN', (o) => `no classifier has been trained on ${table} to give features; train a classifier on ${table} (its label column as the label) or name one with ${o('features')}`);
-  }
-  return loadFeatureExtractor(store, featureRunId, { device });
-}
-
 /** Condition values spread evenly: every level, 10 bin centres of a continuous range, all combinations. */
 export function evenCombinations(conditions: readonly ConditionSpec[]): Record<string, Cell>[] {
   let combos: Record<string, Cell>[] = [{}];
@@ -77,13 +60,12 @@ export function storedCombinations(images: LoadedImages): Record<string, Cell>[]
   return images.columns['params']!.map((p) => (p === null ? {} : (JSON.parse(String(p)) as Record<string, Cell>)));
 }
 
-export class EvaluationImages implements Disposable {
+export class EvaluationImages {
   readonly #e: Evaluation;
-  readonly #gan: Gan;
+  #gan: Gan | undefined;
 
   constructor(evaluation: Evaluation) {
     this.#e = evaluation;
-    this.#gan = createGan(architectureOf(evaluation.run.params));
   }
 
   /** The images of `sql` at the classifier's size; `what` names the query in errors (`predictions` are files the store wrote). */
@@ -137,8 +119,8 @@ export class EvaluationImages implements Disposable {
 
   /** `count` images of the checkpoint in `folder`; progress goes under `generate (epoch N)`. */
   generate(folder: string): EvaluatedSet {
-    const { device, seed, count: n, timings, onProgress, extractor: fx } = this.#e;
-    const gan = this.#gan;
+    const { device, metrics: { seed }, count: n, timings, onProgress, extractor: fx } = this.#e;
+    const gan = (this.#gan ??= createGan(architectureOf(this.#e.run.params)));
     const epoch = loadCheckpoint(folder, gan).epoch;
     gan.to(device);
     const all = evenCombinations(this.#e.run.params.conditions);
@@ -151,12 +133,9 @@ export class EvaluationImages implements Disposable {
     return { ...this.extract(images, `generated images (epoch ${epoch})`), combos, epoch };
   }
 
-  /** Frees the GAN's weights; twice is harmless. */
+  /** Frees the GAN's and the classifier's weights; twice is harmless. */
   dispose(): void {
-    this.#gan.dispose();
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
+    this.#gan?.dispose();
+    this.#e.extractor.dispose();
   }
 }

@@ -27,17 +27,11 @@ import path from 'node:path';
 import type { ProgressCallback } from '../../progress.js';
 import type { Cell } from '../../store/types.js';
 import type { ConditionSpec } from '../models/conditions.js';
-import type { ConditionEvaluation, EpochEvaluation, Evaluation, MetricValues } from './evaluate-run.js';
+import type { ConditionEvaluation, EpochEvaluation, EvaluateRunOptions, Evaluation, MetricValues } from './evaluate-run.js';
 import type { EvaluatedSet, EvaluationImages, EvaluationInputs, ImageSet } from './evaluation-images.js';
 import { featureStatistics, frechetDistance, inceptionScore, kernelInceptionDistance, nearestNeighbourDistances, precisionRecall, type FeatureMatrix } from './metrics/index.js';
 
-export interface SetMetricsOptions {
-  readonly splits: number;
-  readonly kidSubsets: number;
-  readonly kidSubsetSize: number;
-  readonly k: number;
-  readonly seed: number;
-}
+export type SetMetricsOptions = Readonly<Required<Pick<EvaluateRunOptions, 'splits' | 'kidSubsets' | 'kidSubsetSize' | 'k' | 'seed'>>>;
 
 /** Where `setMetrics` reports each metric: tasks `${prefix}FID`, `${prefix}KID`, … */
 type MetricProgress = { readonly onProgress: ProgressCallback; readonly prefix: string } | undefined;
@@ -149,15 +143,8 @@ export function scoreImages(e: Evaluation, set: ImageSet, combos: readonly Recor
 
 /** The mean of the values that are not NaN (NaN when none is). */
 function mean(values: Float64Array | number[]): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    s += v;
-    n++;
-  }
-  return n === 0 ? NaN : s / n;
+  const kept = Array.from(values).filter((v) => !Number.isNaN(v));
+  return kept.length === 0 ? NaN : kept.reduce((a, b) => a + b, 0) / kept.length;
 }
 
 /** Adds `class_faithfulness` (when defined) and `mean_score` of the images `rows` (default: all) to `metrics`. */

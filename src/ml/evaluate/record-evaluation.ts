@@ -20,7 +20,7 @@ import { histogramSvg } from '../plots/histogram.js';
 import { linePlotSvg } from '../plots/line-plot.js';
 import { writePlot } from '../plots/write-plot.js';
 import { now } from '../registry/run-registry.js';
-import type { ConditionEvaluation, EpochEvaluation, Evaluation, EvaluationResult, MetricValues } from './evaluate-run.js';
+import type { Evaluation, EvaluationResult, MetricValues } from './evaluate-run.js';
 import { storedCombinations, type EvaluationImages, type EvaluationInputs } from './evaluation-images.js';
 import { round, scoreImages, type ImageScores } from './evaluation-metrics.js';
 import { nearestNeighbourDistances } from './metrics/index.js';
@@ -29,11 +29,7 @@ import { nearestNeighbourDistances } from './metrics/index.js';
 const STD_OF: Record<string, string> = { kid: 'kid_std', is: 'is_std' };
 
 /** Per-image values of stored predictions: `ids[i]` gets `scores[i]` and `nn[i]`. */
-export interface PredictionScores {
-  readonly ids: readonly Cell[];
-  readonly scores: Float64Array;
-  readonly nn: Float64Array;
-}
+type PredictionScores = { readonly ids: readonly Cell[]; readonly scores: Float64Array; readonly nn: Float64Array };
 
 /** The values of the evaluated stored predictions, else of the run's own stored predictions, else undefined when it has none. */
 export async function predictionScores(e: Evaluation, images: EvaluationImages, inputs: EvaluationInputs, overall: { scored: ImageScores; nn: Float64Array }): Promise<PredictionScores | undefined> {
@@ -79,15 +75,10 @@ export async function recordEvaluation(e: Evaluation, r: EvaluationResult, score
   });
 }
 
-/** Per-condition bars, the score histogram and, with several epochs, metrics per epoch, as PNGs in the run's folder. */
-export async function writeEvaluationPlots(
-  e: Evaluation,
-  metrics: MetricValues,
-  perCondition: readonly ConditionEvaluation[],
-  perEpoch: readonly EpochEvaluation[],
-  scores: Float64Array,
-): Promise<Record<string, string>> {
+/** The score histogram, per-condition bars and, with saved epochs, metrics per epoch of `r`, as PNGs in the run's folder. */
+export async function writeEvaluationPlots(e: Evaluation, r: EvaluationResult, scores: Float64Array): Promise<Record<string, string>> {
   const { registry, run } = e;
+  const { metrics, per_condition: perCondition, per_epoch: perEpoch } = r;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const dir = registry.runPath(run.run_id, 'evaluations', stamp);
   makeFolderSync(dir);
@@ -98,14 +89,12 @@ export async function writeEvaluationPlots(
     files[name] = registry.relative(file);
   };
   await put('score_histogram', histogramSvg(Array.from(scores), { title: `Classifier score of generated images (${run.run_id})`, xLabel: 'score', bins: 20 }));
-  const withFid = perCondition.filter((c) => Number.isFinite(c.metrics['fid']));
-  if (withFid.length > 0) {
-    await put('fid_per_condition', barPlotSvg(withFid.map((c) => ({ label: c.condition, value: c.metrics['fid']! })), { title: `FID per condition (overall ${round(metrics['fid'] ?? NaN)})`, xLabel: 'condition', yLabel: 'FID' }));
-  }
-  const withFaith = perCondition.filter((c) => Number.isFinite(c.metrics['class_faithfulness']));
-  if (withFaith.length > 0) {
-    await put('faithfulness_per_condition', barPlotSvg(withFaith.map((c) => ({ label: c.condition, value: c.metrics['class_faithfulness']! })), { title: 'Class faithfulness per condition', xLabel: 'condition', yLabel: 'accuracy of the classifier' }));
-  }
+  const bars = async (name: string, metric: string, title: string, yLabel: string): Promise<void> => {
+    const groups = perCondition.filter((c) => Number.isFinite(c.metrics[metric]));
+    if (groups.length > 0) await put(name, barPlotSvg(groups.map((c) => ({ label: c.condition, value: c.metrics[metric]! })), { title, xLabel: 'condition', yLabel }));
+  };
+  await bars('fid_per_condition', 'fid', `FID per condition (overall ${round(metrics['fid'] ?? NaN)})`, 'FID');
+  await bars('faithfulness_per_condition', 'class_faithfulness', 'Class faithfulness per condition', 'accuracy of the classifier');
   if (perEpoch.length > 0) {
     const series = (name: string) => ({ name, points: perEpoch.filter((p) => Number.isFinite(p.metrics[name])).map((p) => ({ x: p.epoch, y: p.metrics[name]! })) });
     await put('fid_per_epoch', linePlotSvg([series('fid')], { title: 'FID per epoch', xLabel: 'epoch', yLabel: 'FID' }));
