@@ -11,6 +11,7 @@
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
+import { num, str } from './run-record.js';
 
 /** Ids per query for `IN (…)` lists. */
 const CHUNK = 500;
@@ -21,13 +22,6 @@ const sqlTextList = (ids: readonly string[]): string => ids.map(sqlText).join(',
 
 async function hasTable(store: Store, table: string): Promise<boolean> {
   return (await store.tables()).some((t) => t.toLowerCase() === table);
-}
-
-/** How a run's predictions were decided, from `ml_predictions.accepted` (1, 0, null undecided) and `accepted_by`. */
-export interface AcceptanceCount {
-  readonly accepted: number | null;
-  readonly accepted_by: string | null;
-  readonly n: number;
 }
 
 /** The runs' generated items (`ml_predictions`). */
@@ -73,15 +67,11 @@ export class PredictionRecords {
     return { n: Number(row['n'] ?? 0), lo: row['lo'] ?? null, hi: row['hi'] ?? null };
   }
 
-  /** The run's predictions counted by decision (`accepted`, `accepted_by`). */
-  async acceptanceCounts(runId: string): Promise<AcceptanceCount[]> {
+  /** The run's predictions counted by decision: `accepted` (1, 0, null undecided) and `accepted_by`. */
+  async acceptanceCounts(runId: string): Promise<{ accepted: number | null; accepted_by: string | null; n: number }[]> {
     if (!(await hasTable(this.#store, 'ml_predictions'))) return [];
     const rows = await this.#store.query('SELECT accepted, accepted_by, COUNT(*) AS n FROM ml_predictions WHERE run_id = ? GROUP BY accepted, accepted_by', [runId]);
-    return rows.map((r) => ({
-      accepted: r['accepted'] === null || r['accepted'] === undefined ? null : Number(r['accepted']),
-      accepted_by: r['accepted_by'] === null || r['accepted_by'] === undefined ? null : String(r['accepted_by']),
-      n: Number(r['n']),
-    }));
+    return rows.map((r) => ({ accepted: num(r['accepted'] ?? null), accepted_by: str(r['accepted_by'] ?? null), n: Number(r['n']) }));
   }
 
   /** The run each of `ids` belongs to; ids not in `ml_predictions` are absent. */
