@@ -309,7 +309,7 @@ describe('the CLI', () => {
 
 describe('bad input is refused and nothing is stored', () => {
   it('rows out of range, both or neither of row and prediction, unknown runs and predictions', async () => {
-    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 0 }), 'E_ML_ARGUMENT', /--row/);
+    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 0 }), 'E_ML_ARGUMENT', /\brow must be/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 60_001 }), 'E_ML_ARGUMENT', /from 1 to 60000/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier }), 'E_ML_ARGUMENT', /exactly one of/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, prediction: 'x' }), 'E_ML_ARGUMENT', /exactly one of/);
@@ -318,11 +318,11 @@ describe('bad input is refused and nothing is stored', () => {
   });
 
   it('a background below 1, exact over too many blocks, an unknown class, options of other kinds', async () => {
-    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, background: 0 }), 'E_ML_ARGUMENT', /--background/);
+    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, background: 0 }), 'E_ML_ARGUMENT', /\bbackground must be/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, method: 'exact' }), 'E_ML_ARGUMENT', /use method kernel/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, class: 'cat' }), 'E_ML_ARGUMENT', /^class must be one of/);
     await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, output: 'mean-intensity' }), 'E_ML_ARGUMENT', /GAN runs/);
-    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, method: 'shapley' as never }), 'E_ML_ARGUMENT', /--method must be one of/);
+    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, method: 'shapley' as never }), 'E_ML_ARGUMENT', /^method must be one of/);
   });
 
   it('a run that is not finished, a kind that cannot be explained, a dcgan generator, a cdcgan score with no classifier', async () => {

@@ -208,8 +208,8 @@ describe('runs whose training query selected another run’s predictions', () =>
     const store = await openStore(db);
     try {
       const registry = new RunRegistry(store);
-      assert.deepEqual(await registry.dependents('R'), ['q']);
-      assert.deepEqual(await registry.dependents('other'), []);
+      assert.deepEqual((await registry.dependentRuns('R')).map((d) => d.run_id), ['q']);
+      assert.deepEqual((await registry.dependentRuns('other')).map((d) => d.run_id), []);
       await assert.rejects(registry.delete('R'), (x: Error & { code?: string }) => x.code === 'E_ML_RUN' && /depend on it .*: q;/.test(x.message));
     } finally {
       await store.close();

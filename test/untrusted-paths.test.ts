@@ -238,8 +238,8 @@ describe('deleting a run that others depend on', () => {
     assert.ok(fs.existsSync(path.join(data, 'ml', 'parent', 'predictions', 'p-1.png')));
     const store = await openStore(db, { readOnly: true });
     try {
-      assert.deepEqual(await new RunRegistry(store).dependents('parent'), ['child']);
-      assert.deepEqual(await new RunRegistry(store).dependents('other'), []);
+      assert.deepEqual((await new RunRegistry(store).dependentRuns('parent')).map((d) => d.run_id), ['child']);
+      assert.deepEqual((await new RunRegistry(store).dependentRuns('other')).map((d) => d.run_id), []);
       assert.equal((await store.query("SELECT count(*) AS n FROM ml_predictions WHERE run_id = 'parent'"))[0]!['n'], 1);
     } finally {
       await store.close();

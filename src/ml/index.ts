@@ -23,7 +23,9 @@ export { ganTrainStep, dcganTrainStep, type GanStepOptions, type DcganStepOption
 export { inferConditions, MAX_CATEGORICAL_INTEGERS } from './data/condition-columns.js';
 export { loadTrainingData, type TrainingData, type TrainingDataOptions } from './data/training-data.js';
 export * from './models/index.js';
-export { evaluateRun, evenCombinations, conditionGroup, type EvaluateRunOptions, type EvaluationResult, type ConditionEvaluation } from './evaluate/evaluate-run.js';
+export { evaluateRun, type EvaluateRunOptions, type EvaluationResult, type ConditionEvaluation } from './evaluate/evaluate-run.js';
+export { evenCombinations } from './evaluate/evaluation-images.js';
+export { conditionGroup } from './evaluate/evaluation-metrics.js';
 export { generateImages, type GenerateRequest } from './predict/generate-images.js';
 export * from './evaluate/metrics/index.js';
 export { trainClassifier, CLASSIFIER_DEFAULTS, type TrainClassifierOptions, type TrainClassifierResult } from './train/train-classifier.js';

@@ -41,44 +41,44 @@ export interface ExplainRunOptions {
 
 function whole(name: string, v: number | undefined, fallback: number, min: number): number {
   const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', `${name} must be a whole number ≥ ${min}, got ${String(v)}`);
+  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', (o) => `${o(name)} must be a whole number ≥ ${min}, got ${String(v)}`);
   return x;
 }
 
 function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[]): T | undefined {
-  if (v !== undefined && !allowed.includes(v)) throw new MlError('E_ML_ARGUMENT', `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  if (v !== undefined && !allowed.includes(v)) throw new MlError('E_ML_ARGUMENT', (o) => `${o(name)} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** The options checked, defaults filled in; nothing touches the store yet. */
 export function checkExplainOptions(options: ExplainRunOptions): SubjectOptions {
   if (options === null || typeof options !== 'object') throw new MlError('E_ML_ARGUMENT', `explainRun: options must be an object, got ${String(options)}`);
-  if (typeof options.run !== 'string' || options.run === '') throw new MlError('E_ML_ARGUMENT', `--run must be a run id, got ${JSON.stringify(options.run)}`);
+  if (typeof options.run !== 'string' || options.run === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('run')} must be a run id, got ${JSON.stringify(options.run)}`);
   if ((options.row === undefined) === (options.prediction === undefined)) {
-    throw new MlError('E_ML_ARGUMENT', 'give exactly one of --row N (a row of the run\'s data query) and --prediction ID (a stored prediction)');
+    throw new MlError('E_ML_ARGUMENT', (o) => `give exactly one of ${o('row')} N (a row of the run's data query) and ${o('prediction')} ID (a stored prediction)`);
   }
-  if (options.row !== undefined && (!Number.isInteger(options.row) || options.row < 1)) throw new MlError('E_ML_ARGUMENT', `--row must be a whole number ≥ 1 (rows count from 1), got ${String(options.row)}`);
-  if (options.seed !== undefined) checkSeed('--seed', options.seed);
+  if (options.row !== undefined && (!Number.isInteger(options.row) || options.row < 1)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('row')} must be a whole number ≥ 1 (rows count from 1), got ${String(options.row)}`);
+  if (options.seed !== undefined) checkSeed('seed', options.seed);
   if (options.samples !== undefined) {
-    checkCallSize('--samples', whole('--samples', options.samples, 0, 1), CALL_LIMITS.explainSamples, 'Kernel SHAP and permutation sampling settle far below that (the default is 2M + 2048); give fewer', 'coalitions');
+    checkCallSize('samples', whole('samples', options.samples, 0, 1), CALL_LIMITS.explainSamples, 'Kernel SHAP and permutation sampling settle far below that (the default is 2M + 2048); give fewer', 'coalitions');
   }
   if (options.background !== undefined) {
-    checkCallSize('--background', whole('--background', options.background, 0, 1), CALL_LIMITS.explainBackground, 'E[f] over a few hundred rows is already close; draw fewer', 'rows');
+    checkCallSize('background', whole('background', options.background, 0, 1), CALL_LIMITS.explainBackground, 'E[f] over a few hundred rows is already close; draw fewer', 'rows');
   }
   if (options.class !== undefined && (typeof options.class !== 'string' || options.class === '') && typeof options.class !== 'number') {
-    throw new MlError('E_ML_ARGUMENT', `--class must be a class label, got ${JSON.stringify(options.class)}`);
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('class')} must be a class label, got ${JSON.stringify(options.class)}`);
   }
   return {
     row: options.row,
     prediction: options.prediction,
-    method: oneOf('--method', options.method, SHAP_METHODS),
-    background: whole('--background', options.background, DEFAULT_BACKGROUND, 1),
+    method: oneOf('method', options.method, SHAP_METHODS),
+    background: whole('background', options.background, DEFAULT_BACKGROUND, 1),
     seed: options.seed ?? 0,
-    output: oneOf('--output', options.output, EXPLAIN_OUTPUTS),
+    output: oneOf('output', options.output, EXPLAIN_OUTPUTS),
     class: options.class === undefined ? undefined : String(options.class),
-    segmentation: oneOf('--segmentation', options.segmentation, SEGMENTATIONS) ?? 'blocks',
-    blocks: whole('--blocks', options.blocks, DEFAULT_BLOCKS, 1),
-    imageBackground: oneOf('--image-background', options.imageBackground, IMAGE_BACKGROUNDS) ?? 'mean',
+    segmentation: oneOf('segmentation', options.segmentation, SEGMENTATIONS) ?? 'blocks',
+    blocks: whole('blocks', options.blocks, DEFAULT_BLOCKS, 1),
+    imageBackground: oneOf('imageBackground', options.imageBackground, IMAGE_BACKGROUNDS) ?? 'mean',
     device: resolveDevice(options.device ?? 'cpu'),
   };
 }

@@ -6,14 +6,14 @@
  *   for a cdcgan.
  * - The conditional generator (cdcgan): the features are its conditioning parameters, x the
  *   conditions of row N (or of a stored prediction), the background K training rows' conditions,
- *   and the noise fixed (drawn as `generateImages` draws it, from `--seed`, or from the
+ *   and the noise fixed (drawn as `generateImages` draws it, from `seed`, or from the
  *   prediction's seed so the explained image is the stored one). The output is a scalar of the
  *   generated image: `score`, the probability a classifier trained on the same table gives the
  *   conditioned class (the class in the row's label condition when the classifier's label column
  *   is a condition whose levels it knows; otherwise the class it predicts for x's image, or
- *   `--class`), or `mean-intensity`, the mean pixel value on a 0–1 scale.
+ *   `class`), or `mean-intensity`, the mean pixel value on a 0–1 scale.
  *
- * A dcgan has no parameters to explain: only `--output discriminator` applies.
+ * A dcgan has no parameters to explain: only the `discriminator` output applies.
  */
 import fs from 'node:fs';
 import { MlError } from '../../errors.js';

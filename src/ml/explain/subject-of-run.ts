@@ -23,7 +23,7 @@ const SUBJECTS: Record<string, (store: Store, run: RunRecord, options: SubjectOp
 export async function subjectOfRun(registry: RunRegistry, runId: string, options: SubjectOptions): Promise<{ run: RunRecord; subject: ExplanationSubject }> {
   const run = await registry.get(runId);
   if (run.status !== 'finished') {
-    throw new MlError('E_ML_RUN', `run ${run.run_id} is ${run.state}, not finished; explanations are of finished runs${run.state === 'killed' || run.state === 'stopped' ? ` (resume it with dsi ml train --resume ${run.run_id})` : ''}`);
+    throw new MlError('E_ML_RUN', `run ${run.run_id} is ${run.state}, not finished; explanations are of finished runs${run.state === 'killed' || run.state === 'stopped' ? ` (resume run ${run.run_id} to finish it)` : ''}`);
   }
   const build = SUBJECTS[run.kind];
   if (build === undefined) throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run; explanations take classifier, gan and regressor runs`);

@@ -5,22 +5,6 @@
 import os from 'node:os';
 import * as torch from '../../torch/index.js';
 
-export interface RunEnvironment {
-  host: string;
-  user: string;
-  platform: string;
-  cpu: string;
-  cpus: number;
-  memory_bytes: number;
-  gpu: string;
-  device: string;
-  threads: number;
-  node: string;
-  libtorch: string;
-  libtorch_source: string;
-  cpu_capability: string;
-}
-
 /** The login name, for run environments and expert reviews (containers may have no passwd entry). */
 export function userName(): string {
   try {
@@ -30,7 +14,8 @@ export function userName(): string {
   }
 }
 
-export function runEnvironment(device: string): RunEnvironment {
+/** The machine, thread count and libraries running now, with the `device` the run trains on. */
+export function runEnvironment(device: string) {
   const build = torch.buildInfo();
   const cudaDevices = torch.cuda.isAvailable() ? torch.cuda.deviceCount() : 0;
   return {

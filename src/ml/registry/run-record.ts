@@ -22,32 +22,7 @@ export type RunState = RunStatus | 'killed';
 export const STALE_AFTER_MS = 120_000;
 
 /** The columns every run has, whatever its kind. */
-export interface RunFields {
-  readonly run_id: string;
-  readonly model: string;
-  readonly parent_run_id: string | null;
-  readonly status: RunStatus;
-  readonly state: RunState;
-  readonly data_query: string;
-  readonly data_rows: number;
-  readonly data_hash: string;
-  readonly env: Record<string, unknown>;
-  readonly seed: number;
-  readonly epochs_done: number;
-  readonly steps_done: number;
-  readonly images_per_second: number | null;
-  readonly d_loss: number | null;
-  readonly g_loss: number | null;
-  readonly FILE_checkpoint: string | null;
-  readonly FILE_loss_plot: string | null;
-  readonly error: string | null;
-  /** A child run's prediction ids trained on besides `data_query` (its parent's accepted ones), in order. */
-  readonly included_predictions: string[];
-  readonly pid: number | null;
-  readonly created_at: string;
-  readonly finished_at: string | null;
-  readonly heartbeat_at: string | null;
-}
+export type RunFields = Omit<Readonly<ReturnType<typeof readRow>>, 'kind' | 'params'>;
 
 /** A run of a kind this version knows, with that kind's params. */
 interface KnownKindRunRecord<K extends RunKind> extends RunFields {
@@ -99,8 +74,9 @@ function parseJson(text: Cell, what: string): Record<string, unknown> {
   }
 }
 
-const num = (v: Cell): number | null => (v === null ? null : Number(v));
-const str = (v: Cell): string | null => (v === null ? null : String(v));
+/** A nullable column as a number, or as text. */
+export const num = (v: Cell): number | null => (v === null ? null : Number(v));
+export const str = (v: Cell): string | null => (v === null ? null : String(v));
 
 function pidAlive(pid: number): boolean {
   try {
@@ -142,8 +118,8 @@ function checkedParams(kind: string, params: Record<string, unknown>, runId: str
   }
 }
 
-/** The record of one `ml_runs` row, read at `nowMs` (which decides whether a `running` run was killed). */
-export function toRecord(row: Row, nowMs: number): RunRecord {
+/** One `ml_runs` row read at `nowMs` (which decides whether a `running` run was killed), its params checked against its kind. */
+function readRow(row: Row, nowMs: number) {
   const env = parseJson(row['env'] ?? null, 'env');
   const status = String(row['status']) as RunStatus;
   const runId = String(row['run_id']);
@@ -174,6 +150,7 @@ export function toRecord(row: Row, nowMs: number): RunRecord {
     FILE_checkpoint: str(row['FILE_checkpoint'] ?? null),
     FILE_loss_plot: str(row['FILE_loss_plot'] ?? null),
     error: str(row['error'] ?? null),
+    /** A child run's prediction ids trained on besides `data_query` (its parent's accepted ones), in order. */
     included_predictions: parseIdList(row['included_predictions'] ?? null),
     pid: num(row['pid'] ?? null),
     created_at: String(row['created_at'] ?? ''),
@@ -181,8 +158,13 @@ export function toRecord(row: Row, nowMs: number): RunRecord {
     heartbeat_at: str(row['heartbeat_at'] ?? null),
   };
   stored.set(record, raw);
-  // The one place a row becomes a typed run: `params` was checked against `kind` just above.
-  return record as RunRecord;
+  return record;
+}
+
+/** The record of one `ml_runs` row, read at `nowMs`. */
+export function toRecord(row: Row, nowMs: number): RunRecord {
+  // The one place a row becomes a typed run: `params` was checked against `kind` as it was read.
+  return readRow(row, nowMs) as RunRecord;
 }
 
 /** `run` as plain data for printing: every field, its params as the row holds them (printing a run never throws for its params). */

@@ -18,12 +18,9 @@ import { isFileColumn, isUrl } from '../../file-columns.js';
 import type { ManagedTransaction } from '../../store/managed-tables.js';
 import type { Store } from '../../store/store.js';
 import type { Cell, Row } from '../../store/types.js';
-import { EvaluationRecords } from './evaluation-records.js';
-import { PredictionRecords } from './prediction-records.js';
-import { ReviewRecords } from './review-records.js';
 import type { RunKind } from './run-params.js';
-import { requireKind, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
-import { sqlText } from './id-list.js';
+import { num, requireKind, str, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
+import { EvaluationRecords, PredictionRecords, ReviewRecords } from './stored-results.js';
 import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
 
 /** A heartbeat is written at least this often while a run trains. */
@@ -32,24 +29,26 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 export type { RunKind } from './run-params.js';
 export { STALE_AFTER_MS, type RunRecord, type RunRecordOf, type RunState, type RunStatus } from './run-record.js';
 
-export interface EpochRecord {
-  readonly run_id: string;
-  readonly epoch: number;
-  readonly d_loss: number | null;
-  readonly g_loss: number | null;
-  readonly loss: number | null;
-  readonly steps: number;
-  readonly images_per_second: number | null;
-  readonly seconds: number;
-  readonly FILE_samples: string | null;
-  readonly FILE_checkpoint: string | null;
-  readonly created_at: string;
-}
+/** One `ml_epochs` row. */
+export type EpochRecord = Readonly<ReturnType<typeof epochOf>>;
 
 export const now = (): string => new Date().toISOString();
 
-const num = (v: Cell): number | null => (v === null ? null : Number(v));
-const str = (v: Cell): string | null => (v === null ? null : String(v));
+function epochOf(r: Row) {
+  return {
+    run_id: String(r['run_id']),
+    epoch: Number(r['epoch']),
+    d_loss: num(r['d_loss'] ?? null),
+    g_loss: num(r['g_loss'] ?? null),
+    loss: num(r['loss'] ?? null),
+    steps: Number(r['steps'] ?? 0),
+    images_per_second: num(r['images_per_second'] ?? null),
+    seconds: Number(r['seconds'] ?? 0),
+    FILE_samples: str(r['FILE_samples'] ?? null),
+    FILE_checkpoint: str(r['FILE_checkpoint'] ?? null),
+    created_at: String(r['created_at'] ?? ''),
+  };
+}
 
 /** A run that depends on another one, and, when that cannot be told for sure, why it is counted. */
 export interface RunDependent {
@@ -64,29 +63,17 @@ export function describeDependent(d: RunDependent): string {
 }
 
 export class RunRegistry {
-  readonly #store: Store;
+  readonly store: Store;
+  /** The results runs leave (stored-results.ts). */
+  readonly predictions: PredictionRecords;
+  readonly reviews: ReviewRecords;
+  readonly evaluations: EvaluationRecords;
 
   constructor(store: Store) {
-    this.#store = store;
-  }
-
-  get store(): Store {
-    return this.#store;
-  }
-
-  /** The runs' generated items (`ml_predictions`). */
-  get predictions(): PredictionRecords {
-    return new PredictionRecords(this.#store);
-  }
-
-  /** The experts' reviews of those items (`ml_reviews`). */
-  get reviews(): ReviewRecords {
-    return new ReviewRecords(this.#store);
-  }
-
-  /** The metric values recorded for runs (`ml_evaluations`). */
-  get evaluations(): EvaluationRecords {
-    return new EvaluationRecords(this.#store);
+    this.store = store;
+    this.predictions = new PredictionRecords(store);
+    this.reviews = new ReviewRecords(store);
+    this.evaluations = new EvaluationRecords(store);
   }
 
   /** A new run id: kind, UTC time to the second and 4 random hex digits (`gan-20261127-053512-a1b2`). */
@@ -117,14 +104,14 @@ export class RunRegistry {
   }
 
   #dataFolder(): string {
-    const data = this.#store.dataFolder;
+    const data = this.store.dataFolder;
     if (data === undefined) throw new MlError('E_ML_ARGUMENT', 'ML runs need a store with a file (an in-memory store has no folder for checkpoints)');
     return data;
   }
 
   /** `file` relative to the store's folder, with forward slashes. */
   relative(file: string): string {
-    return path.relative(this.#store.fileRoot, file).split(path.sep).join('/');
+    return path.relative(this.store.fileRoot, file).split(path.sep).join('/');
   }
 
   /**
@@ -133,12 +120,12 @@ export class RunRegistry {
    * `origin` says which value it is, for that error.
    */
   absolute(file: string, origin = 'a FILE value of the run registry'): string {
-    return containedPath(this.#dataFolder(), file, { base: this.#store.fileRoot, origin });
+    return containedPath(this.#dataFolder(), file, { base: this.store.fileRoot, origin });
   }
 
   /** Run `fn` in one transaction with the registry's tables in place. */
   transaction<T>(fn: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
-    return this.#store.managedTables().transaction(async (tx) => {
+    return this.store.managedTables().transaction(async (tx) => {
       for (const t of [ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS]) await tx.ensure(t);
       return fn(tx);
     });
@@ -154,10 +141,6 @@ export class RunRegistry {
     await this.transaction((tx) => tx.update('ml_runs', values, { run_id: runId }));
   }
 
-  heartbeat(runId: string): Promise<void> {
-    return this.update(runId, { heartbeat_at: now() });
-  }
-
   /** One epoch's row and the run's running totals, together. */
   async recordEpoch(epoch: Omit<EpochRecord, 'created_at'>, run: Row): Promise<void> {
     await this.transaction(async (tx) => {
@@ -168,8 +151,8 @@ export class RunRegistry {
   }
 
   async #rows(sql: string, params: readonly Cell[]): Promise<Row[]> {
-    if (!(await this.#store.tables()).some((t) => t.toLowerCase() === 'ml_runs')) return [];
-    return this.#store.query(sql, params);
+    if (!(await this.store.tables()).some((t) => t.toLowerCase() === 'ml_runs')) return [];
+    return this.store.query(sql, params);
   }
 
   /** The run, or an `E_ML_RUN` error naming it. */
@@ -197,30 +180,17 @@ export class RunRegistry {
   }
 
   async epochs(runId: string): Promise<EpochRecord[]> {
-    if (!(await this.#store.tables()).some((t) => t.toLowerCase() === 'ml_epochs')) return [];
-    const rows = await this.#store.query('SELECT * FROM ml_epochs WHERE run_id = ? ORDER BY epoch', [runId]);
-    return rows.map((r) => ({
-      run_id: String(r['run_id']),
-      epoch: Number(r['epoch']),
-      d_loss: num(r['d_loss'] ?? null),
-      g_loss: num(r['g_loss'] ?? null),
-      loss: num(r['loss'] ?? null),
-      steps: Number(r['steps'] ?? 0),
-      images_per_second: num(r['images_per_second'] ?? null),
-      seconds: Number(r['seconds'] ?? 0),
-      FILE_samples: str(r['FILE_samples'] ?? null),
-      FILE_checkpoint: str(r['FILE_checkpoint'] ?? null),
-      created_at: String(r['created_at'] ?? ''),
-    }));
+    if (!(await this.store.tables()).some((t) => t.toLowerCase() === 'ml_epochs')) return [];
+    return (await this.store.query('SELECT * FROM ml_epochs WHERE run_id = ? ORDER BY epoch', [runId])).map(epochOf);
   }
 
   /** How many rows each registry table holds for the run. */
   async counts(runId: string): Promise<Record<string, number>> {
-    const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
+    const tables = new Set((await this.store.tables()).map((t) => t.toLowerCase()));
     const out: Record<string, number> = {};
     for (const t of RUN_TABLES) {
       if (!tables.has(t)) continue;
-      const rows = await this.#store.query(`SELECT count(*) AS n FROM ${t} WHERE run_id = ?`, [runId]);
+      const rows = await this.store.query(`SELECT count(*) AS n FROM ${t} WHERE run_id = ?`, [runId]);
       out[t] = Number(rows[0]?.['n'] ?? 0);
     }
     return out;
@@ -229,25 +199,17 @@ export class RunRegistry {
   /**
    * The runs that depend on `runId`, by id: its children (`parent_run_id`), every run that
    * trained on one of its predictions (`included_predictions`, which grandchildren inherit), and
-   * every run whose training query (`data_query`) selects files in its folder (a `--query` over
-   * `ml_predictions`, say). See {@link dependentRuns}.
-   */
-  async dependents(runId: string): Promise<string[]> {
-    return (await this.dependentRuns(runId)).map((d) => d.run_id);
-  }
-
-  /**
-   * The runs that depend on `runId` (see {@link dependents}), with a note where the dependency
-   * is assumed. Each other run's `data_query` is run again, read-only, and its `FILE…` columns
-   * checked against `runId`'s folder (values that name the run id are candidates, then compared
-   * by real path). A query that fails now (a dropped table) is skipped, unless it reads
-   * `ml_predictions`: that run is counted, with a note, since it may have trained on the run's
-   * predictions.
+   * every run whose training query (`data_query`) selects files in its folder (a query over
+   * `ml_predictions`, say), with a note where the dependency is assumed. Each other run's
+   * `data_query` is run again, read-only, and its `FILE…` columns checked against `runId`'s folder
+   * (values that name the run id are candidates, then compared by real path). A query that fails
+   * now (a dropped table) is skipped, unless it reads `ml_predictions`: that run is counted, with
+   * a note, since it may have trained on the run's predictions.
    */
   async dependentRuns(runId: string): Promise<RunDependent[]> {
-    const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
+    const tables = new Set((await this.store.tables()).map((t) => t.toLowerCase()));
     const own = tables.has('ml_predictions')
-      ? new Set((await this.#store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ?', [runId])).map((r) => String(r['prediction_id'])))
+      ? new Set((await this.store.query('SELECT prediction_id FROM ml_predictions WHERE run_id = ?', [runId])).map((r) => String(r['prediction_id'])))
       : new Set<string>();
     const folder = realPathOf(this.runFolder(runId).absolute);
     const out: RunDependent[] = [];
@@ -275,15 +237,15 @@ export class RunRegistry {
     // On lines of their own, so that a trailing comment in the query cannot swallow the parenthesis.
     const from = `FROM (\n${sql}\n) AS dsi_recorded_query`;
     try {
-      const first = await this.#store.query(`SELECT * ${from} LIMIT 1`);
+      const first = await this.store.query(`SELECT * ${from} LIMIT 1`);
       if (first.length === 0) return false;
       for (const column of Object.keys(first[0]!).filter(isFileColumn)) {
         const c = `CAST("${column.replace(/"/g, '""')}" AS TEXT)`;
-        const candidates = await this.#store.query(`SELECT DISTINCT ${c} AS v ${from} WHERE ${c} LIKE ?`, [`%${runId}%`]);
+        const candidates = await this.store.query(`SELECT DISTINCT ${c} AS v ${from} WHERE ${c} LIKE ?`, [`%${runId}%`]);
         for (const row of candidates) {
           const value = row['v'];
           if (typeof value !== 'string' || value === '' || value.includes('\0') || isUrl(value)) continue;
-          if (isInside(realPathOf(path.resolve(this.#store.fileRoot, value)), folder)) return true;
+          if (isInside(realPathOf(path.resolve(this.store.fileRoot, value)), folder)) return true;
         }
       }
       return false;
@@ -302,7 +264,7 @@ export class RunRegistry {
    * skipped. Returns how many entries went.
    */
   sweepPredictionStaging(): number {
-    const data = this.#store.dataFolder;
+    const data = this.store.dataFolder;
     if (data === undefined) return 0;
     let names: string[];
     try {
@@ -351,8 +313,8 @@ export class RunRegistry {
     const rows = await this.counts(runId);
     const aside = fs.existsSync(folder) ? moveAsideSync(folder) : undefined;
     try {
-      const tables = new Set((await this.#store.tables()).map((t) => t.toLowerCase()));
-      await this.#store.managedTables().transaction(async (tx) => {
+      const tables = new Set((await this.store.tables()).map((t) => t.toLowerCase()));
+      await this.store.managedTables().transaction(async (tx) => {
         for (const t of RUN_TABLES) if (tables.has(t)) await tx.remove(t, { run_id: runId });
       });
     } catch (e) {
@@ -361,18 +323,6 @@ export class RunRegistry {
     }
     aside?.discard();
     return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
-  }
-
-  /** How many stored predictions the run has (0 while the store has no `ml_predictions` table). */
-  async predictionCount(runId: string): Promise<number> {
-    if (!(await this.#store.tables()).includes('ml_predictions')) return 0;
-    const rows = await this.#store.query('SELECT count(*) AS n FROM ml_predictions WHERE run_id = ?', [runId]);
-    return Number(rows[0]?.['n'] ?? 0);
-  }
-
-  /** A read-only query selecting the run's stored predictions, as text (for `loadImages`, which binds no parameters). */
-  predictionsQuery(runId: string): string {
-    return `SELECT * FROM ml_predictions WHERE run_id = ${sqlText(runId)}`;
   }
 
   /** Reopens a run to continue it: `values` into its row, its epoch rows after `keepEpochs` removed, together. */
