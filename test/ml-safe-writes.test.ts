@@ -126,10 +126,10 @@ describe('limits checked before anything is allocated', () => {
     const rowsBefore = await count('SELECT (SELECT count(*) FROM ml_predictions) + (SELECT count(*) FROM ml_evaluations) + (SELECT count(*) FROM ml_explanations) AS n');
     await rejectsArgument(predictGan(m.store, { run: gan, count: 1_000_000_000, seed: 1 }), /^count asks for 1000000000 images per combination; one call takes at most 100000: make several calls .* seed/);
     await rejectsArgument(predictGan(m.store, { run: gan, count: 100_001, seed: 1 }), /^count asks for 100001 images .* at most 100000/);
-    await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 1_000_000_000 }), /^--count asks for 1000000000 images; one call takes at most 100000/);
-    await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 8, kidSubsets: 1_000_000_000 }), /^--kid-subsets asks for 1000000000 subsets; one call takes at most 10000/);
-    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, samples: 1_000_000_000 }), /^--samples asks for 1000000000 coalitions; one call takes at most 100000/);
-    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, background: 1_000_000_000 }), /^--background asks for 1000000000 rows; one call takes at most 10000/);
+    await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 1_000_000_000 }), /^count asks for 1000000000 images; one call takes at most 100000/);
+    await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 8, kidSubsets: 1_000_000_000 }), /^kidSubsets asks for 1000000000 subsets; one call takes at most 10000/);
+    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, samples: 1_000_000_000 }), /^samples asks for 1000000000 coalitions; one call takes at most 100000/);
+    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, background: 1_000_000_000 }), /^background asks for 1000000000 rows; one call takes at most 10000/);
     assert.deepEqual(fs.readdirSync(predictionsFolder()).sort(), folderBefore, 'no file written');
     assert.equal(await count('SELECT (SELECT count(*) FROM ml_predictions) + (SELECT count(*) FROM ml_evaluations) + (SELECT count(*) FROM ml_explanations) AS n'), rowsBefore, 'no row written');
   });
@@ -150,8 +150,8 @@ describe('seeds are exact integers', () => {
   it('train, evaluate and explain refuse seeds beyond the 32-bit seeds', async () => {
     await rejectsArgument(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 32 }), /^seed must be a whole number from 0 to 4294967295/);
     await rejectsArgument(trainClassifier(m.store, { table: 'digits', labelColumn: 'label', epochs: 1, seed: 1e20 }), /^seed must be a whole number/);
-    await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 8, seed: 1e20 }), /^--seed must be a whole number/);
-    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, seed: 1e20 }), /^--seed must be a whole number from 0 to 4294967295/);
+    await rejectsArgument(evaluateRun(m.store, { run: gan, reference: 'SELECT * FROM digits', features: classifier, count: 8, seed: 1e20 }), /^seed must be a whole number/);
+    await rejectsArgument(explainRun(m.store, { run: classifier, row: 1, seed: 1e20 }), /^seed must be a whole number from 0 to 4294967295/);
   });
 
   it('dsi ml predict --seed 1e20 exits with one line naming --seed', () => {
