@@ -28,11 +28,7 @@ export interface RegressionTree {
   readonly right: Int32Array;
 }
 
-interface Growing {
-  feature: number[];
-  value: number[];
-  right: number[];
-}
+type Growing = { [K in keyof RegressionTree]: number[] };
 
 /** Grows trees over one training set; the per-feature sort is shared by every tree. */
 class TreeGrower {
@@ -110,12 +106,12 @@ class TreeGrower {
       if (v < yMin) yMin = v;
       if (v > yMax) yMax = v;
     }
-    if (m < 2 || depth >= this.#maxDepth || yMin === yMax) {
+    const leaf = (): void => {
       tree.feature.push(-1);
       tree.value.push(total / m + this.#yMean);
       tree.right.push(-1);
-      return;
-    }
+    };
+    if (m < 2 || depth >= this.#maxDepth || yMin === yMax) return leaf();
 
     let bestScore = (total * total) / m;
     let bestFeature = -1;
@@ -145,12 +141,7 @@ class TreeGrower {
         value = nextValue;
       }
     }
-    if (bestFeature < 0) {
-      tree.feature.push(-1);
-      tree.value.push(total / m + this.#yMean);
-      tree.right.push(-1);
-      return;
-    }
+    if (bestFeature < 0) return leaf();
 
     const fb = bestFeature * n;
     const a = xt[fb + order[fb + bestPos]!]!;
