@@ -17,7 +17,7 @@
  */
 import { MlError } from '../../../errors.js';
 import { mixSeed, SeededRandom } from '../../data/seeded-random.js';
-import type { EncodedRows, FittedRegressor, HyperParameters, RegressorFamily } from './regressor.js';
+import { wholeNumberOption, type EncodedRows, type FittedRegressor, type HyperParameters, type RegressorFamily } from './regressor.js';
 
 /** A tree in preorder: node i's left child is i + 1; a leaf has feature −1 and its prediction in `value`. */
 export interface RegressionTree {
@@ -245,11 +245,8 @@ export const forestFamily: RegressorFamily = {
   options: ['trees', 'max_depth'],
   gridded: ['trees', 'max_depth'],
   resolve: (h) => {
-    const trees = h.trees ?? 100;
-    if (!Number.isInteger(trees) || trees < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('trees')} must be a whole number ≥ 1, got ${String(trees)}`);
-    const depth = h.max_depth ?? null;
-    if (depth !== null && (!Number.isInteger(depth) || depth < 1)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('maxDepth')} must be a whole number ≥ 1, got ${String(depth)}`);
-    return { trees, max_depth: depth };
+    const trees = wholeNumberOption('trees', h.trees ?? 100);
+    return { trees, max_depth: h.max_depth == null ? null : wholeNumberOption('maxDepth', h.max_depth) };
   },
   grid: () => FOREST_GRID.trees.flatMap((trees) => FOREST_GRID.max_depth.map((max_depth): HyperParameters => ({ trees, max_depth }))),
   minRows: () => 2,
