@@ -28,7 +28,6 @@ export interface PredictEmulatorOptions {
   readonly run: string;
   /** A read-only query returning the run's feature columns. */
   readonly query: string;
-  /** The new table to write. */
   readonly outTable: string;
 }
 

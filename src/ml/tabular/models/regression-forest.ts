@@ -237,7 +237,6 @@ export class RegressionForest implements FittedRegressor {
   dispose(): void {}
 }
 
-/** The forest's grid: trees ∈ {50, 100} × max_depth ∈ {4, 8, null}. */
 export const FOREST_GRID = { trees: [50, 100], max_depth: [4, 8, null] } as const;
 
 export const forestFamily: RegressorFamily = {
