@@ -16,20 +16,10 @@ import { checkConditionSpecs, type ConditionSpec } from './conditions.js';
 const { nn } = torch;
 type Tensor = torch.Tensor;
 
-/** Largest embedding of a categorical condition. */
-export const MAX_CATEGORICAL_EMBEDDING_DIM = 50;
-/** Smallest projection of the continuous conditions. */
-export const MIN_CONTINUOUS_PROJECTION_DIM = 16;
-
 /** A categorical condition of `levels` levels is embedded in min(50, levels) dimensions. */
-export function categoricalEmbeddingDim(levels: number): number {
-  return Math.min(MAX_CATEGORICAL_EMBEDDING_DIM, levels);
-}
-
+export const MAX_CATEGORICAL_EMBEDDING_DIM = 50;
 /** `count` continuous conditions are projected together to max(16, count) dimensions. */
-export function continuousProjectionDim(count: number): number {
-  return Math.max(MIN_CONTINUOUS_PROJECTION_DIM, count);
-}
+export const MIN_CONTINUOUS_PROJECTION_DIM = 16;
 
 /** An indexed container (PyTorch's nn.ModuleList): children '0', '1', …; it computes nothing itself. */
 class ModuleList extends nn.Module {
@@ -71,12 +61,12 @@ export class ConditionEncoder extends nn.Module {
     this.embeddings = Object.freeze(
       categorical.map((i) => {
         const levels = (specs[i] as Extract<ConditionSpec, { kind: 'categorical' }>).levels.length;
-        return new nn.Embedding(levels, categoricalEmbeddingDim(levels));
+        return new nn.Embedding(levels, Math.min(MAX_CATEGORICAL_EMBEDDING_DIM, levels));
       }),
     );
     this.registerModule('embeddings', new ModuleList(this.embeddings));
     this.continuous =
-      continuous.length > 0 ? this.registerModule('continuous', new nn.Linear(continuous.length, continuousProjectionDim(continuous.length))) : undefined;
+      continuous.length > 0 ? this.registerModule('continuous', new nn.Linear(continuous.length, Math.max(MIN_CONTINUOUS_PROJECTION_DIM, continuous.length))) : undefined;
     this.outDim = this.embeddings.reduce((n, e) => n + e.embeddingDim, 0) + (this.continuous?.outFeatures ?? 0);
   }
 

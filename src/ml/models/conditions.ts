@@ -22,8 +22,6 @@ export type ConditionSpec =
   | { name: string; kind: 'categorical'; levels: (string | number)[] }
   | { name: string; kind: 'continuous'; min: number; max: number };
 
-export type ConditionKind = ConditionSpec['kind'];
-
 const describe = (v: unknown): string =>
   typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : v === undefined ? 'undefined' : String(v);
 
@@ -61,11 +59,6 @@ export function checkConditionSpecs(specs: readonly ConditionSpec[]): readonly C
     }
   });
   return specs;
-}
-
-/** A continuous value mapped from [min, max] to [−1, 1]; 0 when the range is a single value. */
-export function normalizeContinuous(value: number, min: number, max: number): number {
-  return max === min ? 0 : (2 * (value - min)) / (max - min) - 1;
 }
 
 /**
@@ -106,7 +99,7 @@ export function encodeConditions(specs: readonly ConditionSpec[], rows: readonly
       if (typeof v !== 'number' && typeof v !== 'bigint') throw new MlError('E_ML_DATA', `${where} holds ${describe(v)}, not a number`);
       const x = Number(v);
       if (!Number.isFinite(x)) throw new MlError('E_ML_DATA', `${where} is ${describe(v)}, not a finite number`);
-      return normalizeContinuous(x, min, max);
+      return max === min ? 0 : (2 * (x - min)) / (max - min) - 1;
     };
   });
   rows.forEach((row, r) => {

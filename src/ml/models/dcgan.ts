@@ -16,7 +16,6 @@ const { nn } = torch;
 export const DCGAN_LEAKY_SLOPE = 0.3;
 export const DCGAN_NOISE_DIM = 100;
 export const DCGAN_DROPOUT = 0.3;
-export const DCGAN_IMAGE_SHAPE: readonly [number, number, number] = [1, 28, 28];
 
 /** What the tutorial's Keras summary reports, for the default noise dimension of 100. */
 export const DCGAN_PARAMETER_COUNTS = Object.freeze({
@@ -30,14 +29,11 @@ export const DCGAN_PARAMETER_COUNTS = Object.freeze({
 export interface DcganGeneratorOptions {
   /** Length of the noise vector (default 100). */
   noiseDim?: number;
-  /** Channels of the generated images (default 1: the tutorial's). */
+  /** Channels of the images made or read (default 1: the tutorial's). */
   channels?: number;
 }
 
-export interface DcganDiscriminatorOptions {
-  /** Channels of the images it reads (default 1: the tutorial's). */
-  channels?: number;
-}
+export type DcganDiscriminatorOptions = Pick<DcganGeneratorOptions, 'channels'>;
 
 /**
  * Noise (N × noiseDim) → images (N × channels × 28 × 28) in (−1, 1): Linear 7·7·256 → BatchNorm1d →

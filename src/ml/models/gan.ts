@@ -43,35 +43,6 @@ export interface GanArchitecture {
   conditions: ConditionSpec[];
 }
 
-export interface Gan extends Disposable {
-  /** The validated architecture, frozen, with defaults filled in. */
-  readonly architecture: GanArchitecture;
-  /**
-   * An nn.Sequential for 'dcgan' (for 28×28×1 exactly `dcganGenerator()`), a
-   * `ConditionalGenerator` for 'cdcgan'. Its state dict loads into the Python twin's
-   * (scripts/python/dsi_gan.py).
-   */
-  readonly generator: torch.nn.Module;
-  /** An nn.Sequential for 'dcgan' (for 28×28×1 exactly `dcganDiscriminator()`), a `ConditionalDiscriminator` for 'cdcgan'. */
-  readonly discriminator: torch.nn.Module;
-  /**
-   * noise N × noiseDim, cond N × conditions.length (from `encodeConditions`, on the same device;
-   * left out for 'dcgan') → N × channels × size × size in (−1, 1). Call it inside `torch.tidy`:
-   * the intermediates belong to the enclosing scope.
-   */
-  generate(noise: Tensor, cond?: Tensor): Tensor;
-  /** images N × channels × size × size, cond as for `generate` → N × 1 logits. */
-  discriminate(images: Tensor, cond?: Tensor): Tensor;
-  /** Moves both networks (parameters keep their identity, so optimisers built before still hold them). */
-  to(device: string): this;
-  /** Training mode (batch statistics, dropout) on both networks, or evaluation mode with `false`. */
-  train(on?: boolean): this;
-  /** Evaluation mode on both networks. */
-  eval(): this;
-  /** Frees both networks' tensors; twice is harmless, any other use afterwards throws E_DISPOSED. */
-  dispose(): void;
-}
-
 /**
  * The architecture as a canonical JSON string (fixed key order, defaults filled in), so that a
  * checkpoint of another architecture is refused by comparing keys. `JSON.parse` of a key is the
@@ -119,39 +90,37 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-class BuiltGan implements Gan {
+/** The two networks of an architecture, built by {@link createGan}. */
+class Gan implements Disposable {
+  /** The validated architecture, frozen, with defaults filled in. */
   readonly architecture: GanArchitecture;
+  /**
+   * An nn.Sequential for 'dcgan' (for 28×28×1 exactly `dcganGenerator()`), a
+   * `ConditionalGenerator` for 'cdcgan'. Its state dict loads into the Python twin's
+   * (scripts/python/dsi_gan.py).
+   */
   readonly generator: torch.nn.Module;
+  /** An nn.Sequential for 'dcgan' (for 28×28×1 exactly `dcganDiscriminator()`), a `ConditionalDiscriminator` for 'cdcgan'. */
   readonly discriminator: torch.nn.Module;
   #disposed = false;
 
   constructor(architecture: GanArchitecture) {
     this.architecture = architecture;
     const { size, channels, noiseDim, conditions } = architecture;
-    if (architecture.model === 'dcgan') {
-      // Generator first, then discriminator: after the same seed, the same weights as building them by hand.
-      if (size === 28) {
-        // TensorFlow's tutorial network, initialised as its Keras layers are (kerasInit).
-        this.generator = dcganGenerator({ noiseDim, channels });
-        this.discriminator = dcganDiscriminator({ channels });
-        kerasInit(this.generator);
-        kerasInit(this.discriminator);
-      } else {
-        this.generator = standardDcganGenerator({ size, channels, inputDim: noiseDim });
-        this.discriminator = standardDcganDiscriminator({ size, channels });
-      }
-    } else {
-      const gEncoder = new ConditionEncoder(conditions);
-      const inputDim = noiseDim + gEncoder.outDim;
-      const gNet = size === 28 ? dcganGenerator({ noiseDim: inputDim, channels }) : standardDcganGenerator({ size, channels, inputDim });
-      this.generator = new ConditionalGenerator(gEncoder, gNet);
-      const dEncoder = new ConditionEncoder(conditions);
-      const dNet = size === 28 ? dcganDiscriminator({ channels: channels + 1 }) : standardDcganDiscriminator({ size, channels: channels + 1 });
-      this.discriminator = new ConditionalDiscriminator(dEncoder, size, dNet);
-      if (size === 28) {
-        kerasInit(this.generator);
-        kerasInit(this.discriminator);
-      }
+    // Generator first, then discriminator: after the same seed, the same weights as building them by hand.
+    const gEncoder = architecture.model === 'cdcgan' ? new ConditionEncoder(conditions) : undefined;
+    const inputDim = noiseDim + (gEncoder?.outDim ?? 0);
+    const gNet = size === 28 ? dcganGenerator({ noiseDim: inputDim, channels }) : standardDcganGenerator({ size, channels, inputDim });
+    this.generator = gEncoder === undefined ? gNet : new ConditionalGenerator(gEncoder, gNet);
+    const dEncoder = gEncoder === undefined ? undefined : new ConditionEncoder(conditions);
+    // A conditional discriminator reads the condition plane as one more channel.
+    const dChannels = dEncoder === undefined ? channels : channels + 1;
+    const dNet = size === 28 ? dcganDiscriminator({ channels: dChannels }) : standardDcganDiscriminator({ size, channels: dChannels });
+    this.discriminator = dEncoder === undefined ? dNet : new ConditionalDiscriminator(dEncoder, size, dNet);
+    if (size === 28) {
+      // TensorFlow's tutorial network, initialised as its Keras layers are (kerasInit).
+      kerasInit(this.generator);
+      kerasInit(this.discriminator);
     }
   }
 
@@ -172,6 +141,11 @@ class BuiltGan implements Gan {
     }
   }
 
+  /**
+   * noise N × noiseDim, cond N × conditions.length (from `encodeConditions`, on the same device;
+   * left out for 'dcgan') → N × channels × size × size in (−1, 1). Call it inside `torch.tidy`:
+   * the intermediates belong to the enclosing scope.
+   */
   generate(noise: Tensor, cond?: Tensor): Tensor {
     this.#alive();
     const { noiseDim } = this.architecture;
@@ -181,6 +155,7 @@ class BuiltGan implements Gan {
     return this.generator instanceof ConditionalGenerator ? this.generator.forwardConditioned(noise, cond as Tensor) : this.generator.forward(noise);
   }
 
+  /** images N × channels × size × size, cond as for `generate` → N × 1 logits. */
   discriminate(images: Tensor, cond?: Tensor): Tensor {
     this.#alive();
     const { channels, size } = this.architecture;
@@ -192,6 +167,7 @@ class BuiltGan implements Gan {
     return this.discriminator instanceof ConditionalDiscriminator ? this.discriminator.forwardConditioned(images, cond as Tensor) : this.discriminator.forward(images);
   }
 
+  /** Moves both networks (parameters keep their identity, so optimisers built before still hold them). */
   to(device: string): this {
     this.#alive();
     this.generator.to(device);
@@ -199,6 +175,7 @@ class BuiltGan implements Gan {
     return this;
   }
 
+  /** Training mode (batch statistics, dropout) on both networks, or evaluation mode with `false`. */
   train(on = true): this {
     this.#alive();
     this.generator.train(on);
@@ -206,10 +183,12 @@ class BuiltGan implements Gan {
     return this;
   }
 
+  /** Evaluation mode on both networks. */
   eval(): this {
     return this.train(false);
   }
 
+  /** Frees both networks' tensors; twice is harmless, any other use afterwards throws E_DISPOSED. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -232,5 +211,7 @@ class BuiltGan implements Gan {
  * ```
  */
 export function createGan(architecture: GanArchitecture): Gan {
-  return new BuiltGan(checkGanArchitecture(architecture));
+  return new Gan(checkGanArchitecture(architecture));
 }
+
+export type { Gan };

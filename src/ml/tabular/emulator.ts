@@ -16,7 +16,10 @@ import { regressorFamily, type FittedRegressor, type HyperParameters } from './m
 import { readEmulatorCheckpoint, type EmulatorCheckpoint } from '../checkpoints/emulator-checkpoint.js';
 
 /** A trained tabular model of one run. */
-export interface Emulator extends Disposable {
+export type Emulator = Omit<LoadedEmulator, 'predictRows'>;
+
+/** The implementation behind {@link Emulator}; `predictRows` names the rows' source in its errors. */
+export class LoadedEmulator implements Disposable {
   readonly runId: string;
   readonly model: string;
   readonly target: string;
@@ -24,30 +27,11 @@ export interface Emulator extends Disposable {
   readonly features: readonly string[];
   /** The SQL whose result order defines "row N" of the run (`ml_runs.data_query`). */
   readonly dataQuery: string;
-  /**
-   * The target predicted for each row of raw cells (`features` order); text features take one of
-   * their trained levels. An E_ML_DATA error names the row and column of a NULL, a text value in
-   * a numeric feature or an unseen level.
-   */
-  predict(rows: readonly (readonly (number | string | null)[])[]): Float64Array;
-  dispose(): void;
   /** How the features are encoded (means, stds, levels) and the encoded columns' names. */
   readonly encoding: Encoding;
   /** The hyper-parameters the model was fitted with. */
   readonly hyper: HyperParameters;
   /** linear, ridge and lasso: the intercept and coefficients in the features' own units; undefined otherwise. */
-  readonly coefficients: RawCoefficients | undefined;
-}
-
-/** The implementation behind {@link Emulator}; `predictRows` names the rows' source in its errors. */
-export class LoadedEmulator implements Emulator {
-  readonly runId: string;
-  readonly model: string;
-  readonly target: string;
-  readonly features: readonly string[];
-  readonly dataQuery: string;
-  readonly encoding: Encoding;
-  readonly hyper: HyperParameters;
   readonly coefficients: RawCoefficients | undefined;
   readonly #regressor: FittedRegressor;
   #disposed = false;
@@ -65,6 +49,11 @@ export class LoadedEmulator implements Emulator {
     this.#regressor = regressor;
   }
 
+  /**
+   * The target predicted for each row of raw cells (`features` order); text features take one of
+   * their trained levels. An E_ML_DATA error names the row and column of a NULL, a text value in
+   * a numeric feature or an unseen level.
+   */
   predict(rows: readonly (readonly (number | string | null)[])[]): Float64Array {
     return this.predictRows(rows, 'the input');
   }

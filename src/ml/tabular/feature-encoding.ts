@@ -127,14 +127,11 @@ export function encodingOf(features: readonly FeatureEncoding[]): Encoding {
   return { features, width: columns.length, columns };
 }
 
-/** Reads one cell: row `i`, feature `j`. */
-type CellAt = (i: number, j: number) => InputCell;
-
 /**
  * Encodes `count` rows into a row-major Float64Array of count × width values. `rowLabel(i)`
  * names row i in error messages (`row 5 of the query`).
  */
-export function encodeWith(encoding: Encoding, count: number, cellAt: CellAt, rowLabel: (i: number) => string): Float64Array {
+export function encodeWith(encoding: Encoding, count: number, cellAt: (i: number, j: number) => InputCell, rowLabel: (i: number) => string): Float64Array {
   const { features, width } = encoding;
   const out = new Float64Array(count * width);
   const levelIndex = features.map((f) => (f.kind === 'text' ? new Map(f.levels.map((l, k) => [l, k])) : undefined));

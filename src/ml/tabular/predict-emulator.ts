@@ -28,7 +28,6 @@ export interface PredictEmulatorOptions {
   readonly run: string;
   /** A read-only query returning the run's feature columns. */
   readonly query: string;
-  /** The new table to write. */
   readonly outTable: string;
 }
 
@@ -47,15 +46,6 @@ function storedCell(v: Cell): RawCell {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
-/** A prediction, stored as a float even when whole (so its column is FLOAT). */
-function predictionCell(v: number): RawCell {
-  return Number.isFinite(v) ? new FloatCell(v) : null;
-}
-
-async function tableExists(store: Store, name: string): Promise<string | undefined> {
-  return (await store.tables()).find((t) => t.toLowerCase() === name.toLowerCase());
-}
-
 export async function predictEmulator(store: Store, options: PredictEmulatorOptions): Promise<PredictEmulatorResult> {
   if (options === null || typeof options !== 'object') throw new MlError('E_ML_ARGUMENT', 'predictEmulator needs options (run, query, outTable)');
   const { run, query, outTable } = options;
@@ -63,7 +53,7 @@ export async function predictEmulator(store: Store, options: PredictEmulatorOpti
   if (typeof outTable !== 'string' || outTable.trim() === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('outTable')} must name a new table, got ${JSON.stringify(outTable)}`);
   if (sanitizeIdentifier(outTable) !== outTable) throw new MlError('E_ML_ARGUMENT', (o) => `${o('outTable')} "${outTable}" would be stored as "${sanitizeIdentifier(outTable)}"; give that name`);
   if (isProtectedTable(outTable)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('outTable')} "${outTable}" is a name the store keeps for its own tables; pick another`);
-  const existing = await tableExists(store, outTable);
+  const existing = (await store.tables()).find((t) => t.toLowerCase() === outTable.toLowerCase());
   if (existing !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `table "${existing}" already exists; predictions go to a new table (pick another ${o('outTable')})`);
 
   const emulator = await loadEmulatorRun(store, run);
@@ -89,7 +79,8 @@ export async function predictEmulator(store: Store, options: PredictEmulatorOpti
       record[rowColumn] = i + 1;
       for (const f of features) record[f] = storedCell(r[f] ?? null);
       if (targetColumn !== undefined) record[targetColumn] = storedCell(r[targetColumn] ?? null);
-      record[predicted] = predictionCell(y[i]!);
+      // A float even when whole, so the column is FLOAT.
+      record[predicted] = Number.isFinite(y[i]!) ? new FloatCell(y[i]!) : null;
       return record;
     });
     // newTable: a table made since the check above is refused, never appended to.

@@ -10,9 +10,9 @@
  * 10,000 queries against 1,500 rows take a fraction of a second.
  */
 import { MlError } from '../../../errors.js';
-import type { EncodedRows, FittedRegressor, HyperParameters, RegressorFamily } from './regressor.js';
+import { wholeNumberOption, type EncodedRows, type FittedRegressor, type HyperParameters, type RegressorFamily } from './regressor.js';
 
-export type KnnWeights = 'uniform' | 'distance';
+type KnnWeights = NonNullable<HyperParameters['weights']>;
 
 export class KnnRegressor implements FittedRegressor {
   readonly #x: Float64Array;
@@ -102,11 +102,6 @@ export class KnnRegressor implements FittedRegressor {
 /** k-NN's grid: k ∈ {1, 3, 5, 10, 20, 50} (those the training folds can hold) × both weightings. */
 export const KNN_GRID_K = [1, 3, 5, 10, 20, 50] as const;
 
-function checkK(k: unknown): number {
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('k')} must be a whole number ≥ 1, got ${String(k)}`);
-  return k;
-}
-
 export const knnFamily: RegressorFamily = {
   name: 'knn',
   options: ['k', 'weights'],
@@ -114,7 +109,7 @@ export const knnFamily: RegressorFamily = {
   resolve: (h) => {
     const weights = h.weights ?? 'uniform';
     if (weights !== 'uniform' && weights !== 'distance') throw new MlError('E_ML_ARGUMENT', (o) => `${o('weights')} must be uniform or distance, got ${String(weights)}`);
-    return { k: checkK(h.k ?? 5), weights };
+    return { k: wholeNumberOption('k', h.k ?? 5), weights };
   },
   grid: (_base, data) => {
     // The CV fits see 4/5 of the training rows.

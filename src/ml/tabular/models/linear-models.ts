@@ -194,18 +194,10 @@ export function rawCoefficients(fit: { intercept: number; weights: ArrayLike<num
 }
 
 class LinearRegressor implements FittedRegressor {
-  readonly #fit: LinearFit;
-
-  constructor(fit: LinearFit) {
-    this.#fit = fit;
-  }
-
-  get fit(): LinearFit {
-    return this.#fit;
-  }
+  constructor(readonly fit: LinearFit) {}
 
   predict(x: Float64Array, rows: number): Float64Array {
-    const { intercept, weights } = this.#fit;
+    const { intercept, weights } = this.fit;
     const w = weights.length;
     const out = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
@@ -217,7 +209,7 @@ class LinearRegressor implements FittedRegressor {
   }
 
   state(): Record<string, unknown> {
-    const { intercept, weights, iterations, converged } = this.#fit;
+    const { intercept, weights, iterations, converged } = this.fit;
     return { intercept, weights: [...weights], ...(iterations === undefined ? {} : { iterations, converged }) };
   }
 
@@ -229,22 +221,23 @@ export function linearFitOf(model: FittedRegressor): LinearFit | undefined {
   return model instanceof LinearRegressor ? model.fit : undefined;
 }
 
-function loadLinear(state: Record<string, unknown>, width: number): FittedRegressor {
-  const weights = state['weights'];
-  const intercept = state['intercept'];
-  if (!Array.isArray(weights) || weights.length !== width || typeof intercept !== 'number') {
-    throw new MlError('E_ML_CHECKPOINT', `the checkpoint's linear model does not match its encoding (${width} columns)`);
-  }
-  return new LinearRegressor({ intercept, weights: Float64Array.from(weights as number[]) });
-}
+/** What the three linear families share: two rows at least, and the checkpoint's intercept and weights. */
+const linearCommon = {
+  minRows: () => 2,
+  load: (state: Record<string, unknown>, _h: HyperParameters, width: number): FittedRegressor => {
+    const weights = state['weights'];
+    const intercept = state['intercept'];
+    if (!Array.isArray(weights) || weights.length !== width || typeof intercept !== 'number') {
+      throw new MlError('E_ML_CHECKPOINT', `the checkpoint's linear model does not match its encoding (${width} columns)`);
+    }
+    return new LinearRegressor({ intercept, weights: Float64Array.from(weights as number[]) });
+  },
+};
 
 function checkAlpha(alpha: unknown): number {
   if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('alpha')} must be a number ≥ 0, got ${String(alpha)}`);
   return alpha;
 }
-
-/** Rounds to 6 significant digits, so a grid prints and reproduces cleanly. */
-const round6 = (x: number): number => Number(x.toPrecision(6));
 
 export const linearFamily: RegressorFamily = {
   name: 'linear',
@@ -252,9 +245,8 @@ export const linearFamily: RegressorFamily = {
   gridded: [],
   resolve: () => ({}),
   grid: (base) => [base],
-  minRows: () => 2,
   fit: async (data) => new LinearRegressor(fitLeastSquares(data, 0)),
-  load: (state, _h, width) => loadLinear(state, width),
+  ...linearCommon,
 };
 
 /** Ridge's grid: α ∈ {0.01, 0.1, 1, 10, 100} (the encoded columns have unit variance, so these span weak to strong). */
@@ -266,15 +258,14 @@ export const ridgeFamily: RegressorFamily = {
   gridded: ['alpha'],
   resolve: (h) => ({ alpha: checkAlpha(h.alpha ?? 1) }),
   grid: () => RIDGE_GRID.map((alpha) => ({ alpha })),
-  minRows: () => 2,
   fit: async (data, h) => new LinearRegressor(fitLeastSquares(data, h.alpha!)),
-  load: (state, _h, width) => loadLinear(state, width),
+  ...linearCommon,
 };
 
 /**
- * Lasso's grid: α = α_max × {1e-4, 1e-3, 1e-2, 1e-1} (6 significant digits), α_max the smallest
- * α that zeroes every weight on the training rows; the lasso's α is in the target's unit, so a
- * fixed list would not suit every target.
+ * Lasso's grid: α = α_max × {1e-4, 1e-3, 1e-2, 1e-1} (6 significant digits, so a grid prints and
+ * reproduces cleanly), α_max the smallest α that zeroes every weight on the training rows; the
+ * lasso's α is in the target's unit, so a fixed list would not suit every target.
  */
 export const LASSO_GRID_FRACTIONS = [1e-4, 1e-3, 1e-2, 1e-1] as const;
 
@@ -285,9 +276,8 @@ export const lassoFamily: RegressorFamily = {
   resolve: (h) => ({ alpha: checkAlpha(h.alpha ?? 1) }),
   grid: (_base, data) => {
     const max = lassoAlphaMax(data);
-    return max > 0 ? LASSO_GRID_FRACTIONS.map((f) => ({ alpha: round6(max * f) })) : [{ alpha: 1 }];
+    return max > 0 ? LASSO_GRID_FRACTIONS.map((f) => ({ alpha: Number((max * f).toPrecision(6)) })) : [{ alpha: 1 }];
   },
-  minRows: () => 2,
   fit: async (data, h) => new LinearRegressor(fitLasso(data, h.alpha!)),
-  load: (state, _h, width) => loadLinear(state, width),
+  ...linearCommon,
 };

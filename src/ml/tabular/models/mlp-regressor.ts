@@ -14,7 +14,7 @@ import path from 'node:path';
 import { MlError } from '../../../errors.js';
 import * as torch from '../../../torch/index.js';
 import { epochPermutation } from '../../data/seeded-random.js';
-import type { EncodedRows, FitContext, FittedRegressor, HyperParameters, RegressorFamily } from './regressor.js';
+import { wholeNumberOption, type EncodedRows, type FitContext, type FittedRegressor, type HyperParameters, type RegressorFamily } from './regressor.js';
 
 export const MLP_WEIGHTS_FILE = 'model.safetensors';
 
@@ -176,12 +176,10 @@ export const mlpFamily: RegressorFamily = {
     if (!Array.isArray(hidden) || hidden.length === 0 || hidden.some((s) => !Number.isInteger(s) || s < 1 || s > 4096)) {
       throw new MlError('E_ML_ARGUMENT', (o) => `${o('hidden')} must be one or more layer sizes from 1 to 4096 (64,64), got ${JSON.stringify(h.hidden)}`);
     }
-    const epochs = h.epochs ?? MLP_DEFAULTS.epochs;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('epochs')} must be a whole number ≥ 1, got ${String(epochs)}`);
+    const epochs = wholeNumberOption('epochs', h.epochs ?? MLP_DEFAULTS.epochs);
     const lr = h.lr ?? MLP_DEFAULTS.lr;
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('lr')} must be a positive number, got ${String(lr)}`);
-    const batch = h.batch ?? MLP_DEFAULTS.batch;
-    if (!Number.isInteger(batch) || batch < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('batch')} must be a whole number ≥ 1, got ${String(batch)}`);
+    const batch = wholeNumberOption('batch', h.batch ?? MLP_DEFAULTS.batch);
     return { hidden: [...hidden], epochs, lr, batch };
   },
   grid: (base) => MLP_GRID.hidden.flatMap((hidden) => MLP_GRID.lr.map((lr): HyperParameters => ({ ...base, hidden: [...hidden], lr }))),

@@ -17,7 +17,7 @@
  */
 import { MlError } from '../../../errors.js';
 import { mixSeed, SeededRandom } from '../../data/seeded-random.js';
-import type { EncodedRows, FittedRegressor, HyperParameters, RegressorFamily } from './regressor.js';
+import { wholeNumberOption, type EncodedRows, type FittedRegressor, type HyperParameters, type RegressorFamily } from './regressor.js';
 
 /** A tree in preorder: node i's left child is i + 1; a leaf has feature −1 and its prediction in `value`. */
 export interface RegressionTree {
@@ -28,11 +28,7 @@ export interface RegressionTree {
   readonly right: Int32Array;
 }
 
-interface Growing {
-  feature: number[];
-  value: number[];
-  right: number[];
-}
+type Growing = { [K in keyof RegressionTree]: number[] };
 
 /** Grows trees over one training set; the per-feature sort is shared by every tree. */
 class TreeGrower {
@@ -110,12 +106,12 @@ class TreeGrower {
       if (v < yMin) yMin = v;
       if (v > yMax) yMax = v;
     }
-    if (m < 2 || depth >= this.#maxDepth || yMin === yMax) {
+    const leaf = (): void => {
       tree.feature.push(-1);
       tree.value.push(total / m + this.#yMean);
       tree.right.push(-1);
-      return;
-    }
+    };
+    if (m < 2 || depth >= this.#maxDepth || yMin === yMax) return leaf();
 
     let bestScore = (total * total) / m;
     let bestFeature = -1;
@@ -145,12 +141,7 @@ class TreeGrower {
         value = nextValue;
       }
     }
-    if (bestFeature < 0) {
-      tree.feature.push(-1);
-      tree.value.push(total / m + this.#yMean);
-      tree.right.push(-1);
-      return;
-    }
+    if (bestFeature < 0) return leaf();
 
     const fb = bestFeature * n;
     const a = xt[fb + order[fb + bestPos]!]!;
@@ -246,7 +237,6 @@ export class RegressionForest implements FittedRegressor {
   dispose(): void {}
 }
 
-/** The forest's grid: trees ∈ {50, 100} × max_depth ∈ {4, 8, null}. */
 export const FOREST_GRID = { trees: [50, 100], max_depth: [4, 8, null] } as const;
 
 export const forestFamily: RegressorFamily = {
@@ -254,11 +244,8 @@ export const forestFamily: RegressorFamily = {
   options: ['trees', 'max_depth'],
   gridded: ['trees', 'max_depth'],
   resolve: (h) => {
-    const trees = h.trees ?? 100;
-    if (!Number.isInteger(trees) || trees < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('trees')} must be a whole number ≥ 1, got ${String(trees)}`);
-    const depth = h.max_depth ?? null;
-    if (depth !== null && (!Number.isInteger(depth) || depth < 1)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('maxDepth')} must be a whole number ≥ 1, got ${String(depth)}`);
-    return { trees, max_depth: depth };
+    const trees = wholeNumberOption('trees', h.trees ?? 100);
+    return { trees, max_depth: h.max_depth == null ? null : wholeNumberOption('maxDepth', h.max_depth) };
   },
   grid: () => FOREST_GRID.trees.flatMap((trees) => FOREST_GRID.max_depth.map((max_depth): HyperParameters => ({ trees, max_depth }))),
   minRows: () => 2,

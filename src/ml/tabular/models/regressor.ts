@@ -4,6 +4,7 @@
  * hyper-parameters and its grid, and rebuilds a fitted regressor from its checkpoint.
  * Adding a model: docs/ml-emulators.md, "Adding a model".
  */
+import { MlError } from '../../../errors.js';
 
 /** A fitted model over encoded rows. */
 export interface FittedRegressor {
@@ -71,4 +72,10 @@ export interface RegressorFamily {
   fit(data: EncodedRows, h: HyperParameters, context: FitContext): Promise<FittedRegressor>;
   /** Rebuilds a fitted model from `state()` and the checkpoint folder. */
   load(state: Record<string, unknown>, h: HyperParameters, width: number, folder: string): FittedRegressor;
+}
+
+/** `value` as a whole number ≥ 1, or an E_ML_ARGUMENT error naming the hyper-parameter `option`. */
+export function wholeNumberOption(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o(option)} must be a whole number ≥ 1, got ${String(value)}`);
+  return value;
 }
