@@ -43,10 +43,7 @@ export async function classifierSubject(store: Store, record: RunRecord, options
     return {
       target: source.target,
       output: `probability of ${fx.labelColumn} ${String(level)}`,
-      features: parts.image.segmentation.names,
-      game: parts.game,
-      backgroundRows: parts.backgroundRows,
-      image: parts.image,
+      ...parts,
       details: { class: level },
       dispose: () => fx.dispose(),
     };

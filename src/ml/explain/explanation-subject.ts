@@ -5,7 +5,7 @@
  * Adding a model kind means writing one function that builds this (see docs/ml-explain.md).
  */
 import type { Cell } from '../../store/types.js';
-import type { ImageSegmentation } from './image-segmentation.js';
+import type { SegmentedImage } from './image-segmentation.js';
 import type { ShapMethod } from './shapley-values.js';
 import type { MaskedGame } from './tabular-masker.js';
 
@@ -36,15 +36,6 @@ export interface SubjectOptions {
   readonly device: string;
 }
 
-/** An image whose segments are the features, for the heat map. */
-export interface SubjectImage {
-  readonly pixels: Uint8Array;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  readonly segmentation: ImageSegmentation;
-}
-
 export interface ExplanationSubject {
   /** What was explained: `row 7`, `prediction p-…`. */
   readonly target: string;
@@ -55,7 +46,7 @@ export interface ExplanationSubject {
   /** Background rows drawn (min(K, rows)). */
   readonly backgroundRows: number;
   /** Present when the features are segments of this image. */
-  readonly image?: SubjectImage;
+  readonly image?: SegmentedImage;
   /** Extra facts for the result (the class explained, the classifier used, …). */
   readonly details: Readonly<Record<string, Cell>>;
   /** Frees models; called once the values are computed, whatever happened. */

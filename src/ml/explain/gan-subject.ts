@@ -133,10 +133,7 @@ export async function ganSubject(store: Store, record: RunRecord, options: Subje
       return {
         target,
         output: 'discriminator',
-        features: parts.image.segmentation.names,
-        game: parts.game,
-        backgroundRows: parts.backgroundRows,
-        image: parts.image,
+        ...parts,
         details: specs.length === 0 ? {} : { conditions: JSON.stringify(conditions) },
         dispose: () => gan.dispose(),
       };

@@ -35,8 +35,7 @@ export async function recordExplanation(registry: RunRegistry, run: RunRecord, s
     const folder = registry.runPath(run.run_id, 'explanations');
     makeFolderSync(folder);
     const absolute = path.join(folder, `${id}.png`);
-    const img = subject.image;
-    writeFileAtomicSync(absolute, heatmapPng({ image: img.pixels, channels: img.channels, height: img.height, width: img.width, segmentation: img.segmentation, values: computed.values }));
+    writeFileAtomicSync(absolute, heatmapPng({ ...subject.image, values: computed.values }));
     heatmap = { absolute, relative: registry.relative(absolute) };
   }
   const created = now();
