@@ -7,7 +7,8 @@ import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { loadFeatureExtractor } from '../evaluate/feature-extractor.js';
 import { requireKind, type RunRecord } from '../registry/run-record.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { classProbabilities, imageSubjectParts, topClass } from './image-subject.js';
 import { imageColumnOf, predictionRow, readImageFiles, rowAt, runRows } from './run-data.js';
 

@@ -30,7 +30,8 @@ import { architectureOf, loadCheckpoint } from '../checkpoints/gan-checkpoint.js
 import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import { drawBackground } from './background.js';
 import { classIndex } from './classifier-subject.js';
-import type { ExplainOutput, ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { ExplainOutput, SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { classProbabilities, imageSubjectParts, topClass } from './image-subject.js';
 import { cellOf, featureCell, imageColumnOf, predictionParams, predictionRow, readImageFiles, rowAt, runRows } from './run-data.js';
 import { tabularGame, type FeatureRow } from './tabular-masker.js';

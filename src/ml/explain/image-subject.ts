@@ -12,7 +12,8 @@
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
 import { drawBackground } from './background.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { imageGame, meanImage } from './image-masker.js';
 import { blockSegmentation } from './image-segmentation.js';
 import { readImageFiles } from './run-data.js';

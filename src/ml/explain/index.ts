@@ -21,5 +21,5 @@ export { imageGame, meanImage, type ImageGameOptions } from './image-masker.js';
 export { blockSegmentation, DEFAULT_BLOCKS, type ImageSegmentation } from './image-segmentation.js';
 export { superpixelSegmentation, type SuperpixelOptions } from './superpixels.js';
 export { heatmapImage, heatmapPng, type HeatmapInput } from './heatmap.js';
-export { EXPLAIN_OUTPUTS, IMAGE_BACKGROUNDS, SEGMENTATIONS, type ExplainOutput, type ImageBackground, type Segmentation } from './explanation-subject.js';
-export { explainRun, type ExplainRunOptions, type ExplanationResult } from './explain-run.js';
+export { EXPLAIN_OUTPUTS, IMAGE_BACKGROUNDS, SEGMENTATIONS, type ExplainRunOptions, type ExplainOutput, type ImageBackground, type Segmentation } from './explain-options.js';
+export { explainRun, type ExplanationResult } from './explain-run.js';

@@ -15,20 +15,17 @@ import type { ExplanationSubject } from './explanation-subject.js';
 import { heatmapPng } from './heatmap.js';
 import type { GameExplanation } from './shapley-values.js';
 
-export interface RecordedExplanation {
-  readonly id: string;
-  /** The heat map, relative to the store's folder (image subjects). */
-  readonly heatmap: string | undefined;
-}
-
 /** A new explanation id: `shap-`, UTC time to the second and 4 random hex digits. */
 function newExplanationId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `shap-${stamp}-${crypto.randomBytes(2).toString('hex')}`;
 }
 
-/** Store the values `computed` of `subject` for `run`, with the heat map when the features are image segments. */
-export async function recordExplanation(registry: RunRegistry, run: RunRecord, subject: ExplanationSubject, computed: GameExplanation, seed: number): Promise<RecordedExplanation> {
+/**
+ * Store the values `computed` of `subject` for `run`, with the heat map when the features are image
+ * segments; returns the explanation id and the heat map's path relative to the store's folder.
+ */
+export async function recordExplanation(registry: RunRegistry, run: RunRecord, subject: ExplanationSubject, computed: GameExplanation, seed: number): Promise<{ readonly id: string; readonly heatmap: string | undefined }> {
   const id = newExplanationId();
   let heatmap: { absolute: string; relative: string } | undefined;
   if (subject.image !== undefined) {

@@ -11,7 +11,8 @@ import type { Store } from '../../store/store.js';
 import type { RunRecord } from '../registry/run-registry.js';
 import { loadEmulator, type Emulator } from '../tabular/index.js';
 import { drawBackground } from './background.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { cellOf, featureCell, rowAt, runRows } from './run-data.js';
 import { tabularGame, type FeatureRow } from './tabular-masker.js';
 

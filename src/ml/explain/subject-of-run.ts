@@ -8,7 +8,8 @@ import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { RunRecord, RunRegistry } from '../registry/run-registry.js';
 import { classifierSubject } from './classifier-subject.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { ganSubject } from './gan-subject.js';
 import { regressorSubject } from './regressor-subject.js';
 
