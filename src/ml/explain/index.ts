@@ -14,7 +14,7 @@ export { restrictGame, type CoalitionValues, type ShapleyResult } from './coalit
 export { exactShapley, MAX_EXACT_FEATURES } from './exact-shapley.js';
 export { kernelShap, defaultKernelSamples, type KernelShapOptions } from './kernel-shap.js';
 export { permutationShap, defaultPermutations, permutationsForBudget, type PermutationShapOptions } from './permutation-shap.js';
-export { shapleyValues, defaultMethod, checkMethod, SHAP_METHODS, EXACT_DEFAULT_LIMIT, type ShapMethod, type ShapleyValuesOptions, type GameExplanation } from './shapley-values.js';
+export { shapleyValues, SHAP_METHODS, EXACT_DEFAULT_LIMIT, type ShapMethod, type ShapleyValuesOptions, type GameExplanation } from './shapley-values.js';
 export { drawBackground, DEFAULT_BACKGROUND } from './background.js';
 export { tabularGame, type TabularGameOptions, type MaskedGame, type FeatureCell, type FeatureRow } from './tabular-masker.js';
 export { imageGame, meanImage, type ImageGameOptions } from './image-masker.js';
