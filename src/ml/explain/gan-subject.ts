@@ -123,13 +123,11 @@ export async function ganSubject(store: Store, record: RunRecord, options: Subje
   try {
     loadCheckpoint(checkpoint, gan);
     gan.to(options.device).eval();
-    const size = params.size;
-    const channels = params.channels;
+    const { size, channels } = params;
     if (output === 'discriminator') {
       const column = imageColumnOf(rows[0]!, params.image_column, run.run_id);
       const pixels = await readImageFiles(store, [file], size, channels, `the image of ${target}`);
-      const fixed = specs.length === 0 ? undefined : conditions;
-      const predict = (images: Uint8Array, count: number): Float64Array => discriminatorProbabilities(gan, images, count, fixed, options.device);
+      const predict = (images: Uint8Array, count: number): Float64Array => discriminatorProbabilities(gan, images, count, specs.length === 0 ? undefined : conditions, options.device);
       const parts = await imageSubjectParts(store, pixels, size, channels, rows, column, options, predict);
       return {
         target,

@@ -2,13 +2,7 @@
  * SHAP explanations (DESIGN §5): model-agnostic Shapley values of batched coalition games (exact,
  * Kernel SHAP, antithetic permutation sampling), maskers that turn a model on table rows or image
  * segments into such a game, and `explainRun`, which explains a run's prediction and stores the
- * values in `ml_explanations`. See docs/ml-explain.md.
- *
- * ```ts
- * const game = tabularGame({ x, background, predict });
- * const { values, baseValue, prediction } = exactShapley(game.value, game.features);
- * const r = await explainRun(store, { run: 'classifier-…', row: 7 });
- * ```
+ * values in `ml_explanations`. See docs/ml-explain.md; each export's file has an example.
  */
 export { restrictGame, type CoalitionValues, type ShapleyResult } from './coalition-game.js';
 export { exactShapley, MAX_EXACT_FEATURES } from './exact-shapley.js';
