@@ -7,7 +7,8 @@ import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { loadFeatureExtractor } from '../evaluate/feature-extractor.js';
 import { requireKind, type RunRecord } from '../registry/run-record.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { classProbabilities, imageSubjectParts, topClass } from './image-subject.js';
 import { imageColumnOf, predictionRow, readImageFiles, rowAt, runRows } from './run-data.js';
 
@@ -29,24 +30,22 @@ export async function classifierSubject(store: Store, record: RunRecord, options
   const params = run.params;
   const rows = await runRows(store, run.data_query, run.run_id);
   const column = imageColumnOf(rows[0]!, params.image_column, run.run_id);
-  const source = options.row !== undefined ? { file: rowAt(rows, options.row, run.run_id)[column] ?? null, target: `row ${options.row}` } : await predictionSource(store, options.prediction!);
+  const target = options.row !== undefined ? `row ${options.row}` : `prediction ${options.prediction}`;
+  const file = options.row !== undefined ? (rowAt(rows, options.row, run.run_id)[column] ?? null) : await predictionFile(store, options.prediction!);
   if (options.class !== undefined) classIndex(params.levels, options.class, params.label_column);
 
   const fx = await loadFeatureExtractor(store, run.run_id, { device: options.device });
   try {
     const k = fx.levels.length;
-    const pixels = await readImageFiles(store, [source.file], fx.size, fx.channels, `the image of ${source.target}`);
+    const pixels = await readImageFiles(store, [file], fx.size, fx.channels, `the image of ${target}`);
     const explained = options.class !== undefined ? classIndex(fx.levels, options.class, fx.labelColumn) : topClass(fx.extract(pixels, 1).logits, 0, k);
     const predict = (images: Uint8Array, count: number): Float64Array => classProbabilities(fx.extract(images, count).logits, count, k, explained);
     const parts = await imageSubjectParts(store, pixels, fx.size, fx.channels, rows, column, options, predict);
     const level = fx.levels[explained]!;
     return {
-      target: source.target,
+      target,
       output: `probability of ${fx.labelColumn} ${String(level)}`,
-      features: parts.image.segmentation.names,
-      game: parts.game,
-      backgroundRows: parts.backgroundRows,
-      image: parts.image,
+      ...parts,
       details: { class: level },
       dispose: () => fx.dispose(),
     };
@@ -56,8 +55,8 @@ export async function classifierSubject(store: Store, record: RunRecord, options
   }
 }
 
-async function predictionSource(store: Store, id: string): Promise<{ file: string | null; target: string }> {
+async function predictionFile(store: Store, id: string): Promise<string | null> {
   const p = await predictionRow(store, id);
   const file = p['FILE'] ?? p['file'] ?? null;
-  return { file: file === null ? null : String(file), target: `prediction ${id}` };
+  return file === null ? null : String(file);
 }

@@ -7,9 +7,19 @@ import { MlError } from '../../errors.js';
 import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
 import { resolveDevice } from '../device.js';
 import { DEFAULT_BACKGROUND } from './background.js';
-import { EXPLAIN_OUTPUTS, IMAGE_BACKGROUNDS, SEGMENTATIONS, type ExplainOutput, type ImageBackground, type Segmentation, type SubjectOptions } from './explanation-subject.js';
 import { DEFAULT_BLOCKS } from './image-segmentation.js';
 import { SHAP_METHODS, type ShapMethod } from './shapley-values.js';
+
+/** Which scalar of a GAN is explained. */
+export type ExplainOutput = 'score' | 'mean-intensity' | 'discriminator';
+export const EXPLAIN_OUTPUTS: readonly ExplainOutput[] = Object.freeze(['score', 'mean-intensity', 'discriminator']);
+
+/** How absent image segments are filled: the mean of the K background images, or each of them. */
+export type ImageBackground = 'mean' | 'images';
+export const IMAGE_BACKGROUNDS: readonly ImageBackground[] = Object.freeze(['mean', 'images']);
+
+export type Segmentation = 'blocks' | 'superpixels';
+export const SEGMENTATIONS: readonly Segmentation[] = Object.freeze(['blocks', 'superpixels']);
 
 export interface ExplainRunOptions {
   readonly run: string;
@@ -38,6 +48,9 @@ export interface ExplainRunOptions {
   /** Where the models run (default cpu). */
   readonly device?: string;
 }
+
+/** The options every subject builder receives: checked, defaults filled in, `class` as text. */
+export type SubjectOptions = { readonly [K in 'row' | 'prediction' | 'method' | 'output']: ExplainRunOptions[K] } & Readonly<Required<Omit<ExplainRunOptions, 'run' | 'row' | 'prediction' | 'method' | 'output' | 'samples' | 'class'>>> & { readonly class: string | undefined };
 
 function whole(name: string, v: number | undefined, fallback: number, min: number): number {
   const x = v ?? fallback;

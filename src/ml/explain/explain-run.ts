@@ -19,12 +19,9 @@
 import type { Store } from '../../store/store.js';
 import { RunRegistry } from '../registry/run-registry.js';
 import { checkExplainOptions, type ExplainRunOptions } from './explain-options.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
 import { recordExplanation } from './record-explanation.js';
 import { shapleyValues, type GameExplanation, type ShapMethod } from './shapley-values.js';
 import { subjectOfRun } from './subject-of-run.js';
-
-export type { ExplainRunOptions } from './explain-options.js';
 
 export interface ExplanationResult {
   explanation_id: string;
@@ -52,22 +49,19 @@ export interface ExplanationResult {
   seconds: number;
 }
 
-/** The subject's Shapley values; its models are freed afterwards, whatever happened. */
-function explainSubject(subject: ExplanationSubject, o: SubjectOptions, samples: number | undefined): GameExplanation {
-  try {
-    return shapleyValues(subject.game, { ...(o.method === undefined ? {} : { method: o.method }), ...(samples === undefined ? {} : { samples }), seed: o.seed });
-  } finally {
-    subject.dispose();
-  }
-}
-
 /** Explain one prediction of a run (see the file comment). */
 export async function explainRun(store: Store, options: ExplainRunOptions): Promise<ExplanationResult> {
   const started = performance.now();
   const o = checkExplainOptions(options);
   const registry = new RunRegistry(store);
   const { run, subject } = await subjectOfRun(registry, options.run, o);
-  const computed = explainSubject(subject, o, options.samples);
+  let computed: GameExplanation;
+  try {
+    computed = shapleyValues(subject.game, { method: o.method, samples: options.samples, seed: o.seed });
+  } finally {
+    // The subject's models are freed whatever happened.
+    subject.dispose();
+  }
   const recorded = await recordExplanation(registry, run, subject, computed, o.seed);
   return {
     explanation_id: recorded.id,

@@ -5,45 +5,8 @@
  * Adding a model kind means writing one function that builds this (see docs/ml-explain.md).
  */
 import type { Cell } from '../../store/types.js';
-import type { ImageSegmentation } from './image-segmentation.js';
-import type { ShapMethod } from './shapley-values.js';
+import type { SegmentedImage } from './image-segmentation.js';
 import type { MaskedGame } from './tabular-masker.js';
-
-/** Which scalar of a GAN is explained. */
-export type ExplainOutput = 'score' | 'mean-intensity' | 'discriminator';
-export const EXPLAIN_OUTPUTS: readonly ExplainOutput[] = Object.freeze(['score', 'mean-intensity', 'discriminator']);
-
-/** How absent image segments are filled: the mean of the K background images, or each of them. */
-export type ImageBackground = 'mean' | 'images';
-export const IMAGE_BACKGROUNDS: readonly ImageBackground[] = Object.freeze(['mean', 'images']);
-
-export type Segmentation = 'blocks' | 'superpixels';
-export const SEGMENTATIONS: readonly Segmentation[] = Object.freeze(['blocks', 'superpixels']);
-
-/** The options every subject builder receives, checked and with defaults filled in. */
-export interface SubjectOptions {
-  /** 1-based row of the run's data query, or undefined when a prediction is explained. */
-  readonly row: number | undefined;
-  readonly prediction: string | undefined;
-  readonly method: ShapMethod | undefined;
-  readonly background: number;
-  readonly seed: number;
-  readonly output: ExplainOutput | undefined;
-  readonly class: string | undefined;
-  readonly segmentation: Segmentation;
-  readonly blocks: number;
-  readonly imageBackground: ImageBackground;
-  readonly device: string;
-}
-
-/** An image whose segments are the features, for the heat map. */
-export interface SubjectImage {
-  readonly pixels: Uint8Array;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  readonly segmentation: ImageSegmentation;
-}
 
 export interface ExplanationSubject {
   /** What was explained: `row 7`, `prediction p-…`. */
@@ -55,7 +18,7 @@ export interface ExplanationSubject {
   /** Background rows drawn (min(K, rows)). */
   readonly backgroundRows: number;
   /** Present when the features are segments of this image. */
-  readonly image?: SubjectImage;
+  readonly image?: SegmentedImage;
   /** Extra facts for the result (the class explained, the classifier used, …). */
   readonly details: Readonly<Record<string, Cell>>;
   /** Frees models; called once the values are computed, whatever happened. */

@@ -30,7 +30,8 @@ import { architectureOf, loadCheckpoint } from '../checkpoints/gan-checkpoint.js
 import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import { drawBackground } from './background.js';
 import { classIndex } from './classifier-subject.js';
-import type { ExplainOutput, ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { ExplainOutput, SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { classProbabilities, imageSubjectParts, topClass } from './image-subject.js';
 import { cellOf, featureCell, imageColumnOf, predictionParams, predictionRow, readImageFiles, rowAt, runRows } from './run-data.js';
 import { tabularGame, type FeatureRow } from './tabular-masker.js';
@@ -122,21 +123,16 @@ export async function ganSubject(store: Store, record: RunRecord, options: Subje
   try {
     loadCheckpoint(checkpoint, gan);
     gan.to(options.device).eval();
-    const size = params.size;
-    const channels = params.channels;
+    const { size, channels } = params;
     if (output === 'discriminator') {
       const column = imageColumnOf(rows[0]!, params.image_column, run.run_id);
       const pixels = await readImageFiles(store, [file], size, channels, `the image of ${target}`);
-      const fixed = specs.length === 0 ? undefined : conditions;
-      const predict = (images: Uint8Array, count: number): Float64Array => discriminatorProbabilities(gan, images, count, fixed, options.device);
+      const predict = (images: Uint8Array, count: number): Float64Array => discriminatorProbabilities(gan, images, count, specs.length === 0 ? undefined : conditions, options.device);
       const parts = await imageSubjectParts(store, pixels, size, channels, rows, column, options, predict);
       return {
         target,
         output: 'discriminator',
-        features: parts.image.segmentation.names,
-        game: parts.game,
-        backgroundRows: parts.backgroundRows,
-        image: parts.image,
+        ...parts,
         details: specs.length === 0 ? {} : { conditions: JSON.stringify(conditions) },
         dispose: () => gan.dispose(),
       };

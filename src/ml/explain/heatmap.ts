@@ -13,15 +13,9 @@
  */
 import { MlError } from '../../errors.js';
 import { encodePng } from '../../images/png-codec.js';
-import type { ImageSegmentation } from './image-segmentation.js';
+import type { SegmentedImage } from './image-segmentation.js';
 
-export interface HeatmapInput {
-  /** C × H × W uint8, as the model read it. */
-  readonly image: Uint8Array;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  readonly segmentation: ImageSegmentation;
+export interface HeatmapInput extends SegmentedImage {
   /** One SHAP value per segment. */
   readonly values: ArrayLike<number>;
   /** Output pixels per image pixel, each way (default 10). */

@@ -12,19 +12,14 @@
  */
 import { MlError } from '../../errors.js';
 import { averageOverBackground, type CoalitionValues } from './coalition-game.js';
-import type { ImageSegmentation } from './image-segmentation.js';
+import type { SegmentedImage } from './image-segmentation.js';
 import type { MaskedGame } from './tabular-masker.js';
 
-export interface ImageGameOptions {
-  /** The explained image, C × H × W uint8 (the layout `loadImages` gives). */
-  readonly image: Uint8Array;
+/** The explained image and its segments, the background, the model. */
+export interface ImageGameOptions extends SegmentedImage {
   /** `backgroundCount` images laid out as `image`, one after another. */
   readonly background: Uint8Array;
   readonly backgroundCount: number;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  readonly segmentation: ImageSegmentation;
   /** The model: `count` images (count × C × H × W uint8) → one output per image. */
   readonly predict: (pixels: Uint8Array, count: number) => Float64Array | ArrayLike<number>;
   /** Images per call of `predict` at most (default 2,000; a coalition's images are never split). */

@@ -23,6 +23,16 @@ export interface ImageSegmentation {
   readonly names: readonly string[];
 }
 
+/** An image and its segments: what an image game masks and a heat map tints. */
+export interface SegmentedImage {
+  /** C × H × W uint8 (the layout `loadImages` gives). */
+  readonly image: Uint8Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly segmentation: ImageSegmentation;
+}
+
 /** The default grid side: 7 × 7 blocks. */
 export const DEFAULT_BLOCKS = 7;
 

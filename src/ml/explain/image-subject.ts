@@ -12,22 +12,16 @@
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
 import { drawBackground } from './background.js';
-import type { SubjectImage, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { imageGame, meanImage } from './image-masker.js';
 import { blockSegmentation } from './image-segmentation.js';
 import { readImageFiles } from './run-data.js';
 import { superpixelSegmentation } from './superpixels.js';
-import type { MaskedGame } from './tabular-masker.js';
-
-export interface ImageSubjectParts {
-  readonly image: SubjectImage;
-  readonly game: MaskedGame;
-  readonly backgroundRows: number;
-}
 
 /**
- * The game of `predict` over the segments of `pixels` (C × size × size), background drawn from
- * the image column of `rows` with the options' K and seed.
+ * The features, game and image of `predict` over the segments of `pixels` (C × size × size),
+ * background drawn from the image column of `rows` with the options' K and seed.
  */
 export async function imageSubjectParts(
   store: Store,
@@ -38,7 +32,7 @@ export async function imageSubjectParts(
   imageColumn: string,
   options: SubjectOptions,
   predict: (pixels: Uint8Array, count: number) => Float64Array,
-): Promise<ImageSubjectParts> {
+): Promise<Required<Pick<ExplanationSubject, 'features' | 'game' | 'backgroundRows' | 'image'>>> {
   const segmentation =
     options.segmentation === 'superpixels'
       ? superpixelSegmentation(pixels, channels, size, size, { segments: options.blocks * options.blocks })
@@ -48,17 +42,9 @@ export async function imageSubjectParts(
   const plane = channels * size * size;
   const images = await readImageFiles(store, files, size, channels, 'a background row');
   const background = options.imageBackground === 'mean' ? meanImage(images, drawn.length, plane) : images;
-  const game = imageGame({
-    image: pixels,
-    background,
-    backgroundCount: options.imageBackground === 'mean' ? 1 : drawn.length,
-    channels,
-    height: size,
-    width: size,
-    segmentation,
-    predict,
-  });
-  return { image: { pixels, channels, height: size, width: size, segmentation }, game, backgroundRows: drawn.length };
+  const image = { image: pixels, channels, height: size, width: size, segmentation };
+  const game = imageGame({ ...image, background, backgroundCount: options.imageBackground === 'mean' ? 1 : drawn.length, predict });
+  return { features: segmentation.names, game, backgroundRows: drawn.length, image };
 }
 
 /** Softmax probabilities of class `k` from logits laid out count × classes. */

@@ -39,13 +39,11 @@ export function defaultKernelSamples(features: number): number {
 
 /** A growing list of coalitions and their kernel weights. */
 class CoalitionSample {
-  readonly features: number;
   masks: Uint8Array;
   weights: Float64Array;
   count = 0;
 
-  constructor(features: number, capacity: number) {
-    this.features = features;
+  constructor(readonly features: number, capacity: number) {
     this.masks = new Uint8Array(Math.max(1, capacity) * features);
     this.weights = new Float64Array(Math.max(1, capacity));
   }

@@ -15,28 +15,24 @@ import type { ExplanationSubject } from './explanation-subject.js';
 import { heatmapPng } from './heatmap.js';
 import type { GameExplanation } from './shapley-values.js';
 
-export interface RecordedExplanation {
-  readonly id: string;
-  /** The heat map, relative to the store's folder (image subjects). */
-  readonly heatmap: string | undefined;
-}
-
 /** A new explanation id: `shap-`, UTC time to the second and 4 random hex digits. */
 function newExplanationId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `shap-${stamp}-${crypto.randomBytes(2).toString('hex')}`;
 }
 
-/** Store the values `computed` of `subject` for `run`, with the heat map when the features are image segments. */
-export async function recordExplanation(registry: RunRegistry, run: RunRecord, subject: ExplanationSubject, computed: GameExplanation, seed: number): Promise<RecordedExplanation> {
+/**
+ * Store the values `computed` of `subject` for `run`, with the heat map when the features are image
+ * segments; returns the explanation id and the heat map's path relative to the store's folder.
+ */
+export async function recordExplanation(registry: RunRegistry, run: RunRecord, subject: ExplanationSubject, computed: GameExplanation, seed: number): Promise<{ readonly id: string; readonly heatmap: string | undefined }> {
   const id = newExplanationId();
   let heatmap: { absolute: string; relative: string } | undefined;
   if (subject.image !== undefined) {
     const folder = registry.runPath(run.run_id, 'explanations');
     makeFolderSync(folder);
     const absolute = path.join(folder, `${id}.png`);
-    const img = subject.image;
-    writeFileAtomicSync(absolute, heatmapPng({ image: img.pixels, channels: img.channels, height: img.height, width: img.width, segmentation: img.segmentation, values: computed.values }));
+    writeFileAtomicSync(absolute, heatmapPng({ ...subject.image, values: computed.values }));
     heatmap = { absolute, relative: registry.relative(absolute) };
   }
   const created = now();

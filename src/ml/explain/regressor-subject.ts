@@ -3,15 +3,14 @@
  * columns, x row N of the query it was trained on, the background K rows of that same query, and
  * the output its prediction of the target. Cells go to the emulator raw; it standardises numbers
  * and one-hot encodes text itself, so a text column is one feature, swapped whole.
- *
- * The emulator is declared here as the slice this module needs (src/ml/tabular's is a superset).
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { RunRecord } from '../registry/run-registry.js';
-import { loadEmulator, type Emulator } from '../tabular/index.js';
+import { loadEmulator } from '../tabular/index.js';
 import { drawBackground } from './background.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { cellOf, featureCell, rowAt, runRows } from './run-data.js';
 import { tabularGame, type FeatureRow } from './tabular-masker.js';
 
@@ -19,7 +18,7 @@ export async function regressorSubject(store: Store, run: RunRecord, options: Su
   if (options.prediction !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('prediction')} explains a stored image prediction; a regressor run explains a row of its data (${o('row')} N)`);
   if (options.output !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `a regressor run explains its prediction of the target; ${o('output')} ${options.output} is for GAN runs`);
   if (options.class !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('class')} is for classifier and GAN score explanations; a regressor has no classes`);
-  const emulator: Emulator = await loadEmulator(store, run.run_id);
+  const emulator = await loadEmulator(store, run.run_id);
   try {
     const rows = await runRows(store, emulator.dataQuery, run.run_id);
     const row = rowAt(rows, options.row!, run.run_id);

@@ -89,7 +89,6 @@ export async function predictionRow(store: Store, id: string): Promise<Row> {
   const row = await new RunRegistry(store).predictions.byId(id);
   if (row === undefined) throw new MlError('E_ML_ARGUMENT', `no prediction "${id}" in this store (query ml_predictions for the ids)`);
   const file = row['FILE'];
-  // A prediction's image is a file the store wrote: it must lie inside the data folder.
   if (typeof file === 'string' && file !== '' && store.dataFolder !== undefined) containedPath(store.dataFolder, file, { base: store.fileRoot, origin: `ml_predictions.FILE of ${id}` });
   return row;
 }

@@ -39,32 +39,20 @@ export interface GameExplanation extends ShapleyResult {
   readonly active: number;
 }
 
-/** The method used when none is asked for, for `active` varying features. */
-export function defaultMethod(active: number): ShapMethod {
-  return active <= EXACT_DEFAULT_LIMIT ? 'exact' : 'kernel';
-}
-
-/**
- * Refuses a method that cannot run on `active` features before any model output is computed
- * (exact beyond {@link MAX_EXACT_FEATURES}).
- */
-export function checkMethod(method: ShapMethod, active: number, total: number): void {
-  if (!SHAP_METHODS.includes(method)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('method')} must be one of ${SHAP_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
-  if (method === 'exact' && active > MAX_EXACT_FEATURES) {
-    throw new MlError(
-      'E_ML_ARGUMENT',
-      (o) => `the exact method values all 2^M coalitions and takes at most ${MAX_EXACT_FEATURES} features; this explanation has ${active} that differ from the background (of ${total}): use ${o('method')} kernel (Kernel SHAP) or ${o('method')} permutation`,
-    );
-  }
-}
-
 /** The Shapley values of `game` (see the file comment). */
 export function shapleyValues(game: MaskedGame, options: ShapleyValuesOptions = {}): GameExplanation {
   const M = game.features;
   const active: number[] = [];
   for (let j = 0; j < M; j++) if (game.varying[j]) active.push(j);
-  const method = options.method ?? defaultMethod(active.length);
-  checkMethod(method, active.length, M);
+  const method = options.method ?? (active.length <= EXACT_DEFAULT_LIMIT ? 'exact' : 'kernel');
+  // A method that cannot run on these features is refused before any model output is computed.
+  if (!SHAP_METHODS.includes(method)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('method')} must be one of ${SHAP_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+  if (method === 'exact' && active.length > MAX_EXACT_FEATURES) {
+    throw new MlError(
+      'E_ML_ARGUMENT',
+      (o) => `the exact method values all 2^M coalitions and takes at most ${MAX_EXACT_FEATURES} features; this explanation has ${active.length} that differ from the background (of ${M}): use ${o('method')} kernel (Kernel SHAP) or ${o('method')} permutation`,
+    );
+  }
   const seed = options.seed ?? 0;
   if (options.samples !== undefined && (!Number.isInteger(options.samples) || options.samples < 1)) {
     throw new MlError('E_ML_ARGUMENT', (o) => `${o('samples')} must be a whole number ≥ 1, got ${String(options.samples)}`);

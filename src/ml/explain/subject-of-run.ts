@@ -5,15 +5,15 @@
  * the subject's models are the caller's to dispose.
  */
 import { MlError } from '../../errors.js';
-import type { Store } from '../../store/store.js';
 import type { RunRecord, RunRegistry } from '../registry/run-registry.js';
 import { classifierSubject } from './classifier-subject.js';
-import type { ExplanationSubject, SubjectOptions } from './explanation-subject.js';
+import type { SubjectOptions } from './explain-options.js';
+import type { ExplanationSubject } from './explanation-subject.js';
 import { ganSubject } from './gan-subject.js';
 import { regressorSubject } from './regressor-subject.js';
 
 /** The builder of each kind of run; a kind missing here is refused. */
-const SUBJECTS: Record<string, (store: Store, run: RunRecord, options: SubjectOptions) => Promise<ExplanationSubject>> = {
+const SUBJECTS: Record<string, typeof regressorSubject> = {
   classifier: classifierSubject,
   gan: ganSubject,
   regressor: regressorSubject,

@@ -118,7 +118,6 @@ function connectedSegments(assigned: Int32Array, height: number, width: number, 
   let count = 0;
   for (let start = 0; start < N; start++) {
     if (labels[start] !== -1) continue;
-    // The segment met just before this piece: left neighbour, else the one above.
     const sx = start % width;
     const adjacent = sx > 0 ? labels[start - 1]! : start >= width ? labels[start - width]! : -1;
     let head = 0;
