@@ -14,18 +14,14 @@ import { writeFileAtomic } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 
 /** Pixels of the PNG per SVG pixel. */
-export const PNG_SCALE = 2;
+const PNG_SCALE = 2;
 
 /** sharp, loaded on first use (it brings libvips' threads). */
 let sharpModule: Promise<typeof import('sharp')> | undefined;
-function loadSharp(): Promise<typeof import('sharp')> {
-  sharpModule ??= import('sharp');
-  return sharpModule;
-}
 
 /** The SVG as PNG bytes at {@link PNG_SCALE} × its size. */
 async function rasterise(svg: string, file: string): Promise<Buffer> {
-  const { default: sharp } = await loadSharp();
+  const { default: sharp } = await (sharpModule ??= import('sharp'));
   try {
     // librsvg draws an SVG at 72 dpi by default: 144 dpi doubles its size.
     return await sharp(Buffer.from(svg, 'utf8'), { density: 72 * PNG_SCALE }).png().toBuffer();

@@ -16,20 +16,18 @@ export const ML_RUNS: ManagedTableDefinition = {
   name: 'ml_runs',
   primaryKey: 'run_id',
   columns: columns({
-    run_id: 'text', kind: 'text', model: 'text', parent_run_id: 'text', status: 'text', params: 'text',
-    data_query: 'text', data_rows: 'integer', data_hash: 'text', env: 'text', seed: 'integer',
-    epochs_done: 'integer', steps_done: 'integer', images_per_second: 'float', d_loss: 'float', g_loss: 'float',
-    FILE_checkpoint: 'text', FILE_loss_plot: 'text', error: 'text', included_predictions: 'text', pid: 'integer',
-    created_at: 'text', finished_at: 'text', heartbeat_at: 'text',
+    run_id: 'text', kind: 'text', model: 'text', parent_run_id: 'text', status: 'text', params: 'text', data_query: 'text', data_rows: 'integer',
+    data_hash: 'text', env: 'text', seed: 'integer', epochs_done: 'integer', steps_done: 'integer', images_per_second: 'float', d_loss: 'float',
+    g_loss: 'float', FILE_checkpoint: 'text', FILE_loss_plot: 'text', error: 'text', included_predictions: 'text', pid: 'integer', created_at: 'text',
+    finished_at: 'text', heartbeat_at: 'text',
   }),
 };
 
 export const ML_EPOCHS: ManagedTableDefinition = {
   name: 'ml_epochs',
   columns: columns({
-    run_id: 'text', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', steps: 'integer',
-    images_per_second: 'float', seconds: 'float', FILE_samples: 'text', FILE_checkpoint: 'text',
-    created_at: 'text',
+    run_id: 'text', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', steps: 'integer', images_per_second: 'float', seconds: 'float',
+    FILE_samples: 'text', FILE_checkpoint: 'text', created_at: 'text',
   }),
 };
 
@@ -38,8 +36,8 @@ export const ML_PREDICTIONS: ManagedTableDefinition = {
   name: 'ml_predictions',
   primaryKey: 'prediction_id',
   columns: columns({
-    prediction_id: 'text', run_id: 'text', params: 'text', seed: 'integer', epoch: 'integer', FILE: 'text',
-    score: 'float', nn_distance: 'float', accepted: 'integer', accepted_by: 'text', created_at: 'text',
+    prediction_id: 'text', run_id: 'text', params: 'text', seed: 'integer', epoch: 'integer', FILE: 'text', score: 'float', nn_distance: 'float',
+    accepted: 'integer', accepted_by: 'text', created_at: 'text',
   }),
 };
 
@@ -51,8 +49,8 @@ export const ML_PREDICTIONS: ManagedTableDefinition = {
 export const ML_EVALUATIONS: ManagedTableDefinition = {
   name: 'ml_evaluations',
   columns: columns({
-    run_id: 'text', metric: 'text', value: 'float', std: 'float', n_real: 'integer', n_generated: 'integer',
-    feature_run_id: 'text', condition: 'text', epoch: 'integer', source: 'text', created_at: 'text',
+    run_id: 'text', metric: 'text', value: 'float', std: 'float', n_real: 'integer', n_generated: 'integer', feature_run_id: 'text', condition: 'text',
+    epoch: 'integer', source: 'text', created_at: 'text',
   }),
 };
 
@@ -64,9 +62,8 @@ export const ML_EVALUATIONS: ManagedTableDefinition = {
 export const ML_EXPLANATIONS: ManagedTableDefinition = {
   name: 'ml_explanations',
   columns: columns({
-    explanation_id: 'text', run_id: 'text', target: 'text', feature: 'text', value: 'float', base_value: 'float',
-    prediction: 'float', method: 'text', output: 'text', background: 'integer', seed: 'integer',
-    FILE_heatmap: 'text', created_at: 'text',
+    explanation_id: 'text', run_id: 'text', target: 'text', feature: 'text', value: 'float', base_value: 'float', prediction: 'float', method: 'text',
+    output: 'text', background: 'integer', seed: 'integer', FILE_heatmap: 'text', created_at: 'text',
   }),
 };
 
@@ -74,8 +71,7 @@ export const ML_EXPLANATIONS: ManagedTableDefinition = {
 export const ML_REVIEWS: ManagedTableDefinition = {
   name: 'ml_reviews',
   columns: columns({
-    prediction_id: 'text', run_id: 'text', reviewer: 'text', verdict: 'text', rating: 'float', comment: 'text',
-    source: 'text', created_at: 'text',
+    prediction_id: 'text', run_id: 'text', reviewer: 'text', verdict: 'text', rating: 'float', comment: 'text', source: 'text', created_at: 'text',
     /** Position within the batch written at `created_at`: (created_at, batch_index) orders all reviews. */
     batch_index: 'integer',
   }),

@@ -14,18 +14,8 @@ import { recordReviews, type RecordedReview, type ReviewInput, type Verdict } fr
 const COLUMNS = ['prediction_id', 'verdict', 'rating', 'comment', 'reviewer'] as const;
 
 const VERDICTS: Readonly<Record<string, Verdict>> = {
-  accept: 'accept',
-  accepted: 'accept',
-  yes: 'accept',
-  y: 'accept',
-  '1': 'accept',
-  true: 'accept',
-  reject: 'reject',
-  rejected: 'reject',
-  no: 'reject',
-  n: 'reject',
-  '0': 'reject',
-  false: 'reject',
+  accept: 'accept', accepted: 'accept', yes: 'accept', y: 'accept', '1': 'accept', true: 'accept',
+  reject: 'reject', rejected: 'reject', no: 'reject', n: 'reject', '0': 'reject', false: 'reject',
 };
 
 /** Reads `file` into reviews; every problem names the file and line. */
