@@ -8,15 +8,7 @@ import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { type RunRecord, RunRegistry } from '../registry/run-registry.js';
 
-export interface LineageRun {
-  run_id: string;
-  kind: string;
-  model: string;
-  state: string;
-  parent_run_id: string | null;
-  created_at: string;
-  epochs_done: number;
-  seed: number;
+export interface LineageRun extends Pick<RunRecord, 'run_id' | 'kind' | 'model' | 'state' | 'parent_run_id' | 'created_at' | 'epochs_done' | 'seed'> {
   data: {
     query: string;
     rows: number;
