@@ -5,77 +5,57 @@
  */
 import type { ManagedTableDefinition } from '../../store/managed-tables.js';
 
-type Column = ManagedTableDefinition['columns'][number];
+type ColumnType = ManagedTableDefinition['columns'][number]['type'];
 
-/** The column list of `types` (name → type), in the order written. */
-function columns(types: Readonly<Record<string, Column['type']>>): Column[] {
-  return Object.entries(types).map(([name, type]) => ({ name, type }));
+/** The table `name` of `columns` (name → type, in the order written), keyed by `primaryKey` when given. */
+function table(name: string, columns: Readonly<Record<string, ColumnType>>, primaryKey?: string): ManagedTableDefinition {
+  return { name, columns: Object.entries(columns).map(([column, type]) => ({ name: column, type })), ...(primaryKey === undefined ? {} : { primaryKey }) };
 }
 
-export const ML_RUNS: ManagedTableDefinition = {
-  name: 'ml_runs',
-  primaryKey: 'run_id',
-  columns: columns({
-    run_id: 'text', kind: 'text', model: 'text', parent_run_id: 'text', status: 'text', params: 'text', data_query: 'text', data_rows: 'integer',
-    data_hash: 'text', env: 'text', seed: 'integer', epochs_done: 'integer', steps_done: 'integer', images_per_second: 'float', d_loss: 'float',
-    g_loss: 'float', FILE_checkpoint: 'text', FILE_loss_plot: 'text', error: 'text', included_predictions: 'text', pid: 'integer', created_at: 'text',
-    finished_at: 'text', heartbeat_at: 'text',
-  }),
-};
+export const ML_RUNS = table('ml_runs', {
+  run_id: 'text', kind: 'text', model: 'text', parent_run_id: 'text', status: 'text', params: 'text', data_query: 'text', data_rows: 'integer',
+  data_hash: 'text', env: 'text', seed: 'integer', epochs_done: 'integer', steps_done: 'integer', images_per_second: 'float', d_loss: 'float',
+  g_loss: 'float', FILE_checkpoint: 'text', FILE_loss_plot: 'text', error: 'text', included_predictions: 'text', pid: 'integer', created_at: 'text',
+  finished_at: 'text', heartbeat_at: 'text',
+}, 'run_id');
 
-export const ML_EPOCHS: ManagedTableDefinition = {
-  name: 'ml_epochs',
-  columns: columns({
-    run_id: 'text', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', steps: 'integer', images_per_second: 'float', seconds: 'float',
-    FILE_samples: 'text', FILE_checkpoint: 'text', created_at: 'text',
-  }),
-};
+export const ML_EPOCHS = table('ml_epochs', {
+  run_id: 'text', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', steps: 'integer', images_per_second: 'float', seconds: 'float',
+  FILE_samples: 'text', FILE_checkpoint: 'text', created_at: 'text',
+});
 
 /** Conditioning parameters get a column each on top of these, added when first predicted. */
-export const ML_PREDICTIONS: ManagedTableDefinition = {
-  name: 'ml_predictions',
-  primaryKey: 'prediction_id',
-  columns: columns({
-    prediction_id: 'text', run_id: 'text', params: 'text', seed: 'integer', epoch: 'integer', FILE: 'text', score: 'float', nn_distance: 'float',
-    accepted: 'integer', accepted_by: 'text', created_at: 'text',
-  }),
-};
+export const ML_PREDICTIONS = table('ml_predictions', {
+  prediction_id: 'text', run_id: 'text', params: 'text', seed: 'integer', epoch: 'integer', FILE: 'text', score: 'float', nn_distance: 'float',
+  accepted: 'integer', accepted_by: 'text', created_at: 'text',
+}, 'prediction_id');
 
 /**
  * One row per metric value: overall (`condition` NULL) or for one condition value or bin
  * (`label=3`, `speed in [1.5, 2)`). `feature_run_id` names the classifier whose features produced
  * it: values are comparable only with the same one. `epoch` is the checkpoint evaluated.
  */
-export const ML_EVALUATIONS: ManagedTableDefinition = {
-  name: 'ml_evaluations',
-  columns: columns({
-    run_id: 'text', metric: 'text', value: 'float', std: 'float', n_real: 'integer', n_generated: 'integer', feature_run_id: 'text', condition: 'text',
-    epoch: 'integer', source: 'text', created_at: 'text',
-  }),
-};
+export const ML_EVALUATIONS = table('ml_evaluations', {
+  run_id: 'text', metric: 'text', value: 'float', std: 'float', n_real: 'integer', n_generated: 'integer', feature_run_id: 'text', condition: 'text',
+  epoch: 'integer', source: 'text', created_at: 'text',
+});
 
 /**
  * One row per SHAP value: `target` says what was explained (`row 7 of the run's data`,
  * `image digits/3.png`, `prediction p-…`), `feature` which input (a column, a block `block r2 c5`,
  * a conditioning parameter). Σ value over a target equals prediction − base_value.
  */
-export const ML_EXPLANATIONS: ManagedTableDefinition = {
-  name: 'ml_explanations',
-  columns: columns({
-    explanation_id: 'text', run_id: 'text', target: 'text', feature: 'text', value: 'float', base_value: 'float', prediction: 'float', method: 'text',
-    output: 'text', background: 'integer', seed: 'integer', FILE_heatmap: 'text', created_at: 'text',
-  }),
-};
+export const ML_EXPLANATIONS = table('ml_explanations', {
+  explanation_id: 'text', run_id: 'text', target: 'text', feature: 'text', value: 'float', base_value: 'float', prediction: 'float', method: 'text',
+  output: 'text', background: 'integer', seed: 'integer', FILE_heatmap: 'text', created_at: 'text',
+});
 
 /** One row per expert verdict on a generated item: accept or reject, and/or a rating. */
-export const ML_REVIEWS: ManagedTableDefinition = {
-  name: 'ml_reviews',
-  columns: columns({
-    prediction_id: 'text', run_id: 'text', reviewer: 'text', verdict: 'text', rating: 'float', comment: 'text', source: 'text', created_at: 'text',
-    /** Position within the batch written at `created_at`: (created_at, batch_index) orders all reviews. */
-    batch_index: 'integer',
-  }),
-};
+export const ML_REVIEWS = table('ml_reviews', {
+  prediction_id: 'text', run_id: 'text', reviewer: 'text', verdict: 'text', rating: 'float', comment: 'text', source: 'text', created_at: 'text',
+  /** Position within the batch written at `created_at`: (created_at, batch_index) orders all reviews. */
+  batch_index: 'integer',
+});
 
 /** The tables `deleteRun` clears of a run's rows, in the order it clears them. */
 export const RUN_TABLES = ['ml_reviews', 'ml_predictions', 'ml_epochs', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;
