@@ -10,6 +10,7 @@
  * );
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { LinePlotOptions } from './line-plot.js';
 import { isDrawable, plotArgumentError, requireNonEmpty, requireText } from './plot-arguments.js';
 import { PLOT_CONFIG, renderVegaLite } from './render-vega-lite.js';
 
@@ -21,11 +22,7 @@ export interface Bar {
   error?: number;
 }
 
-export interface BarPlotOptions {
-  title: string;
-  xLabel: string;
-  yLabel: string;
-}
+export type BarPlotOptions = Pick<LinePlotOptions, 'title' | 'xLabel' | 'yLabel'>;
 
 /** Width of one bar's band in pixels. */
 const BAND = 40;

@@ -14,13 +14,7 @@ import type { TopLevelSpec } from 'vega-lite';
 let modules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
 
 /** Settings every plot shares: a white background, so a PNG of it reads on dark viewers too. */
-export const PLOT_CONFIG = {
-  background: 'white',
-  font: 'sans-serif',
-  title: { fontSize: 14 },
-  axis: { labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFontSize: 11 },
-} as const;
+export const PLOT_CONFIG = { background: 'white', font: 'sans-serif', title: { fontSize: 14 }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } } as const;
 
 /** Render `spec` as an SVG document (a string starting with `<svg`). */
 export async function renderVegaLite(spec: TopLevelSpec): Promise<string> {

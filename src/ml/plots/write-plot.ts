@@ -52,12 +52,8 @@ export async function writePlot(svg: string, file: string): Promise<void> {
     await writeFileAtomic(file, bytes);
   } catch (e) {
     const cause = e as NodeJS.ErrnoException;
-    throw Object.assign(new Error(`writePlot: cannot write ${file}: ${reason(cause)}${cause.code ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code });
+    // The system error's message without its `CODE: ` prefix and the temporary file's name.
+    const reason = cause.message.replace(/^[A-Z]+: /, '').replace(/, (open|rename) .*$/, '');
+    throw Object.assign(new Error(`writePlot: cannot write ${file}: ${reason}${cause.code ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code });
   }
-}
-
-/** The system error's message without its `CODE: ` prefix and the temporary file's name. */
-function reason(e: NodeJS.ErrnoException): string {
-  const text = e.message.replace(/^[A-Z]+: /, '');
-  return text.replace(/, (open|rename) .*$/, '');
 }

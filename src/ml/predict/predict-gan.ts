@@ -106,7 +106,8 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   try {
     epoch = loadCheckpoint(checkpoint, gan).epoch;
     gan.to(device);
-    removeLegacyStaging(folder);
+    // Staging folders of earlier versions (`.tmp-CALL_ID`, no owner recorded) are removed once a day old.
+    removeStaleEntriesSync(folder, (name, entry) => /^\.tmp-[0-9a-f]{8}$/.test(name) && Date.now() - fs.statSync(entry).mtimeMs > 24 * 60 * 60 * 1000);
     staging = beginAtomicFolderSync(final);
     const { channels, size } = architectureOf(params);
     const plane = channels * size * size;
@@ -169,12 +170,4 @@ function planarToInterleaved(planar: Uint8Array, channels: number, area: number)
   const out = new Uint8Array(planar.length);
   for (let c = 0; c < channels; c++) for (let i = 0; i < area; i++) out[i * channels + c] = planar[c * area + i]!;
   return out;
-}
-
-/** Staging folders of earlier versions (`.tmp-CALL_ID`, no owner recorded) are removed once a day old. */
-const LEGACY_STAGING = /^\.tmp-[0-9a-f]{8}$/;
-const LEGACY_STALE_MS = 24 * 60 * 60 * 1000;
-
-function removeLegacyStaging(folder: string): void {
-  removeStaleEntriesSync(folder, (name, entry) => LEGACY_STAGING.test(name) && Date.now() - fs.statSync(entry).mtimeMs > LEGACY_STALE_MS);
 }
