@@ -118,21 +118,14 @@ async function latestEvaluations(registry: RunRegistry, runId: string): Promise<
 }
 
 async function reviewSummary(registry: RunRegistry, runId: string): Promise<LineageRun['reviews']> {
-  const s = { total: 0, accept: 0, reject: 0, rated: 0, mean_rating: null as number | null, reviewers: [] as string[] };
   const rows = await registry.reviews.ofRun(runId);
-  const who = new Set<string>();
-  let ratingSum = 0;
-  for (const r of rows) {
-    s.total++;
-    who.add(String(r['reviewer']));
-    if (r['verdict'] === 'accept') s.accept++;
-    if (r['verdict'] === 'reject') s.reject++;
-    if (r['rating'] !== null && r['rating'] !== undefined) {
-      s.rated++;
-      ratingSum += Number(r['rating']);
-    }
-  }
-  s.mean_rating = s.rated > 0 ? ratingSum / s.rated : null;
-  s.reviewers = [...who].sort();
-  return s;
+  const ratings = rows.filter((r) => r['rating'] !== null && r['rating'] !== undefined).map((r) => Number(r['rating']));
+  return {
+    total: rows.length,
+    accept: rows.filter((r) => r['verdict'] === 'accept').length,
+    reject: rows.filter((r) => r['verdict'] === 'reject').length,
+    rated: ratings.length,
+    mean_rating: ratings.length > 0 ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null,
+    reviewers: [...new Set(rows.map((r) => String(r['reviewer'])))].sort(),
+  };
 }

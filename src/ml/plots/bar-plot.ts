@@ -11,7 +11,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { LinePlotOptions } from './line-plot.js';
-import { isDrawable, plotArgumentError, requireNonEmpty, requireText } from './plot-arguments.js';
+import { isDrawable, plotArgumentError, requirePlotInput, requireText } from './plot-arguments.js';
 import { PLOT_CONFIG, renderVegaLite } from './render-vega-lite.js';
 
 export interface Bar {
@@ -33,10 +33,7 @@ const BAND = 40;
  */
 export async function barPlotSvg(bars: readonly Bar[], options: BarPlotOptions): Promise<string> {
   const fn = 'barPlotSvg';
-  requireNonEmpty(fn, 'bars', bars);
-  if (typeof options !== 'object' || options === null) throw plotArgumentError(fn, 'options must be an object', options);
-  const title = requireText(fn, 'options.title', options.title);
-  const xLabel = requireText(fn, 'options.xLabel', options.xLabel);
+  const { title, xLabel } = requirePlotInput(fn, 'bars', bars, options);
   const yLabel = requireText(fn, 'options.yLabel', options.yLabel);
 
   const seen = new Set<string>();

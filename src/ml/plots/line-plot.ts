@@ -12,7 +12,7 @@
  * await writePlot(svg, 'accuracy.png');
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { isDrawable, optionalInteger, plotArgumentError, requireNonEmpty, requireText } from './plot-arguments.js';
+import { isDrawable, optionalInteger, plotArgumentError, requirePlotInput, requireText } from './plot-arguments.js';
 import { PLOT_CONFIG, renderVegaLite } from './render-vega-lite.js';
 
 export interface LineSeries {
@@ -46,10 +46,7 @@ interface LineRow {
  */
 export async function linePlotSvg(series: readonly LineSeries[], options: LinePlotOptions): Promise<string> {
   const fn = 'linePlotSvg';
-  requireNonEmpty(fn, 'series', series);
-  if (typeof options !== 'object' || options === null) throw plotArgumentError(fn, 'options must be an object', options);
-  const title = requireText(fn, 'options.title', options.title);
-  const xLabel = requireText(fn, 'options.xLabel', options.xLabel);
+  const { title, xLabel } = requirePlotInput(fn, 'series', series, options);
   const yLabel = requireText(fn, 'options.yLabel', options.yLabel);
   const width = optionalInteger(fn, 'options.width', options.width, 480, 50, 8000);
   const height = optionalInteger(fn, 'options.height', options.height, 300, 50, 8000);

@@ -52,12 +52,8 @@ export function readReviewCsv(file: string): ReviewInput[] {
     if (cells.length !== header.length) throw new MlError('E_ML_DATA', `${where}: ${cells.length} fields, the header has ${header.length}`);
     const row = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
     const verdictText = (row['verdict'] ?? '').trim().toLowerCase();
-    let verdict: Verdict | null = null;
-    if (verdictText !== '') {
-      const v = VERDICTS[verdictText];
-      if (v === undefined) throw new MlError('E_ML_DATA', `${where}: verdict must be accept or reject, got "${row['verdict']}"`);
-      verdict = v;
-    }
+    const verdict = verdictText === '' ? null : VERDICTS[verdictText];
+    if (verdict === undefined) throw new MlError('E_ML_DATA', `${where}: verdict must be accept or reject, got "${row['verdict']}"`);
     const ratingText = (row['rating'] ?? '').trim();
     const rating = ratingText === '' ? null : Number(ratingText);
     if (rating !== null && !Number.isFinite(rating)) throw new MlError('E_ML_DATA', `${where}: rating must be a number, got "${ratingText}"`);
