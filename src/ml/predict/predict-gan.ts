@@ -8,12 +8,10 @@
  * const out = await predictGan(store, { run: 'gan-20261127-053512-a1b2', grid: { label: '0..9' }, count: 10, seed: 1 });
  * ```
  *
- * The files of a call are staged in a temporary folder beside `predictions/CALL_ID` and renamed to
- * that fresh name once complete (src/atomic-write.ts), and its rows go in one transaction; if
- * either fails, neither is left behind. The staging of a call killed midway (`kill -9`) is removed
- * by the next call on the run once its process is gone; a call still running in another process
- * keeps its own. One call makes at most {@link CALL_LIMITS}.predictImages images, and its seeds
- * S … S + N − 1 must be exact integers (below 2^53), so no two images share a recorded seed.
+ * A call's files are staged beside `predictions/CALL_ID` and renamed to it once complete
+ * (src/atomic-write.ts), and its rows go in one transaction: if either fails, neither is left. What
+ * a killed call staged is removed by the next call once its process is gone. One call makes at most
+ * {@link CALL_LIMITS}.predictImages images, with seeds S … S + N − 1 within the 32-bit seeds (checkSeed).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
