@@ -44,6 +44,16 @@ export function checkCallSize(option: string, asked: number, limit: number, advi
 }
 
 /**
+ * `value`, or `fallback` when absent: a whole number ≥ `min`; throws `E_ML_ARGUMENT` naming
+ * `option` (its library name) otherwise.
+ */
+export function checkWholeNumber(option: string, value: number | undefined, fallback: number, min = 1): number {
+  const x = value ?? fallback;
+  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', (o) => `${o(option)} must be a whole number ≥ ${min}, got ${String(value)}`);
+  return x;
+}
+
+/**
  * A seed for `items` consecutive items (item k uses `seed + k`): a whole number from 0 whose last
  * item's seed is still at most {@link SEED_MAX}. Returns the seed; throws `E_ML_ARGUMENT` naming
  * `option` (its library name) otherwise.

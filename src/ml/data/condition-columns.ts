@@ -15,10 +15,6 @@ export interface ConditionKinds {
   readonly continuous?: readonly string[];
 }
 
-function sortLevels(levels: (string | number)[]): (string | number)[] {
-  return levels.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
-}
-
 /** The specs of `names` from the query's `columns` (values in row order). */
 export function inferConditions(names: readonly string[], columns: Readonly<Record<string, readonly Cell[]>>, kinds: ConditionKinds = {}): ConditionSpec[] {
   const forcedCat = new Set(kinds.categorical ?? []);
@@ -41,7 +37,7 @@ export function inferConditions(names: readonly string[], columns: Readonly<Reco
     const distinct = new Set(values.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
     const integers = numeric && values.every((v) => typeof v === 'bigint' || Number.isInteger(v));
     const categorical = forcedCat.has(name) || (!forcedCont.has(name) && (!numeric || (integers && distinct.size <= MAX_CATEGORICAL_INTEGERS)));
-    if (categorical) return { name, kind: 'categorical', levels: sortLevels([...distinct] as (string | number)[]) };
+    if (categorical) return { name, kind: 'categorical', levels: ([...distinct] as (string | number)[]).sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0)) };
     if (!numeric) {
       const bad = values.findIndex((v) => typeof v !== 'number' && typeof v !== 'bigint');
       throw new MlError('E_ML_DATA', `conditioning column "${name}" is continuous but row ${bad + 1} holds ${JSON.stringify(values[bad])}, not a number`);

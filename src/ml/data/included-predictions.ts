@@ -10,18 +10,12 @@ import { loadImages } from '../../images/load-images.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Cell } from '../../store/types.js';
-import type { ConditionSpec } from '../models/conditions.js';
+import type { GanRunParams } from '../registry/run-params.js';
 import { RunRegistry, type RunRecord } from '../registry/run-registry.js';
 import { loadTrainingData, type TrainingData } from './training-data.js';
 
 /** What of a run's recorded parameters the data depends on. */
-export interface RunDataParams {
-  readonly image_column: string | null;
-  readonly condition_columns: readonly string[];
-  readonly conditions: readonly ConditionSpec[];
-  readonly size: number;
-  readonly channels: 1 | 3;
-}
+type RunDataParams = Pick<GanRunParams, 'image_column' | 'condition_columns' | 'conditions' | 'size' | 'channels'>;
 
 /**
  * The predictions a child of `parent` includes: those its parent included (so a grandchild keeps

@@ -39,7 +39,7 @@ export interface TrainingData {
   readonly hash: string;
 }
 
-export const GAN_SIZES = [28, 32, 64] as const;
+const GAN_SIZES = [28, 32, 64] as const;
 
 /** The SQL a `table` option stands for. */
 export async function tableQuery(store: Store, table: string): Promise<string> {

@@ -24,7 +24,7 @@
 import { MlError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
-import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
+import { CALL_LIMITS, checkCallSize, checkWholeNumber, checkSeed } from '../call-limits.js';
 import { resolveDevice } from '../device.js';
 import type { RunRecordOf } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
@@ -116,23 +116,17 @@ export interface Evaluation {
   readonly onProgress: ProgressCallback | undefined;
 }
 
-function whole(name: string, v: number | undefined, fallback: number, min = 1): number {
-  const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', (o) => `${o(name)} must be a whole number ≥ ${min}, got ${String(v)}`);
-  return x;
-}
-
 /** The run and the options checked in this order (the run, its kind, its checkpoint, each option), then the feature classifier: the one named, or the newest finished one trained on the GAN's own table. */
 async function openEvaluation(store: Store, options: EvaluateRunOptions): Promise<Evaluation> {
   const registry = new RunRegistry(store);
   const run = await registry.getRun(options.run, 'gan', '; evaluate takes a GAN run');
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint yet (status ${run.state}); train it first`);
-  const count = whole('count', options.count, 10_000, 2);
+  const count = checkWholeNumber('count', options.count, 10_000, 2);
   checkCallSize('count', count, CALL_LIMITS.evaluateImages, 'FID and KID settle far below that (10,000 is the usual count); evaluate fewer images', 'images');
   const seed = checkSeed('seed', options.seed ?? 0, count);
-  const kidSubsets = whole('kidSubsets', options.kidSubsets, 100);
+  const kidSubsets = checkWholeNumber('kidSubsets', options.kidSubsets, 100);
   checkCallSize('kidSubsets', kidSubsets, CALL_LIMITS.kidSubsets, 'the mean over 100 subsets (the default) is already stable; give fewer', 'subsets');
-  const metrics = { splits: whole('splits', options.splits, 10), kidSubsets, kidSubsetSize: whole('kidSubsetSize', options.kidSubsetSize, 1000, 2), k: whole('k', options.k, 3), seed };
+  const metrics = { splits: checkWholeNumber('splits', options.splits, 10), kidSubsets, kidSubsetSize: checkWholeNumber('kidSubsetSize', options.kidSubsetSize, 1000, 2), k: checkWholeNumber('k', options.k, 3), seed };
   const device = resolveDevice(options.device ?? 'cpu');
   const featureRunId = options.features ?? (await defaultFeatureRun(store, run.params.source_table ?? null));
   if (featureRunId === undefined) {

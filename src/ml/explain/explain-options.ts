@@ -4,7 +4,7 @@
  * closed lists, an existing device. Nothing touches the store here.
  */
 import { MlError } from '../../errors.js';
-import { CALL_LIMITS, checkCallSize, checkSeed } from '../call-limits.js';
+import { CALL_LIMITS, checkCallSize, checkWholeNumber, checkSeed } from '../call-limits.js';
 import { resolveDevice } from '../device.js';
 import { DEFAULT_BACKGROUND } from './background.js';
 import { DEFAULT_BLOCKS } from './image-segmentation.js';
@@ -52,12 +52,6 @@ export interface ExplainRunOptions {
 /** The options every subject builder receives: checked, defaults filled in, `class` as text. */
 export type SubjectOptions = { readonly [K in 'row' | 'prediction' | 'method' | 'output']: ExplainRunOptions[K] } & Readonly<Required<Omit<ExplainRunOptions, 'run' | 'row' | 'prediction' | 'method' | 'output' | 'samples' | 'class'>>> & { readonly class: string | undefined };
 
-function whole(name: string, v: number | undefined, fallback: number, min: number): number {
-  const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < min) throw new MlError('E_ML_ARGUMENT', (o) => `${o(name)} must be a whole number ≥ ${min}, got ${String(v)}`);
-  return x;
-}
-
 function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[]): T | undefined {
   if (v !== undefined && !allowed.includes(v)) throw new MlError('E_ML_ARGUMENT', (o) => `${o(name)} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v;
@@ -73,10 +67,10 @@ export function checkExplainOptions(options: ExplainRunOptions): SubjectOptions 
   if (options.row !== undefined && (!Number.isInteger(options.row) || options.row < 1)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('row')} must be a whole number ≥ 1 (rows count from 1), got ${String(options.row)}`);
   if (options.seed !== undefined) checkSeed('seed', options.seed);
   if (options.samples !== undefined) {
-    checkCallSize('samples', whole('samples', options.samples, 0, 1), CALL_LIMITS.explainSamples, 'Kernel SHAP and permutation sampling settle far below that (the default is 2M + 2048); give fewer', 'coalitions');
+    checkCallSize('samples', checkWholeNumber('samples', options.samples, 0, 1), CALL_LIMITS.explainSamples, 'Kernel SHAP and permutation sampling settle far below that (the default is 2M + 2048); give fewer', 'coalitions');
   }
   if (options.background !== undefined) {
-    checkCallSize('background', whole('background', options.background, 0, 1), CALL_LIMITS.explainBackground, 'E[f] over a few hundred rows is already close; draw fewer', 'rows');
+    checkCallSize('background', checkWholeNumber('background', options.background, 0, 1), CALL_LIMITS.explainBackground, 'E[f] over a few hundred rows is already close; draw fewer', 'rows');
   }
   if (options.class !== undefined && (typeof options.class !== 'string' || options.class === '') && typeof options.class !== 'number') {
     throw new MlError('E_ML_ARGUMENT', (o) => `${o('class')} must be a class label, got ${JSON.stringify(options.class)}`);
@@ -85,12 +79,12 @@ export function checkExplainOptions(options: ExplainRunOptions): SubjectOptions 
     row: options.row,
     prediction: options.prediction,
     method: oneOf('method', options.method, SHAP_METHODS),
-    background: whole('background', options.background, DEFAULT_BACKGROUND, 1),
+    background: checkWholeNumber('background', options.background, DEFAULT_BACKGROUND, 1),
     seed: options.seed ?? 0,
     output: oneOf('output', options.output, EXPLAIN_OUTPUTS),
     class: options.class === undefined ? undefined : String(options.class),
     segmentation: oneOf('segmentation', options.segmentation, SEGMENTATIONS) ?? 'blocks',
-    blocks: whole('blocks', options.blocks, DEFAULT_BLOCKS, 1),
+    blocks: checkWholeNumber('blocks', options.blocks, DEFAULT_BLOCKS, 1),
     imageBackground: oneOf('imageBackground', options.imageBackground, IMAGE_BACKGROUNDS) ?? 'mean',
     device: resolveDevice(options.device ?? 'cpu'),
   };

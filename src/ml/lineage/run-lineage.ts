@@ -8,15 +8,7 @@ import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { type RunRecord, RunRegistry } from '../registry/run-registry.js';
 
-export interface LineageRun {
-  run_id: string;
-  kind: string;
-  model: string;
-  state: string;
-  parent_run_id: string | null;
-  created_at: string;
-  epochs_done: number;
-  seed: number;
+export interface LineageRun extends Pick<RunRecord, 'run_id' | 'kind' | 'model' | 'state' | 'parent_run_id' | 'created_at' | 'epochs_done' | 'seed'> {
   data: {
     query: string;
     rows: number;
@@ -126,21 +118,14 @@ async function latestEvaluations(registry: RunRegistry, runId: string): Promise<
 }
 
 async function reviewSummary(registry: RunRegistry, runId: string): Promise<LineageRun['reviews']> {
-  const s = { total: 0, accept: 0, reject: 0, rated: 0, mean_rating: null as number | null, reviewers: [] as string[] };
   const rows = await registry.reviews.ofRun(runId);
-  const who = new Set<string>();
-  let ratingSum = 0;
-  for (const r of rows) {
-    s.total++;
-    who.add(String(r['reviewer']));
-    if (r['verdict'] === 'accept') s.accept++;
-    if (r['verdict'] === 'reject') s.reject++;
-    if (r['rating'] !== null && r['rating'] !== undefined) {
-      s.rated++;
-      ratingSum += Number(r['rating']);
-    }
-  }
-  s.mean_rating = s.rated > 0 ? ratingSum / s.rated : null;
-  s.reviewers = [...who].sort();
-  return s;
+  const ratings = rows.filter((r) => r['rating'] !== null && r['rating'] !== undefined).map((r) => Number(r['rating']));
+  return {
+    total: rows.length,
+    accept: rows.filter((r) => r['verdict'] === 'accept').length,
+    reject: rows.filter((r) => r['verdict'] === 'reject').length,
+    rated: ratings.length,
+    mean_rating: ratings.length > 0 ? ratings.reduce((a, b) => a + b, 0) / ratings.length : null,
+    reviewers: [...new Set(rows.map((r) => String(r['reviewer'])))].sort(),
+  };
 }

@@ -10,7 +10,8 @@
  * );
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { isDrawable, plotArgumentError, requireNonEmpty, requireText } from './plot-arguments.js';
+import type { LinePlotOptions } from './line-plot.js';
+import { isDrawable, plotArgumentError, requirePlotInput, requireText } from './plot-arguments.js';
 import { PLOT_CONFIG, renderVegaLite } from './render-vega-lite.js';
 
 export interface Bar {
@@ -21,11 +22,7 @@ export interface Bar {
   error?: number;
 }
 
-export interface BarPlotOptions {
-  title: string;
-  xLabel: string;
-  yLabel: string;
-}
+export type BarPlotOptions = Pick<LinePlotOptions, 'title' | 'xLabel' | 'yLabel'>;
 
 /** Width of one bar's band in pixels. */
 const BAND = 40;
@@ -36,10 +33,7 @@ const BAND = 40;
  */
 export async function barPlotSvg(bars: readonly Bar[], options: BarPlotOptions): Promise<string> {
   const fn = 'barPlotSvg';
-  requireNonEmpty(fn, 'bars', bars);
-  if (typeof options !== 'object' || options === null) throw plotArgumentError(fn, 'options must be an object', options);
-  const title = requireText(fn, 'options.title', options.title);
-  const xLabel = requireText(fn, 'options.xLabel', options.xLabel);
+  const { title, xLabel } = requirePlotInput(fn, 'bars', bars, options);
   const yLabel = requireText(fn, 'options.yLabel', options.yLabel);
 
   const seen = new Set<string>();

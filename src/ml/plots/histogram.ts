@@ -8,7 +8,7 @@
  * const svg = await histogramSvg(scores, { title: 'Discriminator scores', xLabel: 'D(x)', bins: 20 });
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { optionalInteger, plotArgumentError, requireNonEmpty, requireText } from './plot-arguments.js';
+import { optionalInteger, plotArgumentError, requirePlotInput } from './plot-arguments.js';
 import { PLOT_CONFIG, renderVegaLite } from './render-vega-lite.js';
 
 export interface HistogramOptions {
@@ -24,10 +24,7 @@ export interface HistogramOptions {
  */
 export async function histogramSvg(values: readonly number[] | Float32Array | Float64Array, options: HistogramOptions): Promise<string> {
   const fn = 'histogramSvg';
-  requireNonEmpty(fn, 'values', values);
-  if (typeof options !== 'object' || options === null) throw plotArgumentError(fn, 'options must be an object', options);
-  const title = requireText(fn, 'options.title', options.title);
-  const xLabel = requireText(fn, 'options.xLabel', options.xLabel);
+  const { title, xLabel } = requirePlotInput(fn, 'values', values, options);
   const bins = optionalInteger(fn, 'options.bins', options.bins, 10, 1, 1000);
 
   const rows: { v: number }[] = [];

@@ -12,7 +12,7 @@
  * await writePlot(svg, 'accuracy.png');
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { isDrawable, optionalInteger, plotArgumentError, requireNonEmpty, requireText } from './plot-arguments.js';
+import { isDrawable, optionalInteger, plotArgumentError, requirePlotInput, requireText } from './plot-arguments.js';
 import { PLOT_CONFIG, renderVegaLite } from './render-vega-lite.js';
 
 export interface LineSeries {
@@ -31,14 +31,6 @@ export interface LinePlotOptions {
   height?: number;
 }
 
-/** The data row of one point: `alone` marks the only point of its series. */
-interface LineRow {
-  readonly series: string;
-  readonly x: number;
-  readonly y: number;
-  readonly alone: boolean;
-}
-
 /**
  * An SVG document of `series` as lines. Fails with `E_ML_ARGUMENT` when there is no series, no
  * drawable point in any of them, or when two series share a name. When every x is a whole number
@@ -46,16 +38,14 @@ interface LineRow {
  */
 export async function linePlotSvg(series: readonly LineSeries[], options: LinePlotOptions): Promise<string> {
   const fn = 'linePlotSvg';
-  requireNonEmpty(fn, 'series', series);
-  if (typeof options !== 'object' || options === null) throw plotArgumentError(fn, 'options must be an object', options);
-  const title = requireText(fn, 'options.title', options.title);
-  const xLabel = requireText(fn, 'options.xLabel', options.xLabel);
+  const { title, xLabel } = requirePlotInput(fn, 'series', series, options);
   const yLabel = requireText(fn, 'options.yLabel', options.yLabel);
   const width = optionalInteger(fn, 'options.width', options.width, 480, 50, 8000);
   const height = optionalInteger(fn, 'options.height', options.height, 300, 50, 8000);
 
   const names: string[] = [];
-  const rows: LineRow[] = [];
+  // One data row per point: `alone` marks the only point of its series.
+  const rows: { series: string; x: number; y: number; alone: boolean }[] = [];
   series.forEach((s, i) => {
     if (typeof s !== 'object' || s === null) throw plotArgumentError(fn, `series[${i}] must be { name, points }`, s);
     const name = requireText(fn, `series[${i}].name`, s.name);
@@ -74,7 +64,7 @@ export async function linePlotSvg(series: readonly LineSeries[], options: LinePl
     width,
     height,
     config: PLOT_CONFIG,
-    data: { values: rows as unknown as Record<string, unknown>[] },
+    data: { values: rows },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: xLabel, scale: { zero: false }, axis: wholeX ? { tickMinStep: 1, format: 'd' } : {} },
       y: { field: 'y', type: 'quantitative', title: yLabel, scale: { zero: false } },

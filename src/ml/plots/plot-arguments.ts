@@ -25,6 +25,13 @@ export function requireText(fn: string, name: string, value: unknown): string {
   return value;
 }
 
+/** The checks every plot starts with: `data` (the argument `name`) a non-empty array, `options` an object with text `title` and `xLabel`. */
+export function requirePlotInput(fn: string, name: string, data: unknown, options: { title: unknown; xLabel: unknown }): { title: string; xLabel: string } {
+  requireNonEmpty(fn, name, data);
+  if (typeof options !== 'object' || options === null) throw plotArgumentError(fn, 'options must be an object', options);
+  return { title: requireText(fn, 'options.title', options.title), xLabel: requireText(fn, 'options.xLabel', options.xLabel) };
+}
+
 /** `value`, when given, must be a whole number of pixels in [min, max]; `fallback` otherwise. */
 export function optionalInteger(fn: string, name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

@@ -11,29 +11,14 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 
-interface VegaModules {
-  readonly vega: typeof import('vega');
-  readonly vegaLite: typeof import('vega-lite');
-}
-
-let modules: Promise<VegaModules> | undefined;
-function loadVega(): Promise<VegaModules> {
-  modules ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({ vega, vegaLite }));
-  return modules;
-}
+let modules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | undefined;
 
 /** Settings every plot shares: a white background, so a PNG of it reads on dark viewers too. */
-export const PLOT_CONFIG = {
-  background: 'white',
-  font: 'sans-serif',
-  title: { fontSize: 14 },
-  axis: { labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFontSize: 11 },
-} as const;
+export const PLOT_CONFIG = { background: 'white', font: 'sans-serif', title: { fontSize: 14 }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11 } } as const;
 
 /** Render `spec` as an SVG document (a string starting with `<svg`). */
 export async function renderVegaLite(spec: TopLevelSpec): Promise<string> {
-  const { vega, vegaLite } = await loadVega();
+  const [vega, vegaLite] = await (modules ??= Promise.all([import('vega'), import('vega-lite')]));
   // Warnings (for example about a scale that cannot be zero-based) are not the caller's business.
   const quiet = vega.logger(vega.Error);
   const compiled = vegaLite.compile(spec, { logger: quiet }).spec;

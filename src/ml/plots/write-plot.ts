@@ -14,18 +14,14 @@ import { writeFileAtomic } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 
 /** Pixels of the PNG per SVG pixel. */
-export const PNG_SCALE = 2;
+const PNG_SCALE = 2;
 
 /** sharp, loaded on first use (it brings libvips' threads). */
 let sharpModule: Promise<typeof import('sharp')> | undefined;
-function loadSharp(): Promise<typeof import('sharp')> {
-  sharpModule ??= import('sharp');
-  return sharpModule;
-}
 
 /** The SVG as PNG bytes at {@link PNG_SCALE} × its size. */
 async function rasterise(svg: string, file: string): Promise<Buffer> {
-  const { default: sharp } = await loadSharp();
+  const { default: sharp } = await (sharpModule ??= import('sharp'));
   try {
     // librsvg draws an SVG at 72 dpi by default: 144 dpi doubles its size.
     return await sharp(Buffer.from(svg, 'utf8'), { density: 72 * PNG_SCALE }).png().toBuffer();
@@ -56,12 +52,8 @@ export async function writePlot(svg: string, file: string): Promise<void> {
     await writeFileAtomic(file, bytes);
   } catch (e) {
     const cause = e as NodeJS.ErrnoException;
-    throw Object.assign(new Error(`writePlot: cannot write ${file}: ${reason(cause)}${cause.code ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code });
+    // The system error's message without its `CODE: ` prefix and the temporary file's name.
+    const reason = cause.message.replace(/^[A-Z]+: /, '').replace(/, (open|rename) .*$/, '');
+    throw Object.assign(new Error(`writePlot: cannot write ${file}: ${reason}${cause.code ? ` (${cause.code})` : ''}`, { cause }), { code: cause.code });
   }
-}
-
-/** The system error's message without its `CODE: ` prefix and the temporary file's name. */
-function reason(e: NodeJS.ErrnoException): string {
-  const text = e.message.replace(/^[A-Z]+: /, '');
-  return text.replace(/, (open|rename) .*$/, '');
 }

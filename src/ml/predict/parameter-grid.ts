@@ -17,26 +17,25 @@ export const MAX_COMBINATIONS = 100_000;
 
 /** The raw values of one grid SPEC, as text. */
 export function expandSpec(name: string, spec: string): string[] {
+  const bad = (what: string): MlError => new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: ${what}`);
   const range = /^\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*(?::\s*(\d+)\s*)?$/.exec(spec);
   if (range !== null) {
     const a = parseDecimalSpelling(range[1]!);
     const b = parseDecimalSpelling(range[2]!);
-    if (a === undefined || b === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: the ends of a range must be numbers`);
+    if (a === undefined || b === undefined) throw bad(`the ends of a range must be numbers`);
     if (range[3] !== undefined) {
       const n = Number(range[3]);
-      if (n < 1) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: the count after ":" must be at least 1`);
-      if (n > MAX_COMBINATIONS) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: more than ${MAX_COMBINATIONS} values`);
+      if (n < 1) throw bad(`the count after ":" must be at least 1`);
+      if (n > MAX_COMBINATIONS) throw bad(`more than ${MAX_COMBINATIONS} values`);
       return Array.from({ length: n }, (_, i) => String(n === 1 ? a : a + ((b - a) * i) / (n - 1)));
     }
-    if (!Number.isInteger(a) || !Number.isInteger(b)) {
-      throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: a..b takes whole numbers; for other values give a..b:n (n evenly spaced values)`);
-    }
-    if (b < a) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: the range runs backwards`);
-    if (b - a + 1 > MAX_COMBINATIONS) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: more than ${MAX_COMBINATIONS} values`);
+    if (!Number.isInteger(a) || !Number.isInteger(b)) throw bad('a..b takes whole numbers; for other values give a..b:n (n evenly spaced values)');
+    if (b < a) throw bad(`the range runs backwards`);
+    if (b - a + 1 > MAX_COMBINATIONS) throw bad(`more than ${MAX_COMBINATIONS} values`);
     return Array.from({ length: b - a + 1 }, (_, i) => String(a + i));
   }
   const values = spec.split(',').map((v) => v.trim());
-  if (values.some((v) => v === '')) throw new MlError('E_ML_ARGUMENT', (o) => `${o('grid')} ${name}=${spec}: an empty value; give v1,v2,…, a..b or a..b:n`);
+  if (values.some((v) => v === '')) throw bad(`an empty value; give v1,v2,…, a..b or a..b:n`);
   return values;
 }
 

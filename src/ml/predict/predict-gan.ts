@@ -8,12 +8,10 @@
  * const out = await predictGan(store, { run: 'gan-20261127-053512-a1b2', grid: { label: '0..9' }, count: 10, seed: 1 });
  * ```
  *
- * The files of a call are staged in a temporary folder beside `predictions/CALL_ID` and renamed to
- * that fresh name once complete (src/atomic-write.ts), and its rows go in one transaction; if
- * either fails, neither is left behind. The staging of a call killed midway (`kill -9`) is removed
- * by the next call on the run once its process is gone; a call still running in another process
- * keeps its own. One call makes at most {@link CALL_LIMITS}.predictImages images, and its seeds
- * S … S + N − 1 must be exact integers (below 2^53), so no two images share a recorded seed.
+ * A call's files are staged beside `predictions/CALL_ID` and renamed to it once complete
+ * (src/atomic-write.ts), and its rows go in one transaction: if either fails, neither is left. What
+ * a killed call staged is removed by the next call once its process is gone. One call makes at most
+ * {@link CALL_LIMITS}.predictImages images, with seeds S … S + N − 1 within the 32-bit seeds (checkSeed).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -106,7 +104,8 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   try {
     epoch = loadCheckpoint(checkpoint, gan).epoch;
     gan.to(device);
-    removeLegacyStaging(folder);
+    // Staging folders of earlier versions (`.tmp-CALL_ID`, no owner recorded) are removed once a day old.
+    removeStaleEntriesSync(folder, (name, entry) => /^\.tmp-[0-9a-f]{8}$/.test(name) && Date.now() - fs.statSync(entry).mtimeMs > 24 * 60 * 60 * 1000);
     staging = beginAtomicFolderSync(final);
     const { channels, size } = architectureOf(params);
     const plane = channels * size * size;
@@ -169,12 +168,4 @@ function planarToInterleaved(planar: Uint8Array, channels: number, area: number)
   const out = new Uint8Array(planar.length);
   for (let c = 0; c < channels; c++) for (let i = 0; i < area; i++) out[i * channels + c] = planar[c * area + i]!;
   return out;
-}
-
-/** Staging folders of earlier versions (`.tmp-CALL_ID`, no owner recorded) are removed once a day old. */
-const LEGACY_STAGING = /^\.tmp-[0-9a-f]{8}$/;
-const LEGACY_STALE_MS = 24 * 60 * 60 * 1000;
-
-function removeLegacyStaging(folder: string): void {
-  removeStaleEntriesSync(folder, (name, entry) => LEGACY_STAGING.test(name) && Date.now() - fs.statSync(entry).mtimeMs > LEGACY_STALE_MS);
 }

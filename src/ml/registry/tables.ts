@@ -5,135 +5,57 @@
  */
 import type { ManagedTableDefinition } from '../../store/managed-tables.js';
 
-export const ML_RUNS: ManagedTableDefinition = {
-  name: 'ml_runs',
-  primaryKey: 'run_id',
-  columns: [
-    { name: 'run_id', type: 'text' },
-    { name: 'kind', type: 'text' },
-    { name: 'model', type: 'text' },
-    { name: 'parent_run_id', type: 'text' },
-    { name: 'status', type: 'text' },
-    { name: 'params', type: 'text' },
-    { name: 'data_query', type: 'text' },
-    { name: 'data_rows', type: 'integer' },
-    { name: 'data_hash', type: 'text' },
-    { name: 'env', type: 'text' },
-    { name: 'seed', type: 'integer' },
-    { name: 'epochs_done', type: 'integer' },
-    { name: 'steps_done', type: 'integer' },
-    { name: 'images_per_second', type: 'float' },
-    { name: 'd_loss', type: 'float' },
-    { name: 'g_loss', type: 'float' },
-    { name: 'FILE_checkpoint', type: 'text' },
-    { name: 'FILE_loss_plot', type: 'text' },
-    { name: 'error', type: 'text' },
-    { name: 'included_predictions', type: 'text' },
-    { name: 'pid', type: 'integer' },
-    { name: 'created_at', type: 'text' },
-    { name: 'finished_at', type: 'text' },
-    { name: 'heartbeat_at', type: 'text' },
-  ],
-};
+type ColumnType = ManagedTableDefinition['columns'][number]['type'];
 
-export const ML_EPOCHS: ManagedTableDefinition = {
-  name: 'ml_epochs',
-  columns: [
-    { name: 'run_id', type: 'text' },
-    { name: 'epoch', type: 'integer' },
-    { name: 'd_loss', type: 'float' },
-    { name: 'g_loss', type: 'float' },
-    { name: 'loss', type: 'float' },
-    { name: 'steps', type: 'integer' },
-    { name: 'images_per_second', type: 'float' },
-    { name: 'seconds', type: 'float' },
-    { name: 'FILE_samples', type: 'text' },
-    { name: 'FILE_checkpoint', type: 'text' },
-    { name: 'created_at', type: 'text' },
-  ],
-};
+/** The table `name` of `columns` (name → type, in the order written), keyed by `primaryKey` when given. */
+function table(name: string, columns: Readonly<Record<string, ColumnType>>, primaryKey?: string): ManagedTableDefinition {
+  return { name, columns: Object.entries(columns).map(([column, type]) => ({ name: column, type })), ...(primaryKey === undefined ? {} : { primaryKey }) };
+}
+
+export const ML_RUNS = table('ml_runs', {
+  run_id: 'text', kind: 'text', model: 'text', parent_run_id: 'text', status: 'text', params: 'text', data_query: 'text', data_rows: 'integer',
+  data_hash: 'text', env: 'text', seed: 'integer', epochs_done: 'integer', steps_done: 'integer', images_per_second: 'float', d_loss: 'float',
+  g_loss: 'float', FILE_checkpoint: 'text', FILE_loss_plot: 'text', error: 'text', included_predictions: 'text', pid: 'integer', created_at: 'text',
+  finished_at: 'text', heartbeat_at: 'text',
+}, 'run_id');
+
+export const ML_EPOCHS = table('ml_epochs', {
+  run_id: 'text', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', steps: 'integer', images_per_second: 'float', seconds: 'float',
+  FILE_samples: 'text', FILE_checkpoint: 'text', created_at: 'text',
+});
 
 /** Conditioning parameters get a column each on top of these, added when first predicted. */
-export const ML_PREDICTIONS: ManagedTableDefinition = {
-  name: 'ml_predictions',
-  primaryKey: 'prediction_id',
-  columns: [
-    { name: 'prediction_id', type: 'text' },
-    { name: 'run_id', type: 'text' },
-    { name: 'params', type: 'text' },
-    { name: 'seed', type: 'integer' },
-    { name: 'epoch', type: 'integer' },
-    { name: 'FILE', type: 'text' },
-    { name: 'score', type: 'float' },
-    { name: 'nn_distance', type: 'float' },
-    { name: 'accepted', type: 'integer' },
-    { name: 'accepted_by', type: 'text' },
-    { name: 'created_at', type: 'text' },
-  ],
-};
+export const ML_PREDICTIONS = table('ml_predictions', {
+  prediction_id: 'text', run_id: 'text', params: 'text', seed: 'integer', epoch: 'integer', FILE: 'text', score: 'float', nn_distance: 'float',
+  accepted: 'integer', accepted_by: 'text', created_at: 'text',
+}, 'prediction_id');
 
 /**
  * One row per metric value: overall (`condition` NULL) or for one condition value or bin
  * (`label=3`, `speed in [1.5, 2)`). `feature_run_id` names the classifier whose features produced
  * it: values are comparable only with the same one. `epoch` is the checkpoint evaluated.
  */
-export const ML_EVALUATIONS: ManagedTableDefinition = {
-  name: 'ml_evaluations',
-  columns: [
-    { name: 'run_id', type: 'text' },
-    { name: 'metric', type: 'text' },
-    { name: 'value', type: 'float' },
-    { name: 'std', type: 'float' },
-    { name: 'n_real', type: 'integer' },
-    { name: 'n_generated', type: 'integer' },
-    { name: 'feature_run_id', type: 'text' },
-    { name: 'condition', type: 'text' },
-    { name: 'epoch', type: 'integer' },
-    { name: 'source', type: 'text' },
-    { name: 'created_at', type: 'text' },
-  ],
-};
+export const ML_EVALUATIONS = table('ml_evaluations', {
+  run_id: 'text', metric: 'text', value: 'float', std: 'float', n_real: 'integer', n_generated: 'integer', feature_run_id: 'text', condition: 'text',
+  epoch: 'integer', source: 'text', created_at: 'text',
+});
 
 /**
  * One row per SHAP value: `target` says what was explained (`row 7 of the run's data`,
  * `image digits/3.png`, `prediction p-…`), `feature` which input (a column, a block `block r2 c5`,
  * a conditioning parameter). Σ value over a target equals prediction − base_value.
  */
-export const ML_EXPLANATIONS: ManagedTableDefinition = {
-  name: 'ml_explanations',
-  columns: [
-    { name: 'explanation_id', type: 'text' },
-    { name: 'run_id', type: 'text' },
-    { name: 'target', type: 'text' },
-    { name: 'feature', type: 'text' },
-    { name: 'value', type: 'float' },
-    { name: 'base_value', type: 'float' },
-    { name: 'prediction', type: 'float' },
-    { name: 'method', type: 'text' },
-    { name: 'output', type: 'text' },
-    { name: 'background', type: 'integer' },
-    { name: 'seed', type: 'integer' },
-    { name: 'FILE_heatmap', type: 'text' },
-    { name: 'created_at', type: 'text' },
-  ],
-};
+export const ML_EXPLANATIONS = table('ml_explanations', {
+  explanation_id: 'text', run_id: 'text', target: 'text', feature: 'text', value: 'float', base_value: 'float', prediction: 'float', method: 'text',
+  output: 'text', background: 'integer', seed: 'integer', FILE_heatmap: 'text', created_at: 'text',
+});
 
 /** One row per expert verdict on a generated item: accept or reject, and/or a rating. */
-export const ML_REVIEWS: ManagedTableDefinition = {
-  name: 'ml_reviews',
-  columns: [
-    { name: 'prediction_id', type: 'text' },
-    { name: 'run_id', type: 'text' },
-    { name: 'reviewer', type: 'text' },
-    { name: 'verdict', type: 'text' },
-    { name: 'rating', type: 'float' },
-    { name: 'comment', type: 'text' },
-    { name: 'source', type: 'text' },
-    { name: 'created_at', type: 'text' },
-    /** Position within the batch written at `created_at`: (created_at, batch_index) orders all reviews. */
-    { name: 'batch_index', type: 'integer' },
-  ],
-};
+export const ML_REVIEWS = table('ml_reviews', {
+  prediction_id: 'text', run_id: 'text', reviewer: 'text', verdict: 'text', rating: 'float', comment: 'text', source: 'text', created_at: 'text',
+  /** Position within the batch written at `created_at`: (created_at, batch_index) orders all reviews. */
+  batch_index: 'integer',
+});
 
 /** The tables `deleteRun` clears of a run's rows, in the order it clears them. */
 export const RUN_TABLES = ['ml_reviews', 'ml_predictions', 'ml_epochs', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;

@@ -13,6 +13,7 @@
 import { MlError, StoreError } from '../../errors.js';
 import { parseFindCondition } from '../../store/find-language.js';
 import type { Store } from '../../store/store.js';
+import { checkWholeNumber } from '../call-limits.js';
 import { RunRegistry } from '../registry/run-registry.js';
 
 export interface AcceptOptions {
@@ -67,7 +68,7 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
   if ((options.rule === undefined) === !options.reviewed) throw new MlError('E_ML_ARGUMENT', (o) => `give exactly one of ${o('rule')} "COLUMN OP VALUE" or ${o('reviewed')}`);
   if (options.rule === undefined && (options.best !== undefined || options.per !== undefined)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('best')} and ${o('per')} rank the matches of a ${o('rule')}`);
   if (options.per !== undefined && options.best === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('per')} COLUMN needs ${o('best')} N (how many of each value to accept)`);
-  if (options.best !== undefined && (!Number.isInteger(options.best) || options.best < 1)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('best')} must be a whole number ≥ 1, got ${String(options.best)}`);
+  if (options.best !== undefined) checkWholeNumber('best', options.best, 1);
   const registry = new RunRegistry(store);
   const run = await registry.get(options.run);
   const total = await registry.predictions.count(run.run_id);
@@ -96,11 +97,7 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
   return { run_id: run.run_id, by: decisions[0]?.by.startsWith('rule: ') ? decisions[0].by : 'review', matched: decisions.length, accepted, rejected, kept_rejected: keptRejected, accepted_total: after, predictions: total };
 }
 
-interface Decision {
-  id: string;
-  accept: boolean;
-  by: string;
-}
+type Decision = { id: string; accept: boolean; by: string };
 
 async function byRule(store: Store, runId: string, rule: string, total: number, options: Pick<AcceptOptions, 'best' | 'per'>): Promise<Decision[]> {
   let condition;

@@ -14,18 +14,8 @@ import { recordReviews, type RecordedReview, type ReviewInput, type Verdict } fr
 const COLUMNS = ['prediction_id', 'verdict', 'rating', 'comment', 'reviewer'] as const;
 
 const VERDICTS: Readonly<Record<string, Verdict>> = {
-  accept: 'accept',
-  accepted: 'accept',
-  yes: 'accept',
-  y: 'accept',
-  '1': 'accept',
-  true: 'accept',
-  reject: 'reject',
-  rejected: 'reject',
-  no: 'reject',
-  n: 'reject',
-  '0': 'reject',
-  false: 'reject',
+  accept: 'accept', accepted: 'accept', yes: 'accept', y: 'accept', '1': 'accept', true: 'accept',
+  reject: 'reject', rejected: 'reject', no: 'reject', n: 'reject', '0': 'reject', false: 'reject',
 };
 
 /** Reads `file` into reviews; every problem names the file and line. */
@@ -62,12 +52,8 @@ export function readReviewCsv(file: string): ReviewInput[] {
     if (cells.length !== header.length) throw new MlError('E_ML_DATA', `${where}: ${cells.length} fields, the header has ${header.length}`);
     const row = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
     const verdictText = (row['verdict'] ?? '').trim().toLowerCase();
-    let verdict: Verdict | null = null;
-    if (verdictText !== '') {
-      const v = VERDICTS[verdictText];
-      if (v === undefined) throw new MlError('E_ML_DATA', `${where}: verdict must be accept or reject, got "${row['verdict']}"`);
-      verdict = v;
-    }
+    const verdict = verdictText === '' ? null : VERDICTS[verdictText];
+    if (verdict === undefined) throw new MlError('E_ML_DATA', `${where}: verdict must be accept or reject, got "${row['verdict']}"`);
     const ratingText = (row['rating'] ?? '').trim();
     const rating = ratingText === '' ? null : Number(ratingText);
     if (rating !== null && !Number.isFinite(rating)) throw new MlError('E_ML_DATA', `${where}: rating must be a number, got "${ratingText}"`);

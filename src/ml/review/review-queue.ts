@@ -19,10 +19,7 @@ export interface QueuedPrediction {
 export async function reviewQueue(store: Store, options: { run: string; reviewer: string; all?: boolean; limit?: number }): Promise<QueuedPrediction[]> {
   const registry = new RunRegistry(store);
   const run = await registry.get(options.run);
-  const rows = await registry.reviews.queue(run.run_id, options.reviewer, {
-    ...(options.all === undefined ? {} : { all: options.all }),
-    ...(options.limit === undefined ? {} : { limit: options.limit }),
-  });
+  const rows = await registry.reviews.queue(run.run_id, options.reviewer, options);
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   return rows.map((r) => ({
     prediction_id: String(r['prediction_id']),

@@ -8,7 +8,7 @@
  * r.fid; r.kid; r.precision; r.warnings;
  * ```
  */
-import { requireSameDimension, requireSamples, wholeOption, type FeatureMatrix } from './feature-matrix.js';
+import { requireRealAndGenerated, wholeOption, type FeatureMatrix } from './feature-matrix.js';
 import { featureStatistics } from './feature-statistics.js';
 import { frechetDistance } from './frechet-distance.js';
 import { KID_DEFAULTS, kernelInceptionDistance } from './kernel-inception-distance.js';
@@ -39,9 +39,7 @@ export interface FeatureSetComparison {
 
 /** FID, KID, precision and recall of generated against real features. */
 export function compareFeatureSets(real: FeatureMatrix, gen: FeatureMatrix, options: CompareFeatureSetsOptions = {}): FeatureSetComparison {
-  requireSameDimension(real, gen, ['real samples', 'generated samples']);
-  requireSamples(real, 'real samples');
-  requireSamples(gen, 'generated samples');
+  requireRealAndGenerated(real, gen);
   const kidSubsets = wholeOption('KID subsets', options.kidSubsets ?? KID_DEFAULTS.subsets, 1);
   const kidSubsetSize = wholeOption('KID subset size', options.kidSubsetSize ?? KID_DEFAULTS.subsetSize, 2);
   const seed = wholeOption('seed', options.seed ?? KID_DEFAULTS.seed, 0, 0xffffffff);

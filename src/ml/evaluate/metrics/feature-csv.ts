@@ -44,11 +44,11 @@ export function readFeatureCsv(file: string): FeatureMatrix {
       let inner = 0;
       for (const field of row) for (let i = field.indexOf(breakChar); i !== -1; i = field.indexOf(breakChar, i + 1)) inner++;
       line += 1 + inner;
-      if (results.errors.length > 0) {
-        failure = dataError(file, at, `not valid CSV: ${results.errors[0]!.message}`);
+      const fail = (what: string): void => {
+        failure = dataError(file, at, what);
         parser.abort();
-        return;
-      }
+      };
+      if (results.errors.length > 0) return fail(`not valid CSV: ${results.errors[0]!.message}`);
       if (row.length === 1 && row[0]!.trim() === '') return; // a blank line
       if (header === undefined) {
         header = row.map((h) => h.trim());
@@ -56,11 +56,7 @@ export function readFeatureCsv(file: string): FeatureMatrix {
         return;
       }
       const cols = header.length;
-      if (row.length !== cols) {
-        failure = dataError(file, at, `${row.length} field${row.length === 1 ? '' : 's'}, but the header has ${cols} columns (a ragged row)`);
-        parser.abort();
-        return;
-      }
+      if (row.length !== cols) return fail(`${row.length} field${row.length === 1 ? '' : 's'}, but the header has ${cols} columns (a ragged row)`);
       if ((rows + 1) * cols > values.length) {
         const grown = new Float64Array(Math.max(values.length * 2, (rows + 1) * cols));
         grown.set(values);
@@ -71,16 +67,10 @@ export function readFeatureCsv(file: string): FeatureMatrix {
         const name = header[c] === '' ? `column ${c + 1}` : `column ${c + 1} (${header[c]})`;
         if (!DECIMAL.test(field)) {
           const what = /^[+-]?(nan|inf(inity)?)$/i.test(field) ? 'not a finite number' : field === '' ? 'empty' : 'not a number';
-          failure = dataError(file, at, `${name}: "${field}" is ${what}; features must be finite numbers`);
-          parser.abort();
-          return;
+          return fail(`${name}: "${field}" is ${what}; features must be finite numbers`);
         }
         const v = Number(field);
-        if (!Number.isFinite(v)) {
-          failure = dataError(file, at, `${name}: "${field}" overflows a float64; features must be finite numbers`);
-          parser.abort();
-          return;
-        }
+        if (!Number.isFinite(v)) return fail(`${name}: "${field}" overflows a float64; features must be finite numbers`);
         values[rows * cols + c] = v;
       }
       rows++;

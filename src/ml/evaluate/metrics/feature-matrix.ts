@@ -46,6 +46,13 @@ export function requireSamples(m: FeatureMatrix, label: string, min = 2): void {
   if (m.rows < min) throw new MlError('E_ML_DATA', `${label}: ${m.rows} sample${m.rows === 1 ? '' : 's'}; at least ${min} ${min === 1 ? 'is' : 'are'} needed`);
 }
 
+/** E_ML_DATA unless real and generated features have the same dimension and at least 2 samples each. */
+export function requireRealAndGenerated(real: FeatureMatrix, gen: FeatureMatrix): void {
+  requireSameDimension(real, gen, ['real samples', 'generated samples']);
+  requireSamples(real, 'real samples');
+  requireSamples(gen, 'generated samples');
+}
+
 /** E_ML_DATA unless the two sets have the same number of features. */
 export function requireSameDimension(a: { cols: number } | { dim: number }, b: { cols: number } | { dim: number }, labels: [string, string]): void {
   const da = 'cols' in a ? a.cols : a.dim;

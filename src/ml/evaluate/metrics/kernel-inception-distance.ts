@@ -17,7 +17,7 @@
 import type { ProgressCallback } from '../../../progress.js';
 import { SeededRandom } from '../../data/seeded-random.js';
 import * as torch from '../../../torch/index.js';
-import { requireSameDimension, requireSamples, wholeOption, type FeatureMatrix } from './feature-matrix.js';
+import { requireRealAndGenerated, wholeOption, type FeatureMatrix } from './feature-matrix.js';
 import { meanAndStd } from './mean-and-std.js';
 import { subsetSampler } from './seeded-sampling.js';
 
@@ -78,9 +78,7 @@ function packRows(m: FeatureMatrix, indices: ArrayLike<number>, out: Float64Arra
 
 /** KID of real against generated features: mean and population std of MMD² over the subsets. */
 export function kernelInceptionDistance(real: FeatureMatrix, gen: FeatureMatrix, options: KernelInceptionDistanceOptions = {}): { value: number; std: number } {
-  requireSameDimension(real, gen, ['real samples', 'generated samples']);
-  requireSamples(real, 'real samples');
-  requireSamples(gen, 'generated samples');
+  requireRealAndGenerated(real, gen);
   const subsets = wholeOption('KID subsets', options.subsets ?? KID_DEFAULTS.subsets, 1);
   const subsetSize = wholeOption('KID subset size', options.subsetSize ?? KID_DEFAULTS.subsetSize, 2);
   const seed = wholeOption('seed', options.seed ?? KID_DEFAULTS.seed, 0, 0xffffffff);

@@ -23,11 +23,6 @@ import { matrixTensor, requireSameDimension, type FeatureMatrix } from './featur
  */
 const BLOCK_ELEMENTS = 1 << 22;
 
-/** Query rows per block against `references` reference rows. */
-export function blockRows(references: number): number {
-  return Math.max(1, Math.floor(BLOCK_ELEMENTS / references));
-}
-
 /** ‖xᵢ‖² of each row. */
 function squaredNorms(x: FeatureMatrix): Float64Array {
   const out = new Float64Array(x.rows);
@@ -40,7 +35,7 @@ function squaredNorms(x: FeatureMatrix): Float64Array {
 }
 
 /** Where a chunked computation reports the query rows it has done: `done` of `total` in all, from `offset` on. */
-export interface RowProgress {
+interface RowProgress {
   readonly onProgress: ProgressCallback;
   readonly task: string;
   /** Rows done before this computation (when several make up one task). */
@@ -57,7 +52,7 @@ export interface RowProgress {
  */
 function forEachBlock(queries: FeatureMatrix, references: number, block: (q: torch.Tensor, start: number) => void, progress?: RowProgress): void {
   const n = queries.rows;
-  const rows = blockRows(references);
+  const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / references));
   torch.tidy(() => {
     const augmented = torch.cat([matrixTensor(queries), torch.ones([n, 1], { dtype: 'float64' })], 1);
     for (let start = 0; start < n; start += rows) {

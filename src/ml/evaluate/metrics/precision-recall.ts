@@ -15,7 +15,7 @@
  */
 import { MlError } from '../../../errors.js';
 import type { ProgressCallback } from '../../../progress.js';
-import { requireSameDimension, requireSamples, wholeOption, type FeatureMatrix } from './feature-matrix.js';
+import { requireRealAndGenerated, wholeOption, type FeatureMatrix } from './feature-matrix.js';
 import { countInsideSomeBall, kthNeighbourSquaredRadii } from './nearest-neighbours.js';
 
 export interface PrecisionRecallOptions {
@@ -35,9 +35,7 @@ export function requireNeighbours(real: FeatureMatrix, gen: FeatureMatrix, k: nu
 
 /** Precision and recall of generated against real features. */
 export function precisionRecall(real: FeatureMatrix, gen: FeatureMatrix, options: PrecisionRecallOptions = {}): { precision: number; recall: number } {
-  requireSameDimension(real, gen, ['real samples', 'generated samples']);
-  requireSamples(real, 'real samples');
-  requireSamples(gen, 'generated samples');
+  requireRealAndGenerated(real, gen);
   const k = wholeOption('k', options.k ?? 3, 1);
   requireNeighbours(real, gen, k);
   const total = 2 * (real.rows + gen.rows);
