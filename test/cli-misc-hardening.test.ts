@@ -206,8 +206,8 @@ describe('seeds are 32-bit, as the generators use them', () => {
         assert.match((e as Error).message, /^seed must be a whole number from 0 to 4294967294 \(item k uses seed \+ k, and the 2 seeds must stay within the generators' 32-bit seeds, at most 4294967295\), got 4294967295$/);
         return true;
       });
-      await assert.rejects(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 32 }), /^MlError: --seed must be a whole number from 0 to 4294967295 \(the generators' 32-bit seeds\), got 4294967296$/);
-      await assert.rejects(explainRun(m.store, { run: gan, row: 1, seed: -1 }), /--seed must be a whole number from 0 to 4294967295/);
+      await assert.rejects(trainGan(m.store, { table: 'digits', epochs: 1, seed: 2 ** 32 }), /^MlError: seed must be a whole number from 0 to 4294967295 \(the generators' 32-bit seeds\), got 4294967296$/);
+      await assert.rejects(explainRun(m.store, { run: gan, row: 1, seed: -1 }), /^MlError: seed must be a whole number from 0 to 4294967295/);
     } finally {
       await m.store.close();
     }
