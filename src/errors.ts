@@ -31,6 +31,39 @@ function libraryText(message: ErrorMessage): { readonly text: string; readonly o
   return { text, options: Object.freeze(named) };
 }
 
+/**
+ * What {@link StoreError} and {@link MlError} share: a message that may name options, kept so a
+ * front end can spell them its own way.
+ */
+abstract class OptionNamingError extends Error {
+  /** The library names of the options the message names, the one at fault first (empty when none). */
+  readonly options: readonly string[];
+  readonly #message: ErrorMessage;
+
+  constructor(message: ErrorMessage, cause: unknown) {
+    const { text, options } = libraryText(message);
+    super(text, cause === undefined ? undefined : { cause });
+    this.options = options;
+    this.#message = message;
+  }
+
+  /** The library name of the option at fault, when the error is about one. */
+  get option(): string | undefined {
+    return this.options[0];
+  }
+
+  /**
+   * The message with its options spelled by `spelling` (a front end's own names for them).
+   *
+   * @example
+   * new MlError('E_ML_ARGUMENT', (o) => `${o('lr')} must be a positive number, got -1`).messageWith((o) => `--${o}`)
+   * // "--lr must be a positive number, got -1"
+   */
+  messageWith(spelling: OptionSpelling): string {
+    return typeof this.#message === 'string' ? this.message : this.#message(spelling);
+  }
+}
+
 /** Stable codes of {@link StoreError}. */
 export type StoreErrorCode =
   | 'E_BAD_INPUT' // a malformed input file: names file and line
@@ -51,35 +84,19 @@ export type StoreErrorCode =
   | 'E_BACKEND'; // an unknown or unavailable backend
 
 /** An error raised by the store, its readers, writers and backends. */
-export class StoreError extends Error {
+export class StoreError extends OptionNamingError {
   readonly code: StoreErrorCode;
   /** The input file the error is about, when there is one. */
   readonly file: string | undefined;
   /** 1-based line in {@link file}, when known. */
   readonly line: number | undefined;
-  /** The library names of the options the message names, the one at fault first (empty when none). */
-  readonly options: readonly string[];
-  readonly #message: ErrorMessage;
 
   constructor(code: StoreErrorCode, message: ErrorMessage, options: { readonly file?: string; readonly line?: number; readonly cause?: unknown } = {}) {
-    const { text, options: named } = libraryText(message);
-    super(text, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options.cause);
     this.name = 'StoreError';
     this.code = code;
     this.file = options.file;
     this.line = options.line;
-    this.options = named;
-    this.#message = message;
-  }
-
-  /** The library name of the option at fault, when the error is about one. */
-  get option(): string | undefined {
-    return this.options[0];
-  }
-
-  /** The message with its options spelled by `spelling` (a front end's own names for them). */
-  messageWith(spelling: OptionSpelling): string {
-    return typeof this.#message === 'string' ? this.message : this.#message(spelling);
   }
 }
 
@@ -99,34 +116,12 @@ export type MlErrorCode =
   | 'E_ML_EXTRAPOLATION'; // a prediction outside the range trained on
 
 /** An error raised by the ML workflows (train, predict, the run registry). */
-export class MlError extends Error {
+export class MlError extends OptionNamingError {
   readonly code: MlErrorCode;
-  /** The library names of the options the message names, the one at fault first (empty when none). */
-  readonly options: readonly string[];
-  readonly #message: ErrorMessage;
 
   constructor(code: MlErrorCode, message: ErrorMessage, options: { readonly cause?: unknown } = {}) {
-    const { text, options: named } = libraryText(message);
-    super(text, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options.cause);
     this.name = 'MlError';
     this.code = code;
-    this.options = named;
-    this.#message = message;
-  }
-
-  /** The library name of the option at fault, when the error is about one. */
-  get option(): string | undefined {
-    return this.options[0];
-  }
-
-  /**
-   * The message with its options spelled by `spelling` (a front end's own names for them).
-   *
-   * @example
-   * new MlError('E_ML_ARGUMENT', (o) => `${o('lr')} must be a positive number, got -1`).messageWith((o) => `--${o}`)
-   * // "--lr must be a positive number, got -1"
-   */
-  messageWith(spelling: OptionSpelling): string {
-    return typeof this.#message === 'string' ? this.message : this.#message(spelling);
   }
 }
