@@ -1,10 +1,11 @@
 /**
  * Evaluate a GAN run against real images with a classifier's features (DESIGN §5): FID, KID,
- * precision and recall on penultimate activations, Inception Score on logits, class faithfulness
- * of a conditional model, per-image score and distance to the nearest training image; overall, per
- * condition value (per bin of 10 equal-width bins for continuous conditions) and, on request, per
- * saved epoch. Values go to `ml_evaluations` with the feature run that produced them, per-image
- * values to the run's `ml_predictions` rows, plots to the run's folder.
+ * precision and recall and diversity (mean pairwise distance, generated over real) on penultimate
+ * activations, Inception Score on logits, class faithfulness of a conditional model, per-image
+ * score and distance to the nearest training image; overall, per condition value (per bin of 10
+ * equal-width bins for continuous conditions) and, on request, per saved epoch. Values go to
+ * `ml_evaluations` with the feature run that produced them, per-image values to the run's
+ * `ml_predictions` rows, plots to the run's folder.
  *
  * ```ts
  * const r = await evaluateRun(store, { run: 'gan-…', reference: "SELECT * FROM mnist WHERE split = 'test'" });
@@ -18,8 +19,9 @@
  *
  * With `onProgress`, every phase reports: generation and feature extraction per batch of images,
  * then each metric (`FID`, `KID` per group of subsets, `precision and recall` and `nearest
- * training image` per block of rows, `Inception Score`), the condition groups, and each saved
- * epoch's metrics under `epoch N: …`. `evaluateRun` lists the phases in order; they live beside it.
+ * training image` per block of rows, `diversity`, `Inception Score`), the condition groups, and
+ * each saved epoch's metrics under `epoch N: …`. `evaluateRun` lists the phases in order; they
+ * live beside it.
  */
 import { MlError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
@@ -56,7 +58,7 @@ export interface EvaluateRunOptions {
   readonly onProgress?: ProgressCallback;
 }
 
-/** Metric name → value (`fid`, `kid`, `kid_std`, `precision`, `recall`, `is`, `is_std`, `class_faithfulness`, …). */
+/** Metric name → value (`fid`, `kid`, `kid_std`, `precision`, `recall`, `diversity`, `is`, `is_std`, `class_faithfulness`, …). */
 export type MetricValues = Record<string, number>;
 
 export interface ConditionEvaluation {

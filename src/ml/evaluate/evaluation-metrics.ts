@@ -4,10 +4,13 @@
  * metrics, then the score metrics, then (overall only) `mean_nn_distance`.
  *
  * - Distribution metrics: FID and KID (with its standard deviation) on penultimate features,
- *   precision and recall (k-NN manifolds), the Inception Score (with its standard deviation) on
- *   the generated logits. A metric that too few samples cannot give is left out rather than
- *   reported as NaN: FID and KID need 2 rows on each side, precision/recall more than k, IS one
- *   generated row. FID's own warnings come back prefixed with the set's label.
+ *   precision and recall (k-NN manifolds), diversity (the generated set's mean pairwise feature
+ *   distance over the real set's, each set subsampled to at most 500 with the call's seed), the
+ *   Inception Score (with its standard deviation) on the generated logits. Per condition group,
+ *   recall and diversity are what make intra-class mode collapse visible. A metric that too few
+ *   samples cannot give is left out rather than reported as NaN: FID, KID and diversity need 2
+ *   rows on each side (diversity also real rows that are not all one point), precision/recall
+ *   more than k, IS one generated row. FID's own warnings come back prefixed with the set's label.
  * - Score metrics: per image, the classifier's probability (softmax of its logits) of the class it
  *   was conditioned on, or of its own top class when the model is not conditioned on the
  *   classifier's label (`mean_score`); class faithfulness, the share of conditioned images the
@@ -29,7 +32,7 @@ import type { Cell } from '../../store/types.js';
 import type { ConditionSpec } from '../models/conditions.js';
 import type { ConditionEvaluation, EpochEvaluation, EvaluateRunOptions, Evaluation, MetricValues } from './evaluate-run.js';
 import type { EvaluatedSet, EvaluationImages, EvaluationInputs, ImageSet } from './evaluation-images.js';
-import { featureStatistics, frechetDistance, inceptionScore, kernelInceptionDistance, nearestNeighbourDistances, precisionRecall, type FeatureMatrix } from './metrics/index.js';
+import { DIVERSITY_DEFAULTS, featureStatistics, frechetDistance, inceptionScore, kernelInceptionDistance, meanPairwiseDistance, nearestNeighbourDistances, precisionRecall, type FeatureMatrix } from './metrics/index.js';
 
 export type SetMetricsOptions = Readonly<Required<Pick<EvaluateRunOptions, 'splits' | 'kidSubsets' | 'kidSubsetSize' | 'k' | 'seed'>>>;
 
@@ -76,7 +79,7 @@ function rowsOf(m: FeatureMatrix, rows: readonly number[]): FeatureMatrix {
   return { data, rows: rows.length, cols: m.cols };
 }
 
-/** FID, KID, precision/recall and IS of one generated set against one real set, leaving out what too few samples cannot give. */
+/** FID, KID, precision/recall, diversity and IS of one generated set against one real set, leaving out what too few samples cannot give. */
 function setMetrics(real: FeatureMatrix, gen: FeatureMatrix, genLogits: FeatureMatrix, o: SetMetricsOptions, warnings: string[], label: string, progress?: MetricProgress): MetricValues {
   const m: MetricValues = {};
   const step = (name: string, done: number): void => progress?.onProgress({ task: `${progress.prefix}${name}`, done, total: 1, unit: 'steps' });
@@ -95,6 +98,14 @@ function setMetrics(real: FeatureMatrix, gen: FeatureMatrix, genLogits: FeatureM
     const pr = precisionRecall(real, gen, { k: o.k, ...tracked('precision and recall') });
     m['precision'] = pr.precision;
     m['recall'] = pr.recall;
+  }
+  if (real.rows >= 2 && gen.rows >= 2) {
+    // diversityRatio's definition, leaving the value out (not throwing) when the real rows are one point.
+    step('diversity', 0);
+    const sampling = { maxSamples: DIVERSITY_DEFAULTS.maxSamples, seed: o.seed };
+    const realSpread = meanPairwiseDistance(real, sampling);
+    if (realSpread > 0) m['diversity'] = meanPairwiseDistance(gen, sampling) / realSpread;
+    step('diversity', 1);
   }
   if (genLogits.rows >= 1) {
     step('Inception Score', 0);

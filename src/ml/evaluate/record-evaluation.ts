@@ -8,8 +8,8 @@
  *   stored predictions: those evaluated, or else, when the run has some, its own predictions
  *   scored by the same classifier against the same training images.
  * - Plots, as PNGs in a new folder `evaluations/<UTC stamp>/` of the run's folder: always the
- *   histogram of the evaluated images' scores; FID and class faithfulness per condition group when
- *   any group has the value; FID, IS and precision/recall/faithfulness per epoch when saved epochs
+ *   histogram of the evaluated images' scores; FID, class faithfulness and diversity per
+ *   condition group when any group has the value; FID, IS and precision/recall/faithfulness per epoch when saved epochs
  *   were evaluated. Paths come back relative to the store's folder.
  */
 import path from 'node:path';
@@ -75,7 +75,7 @@ export async function recordEvaluation(e: Evaluation, r: EvaluationResult, score
   });
 }
 
-/** The score histogram, per-condition bars and, with saved epochs, metrics per epoch of `r`, as PNGs in the run's folder. */
+/** The score histogram, per-condition bars (FID, faithfulness, diversity) and, with saved epochs, metrics per epoch of `r`, as PNGs in the run's folder. */
 export async function writeEvaluationPlots(e: Evaluation, r: EvaluationResult, scores: Float64Array): Promise<Record<string, string>> {
   const { registry, run } = e;
   const { metrics, per_condition: perCondition, per_epoch: perEpoch } = r;
@@ -95,6 +95,7 @@ export async function writeEvaluationPlots(e: Evaluation, r: EvaluationResult, s
   };
   await bars('fid_per_condition', 'fid', `FID per condition (overall ${round(metrics['fid'] ?? NaN)})`, 'FID');
   await bars('faithfulness_per_condition', 'class_faithfulness', 'Class faithfulness per condition', 'accuracy of the classifier');
+  await bars('diversity_per_condition', 'diversity', 'Diversity per condition (1 = as varied as the real images, 0 = collapsed)', 'mean pairwise distance, generated / real');
   if (perEpoch.length > 0) {
     const series = (name: string) => ({ name, points: perEpoch.filter((p) => Number.isFinite(p.metrics[name])).map((p) => ({ x: p.epoch, y: p.metrics[name]! })) });
     await put('fid_per_epoch', linePlotSvg([series('fid')], { title: 'FID per epoch', xLabel: 'epoch', yLabel: 'FID' }));

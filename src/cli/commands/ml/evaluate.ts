@@ -23,11 +23,11 @@ interface EvaluateFlags {
 }
 
 /** The order metrics are shown in. */
-const ORDER = ['fid', 'kid', 'kid_std', 'precision', 'recall', 'is', 'is_std', 'class_faithfulness', 'mean_score', 'mean_nn_distance'];
+const ORDER = ['fid', 'kid', 'kid_std', 'precision', 'recall', 'diversity', 'is', 'is_std', 'class_faithfulness', 'mean_score', 'mean_nn_distance'];
 
 export function registerMlEvaluate(ml: Command): void {
   ml.command('evaluate')
-    .description('FID, KID, precision/recall, IS and class faithfulness of a GAN run against real images, overall and per condition; stored in ml_evaluations')
+    .description('FID, KID, precision/recall, diversity, IS and class faithfulness of a GAN run against real images, overall and per condition; stored in ml_evaluations')
     .requiredOption('--run <run>', 'the GAN run')
     .requiredOption('--reference <sql>', 'read-only query selecting the real images (with the condition columns, for per-condition values)')
     .option('--features <run>', 'the classifier run giving features (default: the newest trained on the same table)')
