@@ -52,7 +52,7 @@ describe('ml evaluate', () => {
     assert.equal(r.n_generated, 200);
     assert.equal(r.source, 'generated');
     assert.equal(r.epoch, 2);
-    for (const m of ['fid', 'kid', 'kid_std', 'precision', 'recall', 'is', 'is_std', 'class_faithfulness', 'mean_score', 'mean_nn_distance']) {
+    for (const m of ['fid', 'kid', 'kid_std', 'precision', 'recall', 'diversity', 'is', 'is_std', 'class_faithfulness', 'mean_score', 'mean_nn_distance']) {
       assert.ok(Number.isFinite(r.metrics[m]), `${m} = ${r.metrics[m]}`);
     }
     assert.ok(r.metrics['fid']! > 0);
@@ -63,6 +63,7 @@ describe('ml evaluate', () => {
       assert.equal(c.n_generated, 20, 'spread evenly over the labels');
       assert.ok(c.n_real > 0);
       assert.ok(Number.isFinite(c.metrics['fid']) && Number.isFinite(c.metrics['class_faithfulness']));
+      assert.ok(c.metrics['diversity']! > 0 && c.metrics['recall']! >= 0 && c.metrics['recall']! <= 1, `${c.condition}: diversity ${c.metrics['diversity']}, recall ${c.metrics['recall']}`);
     }
     const rows = await store.query('SELECT * FROM ml_evaluations WHERE run_id = ? ORDER BY rowid', [gan]);
     assert.ok(rows.length > before);
@@ -73,6 +74,11 @@ describe('ml evaluate', () => {
     const kid = rows.find((x) => x['metric'] === 'kid' && x['condition'] === null)!;
     assert.equal(kid['std'], r.metrics['kid_std'], 'kid_std is stored as the std of kid');
     assert.ok(rows.some((x) => x['metric'] === 'class_faithfulness' && x['condition'] === 'label=7'));
+    for (const metric of ['diversity', 'recall']) {
+      const stored = rows.filter((x) => x['metric'] === metric && x['condition'] !== null && x['created_at'] === rows.at(-1)!['created_at']);
+      assert.deepEqual(stored.map((x) => [x['condition'], x['value']]), r.per_condition.map((c) => [c.condition, c.metrics[metric]]), `one ${metric} row per label`);
+    }
+    assert.ok('diversity_per_condition' in r.files);
     for (const file of Object.values(r.files)) assert.ok(fs.existsSync(path.join(dir, file)), file);
     assert.ok('score_histogram' in r.files && 'fid_per_condition' in r.files);
     assert.ok(r.timings.generation > 0 && r.timings.features > 0 && r.timings.metrics > 0);
@@ -136,6 +142,7 @@ describe('ml evaluate', () => {
     const t = spawnSync(process.execPath, [path.join(ROOT, 'bin/dsi.js'), ...args], { cwd: dir, encoding: 'utf8' });
     assert.equal(t.status, 0, t.stderr);
     assert.match(t.stdout, /fid\s+kid/);
+    assert.match(t.stdout, /recall\s+diversity/);
     assert.match(t.stdout, /label=9/);
     assert.match(t.stdout, /time: .* \(generation .* s, features .* s, metrics .* s\)/);
   });
