@@ -48,6 +48,13 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+/** `0,0.999` → `[0, 0.999]`: two numbers from 0 up to (not including) 1: `--betas`. */
+export function numberPair(value: string): [number, number] {
+  const parts = value.split(',').map((p) => parseDecimal(p.trim()));
+  if (parts.length !== 2 || parts.some((n) => n === undefined || n < 0 || n >= 1)) throw new InvalidArgumentError(`must be two numbers from 0 to below 1, as 0,0.999, got "${value}"`);
+  return [parts[0]!, parts[1]!];
+}
+
 /** A share strictly between 0 and 1: `--test-size`. */
 export function share(value: string): number {
   const n = parseDecimal(value);

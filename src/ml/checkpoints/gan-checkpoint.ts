@@ -8,7 +8,13 @@
  *   epoch-0003/discriminator.safetensors
  *   epoch-0003/generator-optimizer.safetensors    Adam state, PyTorch's layout
  *   epoch-0003/discriminator-optimizer.safetensors
+ *   epoch-0003/generator-average.safetensors      the moving average of the generator's weights
+ *                                                 (runs that keep one: state `averaged` true)
  *   epoch-0003/state.safetensors                  `rng` tensor + `state` JSON metadata
+ *
+ * A checkpoint with a moving average samples with it: loaded for prediction or evaluation (no
+ * optimisers asked for), the average goes into `gan.generator`; loaded to continue training, the
+ * trained weights go there and the average into the module given as `averaged`.
  */
 import type * as torch from '../../torch/index.js';
 import { architectureKey, type Gan, type GanArchitecture } from '../models/gan.js';
@@ -28,6 +34,8 @@ export interface TrainingPosition extends CheckpointPosition {
 export interface CheckpointState extends TrainingPosition {
   format: number;
   architecture: GanArchitecture;
+  /** Whether the folder holds a moving average of the generator (absent in older checkpoints: false). */
+  averaged?: boolean;
 }
 
 const FILES = {
@@ -35,20 +43,31 @@ const FILES = {
   discriminator: 'discriminator.safetensors',
   optG: 'generator-optimizer.safetensors',
   optD: 'discriminator-optimizer.safetensors',
+  averaged: 'generator-average.safetensors',
 } as const;
 
 /** The architecture a GAN run's params (`ml_runs.params`) describe. */
-export function architectureOf(params: { readonly model: GanArchitecture['model']; readonly size: number; readonly channels: 1 | 3; readonly noise_dim: number; readonly conditions: ConditionSpec[] }): GanArchitecture {
-  return { model: params.model, size: params.size as GanArchitecture['size'], channels: params.channels, noiseDim: params.noise_dim, conditions: params.conditions };
+export function architectureOf(params: {
+  readonly model: GanArchitecture['model'];
+  readonly size: number;
+  readonly channels: 1 | 3;
+  readonly noise_dim: number;
+  readonly conditions: ConditionSpec[];
+  readonly width?: number | null;
+}): GanArchitecture {
+  const a: GanArchitecture = { model: params.model, size: params.size as GanArchitecture['size'], channels: params.channels, noiseDim: params.noise_dim, conditions: params.conditions };
+  return params.model === 'sngan' && params.width !== null && params.width !== undefined ? { ...a, width: params.width } : a;
 }
 
-export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optimizer, optD: torch.optim.Optimizer, position: TrainingPosition): void {
-  const state: CheckpointState = { format: CHECKPOINT_FORMAT, architecture: gan.architecture, ...position };
+/** `averaged`: the moving average of the generator's weights, when the run keeps one. */
+export function saveCheckpoint(folder: string, gan: Gan, optG: torch.optim.Optimizer, optD: torch.optim.Optimizer, position: TrainingPosition, averaged?: torch.nn.Module): void {
+  const state: CheckpointState = { format: CHECKPOINT_FORMAT, architecture: gan.architecture, ...position, ...(averaged === undefined ? {} : { averaged: true }) };
   const files: Record<string, (file: string) => void> = {
     [FILES.generator]: (f) => gan.generator.save(f),
     [FILES.discriminator]: (f) => gan.discriminator.save(f),
     [FILES.optG]: (f) => optG.save(f),
     [FILES.optD]: (f) => optD.save(f),
+    ...(averaged === undefined ? {} : { [FILES.averaged]: (f: string) => averaged.save(f) }),
   };
   saveTrainingCheckpoint(folder, files, state, architectureKey(gan.architecture));
 }
@@ -64,6 +83,8 @@ export interface LoadCheckpointOptions {
   optD?: torch.optim.Optimizer;
   /** Also restore libtorch's RNG state. */
   rng?: boolean;
+  /** With the optimisers: where the checkpoint's moving average of the generator goes (a checkpoint without one leaves it as it is). */
+  averaged?: torch.nn.Module;
 }
 
 /**
@@ -73,7 +94,10 @@ export interface LoadCheckpointOptions {
 export function loadCheckpoint(folder: string, gan: Gan, options: LoadCheckpointOptions = {}): CheckpointState {
   const state = readCheckpointState(folder);
   loadCheckpointFiles(folder, architectureKey(gan.architecture), architectureKey(state.architecture), (need) => {
-    gan.generator.load(need(FILES.generator));
+    const training = options.optG !== undefined || options.optD !== undefined;
+    // To sample, the average is the generator; to train on, it is kept beside the trained one.
+    gan.generator.load(need(state.averaged === true && !training ? FILES.averaged : FILES.generator));
+    if (state.averaged === true && training && options.averaged !== undefined) options.averaged.load(need(FILES.averaged));
     gan.discriminator.load(need(FILES.discriminator));
     if (options.optG) options.optG.load(need(FILES.optG));
     if (options.optD) options.optD.load(need(FILES.optD));

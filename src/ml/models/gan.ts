@@ -18,14 +18,19 @@ import { ConditionalDiscriminator, ConditionalGenerator } from './conditional-ga
 import { DCGAN_NOISE_DIM, dcganDiscriminator, dcganGenerator } from './dcgan.js';
 import { standardDcganDiscriminator, standardDcganGenerator } from './standard-dcgan.js';
 import { kerasInit } from './weight-init.js';
+import { ProjectionDiscriminator, SNGAN_DEFAULT_WIDTH, snganGenerator } from './sngan.js';
 
 type Tensor = torch.Tensor;
 
-/** 'dcgan': unconditioned; 'cdcgan': conditioned on one or more conditions, in both networks. */
-export type GanModel = 'dcgan' | 'cdcgan';
+/**
+ * 'dcgan': the TensorFlow tutorial's, unconditioned; 'cdcgan': the same conditioned on one or
+ * more conditions, in both networks; 'sngan': a spectrally normalised GAN with a projection
+ * discriminator (sngan.ts), with or without conditions.
+ */
+export type GanModel = 'dcgan' | 'cdcgan' | 'sngan';
 export type GanImageSize = 28 | 32 | 64;
 
-export const GAN_MODELS: readonly GanModel[] = Object.freeze(['dcgan', 'cdcgan']);
+export const GAN_MODELS: readonly GanModel[] = Object.freeze(['dcgan', 'cdcgan', 'sngan']);
 export const GAN_IMAGE_SIZES: readonly GanImageSize[] = Object.freeze([28, 32, 64]);
 
 export interface GanArchitecture {
@@ -41,6 +46,8 @@ export interface GanArchitecture {
   noiseDim: number;
   /** In the order of the condition tensor's columns. */
   conditions: ConditionSpec[];
+  /** 'sngan' only: the channel width of its layers ({@link SNGAN_DEFAULT_WIDTH} when left out). */
+  width?: number;
 }
 
 /**
@@ -61,6 +68,8 @@ export function architectureKey(a: GanArchitecture): string {
     conditions: (a.conditions ?? []).map((c) =>
       c.kind === 'categorical' ? { name: c.name, kind: c.kind, levels: [...c.levels] } : { name: c.name, kind: c.kind, min: c.min, max: c.max },
     ),
+    // Only an sngan has a width: the keys of the other models stay what they always were.
+    ...(a.model === 'sngan' ? { width: a.width ?? SNGAN_DEFAULT_WIDTH } : {}),
   });
 }
 
@@ -75,6 +84,10 @@ export function checkGanArchitecture(a: GanArchitecture): GanArchitecture {
   const conditions = a.conditions ?? [];
   checkConditionSpecs(conditions);
   if (a.model === 'cdcgan' && conditions.length === 0) throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} 'cdcgan' needs at least one condition, got none`);
+  if (a.width !== undefined && a.model !== 'sngan') throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.width')} is for an 'sngan'; a '${a.model}' has the fixed widths of its paper`);
+  if (a.model === 'sngan' && (!Number.isInteger(a.width ?? SNGAN_DEFAULT_WIDTH) || (a.width ?? SNGAN_DEFAULT_WIDTH) < 1 || (a.width ?? SNGAN_DEFAULT_WIDTH) > 1024)) {
+    throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.width')} must be a whole number from 1 to 1024, got ${JSON.stringify(a.width)}`);
+  }
   if (a.model === 'dcgan' && conditions.length > 0) {
     throw new MlError('E_ML_ARGUMENT', (o) => `${o('architecture.model')} 'dcgan' takes no conditions, got ${conditions.map((c) => `'${c.name}'`).join(', ')} (use 'cdcgan')`);
   }
@@ -107,6 +120,14 @@ class Gan implements Disposable {
   constructor(architecture: GanArchitecture) {
     this.architecture = architecture;
     const { size, channels, noiseDim, conditions } = architecture;
+    if (architecture.model === 'sngan') {
+      const width = architecture.width ?? SNGAN_DEFAULT_WIDTH;
+      const gEncoder = conditions.length > 0 ? new ConditionEncoder(conditions) : undefined;
+      const gNet = snganGenerator({ size, channels, width, inputDim: noiseDim + (gEncoder?.outDim ?? 0) });
+      this.generator = gEncoder === undefined ? gNet : new ConditionalGenerator(gEncoder, gNet);
+      this.discriminator = new ProjectionDiscriminator({ size, channels, width }, conditions.length > 0 ? new ConditionEncoder(conditions) : undefined);
+      return;
+    }
     // Generator first, then discriminator: after the same seed, the same weights as building them by hand.
     const gEncoder = architecture.model === 'cdcgan' ? new ConditionEncoder(conditions) : undefined;
     const inputDim = noiseDim + (gEncoder?.outDim ?? 0);
@@ -130,11 +151,11 @@ class Gan implements Disposable {
 
   #checkCond(what: string, n: number, cond: Tensor | undefined): void {
     const { model, conditions } = this.architecture;
-    if (model === 'dcgan') {
-      if (cond !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a 'dcgan' takes no conditions, but ${o('cond')} was given`);
+    if (conditions.length === 0) {
+      if (cond !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a '${model}' without conditions takes none, but ${o('cond')} was given`);
       return;
     }
-    if (cond === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a 'cdcgan' needs ${o('cond')}, N×${conditions.length} (${conditions.map((c) => c.name).join(', ')}) from encodeConditions`);
+    if (cond === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${what}: a '${model}' needs ${o('cond')}, N×${conditions.length} (${conditions.map((c) => c.name).join(', ')}) from encodeConditions`);
     const s = cond.shape;
     if (s.length !== 2 || s[0] !== n || s[1] !== conditions.length) {
       throw new MlError('E_ML_ARGUMENT', (o) => `${what}: ${o('cond')} must be ${n}×${conditions.length} (${conditions.map((c) => c.name).join(', ')}), got [${s.join(', ')}]`);
@@ -164,7 +185,10 @@ class Gan implements Disposable {
       throw new MlError('E_ML_ARGUMENT', (o) => `discriminate: ${o('images')} must be N×${channels}×${size}×${size}, got [${s.join(', ')}]`);
     }
     this.#checkCond('discriminate', s[0] as number, cond);
-    return this.discriminator instanceof ConditionalDiscriminator ? this.discriminator.forwardConditioned(images, cond as Tensor) : this.discriminator.forward(images);
+    const d = this.discriminator;
+    if (cond === undefined) return d.forward(images);
+    if (d instanceof ConditionalDiscriminator || d instanceof ProjectionDiscriminator) return d.forwardConditioned(images, cond);
+    throw new MlError('E_ML_ARGUMENT', 'discriminate: this discriminator takes no conditions');
   }
 
   /** Moves both networks (parameters keep their identity, so optimisers built before still hold them). */

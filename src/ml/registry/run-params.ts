@@ -51,7 +51,7 @@ const hyper: z.ZodType<HyperParameters> = z.looseObject({
 const candidate: z.ZodType<GridCandidate> = z.object({ hyper, mse: finite, mse_std: finite, fold_mse: z.array(finite) });
 
 const ganParams = z.object({
-  model: z.enum(['dcgan', 'cdcgan']),
+  model: z.enum(['dcgan', 'cdcgan', 'sngan']),
   /** The table the training rows come from (for finding a classifier trained on the same table). */
   source_table: optionalText,
   image_column: optionalText,
@@ -69,6 +69,22 @@ const ganParams = z.object({
   max_images: whole.nullable().default(null),
   /** The condition values of the sample grids' rows. */
   sample_rows: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** The preset the settings came from ('quick', 'full'), or null. */
+  preset: optionalText,
+  /** 'sngan' only (null for the others): its channel width. */
+  width: whole.nullable().default(null),
+  /** 'sngan' only: its loss; null for 'dcgan' and 'cdcgan', which take the TensorFlow tutorial's step. */
+  loss: z.enum(['hinge', 'bce']).nullable().default(null),
+  /** The discriminator's learning rate when it differs from the generator's (`lr`). */
+  lr_d: finite.nullable().default(null),
+  /** Adam's β₁ and β₂ (null: libtorch's defaults, 0.9 and 0.999, as the tutorial uses). */
+  betas: z.tuple([finite, finite]).nullable().default(null),
+  /** Decay of the moving average of the generator's weights that samples (0: none). */
+  ema: finite.default(0),
+  /** Weight of the mode-seeking term (0: none). */
+  mode_seeking: finite.default(0),
+  /** Whether the generated half of each batch draws its conditions balanced over the categorical combinations. */
+  balanced_conditions: z.boolean().default(false),
 });
 
 const classifierParams = z.object({

@@ -29,11 +29,15 @@ import { architectureOf, loadCheckpoint, pruneOptimizerState, saveCheckpoint } f
 import { loadRunData, predictionsToInclude } from '../data/included-predictions.js';
 import { loadTrainingData, type TrainingData, type TrainingDataOptions } from '../data/training-data.js';
 import { encodeConditions } from '../models/conditions.js';
-import { createGan, type GanModel } from '../models/gan.js';
+import { createGan, GAN_MODELS, type GanModel } from '../models/gan.js';
+import { presetSettings, SNGAN_DEFAULTS, snganRecipe, type GanRecipeOptions } from './gan-recipe.js';
 import type { GanRunParams } from '../registry/run-params.js';
 import { isRunOf } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
 import { ganTrainStep } from './gan-train-step.js';
+import { ConditionSampler } from './condition-sampler.js';
+import { GeneratorAverage } from './generator-average.js';
+import { snganTrainStep } from './sngan-train-step.js';
 import { ImageBatches } from './image-batches.js';
 import { gridConditionRows, renderSampleGrid } from './sample-grid.js';
 import type { EpochTrainer, RunPlan, TrainerDefinition } from './trainer.js';
@@ -44,8 +48,8 @@ export type { Precision };
 
 export const GAN_DEFAULTS = { epochs: 50, batch: 256, lr: 1e-4, checkpointEvery: 1, precision: 'fp32' as Precision, device: 'cpu' } as const;
 
-export interface TrainGanOptions extends Omit<TrainingDataOptions, 'onProgress'>, TrainingRunOptions {
-  /** `cdcgan` when condition columns are given, `dcgan` otherwise. */
+export interface TrainGanOptions extends Omit<TrainingDataOptions, 'onProgress'>, TrainingRunOptions, Omit<GanRecipeOptions, 'epochs' | 'batch' | 'lr' | 'maxImages'> {
+  /** The preset's model; without one, `cdcgan` when condition columns are given, `dcgan` otherwise. */
   readonly model?: GanModel;
   /**
    * Start a child of this run: its architecture, hyper-parameters and data query, beginning from
@@ -94,14 +98,24 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
   if (options.from !== undefined) return planChild(store, registry, options, device);
   if (options.includeAccepted) throw new MlError('E_ML_ARGUMENT', (o) => `${o('includeAccepted')} needs ${o('from')} (the run whose accepted predictions to add)`);
 
-  const { epochs, batch, checkpointEvery, lr, precision, seed } = runSettings(options, GAN_DEFAULTS);
+  const preset = options.preset === undefined ? undefined : presetSettings(options.preset);
   const conditionColumns = [...(options.conditionColumns ?? [])];
-  const model = options.model ?? (conditionColumns.length > 0 ? 'cdcgan' : 'dcgan');
-  if (model !== 'dcgan' && model !== 'cdcgan') throw new MlError('E_ML_ARGUMENT', (o) => `${o('model')} must be dcgan or cdcgan, got ${String(model)}`);
+  const model = options.model ?? preset?.model ?? (conditionColumns.length > 0 ? 'cdcgan' : 'dcgan');
+  if (!GAN_MODELS.includes(model)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('model')} must be one of ${GAN_MODELS.join(', ')}, got ${String(model)}`);
+  const recipe = snganRecipe(model, options, preset);
+  const defaults = recipe === undefined ? GAN_DEFAULTS : { ...GAN_DEFAULTS, batch: SNGAN_DEFAULTS.batch, lr: SNGAN_DEFAULTS.lr };
+  const { epochs, batch, checkpointEvery, lr, precision, seed } = runSettings(options, { ...defaults, ...(preset === undefined ? {} : { epochs: preset.epochs, batch: preset.batch, lr: preset.lr }) });
+  const maxImages = options.maxImages ?? preset?.maxImages ?? undefined;
   if (model === 'cdcgan' && conditionColumns.length === 0) throw new MlError('E_ML_ARGUMENT', (o) => `a cdcgan needs conditioning columns (${o('conditionColumns')})`);
   if (model === 'dcgan' && conditionColumns.length > 0) throw new MlError('E_ML_ARGUMENT', (o) => `a dcgan is unconditional; use ${o('model')} cdcgan with ${o('conditionColumns')}`);
-  const data = await loadTrainingData(store, { ...options, conditionColumns, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+  const data = await loadTrainingData(store, {
+    ...options,
+    conditionColumns,
+    ...(maxImages === undefined ? {} : { maxImages }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
   if (data.images.count < 2) throw new MlError('E_ML_DATA', `the training query selects ${data.images.count} image; a GAN needs at least 2`);
+  if (recipe !== undefined && batch < 2) throw new MlError('E_ML_ARGUMENT', (o) => `an sngan trains on batches of at least 2 images; ${o('batch')} is ${batch}`);
   const params: GanRunParams = {
     model,
     source_table: data.sourceTable,
@@ -117,14 +131,22 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
     precision,
     device,
     checkpoint_every: checkpointEvery,
-    max_images: options.maxImages ?? null,
+    max_images: maxImages ?? null,
     sample_rows: gridConditionRows(data.conditions),
+    preset: options.preset ?? null,
+    width: recipe?.width ?? null,
+    loss: recipe?.loss ?? null,
+    lr_d: recipe?.lrD ?? null,
+    betas: recipe === undefined ? null : [recipe.betas[0], recipe.betas[1]],
+    ema: recipe?.ema ?? 0,
+    mode_seeking: recipe?.modeSeeking ?? 0,
+    balanced_conditions: recipe?.balancedConditions ?? false,
   };
   return ganPlan(RunRegistry.newRunId('gan'), seed, data, params);
 }
 
 /** Options a child run may not change: its data and architecture are its parent's. */
-const CHILD_FIXED = ['query', 'table', 'imageColumn', 'conditionColumns', 'categorical', 'continuous', 'model', 'size', 'channels', 'maxImages', 'resume'] as const;
+const CHILD_FIXED = ['query', 'table', 'imageColumn', 'conditionColumns', 'categorical', 'continuous', 'model', 'size', 'channels', 'maxImages', 'resume', 'preset', 'width', 'loss', 'lrD', 'betas', 'ema', 'modeSeeking', 'balancedConditions'] as const;
 
 /** A child of `options.from`: the parent's recipe and data, plus its accepted predictions when asked. */
 async function planChild(store: Store, registry: RunRegistry, options: TrainGanOptions, device: string): Promise<GanPlan> {
@@ -158,29 +180,35 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
   // Weights from the seed; a resumed run overwrites them (and the RNG state) from its checkpoint.
   torch.manualSeed(seed);
   const gan = createGan(architectureOf(params)).to(device);
-  const optG = new torch.optim.Adam(gan.generator.parameters(), { lr: params.lr });
-  const optD = new torch.optim.Adam(gan.discriminator.parameters(), { lr: params.lr });
+  const betas = params.betas === null ? {} : { betas: [params.betas[0], params.betas[1]] as const };
+  const optG = new torch.optim.Adam(gan.generator.parameters(), { lr: params.lr, ...betas });
+  const optD = new torch.optim.Adam(gan.discriminator.parameters(), { lr: params.lr_d ?? params.lr, ...betas });
+  // The moving average of the generator that samples (grids, checkpoints' sampling weights).
+  const average = params.ema > 0 ? new GeneratorAverage(gan, params.ema, device) : undefined;
   const batches = new ImageBatches(data.images, params.batch, seed, device);
   const { pixels, count: n, steps } = batches;
   const conds = params.conditions.length === 0 ? undefined : torch.keep(torch.tidy(() => encodeConditions(params.conditions, data.conditionRows).to(device)));
+  const sampler = params.model === 'sngan' && params.balanced_conditions && conds !== undefined ? new ConditionSampler(params.conditions, data.conditionRows) : undefined;
   const dispose = (): void => {
     batches.dispose();
     conds?.dispose();
     optG.dispose();
     optD.dispose();
+    average?.dispose();
     gan.dispose();
   };
   // A child starts from its parent's newest weights and optimiser state, with its own batch order.
   if (plan.parent !== undefined) {
     try {
-      loadCheckpoint(registry.absolute(plan.parent.run.FILE_checkpoint!), gan, { optG, optD });
+      const state = loadCheckpoint(registry.absolute(plan.parent.run.FILE_checkpoint!), gan, { optG, optD, ...(average === undefined ? {} : { averaged: average.generator }) });
+      if (state.averaged !== true) average?.reset();
     } catch (e) {
       dispose();
       throw e;
     }
     // Loading an optimiser's state restores its learning rate too (as in PyTorch): the child's may differ.
     optG.lr = params.lr;
-    optD.lr = params.lr;
+    optD.lr = params.lr_d ?? params.lr;
   }
 
   const autocast: torch.amp.AutocastOptions | undefined = params.precision === 'bf16' ? { device: devType, dtype: 'bfloat16' } : undefined;
@@ -197,7 +225,12 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
       const { dLoss, gLoss } = torch.tidy(() => {
         const i = torch.tensor(index, { device });
         const real = pixels.indexSelect(0, i).float().div_(127.5).sub_(1);
-        return ganTrainStep(gan, optG, optD, real, conds?.indexSelect(0, i), autocast === undefined ? {} : { autocast });
+        const realCond = conds?.indexSelect(0, i);
+        if (params.model !== 'sngan') return ganTrainStep(gan, optG, optD, real, realCond, autocast === undefined ? {} : { autocast });
+        const fakeCond = sampler === undefined || conds === undefined ? realCond : conds.indexSelect(0, torch.tensor(sampler.draw(index.length, params.mode_seeking > 0), { dtype: 'int64', device }));
+        const losses = snganTrainStep(gan, optG, optD, real, realCond, fakeCond, { loss: params.loss ?? 'hinge', modeSeeking: params.mode_seeking, ...(autocast === undefined ? {} : { autocast }) });
+        average?.update();
+        return losses;
       });
       return { images: index.length, losses: { d_loss: dLoss, g_loss: gLoss } };
     },
@@ -205,14 +238,23 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
     endEpoch(done, means) {
       const samples = path.join(folder, 'samples', `epoch-${String(done).padStart(4, '0')}.png`);
       makeFolderSync(path.dirname(samples));
-      writeFileAtomicSync(samples, renderSampleGrid(gan, seed, device));
+      writeFileAtomicSync(samples, renderSampleGrid(average?.gan ?? gan, seed, device));
       lastSamples = registry.relative(samples);
       const losses = { d_loss: means['d_loss']!, g_loss: means['g_loss']! };
       return { epoch: { ...losses, FILE_samples: lastSamples }, run: losses };
     },
-    save: (target, p) => saveCheckpoint(target, gan, optG, optD, { epoch: p.epoch, stepInEpoch: p.stepInEpoch, step: p.step, epochDLoss: p.epochLosses['d_loss'] ?? 0, epochGLoss: p.epochLosses['g_loss'] ?? 0, epochSeconds: p.epochSeconds }),
+    save: (target, p) =>
+      saveCheckpoint(
+        target,
+        gan,
+        optG,
+        optD,
+        { epoch: p.epoch, stepInEpoch: p.stepInEpoch, step: p.step, epochDLoss: p.epochLosses['d_loss'] ?? 0, epochGLoss: p.epochLosses['g_loss'] ?? 0, epochSeconds: p.epochSeconds },
+        average?.generator,
+      ),
     load(target) {
-      const s = loadCheckpoint(target, gan, { optG, optD, rng: true });
+      const s = loadCheckpoint(target, gan, { optG, optD, rng: true, ...(average === undefined ? {} : { averaged: average.generator }) });
+      if (s.averaged !== true) average?.reset();
       return { epoch: s.epoch, stepInEpoch: s.stepInEpoch, step: s.step, epochLosses: { d_loss: s.epochDLoss, g_loss: s.epochGLoss }, epochSeconds: s.epochSeconds };
     },
     prune: pruneOptimizerState,

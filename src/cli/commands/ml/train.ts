@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import { MlError } from '../../../errors.js';
 import type { EmulatorModel, TrainEmulatorResult, TrainGanOptions } from '../../../ml/index.js';
 import { withStore } from '../../context.js';
-import { nameList, nonNegativeNumber, positiveNumber, seedNumber, share, wholeNumber, wholeNumberList } from '../../number-options.js';
+import { nameList, nonNegativeNumber, numberPair, positiveNumber, seedNumber, share, wholeNumber, wholeNumberList } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
 import { progressRenderer } from '../../progress-bar.js';
 import { loadMl } from './load-ml.js';
@@ -20,7 +20,15 @@ interface TrainFlags {
   condCols?: string[];
   categorical?: string[];
   continuous?: string[];
-  model?: 'dcgan' | 'cdcgan' | 'classifier' | EmulatorModel;
+  model?: 'dcgan' | 'cdcgan' | 'sngan' | 'classifier' | EmulatorModel;
+  preset?: 'quick' | 'full';
+  width?: number;
+  loss?: 'hinge' | 'bce';
+  lrD?: number;
+  betas?: number[];
+  ema?: number;
+  modeSeeking?: number;
+  balancedConditions?: boolean;
   target?: string;
   features?: string[];
   testSize?: number;
@@ -128,6 +136,14 @@ function checkEmulatorOptions(opts: Flags, emulator: boolean): void {
       ['--resume', opts.resume],
       ['--from', opts.from],
       ['--include-accepted', opts.includeAccepted],
+      ['--preset', opts.preset],
+      ['--width', opts.width],
+      ['--loss', opts.loss],
+      ['--lr-d', opts.lrD],
+      ['--betas', opts.betas],
+      ['--ema', opts.ema],
+      ['--mode-seeking', opts.modeSeeking],
+      ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
     ] as [string, unknown][]
   ).filter(([, v]) => v !== undefined);
   if (imageOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${listed(imageOnly)} for GANs and classifiers, not for --model ${opts.model}`);
@@ -144,6 +160,14 @@ function checkKindOptions(opts: Flags, classifier: boolean): void {
       ['--continuous', opts.continuous],
       ['--from', opts.from],
       ['--include-accepted', opts.includeAccepted],
+      ['--preset', opts.preset],
+      ['--width', opts.width],
+      ['--loss', opts.loss],
+      ['--lr-d', opts.lrD],
+      ['--betas', opts.betas],
+      ['--ema', opts.ema],
+      ['--mode-seeking', opts.modeSeeking],
+      ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
     ].filter(([, v]) => v !== undefined);
     if (ganOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${ganOnly.map(([n]) => n).join(', ')} ${ganOnly.length === 1 ? 'is' : 'are'} for GANs; a classifier takes --label-col`);
     if (opts.labelCol === undefined && opts.resume === undefined) throw new MlError('E_ML_ARGUMENT', '--model classifier needs --label-col NAME (the column holding the class labels)');
@@ -179,13 +203,22 @@ export function registerMlTrain(ml: Command): void {
     .option('--categorical <a,b>', 'treat these conditioning columns as categorical', (v: string, prev?: string[][]) => [...(prev ?? []), nameList(v)])
     .option('--continuous <a,b>', 'treat these conditioning columns as continuous', (v: string, prev?: string[][]) => [...(prev ?? []), nameList(v)])
     .addOption(
-      new Option('--model <name>', `dcgan, cdcgan or classifier (default: cdcgan with --cond-cols, classifier with --label-col); or a tabular emulator: ${EMULATORS.join(', ')}`).choices([
+      new Option('--model <name>', `dcgan, cdcgan, sngan or classifier (default: the preset's, else cdcgan with --cond-cols, classifier with --label-col); or a tabular emulator: ${EMULATORS.join(', ')}`).choices([
         'dcgan',
         'cdcgan',
+        'sngan',
         'classifier',
         ...EMULATORS,
       ]),
     )
+    .addOption(new Option('--preset <name>', 'GAN settings chosen for a budget: quick (an sngan in about 4 minutes on a 2-core CPU), full (the 50-epoch run, for a GPU); given options win').choices(['quick', 'full']))
+    .option('--width <n>', 'sngan: channel width of its layers (default 64; the quick preset 32)', wholeNumber(1))
+    .addOption(new Option('--loss <name>', 'sngan: hinge (default) or bce (non-saturating)').choices(['hinge', 'bce']))
+    .option('--lr-d <x>', "sngan: the discriminator's learning rate (default: as --lr)", positiveNumber)
+    .option('--betas <b1,b2>', "sngan: Adam's betas (default 0,0.999)", numberPair)
+    .option('--ema <decay>', "sngan: decay of the generator's moving average that samples, 0 for none (default 0.999)", nonNegativeNumber)
+    .option('--mode-seeking <weight>', 'sngan: weight of the mode-seeking term (default 0)', nonNegativeNumber)
+    .option('--no-balanced-conditions', 'sngan: generate for the conditions of the real batch instead of every class equally often')
     .option('--target <col>', 'emulator: the numeric column to predict')
     .option('--features <a,b>', 'emulator: the input columns (numbers are standardised, text one-hot encoded)', nameList)
     .option('--test-size <share>', 'emulator: share of rows held out for the metrics (default 0.2)', share)
@@ -251,7 +284,15 @@ export function registerMlTrain(ml: Command): void {
             ...(opts.condCols === undefined ? {} : { conditionColumns: opts.condCols }),
             ...(opts.categorical === undefined ? {} : { categorical: flatten(opts.categorical)! }),
             ...(opts.continuous === undefined ? {} : { continuous: flatten(opts.continuous)! }),
-            ...(opts.model === 'dcgan' || opts.model === 'cdcgan' ? { model: opts.model } : {}),
+            ...(opts.model === 'dcgan' || opts.model === 'cdcgan' || opts.model === 'sngan' ? { model: opts.model } : {}),
+            ...(opts.preset === undefined ? {} : { preset: opts.preset }),
+            ...(opts.width === undefined ? {} : { width: opts.width }),
+            ...(opts.loss === undefined ? {} : { loss: opts.loss }),
+            ...(opts.lrD === undefined ? {} : { lrD: opts.lrD }),
+            ...(opts.betas === undefined ? {} : { betas: [opts.betas[0]!, opts.betas[1]!] as const }),
+            ...(opts.ema === undefined ? {} : { ema: opts.ema }),
+            ...(opts.modeSeeking === undefined ? {} : { modeSeeking: opts.modeSeeking }),
+            ...(opts.balancedConditions === false ? { balancedConditions: false } : {}),
             ...(opts.from === undefined ? {} : { from: opts.from }),
             ...(opts.includeAccepted ? { includeAccepted: true } : {}),
             onProgress: progress.onProgress,

@@ -1,0 +1,101 @@
+/**
+ * The training step of an 'sngan' (src/ml/models/sngan.ts): the discriminator and then the
+ * generator, each on its own forward pass, as Miyato et al. train it, with the loss, the
+ * mode-seeking term and the conditions of the generated half chosen by the caller.
+ *
+ * ```ts
+ * const losses = snganTrainStep(gan, optG, optD, real, realCond, fakeCond, { loss: 'hinge', modeSeeking: 0 });
+ * ```
+ */
+import { MlError } from '../../errors.js';
+import * as torch from '../../torch/index.js';
+import type { Gan } from '../models/gan.js';
+import type { DcganStepLosses, GanStepOptions, StepOptimizer } from './gan-train-step.js';
+
+const { F } = torch;
+type Tensor = torch.Tensor;
+
+/**
+ * 'hinge': D minimises relu(1 − D(x)) + relu(1 + D(G(z))), G minimises −D(G(z)) (the SNGAN
+ * paper's choice); 'bce': the non-saturating loss of Goodfellow et al. (softplus(−D(x)) +
+ * softplus(D(G(z))) for D, softplus(−D(G(z))) for G).
+ */
+export type GanLoss = 'hinge' | 'bce';
+export const GAN_LOSSES: readonly GanLoss[] = Object.freeze(['hinge', 'bce']);
+
+export interface SnganStepOptions extends Pick<GanStepOptions, 'autocast'> {
+  readonly loss: GanLoss;
+  /**
+   * Weight λ of the mode-seeking term of Mao et al. 2019 ("Mode Seeking Generative Adversarial
+   * Networks"): G also maximises mean|G(z₁) − G(z₂)| / mean|z₁ − z₂| over pairs of the batch
+   * that share their conditions, so nearby noise cannot collapse onto one image. 0 leaves it out.
+   */
+  readonly modeSeeking: number;
+}
+
+function discriminatorLoss(loss: GanLoss, real: Tensor, fake: Tensor): Tensor {
+  if (loss === 'hinge') return F.relu(real.neg().add(1)).mean().add(F.relu(fake.add(1)).mean());
+  return F.softplus(real.neg()).mean().add(F.softplus(fake).mean());
+}
+
+function generatorLoss(loss: GanLoss, fake: Tensor): Tensor {
+  return loss === 'hinge' ? fake.mean().neg() : F.softplus(fake.neg()).mean();
+}
+
+/** −mean|x₁ − x₂| / mean|z₁ − z₂| over the first and second halves of the batch (Mao et al.'s ratio, negated to be minimised). */
+function modeSeekingTerm(images: Tensor, noise: Tensor): Tensor {
+  const half = Math.floor((images.shape[0] as number) / 2);
+  const dx = images.narrow(0, 0, half).sub(images.narrow(0, half, half)).abs().mean();
+  const dz = noise.narrow(0, 0, half).sub(noise.narrow(0, half, half)).abs().mean();
+  return dx.div(dz.add(1e-5)).neg();
+}
+
+/** Assigns `loss`'s gradient with respect to `params` (no zeroGrad needed: it replaces the last). */
+function assignGradients(loss: Tensor, params: readonly Tensor[]): void {
+  const grads = torch.grad([loss], [...params]);
+  params.forEach((p, i) => (p.grad = grads[i]));
+}
+
+/**
+ * One discriminator step on `real` (conditions `realCond`) against images generated for
+ * `fakeCond`, then one generator step on fresh noise for the same `fakeCond`. `fakeCond` has the
+ * batch's length; for a mode-seeking term its second half repeats its first. Runs under
+ * `torch.tidy`; only the two losses come back.
+ */
+export function snganTrainStep(
+  gan: Gan,
+  optG: StepOptimizer,
+  optD: StepOptimizer,
+  real: Tensor,
+  realCond: Tensor | undefined,
+  fakeCond: Tensor | undefined,
+  options: SnganStepOptions,
+): DcganStepLosses {
+  const { channels, size, noiseDim } = gan.architecture;
+  const s = real.shape;
+  if (s.length !== 4 || (s[0] as number) < 2 || s[1] !== channels || s[2] !== size || s[3] !== size) {
+    throw new MlError('E_ML_ARGUMENT', (o) => `snganTrainStep: ${o('real')} must be N×${channels}×${size}×${size} with N ≥ 2, got [${s.join(', ')}]`);
+  }
+  const batch = s[0] as number;
+  const run = <T>(fn: () => T): T => (options.autocast === undefined ? fn() : torch.autocast(fn, options.autocast));
+  return torch.tidy(() => {
+    const dParams = gan.discriminator.parameters();
+    const gParams = gan.generator.parameters();
+    const device = real.device;
+
+    const fake = torch.noGrad(() => gan.generate(torch.randn([batch, noiseDim], { device }), fakeCond));
+    const dLoss = run(() => discriminatorLoss(options.loss, gan.discriminate(real, realCond).float(), gan.discriminate(fake, fakeCond).float()));
+    assignGradients(dLoss, dParams);
+    optD.step();
+
+    const noise = torch.randn([batch, noiseDim], { device });
+    const gLoss = run(() => {
+      const images = gan.generate(noise, fakeCond);
+      const adversarial = generatorLoss(options.loss, gan.discriminate(images, fakeCond).float());
+      return options.modeSeeking > 0 ? adversarial.add(modeSeekingTerm(images.float(), noise).mul(options.modeSeeking)) : adversarial;
+    });
+    assignGradients(gLoss, gParams);
+    optG.step();
+    return { dLoss: dLoss.item(), gLoss: gLoss.item() };
+  });
+}
