@@ -141,6 +141,17 @@ describe('accepted predictions for classifiers and emulators', () => {
     assert.equal(lineage.ancestry.at(-1)!.data.synthetic_generations, 1);
   });
 
+  it('a stopped classifier resumes on the same real and generated images', async () => {
+    const controller = new AbortController();
+    const stopped = await trainClassifier(store, {
+      table: 'digits', labelColumn: 'label', includeAcceptedFrom: gan, epochs: 2, batch: 32, seed: 3, threads: 2, signal: controller.signal,
+      onProgress: (e) => e.task.startsWith('train ') && controller.abort(),
+    });
+    assert.equal(stopped.status, 'stopped');
+    const resumed = await trainClassifier(store, { resume: stopped.run_id, threads: 2 });
+    assert.deepEqual([resumed.status, resumed.n_train, resumed.epochs_done], ['finished', 190, 2]);
+  });
+
   it('an emulator fits on the accepted predictions\' conditioning values as extra training rows, never held out', async () => {
     const plain = await trainEmulator(store, { model: 'linear', table: 'digits', target: 'brightness', features: ['label'], seed: 1 });
     const r = await trainEmulator(store, { model: 'linear', table: 'digits', target: 'brightness', features: ['label'], seed: 1, includeAcceptedFrom: gan });
@@ -199,6 +210,7 @@ describe('generations of synthetic data', () => {
     assert.equal(checked.generation, 2);
     assert.deepEqual(quiet, []);
     await assert.rejects(trainGan(store, { from: child, includeAccepted: true, maxSyntheticGenerations: -1 }), isMl('E_ML_ARGUMENT', /^maxSyntheticGenerations must be a whole number ≥ 0, got -1/));
+    await assert.rejects(trainEmulator(store, { model: 'linear', table: 'digits', target: 'brightness', features: ['label'], maxSyntheticGenerations: 1.5 }), isMl('E_ML_ARGUMENT', /^maxSyntheticGenerations must be a whole number ≥ 0, got 1.5/));
 
     const cli = runDsi(['--db', db, 'ml', 'train', '--from', child, '--include-accepted', '--seed', '8', '--threads', '2']);
     assert.equal(cli.status, 0, cli.stderr);

@@ -258,6 +258,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
   const hyper = checkHyper(family, givenHyper(options), gridSearching);
   // The run whose accepted predictions to add is checked before any row is read.
   const accepted = options.includeAcceptedFrom === undefined ? undefined : await acceptedPredictionsOf(store, options.includeAcceptedFrom, 'includeAcceptedFrom');
+  await checkSyntheticGenerations(store, accepted?.ids ?? [], options);
   const runId = RunRegistry.newRunId('regressor');
   registry.runFolder(runId); // a store without a folder is refused here, before anything is read
 
@@ -281,7 +282,6 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
   if (accepted !== undefined) {
     // Appended after the query's rows: row n + k is accepted prediction k; all of them train.
     included = accepted.ids;
-    await checkSyntheticGenerations(store, included, options);
     const generated = await store.query(registry.predictions.idsQuery(included));
     const from = `accepted predictions of run ${accepted.run.run_id}`;
     const have = Object.keys(generated[0] ?? {});

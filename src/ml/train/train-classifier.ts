@@ -129,7 +129,7 @@ async function plan(store: Store, registry: RunRegistry, options: TrainClassifie
   const levels = levelsOf(labelColumn, values);
   const realClasses = classIndices(values, levels, labelColumn, 'training query');
   const included = accepted?.ids ?? [];
-  if (accepted !== undefined) await checkSyntheticGenerations(store, included, options);
+  await checkSyntheticGenerations(store, included, options);
   const { data, classes } = await withGeneratedImages(store, real, realClasses, included, accepted?.run.run_id ?? '', labelColumn, levels);
 
   const testQuery = options.testQuery ?? (await defaultTestQuery(store, data.sourceTable));
