@@ -2,11 +2,13 @@
  * Where a model came from and what came of it: the chain of runs from the first (trained on
  * store data only) to the one asked about, each with its data (query, rows, hash, the generated
  * images it included and from which run), its predictions (how many, accepted or rejected and by
- * what), its evaluations and the expert reviews; then the runs that descend from it.
+ * what), its evaluations and the expert reviews; then the runs that descend from it. Each run
+ * also says how many generations of synthetic data its data passed through.
  */
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { type RunRecord, RunRegistry } from '../registry/run-registry.js';
+import { syntheticGenerations } from './synthetic-generations.js';
 
 export interface LineageRun extends Pick<RunRecord, 'run_id' | 'kind' | 'model' | 'state' | 'parent_run_id' | 'created_at' | 'epochs_done' | 'seed'> {
   data: {
@@ -16,6 +18,8 @@ export interface LineageRun extends Pick<RunRecord, 'run_id' | 'kind' | 'model' 
     /** Generated images trained on besides the query, by the run that made them. */
     included_predictions: number;
     included_from: Record<string, number>;
+    /** Generations of synthetic data the run's data passed through (0: store data only; synthetic-generations.ts). */
+    synthetic_generations: number;
   };
   predictions: { total: number; accepted: number; rejected: number; undecided: number; accepted_by: Record<string, number> };
   /** The newest overall (not per-condition) value of each metric. */
@@ -66,7 +70,7 @@ export async function runLineage(store: Store, runId: string): Promise<Lineage> 
     created_at: r.created_at,
     epochs_done: r.epochs_done,
     seed: r.seed,
-    data: { query: r.data_query, rows: r.data_rows, hash: r.data_hash, included_predictions: r.included_predictions.length, included_from: await includedFrom(registry, r) },
+    data: { query: r.data_query, rows: r.data_rows, hash: r.data_hash, included_predictions: r.included_predictions.length, included_from: await includedFrom(registry, r), synthetic_generations: (await syntheticGenerations(store, r.included_predictions)).generation },
     predictions: await predictionSummary(registry, r.run_id),
     evaluations: await latestEvaluations(registry, r.run_id),
     reviews: await reviewSummary(registry, r.run_id),

@@ -110,6 +110,8 @@ const classifierParams = z.object({
   device: text,
   checkpoint_every: whole,
   max_images: whole.nullable().default(null),
+  /** The run whose accepted predictions were added to the training images (`ml_runs.included_predictions` lists them), or null. */
+  included_from: optionalText,
 });
 
 const emulatorParams = z.object({
@@ -133,6 +135,8 @@ const emulatorParams = z.object({
     moved_to_train: z.array(whole),
   }),
   grid_search: z.object({ folds: whole, candidates: z.array(candidate), best: hyper }).nullable().default(null),
+  /** The run whose accepted predictions were added as training rows (`ml_runs.included_predictions` lists them), or null. */
+  included_from: optionalText,
 });
 
 /** The hyper-parameters as `ml_runs.params` records them for a GAN. */

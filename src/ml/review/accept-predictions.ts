@@ -9,12 +9,19 @@
  * some reviewer accepts it and none rejects it, and marked rejected (accepted = 0) when any does.
  * A rule only accepts: predictions it does not match keep their state, and it never overrides a
  * rejection (accepted = 0): an expert's "no" stands until an expert says otherwise.
+ *
+ * Beside the threshold (`rule`) and balanced best-N (`best`, `per`), `diverse` walks the matches
+ * best-first and refuses near-duplicates of accepted images and of the training set
+ * (diverse-selection.ts). `accepted_by` names the policy with its figures.
  */
 import { MlError, StoreError } from '../../errors.js';
 import { parseFindCondition } from '../../store/find-language.js';
 import type { Store } from '../../store/store.js';
+import type { Row } from '../../store/types.js';
 import { checkWholeNumber } from '../call-limits.js';
-import { RunRegistry } from '../registry/run-registry.js';
+import { requireKind } from '../registry/run-record.js';
+import { RunRegistry, type RunRecord } from '../registry/run-registry.js';
+import { checkMinDistance, DIVERSITY_QUANTILE, selectDiverse } from './diverse-selection.js';
 
 export interface AcceptOptions {
   readonly run: string;
@@ -30,6 +37,16 @@ export interface AcceptOptions {
   readonly best?: number;
   /** An `ml_predictions` column (a conditioning parameter such as `label`) to take the best N of each value of. */
   readonly per?: string;
+  /**
+   * With a rule: walk its matches best-first and accept only those farther than `minDistance`
+   * from every accepted image and from the training set, in a classifier's feature space
+   * (diverse-selection.ts); with `best`, up to N of those (per `per` value).
+   */
+  readonly diverse?: boolean;
+  /** With `diverse`: the feature-space distance to exceed (default: the 10th percentile of the training images' nearest-neighbour distances). */
+  readonly minDistance?: number;
+  /** With `diverse`: the finished classifier run whose features measure distance (default: the newest trained on the run's table). */
+  readonly features?: string;
 }
 
 /**
@@ -62,6 +79,8 @@ export interface AcceptResult {
   /** Accepted predictions of the run after this call. */
   accepted_total: number;
   predictions: number;
+  /** With `diverse`: the distance required, its source, the features' run and what was passed over. */
+  diversity?: { min_distance: number; threshold: 'given' | 'training quantile'; feature_run_id: string; near_accepted: number; near_training: number };
 }
 
 export async function acceptPredictions(store: Store, options: AcceptOptions): Promise<AcceptResult> {
@@ -69,12 +88,17 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
   if (options.rule === undefined && (options.best !== undefined || options.per !== undefined)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('best')} and ${o('per')} rank the matches of a ${o('rule')}`);
   if (options.per !== undefined && options.best === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('per')} COLUMN needs ${o('best')} N (how many of each value to accept)`);
   if (options.best !== undefined) checkWholeNumber('best', options.best, 1);
+  if (!options.diverse && (options.minDistance !== undefined || options.features !== undefined)) throw new MlError('E_ML_ARGUMENT', (o) => `${o('minDistance')} and ${o('features')} set the ${o('diverse')} policy; give ${o('diverse')} too`);
+  if (options.diverse && options.rule === undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('diverse')} walks the matches of a ${o('rule')} best-first; give one (as "score >= 0.5")`);
+  if (options.diverse) checkMinDistance(options.minDistance);
+  if (options.features !== undefined && (typeof options.features !== 'string' || options.features === '')) throw new MlError('E_ML_ARGUMENT', (o) => `${o('features')} must name a classifier run, got ${JSON.stringify(options.features)}`);
   const registry = new RunRegistry(store);
   const run = await registry.get(options.run);
   const total = await registry.predictions.count(run.run_id);
   if (total === 0) throw new MlError('E_ML_DATA', `run ${run.run_id} has no predictions; predict with it first`);
 
-  const decisions = options.rule !== undefined ? await byRule(store, run.run_id, options.rule, total, options) : await byReviews(registry, run.run_id);
+  const chosen = options.rule !== undefined ? await byRule(store, run, options.rule, total, options) : { decisions: await byReviews(registry, run.run_id) };
+  const decisions = chosen.decisions;
   let accepted = 0;
   let rejected = 0;
   let keptRejected = 0;
@@ -94,12 +118,16 @@ export async function acceptPredictions(store: Store, options: AcceptOptions): P
     }
   });
   const after = await registry.predictions.count(run.run_id, { acceptedOnly: true });
-  return { run_id: run.run_id, by: decisions[0]?.by.startsWith('rule: ') ? decisions[0].by : 'review', matched: decisions.length, accepted, rejected, kept_rejected: keptRejected, accepted_total: after, predictions: total };
+  const by = options.rule !== undefined ? chosen.by! : 'review';
+  return { run_id: run.run_id, by, matched: decisions.length, accepted, rejected, kept_rejected: keptRejected, accepted_total: after, predictions: total, ...(chosen.diversity === undefined ? {} : { diversity: chosen.diversity }) };
 }
 
 type Decision = { id: string; accept: boolean; by: string };
 
-async function byRule(store: Store, runId: string, rule: string, total: number, options: Pick<AcceptOptions, 'best' | 'per'>): Promise<Decision[]> {
+type RuleChoice = { decisions: Decision[]; by?: string; diversity?: AcceptResult['diversity'] };
+
+async function byRule(store: Store, run: RunRecord, rule: string, total: number, options: Pick<AcceptOptions, 'best' | 'per' | 'diverse' | 'minDistance' | 'features'>): Promise<RuleChoice> {
+  const runId = run.run_id;
   let condition;
   try {
     condition = parseFindCondition(rule);
@@ -112,9 +140,9 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
     throw new MlError('E_ML_ARGUMENT', (o) => `${o('rule')} "${rule}": ml_predictions has no column "${condition.column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
   }
   let descending = true;
-  if (options.best !== undefined) {
+  if (options.best !== undefined || options.diverse) {
     if (condition.kind !== 'compare' || !['>', '>=', '<', '<='].includes(condition.op)) {
-      throw new MlError('E_ML_ARGUMENT', (o) => `${o('best')} ranks by the rule's column, so the rule needs > >= < or <= (as "score >= 0.5"), got "${rule.trim()}"`);
+      throw new MlError('E_ML_ARGUMENT', (o) => `${o(options.best !== undefined ? 'best' : 'diverse')} ranks by the rule's column, so the rule needs > >= < or <= (as "score >= 0.5"), got "${rule.trim()}"`);
     }
     descending = condition.op === '>' || condition.op === '>=';
   }
@@ -141,20 +169,42 @@ async function byRule(store: Store, runId: string, rule: string, total: number, 
   }
   let chosen = matches;
   let by = `rule: ${rule.trim()}`;
+  if (options.diverse) {
+    const gan = requireKind(run, 'gan', '; the diversity policy compares generated images with a GAN run\'s training images');
+    // A rejected prediction is never accepted by a rule, so it takes no place in the walk.
+    const groups = rankedGroups(matches, column.name, descending, per?.name).map((g) =>
+      g.filter((r) => r['accepted'] === null || r['accepted'] === undefined || Number(r['accepted']) !== 0).map((r) => ({ id: String(r['prediction_id']), accepted: Number(r['accepted']) === 1 })),
+    );
+    const picked = await selectDiverse(store, gan, groups, { minDistance: options.minDistance, features: options.features, limit: options.best });
+    const q = picked.threshold === 'given' ? '' : `, the ${Math.round(DIVERSITY_QUANTILE * 100)}th percentile of the training images' nearest-neighbour distances`;
+    by += `${options.best === undefined ? '' : `, best ${options.best}${per === undefined ? '' : ` per ${per.name}`}`}, diverse: min distance ${picked.minDistance.toPrecision(4)}${q} (features of ${picked.featureRunId})`;
+    return {
+      decisions: picked.ids.map((id) => ({ id, accept: true, by })),
+      by,
+      diversity: { min_distance: picked.minDistance, threshold: picked.threshold, feature_run_id: picked.featureRunId, near_accepted: picked.nearAccepted, near_training: picked.nearTraining },
+    };
+  }
   if (options.best !== undefined) {
-    const groups = new Map<string, typeof matches>();
-    for (const r of matches) {
-      const key = per === undefined ? '' : JSON.stringify(r[per.name] ?? null);
-      groups.set(key, [...(groups.get(key) ?? []), r]);
-    }
-    const value = (r: (typeof matches)[number]): number => Number(r[column.name]);
-    const id = (r: (typeof matches)[number]): string => String(r['prediction_id']);
-    // Ties are broken by prediction id, so the same rule accepts the same predictions.
-    const rank = (a: (typeof matches)[number], b: (typeof matches)[number]): number => (descending ? value(b) - value(a) : value(a) - value(b)) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
-    chosen = [...groups.values()].flatMap((g) => [...g].sort(rank).slice(0, options.best));
+    chosen = rankedGroups(matches, column.name, descending, per?.name).flatMap((g) => g.slice(0, options.best));
     by += `, best ${options.best}${per === undefined ? '' : ` per ${per.name}`}`;
   }
-  return chosen.map((r) => ({ id: String(r['prediction_id']), accept: true, by }));
+  return { decisions: chosen.map((r) => ({ id: String(r['prediction_id']), accept: true, by })), by };
+}
+
+/**
+ * The rule's matches grouped by `per` (one group without it), each best-first by `column`. Ties
+ * are broken by prediction id, so the same rule accepts the same predictions.
+ */
+function rankedGroups<R extends Row>(matches: readonly R[], column: string, descending: boolean, per: string | undefined): R[][] {
+  const groups = new Map<string, R[]>();
+  for (const r of matches) {
+    const key = per === undefined ? '' : JSON.stringify(r[per] ?? null);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const value = (r: R): number => Number(r[column]);
+  const id = (r: R): string => String(r['prediction_id']);
+  const rank = (a: R, b: R): number => (descending ? value(b) - value(a) : value(a) - value(b)) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+  return [...groups.values()].map((g) => [...g].sort(rank));
 }
 
 async function byReviews(registry: RunRegistry, runId: string): Promise<Decision[]> {

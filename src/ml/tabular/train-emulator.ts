@@ -19,7 +19,9 @@
  * The held-out rows: `ceil(testSize × rows)` rows drawn by `seededPermutation(rows,
  * mixSeed(seed, 0x7e57))`; a drawn row whose text level occurs in no training row moves to the
  * training rows (a model cannot be judged on a level it has never seen). `params.split.test_rows`
- * lists the held-out rows (1-based, in the data query's order).
+ * lists the held-out rows (1-based, in the data query's order). With `includeAcceptedFrom`, the
+ * accepted predictions of that run are appended as training rows after the query's (row n + k):
+ * they are never held out, so the metrics are measured on real rows only.
  */
 import crypto from 'node:crypto';
 import { MlError, type OptionSpelling } from '../../errors.js';
@@ -29,7 +31,9 @@ import type { Cell, Row } from '../../store/types.js';
 import * as torch from '../../torch/index.js';
 import { checkSeed } from '../call-limits.js';
 import { EMULATOR_CHECKPOINT_FORMAT, saveEmulatorCheckpoint, type EmulatorCheckpoint } from '../checkpoints/emulator-checkpoint.js';
+import { acceptedPredictionsOf } from '../data/included-predictions.js';
 import { mixSeed, seededPermutation } from '../data/seeded-random.js';
+import { checkSyntheticGenerations } from '../lineage/synthetic-generations.js';
 import type { EmulatorRunParams } from '../registry/run-params.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { evaluationRow, type FitTrainer, type RunPlan, type TrainerDefinition } from '../train/trainer.js';
@@ -81,6 +85,14 @@ export interface TrainEmulatorOptions {
    * and more threads stall badly when another process holds a core). Restored afterwards.
    */
   readonly threads?: number;
+  /**
+   * Also fit on this run's accepted predictions: each one a training row whose target and
+   * features are the prediction's own values of those columns (the conditioning parameters it
+   * was generated for). They never join the held-out rows, so the metrics stay on real rows.
+   */
+  readonly includeAcceptedFrom?: string;
+  /** Warn when the included predictions passed through more generations of synthetic data than this (default 1). */
+  readonly maxSyntheticGenerations?: number;
   readonly onProgress?: ProgressCallback;
 }
 
@@ -244,6 +256,9 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
   }
   const gridSearching = options.gridSearch === true;
   const hyper = checkHyper(family, givenHyper(options), gridSearching);
+  // The run whose accepted predictions to add is checked before any row is read.
+  const accepted = options.includeAcceptedFrom === undefined ? undefined : await acceptedPredictionsOf(store, options.includeAcceptedFrom, 'includeAcceptedFrom');
+  await checkSyntheticGenerations(store, accepted?.ids ?? [], options);
   const runId = RunRegistry.newRunId('regressor');
   registry.runFolder(runId); // a store without a folder is refused here, before anything is read
 
@@ -255,12 +270,41 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
   const available = Object.keys(rows[0]!);
   const target = resolveColumn(available, options.target, 'target', what);
   const features = options.features.map((f) => resolveColumn(available, f, 'feature', what));
-  const y = targetValues(columnValues(rows, target), target, what);
-  const columns = features.map((f) => columnValues(rows, f));
+  let y = targetValues(columnValues(rows, target), target, what);
+  let columns = features.map((f) => columnValues(rows, f));
   const kinds = featureKinds(features, columns, what);
 
   const n = rows.length;
-  const { train: trainRows, test: testRows, moved } = splitRows(n, testSize, seed, kinds, columns);
+  const split = splitRows(n, testSize, seed, kinds, columns);
+  const { test: testRows, moved } = split;
+  let trainRows = split.train;
+  let included: string[] = [];
+  if (accepted !== undefined) {
+    // Appended after the query's rows: row n + k is accepted prediction k; all of them train.
+    included = accepted.ids;
+    const generated = await store.query(registry.predictions.idsQuery(included));
+    const from = `accepted predictions of run ${accepted.run.run_id}`;
+    const have = Object.keys(generated[0] ?? {});
+    const missing = [target, ...features].filter((c) => !have.some((h) => h.toLowerCase() === c.toLowerCase()));
+    if (missing.length > 0) {
+      throw new MlError(
+        'E_ML_DATA',
+        `the ${from} have no ${missing.map((c) => `"${c}"`).join(', ')}: an emulator learns from predictions whose conditioning parameters include its target and features (their columns: ${have.join(', ')})`,
+      );
+    }
+    const position = new Map(generated.map((r, i) => [String(r['prediction_id']), i]));
+    const ordered = included.map((id) => generated[position.get(id)!]!);
+    const column = (c: string): Cell[] => columnValues(ordered, have.find((h) => h.toLowerCase() === c.toLowerCase())!);
+    const extraY = targetValues(column(target), target, from);
+    const extraColumns = features.map(column);
+    featureKinds(features, extraColumns, from);
+    const allY = new Float64Array(n + included.length);
+    allY.set(y, 0);
+    allY.set(extraY, n);
+    y = allY;
+    columns = columns.map((c, j) => [...c, ...extraColumns[j]!]);
+    trainRows = Int32Array.from([...trainRows, ...included.map((_, k) => n + k)]);
+  }
   const needTrain = Math.max(family.minRows(hyper), gridSearching ? 2 * CV_FOLDS : 2);
   if (trainRows.length < needTrain || testRows.length === 0) {
     throw new MlError(
@@ -299,14 +343,16 @@ async function plan(store: Store, registry: RunRegistry, options: TrainEmulatorO
     test_size: testSize,
     split: { seed, n_train: trainRows.length, n_test: testRows.length, test_rows: Array.from(testRows, (i) => i + 1), moved_to_train: moved.map((i) => i + 1) },
     grid_search: null,
+    included_from: accepted?.run.run_id ?? null,
   };
   return {
     kind: 'regressor',
     model: options.model,
     params,
     device: 'cpu',
-    dataRows: n,
+    dataRows: n + included.length,
     dataHash: dataHash(target, features, y, columns),
+    included,
     runId,
     family,
     seed,

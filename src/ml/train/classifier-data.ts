@@ -1,7 +1,8 @@
 /**
  * The labelled images a classifier trains and is measured on: the label column's values checked,
  * its levels (sorted as conditioning levels are), each image's class index, the default test
- * query and the hash that tells a resumed run its data is unchanged.
+ * query and the hash that tells a resumed run its data is unchanged; and generated images added
+ * to the training images, labelled by the value of the label column they were generated for.
  */
 import crypto from 'node:crypto';
 import { MlError, StoreError } from '../../errors.js';
@@ -10,6 +11,7 @@ import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Cell } from '../../store/types.js';
 import { inferConditions } from '../data/condition-columns.js';
+import { loadPredictionImages } from '../data/included-predictions.js';
 import type { TrainingData } from '../data/training-data.js';
 import { MAX_CLASSES } from '../models/classifier.js';
 
@@ -107,4 +109,51 @@ export async function loadTestImages(
 /** SHA-256 of the training data's hash, the levels and every image's class index. */
 export function labelledDataHash(train: TrainingData, classes: Int32Array, levels: readonly (string | number)[]): string {
   return crypto.createHash('sha256').update(train.hash).update(JSON.stringify(levels)).update(new Uint8Array(classes.buffer, classes.byteOffset, classes.byteLength)).digest('hex');
+}
+
+/**
+ * `data` and its `classes` with the predictions `ids` of run `source` appended: their images at
+ * the training size and channels, each labelled by its own value of `labelColumn` (the
+ * conditioning value it was generated for), which must be one of the real data's `levels`. The
+ * hash covers the query's images, the predictions' images and their ids, so a resumed run notices
+ * when either changed. Generated images only ever train: the test set stays the real one.
+ */
+export async function withGeneratedImages(
+  store: Store,
+  data: TrainingData,
+  classes: Int32Array,
+  ids: readonly string[],
+  source: string,
+  labelColumn: string,
+  levels: readonly (string | number)[],
+): Promise<{ data: TrainingData; classes: Int32Array }> {
+  if (ids.length === 0) return { data, classes };
+  const { images } = data;
+  const extra = await loadPredictionImages(store, ids, images.height, images.channels);
+  const key = Object.keys(extra.rows[0] ?? {}).find((c) => c.toLowerCase() === labelColumn.toLowerCase());
+  if (key === undefined) {
+    throw new MlError('E_ML_DATA', `the accepted predictions of run ${source} have no column "${labelColumn}": a classifier learns from generated images labelled by the conditioning value they were generated for, so run ${source} must be conditioned on the label column`);
+  }
+  const index = new Map<string | number, number>(levels.map((l, i) => [l, i]));
+  const extraClasses = new Int32Array(ids.length);
+  extra.rows.forEach((r, k) => {
+    const v = r[key] ?? null;
+    const c = v === null || (typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'string') ? undefined : index.get(levelKey(v));
+    if (c === undefined) {
+      throw new MlError('E_ML_DATA', `prediction ${ids[k]} of run ${source} has ${labelColumn} = ${JSON.stringify(v === null ? null : levelKey(v))}, not one of the training data's labels (${levels.map((l) => JSON.stringify(l)).join(', ')})`);
+    }
+    extraClasses[k] = c;
+  });
+  const pixels = new Uint8Array(images.pixels.length + extra.pixels.length);
+  pixels.set(images.pixels, 0);
+  pixels.set(extra.pixels, images.pixels.length);
+  const all = new Int32Array(classes.length + ids.length);
+  all.set(classes, 0);
+  all.set(extraClasses, classes.length);
+  const hash = crypto.createHash('sha256').update(data.hash).update(extra.pixels).update(JSON.stringify(ids)).digest('hex');
+  return {
+    // `columns` keeps the query's rows only: training reads the labels from the classes.
+    data: { ...data, images: { ...images, pixels, count: images.count + ids.length, files: [...images.files, ...extra.files] }, hash },
+    classes: all,
+  };
 }

@@ -12,7 +12,9 @@
  * Everything that can be wrong (options, device, the training and test data, the label column and
  * its levels, the run to resume) is found before the run row is written. A stop through `signal`
  * writes a checkpoint at the current step and marks the run `stopped`; an error marks it
- * `failed`; either resumes with `resume: RUN_ID` exactly where it left off. Its steps are
+ * `failed`; either resumes with `resume: RUN_ID` exactly where it left off. With
+ * `includeAcceptedFrom: GAN_RUN` it also trains on that run's accepted generated images, each
+ * labelled by the condition it was generated for (docs/ml-review.md). Its steps are
  * cross-entropy with Adam on a cosine learning-rate schedule; the lifecycle is the training
  * session's (training-session.ts).
  */
@@ -21,11 +23,13 @@ import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
 import * as torch from '../../torch/index.js';
 import { classifierArchitectureOf, loadClassifierCheckpoint, pruneClassifierOptimizerState, saveClassifierCheckpoint } from '../checkpoints/classifier-checkpoint.js';
+import { acceptedPredictionsOf } from '../data/included-predictions.js';
 import { loadTrainingData, type TrainingData, type TrainingDataOptions } from '../data/training-data.js';
+import { checkSyntheticGenerations } from '../lineage/synthetic-generations.js';
 import { CLASSIFIER_DROPOUT, CLASSIFIER_FEATURE_DIM, classifierOutputs, createClassifier, scaleClassifierPixels, type ClassifierArchitecture, type ImageClassifier } from '../models/classifier.js';
 import type { ClassifierRunParams } from '../registry/run-params.js';
 import { now, RunRegistry, type RunRecord } from '../registry/run-registry.js';
-import { classIndices, defaultTestQuery, labelledDataHash, labelValues, levelsOf, loadTestImages, type LabelledImages } from './classifier-data.js';
+import { classIndices, defaultTestQuery, labelledDataHash, labelValues, levelsOf, loadTestImages, withGeneratedImages, type LabelledImages } from './classifier-data.js';
 import { ImageBatches } from './image-batches.js';
 import { evaluationRow, type EpochTrainer, type RunPlan, type TrainerDefinition } from './trainer.js';
 import { checkRunBasics, resumableRun, runSettings, type ImageRunResult, type Precision, type TrainingRunOptions } from './training-run-options.js';
@@ -42,6 +46,13 @@ export interface TrainClassifierOptions extends Pick<TrainingDataOptions, 'query
    * has a `split` column; none otherwise). Loaded at the training size and channels.
    */
   readonly testQuery?: string;
+  /**
+   * Also train on this run's accepted predictions (a conditional GAN's generated images), each
+   * labelled by its own value of the label column, the condition it was generated for. They are
+   * fixed when the run starts (`ml_runs.included_predictions`, `params.included_from`) and never
+   * part of the test set.
+   */
+  readonly includeAcceptedFrom?: string;
 }
 
 export interface TrainClassifierResult extends ImageRunResult {
@@ -82,8 +93,8 @@ export interface ClassifierPlan extends RunPlan {
   readonly test: LabelledImages | undefined;
 }
 
-const classifierPlan = (runId: string, seed: number, data: TrainingData, classes: Int32Array, hash: string, test: LabelledImages | undefined, params: ClassifierRunParams, resumeFrom?: RunRecord): ClassifierPlan =>
-  ({ kind: 'classifier', runId, model: 'cnn', seed, params, device: params.device, dataQuery: data.query, dataRows: data.images.count, dataHash: hash, resumeFrom, data, classes, test });
+const classifierPlan = (runId: string, seed: number, data: TrainingData, classes: Int32Array, hash: string, test: LabelledImages | undefined, params: ClassifierRunParams, included: readonly string[], resumeFrom?: RunRecord): ClassifierPlan =>
+  ({ kind: 'classifier', runId, model: 'cnn', seed, params, device: params.device, dataQuery: data.query, dataRows: data.images.count, dataHash: hash, resumeFrom, included, data, classes, test });
 
 async function plan(store: Store, registry: RunRegistry, options: TrainClassifierOptions): Promise<ClassifierPlan> {
   if (options === null || typeof options !== 'object') throw new MlError('E_ML_ARGUMENT', 'trainClassifier needs options (at least labelColumn and a query or table)');
@@ -91,14 +102,16 @@ async function plan(store: Store, registry: RunRegistry, options: TrainClassifie
   const progress = options.onProgress === undefined ? {} : { onProgress: options.onProgress };
 
   if (options.resume !== undefined) {
+    if (options.includeAcceptedFrom !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('resume')} continues a run with its own data; ${o('includeAcceptedFrom')} starts a new run`);
     const { run, epochs } = await resumableRun(registry, options.resume, 'classifier', 'a classifier', options.epochs, (r) => r.params.epochs);
     const p = run.params;
-    const data = await loadTrainingData(store, { query: run.data_query, ...(p.image_column === null ? {} : { imageColumn: p.image_column }), size: p.size, channels: p.channels, ...progress });
-    const classes = classIndices(labelValues(data.images, p.label_column, 'training query'), p.levels, p.label_column, 'training query');
+    const real = await loadTrainingData(store, { query: run.data_query, ...(p.image_column === null ? {} : { imageColumn: p.image_column }), size: p.size, channels: p.channels, ...progress });
+    const realClasses = classIndices(labelValues(real.images, p.label_column, 'training query'), p.levels, p.label_column, 'training query');
+    const { data, classes } = await withGeneratedImages(store, real, realClasses, run.included_predictions, p.included_from ?? 'a deleted run', p.label_column, p.levels);
     const hash = labelledDataHash(data, classes, p.levels);
     if (hash !== run.data_hash) throw new MlError('E_ML_DATA', `the data of run ${run.run_id} changed since it started (its query now selects other images or labels); start a new run instead`);
     const test = p.test_query === null ? undefined : await loadTestImages(store, p.test_query, true, p.label_column, p.levels, data.images, p.image_column ?? undefined, options.onProgress);
-    return classifierPlan(run.run_id, run.seed, data, classes, hash, test, { ...p, epochs, device }, run);
+    return classifierPlan(run.run_id, run.seed, data, classes, hash, test, { ...p, epochs, device }, run.included_predictions, run);
   }
 
   const labelColumn = options.labelColumn;
@@ -108,11 +121,16 @@ async function plan(store: Store, registry: RunRegistry, options: TrainClassifie
   if (options.testQuery !== undefined && (typeof options.testQuery !== 'string' || options.testQuery.trim() === '')) {
     throw new MlError('E_ML_ARGUMENT', (o) => `${o('testQuery')} must be a query, got ${JSON.stringify(options.testQuery)}`);
   }
-  const data = await loadTrainingData(store, { ...options, ...progress });
-  if (data.images.count < 2) throw new MlError('E_ML_DATA', `the training query selects ${data.images.count} image; a classifier needs at least 2`);
-  const values = labelValues(data.images, labelColumn, 'training query');
+  // The run whose accepted images to add is checked before any image is read.
+  const accepted = options.includeAcceptedFrom === undefined ? undefined : await acceptedPredictionsOf(store, options.includeAcceptedFrom, 'includeAcceptedFrom');
+  const real = await loadTrainingData(store, { ...options, ...progress });
+  if (real.images.count < 2) throw new MlError('E_ML_DATA', `the training query selects ${real.images.count} image; a classifier needs at least 2`);
+  const values = labelValues(real.images, labelColumn, 'training query');
   const levels = levelsOf(labelColumn, values);
-  const classes = classIndices(values, levels, labelColumn, 'training query');
+  const realClasses = classIndices(values, levels, labelColumn, 'training query');
+  const included = accepted?.ids ?? [];
+  await checkSyntheticGenerations(store, included, options);
+  const { data, classes } = await withGeneratedImages(store, real, realClasses, included, accepted?.run.run_id ?? '', labelColumn, levels);
 
   const testQuery = options.testQuery ?? (await defaultTestQuery(store, data.sourceTable));
   const test =
@@ -138,8 +156,9 @@ async function plan(store: Store, registry: RunRegistry, options: TrainClassifie
     device,
     checkpoint_every: checkpointEvery,
     max_images: options.maxImages ?? null,
+    included_from: accepted?.run.run_id ?? null,
   };
-  return classifierPlan(RunRegistry.newRunId('classifier'), seed, data, classes, labelledDataHash(data, classes, levels), test, params);
+  return classifierPlan(RunRegistry.newRunId('classifier'), seed, data, classes, labelledDataHash(data, classes, levels), test, params, included);
 }
 
 /** Share of `pixels` that `model` (in eval mode) puts in their class; per class too. */

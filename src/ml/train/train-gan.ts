@@ -29,6 +29,7 @@ import { architectureOf, loadCheckpoint, pruneOptimizerState, saveCheckpoint } f
 import { loadRunData, predictionsToInclude } from '../data/included-predictions.js';
 import { loadTrainingData, type TrainingData, type TrainingDataOptions } from '../data/training-data.js';
 import { encodeConditions } from '../models/conditions.js';
+import { checkSyntheticGenerations } from '../lineage/synthetic-generations.js';
 import { createGan, GAN_MODELS, type GanModel } from '../models/gan.js';
 import { presetSettings, SNGAN_DEFAULTS, snganRecipe, type GanRecipeOptions } from './gan-recipe.js';
 import type { GanRunParams } from '../registry/run-params.js';
@@ -166,6 +167,7 @@ async function planChild(store: Store, registry: RunRegistry, options: TrainGanO
     }
     included = found.ids;
   }
+  await checkSyntheticGenerations(store, included, options);
   const data = await loadRunData(store, p, parent.data_query, included, options.onProgress);
   const { epochs, batch, lr, precision, checkpointEvery, seed } = settings;
   const params: GanRunParams = { ...p, epochs, batch, lr, precision, checkpoint_every: checkpointEvery, device };

@@ -46,6 +46,8 @@ export interface RunPlan {
   readonly resumeFrom?: RunRecord | undefined;
   /** A child run's parent and the predictions it includes. */
   readonly parent?: { readonly run: RunRecord; readonly included: readonly string[] } | undefined;
+  /** Predictions a run without a parent trains on besides its query (`includeAcceptedFrom`). */
+  readonly included?: readonly string[] | undefined;
 }
 
 /** The options the session itself reads. */

@@ -27,6 +27,11 @@ export interface TrainingRunOptions {
   readonly seed?: number;
   /** Continue this run from its last checkpoint (its data and hyper-parameters; `epochs` may raise the target). */
   readonly resume?: string;
+  /**
+   * Warn (a progress event of task `warning`) when the run's data passed through more generations
+   * of synthetic data than this (default 1; lineage/synthetic-generations.ts).
+   */
+  readonly maxSyntheticGenerations?: number;
   readonly onProgress?: ProgressCallback;
   /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
   readonly signal?: AbortSignal;

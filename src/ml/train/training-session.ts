@@ -95,12 +95,13 @@ export class TrainingSession {
     }
     makeFolderSync(this.folder);
     sweepStaleSync(path.dirname(this.folder));
+    const included = plan.parent?.included ?? plan.included ?? [];
     await registry.create({
       run_id: plan.runId,
       kind: plan.kind,
       model: plan.model,
       parent_run_id: plan.parent?.run.run_id ?? null,
-      included_predictions: plan.parent === undefined || plan.parent.included.length === 0 ? null : JSON.stringify(plan.parent.included),
+      included_predictions: included.length === 0 ? null : JSON.stringify(included),
       status: 'running',
       params: JSON.stringify(plan.params),
       data_query: plan.dataQuery,

@@ -14,7 +14,7 @@ export function lineageLines(r: LineageRun, indent: string, marker: string): str
   out.push(`${pad}data: ${r.data.rows} rows (hash ${r.data.hash.slice(0, 12)}) from ${r.data.query}`);
   if (r.data.included_predictions > 0) {
     const from = Object.entries(r.data.included_from).map(([run, n]) => `${n} from ${run}`).join(', ');
-    out.push(`${pad}      including ${r.data.included_predictions} accepted predictions (${from})`);
+    out.push(`${pad}      including ${r.data.included_predictions} accepted predictions (${from}); synthetic data of generation ${r.data.synthetic_generations}`);
   }
   if (r.predictions.total > 0) {
     const by = Object.entries(r.predictions.accepted_by).map(([who, n]) => `${n} by ${who}`).join('; ');

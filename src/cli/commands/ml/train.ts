@@ -10,7 +10,8 @@ import type { EmulatorModel, TrainEmulatorResult, TrainGanOptions } from '../../
 import { withStore } from '../../context.js';
 import { nameList, nonNegativeNumber, numberPair, positiveNumber, seedNumber, share, wholeNumber, wholeNumberList } from '../../number-options.js';
 import { printJson, printRows } from '../../output.js';
-import { progressRenderer } from '../../progress-bar.js';
+import { progressRenderer, type ProgressRenderer } from '../../progress-bar.js';
+import type { ProgressCallback, ProgressEvent } from '../../../progress.js';
 import { loadMl } from './load-ml.js';
 
 interface TrainFlags {
@@ -55,6 +56,8 @@ interface TrainFlags {
   resume?: string;
   from?: string;
   includeAccepted?: boolean;
+  includeAcceptedFrom?: string;
+  maxSyntheticGenerations?: number;
   json?: boolean;
 }
 
@@ -64,7 +67,7 @@ type Flags = Omit<TrainFlags, 'categorical' | 'continuous'> & { categorical?: st
 
 type CommonOptions = Pick<
   TrainGanOptions,
-  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume'
+  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume' | 'maxSyntheticGenerations'
 >;
 
 /** The options both trainers share, as their option objects spell them. */
@@ -85,6 +88,16 @@ function commonOptions(opts: Flags): CommonOptions {
     ...(opts.checkpointEvery === undefined ? {} : { checkpointEvery: opts.checkpointEvery }),
     ...(opts.maxImages === undefined ? {} : { maxImages: opts.maxImages }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
+    ...(opts.maxSyntheticGenerations === undefined ? {} : { maxSyntheticGenerations: opts.maxSyntheticGenerations }),
+  };
+}
+
+/** Progress to `progress`, with warning events as `dsi: warning: …` lines of their own. */
+function withWarnings(progress: ProgressRenderer, warningOf: (e: ProgressEvent) => string | undefined): ProgressCallback {
+  return (e) => {
+    const w = warningOf(e);
+    if (w === undefined) progress.onProgress(e);
+    else progress.note(`dsi: warning: ${w}`);
   };
 }
 
@@ -169,9 +182,12 @@ function checkKindOptions(opts: Flags, classifier: boolean): void {
       ['--mode-seeking', opts.modeSeeking],
       ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
     ].filter(([, v]) => v !== undefined);
-    if (ganOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${ganOnly.map(([n]) => n).join(', ')} ${ganOnly.length === 1 ? 'is' : 'are'} for GANs; a classifier takes --label-col`);
+    if (ganOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${ganOnly.map(([n]) => n).join(', ')} ${ganOnly.length === 1 ? 'is' : 'are'} for GANs; a classifier takes --label-col (and --include-accepted-from GAN_RUN for generated images)`);
     if (opts.labelCol === undefined && opts.resume === undefined) throw new MlError('E_ML_ARGUMENT', '--model classifier needs --label-col NAME (the column holding the class labels)');
   } else {
+    if (opts.includeAcceptedFrom !== undefined) {
+      throw new MlError('E_ML_ARGUMENT', '--include-accepted-from is for classifiers and emulators; a GAN child trains on its parent\'s accepted predictions with --from RUN --include-accepted');
+    }
     const classifierOnly = [
       ['--label-col', opts.labelCol],
       ['--test-query', opts.testQuery],
@@ -245,6 +261,8 @@ export function registerMlTrain(ml: Command): void {
     .option('--resume <run>', 'continue a stopped, failed or killed run from its last checkpoint')
     .option('--from <run>', "start a child of a GAN run from its newest checkpoint, with its data and architecture (--epochs, --batch, --lr, --seed may change)")
     .option('--include-accepted', "with --from: also train on the parent's accepted predictions (dsi ml accept)")
+    .option('--include-accepted-from <run>', "classifier: also train on this GAN run's accepted images, labelled by the condition they were generated for; emulator: on its accepted predictions' conditioning values, as training rows")
+    .option('--max-synthetic-generations <n>', 'warn when the data passed through more generations of synthetic data than this (default 1)', wholeNumber(0))
     .option('--json', 'print the result as one JSON object')
     .addHelpText('after', '\nCtrl-C stops after the current step, writes a checkpoint and marks the run stopped; resume it with --resume RUN.')
     .action(async (opts: Flags, cmd: Command) => {
@@ -253,6 +271,7 @@ export function registerMlTrain(ml: Command): void {
       if (requested !== undefined) checkKindOptions(opts, requested === 'classifier');
       const ml = await loadMl();
       const progress = progressRenderer();
+      const onProgress = withWarnings(progress, ml.warningOf);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (): void => {
@@ -274,7 +293,8 @@ export function registerMlTrain(ml: Command): void {
               ...commonOptions(opts),
               ...(opts.labelCol === undefined ? {} : { labelColumn: opts.labelCol }),
               ...(opts.testQuery === undefined ? {} : { testQuery: opts.testQuery }),
-              onProgress: progress.onProgress,
+              ...(opts.includeAcceptedFrom === undefined ? {} : { includeAcceptedFrom: opts.includeAcceptedFrom }),
+              onProgress,
               signal: controller.signal,
             });
             return { kind: 'classifier' as const, result };
@@ -295,7 +315,7 @@ export function registerMlTrain(ml: Command): void {
             ...(opts.balancedConditions === false ? { balancedConditions: false } : {}),
             ...(opts.from === undefined ? {} : { from: opts.from }),
             ...(opts.includeAccepted ? { includeAccepted: true } : {}),
-            onProgress: progress.onProgress,
+            onProgress,
             signal: controller.signal,
           });
           return { kind: 'gan' as const, result };
@@ -347,7 +367,9 @@ async function trainEmulatorCommand(opts: Flags, cmd: Command): Promise<void> {
       ...(opts.lr === undefined ? {} : { lr: opts.lr }),
       ...(opts.batch === undefined ? {} : { batch: opts.batch }),
       ...(opts.threads === undefined ? {} : { threads: opts.threads }),
-      onProgress: progress.onProgress,
+      ...(opts.includeAcceptedFrom === undefined ? {} : { includeAcceptedFrom: opts.includeAcceptedFrom }),
+      ...(opts.maxSyntheticGenerations === undefined ? {} : { maxSyntheticGenerations: opts.maxSyntheticGenerations }),
+      onProgress: withWarnings(progress, ml.warningOf),
     }),
   ).finally(progress.stop);
   if (opts.json) {
