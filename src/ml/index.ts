@@ -48,4 +48,5 @@ export { barPlotSvg, type Bar, type BarPlotOptions } from './plots/bar-plot.js';
 export { histogramSvg, type HistogramOptions } from './plots/histogram.js';
 export { writePlot } from './plots/write-plot.js';
 export { imageGridPng, type ImageGridShape, type ImageGridOptions } from '../images/image-grid.js';
+export { labelledGridPng, labelledGridSize, assignmentLabel, type LabelledGridOptions, type LabelledGridLayout, type LabelledRow } from '../images/labelled-grid.js';
 export { tanhToUint8 } from '../images/tanh-pixels.js';

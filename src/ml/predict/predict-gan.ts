@@ -8,6 +8,10 @@
  * const out = await predictGan(store, { run: 'gan-20261127-053512-a1b2', grid: { label: '0..9' }, count: 10, seed: 1 });
  * ```
  *
+ * Besides the images, each call writes one contact sheet, `predictions/CALL_ID/contact-sheet.png`
+ * (contact-sheet.ts): its images at 4×, one labelled row per combination, at most 20 lines of 10.
+ * Its path is the result's `FILE_contact_sheet`; a call never touches another call's sheet.
+ *
  * A call's files are staged beside `predictions/CALL_ID` and renamed to it once complete
  * (src/atomic-write.ts), and its rows go in one transaction: if either fails, neither is left. What
  * a killed call staged is removed by the next call once its process is gone. One call makes at most
@@ -28,6 +32,7 @@ import { now, RunRegistry } from '../registry/run-registry.js';
 import { ML_PREDICTIONS } from '../registry/tables.js';
 import { architectureOf, checkpointName, loadCheckpoint } from '../checkpoints/gan-checkpoint.js';
 import { resolveDevice } from '../device.js';
+import { CONTACT_SHEET_NAME, ContactSheet } from './contact-sheet.js';
 import { GENERATE_BATCH, generateImages } from './generate-images.js';
 import { parameterCombinations, type CombinationRequest } from './parameter-grid.js';
 
@@ -58,6 +63,8 @@ export interface PredictGanResult {
   checkpoint: string;
   seed: number;
   predictions: Prediction[];
+  /** The call's contact sheet, relative to the store like every `FILE…` path. */
+  FILE_contact_sheet: string;
   cinema?: string;
 }
 
@@ -109,6 +116,7 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
     staging = beginAtomicFolderSync(final);
     const { channels, size } = architectureOf(params);
     const plane = channels * size * size;
+    const sheet = new ContactSheet(combos, count, { channels, size });
     // A batch at a time: memory stays one batch of pixels whatever the call's size.
     for (let start = 0; start < total; start += GENERATE_BATCH) {
       const ks = Array.from({ length: Math.min(GENERATE_BATCH, total - start) }, (_, j) => start + j);
@@ -116,11 +124,13 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
       ks.forEach((k, j) => {
         const name = `${String(k).padStart(6, '0')}.png`;
         const image = pixels.subarray(j * plane, (j + 1) * plane);
+        sheet.offer(k, image);
         fs.writeFileSync(path.join(staging!.temp, name), encodePng({ width: size, height: size, channels, data: planarToInterleaved(image, channels, size * size) }), { mode: FILE_MODE });
         predictions.push({ prediction_id: `p-${callId}-${String(k).padStart(6, '0')}`, params: combos[Math.floor(k / count)]!, seed: seed + k, FILE: registry.relative(path.join(final, name)) });
       });
       options.onProgress?.({ task: `predict ${run.run_id}`, done: start + ks.length, total, unit: 'images' });
     }
+    fs.writeFileSync(path.join(staging.temp, CONTACT_SHEET_NAME), await sheet.png(), { mode: FILE_MODE });
     staging.commit();
   } catch (e) {
     staging?.abort();
@@ -153,7 +163,14 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
     throw e;
   }
 
-  const result: PredictGanResult = { run_id: run.run_id, epoch, checkpoint: registry.relative(checkpoint), seed, predictions };
+  const result: PredictGanResult = {
+    run_id: run.run_id,
+    epoch,
+    checkpoint: registry.relative(checkpoint),
+    seed,
+    predictions,
+    FILE_contact_sheet: registry.relative(path.join(final, CONTACT_SHEET_NAME)),
+  };
   if (options.exportCinema !== undefined) {
     const columns = ['prediction_id', 'run_id', ...params.conditions.map((c) => c.name), 'seed', 'epoch', 'FILE'];
     await store.write(options.exportCinema, { writer: 'cinema', query: registry.predictions.callQuery(callId, columns) });

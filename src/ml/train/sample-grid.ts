@@ -3,8 +3,13 @@
  * {@link MAX_GRID_ROWS}) and the same {@link GRID_COLUMNS} noise vectors in every row, so rows
  * differ only by their condition and epochs differ only by training. Unconditional models show a
  * 10 × 10 grid of distinct noise.
+ *
+ * The grid is drawn to be judged by eye (src/images/labelled-grid.ts): every image scaled up
+ * {@link GRID_SCALE}× with nearest-neighbour sampling (28 × 28 → 112 × 112), a thin white gap
+ * between cells, and beside each row the value of the varied condition (`label = 3`,
+ * `temperature = 0.25`). Unconditional grids have no labels.
  */
-import { imageGridPng } from '../../images/image-grid.js';
+import { assignmentLabel, labelledGridPng } from '../../images/labelled-grid.js';
 import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import * as torch from '../../torch/index.js';
 import type { ConditionSpec } from '../models/conditions.js';
@@ -15,6 +20,8 @@ import type { Cell } from '../../store/types.js';
 
 export const MAX_GRID_ROWS = 10;
 export const GRID_COLUMNS = 10;
+/** Output pixels per generated pixel. */
+export const GRID_SCALE = 4;
 
 /**
  * The condition values of the grid's rows: the first condition varied (its levels, evenly picked
@@ -44,8 +51,18 @@ export function gridNoise(gan: Gan, seed: number): Float32Array {
   return normalNoise(distinct * gan.architecture.noiseDim, mixSeed(seed, 0x9a1d));
 }
 
-/** Renders the grid as PNG bytes with the generator in evaluation mode (then back in training mode). */
-export function renderSampleGrid(gan: Gan, seed: number, device: string): Uint8Array {
+/** The label beside each of the grid's rows: the varied (first) condition's name and value. */
+export function gridRowLabels(conditions: readonly ConditionSpec[]): string[] {
+  const first = conditions[0];
+  return first === undefined ? [] : gridConditionRows(conditions).map((r) => assignmentLabel([[first.name, r[first.name]]]));
+}
+
+/**
+ * Renders the grid as PNG bytes. The generator runs at once, synchronously, in evaluation mode
+ * (then back in training mode), so the grid shows the weights of the moment of the call; only the
+ * drawing is asynchronous.
+ */
+export function renderSampleGrid(gan: Gan, seed: number, device: string): Promise<Uint8Array> {
   const { conditions, noiseDim, channels, size } = gan.architecture;
   const condRows = gridConditionRows(conditions);
   const noise = gridNoise(gan, seed);
@@ -62,7 +79,9 @@ export function renderSampleGrid(gan: Gan, seed: number, device: string): Uint8A
         return gan.generate(z, cond).float().cpu().toArray() as Float32Array;
       }),
     );
-    return imageGridPng(tanhToUint8(values), { count, channels, height: size, width: size }, { columns: GRID_COLUMNS });
+    const labels = gridRowLabels(conditions);
+    const rows = labels.length === 0 ? {} : { rows: labels.map((label) => ({ label, count: GRID_COLUMNS })) };
+    return labelledGridPng(tanhToUint8(values), { count, channels, height: size, width: size }, { columns: GRID_COLUMNS, scale: GRID_SCALE, ...rows });
   } finally {
     gan.generator.train(wasTraining);
   }

@@ -237,10 +237,10 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
       return { images: index.length, losses: { d_loss: dLoss, g_loss: gLoss } };
     },
     divergence: (epoch, s, l) => (o) => `the losses diverged at epoch ${epoch + 1}, step ${s + 1} (d_loss ${l['d_loss']}, g_loss ${l['g_loss']}); try a lower ${o('lr')} or fp32`,
-    endEpoch(done, means) {
+    async endEpoch(done, means) {
       const samples = path.join(folder, 'samples', `epoch-${String(done).padStart(4, '0')}.png`);
       makeFolderSync(path.dirname(samples));
-      writeFileAtomicSync(samples, renderSampleGrid(average?.gan ?? gan, seed, device));
+      writeFileAtomicSync(samples, await renderSampleGrid(average?.gan ?? gan, seed, device));
       lastSamples = registry.relative(samples);
       const losses = { d_loss: means['d_loss']!, g_loss: means['g_loss']! };
       return { epoch: { ...losses, FILE_samples: lastSamples }, run: losses };

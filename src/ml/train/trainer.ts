@@ -67,6 +67,12 @@ export interface StepOutcome {
 }
 
 /** What the session knows when a run ends: the result's common part, and the losses for the rest. */
+/** What an epoch adds: columns of its `ml_epochs` row and of the run's `ml_runs` row. */
+export interface EpochColumns {
+  readonly epoch: Row;
+  readonly run: Row;
+}
+
 export interface FinishSummary {
   readonly common: ImageRunResult;
   readonly position: RunPosition;
@@ -103,7 +109,7 @@ export interface EpochTrainer<R> {
   /** The message of a step whose losses are not finite. */
   divergence(epoch: number, stepInEpoch: number, losses: Readonly<Record<string, number>>): ErrorMessage;
   /** After epoch `done` (1-based) with these mean losses: its artefacts, its row's columns and the run's. */
-  endEpoch(done: number, means: Readonly<Record<string, number>>): { readonly epoch: Row; readonly run: Row };
+  endEpoch(done: number, means: Readonly<Record<string, number>>): EpochColumns | Promise<EpochColumns>;
   save(folder: string, position: RunPosition): void;
   /** Loads a checkpoint of this run to continue it (weights, optimiser state, RNG state). */
   load(folder: string): RunPosition;

@@ -247,7 +247,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     const epochSeconds = position.epochSeconds;
     setPosition({ epoch: done, stepInEpoch: 0, step: position.step, epochLosses: {}, epochSeconds: 0 });
     lastEpoch = means;
-    const columns = trainer.endEpoch(done, means);
+    const columns = await trainer.endEpoch(done, means);
     const stopping = options.signal?.aborted === true;
     const keep = done % trainer.checkpointEvery === 0 || done === epochs || stopping;
     const ckpt = keep ? save(position) : null;

@@ -121,6 +121,7 @@ export function registerMlPredict(ml: Command): void {
       printRows(shown);
       const more = result.predictions.length - shown.length;
       process.stdout.write(`${more > 0 ? `… and ${more} more; ` : ''}${result.predictions.length} image${result.predictions.length === 1 ? '' : 's'} from ${result.run_id} (epoch ${result.epoch}), seeds ${result.seed}…${result.seed + result.predictions.length - 1}\n`);
+      process.stdout.write(`Contact sheet: ${result.FILE_contact_sheet}\n`);
       if (result.cinema !== undefined) process.stdout.write(`Cinema database: ${result.cinema}\n`);
     });
 }
