@@ -5,7 +5,9 @@
  * checkpoint, between writing a checkpoint and recording it, or stopped mid-epoch.
  *
  * 8 images in batches of 4: 2 steps an epoch, 3 epochs, a checkpoint every 2 epochs (after
- * epochs 2 and 3), so steps 1–4 come before the first checkpoint.
+ * epochs 2 and 3), so steps 1–4 come before the first checkpoint. The sngan case also resumes its
+ * balanced condition draws, its mode-seeking pairs and the moving average of its generator: the
+ * last checkpoint's averaged weights are the uninterrupted run's, bit for bit.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,9 +22,10 @@ import { makeMnistStore, type MnistStore } from './helpers/mnist-store.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'train-killed-child.js');
 
-type Trainer = 'gan' | 'classifier';
+type Trainer = 'gan' | 'sngan' | 'classifier';
 const OPTIONS: Record<Trainer, TrainGanOptions & Partial<TrainClassifierOptions>> = {
   gan: { table: 'digits', epochs: 3, batch: 4, seed: 7, threads: 1, checkpointEvery: 2 },
+  sngan: { table: 'digits', conditionColumns: ['label'], model: 'sngan', width: 4, modeSeeking: 0.5, epochs: 3, batch: 4, seed: 7, threads: 1, checkpointEvery: 2 },
   classifier: { table: 'digits', labelColumn: 'label', epochs: 3, batch: 4, seed: 7, threads: 1, checkpointEvery: 2 },
 };
 
@@ -31,9 +34,11 @@ let m: MnistStore;
 let registry: RunRegistry;
 let startTensors = 0;
 const uninterrupted: Partial<Record<Trainer, unknown[][]>> = {};
+/** The uninterrupted sngan run's last averaged generator, as saved. */
+let averagedWeights: Buffer | undefined;
 
 function train(trainer: Trainer, options: TrainGanOptions & Partial<TrainClassifierOptions>): Promise<{ run_id: string; status: string; epochs_done: number }> {
-  return trainer === 'gan' ? trainGan(m.store, options) : trainClassifier(m.store, options as TrainClassifierOptions);
+  return trainer === 'classifier' ? trainClassifier(m.store, options as TrainClassifierOptions) : trainGan(m.store, options);
 }
 
 /** Per epoch: number and losses, as recorded. */
@@ -72,6 +77,13 @@ async function resumeAndCompare(trainer: Trainer, runId: string): Promise<void> 
   const resumed = await train(trainer, { resume: runId, threads: 1 });
   assert.deepEqual([resumed.status, resumed.epochs_done], ['finished', 3]);
   assert.deepEqual(await losses(runId), uninterrupted[trainer], 'the same losses, epoch by epoch, as the uninterrupted run');
+  if (trainer === 'sngan') assert.ok(averagedOf(resumed.run_id).equals(averagedWeights!), "the moving average is the uninterrupted run's");
+}
+
+/** The averaged generator file of a run's last checkpoint. */
+function averagedOf(runId: string): Buffer {
+  const folder = path.join(registry.runFolder(runId).absolute, 'checkpoints', 'epoch-0003');
+  return fs.readFileSync(path.join(folder, 'generator-average.safetensors'));
 }
 
 before(async () => {
@@ -87,13 +99,14 @@ after(async () => {
   assert.equal(torch.memory().tensors, startTensors, 'every tensor the runs made is freed');
 });
 
-for (const trainer of ['gan', 'classifier'] as const) {
+for (const trainer of ['gan', 'sngan', 'classifier'] as const) {
   describe(`${trainer}: resume matches an uninterrupted run exactly`, () => {
     before(async () => {
       const whole = await train(trainer, OPTIONS[trainer]);
       assert.equal(whole.status, 'finished');
       uninterrupted[trainer] = await losses(whole.run_id);
       assert.equal(uninterrupted[trainer]!.length, 3);
+      if (trainer === 'sngan') averagedWeights = averagedOf(whole.run_id);
     });
 
     it('kill -9 after step 1, before the first checkpoint', async () => {

@@ -1,7 +1,7 @@
 /**
  * A training process that `kill -9`s itself, for the resume tests: run as
  * `node train-killed-child.js DB TRAINER OPTIONS_JSON AT`, it opens the store DB, starts a `gan`
- * or `classifier` run with OPTIONS_JSON and sends itself SIGKILL at AT, leaving the store and the
+ * (or `sngan`: a GAN run whose options choose one) or `classifier` run with OPTIONS_JSON and sends itself SIGKILL at AT, leaving the store and the
  * run's folder exactly as a killed process does. AT is `step:N` (as soon as step N is done) or
  * `record:N` (after epoch N's checkpoint is written, just before its row would be recorded).
  */
@@ -28,7 +28,7 @@ const options = {
     if (where === 'step' && e.unit === 'steps' && e.done === Number(n)) kill();
   },
 };
-if (trainer === 'gan') await trainGan(store, options);
+if (trainer === 'gan' || trainer === 'sngan') await trainGan(store, options);
 else await trainClassifier(store, options as Parameters<typeof trainClassifier>[1]);
 process.stdout.write('finished without being killed\n');
 await store.close();

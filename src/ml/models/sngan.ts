@@ -7,12 +7,17 @@
  * - Generator: Linear to (2^k·width)×s×s, BatchNorm, ReLU, then k transposed convolutions
  *   (4×4, stride 2) that double the side and halve the channels, BatchNorm and ReLU between
  *   them, tanh at the end. s is 7 for 28×28 images (7 → 14 → 28) and 4 for 32 and 64.
- * - Discriminator body: spectrally normalised convolutions (4×4, stride 2, LeakyReLU 0.2) that
- *   halve the side until it is 7 or 4, then one 3×3 convolution; the features h are summed over
- *   the positions. Its logit is ψ(h) + ⟨P·e(c), h⟩, where e is the condition encoder and P a
- *   spectrally normalised linear map: the conditions enter as an inner product with the
- *   features, not as an extra input plane, which is what lets the discriminator judge
- *   "is this a good image of *this* class".
+ * - Discriminator body: spectrally normalised convolutions (4×4, stride 2, LeakyReLU 0.2), the
+ *   first with 2·width channels, doubling, until the side is 7 or 4; h is the flattened map. Its
+ *   logit is ψ(h) + ⟨P·e(c), h⟩, where e is the condition encoder and P a spectrally normalised
+ *   linear map: the conditions enter as an inner product with the features, not as an extra
+ *   input plane, which is what lets the discriminator judge "is this a good image of *this*
+ *   class".
+ * - Class heads: for each categorical condition a spectrally normalised linear map from h to its
+ *   levels' logits (the auxiliary classifier of Odena et al. 2017, "Conditional Image Synthesis
+ *   with Auxiliary Classifier GANs"). Trained on real images and asked of generated ones, it
+ *   teaches the generator the conditions within a few hundred steps, where the projection alone
+ *   takes thousands.
  *
  * ```ts
  * const g = snganGenerator({ size: 28, channels: 1, inputDim: 100 + 10, width: 32 });
@@ -67,20 +72,44 @@ export function snganGenerator(shape: SnganShape & { inputDim: number }): torch.
   return new nn.Sequential(...layers);
 }
 
-/** The discriminator's convolutional body: images → N × features × s × s (s = 7 or 4). */
+/** The discriminator's convolutional body: images → N × features (the flattened last map). */
 function snganBody(shape: SnganShape): { body: torch.nn.Sequential; features: number } {
   const { size, channels, width } = shape;
   checkWidth(width);
-  const { steps } = ladder(size);
+  const { start, steps } = ladder(size);
   const layers: torch.nn.Module[] = [];
   let c = channels;
   for (let i = 0; i < steps; i++) {
-    const out = width * 2 ** i;
+    const out = 2 * width * 2 ** i;
     layers.push(new nn.SpectralNormConv2d(c, out, 4, { stride: 2, padding: 1 }), new nn.LeakyReLU(SNGAN_LEAKY_SLOPE));
     c = out;
   }
-  layers.push(new nn.SpectralNormConv2d(c, c, 3, { stride: 1, padding: 1 }), new nn.LeakyReLU(SNGAN_LEAKY_SLOPE));
-  return { body: new nn.Sequential(...layers), features: c };
+  layers.push(new nn.Flatten());
+  return { body: new nn.Sequential(...layers), features: c * start * start };
+}
+
+/** An indexed container (PyTorch's nn.ModuleList): children '0', '1', …; it computes nothing itself. */
+class ModuleList extends nn.Module {
+  constructor(modules: readonly torch.nn.Module[]) {
+    super();
+    modules.forEach((m, i) => this.registerModule(String(i), m));
+  }
+
+  override forward(): Tensor {
+    throw new torch.TorchError('a ModuleList is a container: call its children', 'E_ARGUMENT');
+  }
+}
+
+/** A categorical condition the discriminator classifies: its column in the condition tensor and its level count. */
+export interface ClassHeadSpec {
+  readonly column: number;
+  readonly levels: number;
+}
+
+/** What the discriminator says of a batch: the adversarial logits and, per class head, its levels' logits. */
+export interface Judgement {
+  readonly logits: Tensor;
+  readonly classes: readonly { readonly column: number; readonly logits: Tensor }[];
 }
 
 /**
@@ -92,6 +121,7 @@ export class ProjectionDiscriminator extends nn.Module {
   readonly head: torch.nn.SpectralNormLinear;
   readonly encoder: ConditionEncoder | undefined;
   readonly projection: torch.nn.SpectralNormLinear | undefined;
+  readonly classHeads: readonly { readonly column: number; readonly head: torch.nn.SpectralNormLinear }[];
 
   constructor(shape: SnganShape, encoder?: ConditionEncoder) {
     super();
@@ -100,6 +130,12 @@ export class ProjectionDiscriminator extends nn.Module {
     this.head = this.registerModule('head', new nn.SpectralNormLinear(features, 1));
     this.encoder = encoder === undefined ? undefined : this.registerModule('encoder', encoder);
     this.projection = encoder === undefined ? undefined : this.registerModule('projection', new nn.SpectralNormLinear(encoder.outDim, features, { bias: false }));
+    const specs: ClassHeadSpec[] = [];
+    encoder?.specs.forEach((c, column) => {
+      if (c.kind === 'categorical') specs.push({ column, levels: c.levels.length });
+    });
+    this.classHeads = Object.freeze(specs.map((c) => Object.freeze({ column: c.column, head: new nn.SpectralNormLinear(features, c.levels) })));
+    if (this.classHeads.length > 0) this.registerModule('classes', new ModuleList(this.classHeads.map((c) => c.head)));
   }
 
   /** Unconditional use: ψ(h). */
@@ -112,8 +148,17 @@ export class ProjectionDiscriminator extends nn.Module {
     return this.#logits(images, cond);
   }
 
+  /** The logits and the class heads' logits from one pass of the body. */
+  judge(images: Tensor, cond: Tensor | undefined): Judgement {
+    const h = this.body.forward(images);
+    return { logits: this.#project(h, cond), classes: this.classHeads.map((c) => ({ column: c.column, logits: c.head.forward(h) })) };
+  }
+
   #logits(images: Tensor, cond: Tensor | undefined): Tensor {
-    const h = this.body.forward(images).sum([2, 3]);
+    return this.#project(this.body.forward(images), cond);
+  }
+
+  #project(h: Tensor, cond: Tensor | undefined): Tensor {
     const out = this.head.forward(h);
     if (cond === undefined || this.encoder === undefined || this.projection === undefined) return out;
     const projected = this.projection.forward(this.encoder.forward(cond)).mul(h).sum(1, { keepdim: true });

@@ -83,6 +83,8 @@ const ganParams = z.object({
   ema: finite.default(0),
   /** Weight of the mode-seeking term (0: none). */
   mode_seeking: finite.default(0),
+  /** Weight of the auxiliary classification loss of an sngan's class heads (0: none). */
+  class_weight: finite.default(0),
   /** Whether the generated half of each batch draws its conditions balanced over the categorical combinations. */
   balanced_conditions: z.boolean().default(false),
 });

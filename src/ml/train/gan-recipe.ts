@@ -24,6 +24,8 @@ export interface SnganRecipe {
   /** Decay of the generator's moving average (0: none). */
   readonly ema: number;
   readonly modeSeeking: number;
+  /** Weight of the auxiliary classification loss on categorical conditions (0: none). */
+  readonly classWeight: number;
   readonly balancedConditions: boolean;
 }
 
@@ -38,6 +40,7 @@ export interface GanRecipeOptions {
   readonly betas?: readonly [number, number];
   readonly ema?: number;
   readonly modeSeeking?: number;
+  readonly classWeight?: number;
   readonly balancedConditions?: boolean;
   readonly epochs?: number;
   readonly batch?: number;
@@ -51,9 +54,10 @@ export const SNGAN_DEFAULTS: SnganRecipe & { readonly lr: number; readonly batch
   loss: 'hinge',
   lr: 2e-4,
   lrD: 2e-4,
-  betas: Object.freeze([0.0, 0.999]) as readonly [number, number],
+  betas: Object.freeze([0.5, 0.999]) as readonly [number, number],
   ema: 0.999,
   modeSeeking: 0,
+  classWeight: 2,
   balancedConditions: true,
   batch: 64,
 });
@@ -68,12 +72,13 @@ export interface PresetSettings extends Partial<SnganRecipe> {
 }
 
 /**
- * The presets. 'quick' is sized for an idle 2-core CPU to finish in under 5 minutes on MNIST
- * (about 1,900 steps of 64 images by a 32-wide sngan); 'full' is the seed's full run (every image,
- * 50 epochs) with the 64-wide sngan.
+ * The presets. 'quick' is sized for an idle 2-core CPU to finish in under 5 minutes on MNIST:
+ * 2,880 steps of 64 images (9 passes over the first 20,480 images) by a 32-wide sngan;
+ * docs/ml-gan-recipe.md has the measurements. 'full' is the seed's full run (every image, 50
+ * epochs) with the 64-wide sngan.
  */
 export const GAN_PRESET_SETTINGS: Readonly<Record<GanPreset, PresetSettings>> = Object.freeze({
-  quick: Object.freeze({ model: 'sngan', width: 32, epochs: 8, batch: 64, lr: 2e-4, lrD: 2e-4, maxImages: 15_360 }),
+  quick: Object.freeze({ model: 'sngan', width: 32, epochs: 9, batch: 64, lr: 2e-4, lrD: 2e-4, maxImages: 20_480 }),
   full: Object.freeze({ model: 'sngan', width: 64, epochs: 50, batch: 64, lr: 2e-4, lrD: 2e-4, maxImages: null }),
 } satisfies Record<GanPreset, PresetSettings>);
 
@@ -98,7 +103,7 @@ function checkUnit(option: string, v: number, closed: boolean): number {
 }
 
 /** Options that only an sngan takes: named in an error when given for another model. */
-const SNGAN_ONLY = ['width', 'loss', 'lrD', 'betas', 'ema', 'modeSeeking', 'balancedConditions'] as const;
+const SNGAN_ONLY = ['width', 'loss', 'lrD', 'betas', 'ema', 'modeSeeking', 'classWeight', 'balancedConditions'] as const;
 
 /**
  * The sngan recipe of a new run (defaults, then the preset, then the caller's options), each
@@ -118,10 +123,11 @@ export function snganRecipe(model: GanModel, options: GanRecipeOptions, preset: 
   const betas = pick('betas');
   if (!Array.isArray(betas) || betas.length !== 2) throw new MlError('E_ML_ARGUMENT', (o) => `${o('betas')} must be two numbers [β₁, β₂], got ${JSON.stringify(betas)}`);
   betas.forEach((b) => checkUnit('betas', b, false));
-  const modeSeeking = pick('modeSeeking');
-  if (!(typeof modeSeeking === 'number' && modeSeeking >= 0 && Number.isFinite(modeSeeking))) {
-    throw new MlError('E_ML_ARGUMENT', (o) => `${o('modeSeeking')} must be a number ≥ 0, got ${String(modeSeeking)}`);
-  }
+  const [modeSeeking, classWeight] = (['modeSeeking', 'classWeight'] as const).map((k) => {
+    const v = pick(k);
+    if (!(typeof v === 'number' && v >= 0 && Number.isFinite(v))) throw new MlError('E_ML_ARGUMENT', (o) => `${o(k)} must be a number ≥ 0, got ${String(v)}`);
+    return v;
+  }) as [number, number];
   const balanced = pick('balancedConditions');
   if (typeof balanced !== 'boolean') throw new MlError('E_ML_ARGUMENT', (o) => `${o('balancedConditions')} must be true or false, got ${String(balanced)}`);
   return {
@@ -131,6 +137,7 @@ export function snganRecipe(model: GanModel, options: GanRecipeOptions, preset: 
     betas: [betas[0], betas[1]],
     ema: checkUnit('ema', pick('ema'), false),
     modeSeeking,
+    classWeight,
     balancedConditions: balanced,
   };
 }

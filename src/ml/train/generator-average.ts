@@ -1,14 +1,16 @@
 /**
  * An exponential moving average of a generator's weights (Yazıcı et al. 2019, "The Unusual
- * Effectiveness of Averaging in GAN Training"; used by ProGAN, BigGAN and StyleGAN): after every
- * step θ̄ ← decay·θ̄ + (1 − decay)·θ, and the BatchNorm statistics are copied. Sampling with θ̄
+ * Effectiveness of Averaging in GAN Training"; used by ProGAN, BigGAN and StyleGAN): after step t
+ * θ̄ ← d·θ̄ + (1 − d)·θ with d = min(decay, (1 + t)/(10 + t)), and the BatchNorm statistics are
+ * copied. The warm-up (TensorFlow's ExponentialMovingAverage with num_updates) keeps the random
+ * initial weights from lingering in the average of a short run. Sampling with θ̄
  * smooths out the oscillation of adversarial training, so the images are cleaner than those of the
  * weights of any single step.
  *
  * ```ts
  * const average = new GeneratorAverage(gan, 0.999, 'cpu');
  * // after each training step:
- * average.update();
+ * average.update(step);
  * renderSampleGrid(average.gan, seed, device);
  * ```
  */
@@ -43,9 +45,9 @@ export class GeneratorAverage implements Disposable {
     );
   }
 
-  /** One step of the average: parameters blended, buffers (BatchNorm statistics) copied. */
-  update(): void {
-    const weight = 1 - this.#decay;
+  /** The average after training step `step` (counted from 0 over the whole run): parameters blended, buffers (BatchNorm statistics) copied. */
+  update(step: number): void {
+    const weight = 1 - Math.min(this.#decay, (1 + step) / (10 + step));
     torch.noGrad(() => {
       const avg = this.gan.generator.parameters();
       this.#source.generator.parameters().forEach((p, i) => avg[i]!.lerp_(p, weight));

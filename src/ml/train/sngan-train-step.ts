@@ -10,6 +10,7 @@
 import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import type { Gan } from '../models/gan.js';
+import { ProjectionDiscriminator, type Judgement } from '../models/sngan.js';
 import type { DcganStepLosses, GanStepOptions, StepOptimizer } from './gan-train-step.js';
 
 const { F } = torch;
@@ -31,6 +32,22 @@ export interface SnganStepOptions extends Pick<GanStepOptions, 'autocast'> {
    * that share their conditions, so nearby noise cannot collapse onto one image. 0 leaves it out.
    */
   readonly modeSeeking: number;
+  /**
+   * Weight of the auxiliary classification loss (Odena et al. 2017): the discriminator's class
+   * heads learn each categorical condition from the real images, and the generator is asked to
+   * make images the heads assign to the conditions it was given. 0 leaves it out.
+   */
+  readonly classWeight: number;
+}
+
+/** Σ over the class heads of the cross-entropy of their logits against the levels in `cond`. */
+function classLoss(judgement: Judgement, cond: Tensor): Tensor | undefined {
+  let total: Tensor | undefined;
+  for (const c of judgement.classes) {
+    const loss = F.crossEntropy(c.logits.float(), cond.select(1, c.column).long());
+    total = total === undefined ? loss : total.add(loss);
+  }
+  return total;
 }
 
 function discriminatorLoss(loss: GanLoss, real: Tensor, fake: Tensor): Tensor {
@@ -83,16 +100,29 @@ export function snganTrainStep(
     const gParams = gan.generator.parameters();
     const device = real.device;
 
+    const d = gan.discriminator;
+    // The class heads are asked only when they weigh in and there are categorical conditions to learn.
+    const classify = options.classWeight > 0 && d instanceof ProjectionDiscriminator && d.classHeads.length > 0 && realCond !== undefined && fakeCond !== undefined ? d : undefined;
+
     const fake = torch.noGrad(() => gan.generate(torch.randn([batch, noiseDim], { device }), fakeCond));
-    const dLoss = run(() => discriminatorLoss(options.loss, gan.discriminate(real, realCond).float(), gan.discriminate(fake, fakeCond).float()));
+    const dLoss = run(() => {
+      const realJudgement = classify?.judge(real, realCond);
+      const realLogits = realJudgement?.logits ?? gan.discriminate(real, realCond);
+      const adversarial = discriminatorLoss(options.loss, realLogits.float(), gan.discriminate(fake, fakeCond).float());
+      const classes = realJudgement === undefined ? undefined : classLoss(realJudgement, realCond!);
+      return classes === undefined ? adversarial : adversarial.add(classes.mul(options.classWeight));
+    });
     assignGradients(dLoss, dParams);
     optD.step();
 
     const noise = torch.randn([batch, noiseDim], { device });
     const gLoss = run(() => {
       const images = gan.generate(noise, fakeCond);
-      const adversarial = generatorLoss(options.loss, gan.discriminate(images, fakeCond).float());
-      return options.modeSeeking > 0 ? adversarial.add(modeSeekingTerm(images.float(), noise).mul(options.modeSeeking)) : adversarial;
+      const judgement = classify?.judge(images, fakeCond);
+      let loss = generatorLoss(options.loss, (judgement?.logits ?? gan.discriminate(images, fakeCond)).float());
+      const classes = judgement === undefined ? undefined : classLoss(judgement, fakeCond!);
+      if (classes !== undefined) loss = loss.add(classes.mul(options.classWeight));
+      return options.modeSeeking > 0 ? loss.add(modeSeekingTerm(images.float(), noise).mul(options.modeSeeking)) : loss;
     });
     assignGradients(gLoss, gParams);
     optG.step();

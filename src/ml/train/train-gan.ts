@@ -141,13 +141,14 @@ async function plan(store: Store, registry: RunRegistry, options: TrainGanOption
     betas: recipe === undefined ? null : [recipe.betas[0], recipe.betas[1]],
     ema: recipe?.ema ?? 0,
     mode_seeking: recipe?.modeSeeking ?? 0,
+    class_weight: recipe?.classWeight ?? 0,
     balanced_conditions: recipe?.balancedConditions ?? false,
   };
   return ganPlan(RunRegistry.newRunId('gan'), seed, data, params);
 }
 
 /** Options a child run may not change: its data and architecture are its parent's. */
-const CHILD_FIXED = ['query', 'table', 'imageColumn', 'conditionColumns', 'categorical', 'continuous', 'model', 'size', 'channels', 'maxImages', 'resume', 'preset', 'width', 'loss', 'lrD', 'betas', 'ema', 'modeSeeking', 'balancedConditions'] as const;
+const CHILD_FIXED = ['query', 'table', 'imageColumn', 'conditionColumns', 'categorical', 'continuous', 'model', 'size', 'channels', 'maxImages', 'resume', 'preset', 'width', 'loss', 'lrD', 'betas', 'ema', 'modeSeeking', 'classWeight', 'balancedConditions'] as const;
 
 /** A child of `options.from`: the parent's recipe and data, plus its accepted predictions when asked. */
 async function planChild(store: Store, registry: RunRegistry, options: TrainGanOptions, device: string): Promise<GanPlan> {
@@ -230,8 +231,8 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
         const realCond = conds?.indexSelect(0, i);
         if (params.model !== 'sngan') return ganTrainStep(gan, optG, optD, real, realCond, autocast === undefined ? {} : { autocast });
         const fakeCond = sampler === undefined || conds === undefined ? realCond : conds.indexSelect(0, torch.tensor(sampler.draw(index.length, params.mode_seeking > 0), { dtype: 'int64', device }));
-        const losses = snganTrainStep(gan, optG, optD, real, realCond, fakeCond, { loss: params.loss ?? 'hinge', modeSeeking: params.mode_seeking, ...(autocast === undefined ? {} : { autocast }) });
-        average?.update();
+        const losses = snganTrainStep(gan, optG, optD, real, realCond, fakeCond, { loss: params.loss ?? 'hinge', modeSeeking: params.mode_seeking, classWeight: params.class_weight, ...(autocast === undefined ? {} : { autocast }) });
+        average?.update(epoch * steps + s);
         return losses;
       });
       return { images: index.length, losses: { d_loss: dLoss, g_loss: gLoss } };

@@ -29,6 +29,7 @@ interface TrainFlags {
   betas?: number[];
   ema?: number;
   modeSeeking?: number;
+  classWeight?: number;
   balancedConditions?: boolean;
   target?: string;
   features?: string[];
@@ -156,6 +157,7 @@ function checkEmulatorOptions(opts: Flags, emulator: boolean): void {
       ['--betas', opts.betas],
       ['--ema', opts.ema],
       ['--mode-seeking', opts.modeSeeking],
+      ['--class-weight', opts.classWeight],
       ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
     ] as [string, unknown][]
   ).filter(([, v]) => v !== undefined);
@@ -180,6 +182,7 @@ function checkKindOptions(opts: Flags, classifier: boolean): void {
       ['--betas', opts.betas],
       ['--ema', opts.ema],
       ['--mode-seeking', opts.modeSeeking],
+      ['--class-weight', opts.classWeight],
       ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
     ].filter(([, v]) => v !== undefined);
     if (ganOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${ganOnly.map(([n]) => n).join(', ')} ${ganOnly.length === 1 ? 'is' : 'are'} for GANs; a classifier takes --label-col (and --include-accepted-from GAN_RUN for generated images)`);
@@ -231,9 +234,10 @@ export function registerMlTrain(ml: Command): void {
     .option('--width <n>', 'sngan: channel width of its layers (default 64; the quick preset 32)', wholeNumber(1))
     .addOption(new Option('--loss <name>', 'sngan: hinge (default) or bce (non-saturating)').choices(['hinge', 'bce']))
     .option('--lr-d <x>', "sngan: the discriminator's learning rate (default: as --lr)", positiveNumber)
-    .option('--betas <b1,b2>', "sngan: Adam's betas (default 0,0.999)", numberPair)
+    .option('--betas <b1,b2>', "sngan: Adam's betas (default 0.5,0.999)", numberPair)
     .option('--ema <decay>', "sngan: decay of the generator's moving average that samples, 0 for none (default 0.999)", nonNegativeNumber)
     .option('--mode-seeking <weight>', 'sngan: weight of the mode-seeking term (default 0)', nonNegativeNumber)
+    .option('--class-weight <weight>', "sngan: weight of the auxiliary classification loss on categorical conditions (default 1)", nonNegativeNumber)
     .option('--no-balanced-conditions', 'sngan: generate for the conditions of the real batch instead of every class equally often')
     .option('--target <col>', 'emulator: the numeric column to predict')
     .option('--features <a,b>', 'emulator: the input columns (numbers are standardised, text one-hot encoded)', nameList)
@@ -312,6 +316,7 @@ export function registerMlTrain(ml: Command): void {
             ...(opts.betas === undefined ? {} : { betas: [opts.betas[0]!, opts.betas[1]!] as const }),
             ...(opts.ema === undefined ? {} : { ema: opts.ema }),
             ...(opts.modeSeeking === undefined ? {} : { modeSeeking: opts.modeSeeking }),
+            ...(opts.classWeight === undefined ? {} : { classWeight: opts.classWeight }),
             ...(opts.balancedConditions === false ? { balancedConditions: false } : {}),
             ...(opts.from === undefined ? {} : { from: opts.from }),
             ...(opts.includeAccepted ? { includeAccepted: true } : {}),
