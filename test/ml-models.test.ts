@@ -352,7 +352,7 @@ describe('createGan and architectureKey', () => {
   it('refuses bad architectures with an E_ML_ARGUMENT MlError naming the field', () => {
     const base = arch('cdcgan', 32, 1, [LABEL]);
     const cases: [Partial<GanArchitecture> | Record<string, unknown>, RegExp][] = [
-      [{ model: 'wgan' }, /architecture\.model must be one of 'dcgan', 'cdcgan', got "wgan"/],
+      [{ model: 'wgan' }, /architecture\.model must be one of 'dcgan', 'cdcgan', 'sngan', got "wgan"/],
       [{ size: 48 }, /architecture\.size must be one of 28, 32, 64, got 48/],
       [{ channels: 2 }, /architecture\.channels must be 1 or 3, got 2/],
       [{ noiseDim: 0 }, /architecture\.noiseDim must be a positive integer, got 0/],
