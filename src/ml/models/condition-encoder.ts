@@ -21,18 +21,6 @@ export const MAX_CATEGORICAL_EMBEDDING_DIM = 50;
 /** `count` continuous conditions are projected together to max(16, count) dimensions. */
 export const MIN_CONTINUOUS_PROJECTION_DIM = 16;
 
-/** An indexed container (PyTorch's nn.ModuleList): children '0', '1', …; it computes nothing itself. */
-class ModuleList extends nn.Module {
-  constructor(modules: readonly torch.nn.Module[]) {
-    super();
-    modules.forEach((m, i) => this.registerModule(String(i), m));
-  }
-
-  override forward(): Tensor {
-    throw new torch.TorchError('a ModuleList is a container: call its children', 'E_ARGUMENT');
-  }
-}
-
 /**
  * Condition columns (N × specs.length, as `encodeConditions` makes them) → N × outDim: the
  * embeddings of the categorical columns in the specs' order, then the projection of the
@@ -64,7 +52,7 @@ export class ConditionEncoder extends nn.Module {
         return new nn.Embedding(levels, Math.min(MAX_CATEGORICAL_EMBEDDING_DIM, levels));
       }),
     );
-    this.registerModule('embeddings', new ModuleList(this.embeddings));
+    this.registerModule('embeddings', new nn.ModuleList(this.embeddings));
     this.continuous =
       continuous.length > 0 ? this.registerModule('continuous', new nn.Linear(continuous.length, Math.max(MIN_CONTINUOUS_PROJECTION_DIM, continuous.length))) : undefined;
     this.outDim = this.embeddings.reduce((n, e) => n + e.embeddingDim, 0) + (this.continuous?.outFeatures ?? 0);

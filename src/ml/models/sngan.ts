@@ -88,18 +88,6 @@ function snganBody(shape: SnganShape): { body: torch.nn.Sequential; features: nu
   return { body: new nn.Sequential(...layers), features: c * start * start };
 }
 
-/** An indexed container (PyTorch's nn.ModuleList): children '0', '1', …; it computes nothing itself. */
-class ModuleList extends nn.Module {
-  constructor(modules: readonly torch.nn.Module[]) {
-    super();
-    modules.forEach((m, i) => this.registerModule(String(i), m));
-  }
-
-  override forward(): Tensor {
-    throw new torch.TorchError('a ModuleList is a container: call its children', 'E_ARGUMENT');
-  }
-}
-
 /** A categorical condition the discriminator classifies: its column in the condition tensor and its level count. */
 export interface ClassHeadSpec {
   readonly column: number;
@@ -135,7 +123,7 @@ export class ProjectionDiscriminator extends nn.Module {
       if (c.kind === 'categorical') specs.push({ column, levels: c.levels.length });
     });
     this.classHeads = Object.freeze(specs.map((c) => Object.freeze({ column: c.column, head: new nn.SpectralNormLinear(features, c.levels) })));
-    if (this.classHeads.length > 0) this.registerModule('classes', new ModuleList(this.classHeads.map((c) => c.head)));
+    if (this.classHeads.length > 0) this.registerModule('classes', new nn.ModuleList(this.classHeads.map((c) => c.head)));
   }
 
   /** Unconditional use: ψ(h). */

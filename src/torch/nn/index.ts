@@ -18,3 +18,4 @@ export { Flatten, Unflatten } from './flatten.js';
 export { ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Identity } from './activation.js';
 export * as init from './init.js';
 export { SpectralNormConv2d, SpectralNormLinear, SpectralNormEmbedding, SPECTRAL_NORM_EPS } from './spectral-norm.js';
+export { ModuleList } from './module-list.js';

@@ -87,54 +87,55 @@ class SpectralWeight {
 }
 
 /**
- * Takes over a freshly built plain layer (which validated the arguments and drew the initial
- * weight as PyTorch's does): registers weight_orig (a parameter, a copy of its weight), weight_u
- * and weight_v (buffers, drawn), and its bias when it has one; then frees the plain layer.
+ * What the three layers share: the spectrally normalised weight, taken over from a freshly built
+ * plain layer (which validated the arguments and drew the initial weight as PyTorch's does):
+ * weight_orig (a parameter, a copy of its weight), weight_u and weight_v (buffers, drawn), and
+ * its bias when it has one; the plain layer is freed.
  */
-function adopt(
-  plain: { readonly weight: Tensor; readonly bias?: Tensor | undefined; dispose(): void },
-  register: (name: string, t: Tensor, buffer: boolean) => Tensor,
-): { w: SpectralWeight; bias: Tensor | undefined } {
-  try {
-    const shape = plain.weight.shape;
-    const rows = shape[0] as number;
-    const cols = shape.slice(1).reduce((a, b) => a * b, 1);
-    const bias = plain.bias === undefined ? undefined : register('bias', noGrad(() => plain.bias!.clone()), false);
-    const orig = register('weight_orig', noGrad(() => plain.weight.clone()), false);
-    const w = new SpectralWeight(orig, register('weight_u', empty([rows]), true), register('weight_v', empty([cols]), true));
-    w.init();
-    return { w, bias };
-  } finally {
-    plain.dispose();
+abstract class SpectralNormLayer extends Module {
+  #w: SpectralWeight | undefined;
+
+  /** Registers the plain layer's weight (and bias, which it returns) as this layer's. */
+  protected adopt(plain: { readonly weight: Tensor; readonly bias?: Tensor | undefined; dispose(): void }): Tensor | undefined {
+    try {
+      const shape = plain.weight.shape;
+      const cols = shape.slice(1).reduce((a, b) => a * b, 1);
+      const bias = plain.bias === undefined ? undefined : this.registerParameter('bias', noGrad(() => plain.bias!.clone()));
+      const orig = this.registerParameter('weight_orig', noGrad(() => plain.weight.clone()));
+      this.#w = new SpectralWeight(orig, this.registerBuffer('weight_u', empty([shape[0] as number])), this.registerBuffer('weight_v', empty([cols])));
+      this.#w.init();
+      return bias;
+    } finally {
+      plain.dispose();
+    }
+  }
+
+  /** The learned weight before normalisation. */
+  get weightOrig(): Tensor {
+    return this.#w!.orig;
+  }
+
+  /** weight_orig / σ (one power-iteration step first in training mode); the caller disposes it. */
+  protected normalizedWeight(): Tensor {
+    return this.#w!.weight(this.training);
   }
 }
 
 /** nn.Conv2d with a spectrally normalised weight. Keys: weight_orig, weight_u, weight_v, bias. */
-export class SpectralNormConv2d extends Module {
+export class SpectralNormConv2d extends SpectralNormLayer {
   readonly options: Readonly<Required<Omit<Conv2dOptions, 'bias'>>>;
   readonly bias: Tensor | undefined;
-  #w!: SpectralWeight;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dOptions = {}) {
     super();
     // The plain layer validates the arguments and draws the initial weight as PyTorch's does.
     const plain = new Conv2d(inChannels, outChannels, kernelSize, options);
     this.options = plain.options;
-    this.bias = this.#adopt(plain);
-  }
-
-  #adopt(plain: Parameters<typeof adopt>[0]): Tensor | undefined {
-    const { w, bias } = adopt(plain, (n, t, b) => (b ? this.registerBuffer(n, t) : this.registerParameter(n, t)));
-    this.#w = w;
-    return bias;
-  }
-
-  get weightOrig(): Tensor {
-    return this.#w.orig;
+    this.bias = this.adopt(plain);
   }
 
   override forward(x: Tensor): Tensor {
-    const w = this.#w.weight(this.training);
+    const w = this.normalizedWeight();
     const y = conv2d(x, w, this.bias, this.options);
     w.dispose();
     return y;
@@ -142,31 +143,20 @@ export class SpectralNormConv2d extends Module {
 }
 
 /** nn.Linear with a spectrally normalised weight. Keys: weight_orig, weight_u, weight_v, bias. */
-export class SpectralNormLinear extends Module {
+export class SpectralNormLinear extends SpectralNormLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly bias: Tensor | undefined;
-  #w!: SpectralWeight;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.bias = this.#adopt(new Linear(inFeatures, outFeatures, options));
-  }
-
-  #adopt(plain: Parameters<typeof adopt>[0]): Tensor | undefined {
-    const { w, bias } = adopt(plain, (n, t, b) => (b ? this.registerBuffer(n, t) : this.registerParameter(n, t)));
-    this.#w = w;
-    return bias;
-  }
-
-  get weightOrig(): Tensor {
-    return this.#w.orig;
+    this.bias = this.adopt(new Linear(inFeatures, outFeatures, options));
   }
 
   override forward(x: Tensor): Tensor {
-    const w = this.#w.weight(this.training);
+    const w = this.normalizedWeight();
     const y = linear(x, w, this.bias);
     w.dispose();
     return y;
@@ -174,30 +164,19 @@ export class SpectralNormLinear extends Module {
 }
 
 /** nn.Embedding with a spectrally normalised table. Keys: weight_orig, weight_u, weight_v. */
-export class SpectralNormEmbedding extends Module {
+export class SpectralNormEmbedding extends SpectralNormLayer {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
-  #w!: SpectralWeight;
 
   constructor(numEmbeddings: number, embeddingDim: number) {
     super();
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
-    this.#adopt(new Embedding(numEmbeddings, embeddingDim));
-  }
-
-  #adopt(plain: Parameters<typeof adopt>[0]): Tensor | undefined {
-    const { w, bias } = adopt(plain, (n, t, b) => (b ? this.registerBuffer(n, t) : this.registerParameter(n, t)));
-    this.#w = w;
-    return bias;
-  }
-
-  get weightOrig(): Tensor {
-    return this.#w.orig;
+    this.adopt(new Embedding(numEmbeddings, embeddingDim));
   }
 
   override forward(indices: Tensor): Tensor {
-    const w = this.#w.weight(this.training);
+    const w = this.normalizedWeight();
     const y = embedding(indices, w);
     w.dispose();
     return y;

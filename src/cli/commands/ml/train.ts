@@ -150,19 +150,26 @@ function checkEmulatorOptions(opts: Flags, emulator: boolean): void {
       ['--resume', opts.resume],
       ['--from', opts.from],
       ['--include-accepted', opts.includeAccepted],
-      ['--preset', opts.preset],
-      ['--width', opts.width],
-      ['--loss', opts.loss],
-      ['--lr-d', opts.lrD],
-      ['--betas', opts.betas],
-      ['--ema', opts.ema],
-      ['--mode-seeking', opts.modeSeeking],
-      ['--class-weight', opts.classWeight],
-      ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
+      ...snganRecipeFlags(opts),
     ] as [string, unknown][]
   ).filter(([, v]) => v !== undefined);
   if (imageOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${listed(imageOnly)} for GANs and classifiers, not for --model ${opts.model}`);
   if (opts.target === undefined || opts.features === undefined) throw new MlError('E_ML_ARGUMENT', `--model ${opts.model} needs --target COLUMN and --features a,b,c`);
+}
+
+/** The sngan recipe's flags as given (`--no-balanced-conditions` only when used), for refusing them where they do not apply. */
+function snganRecipeFlags(opts: Flags): [string, unknown][] {
+  return [
+    ['--preset', opts.preset],
+    ['--width', opts.width],
+    ['--loss', opts.loss],
+    ['--lr-d', opts.lrD],
+    ['--betas', opts.betas],
+    ['--ema', opts.ema],
+    ['--mode-seeking', opts.modeSeeking],
+    ['--class-weight', opts.classWeight],
+    ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
+  ];
 }
 
 /** Refuses options of the other kind of model before anything runs (exit status 2). */
@@ -175,15 +182,7 @@ function checkKindOptions(opts: Flags, classifier: boolean): void {
       ['--continuous', opts.continuous],
       ['--from', opts.from],
       ['--include-accepted', opts.includeAccepted],
-      ['--preset', opts.preset],
-      ['--width', opts.width],
-      ['--loss', opts.loss],
-      ['--lr-d', opts.lrD],
-      ['--betas', opts.betas],
-      ['--ema', opts.ema],
-      ['--mode-seeking', opts.modeSeeking],
-      ['--class-weight', opts.classWeight],
-      ['--no-balanced-conditions', opts.balancedConditions === false ? true : undefined],
+      ...snganRecipeFlags(opts),
     ].filter(([, v]) => v !== undefined);
     if (ganOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${ganOnly.map(([n]) => n).join(', ')} ${ganOnly.length === 1 ? 'is' : 'are'} for GANs; a classifier takes --label-col (and --include-accepted-from GAN_RUN for generated images)`);
     if (opts.labelCol === undefined && opts.resume === undefined) throw new MlError('E_ML_ARGUMENT', '--model classifier needs --label-col NAME (the column holding the class labels)');
