@@ -76,8 +76,12 @@ write_libtorch_json() {
   shift 4
   local includes=("$@") cuda=false abi=1
   { [ -f "$libdir/libtorch_cuda.so" ] || [ -f "$libdir/libtorch_cuda.dylib" ]; } && cuda=true
-  if nm -D --defined-only "$libdir/libc10.so" 2>/dev/null | grep -q '_ZN3c105ErrorC.*NSt7__cxx11'; then abi=1; \
-  elif nm -D --defined-only "$libdir/libc10.so" 2>/dev/null | grep -q '_ZN3c105ErrorC'; then abi=0; fi
+  # The symbols are read whole first: `nm | grep -q` under pipefail fails at random when grep
+  # stops reading early and nm dies of SIGPIPE, which read as the old ABI.
+  local symbols
+  symbols=$(nm -D --defined-only "$libdir/libc10.so" 2>/dev/null || true)
+  if grep -q '_ZN3c105ErrorC.*NSt7__cxx11' <<<"$symbols"; then abi=1
+  elif grep -q '_ZN3c105ErrorC' <<<"$symbols"; then abi=0; fi
   local inc_json
   inc_json=$(printf '"%s",' "${includes[@]}")
   local json
