@@ -46,6 +46,19 @@ if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2
   fi
 fi
 
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (never a downloaded browser).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's chromium (the dashboard's browser tests)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq chromium >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+      || echo "setup: could not install chromium; the dashboard's browser tests will be skipped" >&2
+  else
+    echo "setup: for the dashboard's browser tests run: sudo apt-get install -y chromium (they are skipped meanwhile)" >&2
+  fi
+fi
+
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "setup: Node.js 20 or newer is needed (found $(node --version))" >&2
@@ -66,3 +79,9 @@ locate_libtorch
 build_addon
 
 npx --no-install tsc -p tsconfig.json
+
+# The dashboard's front end (web/): type-checked, then built by Vite into dist/web/ when a source changed.
+if [ ! -f dist/web/index.html ] || [ -n "$(find web package-lock.json -newer dist/web/index.html -print -quit)" ]; then
+  npx --no-install tsc -p web/tsconfig.json
+  npx --no-install vite build --config web/vite.config.ts
+fi

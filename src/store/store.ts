@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
+import { isFileColumn } from '../file-columns.js';
 import type { ProgressCallback } from '../progress.js';
 import type { Backend, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
@@ -629,6 +630,46 @@ export class Store {
       const cols = (options.columns ?? info.columns.map((c) => c.name)).map((c) => this.#column(info, c).name);
       const sql = `SELECT ${cols.map(q).join(', ')} FROM ${q(info.name)} ORDER BY ${this.#backend.dialect.insertionOrder}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
       return this.#backend.select(sql);
+    });
+  }
+
+  /**
+   * One page of `table`: `limit` rows from `offset`, ordered by `orderBy` (ascending unless
+   * `descending`; ties and no column in insertion order), with the table's row count. Only the
+   * page is read, so a front end can page a table of millions of rows.
+   *
+   * @example const { rows, total } = await store.page('runs', { offset: 100, limit: 50, orderBy: 'wind_speed', descending: true });
+   */
+  page(table: string, options: { offset?: number; limit: number; orderBy?: string | undefined; descending?: boolean }): Promise<{ rows: Row[]; total: number }> {
+    const { offset = 0, limit } = options;
+    if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `page: ${o('offset')} must be a whole number ≥ 0, got ${String(offset)}`));
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `page: ${o('limit')} must be a whole number from 1 to 10000, got ${String(limit)}`));
+    return this.#exclusive(async () => {
+      const info = await this.#info(table);
+      const d = this.#backend.dialect;
+      const order = options.orderBy === undefined ? '' : `${d.quote(this.#column(info, options.orderBy).name)}${options.descending ? ' DESC' : ''}, `;
+      const rows = await this.#backend.select(`SELECT * FROM ${d.quote(info.name)} ORDER BY ${order}${d.insertionOrder} LIMIT ${limit} OFFSET ${offset}`);
+      return { rows, total: await this.#rowCount(info.name) };
+    });
+  }
+
+  /**
+   * Whether some `FILE…` column of some table holds exactly `value`: what a front end asks before
+   * it serves a file, so it serves only what the store references.
+   */
+  referencesFile(value: string): Promise<boolean> {
+    if (typeof value !== 'string' || value === '') return Promise.resolve(false);
+    return this.#exclusive(async () => {
+      const d = this.#backend.dialect;
+      for (const t of await this.#backend.listTables()) {
+        const info = await this.#backend.describeTable(t);
+        for (const c of info?.columns ?? []) {
+          if (!isFileColumn(c.name)) continue;
+          const hit = await this.#backend.select(`SELECT 1 AS hit FROM ${d.quote(t)} WHERE ${d.quote(c.name)} = ? LIMIT 1`, [value]);
+          if (hit.length > 0) return true;
+        }
+      }
+      return false;
     });
   }
 

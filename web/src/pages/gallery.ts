@@ -1,0 +1,8 @@
+/** The gallery page. */
+import { html, render } from 'lit-html';
+import type { Route } from '../router.js';
+
+export function mount(host: HTMLElement, route: Route): void {
+  void route;
+  render(html`<h1>gallery</h1><p class="muted">Not built yet.</p>`, host);
+}
