@@ -17,6 +17,7 @@ import { fileRoutes } from './routes/file-routes.js';
 import { galleryRoutes } from './routes/gallery-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
 import { lineageRoutes } from './routes/lineage-routes.js';
+import { reportRoutes } from './routes/report-routes.js';
 import { reviewRoutes } from './routes/review-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { storeRoutes } from './routes/store-routes.js';
@@ -57,7 +58,7 @@ export function createDashboardApp(ctx: DashboardContext, options: DashboardAppO
   });
   app.use('*', requestGuard({ token: options.token, loopback: options.loopback }));
   app.get('/api/health', (c) => c.json({ ok: true, store: ctx.store?.location ?? null, cinema: ctx.cinema?.folder ?? null }));
-  for (const routes of [storeRoutes, galleryRoutes, runRoutes, evaluationRoutes, explanationRoutes, lineageRoutes, reviewRoutes, jobRoutes]) {
+  for (const routes of [storeRoutes, galleryRoutes, runRoutes, evaluationRoutes, explanationRoutes, lineageRoutes, reviewRoutes, jobRoutes, reportRoutes]) {
     app.route('/api', routes(ctx));
   }
   app.route('/', fileRoutes(ctx));
