@@ -202,16 +202,18 @@ export class RunRegistry {
 
   /**
    * The run's step rows in step order; with `afterStep`, only those after it (what a live view has
-   * not seen yet). Empty when no run has recorded steps.
+   * not seen yet), and with `limit` at most that many. Empty when no run has recorded steps.
    *
    * @example
-   * const fresh = await registry.steps(runId, { afterStep: lastSeen });
+   * const fresh = await registry.steps(runId, { afterStep: lastSeen, limit: 1000 });
    */
-  async steps(runId: string, options: { afterStep?: number } = {}): Promise<StepRecord[]> {
+  async steps(runId: string, options: { afterStep?: number; limit?: number } = {}): Promise<StepRecord[]> {
     const after = options.afterStep ?? 0;
     if (!Number.isInteger(after) || after < 0) throw new MlError('E_ML_ARGUMENT', `steps: afterStep must be a whole number of at least 0, got ${String(options.afterStep)}`);
+    const limit = options.limit ?? -1;
+    if (options.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new MlError('E_ML_ARGUMENT', `steps: limit must be a whole number of at least 1, got ${String(options.limit)}`);
     if (!(await this.store.tables()).some((t) => t.toLowerCase() === 'ml_steps')) return [];
-    return (await this.store.query('SELECT * FROM ml_steps WHERE run_id = ? AND step > ? ORDER BY step', [runId, after])).map(stepOf);
+    return (await this.store.query('SELECT * FROM ml_steps WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?', [runId, after, limit])).map(stepOf);
   }
 
   /** How many rows each registry table holds for the run. */
