@@ -12,6 +12,7 @@ import { barPlotSvg, linePlotSvg, RunRegistry, type Bar, type LineSeries } from 
 import type { Store } from '../store/store.js';
 import type { Cell, Row } from '../store/types.js';
 import { badRequest } from './http-errors.js';
+import { shortRunName } from './run-charts.js';
 import { tablesOf } from './run-view.js';
 import { placeholderSvg } from './svg-answer.js';
 
@@ -113,7 +114,7 @@ export async function epochLinesSvg(store: Store, filter: { runs: readonly strin
     const newest = new Map<number, number>();
     for (const r of withEpoch) if (r['run_id'] === id && !newest.has(Number(r['epoch']))) newest.set(Number(r['epoch']), Number(r['value']));
     const points = [...newest.entries()].sort(([a], [b]) => a - b).map(([x, y]) => ({ x, y }));
-    if (points.length > 0) series.push({ name: id, points });
+    if (points.length > 0) series.push({ name: shortRunName(id), points });
   }
   return linePlotSvg(series, { title: `${filter.metric} across checkpoints (features: ${features})`, xLabel: 'epoch', yLabel: filter.metric, width: 560, height: 280 });
 }

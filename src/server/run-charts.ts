@@ -23,6 +23,12 @@ interface LossPoint {
   readonly loss: number | null;
 }
 
+/** A run id short enough for a legend: `201148-2043` for `gan-20261202-201148-2043`, other ids as they are. */
+export function shortRunName(runId: string): string {
+  const m = /^[a-z]+-\d{8}-(\d{6}-[0-9a-f]{4})$/.exec(runId);
+  return m === null ? runId : m[1]!;
+}
+
 /** `points` averaged in buckets of consecutive points so that at most `max` remain (each at its bucket's last x). */
 export function thin(points: readonly { x: number; y: number }[], max = MAX_POINTS): { x: number; y: number }[] {
   if (points.length <= max) return [...points];
@@ -49,7 +55,7 @@ function seriesOf(points: readonly LossPoint[], losses: readonly LossName[], nam
 
 /**
  * The losses of each of `runIds` per epoch or per step, as one SVG: a series per run and loss
- * (named `loss` for one run, `RUN loss` for several), only `loss` when given. The runs must exist
+ * (named `loss` for one run, `RUN loss` for several, with the run's short name), only `loss` when given. The runs must exist
  * (an `E_ML_RUN` error otherwise).
  */
 export async function lossCurvesSvg(store: Store, runIds: readonly string[], scale: CurveScale, loss?: LossName): Promise<string> {
@@ -58,7 +64,7 @@ export async function lossCurvesSvg(store: Store, runIds: readonly string[], sca
   for (const id of runIds) {
     await registry.get(id);
     const points = await lossPoints(registry, id, scale);
-    series.push(...seriesOf(points, loss === undefined ? LOSSES : [loss], (l) => (runIds.length === 1 ? l : `${id} ${l}`)));
+    series.push(...seriesOf(points, loss === undefined ? LOSSES : [loss], (l) => (runIds.length === 1 ? l : `${shortRunName(id)} ${l}`)));
   }
   const what = runIds.length === 1 ? runIds[0]! : `${runIds.length} runs`;
   if (series.length === 0) return placeholderSvg(scale === 'epoch' ? `no epoch of ${what} has finished yet` : `no step of ${what} is recorded yet`);

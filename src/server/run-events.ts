@@ -13,7 +13,7 @@
  *
  * Guarantees: an epoch row reaches the client within one poll of being committed; the poll's
  * timer is cleared as soon as the client goes; a run that disappears mid-stream ends it with an
- * `error` event. A run resumed under a live view (its epochs or steps counted back) is followed
+ * `failure` event. A run resumed under a live view (its epochs or steps counted back) is followed
  * from its new position.
  */
 import type { Context } from 'hono';
@@ -88,7 +88,7 @@ export function runEventStream(c: Context, store: Store, runId: string, options:
       }
     },
     async (error, stream) => {
-      await stream.writeSSE({ event: 'error', data: JSON.stringify({ message: error.message }) });
+      await stream.writeSSE({ event: 'failure', data: JSON.stringify({ message: error.message }) });
     },
   );
 }
