@@ -118,6 +118,18 @@ describe('run routes', () => {
     await refused('/api/runs/nope/curves.svg', 404, 'E_ML_RUN');
   });
 
+  it('draws a long step curve from means of consecutive steps computed in the store', async () => {
+    const registry = new RunRegistry(d.store);
+    const runId = 'gan-20261201-000002-f00d';
+    await registry.create({ run_id: runId, kind: 'gan', model: 'dcgan', status: 'finished', params: '{}', data_query: 'SELECT 1', data_rows: 1, data_hash: 'h', env: '{}', seed: 1, epochs_done: 1, steps_done: 2500 });
+    const at = new Date().toISOString();
+    await registry.transaction((tx) => tx.insert('ml_steps', Array.from({ length: 2500 }, (_, i) => ({ run_id: runId, step: i + 1, epoch: 1, d_loss: i % 2, g_loss: null, loss: null, created_at: at }))));
+    const svg = await svgOf(`/api/runs/${runId}/curves.svg?per=step`);
+    assert.match(svg, /means of 3 consecutive steps/);
+    assert.doesNotMatch(svg, /g_loss/, 'a loss with no value is left out');
+    await registry.delete(runId);
+  });
+
   it('refuses an unknown run with a 404 naming it', async () => {
     await refused('/api/runs/gan-20000101-000000-0000', 404, 'E_ML_RUN', /no run "gan-20000101-000000-0000"/);
     await refused('/api/runs/gan-20000101-000000-0000/events', 404, 'E_ML_RUN');

@@ -1,9 +1,9 @@
 /**
  * The loss curves the run pages show, drawn on the server as SVG: one run's losses per epoch
  * (`ml_epochs`) or per step (`ml_steps`), and several runs' curves overlaid in one chart, a series
- * per run and loss. Long step series are thinned to at most {@link MAX_POINTS} points per series
- * (the mean of each run of consecutive steps, placed at its last step), so a run of a million
- * steps draws as fast as one of a thousand. A run with nothing to draw yet gets a placeholder.
+ * per run and loss. Long step series are thinned in the store to at most about {@link MAX_POINTS}
+ * points per series (the mean of each run of consecutive steps, placed at its last step), so a run
+ * of a million steps draws without reading a million rows. A run with nothing to draw yet gets a placeholder.
  */
 import { linePlotSvg, RunRegistry, type LineSeries } from '../ml/index.js';
 import type { Store } from '../store/store.js';
@@ -29,27 +29,33 @@ export function shortRunName(runId: string): string {
   return m === null ? runId : m[1]!;
 }
 
-/** `points` averaged in buckets of consecutive points so that at most `max` remain (each at its bucket's last x). */
-export function thin(points: readonly { x: number; y: number }[], max = MAX_POINTS): { x: number; y: number }[] {
-  if (points.length <= max) return [...points];
-  const size = Math.ceil(points.length / max);
-  const out: { x: number; y: number }[] = [];
-  for (let i = 0; i < points.length; i += size) {
-    const bucket = points.slice(i, i + size);
-    out.push({ x: bucket.at(-1)!.x, y: bucket.reduce((a, p) => a + p.y, 0) / bucket.length });
-  }
-  return out;
-}
+const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-async function lossPoints(registry: RunRegistry, runId: string, scale: CurveScale): Promise<LossPoint[]> {
-  if (scale === 'epoch') return (await registry.epochs(runId)).map((e) => ({ x: e.epoch, d_loss: e.d_loss, g_loss: e.g_loss, loss: e.loss }));
-  return (await registry.steps(runId)).map((s) => ({ x: s.step, d_loss: s.d_loss, g_loss: s.g_loss, loss: s.loss }));
+/**
+ * The run's losses per epoch, or per step; more than {@link MAX_POINTS} steps are averaged in the
+ * store, in buckets of consecutive steps (each placed at its last step), so a long run's curve
+ * never reads all its rows.
+ */
+async function lossPoints(registry: RunRegistry, runId: string, scale: CurveScale): Promise<{ points: LossPoint[]; bucket: number }> {
+  if (scale === 'epoch') return { points: (await registry.epochs(runId)).map((e) => ({ x: e.epoch, d_loss: e.d_loss, g_loss: e.g_loss, loss: e.loss })), bucket: 1 };
+  const store = registry.store;
+  if (!(await store.tables()).some((t) => t.toLowerCase() === 'ml_steps')) return { points: [], bucket: 1 };
+  const count = Number((await store.query('SELECT count(*) AS n FROM ml_steps WHERE run_id = ?', [runId]))[0]?.['n'] ?? 0);
+  if (count <= MAX_POINTS) return { points: (await registry.steps(runId)).map((s) => ({ x: s.step, d_loss: s.d_loss, g_loss: s.g_loss, loss: s.loss })), bucket: 1 };
+  const size = Math.ceil(count / MAX_POINTS);
+  // (step − 1) less its remainder is a whole multiple of size: the division is exact on every backend.
+  const bucket = 'CAST(((step - 1) - ((step - 1) % ?)) / ? AS INTEGER)';
+  const rows = await store.query(
+    `SELECT max(step) AS x, avg(d_loss) AS d_loss, avg(g_loss) AS g_loss, avg(loss) AS loss FROM ml_steps WHERE run_id = ? GROUP BY ${bucket} ORDER BY x`,
+    [runId, size, size],
+  );
+  return { points: rows.map((r) => ({ x: Number(r['x']), d_loss: orNull(r['d_loss']), g_loss: orNull(r['g_loss']), loss: orNull(r['loss']) })), bucket: size };
 }
 
 /** The series of `losses` (all when undefined) drawn from `points`, named by `name(loss)`; empty ones left out. */
 function seriesOf(points: readonly LossPoint[], losses: readonly LossName[], name: (loss: LossName) => string): LineSeries[] {
   return losses
-    .map((loss) => ({ name: name(loss), points: thin(points.flatMap((p) => (p[loss] === null || !Number.isFinite(p[loss]) ? [] : [{ x: p.x, y: p[loss]! }]))) }))
+    .map((loss) => ({ name: name(loss), points: points.flatMap((p) => (p[loss] === null || !Number.isFinite(p[loss]) ? [] : [{ x: p.x, y: p[loss]! }])) }))
     .filter((s) => s.points.length > 0);
 }
 
@@ -61,17 +67,18 @@ function seriesOf(points: readonly LossPoint[], losses: readonly LossName[], nam
 export async function lossCurvesSvg(store: Store, runIds: readonly string[], scale: CurveScale, loss?: LossName): Promise<string> {
   const registry = new RunRegistry(store);
   const series: LineSeries[] = [];
+  let bucket = 1;
   for (const id of runIds) {
     await registry.get(id);
-    const points = await lossPoints(registry, id, scale);
+    const { points, bucket: size } = await lossPoints(registry, id, scale);
+    bucket = Math.max(bucket, size);
     series.push(...seriesOf(points, loss === undefined ? LOSSES : [loss], (l) => (runIds.length === 1 ? l : `${shortRunName(id)} ${l}`)));
   }
   const what = runIds.length === 1 ? runIds[0]! : `${runIds.length} runs`;
   if (series.length === 0) return placeholderSvg(scale === 'epoch' ? `no epoch of ${what} has finished yet` : `no step of ${what} is recorded yet`);
-  const thinned = scale === 'step' && series.some((s) => s.points.length === MAX_POINTS);
   return linePlotSvg(series, {
     title: `${loss ?? 'Losses'} of ${what} per ${scale}`,
-    xLabel: thinned ? 'step (means of consecutive steps)' : scale,
+    xLabel: bucket > 1 ? `step (means of ${bucket} consecutive steps)` : scale,
     yLabel: loss ?? 'loss',
     width: 640,
     height: 300,
