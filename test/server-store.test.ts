@@ -145,9 +145,13 @@ describe('find and search', () => {
     const { status, body } = await get('/api/search?q=heig');
     assert.equal(status, 200);
     assert.deepEqual(body['columns'], [{ table: 'sites', column: 'height' }]);
-    const cells = (await get('/api/search?q=train&limit=5')).body;
+    const cells = (await get('/api/search?q=a&limit=5')).body;
     assert.equal(cells['rowsPerTable']['digits'], DIGITS);
-    assert.equal(cells['rows'].length, 5);
+    assert.equal(cells['rowsPerTable']['sites'], 1);
+    const shown: Record<string, number> = {};
+    for (const r of cells['rows']) shown[r.dsi_table_name] = (shown[r.dsi_table_name] ?? 0) + 1;
+    assert.deepEqual(shown, Object.fromEntries(Object.entries(cells['rowsPerTable']).map(([t, n]) => [t, Math.min(5, Number(n))])));
+    assert.equal(shown['samples'], 1);
     assert.equal((await get('/api/search')).status, 400);
   });
 });

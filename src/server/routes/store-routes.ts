@@ -8,7 +8,7 @@
  * - `GET /api/tables/:table?offset&limit&sort&desc`: one page of a table (never the whole table)
  *   with its columns, types, units and keys;
  * - `GET /api/tables/:table/find?where=COND&limit`: the find language over one table;
- * - `GET /api/search?q=TERM&limit`: search across tables;
+ * - `GET /api/search?q=TERM&limit`: search across tables (the first `limit` hits of each table);
  * - `POST /api/sql {sql, limit}` (or `GET /api/sql?q=&limit=`): a read-only query, as `dsi query`:
  *   a statement that would write is a 403 `E_READ_ONLY`.
  */
@@ -27,6 +27,7 @@ export const MAX_ROWS = 5000;
 const DEFAULT_PAGE = 50;
 const DEFAULT_FOUND = 200;
 const DEFAULT_QUERY = 500;
+const DEFAULT_SEARCH = 50;
 
 /** One table of the overview and the table list. */
 export interface TableEntry {
@@ -138,11 +139,12 @@ export function storeRoutes(ctx: DashboardContext): Hono {
   app.get('/search', async (c) => {
     const store = requireStore(ctx);
     const term = requiredText('q', c.req.query('q'), 'the text to search for in table names, column names and cells');
-    const limit = wholeNumberParam('limit', c.req.query('limit'), DEFAULT_FOUND, 1, MAX_ROWS);
+    const limit = wholeNumberParam('limit', c.req.query('limit'), DEFAULT_SEARCH, 1, MAX_ROWS);
     const result = await store.search(term);
+    // The first `limit` rows of each table, so one large table does not hide the others' hits.
     const perTable: Record<string, number> = {};
-    for (const r of result.rows) perTable[r.dsi_table_name] = (perTable[r.dsi_table_name] ?? 0) + 1;
-    return c.json({ term, tables: result.tables, columns: result.columns, totalRows: result.rows.length, rowsPerTable: perTable, limit, rows: jsonRows(result.rows.slice(0, limit)) });
+    const rows = result.rows.filter((r) => (perTable[r.dsi_table_name] = (perTable[r.dsi_table_name] ?? 0) + 1) <= limit);
+    return c.json({ term, tables: result.tables, columns: result.columns, totalRows: result.rows.length, rowsPerTable: perTable, limit, rows: jsonRows(rows) });
   });
 
   const runQuery = async (sql: unknown, limitValue: unknown): Promise<Record<string, unknown>> => {

@@ -98,6 +98,7 @@ export interface SearchAnswer {
   readonly columns: readonly { readonly table: string; readonly column: string }[];
   readonly totalRows: number;
   readonly rowsPerTable: Readonly<Record<string, number>>;
+  readonly limit: number;
   readonly rows: readonly JsonRow[];
 }
 

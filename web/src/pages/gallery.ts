@@ -71,7 +71,8 @@ function facetView(f: Facet, s: State, change: (column: string, term: Term | und
 }
 
 function captionOf(row: JsonRow, facets: GalleryFacets): string {
-  return facets.facets.filter((f) => f.kind !== 'none').slice(0, 3).map((f) => `${f.column} ${formatValue(row[f.column])}`).join(' · ');
+  const shown = [...facets.facets.filter((f) => f.kind === 'choice' && f.values.length > 1), ...facets.facets.filter((f) => f.kind === 'range' && !/^(id|index|row)$/i.test(f.column))];
+  return shown.slice(0, 3).map((f) => `${f.column} ${formatValue(row[f.column])}`).join(' · ');
 }
 
 function tileView(row: JsonRow, i: number, facets: GalleryFacets, url: (v: string) => string, open: (i: number) => void): TemplateResult {

@@ -17,7 +17,7 @@ function runsTable(runs: readonly RunEntry[]): TemplateResult {
   return html`<div class="table-wrap"><table class="rows">
     <thead><tr><th>run</th><th>kind</th><th>model</th><th>state</th><th class="num">epochs</th><th>created</th></tr></thead>
     <tbody>${runs.map((r) => html`<tr>
-      <td><a href=${href(`runs/${encodeURIComponent(r.run_id)}`)}>${r.run_id}</a>${r.parent_run_id === null ? nothing : html` <span class="muted" title="parent run">← ${r.parent_run_id}</span>`}</td>
+      <td><a href=${href(`runs/${encodeURIComponent(r.run_id)}`)}>${r.run_id}</a>${r.parent_run_id === null ? nothing : html`<br /><span class="muted small">child of ${r.parent_run_id}</span>`}</td>
       <td>${r.kind}</td><td>${r.model}</td>
       <td><span class="status ${r.state}" title=${r.state === 'killed' ? 'running, but its heartbeat stopped: the process is gone' : r.status}>${r.state}</span></td>
       <td class="num">${r.epochs_done}</td><td>${formatTime(r.created_at)}</td>
@@ -35,7 +35,7 @@ function view(o: Overview): TemplateResult {
   const user = o.tables.filter((t) => !t.registry && !t.catalog);
   const managed = o.tables.filter((t) => t.registry || t.catalog);
   return html`<h1>Overview <span class="muted small">${o.store ?? ''}</span></h1>
-    <div class="grid-2">
+    <div class="overview">
       <section class="card" aria-labelledby="tables-h">
         <h2 id="tables-h">Tables <span class="muted small">${user.length}</span></h2>
         ${user.length === 0 ? html`<p class="muted">No tables yet: <code>dsi read FILE</code> adds one.</p>` : tableList(user)}

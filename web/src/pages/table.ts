@@ -49,11 +49,11 @@ function pager(s: State, p: TablePage, go: (patch: Partial<State>) => void): Tem
   const pageNo = Math.floor(s.offset / s.limit) + 1;
   const pages = Math.max(1, Math.ceil(p.total / s.limit));
   return html`<div class="pager">
-    <button ?disabled=${s.offset === 0} @click=${() => go({ offset: 0 })} title="first page">⏮</button>
+    <button ?disabled=${s.offset === 0} @click=${() => go({ offset: 0 })} >« first</button>
     <button ?disabled=${s.offset === 0} @click=${() => go({ offset: Math.max(0, s.offset - s.limit) })}>‹ previous</button>
     <span>rows ${p.total === 0 ? 0 : count(s.offset + 1)}–${count(Math.min(p.total, s.offset + s.limit))} of ${count(p.total)}</span>
     <button ?disabled=${s.offset + s.limit >= p.total} @click=${() => go({ offset: s.offset + s.limit })}>next ›</button>
-    <button ?disabled=${s.offset >= last} @click=${() => go({ offset: last })} title="last page">⏭</button>
+    <button ?disabled=${s.offset >= last} @click=${() => go({ offset: last })} >last »</button>
     <label>page <input type="number" min="1" max=${pages} .value=${String(pageNo)} style="width:6rem" @change=${(e: Event) => {
       const n = Math.min(pages, Math.max(1, Math.round(Number((e.target as HTMLInputElement).value) || 1)));
       go({ offset: (n - 1) * s.limit });

@@ -32,7 +32,7 @@ function searchView(s: State): TemplateResult | typeof nothing {
   }
   const link = (t: string): TemplateResult => html`<a href=${href(`tables/${encodeURIComponent(t)}`)}>${t}</a>`;
   return html`<div class="card search-results">
-    <h2>“${r.term}”: ${count(r.totalRows)} rows${r.rows.length < r.totalRows ? html` <span class="muted small">(first ${r.rows.length} shown)</span>` : nothing}</h2>
+    <h2>“${r.term}”: ${count(r.totalRows)} rows${r.rows.length < r.totalRows ? html` <span class="muted small">(the first ${r.limit} of each table shown)</span>` : nothing}</h2>
     ${r.tables.length > 0 ? html`<p>Tables: ${r.tables.map((t, i) => html`${i > 0 ? ', ' : ''}${link(t)}`)}</p>` : nothing}
     ${r.columns.length > 0 ? html`<p>Columns: ${r.columns.map((c, i) => html`${i > 0 ? ', ' : ''}${link(c.table)}.${c.column}`)}</p>` : nothing}
     ${[...byTable].map(([t, rows]) => {
