@@ -68,6 +68,17 @@ describe('overview', () => {
     assert.deepEqual(body['runs'].map((r: Json) => [r.run_id, r.status, r.state, r.parent_run_id]), [['gan-b', 'running', 'killed', 'gan-a'], ['gan-a', 'finished', 'finished', null]]);
     assert.equal(body['cinema'], null);
   });
+
+  it('shows a store without a run registry with no runs', async () => {
+    const bare = await openStore(path.join(tempDir('dsi-bare-'), 'bare.db'));
+    try {
+      await bare.insertRows('t', [{ a: 1 }]);
+      const body = (await call(createDashboardApp({ store: bare, cinema: undefined, reviewer: 'ana', storeArguments: [] }, { loopback: true }), '/api/overview')).body;
+      assert.deepEqual([body['tables'].map((t: Json) => [t.table, t.rows]), body['runs']], [[['t', 1]], []]);
+    } finally {
+      await bare.close();
+    }
+  });
 });
 
 describe('tables', () => {
@@ -250,6 +261,14 @@ describe('gallery over the store', () => {
     assert.equal((await get('/api/gallery/facets?table=nowhere')).status, 404);
     assert.equal((await get('/api/gallery/facets?table=digits&file=label')).status, 400);
     assert.equal((await get('/api/gallery/facets?cinema=1')).status, 404);
+  });
+
+  it('shows a query without rows as an empty gallery, not a refusal', async () => {
+    const sql = q('SELECT * FROM digits WHERE 1 = 0');
+    const facets = (await get(`/api/gallery/facets?sql=${sql}`)).body;
+    assert.deepEqual([facets['total'], facets['fileColumn'], facets['facets']], [0, null, []]);
+    const page = (await get(`/api/gallery/images?sql=${sql}`)).body;
+    assert.deepEqual([page['rows'], page['more'], page['total']], [[], false, 0]);
   });
 
   it('lists the tables with a FILE column as gallery sources', async () => {
