@@ -137,6 +137,8 @@ describe('find and search', () => {
     assert.ok(body['rows'].every((r: Json) => r.label === 3 && r.dsi_table_name === 'digits' && Number.isInteger(r.dsi_row_index)));
     const limited = (await get(`/api/tables/digits/find?where=${q('brightness > 0')}&limit=3`)).body;
     assert.deepEqual([limited['rows'].length, limited['total'], limited['more']], [3, DIGITS, true]);
+    const tail = (await get(`/api/tables/digits/find?where=${q('brightness > 0')}&limit=3&offset=${DIGITS - 2}`)).body;
+    assert.deepEqual([tail['rows'].map((r: Json) => r.dsi_row_index), tail['more']], [[DIGITS - 1, DIGITS], false]);
   });
 
   it('refuses a condition that does not parse with a 400 naming the problem, and an unknown column with a 404', async () => {

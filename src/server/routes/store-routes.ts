@@ -7,7 +7,7 @@
  *   foreign keys (the ER diagram);
  * - `GET /api/tables/:table?offset&limit&sort&desc`: one page of a table (never the whole table)
  *   with its columns, types, units and keys;
- * - `GET /api/tables/:table/find?where=COND&limit`: the find language over one table;
+ * - `GET /api/tables/:table/find?where=COND&offset&limit`: the find language over one table;
  * - `GET /api/search?q=TERM&limit`: search across tables (the first `limit` hits of each table);
  * - `POST /api/sql {sql, limit}` (or `GET /api/sql?q=&limit=`): a read-only query, as `dsi query`:
  *   a statement that would write is a 403 `E_READ_ONLY`.
@@ -131,9 +131,10 @@ export function storeRoutes(ctx: DashboardContext): Hono {
     const store = requireStore(ctx);
     const name = (await store.describe(c.req.param('table'))).name;
     const where = requiredText('where', c.req.query('where'), "a find condition such as `label == 3`, `brightness > 40` or `split ~ 'tr'`");
+    const offset = wholeNumberParam('offset', c.req.query('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = wholeNumberParam('limit', c.req.query('limit'), DEFAULT_FOUND, 1, MAX_ROWS);
     const found = await store.find(where, { table: name });
-    return c.json({ table: name, where, total: found.length, limit, more: found.length > limit, rows: jsonRows(found.slice(0, limit)) });
+    return c.json({ table: name, where, total: found.length, offset, limit, more: found.length > offset + limit, rows: jsonRows(found.slice(offset, offset + limit)) });
   });
 
   app.get('/search', async (c) => {

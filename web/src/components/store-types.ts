@@ -87,6 +87,7 @@ export interface FoundRows {
   readonly table: string;
   readonly where: string;
   readonly total: number;
+  readonly offset: number;
   readonly limit: number;
   readonly more: boolean;
   readonly rows: readonly JsonRow[];

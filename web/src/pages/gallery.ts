@@ -1,5 +1,6 @@
 /**
- * The gallery (`#/gallery?table=T`, `?sql=QUERY` or `?cinema=1`, with `&file=COLUMN`): the rows'
+ * The gallery (`#/gallery?table=T`, `?sql=QUERY` or `?cinema=1`, with `&file=COLUMN` and
+ * `&filter=JSON`, which the page keeps up to date so a filtered view can be linked): the rows'
  * images as a grid, filtered by their parameter columns (a pair of sliders for a numeric column
  * with many values, a select for a column with few). The server computes the facets and sends
  * the images a page at a time with the filter applied, so the page never holds more rows than
@@ -115,6 +116,18 @@ function pickView(sources: GallerySources, sqlText: string): TemplateResult {
   </div>`;
 }
 
+/** The filter a link carries (`filter=` JSON, as the server reads it); anything unreadable is no filter. */
+function initialFilter(text: string | null): Map<string, Term> {
+  if (text === null || text === '') return new Map();
+  try {
+    const json: unknown = JSON.parse(text);
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) return new Map();
+    return new Map(Object.entries(json as Record<string, Term>).filter(([, t]) => t !== null && typeof t === 'object'));
+  } catch {
+    return new Map();
+  }
+}
+
 export async function mount(host: HTMLElement, route: Route): Promise<Unmount | void> {
   const source: Record<string, string> = {};
   for (const key of ['table', 'sql', 'cinema', 'file']) {
@@ -129,7 +142,7 @@ export async function mount(host: HTMLElement, route: Route): Promise<Unmount | 
       return;
     }
   }
-  const state: State = { source, facets: undefined, filter: new Map(), rows: [], total: undefined, more: false, loading: false, error: undefined, open: undefined, tile: 'medium' };
+  const state: State = { source, facets: undefined, filter: initialFilter(route.query.get('filter')), rows: [], total: undefined, more: false, loading: false, error: undefined, open: undefined, tile: 'medium' };
   let generation = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const url = (v: string): string => (state.facets?.files === 'cinema' ? cinemaFileUrl(v) : fileUrl(v));
@@ -157,6 +170,7 @@ export async function mount(host: HTMLElement, route: Route): Promise<Unmount | 
   };
   const restart = (): void => {
     generation++;
+    history.replaceState(null, '', href('gallery', { ...state.source, filter: filterJson() }));
     Object.assign(state, { rows: [], total: undefined, more: false, loading: false, error: undefined, open: undefined });
     draw();
     void loadMore();

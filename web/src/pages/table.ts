@@ -63,7 +63,7 @@ function pager(s: State, p: TablePage, go: (patch: Partial<State>) => void): Tem
   </div>`;
 }
 
-function view(s: State, go: (patch: Partial<State>) => void, find: (where: string) => void): TemplateResult {
+function view(s: State, go: (patch: Partial<State>) => void, find: (where: string, offset?: number) => void): TemplateResult {
   if (s.page === undefined) return s.error === undefined ? html`<p class="muted">Loading…</p>` : html`<h1>${s.table}</h1>${failureView(s.error)}`;
   const p = s.page;
   const columns = p.columns.map((c) => c.name);
@@ -85,7 +85,9 @@ function view(s: State, go: (patch: Partial<State>) => void, find: (where: strin
     </form>
     ${s.findError !== undefined ? failureView(s.findError) : nothing}
     ${s.found !== undefined
-      ? html`<p><strong>${count(s.found.total)}</strong> rows where <code>${s.found.where}</code>${s.found.more ? html` <span class="muted">(first ${s.found.rows.length} shown)</span>` : nothing}</p>
+      ? html`<div class="pager"><span><strong>${count(s.found.total)}</strong> rows where <code>${s.found.where}</code>${s.found.total > s.found.rows.length ? html`: ${count(s.found.offset + 1)}–${count(s.found.offset + s.found.rows.length)}` : nothing}</span>
+          ${s.found.total > s.found.limit ? html`<button ?disabled=${s.found.offset === 0} @click=${() => find(s.where, Math.max(0, s.found!.offset - s.found!.limit))}>‹ previous</button>
+            <button ?disabled=${!s.found.more} @click=${() => find(s.where, s.found!.offset + s.found!.limit)}>next ›</button>` : nothing}</div>
         ${rowsTable(['dsi_row_index', ...columns], s.found.rows)}`
       : html`${s.error !== undefined ? failureView(s.error) : nothing}${pager(s, p, go)}
         ${rowsTable(columns, p.rows, { sort: s.sort === undefined ? undefined : { column: s.sort, descending: s.descending }, onSort })}
@@ -113,7 +115,7 @@ export async function mount(host: HTMLElement, route: Route): Promise<void> {
   };
   let generation = 0;
   const draw = (): void => {
-    render(view(state, (patch) => void go(patch), (where) => void find(where)), host);
+    render(view(state, (patch) => void go(patch), (where, offset) => void find(where, offset)), host);
   };
   const remember = (): void => {
     history.replaceState(null, '', href(`tables/${encodeURIComponent(state.table)}`, {
@@ -135,14 +137,14 @@ export async function mount(host: HTMLElement, route: Route): Promise<void> {
     }
     draw();
   };
-  const find = async (where: string): Promise<void> => {
+  const find = async (where: string, offset = 0): Promise<void> => {
     state.where = where.trim();
     state.found = undefined;
     state.findError = undefined;
     remember();
     if (state.where !== '') {
       try {
-        state.found = await getJson<FoundRows>(`/tables/${encodeURIComponent(state.table)}/find`, { where: state.where });
+        state.found = await getJson<FoundRows>(`/tables/${encodeURIComponent(state.table)}/find`, { where: state.where, offset, limit: state.limit });
       } catch (e) {
         state.findError = e;
       }
