@@ -124,6 +124,9 @@ describe('tables', () => {
     const relations = (await get('/api/relations')).body;
     assert.ok(relations['edges'].some((e: Json) => e.table === 'samples' && e.column === 'site' && e.refTable === 'sites' && e.refColumn === 'site'));
     assert.ok(relations['tables'].some((t: Json) => t.name === 'ml_runs' && t.registry === true));
+    const implied = relations['edges'].filter((e: Json) => e.implied === true).map((e: Json) => `${e.table}.${e.column}`);
+    assert.ok(implied.includes('ml_runs.parent_run_id') && implied.includes('ml_predictions.run_id'), implied.join(', '));
+    assert.equal(relations['edges'].filter((e: Json) => e.implied === undefined).length, 1);
   });
 });
 

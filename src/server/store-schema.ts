@@ -29,6 +29,11 @@ export interface SchemaEdge {
   readonly column: string;
   readonly refTable: string;
   readonly refColumn: string;
+  /**
+   * A link the run registry keeps by its own rules (`ml_epochs.run_id` → `ml_runs.run_id`),
+   * not a key the database declares; the diagram draws it dashed.
+   */
+  readonly implied?: true;
 }
 
 export interface SchemaTable {
@@ -52,6 +57,29 @@ export const isRegistryTable = (table: string): boolean => /^ml_/i.test(table);
 
 /** Whether `table` is one of the store's own bookkeeping tables (`dsi_units`, `dsi_relations`). */
 export const isCatalogTable = (table: string): boolean => /^dsi_/i.test(table);
+
+/**
+ * The links between the run registry's tables, by the registry's naming rules: a `run_id`,
+ * `parent_run_id` or `…_run_id` column names a run of `ml_runs`, a `prediction_id` column a row of
+ * `ml_predictions`. `names` are the store's tables; only links between registry tables it has.
+ */
+function registryLinks(infos: readonly TableInfo[]): SchemaEdge[] {
+  const find = (name: string): string | undefined => infos.find((i) => same(i.name, name))?.name;
+  const runs = find('ml_runs');
+  const predictions = find('ml_predictions');
+  const out: SchemaEdge[] = [];
+  for (const info of infos) {
+    if (!isRegistryTable(info.name)) continue;
+    for (const c of info.columns) {
+      const ofRun = runs !== undefined && ((same(c.name, 'run_id') && !same(info.name, runs)) || /_run_id$/i.test(c.name));
+      if (ofRun) out.push({ table: info.name, column: c.name, refTable: runs, refColumn: 'run_id', implied: true });
+      else if (predictions !== undefined && same(c.name, 'prediction_id') && !same(info.name, predictions)) {
+        out.push({ table: info.name, column: c.name, refTable: predictions, refColumn: 'prediction_id', implied: true });
+      }
+    }
+  }
+  return out;
+}
 
 /** Every table's columns, units and keys, and the foreign keys between them. */
 export async function storeSchema(store: Store): Promise<StoreSchema> {
@@ -78,6 +106,7 @@ export async function storeSchema(store: Store): Promise<StoreSchema> {
       if (to !== undefined) add({ table: from, column: fk.column, refTable: to, refColumn: fk.refColumn });
     }
   }
+  for (const e of registryLinks(infos)) if (!edges.some((d) => same(d.table, e.table) && same(d.column, e.column))) add(e);
   const tables = infos.map((info): SchemaTable => {
     const primary = declared.get(info.name)?.primaryKey ?? [...declared].find(([t]) => same(t, info.name))?.[1].primaryKey;
     return Object.freeze({
@@ -85,7 +114,7 @@ export async function storeSchema(store: Store): Promise<StoreSchema> {
       registry: isRegistryTable(info.name),
       catalog: isCatalogTable(info.name),
       columns: info.columns.map((c): SchemaColumn => {
-        const fk = edges.find((e) => same(e.table, info.name) && same(e.column, c.name));
+        const fk = edges.find((e) => e.implied === undefined && same(e.table, info.name) && same(e.column, c.name));
         return Object.freeze({
           name: c.name,
           type: c.type,

@@ -1,7 +1,8 @@
 /**
  * The store's relations as an entity-relationship diagram in SVG (lit-html's `svg`, so every name
  * is escaped): tables as boxes listing their columns (primary keys marked PK, foreign keys FK),
- * and a line from each foreign key to the column it references. Tables joined by keys are laid out
+ * and a line from each foreign key to the column it references (dashed for the links the run
+ * registry keeps by its own rules, which the database does not declare). Tables joined by keys are laid out
  * in layers, a referenced table left of the tables that reference it (the longest chain of
  * references decides the layer); tables without keys follow in a grid below.
  */
@@ -69,23 +70,44 @@ export function erDiagram(schema: StoreSchema, include: (t: SchemaTable) => bool
   const joined = new Set(edges.flatMap((e) => [lower(e.table), lower(e.refTable)]));
   const boxes = new Map(tables.map((t) => [lower(t.name), boxOf(t)]));
   const layer = layers([...joined], edges);
-  let width = 0;
-  let height = 0;
-  const columnsHeight: number[] = [];
+  // Each group of tables joined by keys gets its own band, one below the other (the store's own
+  // tables before the run registry's), laid out in layers inside it.
+  const group = new Map<string, string>();
+  const root = (t: string): string => {
+    let r = t;
+    while ((group.get(r) ?? r) !== r) r = group.get(r)!;
+    return r;
+  };
+  for (const t of joined) group.set(t, t);
+  for (const e of edges) group.set(root(lower(e.table)), root(lower(e.refTable)));
+  const bands = new Map<string, SchemaTable[]>();
   for (const t of tables) {
     const key = lower(t.name);
     if (!joined.has(key)) continue;
-    const box = boxes.get(key)!;
-    const l = layer.get(key) ?? 0;
-    box.x = 10 + l * (BOX_W + GAP_X);
-    box.y = 10 + (columnsHeight[l] ?? 0);
-    columnsHeight[l] = (columnsHeight[l] ?? 0) + box.height + GAP_Y;
-    width = Math.max(width, box.x + BOX_W + 10);
-    height = Math.max(height, box.y + box.height + 10);
+    bands.set(root(key), [...(bands.get(root(key)) ?? []), t]);
+  }
+  const ordered = [...bands.values()].sort((a, b) => Number(a.every((t) => t.registry)) - Number(b.every((t) => t.registry)) || b.length - a.length);
+  let width = 0;
+  let height = 0;
+  let layersWide = 0;
+  for (const band of ordered) {
+    const top = height === 0 ? 10 : height + GAP_Y;
+    const columnsHeight: number[] = [];
+    for (const t of band) {
+      const key = lower(t.name);
+      const box = boxes.get(key)!;
+      const l = layer.get(key) ?? 0;
+      box.x = 10 + l * (BOX_W + GAP_X);
+      box.y = top + (columnsHeight[l] ?? 0);
+      columnsHeight[l] = (columnsHeight[l] ?? 0) + box.height + GAP_Y;
+      width = Math.max(width, box.x + BOX_W + 10);
+      height = Math.max(height, box.y + box.height + 10);
+    }
+    layersWide = Math.max(layersWide, columnsHeight.length);
   }
   // Tables without keys: a grid below, rows as wide as the layers (at least four boxes).
   const loose = tables.filter((t) => !joined.has(lower(t.name))).map((t) => boxes.get(lower(t.name))!);
-  const perRow = Math.max(4, columnsHeight.length);
+  const perRow = Math.max(4, layersWide);
   let top = height === 0 ? 10 : height + GAP_Y;
   for (let i = 0; i < loose.length; i += perRow) {
     const row = loose.slice(i, i + perRow);
@@ -115,7 +137,7 @@ export function erDiagram(schema: StoreSchema, include: (t: SchemaTable) => bool
       const x2 = to.x;
       d = `M ${x1} ${y1} C ${x1 + GAP_X / 2} ${y1}, ${x2 - GAP_X / 2} ${y2}, ${x2} ${y2}`;
     }
-    return svg`<path class="er-edge" d=${d} fill="none" stroke="#1f6feb" stroke-width="1.5" marker-end="url(#er-arrow)"><title>${e.table}.${e.column} → ${e.refTable}.${e.refColumn}</title></path>`;
+    return svg`<path class="er-edge" d=${d} fill="none" stroke=${e.implied ? '#8250df' : '#1f6feb'} stroke-width="1.5" stroke-dasharray=${e.implied ? '5 3' : 'none'} marker-end=${e.implied ? 'url(#er-arrow-implied)' : 'url(#er-arrow)'}><title>${e.table}.${e.column} → ${e.refTable}.${e.refColumn}${e.implied ? ' (kept by the run registry, not a declared key)' : ''}</title></path>`;
   });
   const drawBox = (box: Box): SVGTemplateResult => {
     const t = box.table;
@@ -135,7 +157,8 @@ export function erDiagram(schema: StoreSchema, include: (t: SchemaTable) => bool
       ${box.hidden > 0 ? svg`<text x=${box.x + 30} y=${box.y + HEAD + ROW * box.shown.length + ROW / 2 + 6} fill="#66707a" font-size="11">… ${box.hidden} more</text>` : svg``}
     </g>`;
   };
-  const drawing = svg`<defs><marker id="er-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1f6feb" /></marker></defs>
+  const drawing = svg`<defs><marker id="er-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#1f6feb" /></marker>
+      <marker id="er-arrow-implied" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8250df" /></marker></defs>
     ${[...boxes.values()].map(drawBox)}${lines}`;
   return { width: Math.max(width, 200), height: Math.max(height, 40), drawing };
 }

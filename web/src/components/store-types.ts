@@ -55,6 +55,8 @@ export interface SchemaEdge {
   readonly column: string;
   readonly refTable: string;
   readonly refColumn: string;
+  /** Kept by the run registry's own rules, not declared to the database. */
+  readonly implied?: true;
 }
 
 export interface SchemaTable {

@@ -40,7 +40,7 @@ function columnsView(p: TablePage): TemplateResult {
   return html`<details class="card" open><summary><strong>Columns</strong> <span class="muted">${p.columns.length}</span></summary>
     <div class="table-wrap"><table class="rows columns-list"><thead><tr><th>column</th><th>type</th><th>unit</th><th>relation</th></tr></thead>
       <tbody>${p.columns.map(row)}</tbody></table></div>
-    ${p.referencedBy.length > 0 ? html`<p>Referenced by: ${p.referencedBy.map((e, i) => html`${i > 0 ? ', ' : ''}${tableLink(e.table)}.${e.column} → ${e.refColumn}`)}</p>` : nothing}
+    ${p.referencedBy.length > 0 ? html`<p>Referenced by: ${p.referencedBy.map((e, i) => html`${i > 0 ? ', ' : ''}${tableLink(e.table)}.${e.column} → ${e.refColumn}${e.implied ? html` <span class="muted">(registry)</span>` : nothing}`)}</p>` : nothing}
   </details>`;
 }
 

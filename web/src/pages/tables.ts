@@ -44,6 +44,7 @@ function searchView(s: State): TemplateResult | typeof nothing {
 }
 
 function view(s: State, update: (patch: Partial<State>) => void, search: (term: string) => void): TemplateResult {
+  const declared = s.schema.edges.filter((e) => e.implied === undefined).length;
   const diagram = erDiagram(s.schema, (t) => !t.catalog && (s.withRegistry || !t.registry));
   const user = s.tables.filter((t) => !t.registry && !t.catalog);
   const managed = s.tables.filter((t) => t.registry || t.catalog);
@@ -62,7 +63,7 @@ function view(s: State, update: (patch: Partial<State>) => void, search: (term: 
       ${managed.length > 0 ? html`<h3>Kept by the store</h3>${tableList(managed)}` : nothing}</div>
     <div class="card"><h2>Relations</h2>
       <p class="toolbar"><label><input type="checkbox" .checked=${s.withRegistry} @change=${(e: Event) => update({ withRegistry: (e.target as HTMLInputElement).checked })} /> show the run registry's tables</label>
-        <span class="muted">${s.schema.edges.length} foreign key${s.schema.edges.length === 1 ? '' : 's'}</span></p>
+        <span class="muted">${declared} foreign key${declared === 1 ? '' : 's'}${s.withRegistry ? html` · dashed: links the run registry keeps (run_id, prediction_id), not declared keys` : nothing}</span></p>
       <div class="er"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="ER diagram of the store's relations" width=${diagram.width} height=${diagram.height} viewBox="0 0 ${diagram.width} ${diagram.height}">${diagram.drawing}</svg></div>
     </div>`;
 }
