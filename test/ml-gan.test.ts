@@ -331,7 +331,7 @@ describe('the dsi ml commands', () => {
     assert.ok(fs.existsSync(folder));
     const d = dsi(['ml', 'delete', result.run_id, '--json']);
     assert.equal(d.status, 0, d.stderr);
-    assert.deepEqual((JSON.parse(d.stdout) as { rows: Record<string, number> }).rows, { ml_predictions: 2, ml_epochs: 1, ml_evaluations: 0, ml_runs: 1 });
+    assert.deepEqual((JSON.parse(d.stdout) as { rows: Record<string, number> }).rows, { ml_predictions: 2, ml_epochs: 1, ml_steps: 3, ml_evaluations: 0, ml_runs: 1 });
     assert.ok(!fs.existsSync(folder));
     const again = dsi(['ml', 'show', result.run_id]);
     assert.equal(again.status, 1);

@@ -6,10 +6,10 @@ export { trainGan, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type
 export { predictGan, type PredictGanOptions, type PredictGanResult, type Prediction } from './predict/predict-gan.js';
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';
 export { SEED_MAX, CALL_LIMITS } from './call-limits.js';
-export { RunRegistry, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
+export { RunRegistry, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type StepRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
 export { isRunOf, requireKind, runForDisplay, storedParams, type RunRecordOf } from './registry/run-record.js';
 export type { ClassifierRunParams, EmulatorRunParams, GanRunParams } from './registry/run-params.js';
-export { ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS } from './registry/tables.js';
+export { ML_RUNS, ML_EPOCHS, ML_STEPS, ML_PREDICTIONS, ML_EVALUATIONS } from './registry/tables.js';
 export { saveCheckpoint, loadCheckpoint, checkpointName, type CheckpointState, type TrainingPosition } from './checkpoints/gan-checkpoint.js';
 export {
   saveClassifierCheckpoint,

@@ -21,7 +21,7 @@ import type { Cell, Row } from '../../store/types.js';
 import type { RunKind } from './run-params.js';
 import { num, requireKind, str, toRecord, type RunRecord, type RunRecordOf } from './run-record.js';
 import { EvaluationRecords, PredictionRecords, ReviewRecords } from './stored-results.js';
-import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, RUN_TABLES } from './tables.js';
+import { ML_EPOCHS, ML_EVALUATIONS, ML_PREDICTIONS, ML_RUNS, ML_STEPS, RUN_TABLES } from './tables.js';
 
 /** A heartbeat is written at least this often while a run trains. */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -46,6 +46,21 @@ function epochOf(r: Row) {
     seconds: Number(r['seconds'] ?? 0),
     FILE_samples: str(r['FILE_samples'] ?? null),
     FILE_checkpoint: str(r['FILE_checkpoint'] ?? null),
+    created_at: String(r['created_at'] ?? ''),
+  };
+}
+
+/** One `ml_steps` row: a training step's losses (null: not this model's loss). */
+export type StepRecord = Readonly<ReturnType<typeof stepOf>>;
+
+function stepOf(r: Row) {
+  return {
+    run_id: String(r['run_id']),
+    step: Number(r['step']),
+    epoch: Number(r['epoch']),
+    d_loss: num(r['d_loss'] ?? null),
+    g_loss: num(r['g_loss'] ?? null),
+    loss: num(r['loss'] ?? null),
     created_at: String(r['created_at'] ?? ''),
   };
 }
@@ -126,7 +141,7 @@ export class RunRegistry {
   /** Run `fn` in one transaction with the registry's tables in place. */
   transaction<T>(fn: (tx: ManagedTransaction) => Promise<T>): Promise<T> {
     return this.store.managedTables().transaction(async (tx) => {
-      for (const t of [ML_RUNS, ML_EPOCHS, ML_PREDICTIONS, ML_EVALUATIONS]) await tx.ensure(t);
+      for (const t of [ML_RUNS, ML_EPOCHS, ML_STEPS, ML_PREDICTIONS, ML_EVALUATIONS]) await tx.ensure(t);
       return fn(tx);
     });
   }
@@ -141,9 +156,10 @@ export class RunRegistry {
     await this.transaction((tx) => tx.update('ml_runs', values, { run_id: runId }));
   }
 
-  /** One epoch's row and the run's running totals, together. */
-  async recordEpoch(epoch: Omit<EpochRecord, 'created_at'>, run: Row): Promise<void> {
+  /** One epoch's row, the run's running totals and the step rows not yet written (`ml_steps`), together. */
+  async recordEpoch(epoch: Omit<EpochRecord, 'created_at'>, run: Row, steps: readonly Row[] = []): Promise<void> {
     await this.transaction(async (tx) => {
+      if (steps.length > 0) await tx.insert('ml_steps', steps);
       await tx.remove('ml_epochs', { run_id: epoch.run_id, epoch: epoch.epoch });
       await tx.insert('ml_epochs', [{ ...epoch, created_at: now() }]);
       await tx.update('ml_runs', { ...run, heartbeat_at: now() }, { run_id: epoch.run_id });
@@ -182,6 +198,22 @@ export class RunRegistry {
   async epochs(runId: string): Promise<EpochRecord[]> {
     if (!(await this.store.tables()).some((t) => t.toLowerCase() === 'ml_epochs')) return [];
     return (await this.store.query('SELECT * FROM ml_epochs WHERE run_id = ? ORDER BY epoch', [runId])).map(epochOf);
+  }
+
+  /**
+   * The run's step rows in step order; with `afterStep`, only those after it (what a live view has
+   * not seen yet), and with `limit` at most that many. Empty when no run has recorded steps.
+   *
+   * @example
+   * const fresh = await registry.steps(runId, { afterStep: lastSeen, limit: 1000 });
+   */
+  async steps(runId: string, options: { afterStep?: number; limit?: number } = {}): Promise<StepRecord[]> {
+    const after = options.afterStep ?? 0;
+    if (!Number.isInteger(after) || after < 0) throw new MlError('E_ML_ARGUMENT', `steps: afterStep must be a whole number of at least 0, got ${String(options.afterStep)}`);
+    const limit = options.limit ?? -1;
+    if (options.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new MlError('E_ML_ARGUMENT', `steps: limit must be a whole number of at least 1, got ${String(options.limit)}`);
+    if (!(await this.store.tables()).some((t) => t.toLowerCase() === 'ml_steps')) return [];
+    return (await this.store.query('SELECT * FROM ml_steps WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?', [runId, after, limit])).map(stepOf);
   }
 
   /** How many rows each registry table holds for the run. */
@@ -325,11 +357,16 @@ export class RunRegistry {
     return { rows, folder: aside === undefined ? undefined : this.relative(folder), dependents };
   }
 
-  /** Reopens a run to continue it: `values` into its row, its epoch rows after `keepEpochs` removed, together. */
-  async reopen(runId: string, values: Row, keepEpochs: number): Promise<void> {
+  /**
+   * Reopens a run to continue it: `values` into its row, its epoch rows after `keepEpochs` and its
+   * step rows after `keepSteps` removed, together (the resumed steps are written again).
+   */
+  async reopen(runId: string, values: Row, keepEpochs: number, keepSteps = 0): Promise<void> {
     await this.transaction(async (tx) => {
       const later = await tx.select('SELECT epoch FROM ml_epochs WHERE run_id = ? AND epoch > ?', [runId, keepEpochs]);
       for (const r of later) await tx.remove('ml_epochs', { run_id: runId, epoch: r['epoch'] ?? null });
+      const laterSteps = await tx.select('SELECT DISTINCT step FROM ml_steps WHERE run_id = ? AND step > ?', [runId, keepSteps]);
+      for (const r of laterSteps) await tx.remove('ml_steps', { run_id: runId, step: r['step'] ?? null });
       await tx.update('ml_runs', values, { run_id: runId });
     });
   }

@@ -24,6 +24,16 @@ export const ML_EPOCHS = table('ml_epochs', {
   FILE_samples: 'text', FILE_checkpoint: 'text', created_at: 'text',
 });
 
+/**
+ * One row per training step: its losses (`d_loss`, `g_loss` for a GAN, `loss` for a single-loss
+ * model), `step` counted over the whole run from 1 and `epoch` the 1-based epoch it belongs to.
+ * Written in batches with the heartbeat and at each epoch's end; a resume removes the rows after
+ * the step its checkpoint holds, so no step is stored twice.
+ */
+export const ML_STEPS = table('ml_steps', {
+  run_id: 'text', step: 'integer', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', created_at: 'text',
+});
+
 /** Conditioning parameters get a column each on top of these, added when first predicted. */
 export const ML_PREDICTIONS = table('ml_predictions', {
   prediction_id: 'text', run_id: 'text', params: 'text', seed: 'integer', epoch: 'integer', FILE: 'text', score: 'float', nn_distance: 'float',
@@ -58,4 +68,4 @@ export const ML_REVIEWS = table('ml_reviews', {
 });
 
 /** The tables `deleteRun` clears of a run's rows, in the order it clears them. */
-export const RUN_TABLES = ['ml_reviews', 'ml_predictions', 'ml_epochs', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;
+export const RUN_TABLES = ['ml_reviews', 'ml_predictions', 'ml_epochs', 'ml_steps', 'ml_evaluations', 'ml_explanations', 'ml_runs'] as const;

@@ -6,8 +6,11 @@
  * and status `stopped`, finishes with the trainer's evaluations, and marks the run `failed` with
  * the error's message when training throws.
  *
+ * Each step's losses go to `ml_steps` in batches: with each heartbeat and with the epoch's row, so a
+ * live view sees them within a heartbeat and a killed run loses at most the steps since the last.
+ *
  * Guarantees: nothing is written before the plan and the trainer exist; a resumed run continues
- * from its checkpoint with the epoch rows after it removed; a superseded checkpoint is trimmed
+ * from its checkpoint with the epoch and step rows after it removed; a superseded checkpoint is trimmed
  * only after the run row names the new one, so a killed process always resumes from a whole one.
  */
 import fs from 'node:fs';
@@ -90,6 +93,7 @@ export class TrainingSession {
         plan.runId,
         { status: 'running', error: null, finished_at: null, heartbeat_at: now(), pid: process.pid, params: JSON.stringify(plan.params), ...this.progress, env },
         done,
+        position?.step ?? 0,
       );
       return;
     }
@@ -126,15 +130,16 @@ export class TrainingSession {
   }
 
   /**
-   * Beats the heartbeat when one is due; `due` adds the epoch rows and run columns to write with
-   * it (called only then).
+   * Beats the heartbeat when one is due; `due` adds the epoch rows, step rows and run columns to
+   * write with it (called only then).
    */
-  async heartbeat(due?: () => { epochs?: Row[]; columns?: Row }): Promise<void> {
+  async heartbeat(due?: () => { epochs?: Row[]; steps?: Row[]; columns?: Row }): Promise<void> {
     if (Date.now() - this.#lastBeat < HEARTBEAT_INTERVAL_MS) return;
     this.#lastBeat = Date.now();
-    const { epochs = [], columns = {} } = due?.() ?? {};
+    const { epochs = [], steps = [], columns = {} } = due?.() ?? {};
     await this.registry.transaction(async (tx) => {
       if (epochs.length > 0) await tx.insert('ml_epochs', epochs);
+      if (steps.length > 0) await tx.insert('ml_steps', steps);
       await tx.update('ml_runs', { heartbeat_at: now(), ...columns }, { run_id: this.runId });
     });
   }
@@ -162,10 +167,11 @@ export class TrainingSession {
     else prune(previous);
   }
 
-  /** Ends the run as `status`: its pending epoch rows, its evaluations and its row's final columns, together. */
-  async finish(status: 'finished' | 'stopped', columns: Row, evaluations: FinishEvaluations = { rows: [] }, epochs: Row[] = []): Promise<void> {
+  /** Ends the run as `status`: its pending epoch and step rows, its evaluations and its row's final columns, together. */
+  async finish(status: 'finished' | 'stopped', columns: Row, evaluations: FinishEvaluations = { rows: [] }, epochs: Row[] = [], steps: Row[] = []): Promise<void> {
     await this.registry.transaction(async (tx) => {
       if (epochs.length > 0) await tx.insert('ml_epochs', epochs);
+      if (steps.length > 0) await tx.insert('ml_steps', steps);
       if (evaluations.rows.length > 0) {
         if (evaluations.replace !== undefined) await tx.remove('ml_evaluations', evaluations.replace);
         await tx.insert('ml_evaluations', evaluations.rows);
@@ -188,6 +194,13 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
   let lastStep: Record<string, number> | undefined;
   let lastEpoch: Record<string, number> | undefined;
   let plot: string | null = session.plan.resumeFrom?.FILE_loss_plot ?? null;
+  // Step rows not yet written: flushed with the next heartbeat, the epoch's row or the run's end.
+  let pendingSteps: Row[] = [];
+  const takeSteps = (): Row[] => {
+    const taken = pendingSteps;
+    pendingSteps = [];
+    return taken;
+  };
   const setPosition = (p: RunPosition): void => {
     position = p;
     session.progress = { epochs_done: p.epoch, steps_done: p.step };
@@ -196,7 +209,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
   const finishAs = async (status: 'finished' | 'stopped'): Promise<R> => {
     const ips = stepSeconds > 0 ? stepImages / stepSeconds : null;
     const evaluations = trainer.evaluate(status, position);
-    await session.finish(status, { epochs_done: position.epoch, steps_done: position.step, FILE_checkpoint: session.checkpoint, ...(ips === null ? {} : { images_per_second: ips }) }, evaluations);
+    await session.finish(status, { epochs_done: position.epoch, steps_done: position.step, FILE_checkpoint: session.checkpoint, ...(ips === null ? {} : { images_per_second: ips }) }, evaluations, [], takeSteps());
     session.trimSuperseded((f) => trainer.prune(f));
     return trainer.result({
       common: {
@@ -226,6 +239,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
       setPosition({ epoch, stepInEpoch: s + 1, step: position.step + 1, epochLosses: sumLosses(position.epochLosses, out.losses), epochSeconds: position.epochSeconds + seconds });
       lastStep = { ...out.losses };
       if (!Object.values(out.losses).every(Number.isFinite)) throw new MlError('E_ML_RUN', trainer.divergence(epoch, s, out.losses));
+      pendingSteps.push({ run_id: runId, step: position.step, epoch: epoch + 1, d_loss: out.losses['d_loss'] ?? null, g_loss: out.losses['g_loss'] ?? null, loss: out.losses['loss'] ?? null, created_at: now() });
       options.onProgress?.({
         task: `train ${runId}`,
         done: epoch * steps + s + 1,
@@ -233,7 +247,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
         unit: 'steps',
         detail: { epoch: epoch + 1, epochs, step: s + 1, steps, ...out.losses, ...out.detail, images_per_second: out.images / seconds },
       });
-      await session.heartbeat();
+      await session.heartbeat(() => ({ steps: takeSteps() }));
       await yieldToEventLoop();
       if (options.signal?.aborted && s + 1 < steps) {
         save(position);
@@ -266,6 +280,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
         FILE_checkpoint: ckpt,
       },
       { epochs_done: done, steps_done: position.step, ...columns.run, ...(ckpt === null ? {} : { FILE_checkpoint: ckpt }) },
+      takeSteps(),
     );
     session.trimSuperseded((f) => trainer.prune(f));
     plot = await writeLossPlots(registry, runId, folder);
