@@ -261,6 +261,7 @@ function mountReview(host: HTMLElement, run: string): Unmount {
           : { rule: a.rule, ...(a.best.trim() === '' ? {} : { best: Number(a.best) }), ...(a.per.trim() === '' ? {} : { per: a.per.trim() }), ...(a.diverse ? { diverse: true } : {}) };
       a.result = await postJson<AcceptAnswer>(`${runPath}/accept`, body);
       await refreshTally();
+      await refreshAcceptance();
     } catch (e) {
       a.failure = e;
     }
@@ -270,6 +271,13 @@ function mountReview(host: HTMLElement, run: string): Unmount {
 
   async function refreshTally(): Promise<void> {
     s.tally = (await getJson<{ tally: Tally }>(`${runPath}/tally`, { reviewer: s.reviewer })).tally;
+  }
+
+  /** The queue's `accepted` states as they now stand, keeping the queue and the place in it. */
+  async function refreshAcceptance(): Promise<void> {
+    const { queue } = await getJson<{ queue: Queued[] }>(`${runPath}/queue`, { reviewer: s.reviewer, all: 1, limit: 1000 });
+    const now = new Map(queue.map((p) => [p.prediction_id, p.accepted]));
+    s.queue = s.queue.map((p) => ({ ...p, accepted: now.has(p.prediction_id) ? now.get(p.prediction_id)! : p.accepted }));
   }
 
   async function startChild(): Promise<void> {
