@@ -62,6 +62,8 @@ const SCRIPT = `
   };
   var isNumber = function (v) { return typeof v === 'number' && isFinite(v); };
   var asText = function (v) { return v === null || v === undefined ? '' : String(v); };
+  /* Numbers as they read best: whole numbers as they are, others to four significant digits. */
+  var shortText = function (v) { return isNumber(v) && !Number.isInteger(v) ? String(Number(v.toPrecision(4))) : asText(v); };
   var IMAGE = /\\.(png|jpe?g|gif|webp|bmp|svg|avif)$/i;
   /* A FILE value as a URL to load, or null: relative paths inside the folder and http(s) URLs only. */
   var fileUrl = function (v) {
@@ -85,10 +87,11 @@ const SCRIPT = `
       var hi = el('input', { type: 'range', min: '0', max: String(distinct.length - 1), step: '1', value: String(distinct.length - 1), 'aria-label': p.name + ' to' });
       var shownRange = el('div', { 'class': 'range-values' });
       var f = { index: p.index, test: null };
+      if (distinct.length === 1) { lo.hidden = true; hi.hidden = true; }
       var update = function () {
         var a = Math.min(Number(lo.value), Number(hi.value)), b = Math.max(Number(lo.value), Number(hi.value));
         var from = distinct[a], to = distinct[b];
-        shownRange.textContent = from === to ? String(from) : from + ' to ' + to;
+        shownRange.textContent = from === to ? shortText(from) : shortText(from) + ' to ' + shortText(to);
         f.test = a === 0 && b === distinct.length - 1 ? null : function (v) { return isNumber(v) && v >= from && v <= to; };
       };
       update();
@@ -145,7 +148,7 @@ const SCRIPT = `
         else if (value !== null && value !== '') item.appendChild(el('div', { 'class': 'muted' }, asText(value)));
       });
       var dl = el('dl');
-      params.forEach(function (p) { dl.appendChild(el('dt', null, p.name)); dl.appendChild(el('dd', null, asText(r[p.index]))); });
+      params.forEach(function (p) { dl.appendChild(el('dt', null, p.name)); dl.appendChild(el('dd', { title: asText(r[p.index]) }, shortText(r[p.index]))); });
       item.appendChild(dl);
       grid.appendChild(item);
     });
