@@ -184,6 +184,26 @@ describe('jobs', () => {
   });
 });
 
+describe('closing the dashboard', () => {
+  it('closeJobs interrupts a running child run: the job is stopped and so is its run, with nothing left running', async () => {
+    const res = await post('/api/jobs', { kind: 'child-run', from: fixture.gan, epochs: 200 });
+    assert.equal(res.status, 202);
+    const { job_id } = (await res.json()) as { job_id: string };
+    let runId: string | null = null;
+    for (let i = 0; i < 200 && runId === null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      runId = ((await (await get(`/api/jobs/${job_id}`)).json()) as { run_id: string | null }).run_id;
+    }
+    assert.ok(runId, 'the child run appeared in ml_runs');
+    await closeJobs(10_000);
+    const job = (await (await get(`/api/jobs/${job_id}`)).json()) as { state: string; output: string[] };
+    assert.equal(job.state, 'stopped', job.output.join('\n'));
+    const [run] = await fixture.store.query('SELECT status FROM ml_runs WHERE run_id = ?', [runId]);
+    assert.equal(run?.['status'], 'stopped', 'the training wrote its checkpoint and marked the run stopped');
+    await closeJobs(10);
+  });
+});
+
 describe('report route', () => {
   it('downloads the run\'s self-contained report; an unknown run is a 404', async () => {
     const res = await get(`/api/runs/${fixture.gan}/report`);

@@ -4,8 +4,8 @@
  * output lines and state changes are kept (the last {@link KEPT_LINES} lines) and pushed to
  * listeners, so a page can follow it as server-sent events.
  *
- * Guarantees: a job's state moves once from `running` to `finished` (exit 0), `failed` (another
- * exit status) or `stopped` (ended by a signal); listeners hear every line after they subscribe
+ * Guarantees: a job's state moves once from `running` to `stopped` (interrupted by
+ * {@link closeJobs} or ended by a signal), `finished` (exit 0) or `failed` (another exit status); listeners hear every line after they subscribe
  * and `end` exactly once; {@link closeJobs} interrupts every running job (SIGINT, which lets a
  * training write its checkpoint and mark its run stopped, then SIGKILL after a grace period) and
  * resolves when all have exited. Jobs live in this process's memory only.
@@ -51,6 +51,7 @@ export class Job {
   #exitCode: number | null = null;
   #signal: string | null = null;
   #finishedAt: string | null = null;
+  #stopRequested = false;
   readonly #lines: string[] = [];
   readonly #listeners = new Set<(e: JobEvent) => void>();
   readonly #details: Record<string, unknown>;
@@ -129,6 +130,7 @@ export class Job {
   /** Interrupts the job (SIGINT), then kills it if it has not exited after `graceMs`. */
   async stop(graceMs = KILL_GRACE_MS): Promise<void> {
     if (this.#state !== 'running') return;
+    this.#stopRequested = true;
     this.#child.kill('SIGINT');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
     await this.#exited;
@@ -147,7 +149,7 @@ export class Job {
     if (this.#state !== 'running') return;
     this.#exitCode = code;
     this.#signal = signal;
-    this.#state = code === 0 ? 'finished' : code === null || code === 130 ? 'stopped' : 'failed';
+    this.#state = this.#stopRequested || code === null || code === 130 ? 'stopped' : code === 0 ? 'finished' : 'failed';
     this.#finishedAt = new Date().toISOString();
     const view = this.view();
     this.#emit({ type: 'end', job: view });
