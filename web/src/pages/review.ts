@@ -7,7 +7,7 @@
  * trained on the accepted images, started as a job whose output streams in.
  */
 import { html, nothing, render, type TemplateResult } from 'lit-html';
-import { ApiFailure, fileUrl, getJson, listen, postJson } from '../api.js';
+import { ApiFailure, apiUrl, fileUrl, getJson, listen, postJson } from '../api.js';
 import { failureView } from '../components/failure.js';
 import { formatTime, formatValue } from '../components/format.js';
 import { href, type Route, type Unmount } from '../router.js';
@@ -435,6 +435,7 @@ function mountReview(host: HTMLElement, run: string): Unmount {
           <label><input type="checkbox" .checked=${s.all} @change=${(e: Event) => { s.all = (e.target as HTMLInputElement).checked; void load(); }} /> show judged too</label>
           <a href=${href(`runs/${encodeURIComponent(run)}`)}>run</a>
           <a href=${href(`lineage/${encodeURIComponent(run)}`)}>lineage</a>
+          <a href=${apiUrl(`/runs/${encodeURIComponent(run)}/report`)} download>report</a>
           <a href=${href('review')}>other runs</a>
           <span class="muted review-keys">keys: <kbd>a</kbd> accept · <kbd>r</kbd> reject · <kbd>1</kbd>–<kbd>5</kbd> rate · <kbd>c</kbd> comment · <kbd>s</kbd>/<kbd>→</kbd> skip · <kbd>←</kbd> back</span>
         </div>
