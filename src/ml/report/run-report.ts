@@ -42,8 +42,8 @@ h1{font-size:1.5rem;margin:.5rem 0 .25rem}h2{font-size:1.15rem;margin:1.75rem 0 
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;background:#fff}
 th,td{padding:.25rem .6rem;border-bottom:1px solid #d9dee3;text-align:left;vertical-align:top}
 th{background:#eef1f4;font-weight:600}td.v{font-family:ui-monospace,'DejaVu Sans Mono',monospace;word-break:break-all}
-figure{display:inline-block;margin:0 1rem 1rem 0;vertical-align:top}figcaption{color:#66707a;font-size:12px}
-figure img{image-rendering:pixelated;max-width:100%;border:1px solid #d9dee3;background:#fff}
+figure{display:inline-block;margin:0 1rem 1rem 0;vertical-align:top;max-width:540px}figcaption{color:#66707a;font-size:12px}
+figure img{max-width:100%;border:1px solid #d9dee3;background:#fff}
 .chart svg{max-width:100%;height:auto;background:#fff}
 .status{display:inline-block;padding:0 .5rem;border-radius:10px;font-size:12px;background:#eaeef2}
 nav a{margin-right:.75rem}
