@@ -181,6 +181,10 @@ describe('jobs', () => {
     assert.equal(run?.['parent_run_id'], fixture.gan);
     assert.equal(run?.['status'], 'finished');
     assert.match(text, new RegExp(`"run_id":"${job.run_id}"`), 'the stream names the new run');
+    const listed = (await (await get(`/api/jobs?from=${fixture.gan}`)).json()) as { jobs: { job_id: string; run_id: string }[] };
+    assert.equal(listed.jobs[0]?.job_id, started.job_id);
+    assert.equal(listed.jobs[0]?.run_id, job.run_id);
+    assert.deepEqual((await (await get('/api/jobs?from=nothing')).json()) as unknown, { jobs: [] });
   });
 });
 

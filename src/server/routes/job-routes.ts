@@ -5,6 +5,7 @@
  *   accepted predictions, 1 ≤ epochs ≤ 1000; a refusal is a 4xx naming what is wrong), starts
  *   `dsi ml train --from RUN --include-accepted --epochs N` in a process of its own and answers
  *   202 `{job_id, state, run_id: null}` at once;
+ * - `GET /api/jobs?from=RUN` → `{jobs: JobAnswer[]}`: the jobs of this dashboard (of child runs of RUN), newest first;
  * - `GET /api/jobs/:id` → the job (`JobView` of job-runner.ts) with `run_id`: the new run, once
  *   `ml_runs` holds a run with `parent_run_id = from` created after the job started;
  * - `GET /api/jobs/:id/events` streams it as server-sent events: `state` (the job, first and on
@@ -85,6 +86,13 @@ export function jobRoutes(ctx: DashboardContext): Hono {
     if (job === undefined) throw notFound(`no job ${id} (jobs are kept while the dashboard runs)`, 'E_JOB_MISSING');
     return job;
   };
+
+  app.get('/jobs', async (c) => {
+    const store = requireStore(ctx);
+    const from = c.req.query('from');
+    const jobs = listJobs().filter((j) => from === undefined || from === '' || j.view().details['from'] === from).reverse();
+    return c.json({ jobs: await Promise.all(jobs.map((j) => answerOf(store, j))) });
+  });
 
   app.get('/jobs/:id', async (c) => c.json(await answerOf(requireStore(ctx), jobOf(c.req.param('id')))));
 

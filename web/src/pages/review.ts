@@ -286,32 +286,48 @@ function mountReview(host: HTMLElement, run: string): Unmount {
     j.failure = undefined;
     draw();
     try {
-      const job = await postJson<Job>('/jobs', { kind: 'child-run', from: run, epochs: Number(j.epochs) });
-      j.current = job;
-      j.lines = [];
-      stopJob?.();
-      stopJob = listen(
-        `/jobs/${encodeURIComponent(job.job_id)}/events`,
-        (event, data) => {
-          if (event === 'line') j.lines = [...j.lines, (data as { line: string }).line].slice(-12);
-          else if (event === 'run' && j.current) j.current = { ...j.current, run_id: (data as { run_id: string }).run_id };
-          else if (event === 'state' || event === 'end') {
-            const next = data as Job;
-            j.current = { ...next, run_id: next.run_id ?? j.current?.run_id ?? null };
-            if (event === 'state' && j.lines.length === 0) j.lines = next.output.slice(-12);
-            if (event === 'end') {
-              stopJob?.();
-              stopJob = undefined;
-            }
-          }
-          draw();
-        },
-        ['state', 'line', 'run', 'end'],
-      );
+      follow(await postJson<Job>('/jobs', { kind: 'child-run', from: run, epochs: Number(j.epochs) }));
     } catch (e) {
       j.failure = e;
     }
     j.busy = false;
+    draw();
+  }
+
+  /** Shows `job` and listens to its events until it ends. */
+  function follow(job: Job): void {
+    const j = s.job;
+    j.current = job;
+    j.lines = job.output.slice(-12);
+    stopJob?.();
+    stopJob = listen(
+      `/jobs/${encodeURIComponent(job.job_id)}/events`,
+      (event, data) => {
+        if (event === 'line') j.lines = [...j.lines, (data as { line: string }).line].slice(-12);
+        else if (event === 'run' && j.current) j.current = { ...j.current, run_id: (data as { run_id: string }).run_id };
+        else if (event === 'state' || event === 'end') {
+          const next = data as Job;
+          j.current = { ...next, run_id: next.run_id ?? j.current?.run_id ?? null };
+          j.lines = next.output.slice(-12);
+          if (event === 'end') {
+            stopJob?.();
+            stopJob = undefined;
+          }
+        }
+        draw();
+      },
+      ['state', 'line', 'run', 'end'],
+    );
+  }
+
+  /** The newest child-run job of this run started from this dashboard, if any, followed again. */
+  async function resumeJob(): Promise<void> {
+    const { jobs } = await getJson<{ jobs: Job[] }>('/jobs', { from: run });
+    const newest = jobs[0];
+    if (newest === undefined || s.job.current !== undefined) return;
+    if (newest.state === 'running') follow(newest);
+    else s.job.current = newest;
+    s.job.lines = newest.output.slice(-12);
     draw();
   }
 
@@ -449,6 +465,7 @@ function mountReview(host: HTMLElement, run: string): Unmount {
 
   document.addEventListener('keydown', onKey);
   void load();
+  void resumeJob().catch(() => undefined);
   return () => {
     document.removeEventListener('keydown', onKey);
     window.clearTimeout(flashTimer);
