@@ -364,7 +364,7 @@ function mountReview(host: HTMLElement, run: string): Unmount {
       </div>
       <div class="review-side">
         <div class="review-position"><strong>${s.index + 1}</strong> / ${s.queue.length} · <code>${p.prediction_id}</code>
-          ${done ? html`<span class="status finished">recorded: ${done.join(', ')}</span>` : nothing}</div>
+          ${done ? html`<span class="status review-recorded">recorded: ${done.join(', ')}</span>` : nothing}</div>
         ${factsOf(p)}
         <div class="toolbar review-actions">
           <button class="accept" title="accept (a)" @click=${() => verdict('accept')}>Accept <kbd>a</kbd></button>
@@ -461,6 +461,8 @@ function mountReview(host: HTMLElement, run: string): Unmount {
       </div>`,
       host,
     );
+    const output = host.querySelector('.review-job-output');
+    if (output) output.scrollTop = output.scrollHeight;
   }
 
   document.addEventListener('keydown', onKey);
