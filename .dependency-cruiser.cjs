@@ -17,7 +17,7 @@
 //   bench/     src/bench/: measurements of ml/ and torch/ (PyTorch references, medians) that
 //              `dsi bench` and the scripts in bench/ run.
 //   front ends src/index.ts (the library's entry point: it assembles the store with its default
-//              plugins), src/cli/, and later src/server/ and src/notebook/. Nothing in the library
+//              plugins), src/cli/, src/server/ (the dashboard) and later src/notebook/. Nothing in the library
 //              imports them; cli/, server/ and notebook/ never import a backend (only the entry
 //              point wires backends in).
 //
@@ -135,11 +135,18 @@ module.exports = {
       FRONT_ENDS,
       BACKENDS,
     ),
+    {
+      name: 'front-ends-are-separate',
+      comment: 'A front end does not import another one (cli/, server/, notebook/); `dsi serve` starts the dashboard through src/server/index.ts alone.',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/(server|notebook)/', pathNot: '^src/(server|notebook)/index\\.ts$' },
+    },
     layer(
-      'front-ends-are-separate',
-      'A front end does not import another one (cli/, server/, notebook/).',
-      '^src/cli/',
+      'front-ends-do-not-import-the-cli',
+      'The dashboard and the notebook support never import the command line.',
       '^src/(server|notebook)/',
+      '^src/cli/',
     ),
   ],
   options: {

@@ -5,16 +5,9 @@
  * needs the token, which is generated and printed once when `--token` does not give one.
  */
 import type { Command } from 'commander';
-import { StoreError } from '../../errors.js';
-import { openStore } from '../../index.js';
-import { openCinemaDatabase } from '../../server/cinema-database.js';
-import { createDashboardApp } from '../../server/dashboard-app.js';
-import { listen } from '../../server/listen.js';
-import { isLoopbackAddress, newToken } from '../../server/request-guard.js';
-import type { Store } from '../../store/store.js';
+import { startDashboard } from '../../server/index.js';
 import type { GlobalOptions } from '../context.js';
 import { wholeNumber } from '../number-options.js';
-import { loadMl } from './ml/load-ml.js';
 
 interface ServeFlags {
   host: string;
@@ -30,22 +23,11 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on (beyond loopback every request needs the token)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', wholeNumber(0, 65535), 8765)
     .option('--token <token>', 'the token requests must carry (default: none on loopback, a new one printed once elsewhere)')
-    .action(async (cinemaFolder: string | undefined, opts: ServeFlags, cmd: Command) => {
+    .action(async (cinema: string | undefined, opts: ServeFlags, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      if (opts.token !== undefined && opts.token.length < 8) throw new StoreError('E_BAD_ARGUMENT', '--token must be at least 8 characters long');
-      const loopback = isLoopbackAddress(opts.host);
-      const token = opts.token ?? (loopback ? undefined : newToken());
-      const cinema = cinemaFolder === undefined ? undefined : openCinemaDatabase(cinemaFolder);
-      let store: Store | undefined;
-      if (cinema === undefined) {
-        if (g.db === '') throw new StoreError('E_BAD_ARGUMENT', '--db must name a store file');
-        store = await openStore(g.db, { backend: g.backend });
-      }
-      const ml = await loadMl();
-      const app = createDashboardApp({ store, cinema, reviewer: ml.userName(), storeArguments: ['--db', g.db, '--backend', g.backend] }, { token, loopback });
-      const server = await listen(app, { host: opts.host, port: opts.port, token });
-      process.stdout.write(`dashboard: ${server.url}\n`);
-      if (token !== undefined && opts.token === undefined) process.stdout.write('the token above is needed by every request; it is not stored anywhere\n');
+      const dashboard = await startDashboard({ db: g.db, backend: g.backend, cinema, host: opts.host, port: opts.port, token: opts.token });
+      process.stdout.write(`dashboard: ${dashboard.url}\n`);
+      if (dashboard.tokenGenerated) process.stdout.write('every request needs the token in this URL; it is not stored anywhere\n');
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -55,8 +37,7 @@ export function registerServe(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      await server.close();
-      await store?.close();
+      await dashboard.close();
       process.stdout.write('dashboard stopped\n');
     });
 }
