@@ -100,6 +100,41 @@ describe('Cinema database export and import', () => {
     await rejectsWithCode(store.write(path.join(dir, 'meta.csv'), { table: 'meta', writer: 'cinema' }), 'E_BAD_ARGUMENT');
   });
 
+  it('writes index.html beside data.csv: a viewer that embeds every row as escaped JSON and loads images by relative path', async () => {
+    const out = path.join(dir, 'viewer.cdb');
+    const hostile = '</script><script>alert(1)</script><!--';
+    await store.write(out, { query: `SELECT FILE, id, label, label_name, '${hostile}' AS note FROM digits ORDER BY id` });
+    const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+    const scripts = html.match(/<script\b/gi) ?? [];
+    assert.equal(scripts.length, 2, 'the data element and the viewer script, nothing a value opened');
+    assert.ok(!html.includes(hostile), 'the hostile value is not in the page as it is');
+    assert.doesNotMatch(html, /<script[^>]+src=|<link\b|https?:\/\/(?!www\.w3\.org)/i, 'no external script, style or address');
+    const json = /<script type="application\/json" id="cinema-data">([^<]*)<\/script>/.exec(html);
+    assert.ok(json, 'the rows are embedded in a JSON script element with no < inside');
+    const embedded = JSON.parse(json[1]!) as { columns: string[]; fileColumns: string[]; rows: (string | number | null)[][] };
+    const { header, rows } = readLikePycinema(out);
+    assert.deepEqual(embedded.columns, header);
+    assert.deepEqual(embedded.fileColumns, ['FILE']);
+    assert.equal(embedded.rows.length, rows.length);
+    assert.equal(embedded.rows.length, (await store.getTable('digits')).length, 'every row');
+    embedded.rows.forEach((r, i) => {
+      assert.deepEqual(r.slice(0, 4).map(String), rows[i]!.slice(0, 4), `row ${i + 1}'s parameters`);
+      assert.equal(r[4], path.relative(out, rows[i]![4]!), `row ${i + 1}'s file, relative to the database`);
+      assert.ok(fs.existsSync(path.join(out, String(r[4]))));
+    });
+    assert.equal(embedded.rows[0]![3], hostile, 'the value itself survives the escaping');
+  });
+
+  it('keeps a store file named index.html or data.csv apart from the database\'s own', async () => {
+    fs.writeFileSync(path.join(dir, 'index.html'), 'not the viewer');
+    fs.writeFileSync(path.join(dir, 'own.csv'), 'FILE,v\nindex.html,1\n');
+    await store.read([path.join(dir, 'own.csv')], { table: 'own' });
+    const out = path.join(dir, 'own.cdb');
+    await store.write(out, { table: 'own' });
+    assert.match(fs.readFileSync(path.join(out, 'index.html'), 'utf8'), /^<!doctype html>/);
+    assert.equal(fs.readFileSync(path.join(out, 'external', '1-index.html'), 'utf8'), 'not the viewer');
+  });
+
   it('refuses to export a row whose file is missing, leaving nothing behind', async () => {
     fs.writeFileSync(path.join(dir, 'ghost.csv'), 'FILE,v\nnowhere/ghost.png,1\n');
     await store.read([path.join(dir, 'ghost.csv')], { table: 'ghost' });

@@ -33,6 +33,7 @@ import { registerQuery } from './commands/query.js';
 import { registerRead } from './commands/read.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSearch } from './commands/search.js';
+import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerSummary } from './commands/summary.js';
 import { registerUnits } from './commands/units.js';
@@ -117,7 +118,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
-  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe]) {
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport]) {
     register(program);
   }
   overrideExits(program);

@@ -50,3 +50,4 @@ export { writePlot } from './plots/write-plot.js';
 export { imageGridPng, type ImageGridShape, type ImageGridOptions } from '../images/image-grid.js';
 export { labelledGridPng, labelledGridSize, assignmentLabel, type LabelledGridOptions, type LabelledGridLayout, type LabelledRow } from '../images/labelled-grid.js';
 export { tanhToUint8 } from '../images/tanh-pixels.js';
+export { runReportHtml, writeRunReport, sampleEpochs, REPORT_SAMPLE_EPOCHS } from './report/run-report.js';

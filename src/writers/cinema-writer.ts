@@ -24,6 +24,7 @@ import type { Cell, Row } from '../store/types.js';
 import { OutputGuard, isFileColumn, isUrl } from './output-guard.js';
 import type { WriteContext, Writer } from '../store/writer.js';
 import { checkWriterOptions } from './writer-options.js';
+import { CINEMA_VIEWER_NAME, cinemaViewerHtml } from './cinema-viewer.js';
 
 type FileMode = 'copy' | 'link' | 'symlink';
 
@@ -98,6 +99,8 @@ export const cinemaWriter: Writer = {
     const placed = new Map<string, string>();
     let external = 0;
     let rows = 0;
+    /** The rows as data.csv holds them, for the viewer page. */
+    const written: (string | number | null)[][] = [];
     const place = (value: string, rowNumber: number, column: string): string => {
       if (isUrl(value)) return value;
       const source = path.resolve(root, value);
@@ -110,8 +113,8 @@ export const cinemaWriter: Writer = {
       }
       if (!fs.statSync(source).isFile()) throw new StoreError('E_BAD_INPUT', `${source}: row ${rowNumber} names this in ${column}, and it is not a file`, { file: source });
       const below = path.relative(root, source).split(path.sep).join('/');
-      // data.csv is the database's own table: a file of that name goes with the outside ones.
-      const inside = below !== '' && isInside(source, root) && below.toLowerCase() !== 'data.csv';
+      // data.csv and index.html are the database's own: a file of either name goes with the outside ones.
+      const inside = below !== '' && isInside(source, root) && below.toLowerCase() !== 'data.csv' && below.toLowerCase() !== CINEMA_VIEWER_NAME;
       const relative = inside ? below : `external/${++external}-${path.basename(source)}`;
       put(source, path.join(temp, relative), mode);
       placed.set(source, relative);
@@ -130,11 +133,14 @@ export const cinemaWriter: Writer = {
             }),
           );
           if (data.length > 0) fs.writeSync(out, `${Papa.unparse(data, { newline: '\n' })}\n`);
+          for (const r of data) written.push(r);
           rows += batch.length;
         }
       } finally {
         fs.closeSync(out);
       }
+      const viewer = cinemaViewerHtml({ title: path.basename(target), columns: ordered, fileColumns, rows: written });
+      fs.writeFileSync(path.join(temp, CINEMA_VIEWER_NAME), viewer, { mode: FILE_MODE });
       checkReplaceable(target);
       await guard.beforeReplace();
       staging.commit();

@@ -2,7 +2,7 @@
  * The dashboard's page: the navigation, and the page the URL's hash names, loaded on demand.
  * Pages live in pages/, one file each; shared pieces in components/.
  */
-import { html, render } from 'lit-html';
+import { html, nothing, render } from 'lit-html';
 import './style.css';
 import { getJson } from './api.js';
 import { failureView } from './components/failure.js';
@@ -48,7 +48,8 @@ async function show(): Promise<void> {
   try {
     const page = await found.page.load();
     if (mine !== generation) return;
-    host.replaceChildren();
+    // Clear through lit: removing its markers by hand would leave the next render() writing into detached nodes.
+    render(nothing, host);
     const result = await page.mount(host, found.route);
     if (mine !== generation) {
       if (typeof result === 'function') result();
