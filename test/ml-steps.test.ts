@@ -96,6 +96,32 @@ describe('ml_steps', () => {
     assert.deepEqual(await stepLosses(id), expected());
   });
 
+  it('writes the steps taken so far with each heartbeat, so a run killed mid-epoch keeps them', async () => {
+    // The clock jumps past the heartbeat interval at every step: each step's heartbeat is due.
+    const realNow = Date.now;
+    let offset = 0;
+    Date.now = () => realNow() + offset;
+    let id = '';
+    try {
+      await assert.rejects(
+        trainGan(m.store, {
+          ...OPTIONS,
+          batch: 2, // 4 steps an epoch
+          onProgress: (e) => {
+            if (e.unit !== 'steps') return;
+            id = e.task.replace('train ', '');
+            offset += 11_000;
+            if (e.done === 3) throw new Error('interrupted after step 3');
+          },
+        }),
+        /interrupted/,
+      );
+    } finally {
+      Date.now = realNow;
+    }
+    assert.deepEqual((await registry.steps(id)).map((r) => [r.step, r.epoch]), [[1, 1], [2, 1]], 'steps 1 and 2 came with their heartbeats; step 3 died with the process');
+  });
+
   it('deleting a run clears its steps', async () => {
     const id = await failedAfter(3);
     assert.equal((await registry.counts(id))['ml_steps'], 2);
