@@ -59,7 +59,7 @@ export async function mount(host: HTMLElement, route: Route): Promise<() => void
           ${progressBar(run.epochs_done, run.epochs_target, run.state)}
           <span class="progress-text">epoch <strong data-epochs>${run.epochs_done}</strong>${run.epochs_target === null ? '' : ` of ${run.epochs_target}`} · step ${run.steps_done}</span>
           <span class="muted">${live}</span>
-          <span class="links"><a href=${detail.links.lineage}>lineage</a><a href=${detail.links.review}>review</a><a href=${detail.links.report} download>report</a><a href=${href('compare', { runs: [run.run_id, run.parent_run_id, ...detail.children].filter((x) => x !== null).join(',') })}>compare with family</a></span>
+          <span class="links"><a href=${detail.links.lineage}>lineage</a><a href=${detail.links.review}>review</a><a href=${href('explanations', { run: run.run_id })}>explanations</a><a href=${detail.links.report} download>report</a><a href=${href('compare', { runs: [run.run_id, run.parent_run_id, ...detail.children].filter((x) => x !== null).join(',') })}>compare with family</a></span>
         </div>
         ${run.error === null ? nothing : failureView(run.error)}
         ${failure === undefined ? nothing : failureView(failure)}
