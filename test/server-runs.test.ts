@@ -219,6 +219,19 @@ describe('run events', () => {
     await registry.delete(runId);
   });
 
+  it('reports a running run without a heartbeat for minutes as killed, and its stream ends at once', async () => {
+    const registry = new RunRegistry(d.store);
+    const runId = 'gan-20261201-000003-dead';
+    await registry.create({ run_id: runId, kind: 'gan', model: 'dcgan', status: 'running', params: '{}', data_query: 'SELECT 1', data_rows: 1, data_hash: 'h', env: '{}', seed: 1, epochs_done: 0, steps_done: 0 });
+    await registry.update(runId, { heartbeat_at: new Date(Date.now() - 10 * 60_000).toISOString() });
+    const { runs } = await json<{ runs: { run_id: string; state: string }[] }>('/api/runs');
+    assert.equal(runs.find((r) => r.run_id === runId)!.state, 'killed');
+    const events = parseEvents(await (await get(`/api/runs/${runId}/events`)).text());
+    assert.deepEqual(events.map((e) => e.event), ['progress', 'end']);
+    assert.equal(events[1]!.data['state'], 'killed');
+    await registry.delete(runId);
+  });
+
   it('stops polling the store when the client goes', async () => {
     const registry = new RunRegistry(d.store);
     const runId = 'gan-20261201-000001-cafe';
