@@ -1,7 +1,7 @@
 /**
  * The dashboard's entry point: `startDashboard` opens what it shows (a store, or a Cinema
- * database), builds the application and listens; `close()` stops listening, ends the jobs it
- * started and closes the store. `dsi serve` calls it; so can a script.
+ * database), builds the application and listens; `close()` ends the jobs it started (a training
+ * run stops with a checkpoint), stops listening and closes the store. `dsi serve` calls it; so can a script.
  *
  * @example
  * const d = await startDashboard({ db: 'dsi.db', backend: 'sqlite', host: '127.0.0.1', port: 0 });
@@ -14,6 +14,7 @@ import { userName } from '../ml/index.js';
 import type { Store } from '../store/store.js';
 import { openCinemaDatabase } from './cinema-database.js';
 import { createDashboardApp } from './dashboard-app.js';
+import { closeJobs } from './job-runner.js';
 import { listen } from './listen.js';
 import { isLoopbackAddress, newToken } from './request-guard.js';
 
@@ -63,6 +64,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
       tokenGenerated: token !== undefined && options.token === undefined,
       close: () => {
         closing ??= (async () => {
+          await closeJobs();
           await server.close();
           await store?.close();
         })();
