@@ -184,7 +184,8 @@ async function demoEmulator(db: string, dsi: Step, ex: (name: string) => string)
  * (about 4 minutes on a 2-core CPU; recognisable digits of each class), ten images per digit and
  * their contact sheet, a one-epoch classifier whose confidence scores them, an evaluation with
  * per-digit faithfulness and diversity, the confident and distinct ones accepted, a child run
- * trained one epoch on the data plus the accepted images, and the lineage that records it.
+ * trained one epoch on the data plus the accepted images, the lineage that records it, and the
+ * GAN run's report as one HTML file.
  */
 async function demoMl(db: string, dsi: Step): Promise<void> {
   dsi(['datasets', 'add', 'mnist', '--no-download']);
@@ -202,4 +203,7 @@ async function demoMl(db: string, dsi: Step): Promise<void> {
   dsi(['ml', 'train', '--from', gan, '--include-accepted', '--epochs', '1']);
   const child = await newestRun(db, 'gan', `AND parent_run_id = '${gan.replace(/'/g, "''")}'`);
   dsi(['ml', 'lineage', child]);
+  const report = typed(path.join(path.dirname(db), `${path.basename(db, path.extname(db))}-report.html`));
+  dsi(['report', '--run', gan, '--out', report], 'one self-contained HTML file: parameters, curves, samples, evaluations, lineage');
+  process.stdout.write(`\nto look at all of it in a browser (tables, gallery, runs, evaluations, review): dsi --db ${shellWord(db)} serve\n`);
 }
