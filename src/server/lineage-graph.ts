@@ -73,7 +73,7 @@ export function lineageGraph(lineage: Lineage): LineageGraph {
       id,
       type: 'run',
       label: r.run_id,
-      detail: [`${r.kind} ${r.model}`, `${r.state} · ${r.epochs_done} epochs`, ...(r.data.synthetic_generations > 0 ? [`synthetic generations: ${r.data.synthetic_generations}`] : [])],
+      detail: [`${r.kind} ${r.model}`, `${r.state} · ${r.epochs_done} epoch${r.epochs_done === 1 ? '' : 's'}`, ...(r.data.synthetic_generations > 0 ? [`synthetic generations: ${r.data.synthetic_generations}`] : [])],
       run_id: r.run_id,
       current: r.run_id === lineage.run_id,
       state: r.state,
