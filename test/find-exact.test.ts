@@ -105,3 +105,29 @@ describe('find values are quoted or plain, never half of each', () => {
     });
   });
 });
+
+describe('findPage: one page of a condition and its count', () => {
+  it('returns the rows find returns, a page at a time with their row indexes, and how many match in all', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const lines = ['i,even,name'];
+      for (let i = 1; i <= 250; i++) lines.push(`${i},${i % 2 === 0 ? 1 : 0},row ${i}`);
+      await store.read(writeFile(dir, 'rows.csv', `${lines.join('\n')}\n`), { table: 'rows' });
+      const all = await store.find('even = 1', { table: 'rows' });
+      assert.equal(all.length, 125);
+      const pages = [];
+      for (let offset = 0; offset < 125; offset += 40) {
+        const page = await store.findPage('even = 1', { table: 'rows', offset, limit: 40 });
+        assert.equal(page.total, 125);
+        pages.push(...page.rows);
+      }
+      assert.deepEqual(pages, all);
+      assert.deepEqual((await store.findPage('even = 1', { table: 'rows', offset: 10, limit: 2 })).rows.map((r) => [r.dsi_row_index, r['name']]), [[22, 'row 22'], [24, 'row 24']]);
+      assert.deepEqual(await store.findPage("name ~ 'nothing'", { table: 'rows', limit: 5 }), { rows: [], total: 0 });
+      await rejectsWithCode(store.findPage('even = 1', { table: 'rows', limit: 0 }), 'E_BAD_ARGUMENT');
+      await rejectsWithCode(store.findPage('even = 1', { table: 'rows', offset: -1, limit: 5 }), 'E_BAD_ARGUMENT');
+      await rejectsWithCode(store.findPage('even =', { table: 'rows', limit: 5 }), 'E_FIND_SYNTAX');
+      await rejectsWithCode(store.findPage('colour = 1', { table: 'rows', limit: 5 }), 'E_COLUMN_MISSING');
+      await rejectsWithCode(store.findPage('even = 1', { table: 'nope', limit: 5 }), 'E_TABLE_MISSING');
+    });
+  });
+});

@@ -729,6 +729,31 @@ export class Store {
     });
   }
 
+  /**
+   * One page of the rows of `table` that match `condition`, in insertion order, with how many
+   * match in all: `limit` rows from `offset`, each with its `dsi_row_index`. Only the page leaves
+   * the backend, so a front end can page a condition that matches millions of rows.
+   *
+   * @example const { rows, total } = await store.findPage('wind_speed > 5', { table: 'wildfire', offset: 0, limit: 50 });
+   */
+  findPage(condition: string, options: { table: string; offset?: number; limit: number }): Promise<{ rows: FoundRow[]; total: number }> {
+    const { offset = 0, limit } = options;
+    if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `find: ${o('offset')} must be a whole number ≥ 0, got ${String(offset)}`));
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `find: ${o('limit')} must be a whole number from 1 to 10000, got ${String(limit)}`));
+    let parsed: FindCondition;
+    try {
+      parsed = parseFindCondition(condition);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exclusive(async () => {
+      const info = await this.#info(options.table);
+      const { where, params } = this.#findWhere(parsed, this.#column(info, parsed.column));
+      const counted = await this.#backend.select(`SELECT count(*) AS n FROM ${this.#backend.dialect.quote(info.name)} WHERE ${where}`, params);
+      return { rows: await this.#indexedRows(info, where, params, { offset, limit }), total: Number(counted[0]?.['n'] ?? 0) };
+    });
+  }
+
   #findWhere(c: FindCondition, col: ColumnInfo): { where: string; params: Cell[] } {
     const d = this.#backend.dialect;
     const ref = d.quote(col.name);
@@ -746,13 +771,13 @@ export class Store {
     return { where: `${d.asText(ref)} ${op} ?`, params: [c.value] };
   }
 
-  /** Rows of `info` with their 1-based insertion-order index, filtered by `where`. */
-  async #indexedRows(info: TableInfo, where: string, params: Cell[]): Promise<FoundRow[]> {
+  /** Rows of `info` with their 1-based insertion-order index, filtered by `where` (only `page` of them when given). */
+  async #indexedRows(info: TableInfo, where: string, params: Cell[], page?: { offset: number; limit: number }): Promise<FoundRow[]> {
     const d = this.#backend.dialect;
     const cols = info.columns.map((c) => d.quote(c.name)).join(', ');
     const sql =
       `SELECT ${cols}, dsi_row_index FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) ` +
-      `WHERE ${where} ORDER BY dsi_row_index`;
+      `WHERE ${where} ORDER BY dsi_row_index${page === undefined ? '' : ` LIMIT ${page.limit} OFFSET ${page.offset}`}`;
     const rows = await this.#backend.select(sql, params);
     return rows.map((r) => {
       const { dsi_row_index: index, ...rest } = r;

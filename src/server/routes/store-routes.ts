@@ -133,8 +133,8 @@ export function storeRoutes(ctx: DashboardContext): Hono {
     const where = requiredText('where', c.req.query('where'), "a find condition such as `label == 3`, `brightness > 40` or `split ~ 'tr'`");
     const offset = wholeNumberParam('offset', c.req.query('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = wholeNumberParam('limit', c.req.query('limit'), DEFAULT_FOUND, 1, MAX_ROWS);
-    const found = await store.find(where, { table: name });
-    return c.json({ table: name, where, total: found.length, offset, limit, more: found.length > offset + limit, rows: jsonRows(found.slice(offset, offset + limit)) });
+    const { rows, total } = await store.findPage(where, { table: name, offset, limit });
+    return c.json({ table: name, where, total, offset, limit, more: total > offset + limit, rows: jsonRows(rows) });
   });
 
   app.get('/search', async (c) => {
