@@ -131,3 +131,35 @@ describe('findPage: one page of a condition and its count', () => {
     });
   });
 });
+
+describe('page: one page of a table, sorted or in insertion order', () => {
+  it('pages equal the whole table sorted by the column, ties in insertion order, ascending and descending', async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      const lines = ['i,group,x'];
+      for (let i = 1; i <= 97; i++) lines.push(`${i},${i % 5},${i % 3 === 0 ? '' : (i * 7) % 11}`);
+      await store.read(writeFile(dir, 'p.csv', `${lines.join('\n')}\n`), { table: 'p' });
+      const all = await store.getTable('p');
+      for (const [column, descending] of [['group', false], ['group', true], ['x', false], ['x', true]] as const) {
+        const expected = all
+          .map((r, position) => ({ r, position }))
+          .sort((a, b) => {
+            const [u, v] = [a.r[column] as number | null, b.r[column] as number | null];
+            // SQLite puts NULL first ascending and last descending.
+            const byValue = u === v ? 0 : u === null ? -1 : v === null ? 1 : u < v ? -1 : 1;
+            return (descending ? -byValue : byValue) || a.position - b.position;
+          })
+          .map((e) => e.r['i']);
+        const got = [];
+        for (let offset = 0; offset < 97; offset += 20) {
+          const page = await store.page('p', { offset, limit: 20, orderBy: column, descending });
+          assert.equal(page.total, 97);
+          got.push(...page.rows.map((r) => r['i']));
+        }
+        assert.deepEqual(got, expected, `${column} ${descending ? 'descending' : 'ascending'}`);
+      }
+      assert.deepEqual((await store.page('p', { offset: 95, limit: 10 })).rows.map((r) => r['i']), [96, 97]);
+      await rejectsWithCode(store.page('p', { limit: 5, orderBy: 'nope' }), 'E_COLUMN_MISSING');
+      await rejectsWithCode(store.page('p', { limit: 10_001 }), 'E_BAD_ARGUMENT');
+    });
+  });
+});

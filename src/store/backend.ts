@@ -28,7 +28,7 @@ export interface SqlDialect {
   quote(identifier: string): string;
   /** Declared type names for the logical types. */
   readonly typeNames: Readonly<Record<LogicalType, string>>;
-  /** An expression ordering rows in insertion order (SQLite and DuckDB: `rowid`). */
+  /** A column-like expression ordering rows in insertion order, selectable and unique per row (SQLite and DuckDB: `rowid`). */
   readonly insertionOrder: string;
   /** `expr` as a number when its text is a number, otherwise NULL. */
   asNumber(expr: string): string;
