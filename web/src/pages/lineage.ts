@@ -42,7 +42,7 @@ function nodeView(n: GraphNode): SVGTemplateResult {
   const body = svg`<g class="node ${n.type} ${n.current ? 'current' : ''}" data-node=${n.id} transform="translate(${x(n.col)}, ${y(n.row)})">
     <rect width=${W} height=${H} rx="6"></rect>
     <text class="label" x="10" y="18">${n.label.length > 34 ? `${n.label.slice(0, 33)}…` : n.label}</text>
-    ${n.detail.slice(0, 3).map((line, i) => svg`<text x="10" y=${36 + i * 15}>${line.length > 38 ? `${line.slice(0, 37)}…` : line}</text>`)}
+    ${n.detail.slice(0, 3).map((line, i) => svg`<text x="10" y=${36 + i * 15}>${line.length > 33 ? `${line.slice(0, 32)}…` : line}</text>`)}
     <title>${[n.label, ...n.detail].join('\n')}</title>
   </g>`;
   return n.type === 'run' && n.run_id !== undefined ? svg`<a href=${href(`runs/${encodeURIComponent(n.run_id)}`)}>${body}</a>` : body;
