@@ -10,34 +10,11 @@ import fs from 'node:fs';
 import { RunRegistry, runForDisplay, storedParams, type EpochRecord, type RunRecord } from '../ml/index.js';
 import type { Store } from '../store/store.js';
 import type { Cell, Row } from '../store/types.js';
+import type { CheckpointView, RunSummary } from './api-types.js';
 
-/** One run in the list. */
-export interface RunSummary {
-  readonly run_id: string;
-  readonly kind: string;
-  readonly model: string;
-  readonly state: string;
-  readonly parent_run_id: string | null;
-  readonly epochs_done: number;
-  /** The epochs the run was asked for (its params' `epochs`), when it says. */
-  readonly epochs_target: number | null;
-  readonly steps_done: number;
-  readonly d_loss: number | null;
-  readonly g_loss: number | null;
-  readonly images_per_second: number | null;
-  readonly data_rows: number;
-  readonly created_at: string;
-  readonly finished_at: string | null;
-  readonly heartbeat_at: string | null;
-  readonly error: string | null;
-}
+export type { CheckpointView, RunSummary };
 
-/** A checkpoint of a run: the epoch it closed (null: the run's newest, mid-epoch) and whether its folder is still there. */
-export interface CheckpointView {
-  readonly epoch: number | null;
-  readonly path: string;
-  readonly exists: boolean;
-}
+
 
 /** The ml_ tables present in `store`, lower-cased. */
 export async function tablesOf(store: Store): Promise<Set<string>> {

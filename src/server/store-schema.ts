@@ -7,48 +7,14 @@
  */
 import { isFileColumn } from '../file-columns.js';
 import type { Store } from '../store/store.js';
-import type { LogicalType, TableInfo } from '../store/types.js';
+import type { TableInfo } from '../store/types.js';
+import type { SchemaColumn, SchemaEdge, SchemaTable, StoreSchema } from './api-types.js';
 
-/** One column as the dashboard describes it. */
-export interface SchemaColumn {
-  readonly name: string;
-  readonly type: LogicalType;
-  readonly declaredType: string;
-  readonly primaryKey: boolean;
-  /** The unit recorded in `dsi_units`, if any. */
-  readonly unit: string | null;
-  /** Whether the column holds files (its name starts with FILE). */
-  readonly file: boolean;
-  /** What this column references, when it is a foreign key. */
-  readonly references: { readonly table: string; readonly column: string } | null;
-}
+export type { SchemaColumn, SchemaEdge, SchemaTable, StoreSchema };
 
-/** One foreign key between two tables of the store. */
-export interface SchemaEdge {
-  readonly table: string;
-  readonly column: string;
-  readonly refTable: string;
-  readonly refColumn: string;
-  /**
-   * A link the run registry keeps by its own rules (`ml_epochs.run_id` → `ml_runs.run_id`),
-   * not a key the database declares; the diagram draws it dashed.
-   */
-  readonly implied?: true;
-}
 
-export interface SchemaTable {
-  readonly name: string;
-  /** Store-managed tables of the run registry (`ml_…`). */
-  readonly registry: boolean;
-  /** The store's own bookkeeping (`dsi_…`). */
-  readonly catalog: boolean;
-  readonly columns: readonly SchemaColumn[];
-}
 
-export interface StoreSchema {
-  readonly tables: readonly SchemaTable[];
-  readonly edges: readonly SchemaEdge[];
-}
+
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 

@@ -16,11 +16,14 @@ import { Hono } from 'hono';
 import { isFileColumn } from '../../file-columns.js';
 import { RunRegistry, runForDisplay } from '../../ml/index.js';
 import type { Store } from '../../store/store.js';
+import type { RunEntry, TableEntry } from '../api-types.js';
 import { requireStore, type DashboardContext } from '../dashboard-context.js';
 import { badRequest } from '../http-errors.js';
 import { jsonRows } from '../json-cells.js';
 import { requiredText, switchParam, wholeNumberParam } from '../paging-params.js';
 import { isCatalogTable, isRegistryTable, storeSchema } from '../store-schema.js';
+
+export type { RunEntry, TableEntry };
 
 /** The most rows one answer carries (a page, found rows, search hits, a query's result). */
 export const MAX_ROWS = 5000;
@@ -28,31 +31,6 @@ const DEFAULT_PAGE = 50;
 const DEFAULT_FOUND = 200;
 const DEFAULT_QUERY = 500;
 const DEFAULT_SEARCH = 50;
-
-/** One table of the overview and the table list. */
-export interface TableEntry {
-  readonly table: string;
-  readonly rows: number;
-  readonly columns: number;
-  /** A table of the run registry (`ml_…`). */
-  readonly registry: boolean;
-  /** One of the store's own bookkeeping tables (`dsi_units`, `dsi_relations`). */
-  readonly catalog: boolean;
-  readonly fileColumns: readonly string[];
-}
-
-/** One run of the overview. */
-export interface RunEntry {
-  readonly run_id: string;
-  readonly kind: string;
-  readonly model: string;
-  readonly status: string;
-  /** The status, with `killed` for a running run whose heartbeat stopped. */
-  readonly state: string;
-  readonly epochs_done: number;
-  readonly created_at: string;
-  readonly parent_run_id: string | null;
-}
 
 async function tableEntries(store: Store): Promise<TableEntry[]> {
   const out: TableEntry[] = [];

@@ -1,30 +1,14 @@
 /**
  * The shapes the store's data routes answer with (src/server/routes/store-routes.ts and
- * gallery-routes.ts), as the data pages read them.
+ * gallery-routes.ts), as the data pages read them; those the server declares are its own
+ * (src/server/api-types.ts).
  */
+import type { RunEntry, SchemaColumn, SchemaEdge, SchemaTable, StoreSchema, TableEntry } from '../../../src/server/api-types.js';
+
+export type { RunEntry, SchemaColumn, SchemaEdge, SchemaTable, StoreSchema, TableEntry };
 
 export type JsonCell = string | number | null;
 export type JsonRow = Readonly<Record<string, JsonCell>>;
-
-export interface TableEntry {
-  readonly table: string;
-  readonly rows: number;
-  readonly columns: number;
-  readonly registry: boolean;
-  readonly catalog: boolean;
-  readonly fileColumns: readonly string[];
-}
-
-export interface RunEntry {
-  readonly run_id: string;
-  readonly kind: string;
-  readonly model: string;
-  readonly status: string;
-  readonly state: string;
-  readonly epochs_done: number;
-  readonly created_at: string;
-  readonly parent_run_id: string | null;
-}
 
 export interface CinemaEntry {
   readonly folder: string;
@@ -38,37 +22,6 @@ export interface Overview {
   readonly cinema: CinemaEntry | null;
   readonly tables: readonly TableEntry[];
   readonly runs: readonly RunEntry[];
-}
-
-export interface SchemaColumn {
-  readonly name: string;
-  readonly type: string;
-  readonly declaredType: string;
-  readonly primaryKey: boolean;
-  readonly unit: string | null;
-  readonly file: boolean;
-  readonly references: { readonly table: string; readonly column: string } | null;
-}
-
-export interface SchemaEdge {
-  readonly table: string;
-  readonly column: string;
-  readonly refTable: string;
-  readonly refColumn: string;
-  /** Kept by the run registry's own rules, not declared to the database. */
-  readonly implied?: true;
-}
-
-export interface SchemaTable {
-  readonly name: string;
-  readonly registry: boolean;
-  readonly catalog: boolean;
-  readonly columns: readonly SchemaColumn[];
-}
-
-export interface StoreSchema {
-  readonly tables: readonly SchemaTable[];
-  readonly edges: readonly SchemaEdge[];
 }
 
 export interface TablePage {
