@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from '../src/bench/median.js';
 import { openStore } from '../src/index.js';
 import { encodePng } from '../src/images/png-codec.js';
 import { createDashboardApp } from '../src/server/dashboard-app.js';
@@ -71,10 +72,6 @@ function parseOptions(argv: string[]): Options {
 
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 
 async function buildStore(dir: string): Promise<Store> {
   fs.rmSync(dir, { recursive: true, force: true });

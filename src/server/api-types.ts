@@ -98,3 +98,13 @@ export interface CheckpointView {
   readonly path: string;
   readonly exists: boolean;
 }
+
+/** A run's review tally: its predictions' acceptance, and what one reviewer has judged. */
+export interface ReviewTally {
+  readonly predictions: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly undecided: number;
+  readonly reviews: number;
+  readonly by_reviewer: { readonly reviewer: string; readonly judged: number; readonly accept: number; readonly reject: number; readonly rated: number };
+}

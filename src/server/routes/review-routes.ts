@@ -16,6 +16,7 @@
 import { Hono } from 'hono';
 import { acceptPredictions, clearRuleAcceptances, recordReviews, reviewQueue, RunRegistry, type AcceptOptions } from '../../ml/index.js';
 import type { Store } from '../../store/store.js';
+import type { ReviewTally } from '../api-types.js';
 import { requireStore, type DashboardContext } from '../dashboard-context.js';
 import { badRequest, notFound } from '../http-errors.js';
 
@@ -25,14 +26,7 @@ export const MAX_REVIEWER = 100;
 /** The most predictions one queue request returns. */
 export const MAX_QUEUE = 1000;
 
-export interface ReviewTally {
-  predictions: number;
-  accepted: number;
-  rejected: number;
-  undecided: number;
-  reviews: number;
-  by_reviewer: { reviewer: string; judged: number; accept: number; reject: number; rated: number };
-}
+export type { ReviewTally };
 
 const hasTable = async (store: Store, table: string): Promise<boolean> => (await store.tables()).some((t) => t.toLowerCase() === table);
 const n = (v: unknown): number => Number(v ?? 0);

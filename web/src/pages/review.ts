@@ -7,6 +7,7 @@
  * trained on the accepted images, started as a job whose output streams in.
  */
 import { html, nothing, render, type TemplateResult } from 'lit-html';
+import type { ReviewTally } from '../../../src/server/api-types.js';
 import { ApiFailure, apiUrl, fileUrl, getJson, listen, postJson } from '../api.js';
 import { failureView } from '../components/failure.js';
 import { formatTime, formatValue } from '../components/format.js';
@@ -36,14 +37,7 @@ interface Queued {
   accepted: number | null;
 }
 
-interface Tally {
-  predictions: number;
-  accepted: number;
-  rejected: number;
-  undecided: number;
-  reviews: number;
-  by_reviewer: { reviewer: string; judged: number; accept: number; reject: number; rated: number };
-}
+type Tally = ReviewTally;
 
 interface Job {
   job_id: string;
