@@ -78,10 +78,10 @@ source scripts/libtorch.sh
 locate_libtorch
 build_addon
 
-npx --no-install tsc -p tsconfig.json
+node node_modules/typescript/bin/tsc -p tsconfig.json   # by path: tslab's own TypeScript 5 also installs a `tsc` command
 
 # The dashboard's front end (web/): type-checked, then built by Vite into dist/web/ when a source changed.
 if [ ! -f dist/web/index.html ] || [ -n "$(find web package-lock.json -newer dist/web/index.html -print -quit)" ]; then
-  npx --no-install tsc -p web/tsconfig.json
+  node node_modules/typescript/bin/tsc -p web/tsconfig.json
   npx --no-install vite build --config web/vite.config.ts
 fi

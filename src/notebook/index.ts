@@ -1,0 +1,1 @@
+export { displayChannel } from './display-channel.js';
