@@ -310,7 +310,7 @@ describe('explanation routes', () => {
     const heat = await get(`/files?path=${encodeURIComponent(image.FILE_heatmap!)}`);
     assert.equal(heat.status, 200);
     assert.equal(heat.headers.get('content-type'), 'image/png');
-    assert.match(await svgOf(`/api/explanations/${image.explanation_id}/values.svg`), /base value/);
+    assert.match(await svgOf(`/api/explanations/${image.explanation_id}/values.svg`), /SHAP values: [-\d.e]+ \(base\) \+ Σ = [-\d.e]+ \(prediction\)/);
     await refused('/api/explanations/shap-nope', 404, 'E_NO_EXPLANATION');
     await refused('/api/explanations/shap-nope/values.svg', 404, 'E_NO_EXPLANATION');
     await refused('/api/explanations?run=nope', 404, 'E_ML_RUN');

@@ -9,12 +9,8 @@
  * wider than {@link CELL_WIDTH} characters is cut with "…", line breaks in a cell show as "⏎",
  * and when fewer rows are shown than there are, a line says how many and how to see the rest.
  */
-import Table from 'cli-table3';
 import { toJson } from '../json.js';
-import type { Cell } from '../store/types.js';
-
-/** The widest a table cell is printed, in characters; longer cells end in "…". */
-export const CELL_WIDTH = 60;
+import { textTable } from '../text-table.js';
 
 const INFINITY_MARK = '\u0000dsi:infinity\u0000';
 const MINUS_INFINITY_MARK = '\u0000dsi:-infinity\u0000';
@@ -47,15 +43,6 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${jsonText(value)}\n`);
 }
 
-/** A cell as a table shows it: numbers to 12 significant digits, one line, at most CELL_WIDTH characters. */
-export function tableCell(v: Cell | boolean | undefined): string {
-  if (v === null || v === undefined) return '';
-  let s = typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(12))) : String(v);
-  s = s.replace(/\r\n|\r|\n/g, '⏎').replace(/\t/g, ' ');
-  const chars = [...s];
-  return chars.length > CELL_WIDTH ? `${chars.slice(0, CELL_WIDTH - 1).join('')}…` : s;
-}
-
 export interface PrintRowsOptions {
   /** How many rows there are in all; when more than are printed, a line says so. */
   readonly total?: number;
@@ -71,20 +58,7 @@ export function shownNote(shown: number, total: number | undefined, more?: strin
 
 /** Print rows as an aligned table; `columns` fixes the order (and shows a table with no rows). */
 export function printRows(rows: readonly object[], columns?: readonly string[], options: PrintRowsOptions = {}): void {
-  const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
-  if (cols.length === 0) {
-    process.stdout.write('(no rows)\n');
-    return;
-  }
-  const table = new Table({
-    head: cols.map((c) => tableCell(c)),
-    style: { head: [], border: [], compact: true },
-    chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
-  });
-  table.push(cols.map(() => '─'.repeat(3)));
-  for (const r of rows) table.push(cols.map((c) => tableCell((r as Record<string, Cell | boolean | undefined>)[c])));
-  process.stdout.write(`${table.toString().replace(/^ +| +$/gm, '')}\n`);
-  if (rows.length === 0) process.stdout.write('(no rows)\n');
+  process.stdout.write(`${textTable(rows, columns)}\n`);
   const note = shownNote(rows.length, options.total, options.more);
   if (note !== undefined) process.stdout.write(`${note}\n`);
 }

@@ -43,11 +43,14 @@ export { loadFeatureExtractor, defaultFeatureRun, type FeatureExtractor } from '
 export * from './explain/index.js';
 export * from './tabular/index.js';
 export { lossPlotSvg, type EpochLosses } from './plots/loss-plot.js';
-export { linePlotSvg, type LineSeries, type LinePlotOptions } from './plots/line-plot.js';
-export { barPlotSvg, type Bar, type BarPlotOptions } from './plots/bar-plot.js';
+export { linePlotSvg, linePlotSpec, type LineSeries, type LinePlotOptions } from './plots/line-plot.js';
+export { barPlotSvg, barPlotSpec, type Bar, type BarPlotOptions } from './plots/bar-plot.js';
 export { histogramSvg, type HistogramOptions } from './plots/histogram.js';
-export { writePlot } from './plots/write-plot.js';
+export { writePlot, svgToPng, PNG_SCALE } from './plots/write-plot.js';
+export { renderVegaLite } from './plots/render-vega-lite.js';
+export { shapBars, shapTitle, MAX_SHAP_BARS } from './plots/shap-bars.js';
 export { imageGridPng, type ImageGridShape, type ImageGridOptions } from '../images/image-grid.js';
 export { labelledGridPng, labelledGridSize, assignmentLabel, type LabelledGridOptions, type LabelledGridLayout, type LabelledRow } from '../images/labelled-grid.js';
 export { tanhToUint8 } from '../images/tanh-pixels.js';
 export { runReportHtml, writeRunReport, sampleEpochs, REPORT_SAMPLE_EPOCHS } from './report/run-report.js';
+export { runCard, type RunCard } from './report/run-card.js';

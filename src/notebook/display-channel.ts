@@ -9,8 +9,11 @@
 /** Rich output: MIME type → content (text, or base64 for binary types), as Jupyter's `data` field. */
 export type MimeBundle = Readonly<Record<string, string | object>>;
 
-/** Sends one bundle to the current cell's output. */
-export type DisplaySink = (bundle: MimeBundle) => void;
+/** Per-type display hints, as Jupyter's `metadata` field (`{"image/png": {"width": 480}}`). */
+export type MimeMetadata = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** Sends one bundle, with its metadata, to the current cell's output. */
+export type DisplaySink = (bundle: MimeBundle, metadata?: MimeMetadata) => void;
 
 const CHANNEL = Symbol.for('dsi-ts.notebook.display');
 

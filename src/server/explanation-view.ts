@@ -8,14 +8,11 @@
  * segment red (raised the output) or blue (lowered it) with opacity ∝ |value| / max |value|
  * (src/ml/explain/heatmap.ts); `max_abs` is that scale's end.
  */
-import { barPlotSvg, type Bar } from '../ml/index.js';
+import { barPlotSvg, MAX_SHAP_BARS, shapBars, shapTitle } from '../ml/index.js';
 import type { Store } from '../store/store.js';
 import type { Cell, Row } from '../store/types.js';
 import { notFound } from './http-errors.js';
 import { tablesOf } from './run-view.js';
-
-/** Bars drawn at most; the rest are summed into one. */
-export const MAX_BARS = 20;
 
 export interface ExplanationSummary {
   readonly explanation_id: string;
@@ -68,13 +65,8 @@ export async function explanationDetail(store: Store, id: string) {
   return { explanation: summaryOf(head[0]!), values, sum: values.reduce((a, v) => a + v.value, 0) };
 }
 
-/** The explanation's SHAP values as bars (the {@link MAX_BARS} largest, the rest summed), after a bar of the base value. */
+/** The explanation's SHAP values as bars (the {@link MAX_SHAP_BARS} largest, the rest summed); the title gives the base value and the prediction. */
 export async function explanationBarsSvg(store: Store, id: string): Promise<string> {
   const { explanation, values } = await explanationDetail(store, id);
-  const shown = values.slice(0, MAX_BARS);
-  const rest = values.slice(MAX_BARS);
-  const bars: Bar[] = [{ label: '(base value)', value: explanation.base_value }, ...shown.map((v) => ({ label: v.feature, value: v.value }))];
-  if (rest.length > 0) bars.push({ label: `(${rest.length} others)`, value: rest.reduce((a, v) => a + v.value, 0) });
-  const p = (x: number): string => String(Number(x.toPrecision(4)));
-  return barPlotSvg(bars, { title: `SHAP values: ${p(explanation.base_value)} (base) + Σ = ${p(explanation.prediction)} (prediction)`, xLabel: 'feature', yLabel: 'SHAP value' });
+  return barPlotSvg(shapBars(values), { title: shapTitle(explanation.base_value, explanation.prediction), xLabel: 'feature', yLabel: 'SHAP value' });
 }

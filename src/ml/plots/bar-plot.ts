@@ -32,7 +32,11 @@ const BAND = 40;
  * when two bars share a label, or when an error is negative.
  */
 export async function barPlotSvg(bars: readonly Bar[], options: BarPlotOptions): Promise<string> {
-  const fn = 'barPlotSvg';
+  return renderVegaLite(barPlotSpec(bars, options, 'barPlotSvg'));
+}
+
+/** The Vega-Lite specification {@link barPlotSvg} draws (for viewers that render Vega-Lite themselves). */
+export function barPlotSpec(bars: readonly Bar[], options: BarPlotOptions, fn = 'barPlotSpec'): TopLevelSpec {
   const { title, xLabel } = requirePlotInput(fn, 'bars', bars, options);
   const yLabel = requireText(fn, 'options.yLabel', options.yLabel);
 
@@ -52,7 +56,7 @@ export async function barPlotSvg(bars: readonly Bar[], options: BarPlotOptions):
 
   const labels = rows.map((r) => r.label);
   // Short labels read upright; longer ones slant so that neighbours do not overlap.
-  const labelAngle = labels.every((l) => l.length <= 8) ? 0 : -45;
+  const labelAngle = labels.every((l) => l.length <= 5) ? 0 : -45;
   const x = { field: 'label', type: 'nominal', title: xLabel, scale: { domain: labels }, sort: null, axis: { labelAngle } } as const;
   const spec: TopLevelSpec = {
     title,
@@ -69,5 +73,5 @@ export async function barPlotSvg(bars: readonly Bar[], options: BarPlotOptions):
       },
     ],
   };
-  return renderVegaLite(spec);
+  return spec;
 }

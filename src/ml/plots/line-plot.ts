@@ -37,7 +37,11 @@ export interface LinePlotOptions {
  * (epochs, steps) the x axis ticks are whole numbers too.
  */
 export async function linePlotSvg(series: readonly LineSeries[], options: LinePlotOptions): Promise<string> {
-  const fn = 'linePlotSvg';
+  return renderVegaLite(linePlotSpec(series, options, 'linePlotSvg'));
+}
+
+/** The Vega-Lite specification {@link linePlotSvg} draws (for viewers that render Vega-Lite themselves). */
+export function linePlotSpec(series: readonly LineSeries[], options: LinePlotOptions, fn = 'linePlotSpec'): TopLevelSpec {
   const { title, xLabel } = requirePlotInput(fn, 'series', series, options);
   const yLabel = requireText(fn, 'options.yLabel', options.yLabel);
   const width = optionalInteger(fn, 'options.width', options.width, 480, 50, 8000);
@@ -76,5 +80,5 @@ export async function linePlotSvg(series: readonly LineSeries[], options: LinePl
       { transform: [{ filter: 'datum.alone' }], mark: { type: 'point', filled: true, size: 60 } },
     ],
   };
-  return renderVegaLite(spec);
+  return spec;
 }

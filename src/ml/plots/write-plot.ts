@@ -14,13 +14,13 @@ import { writeFileAtomic } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
 
 /** Pixels of the PNG per SVG pixel. */
-const PNG_SCALE = 2;
+export const PNG_SCALE = 2;
 
 /** sharp, loaded on first use (it brings libvips' threads). */
 let sharpModule: Promise<typeof import('sharp')> | undefined;
 
-/** The SVG as PNG bytes at {@link PNG_SCALE} × its size. */
-async function rasterise(svg: string, file: string): Promise<Buffer> {
+/** The SVG as PNG bytes at {@link PNG_SCALE} × its size; `file` names it in an error. */
+export async function svgToPng(svg: string, file: string): Promise<Buffer> {
   const { default: sharp } = await (sharpModule ??= import('sharp'));
   try {
     // librsvg draws an SVG at 72 dpi by default: 144 dpi doubles its size.
@@ -45,7 +45,7 @@ export async function writePlot(svg: string, file: string): Promise<void> {
   const extension = path.extname(file).toLowerCase();
   let bytes: Buffer;
   if (extension === '.svg') bytes = Buffer.from(svg, 'utf8');
-  else if (extension === '.png') bytes = await rasterise(svg, file);
+  else if (extension === '.png') bytes = await svgToPng(svg, file);
   else throw new MlError('E_ML_ARGUMENT', `writePlot: file must end in .svg or .png, got ${JSON.stringify(file)}`);
 
   try {

@@ -57,7 +57,7 @@ const table = (headers: readonly string[], rows: readonly (readonly unknown[])[]
 const keyValues = (entries: readonly (readonly [string, unknown])[]): string =>
   entries.length === 0 ? '<p class="muted">none</p>' : `<table><tbody>${entries.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td class="v">${escapeHtml(display(v))}</td></tr>`).join('')}</tbody></table>`;
 
-function display(v: unknown): string {
+export function display(v: unknown): string {
   if (v === null || v === undefined) return '–';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5)));
   if (typeof v === 'object') return JSON.stringify(v);
@@ -65,7 +65,7 @@ function display(v: unknown): string {
 }
 
 /** `data:image/png;base64,…` of the PNG `file` (a registry FILE value), or why it is not shown. */
-function pngDataUri(registry: RunRegistry, file: string): { uri: string } | { missing: string } {
+export function pngDataUri(registry: RunRegistry, file: string): { uri: string } | { missing: string } {
   let absolute: string;
   try {
     absolute = registry.absolute(file, 'an image of the report');
