@@ -8,13 +8,15 @@
  * console.log(textTable([{ a: 1, b: 'x' }, { a: 2.5, b: 'y' }]));
  */
 import Table from 'cli-table3';
-import type { Cell } from './store/types.js';
+
+/** What a cell can hold: the store's cell values (text, numbers, bigints, bytes, null) and flags. */
+export type TableValue = string | number | bigint | boolean | Uint8Array | null | undefined;
 
 /** The widest a table cell is printed, in characters; longer cells end in "…". */
 export const CELL_WIDTH = 60;
 
 /** A cell as a table shows it: numbers to 12 significant digits, one line, at most CELL_WIDTH characters. */
-export function tableCell(v: Cell | boolean | undefined): string {
+export function tableCell(v: TableValue): string {
   if (v === null || v === undefined) return '';
   let s = typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(12))) : String(v);
   s = s.replace(/\r\n|\r|\n/g, '⏎').replace(/\t/g, ' ');
@@ -35,7 +37,7 @@ export function textTable(rows: readonly object[], columns?: readonly string[]):
     chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
   });
   table.push(cols.map(() => '─'.repeat(3)));
-  for (const r of rows) table.push(cols.map((c) => tableCell((r as Record<string, Cell | boolean | undefined>)[c])));
+  for (const r of rows) table.push(cols.map((c) => tableCell((r as Record<string, TableValue>)[c])));
   const text = table.toString().replace(/^ +| +$/gm, '');
   return rows.length === 0 ? `${text}\n(no rows)` : text;
 }
