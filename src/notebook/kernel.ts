@@ -107,6 +107,29 @@ function printError(...args: unknown[]): void {
   process.stderr.write(`${text}\n`);
 }
 
+/** tslab's request handler, as far as {@link honourStopOnError} uses it. */
+interface ExecuteHandler {
+  handleExecute(request: { stop_on_error?: boolean }, ...rest: unknown[]): Promise<{ status: string }>;
+  execQueue: { reset(delay?: number): void };
+}
+
+/**
+ * After a failing cell tslab cancels every request that arrives in the next 200 ms, as Jupyter
+ * does for cells queued behind a failure, but it ignores the request's `stop_on_error`: the cells
+ * `jupyter nbconvert --execute --allow-errors` sends after a failing one (with `stop_on_error`
+ * false) were aborted unrun. Such a request's failure now leaves the queue open at once.
+ */
+function honourStopOnError(handler: unknown): unknown {
+  const h = handler as ExecuteHandler;
+  const handleExecute = h.handleExecute.bind(h);
+  h.handleExecute = async (request, ...rest) => {
+    const reply = await handleExecute(request, ...rest);
+    if (reply.status === 'error' && request.stop_on_error === false) h.execQueue.reset();
+    return reply;
+  };
+  return h;
+}
+
 /** Start the kernel on the connection file Jupyter gives. */
 export function startKernel(connectionFile: string): void {
   const tslab = loadTslab();
@@ -134,7 +157,7 @@ export function startKernel(connectionFile: string): void {
   };
   void convs.node; // compile the first cell's TypeScript setup while Jupyter connects
   const executor = tslab.createExecutor(process.cwd(), convs, { log: console.log, error: printError });
-  const server = new tslab.ZmqServer(new tslab.JupyterHandlerImpl(executor, false), connectionFile);
+  const server = new tslab.ZmqServer(honourStopOnError(new tslab.JupyterHandlerImpl(executor, false)), connectionFile);
   process.on('SIGINT', () => executor.interrupt());
   // What a cell started and did not await still fails in one line, and never stops the kernel.
   process.on('uncaughtException', (e) => printError(e));
