@@ -59,6 +59,20 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   fi
 fi
 
+# Jupyter notebooks (`dsi notebook install` and the notebook tests): Debian's Jupyter, never pip's.
+notebook_debs=(jupyter-notebook jupyter-nbconvert jupyter-client python3-ipykernel python3-nbclient)
+if ! /usr/bin/jupyter nbconvert --version >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's Jupyter (the notebooks)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq "${notebook_debs[@]}" >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq "${notebook_debs[@]}" >/dev/null; } \
+      || echo "setup: could not install Jupyter; the notebook tests will be skipped" >&2
+  else
+    echo "setup: for Jupyter notebooks run: sudo apt-get install -y ${notebook_debs[*]} (the notebook tests are skipped meanwhile)" >&2
+  fi
+fi
+
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "setup: Node.js 20 or newer is needed (found $(node --version))" >&2
@@ -77,6 +91,13 @@ fi
 source scripts/libtorch.sh
 locate_libtorch
 build_addon
+
+# The Python notebook kernel (dsi-python) needs ipykernel and pandas beside PyTorch in .venv.
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import ipykernel, pandas' >/dev/null 2>&1; then
+  echo "setup: installing ipykernel and pandas into .venv (the Python notebook kernel)" >&2
+  .venv/bin/python -m pip install -q ipykernel pandas \
+    || echo "setup: warning: could not install ipykernel and pandas into .venv; the Python notebook tests will be skipped" >&2
+fi
 
 node node_modules/typescript/bin/tsc -p tsconfig.json   # by path: tslab's own TypeScript 5 also installs a `tsc` command
 

@@ -81,7 +81,8 @@ export type StoreErrorCode =
   | 'E_UNSAFE_PATH' // a path from store content that leads outside its folder, or would replace the store
   | 'E_ALREADY_READ' // a file read into a table before, read into it again without asking to append
   | 'E_FILE' // a file or folder that cannot be read or written (no permission, no space, read-only file system)
-  | 'E_BACKEND'; // an unknown or unavailable backend
+  | 'E_BACKEND' // an unknown or unavailable backend
+  | 'E_TOOL_MISSING'; // a program the operation needs is not installed (Jupyter): the message gives the command that installs it
 
 /** An error raised by the store, its readers, writers and backends. */
 export class StoreError extends OptionNamingError {

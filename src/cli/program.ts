@@ -29,6 +29,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerFind } from './commands/find.js';
 import { registerList } from './commands/list.js';
 import { registerMl } from './commands/ml.js';
+import { registerNotebook } from './commands/notebook.js';
 import { registerQuery } from './commands/query.js';
 import { registerRead } from './commands/read.js';
 import { registerSchema } from './commands/schema.js';
@@ -118,7 +119,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
-  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport]) {
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
     register(program);
   }
   overrideExits(program);
