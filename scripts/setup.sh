@@ -95,7 +95,7 @@ build_addon
 # The Python notebook kernel (dsi-python) needs ipykernel and pandas beside PyTorch in .venv.
 if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import ipykernel, pandas' >/dev/null 2>&1; then
   echo "setup: installing ipykernel and pandas into .venv (the Python notebook kernel)" >&2
-  .venv/bin/python -m pip install -q ipykernel pandas \
+  .venv/bin/python -m pip install -q --disable-pip-version-check --retries 1 --timeout 60 ipykernel pandas \
     || echo "setup: warning: could not install ipykernel and pandas into .venv; the Python notebook tests will be skipped" >&2
 fi
 

@@ -241,7 +241,9 @@ async function preparePython(python: string, say: (line: string) => void): Promi
   if (missing.length === 0) return { logos: facts.logos, installed: [] };
   const command = `${python} -m pip install ${missing.join(' ')}`;
   say(`installing ${missing.join(', ')} into ${python} with pip (for the Python kernel)`);
-  const r = await run(python, ['-m', 'pip', 'install', '-q', ...missing], 30 * 60_000);
+  // One retry and a minute's timeout: a machine that reaches only a local package source would
+  // otherwise wait minutes on the public index for every dependency.
+  const r = await run(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--retries', '1', '--timeout', '60', ...missing], 30 * 60_000);
   if (!r.ok) return `pip could not install ${missing.join(', ')} (${lastLine(r)}); run: ${command}`;
   facts = await pythonFacts(python);
   if (typeof facts === 'string') return facts;
