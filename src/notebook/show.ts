@@ -162,7 +162,12 @@ export async function showOutputs(value: unknown, options: ShowOptions = {}): Pr
   }
   if (isPlainObject(value_) && Array.isArray(value_['rows']) && Array.isArray(value_['tables']) && Array.isArray(value_['columns'])) {
     const found = value_ as { tables: string[]; columns: { table: string; column: string }[]; rows: Record<string, unknown>[] };
-    const title = `${options.title ? `${options.title}: ` : ''}found in tables ${found.tables.join(', ') || 'none'}; columns ${found.columns.map((c) => `${c.table}.${c.column}`).join(', ') || 'none'}; ${found.rows.length} rows`;
+    const parts = [
+      ...(found.tables.length > 0 ? [`tables named so: ${found.tables.join(', ')}`] : []),
+      ...(found.columns.length > 0 ? [`columns named so: ${found.columns.map((c) => `${c.table}.${c.column}`).join(', ')}`] : []),
+      `${found.rows.length} row${found.rows.length === 1 ? '' : 's'} holding it`,
+    ];
+    const title = `${options.title ? `${options.title}: ` : 'search: '}${parts.join('; ')}`;
     return rowsOrImages(found.rows, undefined, { ...options, title }, s);
   }
   if (value_ instanceof Map) {

@@ -71,7 +71,8 @@ export function rowsOutput(rows: readonly object[], options: RowsOutputOptions):
     `#${id} td.dsi-num{text-align:right;font-variant-numeric:tabular-nums}`,
     `#${id} .dsi-pager{margin:4px 0;font-size:12px}`,
     `#${id} .dsi-pager label{margin-right:6px;cursor:pointer}`,
-    ...(paging ? pages.map((_, p) => `#${id}-r${p}:not(:checked)~table .dsi-p${p}{display:none}`) : []),
+    `#${id} .dsi-scroll{overflow-x:auto;max-width:100%}`,
+    ...(paging ? pages.flatMap((_, p) => [`#${id}-r${p}:not(:checked)~.dsi-scroll .dsi-p${p}{display:none}`, `#${id}-r${p}:checked~.dsi-pager label[for=${id}-r${p}]{font-weight:bold;text-decoration:underline}`]) : []),
   ].join('');
   const radios = paging ? pages.map((_, p) => `<input type="radio" name="${id}" id="${id}-r${p}"${p === 0 ? ' checked' : ''} style="display:none">`).join('') : '';
   const labels = paging
@@ -79,6 +80,6 @@ export function rowsOutput(rows: readonly object[], options: RowsOutputOptions):
     : '';
   const caption = options.title ? `<div><b>${escapeHtml(options.title)}</b></div>` : '';
   const noteHtml = note ? `<div class="dsi-note"><i>${escapeHtml(note)}</i></div>` : '';
-  const html = `<div id="${id}" class="dsi-rows"><style>${css}</style>${caption}${radios}${labels}<table>${head}${body}</table>${noteHtml}</div>`;
+  const html = `<div id="${id}" class="dsi-rows"><style>${css}</style>${caption}${radios}${labels}<div class="dsi-scroll"><table>${head}${body}</table></div>${noteHtml}</div>`;
   return { text, html };
 }
