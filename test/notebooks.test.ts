@@ -185,6 +185,10 @@ describe('the example notebooks under jupyter nbconvert --execute', { concurrenc
     assert.match(dataOf(cellWith(cells, 'await show(store);'), 'text/plain')[0]!, /^math\s+7\s+2$/m);
     assert.match(dataOf(cellWith(cells, "store.find('wind_speed > 5')"), 'text/html')[0]!, /<th>dsi_table_name<\/th>/);
     assert.match(dataOf(cellWith(cells, 'store.units()'), 'text/plain')[0]!, /^physics\s+r\s+million grams$/m);
+    // dsi-ts/torch from outside the repository too: the network learns XOR.
+    const xor = [...dataOf(cellWith(cells, "import * as torch from 'dsi-ts/torch'"), 'text/plain')[0]!.matchAll(/^(\d)\s+(\d)\s+(\d)\s+([\d.]+)$/gm)];
+    assert.equal(xor.length, 4);
+    for (const [, a, b, expected, p] of xor) assert.equal(Number(p) > 0.5, expected === '1', `${a} xor ${b}: p(1) = ${p}`);
     const error = shown(cellWith(cells, "store.find('wind_speed >> 5')")).trim();
     assert.match(error, /^dsi: find "wind_speed >> 5": .*unknown operator ">>".* \(E_FIND_SYNTAX\)$/);
     assert.equal(error.split('\n').length, 1, `one line, not a stack: ${error}`);

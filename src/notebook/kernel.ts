@@ -164,11 +164,13 @@ interface ExecuteRequest {
  * it, as it does in IPython.
  */
 function handlerClass(base: TslabInternals['JupyterHandlerImpl']) {
-  return class extends (base as new (executor: unknown, jsKernel: boolean) => { execQueue: { reset(ms: number): void }; handleExecute(req: ExecuteRequest, ...rest: unknown[]): Promise<Record<string, unknown>> }) {
+  return class extends (base as new (executor: unknown, jsKernel: boolean) => { execQueue: { reset(ms?: number): void }; handleExecute(req: ExecuteRequest, ...rest: unknown[]): Promise<Record<string, unknown>> }) {
     override async handleExecute(req: ExecuteRequest, ...rest: unknown[]): Promise<Record<string, unknown>> {
+      // tslab chains cells on one promise: after a failure, every cell queued behind it is
+      // cancelled until reset(200) clears the chain 200 ms later. Cleared at once, nothing is.
       const queue = this.execQueue;
       const reset = queue.reset;
-      if (req.stop_on_error === false) queue.reset = () => {};
+      if (req.stop_on_error === false) queue.reset = () => reset.call(queue);
       try {
         const reply = await super.handleExecute(req, ...rest);
         return reply['status'] === 'error' ? { ...reply, ename: lastError.name, evalue: lastError.line, traceback: [lastError.line] } : reply;
