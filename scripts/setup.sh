@@ -73,6 +73,19 @@ if ! /usr/bin/jupyter nbconvert --version >/dev/null 2>&1 && command -v apt-get 
   fi
 fi
 
+# PostgreSQL (the `postgres` backend's tests start a private server from Debian's binaries on a loopback port).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's postgresql (the PostgreSQL backend's tests)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq postgresql >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } \
+      || echo "setup: could not install postgresql; the PostgreSQL backend's tests will be skipped" >&2
+  else
+    echo "setup: for the PostgreSQL backend's tests run: sudo apt-get install -y postgresql (they are skipped meanwhile)" >&2
+  fi
+fi
+
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "setup: Node.js 20 or newer is needed (found $(node --version))" >&2
