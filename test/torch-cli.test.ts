@@ -1,5 +1,7 @@
 /** `dsi doctor` and `dsi bench dcgan`: their --json shapes and exit codes. */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -57,6 +59,26 @@ describe('dsi doctor', () => {
     assert.equal(r.stdout, '');
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /bash scripts\/setup\.sh/);
+  });
+});
+
+describe('the store commands without libtorch', () => {
+  it('read, list, find and --version work when the libtorch addon is missing: only ML commands load it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-no-addon-'));
+    try {
+      const env = { ...process.env, DSI_TORCH_ADDON: path.join(root, 'no-such-addon.node') };
+      const db = path.join(dir, 'dsi.db');
+      fs.writeFileSync(path.join(dir, 'runs.csv'), 'id,speed\n1,2.5\n2,5\n');
+      for (const args of [['--version'], ['--db', db, 'read', path.join(dir, 'runs.csv')], ['--db', db, 'list'], ['--db', db, 'find', 'speed > 3', '--json']]) {
+        const r = dsi(args, env);
+        assert.equal(r.status, 0, `dsi ${args.join(' ')}: ${r.stderr}`);
+      }
+      const r = dsi(['--db', db, 'ml', 'runs'], env);
+      assert.equal(r.status, 1, 'an ML command needs the addon');
+      assert.match(r.stderr, /addon/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

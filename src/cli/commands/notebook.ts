@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { installKernels, type InstalledKernels } from '../../notebook/index.js';
+import type { InstalledKernels } from '../../notebook/index.js';
 import { printJson } from '../output.js';
 
 interface InstallFlags {
@@ -53,6 +53,7 @@ export function registerNotebook(program: Command): void {
     .option('--python <python>', 'the Python for the dsi-python kernel (default: the package\'s .venv/bin/python); it must import torch')
     .option('--no-python', 'register no Python kernel')
     .action(async (opts: InstallFlags) => {
+      const { installKernels } = await import('../../notebook/index.js'); // loads the ML library: only when installing
       const result = await installKernels({
         name: opts.name,
         user: opts.user === true,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Option, type Command } from 'commander';
 import { MlError } from '../../../errors.js';
-import { renderTerminalImage, terminalImageMode, type TerminalImageMode } from '../../../images/terminal-image.js';
+import type { TerminalImageMode } from '../../../images/terminal-image.js';
 import { withStore } from '../../context.js';
 import { wholeNumber } from '../../number-options.js';
 import { printJson } from '../../output.js';
@@ -70,6 +70,7 @@ export function registerMlReview(ml: Command): void {
         }
         return;
       }
+      const { renderTerminalImage, terminalImageMode } = await import('../../../images/terminal-image.js'); // sharp: only when reviewing
       const mode = opts.images === undefined || opts.images === 'auto' ? terminalImageMode(process.env, process.stdout.isTTY === true) : opts.images;
       await withStore(cmd, async (store) => {
         const reviewer = opts.reviewer ?? ml.userName();
