@@ -31,6 +31,7 @@ import { type StorePlugins, chooseReader, chooseWriter, openPluginBackend } from
 import type { ReadContext, ReadResult, TableSource, UnitRecord } from './reader.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
 import { isProtectedTable } from './reserved-tables.js';
+import { RUN_ID, RUN_TABLE, runRelations, runRowSource, withRunId } from './run-table.js';
 import { snippet } from './snippet.js';
 import { storedFileInside as storedFileInsideOf } from './stored-files.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
@@ -52,6 +53,12 @@ export interface OpenOptions {
    * `NAME.db`: `NAME.data/` beside it; a store without a file (`:memory:`) has none unless given.
    */
   readonly dataFolder?: string;
+  /**
+   * Record every read in the reserved table `runtable` and give each row it ingests a `run_id`
+   * referencing it, as Python DSI's `runTable` option does (default false; `ReadOptions.runTable`
+   * decides per read).
+   */
+  readonly runTable?: boolean;
 }
 
 /** {@link OpenOptions} with the plugins the store is assembled from. */
@@ -73,6 +80,8 @@ export interface ReadOptions {
    * `E_ALREADY_READ`.
    */
   readonly append?: boolean;
+  /** Record this read in `runtable` and tag its rows with its `run_id` (default: the store's `runTable`). */
+  readonly runTable?: boolean;
 }
 
 export interface FoundRow extends Row {
@@ -182,16 +191,18 @@ export class Store {
   readonly #readOnly: boolean;
   readonly #fileRoot: string;
   readonly #dataFolder: string | undefined;
+  readonly #runTable: boolean;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(backend: Backend, plugins: StorePlugins, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }) {
+  private constructor(backend: Backend, plugins: StorePlugins, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }, runTable: boolean) {
     this.#backend = backend;
     this.#plugins = plugins;
     this.#catalog = new Catalog(backend);
     this.#readOnly = readOnly;
     this.#fileRoot = folders.fileRoot;
     this.#dataFolder = folders.dataFolder;
+    this.#runTable = runTable;
   }
 
   /**
@@ -228,7 +239,7 @@ export class Store {
         `the ${backendName} backend cannot roll back table changes with a transaction, which every write of the store needs to be all-or-nothing; open ${location} read-only`,
       );
     }
-    const store = new Store(backend, plugins, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder));
+    const store = new Store(backend, plugins, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder), options.runTable === true);
     if (!options.readOnly) {
       const version = await backend.schemaVersion();
       if (version > STORE_SCHEMA_VERSION) {
@@ -348,10 +359,13 @@ export class Store {
         }
       }
       const ledger = new IngestLedger(this.#backend);
+      const runTable = options.runTable ?? this.#runTable;
       return this.#withFiles((stage) => this.#transaction(async (touched) => {
         const results: IngestResult[] = [];
         const units: UnitRecord[] = [];
         let relations: Map<string, TableRelations> = await this.#catalog.relations();
+        let runId: number | undefined;
+        if (runTable) ({ runId, relations } = await this.#startRun(list, relations, touched));
         for (let i = 0; i < list.length; i++) {
           const file = list[i]!;
           const print = prints[i];
@@ -373,8 +387,14 @@ export class Store {
             if (print && !options.append) {
               for (const table of new Set(result.tables.map((t) => sanitizeIdentifier(t.table)))) await this.#refuseRepeat(ledger, file, table, print);
             }
+            let sources = result.tables;
+            if (runId !== undefined) {
+              const id = runId;
+              sources = sources.map((s) => withRunId(s, id));
+              relations = await this.#keyToRun(sources, relations, touched);
+            }
             const fromFile = new Map<string, number>();
-            for (const source of result.tables) {
+            for (const source of sources) {
               const done = await ingestSource(this.#backend, source, relations);
               fromFile.set(done.table, (fromFile.get(done.table) ?? 0) + done.rows);
               touched.add(done.table);
@@ -432,6 +452,25 @@ export class Store {
         return done;
       });
     });
+  }
+
+  /** Add this read's row to the run table (made, keyed, when absent); returns its run id. */
+  async #startRun(files: readonly string[], current: Map<string, TableRelations>, touched: Set<string>): Promise<{ runId: number; relations: Map<string, TableRelations> }> {
+    const relations = await this.#applyRelations(runRelations(current, []), current, RUN_TABLE, touched);
+    const runId = ((await this.#maxInteger(RUN_TABLE, RUN_ID)) ?? 0) + 1;
+    const done = await ingestSource(this.#backend, runRowSource(runId, files), relations);
+    touched.add(done.table);
+    return { runId, relations };
+  }
+
+  /** Give the tables `sources` write a `run_id` column keyed to the run table (once per table). */
+  async #keyToRun(sources: readonly TableSource[], current: Map<string, TableRelations>, touched: Set<string>): Promise<Map<string, TableRelations>> {
+    const tables = [...new Set(sources.map((s) => sanitizeIdentifier(s.table)))].filter((t) => t.toLowerCase() !== RUN_TABLE);
+    for (const table of tables) {
+      const info = await this.#backend.describeTable(table);
+      if (info && !info.columns.some((c) => c.name.toLowerCase() === RUN_ID)) await this.#backend.addColumn(info.name, RUN_ID, 'integer');
+    }
+    return this.#applyRelations(runRelations(current, tables), current, RUN_TABLE, touched);
   }
 
   /** Refuse reading `file` into `table` when the ledger says the same content went there before. */
