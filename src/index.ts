@@ -12,6 +12,9 @@
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
 import { csvReader } from './readers/csv-reader.js';
+import { dublinCoreDatacardReader } from './readers/datacard-dublin-core-reader.js';
+import { googleDatacardReader } from './readers/datacard-google-reader.js';
+import { schemaOrgDatacardReader } from './readers/datacard-schema-org-reader.js';
 import { ensembleReader } from './readers/ensemble-reader.js';
 import { envReader } from './readers/env-reader.js';
 import { idxReader } from './readers/idx-reader.js';
@@ -54,6 +57,9 @@ export const defaultPlugins: StorePlugins = Object.freeze({
     idxReader,
     imageFolderReader,
     cinemaReader,
+    dublinCoreDatacardReader,
+    schemaOrgDatacardReader,
+    googleDatacardReader,
   ]),
   writers: Object.freeze([csvWriter, cinemaWriter]),
 });

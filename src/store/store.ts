@@ -82,6 +82,12 @@ export interface ReadOptions {
   readonly append?: boolean;
   /** Record this read in `runtable` and tag its rows with its `run_id` (default: the store's `runTable`). */
   readonly runTable?: boolean;
+  /**
+   * Refuse input the format's standard does not allow where a reader would otherwise make sense
+   * of it (CSV: empty or duplicate header names, a quote inside an unquoted field, blank lines
+   * between records). An input strict mode accepts gives the same rows as without it.
+   */
+  readonly strict?: boolean;
 }
 
 export interface FoundRow extends Row {
@@ -376,6 +382,7 @@ export class Store {
             fileRoot: this.#fileRoot,
             files: stage,
             options: options.readerOptions,
+            strict: options.strict,
           };
           try {
             const result: ReadResult = await readers[i]!.read(file, context);
