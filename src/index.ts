@@ -25,11 +25,13 @@ import { toml1Reader } from './readers/toml1-reader.js';
 import { tomlReader } from './readers/toml-reader.js';
 import { yaml1Reader } from './readers/yaml1-reader.js';
 import { yamlReader } from './readers/yaml-reader.js';
+import { withPluginModules } from './plugin-modules.js';
 import type { BackendFactory } from './store/backend.js';
 import type { StorePlugins } from './store/plugins.js';
 import { cinemaWriter } from './writers/cinema-writer.js';
 import { csvWriter } from './writers/csv-writer.js';
 import { type OpenOptions, Store } from './store/store.js';
+import { StoreError } from './errors.js';
 
 /** The embedded default backend: a SQLite file. */
 const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
@@ -68,6 +70,11 @@ export const defaultPlugins: StorePlugins = Object.freeze({
 export interface OpenStoreOptions extends OpenOptions {
   /** Backends, readers and writers (default: {@link defaultPlugins}). */
   readonly plugins?: StorePlugins;
+  /**
+   * Plugin modules (`.js`/`.mjs` files exporting `readers`, `writers` and/or `backends`) whose
+   * plugins are added after `plugins`, so they win over a built-in of the same name.
+   */
+  readonly pluginModules?: readonly string[];
 }
 
 /**
@@ -76,8 +83,27 @@ export interface OpenStoreOptions extends OpenOptions {
  *
  * @example const store = await openStore('runs.db', { readOnly: true });
  */
-export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
-  return Store.open(location, { ...options, plugins: options?.plugins ?? defaultPlugins });
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const base = options?.plugins ?? defaultPlugins;
+  const modules = options?.pluginModules;
+  if (modules !== undefined && !Array.isArray(modules)) {
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `openStore: ${o('pluginModules')} must be an array of module paths`);
+  }
+  const plugins = modules === undefined || modules.length === 0 ? base : await loadPlugins(modules, base);
+  return Store.open(location, { ...options, plugins });
+}
+
+/**
+ * {@link defaultPlugins} (or `base`) with the readers, writers and backends of the plugin modules
+ * `files` added (see src/plugin-modules.ts); a module that fails to load or exports the wrong
+ * shape is refused naming the file.
+ *
+ * @example
+ * const plugins = await loadPlugins(['./kv-reader.js']);
+ * const store = await openStore('runs.db', { plugins });
+ */
+export function loadPlugins(files: readonly string[], base: StorePlugins = defaultPlugins): Promise<StorePlugins> {
+  return withPluginModules(files, base);
 }
 
 export { Store, STORE_SCHEMA_VERSION } from './store/store.js';
@@ -95,6 +121,7 @@ export type {
 export type { ManagedTables, ManagedTransaction, ManagedTableDefinition } from './store/managed-tables.js';
 export type { ColumnSummary } from './store/summary.js';
 export type { UnitRow } from './store/catalog.js';
+export { loadPluginModule, type PluginModule } from './plugin-modules.js';
 export { StoreError, type StoreErrorCode, MlError, type MlErrorCode, type ErrorMessage, type OptionSpelling } from './errors.js';
 export type { ProgressCallback, ProgressEvent } from './progress.js';
 export type { Cell, Row, LogicalType, ColumnInfo, TableInfo, ForeignKey } from './store/types.js';

@@ -40,6 +40,7 @@ import { registerSummary } from './commands/summary.js';
 import { registerUnits } from './commands/units.js';
 import { registerUpdate } from './commands/update.js';
 import { registerWrite } from './commands/write.js';
+import { collectOption } from './key-value-options.js';
 import { checkLibraryNames, inFlags } from './option-flags.js';
 import { commandPath, usageMessage } from './usage-errors.js';
 
@@ -116,6 +117,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
     .option('--db <path>', 'the store', 'dsi.db')
     .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')}`, 'sqlite')
+    .option('--plugin <module>', 'a JavaScript module exporting readers, writers and/or backends to add, repeatable', collectOption)
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
