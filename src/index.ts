@@ -30,6 +30,7 @@ import type { BackendFactory } from './store/backend.js';
 import type { StorePlugins } from './store/plugins.js';
 import { cinemaWriter } from './writers/cinema-writer.js';
 import { csvWriter } from './writers/csv-writer.js';
+import { erDiagramWriter } from './writers/er-diagram-writer.js';
 import { type OpenOptions, Store } from './store/store.js';
 import { StoreError } from './errors.js';
 
@@ -63,7 +64,7 @@ export const defaultPlugins: StorePlugins = Object.freeze({
     schemaOrgDatacardReader,
     googleDatacardReader,
   ]),
-  writers: Object.freeze([csvWriter, cinemaWriter]),
+  writers: Object.freeze([csvWriter, cinemaWriter, erDiagramWriter]),
 });
 
 /** {@link OpenOptions}, and the plugins to use instead of the default ones. */

@@ -29,8 +29,9 @@ import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } f
 import { type InsertRowsOptions, type RowRecord, rowRecordsSource } from './row-records.js';
 import { type StorePlugins, chooseReader, chooseWriter, openPluginBackend } from './plugins.js';
 import type { ReadContext, ReadResult, TableSource, UnitRecord } from './reader.js';
+import type { Writer } from './writer.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
-import { isProtectedTable } from './reserved-tables.js';
+import { CATALOG_PREFIX, isProtectedTable } from './reserved-tables.js';
 import { RUN_ID, RUN_TABLE, runRelations, runRowSource, withRunId } from './run-table.js';
 import { snippet } from './snippet.js';
 import { storedFileInside as storedFileInsideOf } from './stored-files.js';
@@ -38,6 +39,9 @@ import { type ColumnSummary, summarizeTable } from './summary.js';
 import { classifyText, convertText } from './type-inference.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
 import { describeNonCell, isCell, widen } from './types.js';
+
+/** The rows given a writer that draws the whole store: none. */
+async function* noRows(): AsyncIterable<Row[]> {}
 
 /** The store format this code writes; recorded in the store for later migrations. */
 export const STORE_SCHEMA_VERSION = 1;
@@ -1079,24 +1083,51 @@ export class Store {
     file: string,
     options: { writer?: string; table?: string; query?: string; writerOptions?: Readonly<Record<string, unknown>> },
   ): Promise<{ rows: number }> {
-    if ((options.table === undefined) === (options.query === undefined)) {
+    let writer: Writer;
+    try {
+      writer = chooseWriter(this.#plugins, file, options.writer);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const wholeStore = writer.input === 'store';
+    if (wholeStore && (options.table !== undefined || options.query !== undefined)) {
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `write: the ${writer.name} writer draws the whole store; give neither ${o('table')} nor ${o('query')}`));
+    }
+    if (!wholeStore && (options.table === undefined) === (options.query === undefined)) {
       return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `write: give exactly one of ${o('table')} or ${o('query')}`));
     }
     return this.#exclusive(async () => {
-      const writer = chooseWriter(this.#plugins, file, options.writer);
       checkOutputPath(file);
-      let sql: string;
-      if (options.table !== undefined) {
+      let sql: string | undefined;
+      let tableName: string | undefined;
+      if (wholeStore) sql = undefined;
+      else if (options.table !== undefined) {
         const info = await this.#info(options.table);
         const d = this.#backend.dialect;
         sql = `SELECT ${info.columns.map((c) => d.quote(c.name)).join(', ')} FROM ${d.quote(info.name)} ORDER BY ${d.insertionOrder}`;
+        tableName = info.name;
       } else sql = options.query!;
-      const columns = await this.#backend.queryColumns(sql);
+      const columns = sql === undefined ? [] : await this.#backend.queryColumns(sql);
       const storeFile = this.#backend.capabilities.isSingleFile && fs.existsSync(this.location) ? path.resolve(this.location) : undefined;
       try {
         const tables = await this.#userTables();
         const storedFileInside = (target: string) => storedFileInsideOf(this.#backend, tables, target, this.#fileRoot);
-        return await writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, storeFile, dataFolder: this.#dataFolder, storedFileInside, options: options.writerOptions });
+        const describeTables = async () => {
+          const infos: TableInfo[] = [];
+          for (const t of tables) if (!t.toLowerCase().startsWith(CATALOG_PREFIX)) infos.push(await this.#info(t));
+          return infos;
+        };
+        const rows = sql === undefined ? noRows() : this.#backend.iterateReadOnly(sql);
+        return await writer.write(file, columns, rows, {
+          fileRoot: this.#fileRoot,
+          storeFile,
+          dataFolder: this.#dataFolder,
+          storedFileInside,
+          options: options.writerOptions,
+          table: tableName,
+          tables: describeTables,
+          units: () => this.#catalog.units(),
+        });
       } catch (e) {
         throw fileSystemError(e, file);
       }
