@@ -31,6 +31,7 @@ import type { StorePlugins } from './store/plugins.js';
 import { cinemaWriter } from './writers/cinema-writer.js';
 import { csvWriter } from './writers/csv-writer.js';
 import { erDiagramWriter } from './writers/er-diagram-writer.js';
+import { tablePlotWriter } from './writers/table-plot-writer.js';
 import { type OpenOptions, Store } from './store/store.js';
 import { StoreError } from './errors.js';
 
@@ -64,7 +65,7 @@ export const defaultPlugins: StorePlugins = Object.freeze({
     schemaOrgDatacardReader,
     googleDatacardReader,
   ]),
-  writers: Object.freeze([csvWriter, cinemaWriter, erDiagramWriter]),
+  writers: Object.freeze([csvWriter, cinemaWriter, erDiagramWriter, tablePlotWriter]),
 });
 
 /** {@link OpenOptions}, and the plugins to use instead of the default ones. */
