@@ -117,7 +117,9 @@ export const erDiagramWriter: Writer = {
     let content = dot;
     if (format !== 'dot') {
       const gv = await (graphviz ??= import('@hpcc-js/wasm-graphviz').then((m) => m.Graphviz.load()));
-      content = gv.dot(dot, 'svg');
+      // Graphviz sizes the drawing in points; as pixels (one per point, its own coordinates) the
+      // PNG comes out at twice that size, as every plot's does.
+      content = gv.dot(dot, 'svg').replace(/<svg width="([\d.]+)pt" height="([\d.]+)pt"/, '<svg width="$1px" height="$2px"');
     }
     await writeDrawing(file, guard, format, content, NAME);
     return { rows: tables.length };
