@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { defaultPlugins } from '../../index.js';
 import { withStore } from '../context.js';
 import { collectOption, parseKeyValues } from '../key-value-options.js';
+import { wholeNumber } from '../number-options.js';
 
 export function registerWrite(program: Command): void {
   program
@@ -13,9 +14,9 @@ export function registerWrite(program: Command): void {
     .option('--query <sql>', 'a read-only query whose result to export')
     .option('--option <key=value>', "a writer's own option, repeatable (cinema: files=copy|link|symlink, allow_outside=true)", collectOption)
     .option('--prefix <text>', 'er-diagram: draw only the tables whose names start with this')
-    .option('--max-columns <n>', 'er-diagram: list at most this many columns per table')
+    .option('--max-columns <n>', 'er-diagram: list at most this many columns per table', wholeNumber(1))
     .option('--x <column>', 'table-plot: the column on the x axis (default: the row index)')
-    .action(async (file: string, opts: { writer?: string; table?: string; query?: string; option?: string[]; prefix?: string; maxColumns?: string; x?: string }, cmd: Command) => {
+    .action(async (file: string, opts: { writer?: string; table?: string; query?: string; option?: string[]; prefix?: string; maxColumns?: number; x?: string }, cmd: Command) => {
       const given = {
         ...parseKeyValues(opts.option),
         ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
