@@ -1077,7 +1077,9 @@ export class Store {
 
   /**
    * Export a table or the result of a read-only query to `file` through the named writer;
-   * `writerOptions` go to the writer (the Cinema writer's `files: copy | link | symlink`).
+   * `writerOptions` go to the writer (the Cinema writer's `files: copy | link | symlink`). A
+   * writer that draws the whole store (`Writer.input: 'store'`, the ER diagram) takes neither a
+   * table nor a query; it reads the store's tables through its context.
    */
   write(
     file: string,
