@@ -28,8 +28,8 @@ export function sanitizeIdentifier(name: string): string {
 export function unquoteIdentifier(name: string): string {
   if (name.length < 3 || !name.startsWith('"') || !name.endsWith('"')) return name;
   const inner = name.slice(1, -1);
-  // Every quote inside must be doubled; otherwise the name is not one quoted identifier.
-  if (inner.replaceAll('""', '').includes('"')) return name;
+  // Every quote inside must be doubled, or the name is not one quoted identifier; nor is `"  "`.
+  if (inner.replaceAll('""', '').includes('"') || inner.trim() === '') return name;
   return inner.replaceAll('""', '"');
 }
 

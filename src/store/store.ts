@@ -21,7 +21,7 @@ import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
-import { type FindCondition, type FindValue, numericFindValue, parseFindCondition } from './find-language.js';
+import { type FindCondition, numericFindValue, parseFindCondition } from './find-language.js';
 import { hasNul, sanitizeIdentifier, sanitizeTableName, unquoteIdentifier } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
 import { type IngestResult, ingestSource } from './ingest.js';
@@ -701,7 +701,8 @@ export class Store {
 
   /** `table` by its plain or SQL-quoted name (`"2"` is the table 2; a table really named so is still found). */
   async #info(table: string): Promise<TableInfo> {
-    const info = (await this.#backend.describeTable(unquoteIdentifier(table))) ?? (await this.#backend.describeTable(table));
+    const name = unquoteIdentifier(table);
+    const info = (await this.#backend.describeTable(name)) ?? (name === table ? undefined : await this.#backend.describeTable(table));
     if (!info) {
       const tables = await this.#userTables();
       throw new StoreError('E_TABLE_MISSING', `no table named "${table}"; tables: ${tables.length ? tables.join(', ') : '(none)'}`);
@@ -710,8 +711,9 @@ export class Store {
   }
 
   #column(info: TableInfo, column: string): ColumnInfo {
-    const name = unquoteIdentifier(column).toLowerCase();
-    const col = info.columns.find((c) => c.name.toLowerCase() === name) ?? info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    // The plain or SQL-quoted name (`"math"` is the column math; a column really named so is still found).
+    const named = (name: string) => info.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    const col = named(unquoteIdentifier(column)) ?? named(column);
     if (!col) {
       throw new StoreError('E_COLUMN_MISSING', `table "${info.name}" has no column "${column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
     }
@@ -782,8 +784,6 @@ export class Store {
     const ref = d.quote(col.name);
     const numeric = col.type !== 'text';
     const asNumber = numeric ? ref : d.asNumber(ref);
-    // Against a numeric column a quoted number is that number (`a > '14'`), as in Python DSI.
-    const value = (v: FindValue) => (numeric ? numericFindValue(v) : v);
     if (c.kind === 'range') {
       // A range with one quoted and one plain number (`a ('1', 5)`) is a number range on any column.
       const bothQuoted = typeof c.low === 'string' && typeof c.high === 'string';
@@ -794,8 +794,9 @@ export class Store {
     }
     if (c.op === '~' || c.op === '~~') return { where: d.containsInsensitive(ref), params: [c.text] };
     const op = c.op === '==' ? '=' : c.op === '!=' ? '<>' : c.op;
-    // Numbers are bound as they were written: a bigint beyond 2^53 compares exactly.
-    const v = value(c.value);
+    // Numbers are bound as they were written: a bigint beyond 2^53 compares exactly. Against a
+    // numeric column a quoted number is that number (`a > '14'`), as in Python DSI.
+    const v = numeric ? numericFindValue(c.value) : c.value;
     if (typeof v !== 'string') return { where: `${asNumber} ${op} ?`, params: [v] };
     return { where: `${d.asText(ref)} ${op} ?`, params: [v] };
   }
