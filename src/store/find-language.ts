@@ -9,9 +9,9 @@
  * Values: text in quotes ('…' or "…"; a doubled quote inside is one quote: 'it''s') is text,
  * except against a numeric column, where a quoted value that reads as a number compares as that
  * number (`a > '14'` finds no row where a = 2), as SQLite's column affinity makes Python DSI's
- * quoted values compare ({@link numericFindValue}); an unquoted value that reads as a number is a number, kept exact: an integer beyond 2^53 (or a
- * literal such as `9007199254740993.0` or `9.007199254740993e15` whose value is one) is a bigint,
- * so it never rounds onto its neighbour. Fractional values are doubles. Any other unquoted word
+ * quoted values compare ({@link numericFindValue}). An unquoted value that reads as a number is
+ * a number, kept exact: an integer beyond 2^53 (or a literal such as `9007199254740993.0` or
+ * `9.007199254740993e15` whose value is one) is a bigint, so it never rounds onto its neighbour. Fractional values are doubles. Any other unquoted word
  * is text for `= == != ~ ~~` only: an ordering (`> < >= <=`, ranges) needs a number or quoted
  * text, so `wind_speed > fast` is an error rather than a silent comparison of text. An unquoted
  * value is one word: no space, quote, parenthesis, comma or operator character (`name = x and
