@@ -20,6 +20,12 @@ export interface BackendCapabilities {
   readonly supportsTransactionalDdl: boolean;
   /** The store lives in one file that can be copied for a backup, and its files lie beside it. */
   readonly isSingleFile: boolean;
+  /**
+   * Tables may reference each other in a cycle (`math.b → address`, `address.g → math`) and the
+   * keys still hold: the database lets such tables be created and rebuilt in any order. Without
+   * it, relations whose foreign keys form a cycle are refused with the reason.
+   */
+  readonly supportsCircularForeignKeys: boolean;
 }
 
 /** How SQL for this backend is spelled; the store builds statements only through it. */

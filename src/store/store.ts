@@ -17,12 +17,12 @@ import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
 import { isFileColumn } from '../file-columns.js';
 import type { ProgressCallback } from '../progress.js';
-import type { Backend, SqlDialect } from './backend.js';
+import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
-import { type FindCondition, parseFindCondition } from './find-language.js';
-import { hasNul, sanitizeIdentifier, sanitizeTableName } from './identifiers.js';
+import { type FindCondition, numericFindValue, parseFindCondition } from './find-language.js';
+import { hasNul, sanitizeIdentifier, sanitizeTableName, unquoteIdentifier } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
 import { type IngestResult, ingestSource } from './ingest.js';
 import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
@@ -272,6 +272,11 @@ export class Store {
    */
   get typeNames(): SqlDialect['typeNames'] {
     return this.#backend.dialect.typeNames;
+  }
+
+  /** What this store's backend can do (tests and callers branch on these, never on its name). */
+  get capabilities(): BackendCapabilities {
+    return this.#backend.capabilities;
   }
 
   /** The folder `FILE…` paths in the store are relative to: the one holding the store file. */
@@ -540,7 +545,9 @@ export class Store {
 
   /**
    * Apply relations (primary and foreign keys) to existing tables now and to tables created
-   * later. Circular references between tables are refused; existing rows must satisfy the keys.
+   * later; existing rows must satisfy the keys. Foreign keys that form a cycle between tables are
+   * accepted where the backend can hold them (`supportsCircularForeignKeys`) and refused with
+   * `E_SCHEMA` saying why where not.
    */
   applySchema(relations: Relations | string): Promise<void> {
     return this.#exclusive(async () => {
@@ -577,9 +584,13 @@ export class Store {
     }
     const merged = new Map([...current].filter(([t]) => ![...sanitized.keys()].some((k) => k.toLowerCase() === t.toLowerCase())));
     for (const [t, r] of sanitized) merged.set(t, r);
-    const cycle = findCycle(merged);
+    const cycle = this.#backend.capabilities.supportsCircularForeignKeys ? undefined : findCycle(merged);
     if (cycle) {
-      throw new StoreError('E_SCHEMA', `${file}: circular foreign keys are not allowed: ${cycle.join(' → ')}`, { file });
+      throw new StoreError(
+        'E_SCHEMA',
+        `${file}: the foreign keys form a cycle (${cycle.join(' → ')}), and this backend cannot hold circular foreign keys: each table must be created after the tables it references`,
+        { file },
+      );
     }
     await this.#catalog.recordRelations(sanitized);
     // Tables that exist now are rebuilt with their keys (the referenced ones too: they may need
@@ -738,8 +749,10 @@ export class Store {
     return (await this.#backend.listTables()).filter((t) => t.toLowerCase() !== INGESTED_TABLE);
   }
 
+  /** `table` by its plain or SQL-quoted name (`"2"` is the table 2; a table really named so is still found). */
   async #info(table: string): Promise<TableInfo> {
-    const info = await this.#backend.describeTable(table);
+    const name = unquoteIdentifier(table);
+    const info = (await this.#backend.describeTable(name)) ?? (name === table ? undefined : await this.#backend.describeTable(table));
     if (!info) {
       const tables = await this.#userTables();
       throw new StoreError('E_TABLE_MISSING', `no table named "${table}"; tables: ${tables.length ? tables.join(', ') : '(none)'}`);
@@ -748,7 +761,9 @@ export class Store {
   }
 
   #column(info: TableInfo, column: string): ColumnInfo {
-    const col = info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    // The plain or SQL-quoted name (`"math"` is the column math; a column really named so is still found).
+    const named = (name: string) => info.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    const col = named(unquoteIdentifier(column)) ?? named(column);
     if (!col) {
       throw new StoreError('E_COLUMN_MISSING', `table "${info.name}" has no column "${column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
     }
@@ -820,15 +835,20 @@ export class Store {
     const numeric = col.type !== 'text';
     const asNumber = numeric ? ref : d.asNumber(ref);
     if (c.kind === 'range') {
-      return typeof c.low !== 'string'
-        ? { where: `${asNumber} BETWEEN ? AND ?`, params: [c.low, c.high] }
+      // A range with one quoted and one plain number (`a ('1', 5)`) is a number range on any column.
+      const bothQuoted = typeof c.low === 'string' && typeof c.high === 'string';
+      const [low, high] = numeric || !bothQuoted ? [numericFindValue(c.low), numericFindValue(c.high)] : [c.low, c.high];
+      return typeof low !== 'string' && typeof high !== 'string'
+        ? { where: `${asNumber} BETWEEN ? AND ?`, params: [low, high] }
         : { where: `${d.asText(ref)} BETWEEN ? AND ?`, params: [c.low, c.high] };
     }
     if (c.op === '~' || c.op === '~~') return { where: d.containsInsensitive(ref), params: [c.text] };
     const op = c.op === '==' ? '=' : c.op === '!=' ? '<>' : c.op;
-    // Numbers are bound as they were written: a bigint beyond 2^53 compares exactly.
-    if (typeof c.value !== 'string') return { where: `${asNumber} ${op} ?`, params: [c.value] };
-    return { where: `${d.asText(ref)} ${op} ?`, params: [c.value] };
+    // Numbers are bound as they were written: a bigint beyond 2^53 compares exactly. Against a
+    // numeric column a quoted number is that number (`a > '14'`), as in Python DSI.
+    const v = numeric ? numericFindValue(c.value) : c.value;
+    if (typeof v !== 'string') return { where: `${asNumber} ${op} ?`, params: [v] };
+    return { where: `${d.asText(ref)} ${op} ?`, params: [v] };
   }
 
   /** Rows of `info` with their 1-based insertion-order index, filtered by `where` (only `page` of them when given). */
@@ -913,7 +933,8 @@ export class Store {
             for (const [name, value] of Object.entries(e.values)) {
               const col = this.#column(info, sanitizeIdentifier(name));
               sets.push(`${q(col.name)} = ?`);
-              params.push(typeof value === 'string' ? (convertText(value, col.type) as Cell) : value);
+              // A number into a text column is its own spelling (123 → "123", never "123.0").
+              params.push(typeof value === 'string' ? (convertText(value, col.type) as Cell) : col.type === 'text' && value !== null ? String(value) : value);
             }
             if (sets.length === 0) continue;
             const order = this.#backend.dialect.insertionOrder;
@@ -1002,7 +1023,7 @@ export class Store {
   }
 
   #refuseReserved(table: string): void {
-    if (isProtectedTable(table) || this.#backend.isInternalTable(sanitizeIdentifier(table))) {
+    if (isProtectedTable(unquoteIdentifier(table)) || this.#backend.isInternalTable(sanitizeIdentifier(table))) {
       throw new StoreError('E_RESERVED', `"${table}" is managed by the store itself and cannot be updated`);
     }
   }

@@ -239,6 +239,8 @@ export class SqliteBackend implements Backend {
   readonly capabilities: BackendCapabilities = {
     supportsTransactionalDdl: true,
     isSingleFile: true,
+    // A foreign key may name a table created later, and the store checks keys before commit.
+    supportsCircularForeignKeys: true,
   };
   readonly dialect = sqliteDialect;
   readonly location: string;
