@@ -25,7 +25,7 @@ import { toml1Reader } from './readers/toml1-reader.js';
 import { tomlReader } from './readers/toml-reader.js';
 import { yaml1Reader } from './readers/yaml1-reader.js';
 import { yamlReader } from './readers/yaml-reader.js';
-import { withPluginModules } from './plugin-modules.js';
+import { withPluginModules } from './store/plugin-modules.js';
 import type { BackendFactory } from './store/backend.js';
 import type { StorePlugins } from './store/plugins.js';
 import { cinemaWriter } from './writers/cinema-writer.js';
@@ -97,7 +97,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
 
 /**
  * {@link defaultPlugins} (or `base`) with the readers, writers and backends of the plugin modules
- * `files` added (see src/plugin-modules.ts); a module that fails to load or exports the wrong
+ * `files` added (see src/store/plugin-modules.ts); a module that fails to load or exports the wrong
  * shape is refused naming the file.
  *
  * @example
@@ -123,7 +123,7 @@ export type {
 export type { ManagedTables, ManagedTransaction, ManagedTableDefinition } from './store/managed-tables.js';
 export type { ColumnSummary } from './store/summary.js';
 export type { UnitRow } from './store/catalog.js';
-export { loadPluginModule, type PluginModule } from './plugin-modules.js';
+export { loadPluginModule, type PluginModule } from './store/plugin-modules.js';
 export { StoreError, type StoreErrorCode, MlError, type MlErrorCode, type ErrorMessage, type OptionSpelling } from './errors.js';
 export type { ProgressCallback, ProgressEvent } from './progress.js';
 export type { Cell, Row, LogicalType, ColumnInfo, TableInfo, ForeignKey } from './store/types.js';

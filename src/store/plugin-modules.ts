@@ -21,11 +21,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { StoreError, badInput } from './errors.js';
-import type { BackendFactory } from './store/backend.js';
-import type { StorePlugins } from './store/plugins.js';
-import type { Reader } from './store/reader.js';
-import type { Writer } from './store/writer.js';
+import { StoreError, badInput } from '../errors.js';
+import type { BackendFactory } from './backend.js';
+import type { StorePlugins } from './plugins.js';
+import type { Reader } from './reader.js';
+import type { Writer } from './writer.js';
 
 /** What one plugin module contributes. */
 export interface PluginModule {
