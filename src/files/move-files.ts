@@ -306,7 +306,7 @@ export async function moveFiles(store: Store, dest: string, options: MoveFilesOp
       f.sha256 = expected;
       const s = await fsp.stat(f.from);
       await fsp.chmod(copy, s.mode & 0o7777);
-      await fsp.utimes(copy, s.atime, s.mtime);
+      await fsp.utimes(copy, s.atimeMs / 1000, s.mtimeMs / 1000);
       // A hard link never replaces what appeared at the target meanwhile; rename where links are not supported.
       try {
         await fsp.link(copy, f.to);

@@ -38,6 +38,15 @@ export function reason(e: unknown): string {
       return 'too many levels of symbolic links';
     case 'EIO':
       return 'input/output error';
+    case 'EEXIST':
+    case 'EISDIR':
+      return 'something is already there';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a folder';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'read-only file system';
     default:
       return code ?? (e instanceof Error ? e.message : String(e));
   }
