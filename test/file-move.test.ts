@@ -83,11 +83,16 @@ describe('file move', () => {
   });
 
   for (const [name, hooks] of [
-    ['a target that turns out to be a folder midway', (dest: string) => ({ afterCopy: () => void fs.mkdirSync(path.join(dest, 'data/sub/b.txt'), { recursive: true }) })],
-    ['a destination that refuses writes midway (permission denied)', () => {
-      let n = 0;
-      return { beforeCopy: () => { if (++n === 2) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }); } };
-    }],
+    ['a folder in the way of a target, appearing midway', (dest: string) => ({
+      beforeCopy: ({ to }: { to: string }) => {
+        if (to.endsWith('sub/b.txt')) fs.mkdirSync(path.join(dest, 'data/sub/b.txt'), { recursive: true });
+      },
+    })],
+    ['a destination that refuses writes midway (permission denied)', () => ({
+      beforeCopy: ({ to }: { to: string }) => {
+        if (to.endsWith('sub/b.txt')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      },
+    })],
   ] as const) {
     it(`${name}: fails naming the file, with every source in place, no copy left and the store unchanged`, async () => {
       await withStore('sqlite', async ({ store, dir }) => {

@@ -28,6 +28,7 @@ import type { Store } from '../store/store.js';
 import type { Row } from '../store/types.js';
 import { FILE_INDEX_DEFINITION, FILE_INDEX_TABLE, type FileIndexRow, storedPath, toIndexRow } from './file-index-table.js';
 import { OwnerNames } from './owners.js';
+import { pool } from './pool.js';
 import { sha256File } from './sha256.js';
 import { NAMESPACE_URL, uuid5 } from './uuid5.js';
 import { reason, walkFiles } from './walk.js';
@@ -76,15 +77,6 @@ export async function readIndex(store: Store): Promise<Map<string, FileIndexRow>
     out.set(row.uuid, row);
   }
   return out;
-}
-
-/** Run `jobs` with at most `limit` at a time. */
-async function pool<T>(items: readonly T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await job(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**

@@ -35,6 +35,7 @@ import type { Store } from '../store/store.js';
 import { FILE_INDEX_TABLE, storedPath } from './file-index-table.js';
 import { readIndex } from './index-files.js';
 import { type JournalFile, type MoveJournal, journalPath, readJournal, writeJournal } from './move-journal.js';
+import { pool } from './pool.js';
 import { sha256File } from './sha256.js';
 import { NAMESPACE_URL, uuid5 } from './uuid5.js';
 import { reason } from './walk.js';
@@ -119,9 +120,10 @@ async function commitMove(store: Store, files: readonly JournalFile[]): Promise<
   return store.managedTables().transaction(async (tx) => {
     let cells = 0;
     for (const c of await fileCellChanges(tx, fileRoot, target)) cells += await tx.replaceFilePath(c.table, c.column, c.from, c.to);
+    const present = new Set((await tx.select(`SELECT "uuid" FROM "${FILE_INDEX_TABLE}"`)).map((r) => String(r['uuid'])));
     for (const f of files) {
       const uuid = uuid5(NAMESPACE_URL, f.to);
-      await tx.remove(FILE_INDEX_TABLE, { uuid }); // a stale row of a file once at the target
+      if (present.has(uuid)) await tx.remove(FILE_INDEX_TABLE, { uuid }); // a stale row of a file once at the target
       await tx.update(
         FILE_INDEX_TABLE,
         { uuid, file_origin: storedPath(fileRoot, f.to), root: storedPath(fileRoot, f.root), sha256: f.sha256, error: null },
@@ -145,7 +147,7 @@ async function removeSources(files: readonly JournalFile[], stopAt: ReadonlySet<
   const notRemoved: { path: string; error: string }[] = [];
   const folders = new Set<string>();
   let n = 0;
-  for (const f of files) {
+  await pool(files, COPY_CONCURRENCY, async (f) => {
     try {
       if (await exists(f.to)) {
         await fsp.rm(f.from, { force: true });
@@ -155,7 +157,7 @@ async function removeSources(files: readonly JournalFile[], stopAt: ReadonlySet<
       notRemoved.push({ path: f.from, error: reason(e) });
     }
     onDone?.(++n);
-  }
+  });
   // Deepest first; rmdir refuses a folder that is not empty, which is what we want.
   for (const folder of [...folders].sort((a, b) => b.length - a.length)) {
     for (let d = folder; !stopAt.has(d) && d !== path.dirname(d); d = path.dirname(d)) {
@@ -215,6 +217,45 @@ function journalRoots(journal: MoveJournal): Set<string> {
     roots.add(f.from.slice(0, f.from.length - rel.length - 1));
   }
   return roots;
+}
+
+/** How many files are copied and verified at once (their fsyncs overlap). */
+const COPY_CONCURRENCY = 8;
+
+/**
+ * Copy `f.from` to a temporary name beside `f.to`, fsync it, check its SHA-256 against the
+ * source's, give it the source's mode and times, and put it in place without replacing anything.
+ */
+async function copyVerified(f: JournalFile, hooks: MoveHooks): Promise<void> {
+  const copy = partialOf(f.to);
+  await hooks.beforeCopy?.({ from: f.from, to: f.to });
+  await fsp.mkdir(path.dirname(f.to), { recursive: true });
+  await fsp.copyFile(f.from, copy, fs.constants.COPYFILE_EXCL);
+  await hooks.afterCopy?.({ from: f.from, to: f.to, copy });
+  const handle = await fsp.open(copy, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  const expected = f.sha256 ?? (await sha256File(f.from));
+  const actual = await sha256File(copy);
+  if (actual !== expected) {
+    throw new StoreError('E_FILE', `moveFiles: the copy of ${f.from} does not match it (SHA-256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}…)`, { file: f.from });
+  }
+  f.sha256 = expected;
+  const s = await fsp.stat(f.from);
+  await fsp.chmod(copy, s.mode & 0o7777);
+  await fsp.utimes(copy, s.atimeMs / 1000, s.mtimeMs / 1000);
+  // A hard link never replaces what appeared at the target meanwhile; rename where links are not supported.
+  try {
+    await fsp.link(copy, f.to);
+    await fsp.rm(copy);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw e;
+    await fsp.rename(copy, f.to);
+  }
 }
 
 /**
@@ -285,46 +326,24 @@ export async function moveFiles(store: Store, dest: string, options: MoveFilesOp
   let bytes = 0;
   const hooks = options.hooks ?? {};
   const folders = new Set<string>();
-  for (const f of files) {
-    const copy = partialOf(f.to);
-    try {
-      await hooks.beforeCopy?.({ from: f.from, to: f.to });
-      await fsp.mkdir(path.dirname(f.to), { recursive: true });
-      await fsp.copyFile(f.from, copy, fs.constants.COPYFILE_EXCL);
-      await hooks.afterCopy?.({ from: f.from, to: f.to, copy });
-      const handle = await fsp.open(copy, 'r+');
+  let failed: JournalFile | undefined;
+  try {
+    await pool(files, COPY_CONCURRENCY, async (f) => {
       try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      const expected = f.sha256 ?? (await sha256File(f.from));
-      const actual = await sha256File(copy);
-      if (actual !== expected) {
-        throw new StoreError('E_FILE', `moveFiles: the copy of ${f.from} does not match it (SHA-256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}…)`, { file: f.from });
-      }
-      f.sha256 = expected;
-      const s = await fsp.stat(f.from);
-      await fsp.chmod(copy, s.mode & 0o7777);
-      await fsp.utimes(copy, s.atimeMs / 1000, s.mtimeMs / 1000);
-      // A hard link never replaces what appeared at the target meanwhile; rename where links are not supported.
-      try {
-        await fsp.link(copy, f.to);
-        await fsp.rm(copy);
+        await copyVerified(f, hooks);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw e;
-        await fsp.rename(copy, f.to);
+        failed ??= f;
+        throw e;
       }
       folders.add(path.dirname(f.to));
-    } catch (e) {
-      await rollBack(files);
-      await fsp.rm(journalFile, { force: true });
-      const why = e instanceof StoreError ? e.message : `moveFiles: cannot copy ${f.from} to ${f.to}: ${reason(e)}`;
-      throw new StoreError('E_FILE', `${why}; nothing was moved: the copies made are removed, the sources and the store are unchanged`, { file: f.from, cause: e });
-    }
-    bytes += f.size;
-    options.onProgress?.({ task, done: bytes, total, unit: 'bytes' });
+      bytes += f.size;
+      options.onProgress?.({ task, done: bytes, total, unit: 'bytes' });
+    });
+  } catch (e) {
+    await rollBack(files);
+    await fsp.rm(journalFile, { force: true });
+    const why = e instanceof StoreError ? e.message : `moveFiles: cannot copy ${failed?.from} to ${failed?.to}: ${reason(e)}`;
+    throw new StoreError('E_FILE', `${why}; nothing was moved: the copies made are removed, the sources and the store are unchanged`, { ...(failed ? { file: failed.from } : {}), cause: e });
   }
   for (const folder of folders) {
     const handle = await fsp.open(folder, 'r');
