@@ -112,6 +112,15 @@ describe('file index', () => {
     });
   });
 
+  it("indexing the store's own folder leaves out the store file and its companions", async () => {
+    await withStore('sqlite', async ({ store, dir }) => {
+      put(dir, 'notes.txt', 'n');
+      const r = await indexFiles(store, dir);
+      assert.equal(r.root, '.');
+      assert.deepEqual(await store.query('SELECT file_origin FROM filesystem'), [{ file_origin: 'notes.txt' }]);
+    });
+  });
+
   it('indexes a folder outside the store folder with absolute paths and root', async () => {
     const outside = tempDir('dsi-outside-');
     put(outside, 'x/y.txt', 'y');

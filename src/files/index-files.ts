@@ -13,6 +13,9 @@
  * - **Unreadable entries are rows, not failures.** A folder or file that may not be read, a broken
  *   symbolic link, a link leading out of the folder: each is listed in the result and recorded
  *   with its reason in the `error` column.
+ * - The store's own database file (and its `-wal`, `-shm`, `-journal` companions) and the move
+ *   journal are never indexed, so that indexing the store's folder cannot lead `move` to move
+ *   the store.
  * - Rows are matched by `uuid`, the UUIDv5 of the file's absolute path (Python's
  *   `uuid.uuid5(uuid.NAMESPACE_URL, path)`), so indexing a folder again from anywhere finds them.
  *
@@ -27,6 +30,7 @@ import type { ProgressCallback } from '../progress.js';
 import type { Store } from '../store/store.js';
 import type { Row } from '../store/types.js';
 import { FILE_INDEX_DEFINITION, FILE_INDEX_TABLE, type FileIndexRow, storedPath, toIndexRow } from './file-index-table.js';
+import { journalPath } from './move-journal.js';
 import { OwnerNames } from './owners.js';
 import { pool } from './pool.js';
 import { sha256File } from './sha256.js';
@@ -105,6 +109,9 @@ export async function indexFiles(store: Store, dir: string, options: IndexFilesO
   const owners = new OwnerNames();
   const now = new Date().toISOString();
   const checksum = options.checksum === true;
+  // The store's own database files and move journal are never indexed: moving them would move the store.
+  const storeFile = path.resolve(store.location);
+  const own = new Set([journalPath(store), ...(fs.existsSync(storeFile) ? ['', '-wal', '-shm', '-journal'].map((x) => storeFile + x) : [])]);
 
   const writes = new Set<Row>(); // new and changed rows, whole
   const toHash: Row[] = [];
@@ -116,6 +123,7 @@ export async function indexFiles(store: Store, dir: string, options: IndexFilesO
   let done = 0;
 
   for await (const entry of walkFiles(rootAbs)) {
+    if (own.has(entry.abs)) continue;
     const uuid = uuid5(NAMESPACE_URL, entry.abs);
     seen.add(uuid);
     const old = before.get(uuid);
