@@ -143,10 +143,9 @@ async function rollBack(files: readonly JournalFile[]): Promise<void> {
 }
 
 /** Remove the sources whose copy is in place, then the folders this empties (up to, not including, `stopAt`). */
-async function removeSources(files: readonly JournalFile[], stopAt: ReadonlySet<string>, onDone?: (n: number) => void): Promise<{ path: string; error: string }[]> {
+async function removeSources(files: readonly JournalFile[], stopAt: ReadonlySet<string>): Promise<{ path: string; error: string }[]> {
   const notRemoved: { path: string; error: string }[] = [];
   const folders = new Set<string>();
-  let n = 0;
   await pool(files, COPY_CONCURRENCY, async (f) => {
     try {
       if (await exists(f.to)) {
@@ -156,7 +155,6 @@ async function removeSources(files: readonly JournalFile[], stopAt: ReadonlySet<
     } catch (e) {
       notRemoved.push({ path: f.from, error: reason(e) });
     }
-    onDone?.(++n);
   });
   // Deepest first; rmdir refuses a folder that is not empty, which is what we want.
   for (const folder of [...folders].sort((a, b) => b.length - a.length)) {
@@ -186,7 +184,10 @@ export async function recoverMove(store: Store): Promise<RecoverResult | undefin
     await rollBack(files);
   } else {
     const first = files[0];
-    const switched = first !== undefined && (await store.query(`SELECT 1 AS hit FROM "${FILE_INDEX_TABLE}" WHERE "uuid" = ?`, [uuid5(NAMESPACE_URL, first.to)])).length > 0;
+    // Switched: the first file's row carries its new id and its old one is gone (a stale row
+    // of the target alone proves nothing; the switch replaces both in one transaction).
+    const has = async (uuid: string) => (await store.query(`SELECT 1 AS hit FROM "${FILE_INDEX_TABLE}" WHERE "uuid" = ?`, [uuid])).length > 0;
+    const switched = first !== undefined && (await has(uuid5(NAMESPACE_URL, first.to))) && !(await has(first.uuid));
     let ready = switched;
     if (!switched) {
       ready = true;
