@@ -146,3 +146,6 @@ export type { DecodedImage, SampleCount } from './images/decoded-image.js';
 export { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './images/idx-file.js';
 export { addDataset, datasetNames, type AddDatasetOptions, type AddedDataset } from './datasets/add-dataset.js';
 export type { DatasetName } from './datasets/known-datasets.js';
+export { indexFiles, type IndexFilesOptions, type IndexFilesResult, type UnreadableEntry } from './files/index-files.js';
+export { moveFiles, recoverMove, type MoveFilesOptions, type MoveFilesResult, type MoveHooks, type RecoverResult } from './files/move-files.js';
+export { FILE_INDEX_TABLE } from './files/file-index-table.js';

@@ -26,9 +26,11 @@ import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDisplay } from './commands/display.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerIndex } from './commands/file-index.js';
 import { registerFind } from './commands/find.js';
 import { registerList } from './commands/list.js';
 import { registerMl } from './commands/ml.js';
+import { registerMove } from './commands/move.js';
 import { registerNotebook } from './commands/notebook.js';
 import { registerQuery } from './commands/query.js';
 import { registerRead } from './commands/read.js';
@@ -121,7 +123,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
-  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerIndex, registerMove, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
     register(program);
   }
   overrideExits(program);
