@@ -9,6 +9,7 @@
  * await store.read('wildfiredata.csv');
  * await store.close();
  */
+import { PostgresBackend } from './backends/postgres/postgres-backend.js';
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
 import { csvReader } from './readers/csv-reader.js';
@@ -31,6 +32,9 @@ import { type OpenOptions, Store } from './store/store.js';
 /** The embedded default backend: a SQLite file. */
 const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
 
+/** A schema of a PostgreSQL database, for stores a group shares (`postgres://…`). */
+const postgresBackend: BackendFactory = (location, options) => PostgresBackend.open(location, options);
+
 /**
  * The backend, readers and writers `openStore` and the `dsi` command use unless told otherwise.
  * To add a plugin, extend this set (where two claim one name or extension, the last listed wins):
@@ -40,7 +44,7 @@ const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(
  * const store = await openStore('runs.db', { plugins });
  */
 export const defaultPlugins: StorePlugins = Object.freeze({
-  backends: Object.freeze({ sqlite: sqliteBackend }),
+  backends: Object.freeze({ sqlite: sqliteBackend, postgres: postgresBackend }),
   readers: Object.freeze([
     csvReader,
     jsonReader,

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
 import { isFileColumn } from '../file-columns.js';
 import type { ProgressCallback } from '../progress.js';
-import type { Backend, SqlDialect } from './backend.js';
+import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
@@ -238,6 +238,14 @@ export class Store {
       if (version < STORE_SCHEMA_VERSION) await backend.setSchemaVersion(STORE_SCHEMA_VERSION);
     }
     return store;
+  }
+
+  /**
+   * What the store's backend can do (a single file that can be backed up, say), for callers
+   * whose behaviour depends on it.
+   */
+  get capabilities(): BackendCapabilities {
+    return this.#backend.capabilities;
   }
 
   /** Where the store lives. */
@@ -786,7 +794,7 @@ export class Store {
     const d = this.#backend.dialect;
     const cols = info.columns.map((c) => d.quote(c.name)).join(', ');
     const sql =
-      `SELECT ${cols}, dsi_row_index FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) ` +
+      `SELECT ${cols}, dsi_row_index FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) AS dsi_rows ` +
       `WHERE ${where} ORDER BY dsi_row_index${page === undefined ? '' : ` LIMIT ${page.limit} OFFSET ${page.offset}`}`;
     const rows = await this.#backend.select(sql, params);
     return rows.map((r) => {
