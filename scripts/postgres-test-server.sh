@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL server for the tests: Debian's PostgreSQL (/usr/lib/postgresql/*/bin)
 # in a fresh temporary data folder, listening on a free loopback port only, with a role and a
-# database `dsi_test` trusted on loopback (no password; nothing outside the machine can connect).
+# database `dsi_test` trusted on loopback (no password; nothing outside the machine can connect),
+# and a role `dsi_test_password` that must give the password `dsi-test-password` (the tests of
+# refused credentials use it).
 #
 #   bash scripts/postgres-test-server.sh start   # prints postgres://dsi_test@127.0.0.1:PORT/dsi_test
 #   bash scripts/postgres-test-server.sh stop URL # stops that server and removes its folder
@@ -60,6 +62,9 @@ full_page_writes = off
 max_connections = 50
 shared_buffers = 32MB
 EOF
+    # The password role first: pg_hba.conf's first matching line wins.
+    { echo 'host all dsi_test_password 127.0.0.1/32 scram-sha-256'; cat "$dir/data/pg_hba.conf"; } >"$dir/pg_hba.conf"
+    as_server_user cp "$dir/pg_hba.conf" "$dir/data/pg_hba.conf"
     if ! as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null 2>&1; then
       echo "postgres-test-server: the server did not start:" >&2
       tail -n 5 "$dir/server.log" >&2
@@ -67,7 +72,9 @@ EOF
       exit 1
     fi
     as_server_user "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
-      -c "CREATE ROLE dsi_test LOGIN" -c "CREATE DATABASE dsi_test OWNER dsi_test" >/dev/null
+      -c "CREATE ROLE dsi_test LOGIN" -c "CREATE DATABASE dsi_test OWNER dsi_test" \
+      -c "CREATE ROLE dsi_test_password LOGIN PASSWORD 'dsi-test-password'" \
+      -c "GRANT CREATE ON DATABASE dsi_test TO dsi_test_password" >/dev/null
     echo "postgres://dsi_test@127.0.0.1:$port/dsi_test"
     ;;
   stop)

@@ -62,6 +62,17 @@ export const defaultPlugins: StorePlugins = Object.freeze({
   writers: Object.freeze([csvWriter, cinemaWriter]),
 });
 
+/**
+ * The backend a store's location implies when none is named: `postgres://…` and
+ * `postgresql://…` → `postgres`; anything else (a file) → `sqlite`.
+ *
+ * @example backendForLocation('postgres://ana@db.lab/science') // 'postgres'
+ */
+export function backendForLocation(location: string): string {
+  if (/^postgres(ql)?:\/\//i.test(location)) return 'postgres';
+  return 'sqlite';
+}
+
 /** {@link OpenOptions}, and the plugins to use instead of the default ones. */
 export interface OpenStoreOptions extends OpenOptions {
   /** Backends, readers and writers (default: {@link defaultPlugins}). */
@@ -75,7 +86,8 @@ export interface OpenStoreOptions extends OpenOptions {
  * @example const store = await openStore('runs.db', { readOnly: true });
  */
 export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
-  return Store.open(location, { ...options, plugins: options?.plugins ?? defaultPlugins });
+  const backend = options?.backend ?? (typeof location === 'string' ? backendForLocation(location) : undefined);
+  return Store.open(location, { ...options, ...(backend === undefined ? {} : { backend }), plugins: options?.plugins ?? defaultPlugins });
 }
 
 export { Store, STORE_SCHEMA_VERSION } from './store/store.js';
@@ -105,6 +117,7 @@ export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord,
 export type { Writer, WriteContext } from './store/writer.js';
 export type { InsertRowsOptions, RowRecord } from './store/row-records.js';
 export type { IngestResult } from './store/ingest.js';
+export type { CopyStoreOptions, CopyStoreResult } from './store/copy-store.js';
 export { toJson } from './json.js';
 export { loadImages, type LoadImagesOptions, type LoadedImages, type CacheOutcome } from './images/load-images.js';
 export type { TargetChannels } from './images/planar-pixels.js';

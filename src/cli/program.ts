@@ -30,6 +30,7 @@ import { registerFind } from './commands/find.js';
 import { registerList } from './commands/list.js';
 import { registerMl } from './commands/ml.js';
 import { registerNotebook } from './commands/notebook.js';
+import { registerProcess } from './commands/process.js';
 import { registerQuery } from './commands/query.js';
 import { registerRead } from './commands/read.js';
 import { registerSchema } from './commands/schema.js';
@@ -114,12 +115,13 @@ export function buildProgram(): Command {
   const program = new DsiProgram('dsi')
     .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
-    .option('--db <path>', 'the store', 'dsi.db')
-    .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')}`, 'sqlite')
+    .option('--db <path>', 'the store: a file, or a URL postgres://user@host:port/database?schema=NAME', 'dsi.db')
+    .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')} (default: the one --db implies; sqlite for a file)`)
+    .option('--data-folder <dir>', "where the store keeps its files (default for NAME.db: NAME.data beside it; a server store has none unless given)")
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
-  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerProcess, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
     register(program);
   }
   overrideExits(program);

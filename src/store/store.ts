@@ -21,6 +21,7 @@ import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
+import { type CopyStoreOptions, type CopyStoreResult, copyStoreTables } from './copy-store.js';
 import { type FindCondition, parseFindCondition } from './find-language.js';
 import { hasNul, sanitizeIdentifier, sanitizeTableName } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
@@ -1074,6 +1075,26 @@ export class Store {
       transaction: <T>(fn: (tx: ManagedTransaction) => Promise<T>): Promise<T> =>
         this.#exclusive(() => this.#transaction(() => fn(managedTransaction(this.#backend)))),
     };
+  }
+
+  /**
+   * Copy this whole store into `target`, a store open for writing on any backend (Python DSI's
+   * `process`): every table with its column types, keys and rows in order, units, relations and
+   * the run registry included. All or nothing on the target; a target that already has tables is
+   * refused unless `replace` is set. Files in the data folder are not copied.
+   *
+   * @example
+   * const shared = await openStore('postgres://ana@db.lab/science?schema=fire');
+   * await local.copyTo(shared);
+   */
+  copyTo(target: Store, options: CopyStoreOptions = {}): Promise<CopyStoreResult> {
+    if (!(target instanceof Store)) return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'copyTo: the target must be a Store (open it with openStore)'));
+    if (target === this || (target.#backend.location === this.#backend.location && target.#backend.dialect === this.#backend.dialect)) {
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', `copyTo: the target is this store (${this.location}) itself`));
+    }
+    return this.#exclusive(() =>
+      target.#exclusive(() => target.#transaction((touched) => copyStoreTables(this.#backend, target.#backend, options, touched))),
+    );
   }
 
   /** Close the store; closing twice is harmless, any use afterwards fails with `E_CLOSED`. */
