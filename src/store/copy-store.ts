@@ -31,34 +31,6 @@ const BATCH_ROWS = 5000;
 
 const lower = (s: string) => s.toLowerCase();
 
-/**
- * Tables ordered so that a table comes after those it references; `cyclic` when the foreign keys
- * go round in a circle (then the keys are added after every table exists).
- */
-function creationOrder(infos: readonly TableInfo[]): { order: TableInfo[]; cyclic: boolean } {
-  const byName = new Map(infos.map((i) => [lower(i.name), i]));
-  const order: TableInfo[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  let cyclic = false;
-  const visit = (info: TableInfo) => {
-    const key = lower(info.name);
-    if (state.get(key) === 'done') return;
-    if (state.get(key) === 'visiting') {
-      cyclic = true;
-      return;
-    }
-    state.set(key, 'visiting');
-    for (const fk of info.foreignKeys) {
-      const parent = byName.get(lower(fk.refTable));
-      if (parent && parent !== info) visit(parent);
-    }
-    state.set(key, 'done');
-    order.push(info);
-  };
-  for (const info of infos) visit(info);
-  return { order: cyclic ? [...infos] : order, cyclic };
-}
-
 /** Columns of each table that other tables reference without their being its primary key. */
 function referencedColumns(infos: readonly TableInfo[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -100,7 +72,6 @@ export async function copyStoreTables(from: Backend, to: Backend, options: CopyS
     const info = await from.describeTable(name);
     if (info) infos.push(info);
   }
-  const { order, cyclic } = creationOrder(infos);
   const unique = referencedColumns(infos);
   const tables: { table: string; rows: number }[] = [];
   const definitionOf = (info: TableInfo, foreignKeys: readonly ForeignKey[]) => ({
@@ -110,14 +81,14 @@ export async function copyStoreTables(from: Backend, to: Backend, options: CopyS
     foreignKeys,
     uniqueColumns: unique.get(lower(info.name)) ?? [],
   });
-  for (const info of order) {
-    // With circular keys every table exists before any key is added.
-    await to.createTable(definitionOf(info, cyclic ? [] : info.foreignKeys));
+  // The source's creation order, so the copy lists its tables as the source does. A table may
+  // reference one created after it (or tables may reference each other in a circle): backends
+  // check foreign keys when the transaction commits, and one that needs the referenced table to
+  // exist first (PostgreSQL) adds the key when that table is created.
+  for (const info of infos) {
+    await to.createTable(definitionOf(info, info.foreignKeys));
     touched.add(info.name);
     tables.push({ table: info.name, rows: await copyRows(from, to, info) });
-  }
-  if (cyclic) {
-    for (const info of order) if (info.foreignKeys.length > 0) await to.rebuildTable(definitionOf(info, info.foreignKeys));
   }
   return { tables };
 }
