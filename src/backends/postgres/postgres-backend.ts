@@ -34,6 +34,8 @@ import { type PostgresLocation, parsePostgresLocation } from './postgres-locatio
 
 const q = postgresDialect.quote;
 const ORDER = postgresDialect.insertionOrder;
+/** PostgreSQL's longest name (NAMEDATALEN − 1 bytes). */
+const MAX_NAME_BYTES = 63;
 /** Violations reported per check, as the SQLite backend does. */
 const MAX_VIOLATIONS = 20;
 
@@ -551,7 +553,16 @@ export class PostgresBackend implements Backend {
 
   // ── tables ────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Refuse the order column's name for a column, and names PostgreSQL would cut short (it keeps
+   * the first 63 bytes of a longer one, so the table could not be found by its name again).
+   */
   #refuseOrderColumn(table: string, columns: readonly string[]): void {
+    for (const name of [table, ...columns]) {
+      if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+        throw new StoreError('E_BAD_ARGUMENT', `the name "${snippet(name)}" is ${Buffer.byteLength(name)} bytes long; PostgreSQL keeps names of at most ${MAX_NAME_BYTES} bytes`);
+      }
+    }
     const clash = columns.find((c) => c.toLowerCase() === ORDER_COLUMN);
     if (clash !== undefined) {
       throw new StoreError('E_BAD_ARGUMENT', `table "${table}": the column name "${clash}" is the one a PostgreSQL store keeps rows in order with; rename the column`);
