@@ -26,7 +26,7 @@ export function registerServe(program: Command): void {
       const g = globalOptions(cmd);
       // The dashboard (and the ML library under it) loads only when serving: other commands start faster.
       const { startDashboard } = await import('../../server/index.js');
-      const dashboard = await startDashboard({ db: g.db, backend: g.backend, cinema, host: opts.host, port: opts.port, token: opts.token });
+      const dashboard = await startDashboard({ db: g.db, backend: g.backend, dataFolder: g.dataFolder, cinema, host: opts.host, port: opts.port, token: opts.token });
       process.stdout.write(`dashboard: ${dashboard.url}\n`);
       if (dashboard.tokenGenerated) process.stdout.write('every request needs the token in this URL; it is not stored anywhere\n');
       await new Promise<void>((resolve) => {
