@@ -9,6 +9,7 @@
  * await store.read('wildfiredata.csv');
  * await store.close();
  */
+import { PostgresBackend } from './backends/postgres/postgres-backend.js';
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
 import { csvReader } from './readers/csv-reader.js';
@@ -38,6 +39,9 @@ import { StoreError } from './errors.js';
 /** The embedded default backend: a SQLite file. */
 const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
 
+/** A schema of a PostgreSQL database, for stores a group shares (`postgres://…`). */
+const postgresBackend: BackendFactory = (location, options) => PostgresBackend.open(location, options);
+
 /**
  * The backend, readers and writers `openStore` and the `dsi` command use unless told otherwise.
  * To add a plugin, extend this set (where two claim one name or extension, the last listed wins):
@@ -47,7 +51,7 @@ const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(
  * const store = await openStore('runs.db', { plugins });
  */
 export const defaultPlugins: StorePlugins = Object.freeze({
-  backends: Object.freeze({ sqlite: sqliteBackend }),
+  backends: Object.freeze({ sqlite: sqliteBackend, postgres: postgresBackend }),
   readers: Object.freeze([
     csvReader,
     jsonReader,
@@ -67,6 +71,17 @@ export const defaultPlugins: StorePlugins = Object.freeze({
   ]),
   writers: Object.freeze([csvWriter, cinemaWriter, erDiagramWriter, tablePlotWriter]),
 });
+
+/**
+ * The backend a store's location implies when none is named: `postgres://…` and
+ * `postgresql://…` → `postgres`; anything else (a file) → `sqlite`.
+ *
+ * @example backendForLocation('postgres://ana@db.lab/science') // 'postgres'
+ */
+export function backendForLocation(location: string): string {
+  if (/^postgres(ql)?:\/\//i.test(location)) return 'postgres';
+  return 'sqlite';
+}
 
 /** {@link OpenOptions}, and the plugins to use instead of the default ones. */
 export interface OpenStoreOptions extends OpenOptions {
@@ -92,7 +107,8 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     throw new StoreError('E_BAD_ARGUMENT', (o) => `openStore: ${o('pluginModules')} must be an array of module paths`);
   }
   const plugins = modules === undefined || modules.length === 0 ? base : await loadPlugins(modules, base);
-  return Store.open(location, { ...options, plugins });
+  const backend = options?.backend ?? (typeof location === 'string' ? backendForLocation(location) : undefined);
+  return Store.open(location, { ...options, ...(backend === undefined ? {} : { backend }), plugins });
 }
 
 /**
@@ -136,6 +152,7 @@ export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord,
 export type { Writer, WriteContext } from './store/writer.js';
 export type { InsertRowsOptions, RowRecord } from './store/row-records.js';
 export type { IngestResult } from './store/ingest.js';
+export type { CopyStoreOptions, CopyStoreResult } from './store/copy-store.js';
 export { toJson } from './json.js';
 export { loadImages, type LoadImagesOptions, type LoadedImages, type CacheOutcome } from './images/load-images.js';
 export type { TargetChannels } from './images/planar-pixels.js';

@@ -10,9 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Store, openStore, StoreError } from '../../src/index.js';
 import type { Row, StoreErrorCode, TableListing } from '../../src/index.js';
+import { POSTGRES_URL, freshPostgresLocation } from './postgres.js';
 
-/** The backends every conformance suite runs on (`DSI_TEST_BACKENDS=sqlite,duckdb`). */
-export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? 'sqlite')
+/**
+ * The backends every conformance suite runs on (`DSI_TEST_BACKENDS=sqlite,duckdb`); by default
+ * sqlite, and postgres too when DSI_TEST_POSTGRES_URL names a server.
+ */
+export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? (POSTGRES_URL === undefined ? 'sqlite' : 'sqlite,postgres'))
   .split(',')
   .map((b) => b.trim())
   .filter((b) => b !== '');
@@ -47,9 +51,21 @@ export interface TempStore {
 
 /** Open a new store on `backend` in a fresh temporary folder. */
 export async function openTempStore(backend: string, name = 'dsi.db'): Promise<TempStore> {
+  if (backend === 'postgres') return openTempServerStore(backend);
   const dir = tempDir();
   const location = path.join(dir, name);
   const store = await openStore(location, { backend });
+  return { store, dir, location };
+}
+
+/**
+ * A new store on a database server (PostgreSQL): a fresh schema of the test server, with a fresh
+ * temporary folder for input files and the store's data folder (`dir/data`).
+ */
+async function openTempServerStore(backend: string): Promise<TempStore> {
+  const dir = tempDir();
+  const location = freshPostgresLocation();
+  const store = await openStore(location, { backend, dataFolder: path.join(dir, 'data') });
   return { store, dir, location };
 }
 
