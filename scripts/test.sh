@@ -21,7 +21,8 @@ if [ -z "${DSI_TEST_POSTGRES_URL:-}" ]; then
   elif [ "$status" -eq 3 ]; then
     echo "test: PostgreSQL is not installed; its tests are skipped" >&2
   else
-    echo "test: the PostgreSQL test server did not start; its tests are skipped" >&2
+    echo "test: PostgreSQL is installed but its test server did not start (see above); set DSI_TEST_POSTGRES_URL to use another" >&2
+    exit 1
   fi
 fi
 node --test --test-reporter=spec "$@" "${tests[@]}"

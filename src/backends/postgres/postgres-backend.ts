@@ -629,6 +629,8 @@ export class PostgresBackend implements Backend {
     const more = typeof detail === 'string' ? ` (${detail})` : '';
     if (code === '23505') return new StoreError('E_UNIQUE', `table "${table}": ${messageOf(e)}${more}`, { cause: e });
     if (code === '23502') return new StoreError('E_SCHEMA', `table "${table}": a key column has empty values, which PostgreSQL refuses in a primary key: ${messageOf(e)}`, { cause: e });
+    // 42804: a foreign key between columns of different types (SQLite's columns hold any value; PostgreSQL's do not).
+    if (code === '42804') return new StoreError('E_SCHEMA', `table "${table}": ${messageOf(e)}${more}; PostgreSQL needs a foreign key and the key it references to have the same type`, { cause: e });
     return sqlError(e);
   }
 
