@@ -9,6 +9,7 @@
  * await store.read('wildfiredata.csv');
  * await store.close();
  */
+import { DuckdbBackend } from './backends/duckdb/duckdb-backend.js';
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
 import { csvReader } from './readers/csv-reader.js';
@@ -17,6 +18,7 @@ import { envReader } from './readers/env-reader.js';
 import { idxReader } from './readers/idx-reader.js';
 import { imageFolderReader } from './readers/image-folder-reader.js';
 import { jsonReader } from './readers/json-reader.js';
+import { parquetReader } from './readers/parquet-reader.js';
 import { schemaReader } from './readers/schema-reader.js';
 import { toml1Reader } from './readers/toml1-reader.js';
 import { tomlReader } from './readers/toml-reader.js';
@@ -26,10 +28,26 @@ import type { BackendFactory } from './store/backend.js';
 import type { StorePlugins } from './store/plugins.js';
 import { cinemaWriter } from './writers/cinema-writer.js';
 import { csvWriter } from './writers/csv-writer.js';
+import { parquetWriter } from './writers/parquet-writer.js';
 import { type OpenOptions, Store } from './store/store.js';
 
 /** The embedded default backend: a SQLite file. */
 const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
+/** An embedded analytical store: a DuckDB file (`NAME.duckdb`). */
+const duckdbBackend: BackendFactory = (location, options) => DuckdbBackend.open(location, options);
+
+/**
+ * The backend a location implies when none is named: a `postgres://` or `postgresql://` URL →
+ * `postgres`, a file ending in `.duckdb` → `duckdb`, anything else → `sqlite`. A name chosen so
+ * that no plugin has fails as any unknown backend does (`E_BACKEND`, listing the ones there are).
+ *
+ * @example backendForLocation('runs.duckdb') // 'duckdb'
+ */
+export function backendForLocation(location: string): string {
+  if (/^postgres(ql)?:\/\//i.test(location)) return 'postgres';
+  if (/\.duckdb$/i.test(location)) return 'duckdb';
+  return 'sqlite';
+}
 
 /**
  * The backend, readers and writers `openStore` and the `dsi` command use unless told otherwise.
@@ -40,7 +58,7 @@ const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(
  * const store = await openStore('runs.db', { plugins });
  */
 export const defaultPlugins: StorePlugins = Object.freeze({
-  backends: Object.freeze({ sqlite: sqliteBackend }),
+  backends: Object.freeze({ sqlite: sqliteBackend, duckdb: duckdbBackend }),
   readers: Object.freeze([
     csvReader,
     jsonReader,
@@ -54,8 +72,9 @@ export const defaultPlugins: StorePlugins = Object.freeze({
     idxReader,
     imageFolderReader,
     cinemaReader,
+    parquetReader,
   ]),
-  writers: Object.freeze([csvWriter, cinemaWriter]),
+  writers: Object.freeze([csvWriter, cinemaWriter, parquetWriter]),
 });
 
 /** {@link OpenOptions}, and the plugins to use instead of the default ones. */
@@ -65,13 +84,15 @@ export interface OpenStoreOptions extends OpenOptions {
 }
 
 /**
- * Open or create the store at `location` (a SQLite file path by default) with the default
- * plugins, unless `options.plugins` gives others.
+ * Open or create the store at `location` with the default plugins, unless `options.plugins`
+ * gives others. The backend is `options.backend`, else the one the location implies
+ * ({@link backendForLocation}: `runs.duckdb` is a DuckDB store, `runs.db` a SQLite one).
  *
  * @example const store = await openStore('runs.db', { readOnly: true });
  */
 export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
-  return Store.open(location, { ...options, plugins: options?.plugins ?? defaultPlugins });
+  const backend = options?.backend ?? (typeof location === 'string' ? backendForLocation(location) : undefined);
+  return Store.open(location, { ...options, ...(backend === undefined ? {} : { backend }), plugins: options?.plugins ?? defaultPlugins });
 }
 
 export { Store, STORE_SCHEMA_VERSION } from './store/store.js';

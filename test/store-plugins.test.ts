@@ -98,7 +98,7 @@ describe('a store assembled from plugins', () => {
     const dir = tempDir();
     const location = path.join(dir, 'a.db');
     await (await openStore(location)).close();
-    const plugins: StorePlugins = { ...defaultPlugins, backends: { weak: withCapabilities({ supportsTransactionalDdl: false, isSingleFile: true }) } };
+    const plugins: StorePlugins = { ...defaultPlugins, backends: { weak: withCapabilities({ supportsTransactionalDdl: false, isSingleFile: true, supportsCircularForeignKeys: true, supportsSavepoints: true, isSqliteFile: true }) } };
     const e = await rejectsWithCode(openStore(location, { plugins, backend: 'weak' }), 'E_BACKEND');
     assert.match(e.message, /cannot roll back table changes/);
     const readOnly = await openStore(location, { plugins, backend: 'weak', readOnly: true });

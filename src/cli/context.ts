@@ -6,14 +6,15 @@ import type { Store } from '../store/store.js';
 
 export interface GlobalOptions {
   readonly db: string;
-  readonly backend: string;
+  /** Undefined: the one the store's location implies. */
+  readonly backend?: string;
 }
 
 /** Open the store the global options name, run `fn`, and close it whatever happens. */
 export async function withStore<T>(command: Command, fn: (store: Store) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
   const g = command.optsWithGlobals<GlobalOptions>();
   if (g.db === '') throw new StoreError('E_BAD_ARGUMENT', '--db must name a store file');
-  const store = await openStore(g.db, { backend: g.backend, ...(options.readOnly ? { readOnly: true } : {}) });
+  const store = await openStore(g.db, { ...(g.backend === undefined ? {} : { backend: g.backend }), ...(options.readOnly ? { readOnly: true } : {}) });
   try {
     return await fn(store);
   } finally {

@@ -115,7 +115,7 @@ export function buildProgram(): Command {
     .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
     .option('--db <path>', 'the store', 'dsi.db')
-    .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')}`, 'sqlite')
+    .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')} (default: by the store's location: NAME.duckdb → duckdb, postgres://… → postgres, else sqlite)`)
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);

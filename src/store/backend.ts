@@ -20,6 +20,21 @@ export interface BackendCapabilities {
   readonly supportsTransactionalDdl: boolean;
   /** The store lives in one file that can be copied for a backup, and its files lie beside it. */
   readonly isSingleFile: boolean;
+  /**
+   * Tables may reference each other in a cycle (a → b → a). A database that checks every foreign
+   * key the moment a row goes in (DuckDB) cannot load such tables, so the store refuses the cycle.
+   */
+  readonly supportsCircularForeignKeys: boolean;
+  /**
+   * `savepoint`/`rollbackToSavepoint` work inside a transaction. Without them (DuckDB) the store
+   * never needs to undo part of a transaction: an ingest scans a source for its types first.
+   */
+  readonly supportsSavepoints: boolean;
+  /**
+   * The store file is a SQLite database that other tools (Python's `sqlite3`, Python DSI) open
+   * as they are.
+   */
+  readonly isSqliteFile: boolean;
 }
 
 /** How SQL for this backend is spelled; the store builds statements only through it. */
@@ -60,6 +75,15 @@ export interface ForeignKeyViolation {
   readonly table: string;
   readonly rowIndex: number;
   readonly foreignKey: ForeignKey;
+}
+
+/** A delimited text file for {@link Backend.loadDelimitedText}: header on the first line, `"` quotes. */
+export interface DelimitedTextLoad {
+  readonly file: string;
+  /** One character. */
+  readonly delimiter: string;
+  /** The temporary table to create, one text column per header cell, cells as written (empty ones ''). */
+  readonly staging: string;
 }
 
 export interface Backend {
@@ -118,6 +142,13 @@ export interface Backend {
   /** The store's own schema version (for later migrations); 0 for a store never stamped. */
   schemaVersion(): Promise<number>;
   setSchemaVersion(version: number): Promise<void>;
+
+  /**
+   * Optional bulk path: load `load.file` with the database's own reader into a temporary table of
+   * text columns, returning the header's names. The store then infers types and converts with
+   * SQL (`src/store/bulk-ingest.ts`). Inside the caller's transaction.
+   */
+  loadDelimitedText?(load: DelimitedTextLoad): Promise<string[]>;
 
   /** Copy the whole store to `path` (consistent, while others read). */
   backupTo(path: string): Promise<void>;

@@ -70,6 +70,8 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
     columns = sanitizeColumns(source.columns, source.file, await headerLine(source));
   }
   if (columns.length === 0) throw badInput(source.file, undefined, `no columns for table "${table}"`);
+  // ── Without savepoints (DuckDB) nothing can be undone halfway: scan the types first. ──
+  if (!backend.capabilities.supportsSavepoints) return attempt(backend, source, table, columns, relations, await scanTypes(source, columns));
   const savepoint = 'dsi_ingest_source';
   await backend.savepoint(savepoint);
   try {
@@ -78,15 +80,20 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
     } catch (e) {
       if (!(e instanceof NeedsFullScan)) throw e;
       await backend.rollbackToSavepoint(savepoint);
-      const types: (LogicalType | null)[] = columns.map(() => null);
-      await eachColumnBatch(source, columns.length, (batch, _rows, kinds) => {
-        for (let c = 0; c < columns.length; c++) types[c] = inferColumnType(batch[c]!, kinds?.[c] ?? source.cells, types[c] ?? null);
-      });
-      return await attempt(backend, source, table, columns, relations, types.map((t) => t ?? 'integer'));
+      return await attempt(backend, source, table, columns, relations, await scanTypes(source, columns));
     }
   } finally {
     if (backend.inTransaction) await backend.releaseSavepoint(savepoint);
   }
+}
+
+/** The types of a whole source, read once through. */
+async function scanTypes(source: TableSource, columns: readonly string[]): Promise<LogicalType[]> {
+  const types: (LogicalType | null)[] = columns.map(() => null);
+  await eachColumnBatch(source, columns.length, (batch, _rows, kinds) => {
+    for (let c = 0; c < columns.length; c++) types[c] = inferColumnType(batch[c]!, kinds?.[c] ?? source.cells, types[c] ?? null);
+  });
+  return types.map((t) => t ?? 'integer');
 }
 
 async function attempt(

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { StoreError, badInput } from '../errors.js';
 import { isFileColumn } from '../file-columns.js';
 import type { ProgressCallback } from '../progress.js';
-import type { Backend, SqlDialect } from './backend.js';
+import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
@@ -238,6 +238,11 @@ export class Store {
       if (version < STORE_SCHEMA_VERSION) await backend.setSchemaVersion(STORE_SCHEMA_VERSION);
     }
     return store;
+  }
+
+  /** What the store's backend can do (tests and callers branch on these, never on its name). */
+  get capabilities(): BackendCapabilities {
+    return this.#backend.capabilities;
   }
 
   /** Where the store lives. */

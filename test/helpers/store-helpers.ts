@@ -8,14 +8,34 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Store, openStore, StoreError } from '../../src/index.js';
-import type { Row, StoreErrorCode, TableListing } from '../../src/index.js';
+import { Store, defaultPlugins, openStore, StoreError } from '../../src/index.js';
+import type { BackendCapabilities, Row, StoreErrorCode, TableListing } from '../../src/index.js';
 
-/** The backends every conformance suite runs on (`DSI_TEST_BACKENDS=sqlite,duckdb`). */
-export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? 'sqlite')
+/**
+ * The backends every conformance suite runs on: every registered backend that runs on this
+ * machine without a server, unless `DSI_TEST_BACKENDS=sqlite,duckdb` narrows (or widens) the set.
+ */
+const EMBEDDED_BACKENDS = ['sqlite', 'duckdb'].filter((b) => Object.hasOwn(defaultPlugins.backends, b));
+export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? EMBEDDED_BACKENDS.join(','))
   .split(',')
   .map((b) => b.trim())
   .filter((b) => b !== '');
+
+/** The backends of {@link BACKENDS} whose capabilities satisfy `wanted` (each opened once, in memory or a temporary folder). */
+export async function backendsWhere(wanted: (capabilities: BackendCapabilities) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const backend of BACKENDS) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-capabilities-'));
+    try {
+      const store = await openStore(path.join(dir, 'probe.store'), { backend });
+      if (wanted(store.capabilities)) out.push(backend);
+      await store.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
 
 /** A fresh temporary folder; removed by {@link removeTempDirs}. */
 const made: string[] = [];

@@ -239,6 +239,9 @@ export class SqliteBackend implements Backend {
   readonly capabilities: BackendCapabilities = {
     supportsTransactionalDdl: true,
     isSingleFile: true,
+    supportsCircularForeignKeys: true,
+    supportsSavepoints: true,
+    isSqliteFile: true,
   };
   readonly dialect = sqliteDialect;
   readonly location: string;

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../context.js';
 import { wholeNumber } from '../number-options.js';
+import { backendForLocation } from '../../index.js';
 
 interface ServeFlags {
   host: string;
@@ -26,7 +27,7 @@ export function registerServe(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       // The dashboard (and the ML library under it) loads only when serving: other commands start faster.
       const { startDashboard } = await import('../../server/index.js');
-      const dashboard = await startDashboard({ db: g.db, backend: g.backend, cinema, host: opts.host, port: opts.port, token: opts.token });
+      const dashboard = await startDashboard({ db: g.db, backend: g.backend ?? backendForLocation(g.db), cinema, host: opts.host, port: opts.port, token: opts.token });
       process.stdout.write(`dashboard: ${dashboard.url}\n`);
       if (dashboard.tokenGenerated) process.stdout.write('every request needs the token in this URL; it is not stored anywhere\n');
       await new Promise<void>((resolve) => {
