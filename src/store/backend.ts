@@ -77,13 +77,26 @@ export interface ForeignKeyViolation {
   readonly foreignKey: ForeignKey;
 }
 
-/** A delimited text file for {@link Backend.loadDelimitedText}: header on the first line, `"` quotes. */
-export interface DelimitedTextLoad {
-  readonly file: string;
-  /** One character. */
-  readonly delimiter: string;
-  /** The temporary table to create, one text column per header cell, cells as written (empty ones ''). */
-  readonly staging: string;
+/**
+ * A backend's own loader of delimited text files (DuckDB's `read_csv`), for the store's bulk
+ * ingest (`src/store/bulk-ingest.ts`): the file goes into a staging table of text columns, and
+ * the store decides types and converts with the SQL spelled here, by the same rules as
+ * `type-inference.ts`.
+ */
+export interface DelimitedTextLoader {
+  /**
+   * Load `file` (header record first, `"` quotes, `width` fields in every record) into a new
+   * temporary table; returns its quoted name and its columns' quoted names, in file order. A
+   * malformed file rejects with `E_BAD_INPUT` naming the file and line (the caller's transaction
+   * is then lost: it must roll back).
+   */
+  load(file: string, delimiter: string, width: number): Promise<{ readonly table: string; readonly columns: readonly string[] }>;
+  /** SQL for what text cell `expr` says of its column: 0 nothing (empty, NaN), 1 an integer that fits 64 bits, 2 another number, 3 text. */
+  textKind(expr: string): string;
+  /** SQL for text cell `expr` as a value of a `type` column (empty and NaN → NULL in numeric ones, empty → NULL in text ones). */
+  fromText(expr: string, type: LogicalType): string;
+  /** Drop a staging table `load` made. */
+  drop(table: string): Promise<void>;
 }
 
 export interface Backend {
@@ -143,12 +156,8 @@ export interface Backend {
   schemaVersion(): Promise<number>;
   setSchemaVersion(version: number): Promise<void>;
 
-  /**
-   * Optional bulk path: load `load.file` with the database's own reader into a temporary table of
-   * text columns, returning the header's names. The store then infers types and converts with
-   * SQL (`src/store/bulk-ingest.ts`). Inside the caller's transaction.
-   */
-  loadDelimitedText?(load: DelimitedTextLoad): Promise<string[]>;
+  /** Present where the database can load delimited text files itself (see {@link DelimitedTextLoader}). */
+  readonly delimitedTextLoader?: DelimitedTextLoader;
 
   /** Copy the whole store to `path` (consistent, while others read). */
   backupTo(path: string): Promise<void>;

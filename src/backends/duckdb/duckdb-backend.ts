@@ -15,7 +15,7 @@
  *
  * Read-only statements are prepared first and refused unless DuckDB calls them a SELECT; they
  * then run in a READ ONLY transaction, so a SELECT that would change something fails too.
- * Integers beyond 2^53 come back as bigint. `loadDelimitedText` lets the store's ingest load a
+ * Integers beyond 2^53 come back as bigint. `delimitedTextLoader` lets the store's ingest load a
  * CSV file with DuckDB's own reader (see `src/store/bulk-ingest.ts`).
  */
 import fs from 'node:fs';
@@ -26,14 +26,14 @@ import {
   type Backend,
   type BackendCapabilities,
   type BackendOptions,
-  type DelimitedTextLoad,
+  type DelimitedTextLoader,
   type ForeignKeyViolation,
   type RowInserter,
   RowRejected,
 } from '../../store/backend.js';
 import { snippet } from '../../store/snippet.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from '../../store/types.js';
-import { duckdbDialect, logicalTypeOf } from './duckdb-dialect.js';
+import { NUMBER_PATTERN, duckdbDialect, logicalTypeOf } from './duckdb-dialect.js';
 
 const q = duckdbDialect.quote;
 /** Rows per multi-row INSERT statement. */
@@ -94,6 +94,24 @@ function queryError(e: unknown): StoreError {
   return fail(`SQL error: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
 }
 
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** An integer's spelling, spaces and tabs around allowed. */
+const INTEGER_PATTERN = String.raw`[ \t]*[+-]?[0-9]+[ \t]*`;
+
+/** `NaN` spelt as the type inference reads it: a missing number. */
+const NAN_PATTERN = String.raw`\s*[-+]?nan\s*`;
+
+/** DuckDB's CSV error as one line naming the file and the line (`CSV Error on Line: 3`). */
+function csvError(e: unknown, file: string): StoreError {
+  const text = e instanceof Error ? e.message : String(e);
+  const line = /on Line: (\d+)/i.exec(text)?.[1];
+  const reason =
+    /Expected Number of Columns: (\d+) Found: (\d+)/i.exec(text)?.slice(1).reduce((want, found) => `the record has ${found} fields where the header has ${want}`) ??
+    (/unterminated quote/i.test(text) ? 'a quoted field is not closed' : /unicode|utf-?8/i.test(text) ? 'not valid UTF-8' : text.split('\n')[0]!.replace(/^Invalid Input Error: /, ''));
+  return new StoreError('E_BAD_INPUT', `${file}${line === undefined ? '' : `:${line}`}: ${reason}`, { file, ...(line === undefined ? {} : { line: Number(line) }), cause: e });
+}
+
 /** Refuse a store path that cannot work, naming it. */
 function checkStorePath(path: string, readOnly: boolean): void {
   let stat: fs.Stats | undefined;
@@ -125,6 +143,7 @@ export class DuckdbBackend implements Backend {
   readonly #readOnly: boolean;
   #inTransaction = false;
   #closed = false;
+  #stagings = 0;
 
   private constructor(location: string, instance: DuckDBInstance, connection: DuckDBConnection, readOnly: boolean) {
     this.location = location;
@@ -545,30 +564,39 @@ export class DuckdbBackend implements Backend {
     }
   }
 
-  async loadDelimitedText(load: DelimitedTextLoad): Promise<string[]> {
-    const options = [
-      `delim = '${load.delimiter.replaceAll("'", "''")}'`,
-      "quote = '\"'",
-      "escape = '\"'",
-      'header = true',
-      'all_varchar = true',
-      'auto_detect = false',
-      "new_line = '\\n'",
-      'strict_mode = true',
-      `null_padding = false`,
-    ];
-    const file = load.file.replaceAll("'", "''");
-    try {
-      await this.execute(`CREATE TEMP TABLE ${q(load.staging)} AS SELECT * FROM read_csv('${file}', ${options.join(', ')})`);
-    } catch (e) {
-      throw new StoreError('E_BAD_INPUT', `${load.file}: ${message(e)}`, { file: load.file, cause: e });
-    }
-    const cols = await this.#rows(
-      "SELECT column_name FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = ? ORDER BY column_index",
-      [load.staging],
-    );
-    return cols.map((r) => String(r['column_name']));
-  }
+  readonly delimitedTextLoader: DelimitedTextLoader = {
+    load: async (file, delimiter, width) => {
+      const staging = `dsi_staging_${++this.#stagings}`;
+      const columns = Array.from({ length: width }, (_, i) => `c${i}`);
+      const options = [
+        `delim = ${sqlString(delimiter)}`,
+        "quote = '\"'",
+        "escape = '\"'",
+        'header = true',
+        'auto_detect = false',
+        'strict_mode = true',
+        `columns = {${columns.map((c) => `'${c}': 'VARCHAR'`).join(', ')}}`,
+      ];
+      try {
+        await this.#live.run(`CREATE TEMP TABLE ${q(staging)} AS SELECT * FROM read_csv(${sqlString(file)}, ${options.join(', ')})`);
+      } catch (e) {
+        throw csvError(e, file);
+      }
+      return { table: `temp.${q(staging)}`, columns: columns.map(q) };
+    },
+    textKind: (e) =>
+      `(CASE WHEN ${e} IS NULL OR ${e} = '' THEN 0 WHEN regexp_full_match(${e}, '${INTEGER_PATTERN}') THEN ` +
+      `(CASE WHEN TRY_CAST(trim(${e}, ' \t') AS BIGINT) IS NOT NULL THEN 1 ELSE 3 END) ` +
+      `WHEN regexp_full_match(${e}, '${NUMBER_PATTERN}') THEN 2 WHEN length(${e}) <= 4 AND regexp_full_match(lower(${e}), '${NAN_PATTERN}') THEN 0 ELSE 3 END)`,
+    fromText: (e, type) => {
+      if (type === 'text') return `NULLIF(${e}, '')`;
+      const pattern = type === 'integer' ? INTEGER_PATTERN : NUMBER_PATTERN;
+      return `(CASE WHEN regexp_full_match(${e}, '${pattern}') THEN CAST(trim(${e}, ' \t') AS ${this.dialect.typeNames[type]}) END)`;
+    },
+    drop: async (table) => {
+      await this.execute(`DROP TABLE IF EXISTS ${table}`);
+    },
+  };
 
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -17,13 +17,13 @@ function quote(identifier: string): string {
 }
 
 /** A number's spelling, as the find language and the type inference read it (spaces around allowed). */
-export const NUMBER_PATTERN = String.raw`^[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*$`;
+export const NUMBER_PATTERN = String.raw`[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*`;
 
 export const duckdbDialect: SqlDialect = {
   quote,
   typeNames,
   insertionOrder: 'rowid',
-  asNumber: (expr) => `(CASE WHEN regexp_matches(CAST(${expr} AS VARCHAR), '${NUMBER_PATTERN}') THEN TRY_CAST(trim(CAST(${expr} AS VARCHAR), ' \t') AS DOUBLE) END)`,
+  asNumber: (expr) => `(CASE WHEN regexp_full_match(CAST(${expr} AS VARCHAR), '${NUMBER_PATTERN}') THEN TRY_CAST(trim(CAST(${expr} AS VARCHAR), ' \t') AS DOUBLE) END)`,
   asText: (expr) => `CAST(${expr} AS VARCHAR)`,
   containsInsensitive: (expr) => `contains(lower(CAST(${expr} AS VARCHAR)), lower(?))`,
 };
