@@ -87,6 +87,8 @@ export interface DelimitedTextLoader {
   /**
    * Load `file` (header record first, `"` quotes, `width` fields in every record) into a new
    * temporary table; returns its quoted name and its columns' quoted names, in file order. A
+   * plain `SELECT … FROM` it (no ORDER BY) gives the rows in file order (DuckDB keeps insertion
+   * order unless told otherwise). A
    * malformed file rejects with `E_BAD_INPUT` naming the file and line (the caller's transaction
    * is then lost: it must roll back).
    */

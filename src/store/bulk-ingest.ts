@@ -9,7 +9,8 @@
  * whole file: all integers → integer, numbers → float, anything else → text, empty and NaN →
  * NULL), the same widening of an existing table, rows in file order. The file goes into a
  * staging table of text columns, one query finds each column's type, and one INSERT … SELECT
- * converts and appends, all in the caller's transaction.
+ * converts and appends (in file order: the loader promises a plain SELECT of the staging table
+ * gives its rows in that order), all in the caller's transaction.
  */
 import fs from 'node:fs';
 import { badInput } from '../errors.js';
@@ -104,7 +105,7 @@ export async function bulkIngest(
     try {
       await backend.execute(
         `INSERT INTO ${q(tableName)} (${targets.map(q).join(', ')}) SELECT ${staged.columns.map((c, i) => loader.fromText(c, types[i]!)).join(', ')} ` +
-          `FROM ${staged.table} ORDER BY ${backend.dialect.insertionOrder}`,
+          `FROM ${staged.table}`,
       );
     } catch (e) {
       // A row the table's keys refuse (a duplicate primary key) is the input's fault.

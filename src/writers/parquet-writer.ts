@@ -7,7 +7,7 @@
  * the store, its data folder, or a file the rows reference (output-guard.ts).
  */
 import fs from 'node:fs';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { BIGINT, DOUBLE, type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBType, SQLNULL, VARCHAR } from '@duckdb/node-api';
 import { beginAtomicFileSync } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import type { Cell, Row } from '../store/types.js';
@@ -30,7 +30,8 @@ function typeOf(v: Cell): ColumnType | undefined {
 }
 
 /** Insert `rows` into the staging table, through prepared multi-row statements kept per size. */
-async function insertRows(connection: DuckDBConnection, statements: Map<number, DuckDBPreparedStatement>, columns: readonly string[], rows: readonly Row[]): Promise<void> {
+async function insertRows(connection: DuckDBConnection, statements: Map<number, DuckDBPreparedStatement>, columns: readonly string[], types: readonly ColumnType[], rows: readonly Row[]): Promise<void> {
+  const duckdbTypes: Record<ColumnType, DuckDBType> = { BIGINT, DOUBLE, VARCHAR };
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const n = Math.min(ROWS_PER_STATEMENT, rows.length - i);
@@ -40,8 +41,16 @@ async function insertRows(connection: DuckDBConnection, statements: Map<number, 
       statements.set(n, stmt);
     }
     const params: Cell[] = [];
-    for (let r = i; r < i + n; r++) for (const c of columns) params.push(rows[r]![c] ?? null);
-    stmt.bind(params);
+    const bound: DuckDBType[] = [];
+    for (let r = i; r < i + n; r++) {
+      columns.forEach((c, k) => {
+        const v = rows[r]![c] ?? null;
+        // Bound as the column's type: the driver's own guess makes 1e20 a BIGINT that overflows.
+        params.push(v !== null && types[k] === 'VARCHAR' && typeof v !== 'string' ? String(v) : v);
+        bound.push(v === null ? SQLNULL : duckdbTypes[types[k]!]);
+      });
+    }
+    stmt.bind(params, bound);
     await stmt.run();
   }
 }
@@ -81,7 +90,7 @@ export const parquetWriter: Writer = {
         batch.forEach((r, i) => {
           for (const c of fileColumns) if (typeof r[c] === 'string') guard.noteFile(r[c], rows + i + 1, c);
         });
-        await insertRows(connection, statements, columns, batch);
+        await insertRows(connection, statements, columns, types, batch);
         rows += batch.length;
       }
       await connection.run(`COPY (SELECT * FROM staging ORDER BY rowid) TO '${target.temp.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`);

@@ -20,7 +20,19 @@
  */
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, JSDuckDBValueConverter, StatementType } from '@duckdb/node-api';
+import {
+  BIGINT,
+  DOUBLE,
+  DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+  type DuckDBType,
+  HUGEINT,
+  JSDuckDBValueConverter,
+  SQLNULL,
+  StatementType,
+  VARCHAR,
+} from '@duckdb/node-api';
 import { StoreError } from '../../errors.js';
 import {
   type Backend,
@@ -43,6 +55,14 @@ const META_SCHEMA = 'dsi_meta';
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The types to bind `params` as: a whole number as BIGINT only where it is exact (the driver's
+ * own guess makes 1e20 a BIGINT that overflows), any other number as DOUBLE.
+ */
+function paramTypes(params: readonly Cell[]): DuckDBType[] {
+  return params.map((v) => (v === null ? SQLNULL : typeof v === 'bigint' ? HUGEINT : typeof v === 'string' ? VARCHAR : Number.isSafeInteger(v) ? BIGINT : DOUBLE));
+}
 
 /** A value DuckDB returned as one of the store's cells: exact numbers, text for everything else. */
 export function toCell(value: unknown): Cell {
@@ -186,7 +206,7 @@ export class DuckdbBackend implements Backend {
   }
 
   async #rows(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
-    const reader = await this.#live.runAndReadAll(sql, params.length === 0 ? undefined : [...params]);
+    const reader = await this.#live.runAndReadAll(sql, params.length === 0 ? undefined : [...params], params.length === 0 ? undefined : paramTypes(params));
     return rowObjects(reader.columnNames(), reader.getRowsJS());
   }
 
@@ -302,7 +322,7 @@ export class DuckdbBackend implements Backend {
     const stmt = await this.#prepareReadOnly(sql);
     try {
       return await this.#readOnlyScope(async () => {
-        stmt.bind([...params]);
+        stmt.bind([...params], paramTypes(params));
         const reader = await stmt.runAndReadAll();
         return rowObjects(reader.columnNames(), reader.getRowsJS());
       });
@@ -330,7 +350,7 @@ export class DuckdbBackend implements Backend {
       let names: string[];
       let result;
       try {
-        stmt.bind([...params]);
+        stmt.bind([...params], paramTypes(params));
         result = await stmt.stream();
         names = result.columnNames();
       } catch (e) {
@@ -370,7 +390,7 @@ export class DuckdbBackend implements Backend {
 
   async execute(sql: string, params: readonly Cell[] = []): Promise<number> {
     try {
-      const result = await this.#live.run(sql, params.length === 0 ? undefined : [...params]);
+      const result = await this.#live.run(sql, params.length === 0 ? undefined : [...params], params.length === 0 ? undefined : paramTypes(params));
       return Number(result.rowsChanged);
     } catch (e) {
       throw sqlError(e, sql);
@@ -466,7 +486,7 @@ export class DuckdbBackend implements Backend {
         for (let r = i; r < i + count; r++) params.push(...rowAt(r));
         const stmt = await statementFor(count);
         try {
-          stmt.bind(params);
+          stmt.bind(params, paramTypes(params));
           await stmt.run();
         } catch (e) {
           if (!constraint(e)) throw sqlError(e);
