@@ -13,6 +13,9 @@ import { DuckdbBackend } from './backends/duckdb/duckdb-backend.js';
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
 import { csvReader } from './readers/csv-reader.js';
+import { dublinCoreDatacardReader } from './readers/datacard-dublin-core-reader.js';
+import { googleDatacardReader } from './readers/datacard-google-reader.js';
+import { schemaOrgDatacardReader } from './readers/datacard-schema-org-reader.js';
 import { ensembleReader } from './readers/ensemble-reader.js';
 import { envReader } from './readers/env-reader.js';
 import { idxReader } from './readers/idx-reader.js';
@@ -24,12 +27,16 @@ import { toml1Reader } from './readers/toml1-reader.js';
 import { tomlReader } from './readers/toml-reader.js';
 import { yaml1Reader } from './readers/yaml1-reader.js';
 import { yamlReader } from './readers/yaml-reader.js';
+import { withPluginModules } from './store/plugin-modules.js';
 import type { BackendFactory } from './store/backend.js';
 import type { StorePlugins } from './store/plugins.js';
 import { cinemaWriter } from './writers/cinema-writer.js';
 import { csvWriter } from './writers/csv-writer.js';
+import { erDiagramWriter } from './writers/er-diagram-writer.js';
+import { tablePlotWriter } from './writers/table-plot-writer.js';
 import { parquetWriter } from './writers/parquet-writer.js';
 import { type OpenOptions, Store } from './store/store.js';
+import { StoreError } from './errors.js';
 
 /** The embedded default backend: a SQLite file. */
 const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
@@ -72,15 +79,23 @@ export const defaultPlugins: StorePlugins = Object.freeze({
     idxReader,
     imageFolderReader,
     cinemaReader,
+    dublinCoreDatacardReader,
+    schemaOrgDatacardReader,
+    googleDatacardReader,
     parquetReader,
   ]),
-  writers: Object.freeze([csvWriter, cinemaWriter, parquetWriter]),
+  writers: Object.freeze([csvWriter, cinemaWriter, erDiagramWriter, tablePlotWriter, parquetWriter]),
 });
 
 /** {@link OpenOptions}, and the plugins to use instead of the default ones. */
 export interface OpenStoreOptions extends OpenOptions {
   /** Backends, readers and writers (default: {@link defaultPlugins}). */
   readonly plugins?: StorePlugins;
+  /**
+   * Plugin modules (`.js`/`.mjs` files exporting `readers`, `writers` and/or `backends`) whose
+   * plugins are added after `plugins`, so they win over a built-in of the same name.
+   */
+  readonly pluginModules?: readonly string[];
 }
 
 /**
@@ -90,9 +105,28 @@ export interface OpenStoreOptions extends OpenOptions {
  *
  * @example const store = await openStore('runs.db', { readOnly: true });
  */
-export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const base = options?.plugins ?? defaultPlugins;
+  const modules = options?.pluginModules;
+  if (modules !== undefined && !Array.isArray(modules)) {
+    throw new StoreError('E_BAD_ARGUMENT', (o) => `openStore: ${o('pluginModules')} must be an array of module paths`);
+  }
+  const plugins = modules === undefined || modules.length === 0 ? base : await loadPlugins(modules, base);
   const backend = options?.backend ?? (typeof location === 'string' ? backendForLocation(location) : undefined);
-  return Store.open(location, { ...options, ...(backend === undefined ? {} : { backend }), plugins: options?.plugins ?? defaultPlugins });
+  return Store.open(location, { ...options, ...(backend === undefined ? {} : { backend }), plugins });
+}
+
+/**
+ * {@link defaultPlugins} (or `base`) with the readers, writers and backends of the plugin modules
+ * `files` added (see src/store/plugin-modules.ts); a module that fails to load or exports the wrong
+ * shape is refused naming the file.
+ *
+ * @example
+ * const plugins = await loadPlugins(['./kv-reader.js']);
+ * const store = await openStore('runs.db', { plugins });
+ */
+export function loadPlugins(files: readonly string[], base: StorePlugins = defaultPlugins): Promise<StorePlugins> {
+  return withPluginModules(files, base);
 }
 
 export { Store, STORE_SCHEMA_VERSION } from './store/store.js';
@@ -110,6 +144,7 @@ export type {
 export type { ManagedTables, ManagedTransaction, ManagedTableDefinition } from './store/managed-tables.js';
 export type { ColumnSummary } from './store/summary.js';
 export type { UnitRow } from './store/catalog.js';
+export { loadPluginModule, type PluginModule } from './store/plugin-modules.js';
 export { StoreError, type StoreErrorCode, MlError, type MlErrorCode, type ErrorMessage, type OptionSpelling } from './errors.js';
 export type { ProgressCallback, ProgressEvent } from './progress.js';
 export type { Cell, Row, LogicalType, ColumnInfo, TableInfo, ForeignKey } from './store/types.js';
@@ -132,3 +167,6 @@ export type { DecodedImage, SampleCount } from './images/decoded-image.js';
 export { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './images/idx-file.js';
 export { addDataset, datasetNames, type AddDatasetOptions, type AddedDataset } from './datasets/add-dataset.js';
 export type { DatasetName } from './datasets/known-datasets.js';
+export { indexFiles, type IndexFilesOptions, type IndexFilesResult, type UnreadableEntry } from './files/index-files.js';
+export { moveFiles, recoverMove, type MoveFilesOptions, type MoveFilesResult, type MoveHooks, type RecoverResult } from './files/move-files.js';
+export { FILE_INDEX_TABLE } from './files/file-index-table.js';

@@ -333,7 +333,7 @@ describe('a store in a folder the caller cannot write', () => {
         [['find', 'id > 1', '--json'], (r) => assert.deepEqual((JSON.parse(r.stdout) as { label: string }[]).map((x) => x.label), ['beta'])],
         [['search', 'alp', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as { rows_matched: number }).rows_matched, 1)],
         [['summary', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as unknown[]).length, 2)],
-        [['display', 'runs', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as unknown[]).length, 2)],
+        [['display', 'runs', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as { rows: unknown[] }).rows.length, 2)],
         [['units', '--json'], (r) => assert.deepEqual(JSON.parse(r.stdout), [])],
         [['schema'], (r) => assert.match(r.stdout, /CREATE TABLE "runs"/)],
         [['write', path.join(out, 'runs.csv'), '--table', 'runs'], () => assert.equal(fs.readFileSync(path.join(out, 'runs.csv'), 'utf8'), 'id,label\n1,alpha\n2,beta\n')],

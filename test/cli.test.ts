@@ -81,8 +81,9 @@ describe('dsi command line', () => {
   });
 
   it('display -n limits rows and keeps column order', () => {
-    const rows = json(dsi(db, 'display', 'wildfire', '-n', '2', '--json')) as Record<string, unknown>[];
+    const { rows, total } = json(dsi(db, 'display', 'wildfire', '-n', '2', '--json')) as { rows: Record<string, unknown>[]; total: number };
     assert.equal(rows.length, 2);
+    assert.equal(total, 4);
     assert.equal(Object.keys(rows[0]!)[0], 'wind_speed');
   });
 

@@ -26,9 +26,11 @@ import { registerDatasets } from './commands/datasets.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDisplay } from './commands/display.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerIndex } from './commands/file-index.js';
 import { registerFind } from './commands/find.js';
 import { registerList } from './commands/list.js';
 import { registerMl } from './commands/ml.js';
+import { registerMove } from './commands/move.js';
 import { registerNotebook } from './commands/notebook.js';
 import { registerQuery } from './commands/query.js';
 import { registerRead } from './commands/read.js';
@@ -40,6 +42,7 @@ import { registerSummary } from './commands/summary.js';
 import { registerUnits } from './commands/units.js';
 import { registerUpdate } from './commands/update.js';
 import { registerWrite } from './commands/write.js';
+import { collectOption } from './key-value-options.js';
 import { checkLibraryNames, inFlags } from './option-flags.js';
 import { commandPath, usageMessage } from './usage-errors.js';
 
@@ -116,10 +119,11 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
     .option('--db <path>', 'the store', 'dsi.db')
     .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')} (default: by the store's location: NAME.duckdb → duckdb, postgres://… → postgres, else sqlite)`)
+    .option('--plugin <module>', 'a JavaScript module exporting readers, writers and/or backends to add, repeatable', collectOption)
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
-  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerIndex, registerMove, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
     register(program);
   }
   overrideExits(program);

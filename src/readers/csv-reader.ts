@@ -3,7 +3,8 @@
  * are handled; blank lines are skipped; the first record is the header. Cells stay text (empty
  * cells become NULL) and the store infers types. A ragged row or an unbalanced quote fails the
  * read with the file and the line the record starts on; so do a binary file and invalid UTF-8
- * (the reader option `encoding=latin1` reads a Latin-1 file; text-decoding.ts).
+ * (the reader option `encoding=latin1` reads a Latin-1 file; text-decoding.ts). The read option
+ * `strict` refuses what RFC 4180 does not allow beyond that (csv-strict.ts).
  *
  * Files of 8 MiB or more are parsed in a worker thread (csv-parse-worker.ts) while the store
  * converts and inserts on the main thread; `DSI_CSV_WORKER_MIN_BYTES` changes the threshold.
@@ -15,6 +16,7 @@ import Papa from 'papaparse';
 import { badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import { CsvSyntaxError, READ_CHUNK_BYTES, parseCsvColumns } from './csv-parse.js';
+import { checkStrictCsv } from './csv-strict.js';
 import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
 import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from '../store/reader.js';
 import { StreamDecoder, TextDecodeError, type TextEncoding, checkOptionNames, textEncoding, textIdentityOptions } from './text-decoding.js';
@@ -217,6 +219,8 @@ export const csvReader: Reader = {
   async read(file: string, context: ReadContext): Promise<ReadResult> {
     checkOptionNames(context.options, 'csv', ['encoding']);
     const encoding = textEncoding(context.options, 'csv');
+    // Strict mode checks the whole file first (csv-strict.ts); the read itself is the same.
+    if (context.strict === true) await checkStrictCsv(file, encoding);
     const header = await readCsvHeader(file, encoding);
     const table = context.tableName ?? path.basename(file, path.extname(file));
     return { tables: [csvSource(file, table, header, context.onProgress, encoding)], units: [] };

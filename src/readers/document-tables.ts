@@ -11,6 +11,15 @@
  *     scalar keys with table-like keys (an object, or an array of objects), the scalars form that
  *     one row and each table-like key becomes a table of its own, as in (b).
  *
+ * With `collections` (the `json` reader), an object value whose values are all arrays of scalars is
+ * Python DSI's collection layout `{table: {column: [values]}}`: read as columns, row i holding
+ * element i of every array, like (c); arrays of different lengths there (or at the top, in (c)'s
+ * shape) are bad input naming the table and the lengths, never a row of JSON arrays.
+ *
+ * {@link DocumentTables.addFlat} is the other layout, Python DSI's for YAML with a table name: each
+ * document (or each element of an array of objects) is one row of that one table, nested keys
+ * joined with `_` (`run: {id: 1}` → column `run_id`).
+ *
  * Inside a row, nested objects flatten to `parent_child` columns and arrays become JSON text
  * ({@link flattenRecord}). A bare scalar or an array that is not all objects is not a table: it
  * is bad input. Empty objects and empty arrays give no rows. Documents that name the same table
@@ -39,6 +48,8 @@ export interface DocumentOptions {
   readonly lineOf?: ((path: DocumentPath) => number | undefined) | undefined;
   /** Recognises a value that stands for a scalar with a unit; such values are cells, not objects. */
   readonly measured?: ((value: PlainValue) => Measured | undefined) | undefined;
+  /** Read `{table: {column: [values]}}` as columns (Python DSI's collection layout). */
+  readonly collections?: boolean | undefined;
 }
 
 interface TableRows {
@@ -76,19 +87,65 @@ export class DocumentTables {
       throw badInput(this.file, lineOf([]), `expected an object or an array of objects, got ${describe(document)}`);
     }
     const entries = Object.entries(document);
+    if (options.collections) this.#columnsOf(options.defaultTable, entries, lineOf([])); // refuses ragged columns
     if (isColumnOriented(entries)) {
-      const [firstKey, firstColumn] = entries[0] as [string, PlainValue[]];
-      firstColumn.forEach((_, i) => {
-        const record = Object.fromEntries(entries.map(([key, column]) => [key, toCell((column as PlainValue[])[i])]));
-        this.addRecord(options.defaultTable, record, lineOf([firstKey, i]));
-      });
+      this.#addColumns(options.defaultTable, entries, [], lineOf);
       return;
     }
     const scalars = entries.filter(([, value]) => !isTableLike(value));
     if (scalars.length > 0) this.addRow(options.defaultTable, Object.fromEntries(scalars), [], options, lineOf([scalars[0]![0]]));
     for (const [key, value] of entries) {
-      if (isTableLike(value)) addRows(key, value, [key]);
+      if (!isTableLike(value)) continue;
+      const columns = options.collections && isObject(value) ? Object.entries(value) : undefined;
+      if (columns !== undefined && this.#columnsOf(key, columns, lineOf([key]))) this.#addColumns(key, columns, [key], lineOf);
+      else addRows(key, value, [key]);
     }
+  }
+
+  /**
+   * Python DSI's layout for a YAML file read into one named table: each document that is an
+   * object is one row (nested keys joined with `_`, arrays as JSON text), and an array of objects
+   * is one row per element. Anything else is bad input.
+   */
+  addFlat(document: PlainValue, options: DocumentOptions): void {
+    const lineOf = (path: DocumentPath) => options.lineOf?.(path);
+    if (Array.isArray(document)) {
+      if (!document.every((row) => isPlainObject(row))) {
+        throw badInput(this.file, lineOf([]), 'expected an object (one row) or an array of objects (one row each), got an array holding other values');
+      }
+      document.forEach((row, i) => this.addRow(options.defaultTable, row as Record<string, PlainValue>, [i], options));
+      return;
+    }
+    if (!isPlainObject(document)) throw badInput(this.file, lineOf([]), `expected an object (one row), got ${describe(document)}`);
+    this.addRow(options.defaultTable, document, [], options);
+  }
+
+  /**
+   * Whether `entries` are columns: every value an array of scalars (Python DSI's collection
+   * layout). Columns of different lengths are bad input naming `table` and the lengths.
+   */
+  #columnsOf(table: string, entries: readonly [string, PlainValue][], line: number | undefined): boolean {
+    if (entries.length === 0 || !entries.every(([, v]) => Array.isArray(v) && v.every((x) => !Array.isArray(x) && !isPlainObject(x)))) return false;
+    const lengths = entries.map(([k, v]) => [k, (v as PlainValue[]).length] as const);
+    const [firstKey, firstLength] = lengths[0]!;
+    const other = lengths.find(([, n]) => n !== firstLength);
+    if (other !== undefined) {
+      throw badInput(
+        this.file,
+        line,
+        `table "${snippet(table)}" is given as columns of different lengths ("${snippet(firstKey)}" has ${firstLength} values, "${snippet(other[0])}" ${other[1]}); each column needs one value per row`,
+      );
+    }
+    return true;
+  }
+
+  /** Rows from columns of one length: row i holds element i of every column. */
+  #addColumns(table: string, entries: readonly [string, PlainValue][], path: DocumentPath, lineOf: (path: DocumentPath) => number | undefined): void {
+    const [firstKey, firstColumn] = entries[0] as [string, PlainValue[]];
+    firstColumn.forEach((_, i) => {
+      const record = Object.fromEntries(entries.map(([key, column]) => [key, toCell((column as PlainValue[])[i])]));
+      this.addRecord(table, record, lineOf([...path, firstKey, i]));
+    });
   }
 
   /** Units met in `measured` values, once per cell. */

@@ -1,5 +1,6 @@
 /**
- * The `json` reader: one JSON document, shaped into tables by {@link DocumentTables}. The text is
+ * The `json` reader: one JSON document, shaped into tables by {@link DocumentTables}, Python DSI's
+ * collection layout `{table: {column: [values]}}` read as columns. The text is
  * decoded strictly (option `encoding`, text-decoding.ts) and its nesting checked before parsing
  * (nesting-limit.ts).
  */
@@ -32,6 +33,7 @@ export const jsonReader: Reader = {
     const lines = lineStarts(text);
     tables.add(exactValue(tree, text), {
       defaultTable: defaultTableName(file, context),
+      collections: true,
       lineOf: (path: DocumentPath) => {
         const node = path.length === 0 ? tree : findNodeAtLocation(tree, [...path]);
         return node === undefined ? undefined : lineOfOffset(lines, node.offset);

@@ -1,10 +1,15 @@
 /**
- * The `yaml` reader: every document of a YAML 1.2 file (core schema), shaped into tables by
- * {@link DocumentTables}; documents that name the same table append rows to it. The text is
- * decoded strictly (option `encoding`, text-decoding.ts); nesting is limited (nesting-limit.ts).
+ * The `yaml` reader: every document of a YAML 1.2 file (core schema), in one of two layouts
+ * (option `layout`):
+ * - `tables` (the default without a table name): shaped into tables by {@link DocumentTables};
+ *   documents that name the same table append rows to it;
+ * - `flat` (the default when the read names a table): Python DSI's layout, one table of that name
+ *   with one row per document, nested keys joined with `_` ({@link DocumentTables.addFlat}).
+ * The text is decoded strictly (option `encoding`, text-decoding.ts); nesting is limited
+ * (nesting-limit.ts).
  */
 import { LineCounter, isNode, isScalar, parseAllDocuments, type Document } from 'yaml';
-import { badInput } from '../errors.js';
+import { StoreError, badInput } from '../errors.js';
 import { DocumentTables, defaultTableName, type DocumentPath } from './document-tables.js';
 import { checkValueNesting, tooDeep, withinStack } from './nesting-limit.js';
 import type { Reader } from '../store/reader.js';
@@ -17,14 +22,15 @@ export const yamlReader: Reader = {
   description: 'YAML (one or more documents): lists of mappings, mappings of tables or of columns, or one record',
   identityOptions: textIdentityOptions,
   async read(file, context) {
-    checkOptionNames(context.options, 'yaml', ['encoding']);
+    checkOptionNames(context.options, 'yaml', ['encoding', 'layout']);
+    const layout = yamlLayout(context.options?.['layout'], context.tableName);
     const { documents, lineOf } = parseYaml(await readTextFile(file, textEncoding(context.options, 'yaml'), 'yaml'), file);
     const tables = new DocumentTables(file);
     for (const document of documents) {
       if (isEmpty(document)) continue;
       const value = withinStack(file, () => document.toJS() as unknown);
       checkValueNesting(value, file);
-      tables.add(value, {
+      tables[layout === 'flat' ? 'addFlat' : 'add'](value, {
         defaultTable: defaultTableName(file, context),
         lineOf: (path: DocumentPath) => lineOf(path.length === 0 ? document.contents : document.getIn(path, true)),
       });
@@ -32,6 +38,13 @@ export const yamlReader: Reader = {
     return { tables: tables.sources(), units: [] };
   },
 };
+
+/** The layout option, checked: `flat` by default when the read names a table, else `tables`. */
+function yamlLayout(option: unknown, table: string | undefined): 'tables' | 'flat' {
+  if (option === undefined) return table === undefined ? 'tables' : 'flat';
+  if (option === 'tables' || option === 'flat') return option;
+  throw new StoreError('E_BAD_ARGUMENT', `the yaml reader's option layout must be "tables" or "flat", got ${JSON.stringify(option)}`);
+}
 
 export interface ParsedYaml {
   readonly documents: readonly Document.Parsed[];

@@ -21,8 +21,9 @@ export interface BackendCapabilities {
   /** The store lives in one file that can be copied for a backup, and its files lie beside it. */
   readonly isSingleFile: boolean;
   /**
-   * Tables may reference each other in a cycle (a → b → a). A database that checks every foreign
-   * key the moment a row goes in (DuckDB) cannot load such tables, so the store refuses the cycle.
+   * Tables may reference each other in a cycle (`math.b → address`, `address.g → math`) and the
+   * keys still hold: the database lets such tables be created and rebuilt in any order. Without
+   * it, relations whose foreign keys form a cycle are refused with the reason.
    */
   readonly supportsCircularForeignKeys: boolean;
   /**

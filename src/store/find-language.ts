@@ -2,10 +2,16 @@
  * DSI's one-condition find language: `column op value` with `> < >= <= = == != ~ ~~`, or a range
  * `column (low, high)` (inclusive). `~` and `~~` are both a case-insensitive substring match.
  *
- * Values: text in quotes ('…' or "…"; a doubled quote inside is one quote: 'it''s') is text; an
- * unquoted value that reads as a number is a number, kept exact: an integer beyond 2^53 (or a
- * literal such as `9007199254740993.0` or `9.007199254740993e15` whose value is one) is a bigint,
- * so it never rounds onto its neighbour. Fractional values are doubles. Any other unquoted word
+ * The column may be written in its SQL-quoted spelling, as Python DSI takes it: `"math" < 9` is
+ * the column math; a single-quoted column (`'a' > 1`) is an error, as in Python DSI: single
+ * quotes hold values.
+ *
+ * Values: text in quotes ('…' or "…"; a doubled quote inside is one quote: 'it''s') is text,
+ * except against a numeric column, where a quoted value that reads as a number compares as that
+ * number (`a > '14'` finds no row where a = 2), as SQLite's column affinity makes Python DSI's
+ * quoted values compare ({@link numericFindValue}). An unquoted value that reads as a number is
+ * a number, kept exact: an integer beyond 2^53 (or a literal such as `9007199254740993.0` or
+ * `9.007199254740993e15` whose value is one) is a bigint, so it never rounds onto its neighbour. Fractional values are doubles. Any other unquoted word
  * is text for `= == != ~ ~~` only: an ordering (`> < >= <=`, ranges) needs a number or quoted
  * text, so `wind_speed > fast` is an error rather than a silent comparison of text. An unquoted
  * value is one word: no space, quote, parenthesis, comma or operator character (`name = x and
@@ -75,6 +81,16 @@ export function exactNumber(s: string): number | bigint | undefined {
   // Beyond SQLite's 64-bit integers a value can only be a float, as the column's would be.
   if (exact < INT64_MIN || exact > INT64_MAX) return value;
   return exact >= -MAX_SAFE && exact <= MAX_SAFE ? Number(exact) : exact;
+}
+
+/**
+ * A find value as it compares with a numeric column: a number stays a number, quoted text that
+ * reads as a number (`'14'`, `' 14 '`) is that number, other text stays text.
+ *
+ * @example numericFindValue('14') // 14
+ */
+export function numericFindValue(value: FindValue): FindValue {
+  return typeof value === 'string' ? (exactNumber(value.trim()) ?? value) : value;
 }
 
 /** A scanned value: its text, and whether it was quoted. */
@@ -182,6 +198,9 @@ export function parseFindCondition(condition: string): FindCondition {
   while (i < condition.length && /\s/.test(condition[i]!)) i++;
   if (i === condition.length) throw syntax(condition, `the condition is empty; ${USAGE}`);
   let column: string;
+  if (condition[i] === "'") {
+    throw syntax(condition, `a column name cannot be in single quotes, which hold values; write it plain or in double quotes ("name")`, i);
+  }
   if (condition[i] === '"') {
     const start = i;
     column = '';
@@ -224,8 +243,13 @@ export function parseFindCondition(condition: string): FindCondition {
     for (const t of [first.term, second.term]) if (!t.quoted && t.text === '') throw syntax(condition, 'a range bound is empty: column (low, high)', t.at);
     const low = orderedValue(condition, first.term, 'a range bound');
     const high = orderedValue(condition, second.term, 'a range bound');
-    if (isNumeric(low) !== isNumeric(high)) throw syntax(condition, 'both range bounds must be numbers, or both text', open);
-    if (low > high) throw syntax(condition, `the low bound ${String(low)} is greater than the high bound ${String(high)}`, first.term.at);
+    if (isNumeric(low) !== isNumeric(high) && isNumeric(numericFindValue(low)) !== isNumeric(numericFindValue(high))) {
+      throw syntax(condition, 'both range bounds must be numbers, or both text', open);
+    }
+    // Quoted numbers order as numbers (they compare so against a numeric column).
+    const [lowOrder, highOrder] = [numericFindValue(low), numericFindValue(high)];
+    const comparable = isNumeric(lowOrder) === isNumeric(highOrder) ? [lowOrder, highOrder] : [low, high];
+    if (comparable[0]! > comparable[1]!) throw syntax(condition, `the low bound ${String(low)} is greater than the high bound ${String(high)}; the lower value must come first`, first.term.at);
     return { column, kind: 'range', low, high };
   }
 

@@ -2,13 +2,35 @@
  * Table and column names, sanitised the way Python DSI does (spaces and `-` become `_`), so a
  * store written by either tool reads in the other. Names are always quoted in SQL, never pasted,
  * so any other character is kept.
+ *
+ * A name may also be given in its SQL-quoted spelling, as Python DSI takes it: `"math"` is the
+ * name math and `"say ""hi"""` the name say "hi" ({@link unquoteIdentifier}); the plain
+ * spelling keeps working.
  */
 import { badInput } from '../errors.js';
 import { snippet } from './snippet.js';
 
-/** `my table` → `my_table`, `wind-speed` → `wind_speed`; surrounding spaces are dropped. */
+/**
+ * `my table` → `my_table`, `wind-speed` → `wind_speed`; surrounding spaces are dropped, and a
+ * name in its SQL-quoted spelling (`"math"`) is the name inside the quotes.
+ */
 export function sanitizeIdentifier(name: string): string {
-  return name.trim().replace(/[\s-]/g, '_');
+  return unquoteIdentifier(name.trim()).trim().replace(/[\s-]/g, '_');
+}
+
+/**
+ * The name an SQL-quoted identifier stands for: `"math"` → `math`, `"a""b"` → `a"b`. Anything
+ * else, including a name with a lone quote inside (`"a"b"`) or an empty one (`""`), is returned
+ * as it is.
+ *
+ * @example unquoteIdentifier('"2"') // '2'
+ */
+export function unquoteIdentifier(name: string): string {
+  if (name.length < 3 || !name.startsWith('"') || !name.endsWith('"')) return name;
+  const inner = name.slice(1, -1);
+  // Every quote inside must be doubled, or the name is not one quoted identifier; nor is `"  "`.
+  if (inner.replaceAll('""', '').includes('"') || inner.trim() === '') return name;
+  return inner.replaceAll('""', '"');
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
  * Write access to the tables the library's own workflows keep in a store (the `ml_` tables of the
- * run registry). Users' `update` refuses these tables; the workflows change them only through
- * this interface, so every change is one transaction and no other table can be touched by it.
+ * run registry, the file index `filesystem`). Users' `update` refuses these tables; the workflows
+ * change them only through this interface, so every change is one transaction and no other table
+ * can be touched by it, with one narrow exception: a moved file's path may be replaced in the
+ * `FILE…` columns of any table ({@link ManagedTransaction.replaceFilePath}), in the same
+ * transaction as the index, so the rows and the files never disagree.
  *
  * ```ts
  * await store.managedTables().transaction(async (tx) => {
@@ -12,7 +15,8 @@
  */
 import { StoreError } from '../errors.js';
 import type { Backend } from './backend.js';
-import { MANAGED_PREFIX } from './reserved-tables.js';
+import { isFileColumn } from '../file-columns.js';
+import { FILE_INDEX_TABLE, MANAGED_PREFIX, isManagedTable } from './reserved-tables.js';
 import type { Cell, LogicalType, Row } from './types.js';
 
 /** What a managed table looks like: created when missing, missing columns added. */
@@ -37,6 +41,13 @@ export interface ManagedTransaction {
   select(sql: string, params?: readonly Cell[]): Promise<Row[]>;
   /** Whether a table exists. */
   has(table: string): Promise<boolean>;
+  /** Every `FILE…` column of every table (the backend's internal tables left out). */
+  fileColumns(): Promise<{ readonly table: string; readonly column: string }[]>;
+  /**
+   * Set `to` in the cells of `table`.`column` (a `FILE…` column) that hold exactly `from`: a
+   * moved file's new path; returns how many changed. Any other column is refused.
+   */
+  replaceFilePath(table: string, column: string, from: string, to: string): Promise<number>;
 }
 
 export interface ManagedTables {
@@ -45,8 +56,8 @@ export interface ManagedTables {
 }
 
 function requireManaged(table: string): void {
-  if (!table.toLowerCase().startsWith(MANAGED_PREFIX)) {
-    throw new StoreError('E_BAD_ARGUMENT', `"${table}" is not a managed table (their names start with "${MANAGED_PREFIX}")`);
+  if (!isManagedTable(table)) {
+    throw new StoreError('E_BAD_ARGUMENT', `"${table}" is not a managed table (their names start with "${MANAGED_PREFIX}", or it is "${FILE_INDEX_TABLE}")`);
   }
 }
 
@@ -102,6 +113,17 @@ export function managedTransaction(backend: Backend): ManagedTransaction {
     },
     async has(table) {
       return (await backend.describeTable(table)) !== undefined;
+    },
+    async fileColumns() {
+      const out: { table: string; column: string }[] = [];
+      for (const t of await backend.listTables()) {
+        for (const c of (await backend.describeTable(t))?.columns ?? []) if (isFileColumn(c.name)) out.push({ table: t, column: c.name });
+      }
+      return out;
+    },
+    async replaceFilePath(table, column, from, to) {
+      if (!isFileColumn(column)) throw new StoreError('E_BAD_ARGUMENT', `"${column}" is not a FILE… column; only paths in FILE… columns are replaced`);
+      return backend.execute(`UPDATE ${q(table)} SET ${q(column)} = ? WHERE ${q(column)} = ?`, [to, from]);
     },
   };
 }

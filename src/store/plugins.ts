@@ -4,8 +4,9 @@
  * implementations; it never imports one. The library's entry point assembles the default set
  * (`defaultPlugins` in `src/index.ts`); a caller adds its own by extending that set.
  *
- * **The guarantee:** a reader or writer is chosen by its name, or else by the file's extension;
- * where two plugins claim one name or extension, the one listed last wins, so a caller's plugin
+ * **The guarantee:** a reader or writer is chosen by its name, or else by the file's extension
+ * (among readers claiming one extension, one that recognises the file's content first:
+ * `Reader.recognizes`); where two plugins claim one name or extension, the one listed last wins, so a caller's plugin
  * appended to the defaults replaces the default of that name.
  *
  * @example
@@ -37,7 +38,10 @@ function choose<T extends Reader | Writer>(list: readonly T[], kind: 'reader' | 
     return found;
   }
   const ext = path.extname(file).toLowerCase();
-  const found = ext === '' ? undefined : list.findLast((p) => p.extensions?.includes(ext) ?? false);
+  const claiming = ext === '' ? [] : list.filter((p) => p.extensions?.includes(ext) ?? false);
+  // Where several claim the extension, the content decides (Reader.recognizes), then the order.
+  const recognizes = (p: T) => ('recognizes' in p && typeof p.recognizes === 'function' ? (p.recognizes(file) as boolean) : undefined);
+  const found = claiming.findLast((p) => recognizes(p) === true) ?? claiming.findLast((p) => recognizes(p) === undefined) ?? claiming.at(-1);
   if (!found) {
     const shown = kind === 'reader' ? path.basename(file) : file;
     throw new StoreError('E_BAD_ARGUMENT', (o) => `cannot tell the ${kind} from "${shown}"; give ${o(kind)} (${names()})`);

@@ -106,6 +106,12 @@ export interface ReadContext {
   readonly files?: FileSink | undefined;
   /** Reader-specific options (`readerOptions` of the read); each reader checks its own. */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * The read's `strict` option: refuse input the format's standard does not allow even where the
+   * reader would otherwise make sense of it (the CSV reader: RFC 4180 exactly). Strictness never
+   * changes the rows of an input it accepts.
+   */
+  readonly strict?: boolean | undefined;
 }
 
 export interface Reader {
@@ -129,6 +135,13 @@ export interface Reader {
    * given counts, as given.
    */
   identityOptions?(options: Readonly<Record<string, unknown>> | undefined, content: ContentFacts): Readonly<Record<string, unknown>>;
+  /**
+   * For a reader sharing an extension with others (a schema.org datacard is `.json`): whether
+   * `file`'s content is its kind. Chosen by extension, a reader that recognises the file wins over
+   * those without this hook, which win over those that do not recognise it. Must not throw (false
+   * for a file it cannot read) and should look at little of a large file.
+   */
+  recognizes?(file: string): boolean;
   read(path: string, context: ReadContext): Promise<ReadResult>;
 }
 

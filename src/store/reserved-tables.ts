@@ -15,6 +15,17 @@
 export const CATALOG_PREFIX = 'dsi_';
 /** Prefix of the tables the library's workflows manage (the run registry, `ml_runs`…). */
 export const MANAGED_PREFIX = 'ml_';
+/** The file index (`dsi index`), under the name Python DSI's `Sync` gives it so stores interoperate. */
+export const FILE_INDEX_TABLE = 'filesystem';
+
+/**
+ * Whether the library's workflows write `name` through `Store.managedTables()`: the `ml_` tables
+ * and the file index. Users' `update` and `insertRows` refuse them all the same.
+ */
+export function isManagedTable(name: string): boolean {
+  const n = name.toLowerCase();
+  return n.startsWith(MANAGED_PREFIX) || n === FILE_INDEX_TABLE;
+}
 
 /** Whether `name` is one of the store's own tables (`dsi_*`, `ml_*`), in any case. */
 export function isStoreTable(name: string): boolean {
@@ -30,5 +41,5 @@ export function isStoreTable(name: string): boolean {
  */
 export function isProtectedTable(name: string): boolean {
   const n = name.toLowerCase();
-  return isStoreTable(n) || n === 'runtable' || n === 'filesystem' || n.endsWith('_datacard');
+  return isStoreTable(n) || n === 'runtable' || n === FILE_INDEX_TABLE || n.endsWith('_datacard');
 }

@@ -21,22 +21,27 @@ import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
-import { type FindCondition, parseFindCondition } from './find-language.js';
-import { hasNul, sanitizeIdentifier, sanitizeTableName } from './identifiers.js';
+import { type FindCondition, numericFindValue, parseFindCondition } from './find-language.js';
+import { hasNul, sanitizeIdentifier, sanitizeTableName, unquoteIdentifier } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
 import { type IngestResult, ingestSource } from './ingest.js';
 import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
 import { type InsertRowsOptions, type RowRecord, rowRecordsSource } from './row-records.js';
 import { type StorePlugins, chooseReader, chooseWriter, openPluginBackend } from './plugins.js';
 import type { ReadContext, ReadResult, TableSource, UnitRecord } from './reader.js';
+import type { Writer } from './writer.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
-import { isProtectedTable } from './reserved-tables.js';
+import { CATALOG_PREFIX, isProtectedTable } from './reserved-tables.js';
+import { RUN_ID, RUN_TABLE, runRelations, runRowSource, withRunId } from './run-table.js';
 import { snippet } from './snippet.js';
 import { storedFileInside as storedFileInsideOf } from './stored-files.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
 import { classifyText, convertText } from './type-inference.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
 import { describeNonCell, isCell, widen } from './types.js';
+
+/** The rows given a writer that draws the whole store: none. */
+async function* noRows(): AsyncIterable<Row[]> {}
 
 /** The store format this code writes; recorded in the store for later migrations. */
 export const STORE_SCHEMA_VERSION = 1;
@@ -52,6 +57,12 @@ export interface OpenOptions {
    * `NAME.db`: `NAME.data/` beside it; a store without a file (`:memory:`) has none unless given.
    */
   readonly dataFolder?: string;
+  /**
+   * Record every read in the reserved table `runtable` and give each row it ingests a `run_id`
+   * referencing it, as Python DSI's `runTable` option does (default false; `ReadOptions.runTable`
+   * decides per read).
+   */
+  readonly runTable?: boolean;
 }
 
 /** {@link OpenOptions} with the plugins the store is assembled from. */
@@ -73,6 +84,14 @@ export interface ReadOptions {
    * `E_ALREADY_READ`.
    */
   readonly append?: boolean;
+  /** Record this read in `runtable` and tag its rows with its `run_id` (default: the store's `runTable`). */
+  readonly runTable?: boolean;
+  /**
+   * Refuse input the format's standard does not allow where a reader would otherwise make sense
+   * of it (CSV: empty or duplicate header names, a quote inside an unquoted field, blank lines
+   * between records). An input strict mode accepts gives the same rows as without it.
+   */
+  readonly strict?: boolean;
 }
 
 export interface FoundRow extends Row {
@@ -182,16 +201,18 @@ export class Store {
   readonly #readOnly: boolean;
   readonly #fileRoot: string;
   readonly #dataFolder: string | undefined;
+  readonly #runTable: boolean;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(backend: Backend, plugins: StorePlugins, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }) {
+  private constructor(backend: Backend, plugins: StorePlugins, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }, runTable: boolean) {
     this.#backend = backend;
     this.#plugins = plugins;
     this.#catalog = new Catalog(backend);
     this.#readOnly = readOnly;
     this.#fileRoot = folders.fileRoot;
     this.#dataFolder = folders.dataFolder;
+    this.#runTable = runTable;
   }
 
   /**
@@ -228,7 +249,7 @@ export class Store {
         `the ${backendName} backend cannot roll back table changes with a transaction, which every write of the store needs to be all-or-nothing; open ${location} read-only`,
       );
     }
-    const store = new Store(backend, plugins, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder));
+    const store = new Store(backend, plugins, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder), options.runTable === true);
     if (!options.readOnly) {
       const version = await backend.schemaVersion();
       if (version > STORE_SCHEMA_VERSION) {
@@ -238,11 +259,6 @@ export class Store {
       if (version < STORE_SCHEMA_VERSION) await backend.setSchemaVersion(STORE_SCHEMA_VERSION);
     }
     return store;
-  }
-
-  /** What the store's backend can do (tests and callers branch on these, never on its name). */
-  get capabilities(): BackendCapabilities {
-    return this.#backend.capabilities;
   }
 
   /** Where the store lives. */
@@ -256,6 +272,11 @@ export class Store {
    */
   get typeNames(): SqlDialect['typeNames'] {
     return this.#backend.dialect.typeNames;
+  }
+
+  /** What this store's backend can do (tests and callers branch on these, never on its name). */
+  get capabilities(): BackendCapabilities {
+    return this.#backend.capabilities;
   }
 
   /** The folder `FILE…` paths in the store are relative to: the one holding the store file. */
@@ -353,10 +374,13 @@ export class Store {
         }
       }
       const ledger = new IngestLedger(this.#backend);
+      const runTable = options.runTable ?? this.#runTable;
       return this.#withFiles((stage) => this.#transaction(async (touched) => {
         const results: IngestResult[] = [];
         const units: UnitRecord[] = [];
         let relations: Map<string, TableRelations> = await this.#catalog.relations();
+        let runId: number | undefined;
+        if (runTable) ({ runId, relations } = await this.#startRun(list, relations, touched));
         for (let i = 0; i < list.length; i++) {
           const file = list[i]!;
           const print = prints[i];
@@ -367,6 +391,7 @@ export class Store {
             fileRoot: this.#fileRoot,
             files: stage,
             options: options.readerOptions,
+            strict: options.strict,
           };
           try {
             const result: ReadResult = await readers[i]!.read(file, context);
@@ -378,8 +403,14 @@ export class Store {
             if (print && !options.append) {
               for (const table of new Set(result.tables.map((t) => sanitizeIdentifier(t.table)))) await this.#refuseRepeat(ledger, file, table, print);
             }
+            let sources = result.tables;
+            if (runId !== undefined) {
+              const id = runId;
+              sources = sources.map((s) => withRunId(s, id));
+              relations = await this.#keyToRun(sources, relations, touched);
+            }
             const fromFile = new Map<string, number>();
-            for (const source of result.tables) {
+            for (const source of sources) {
               const done = await ingestSource(this.#backend, source, relations);
               fromFile.set(done.table, (fromFile.get(done.table) ?? 0) + done.rows);
               touched.add(done.table);
@@ -439,6 +470,25 @@ export class Store {
     });
   }
 
+  /** Add this read's row to the run table (made, keyed, when absent); returns its run id. */
+  async #startRun(files: readonly string[], current: Map<string, TableRelations>, touched: Set<string>): Promise<{ runId: number; relations: Map<string, TableRelations> }> {
+    const relations = await this.#applyRelations(runRelations(current, []), current, RUN_TABLE, touched);
+    const runId = ((await this.#maxInteger(RUN_TABLE, RUN_ID)) ?? 0) + 1;
+    const done = await ingestSource(this.#backend, runRowSource(runId, files), relations);
+    touched.add(done.table);
+    return { runId, relations };
+  }
+
+  /** Give the tables `sources` write a `run_id` column keyed to the run table (once per table). */
+  async #keyToRun(sources: readonly TableSource[], current: Map<string, TableRelations>, touched: Set<string>): Promise<Map<string, TableRelations>> {
+    const tables = [...new Set(sources.map((s) => sanitizeIdentifier(s.table)))].filter((t) => t.toLowerCase() !== RUN_TABLE);
+    for (const table of tables) {
+      const info = await this.#backend.describeTable(table);
+      if (info && !info.columns.some((c) => c.name.toLowerCase() === RUN_ID)) await this.#backend.addColumn(info.name, RUN_ID, 'integer');
+    }
+    return this.#applyRelations(runRelations(current, tables), current, RUN_TABLE, touched);
+  }
+
   /** Refuse reading `file` into `table` when the ledger says the same content went there before. */
   async #refuseRepeat(ledger: IngestLedger, file: string, table: string, print: FileFingerprint): Promise<void> {
     const before = await ledger.previous(table, print);
@@ -495,7 +545,9 @@ export class Store {
 
   /**
    * Apply relations (primary and foreign keys) to existing tables now and to tables created
-   * later. Circular references between tables are refused; existing rows must satisfy the keys.
+   * later; existing rows must satisfy the keys. Foreign keys that form a cycle between tables are
+   * accepted where the backend can hold them (`supportsCircularForeignKeys`) and refused with
+   * `E_SCHEMA` saying why where not.
    */
   applySchema(relations: Relations | string): Promise<void> {
     return this.#exclusive(async () => {
@@ -532,9 +584,13 @@ export class Store {
     }
     const merged = new Map([...current].filter(([t]) => ![...sanitized.keys()].some((k) => k.toLowerCase() === t.toLowerCase())));
     for (const [t, r] of sanitized) merged.set(t, r);
-    const cycle = findCycle(merged);
+    const cycle = this.#backend.capabilities.supportsCircularForeignKeys ? undefined : findCycle(merged);
     if (cycle) {
-      throw new StoreError('E_SCHEMA', `${file}: circular foreign keys are not allowed: ${cycle.join(' → ')}`, { file });
+      throw new StoreError(
+        'E_SCHEMA',
+        `${file}: the foreign keys form a cycle (${cycle.join(' → ')}), and this backend cannot hold circular foreign keys: each table must be created after the tables it references`,
+        { file },
+      );
     }
     await this.#catalog.recordRelations(sanitized);
     // Tables that exist now are rebuilt with their keys (the referenced ones too: they may need
@@ -693,8 +749,10 @@ export class Store {
     return (await this.#backend.listTables()).filter((t) => t.toLowerCase() !== INGESTED_TABLE);
   }
 
+  /** `table` by its plain or SQL-quoted name (`"2"` is the table 2; a table really named so is still found). */
   async #info(table: string): Promise<TableInfo> {
-    const info = await this.#backend.describeTable(table);
+    const name = unquoteIdentifier(table);
+    const info = (await this.#backend.describeTable(name)) ?? (name === table ? undefined : await this.#backend.describeTable(table));
     if (!info) {
       const tables = await this.#userTables();
       throw new StoreError('E_TABLE_MISSING', `no table named "${table}"; tables: ${tables.length ? tables.join(', ') : '(none)'}`);
@@ -703,7 +761,9 @@ export class Store {
   }
 
   #column(info: TableInfo, column: string): ColumnInfo {
-    const col = info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    // The plain or SQL-quoted name (`"math"` is the column math; a column really named so is still found).
+    const named = (name: string) => info.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    const col = named(unquoteIdentifier(column)) ?? named(column);
     if (!col) {
       throw new StoreError('E_COLUMN_MISSING', `table "${info.name}" has no column "${column}"; its columns: ${info.columns.map((c) => c.name).join(', ')}`);
     }
@@ -775,15 +835,20 @@ export class Store {
     const numeric = col.type !== 'text';
     const asNumber = numeric ? ref : d.asNumber(ref);
     if (c.kind === 'range') {
-      return typeof c.low !== 'string'
-        ? { where: `${asNumber} BETWEEN ? AND ?`, params: [c.low, c.high] }
+      // A range with one quoted and one plain number (`a ('1', 5)`) is a number range on any column.
+      const bothQuoted = typeof c.low === 'string' && typeof c.high === 'string';
+      const [low, high] = numeric || !bothQuoted ? [numericFindValue(c.low), numericFindValue(c.high)] : [c.low, c.high];
+      return typeof low !== 'string' && typeof high !== 'string'
+        ? { where: `${asNumber} BETWEEN ? AND ?`, params: [low, high] }
         : { where: `${d.asText(ref)} BETWEEN ? AND ?`, params: [c.low, c.high] };
     }
     if (c.op === '~' || c.op === '~~') return { where: d.containsInsensitive(ref), params: [c.text] };
     const op = c.op === '==' ? '=' : c.op === '!=' ? '<>' : c.op;
-    // Numbers are bound as they were written: a bigint beyond 2^53 compares exactly.
-    if (typeof c.value !== 'string') return { where: `${asNumber} ${op} ?`, params: [c.value] };
-    return { where: `${d.asText(ref)} ${op} ?`, params: [c.value] };
+    // Numbers are bound as they were written: a bigint beyond 2^53 compares exactly. Against a
+    // numeric column a quoted number is that number (`a > '14'`), as in Python DSI.
+    const v = numeric ? numericFindValue(c.value) : c.value;
+    if (typeof v !== 'string') return { where: `${asNumber} ${op} ?`, params: [v] };
+    return { where: `${d.asText(ref)} ${op} ?`, params: [v] };
   }
 
   /** Rows of `info` with their 1-based insertion-order index, filtered by `where` (only `page` of them when given). */
@@ -868,7 +933,8 @@ export class Store {
             for (const [name, value] of Object.entries(e.values)) {
               const col = this.#column(info, sanitizeIdentifier(name));
               sets.push(`${q(col.name)} = ?`);
-              params.push(typeof value === 'string' ? (convertText(value, col.type) as Cell) : value);
+              // A number into a text column is its own spelling (123 → "123", never "123.0").
+              params.push(typeof value === 'string' ? (convertText(value, col.type) as Cell) : col.type === 'text' && value !== null ? String(value) : value);
             }
             if (sets.length === 0) continue;
             const order = this.#backend.dialect.insertionOrder;
@@ -957,7 +1023,7 @@ export class Store {
   }
 
   #refuseReserved(table: string): void {
-    if (isProtectedTable(table) || this.#backend.isInternalTable(sanitizeIdentifier(table))) {
+    if (isProtectedTable(unquoteIdentifier(table)) || this.#backend.isInternalTable(sanitizeIdentifier(table))) {
       throw new StoreError('E_RESERVED', `"${table}" is managed by the store itself and cannot be updated`);
     }
   }
@@ -1032,30 +1098,59 @@ export class Store {
 
   /**
    * Export a table or the result of a read-only query to `file` through the named writer;
-   * `writerOptions` go to the writer (the Cinema writer's `files: copy | link | symlink`).
+   * `writerOptions` go to the writer (the Cinema writer's `files: copy | link | symlink`). A
+   * writer that draws the whole store (`Writer.input: 'store'`, the ER diagram) takes neither a
+   * table nor a query; it reads the store's tables through its context.
    */
   write(
     file: string,
     options: { writer?: string; table?: string; query?: string; writerOptions?: Readonly<Record<string, unknown>> },
   ): Promise<{ rows: number }> {
-    if ((options.table === undefined) === (options.query === undefined)) {
+    let writer: Writer;
+    try {
+      writer = chooseWriter(this.#plugins, file, options.writer);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const wholeStore = writer.input === 'store';
+    if (wholeStore && (options.table !== undefined || options.query !== undefined)) {
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `write: the ${writer.name} writer draws the whole store; give neither ${o('table')} nor ${o('query')}`));
+    }
+    if (!wholeStore && (options.table === undefined) === (options.query === undefined)) {
       return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `write: give exactly one of ${o('table')} or ${o('query')}`));
     }
     return this.#exclusive(async () => {
-      const writer = chooseWriter(this.#plugins, file, options.writer);
       checkOutputPath(file);
-      let sql: string;
-      if (options.table !== undefined) {
+      let sql: string | undefined;
+      let tableName: string | undefined;
+      if (wholeStore) sql = undefined;
+      else if (options.table !== undefined) {
         const info = await this.#info(options.table);
         const d = this.#backend.dialect;
         sql = `SELECT ${info.columns.map((c) => d.quote(c.name)).join(', ')} FROM ${d.quote(info.name)} ORDER BY ${d.insertionOrder}`;
+        tableName = info.name;
       } else sql = options.query!;
-      const columns = await this.#backend.queryColumns(sql);
+      const columns = sql === undefined ? [] : await this.#backend.queryColumns(sql);
       const storeFile = this.#backend.capabilities.isSingleFile && fs.existsSync(this.location) ? path.resolve(this.location) : undefined;
       try {
         const tables = await this.#userTables();
         const storedFileInside = (target: string) => storedFileInsideOf(this.#backend, tables, target, this.#fileRoot);
-        return await writer.write(file, columns, this.#backend.iterateReadOnly(sql), { fileRoot: this.#fileRoot, storeFile, dataFolder: this.#dataFolder, storedFileInside, options: options.writerOptions });
+        const describeTables = async () => {
+          const infos: TableInfo[] = [];
+          for (const t of tables) if (!t.toLowerCase().startsWith(CATALOG_PREFIX)) infos.push(await this.#info(t));
+          return infos;
+        };
+        const rows = sql === undefined ? noRows() : this.#backend.iterateReadOnly(sql);
+        return await writer.write(file, columns, rows, {
+          fileRoot: this.#fileRoot,
+          storeFile,
+          dataFolder: this.#dataFolder,
+          storedFileInside,
+          options: options.writerOptions,
+          table: tableName,
+          tables: describeTables,
+          units: () => this.#catalog.units(),
+        });
       } catch (e) {
         throw fileSystemError(e, file);
       }

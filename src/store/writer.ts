@@ -3,8 +3,9 @@
  * contract and chooses a writer from the plugins it was opened with (by name, or by the output
  * file's extension); the writers themselves live in `src/writers/`.
  */
+import type { UnitRow } from './catalog.js';
 import type { StoredFileReference } from './stored-files.js';
-import type { Row } from './types.js';
+import type { Row, TableInfo } from './types.js';
 
 /** What a writer may know about the store it exports from. */
 export interface WriteContext {
@@ -21,6 +22,12 @@ export interface WriteContext {
   readonly storedFileInside?: ((target: string) => Promise<StoredFileReference | undefined>) | undefined;
   /** Writer-specific options; each writer checks its own. */
   readonly options?: Readonly<Record<string, unknown>> | undefined;
+  /** The exported table's name when a table (not a query) is exported, for labels and units. */
+  readonly table?: string | undefined;
+  /** The store's tables (its catalog `dsi_*` ones left out) with columns, types and keys, in creation order. */
+  readonly tables?: (() => Promise<readonly TableInfo[]>) | undefined;
+  /** The units recorded in `dsi_units`. */
+  readonly units?: (() => Promise<readonly UnitRow[]>) | undefined;
 }
 
 export interface Writer {
@@ -31,6 +38,11 @@ export interface Writer {
   readonly extensions?: readonly string[];
   /** The options it takes: name → the values it accepts, as a list of writers shows them (`{}` for none). */
   readonly options: Readonly<Record<string, string>>;
+  /**
+   * `store`: the writer draws the store itself (its tables and keys, through `WriteContext.tables`)
+   * and is given no table or query, no columns and no rows. Default `rows`.
+   */
+  readonly input?: 'rows' | 'store';
   /** Write `columns` and the rows of `batches` to `file` atomically; returns the row count. */
   write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext): Promise<{ rows: number }>;
 }

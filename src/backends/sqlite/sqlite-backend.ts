@@ -239,6 +239,7 @@ export class SqliteBackend implements Backend {
   readonly capabilities: BackendCapabilities = {
     supportsTransactionalDdl: true,
     isSingleFile: true,
+    // A foreign key may name a table created later, and the store checks keys before commit.
     supportsCircularForeignKeys: true,
     supportsSavepoints: true,
     isSqliteFile: true,

@@ -1,3 +1,7 @@
+/**
+ * `dsi display TABLE [-n N] [--columns a,b] [--json]`: the first rows of a table, saying how many
+ * it holds when it shows fewer (`showing 1 of 3 rows`); `--json` prints `{table, total, rows}`.
+ */
 import type { Command } from 'commander';
 import { withStore } from '../context.js';
 import { nameList, wholeNumber } from '../number-options.js';
@@ -10,7 +14,7 @@ export function registerDisplay(program: Command): void {
     .argument('<table>')
     .option('-n, --rows <n>', 'rows to show (n ≥ 1)', wholeNumber(1), 25)
     .option('--columns <list>', 'comma-separated columns to show', nameList)
-    .option('--json', 'print rows as JSON')
+    .option('--json', 'print {table, total, rows} as JSON: the rows shown and how many the table holds')
     .action(async (table: string, opts: { rows: number; columns?: string[]; json?: boolean }, cmd: Command) => {
       const columns = opts.columns;
       const { rows, info, total } = await withStore(
@@ -22,7 +26,7 @@ export function registerDisplay(program: Command): void {
         }),
         { readOnly: true },
       );
-      if (opts.json) printJson(rows);
+      if (opts.json) printJson({ table: info.name, total, rows });
       else printRows(rows, columns ?? info.columns.map((c) => c.name), { total, more: `-n ${total} shows them all` });
     });
 }

@@ -15,8 +15,10 @@ export function registerRead(program: Command): void {
     .option('--table <name>', "table name for readers that make one table (default: the file's base name)")
     .option('--option <key=value>', "a reader's own option, repeatable (images: params=CSV, pattern=…; idx: labels=FILE, split=NAME)", collectOption)
     .option('--append', 'add the rows of a file even when the same file was read into the same table before')
+    .option('--strict', 'refuse what the format does not allow even where a reader would make sense of it (CSV: RFC 4180 exactly)')
+    .option('--run-table', 'record this read in the table runtable and give every row it adds its run_id (Python DSI\'s runTable)')
     .option('--json', 'print [{table, rows, total}] as JSON: rows added, and the rows the table holds now')
-    .action(async (files: string[], opts: { reader?: string; table?: string; option?: string[]; append?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (files: string[], opts: { reader?: string; table?: string; option?: string[]; append?: boolean; strict?: boolean; runTable?: boolean; json?: boolean }, cmd: Command) => {
       const readerOptions = parseKeyValues(opts.option);
       const progress = progressRenderer();
       const results = await withStore(cmd, async (store) => {
@@ -25,6 +27,8 @@ export function registerRead(program: Command): void {
           ...(opts.table ? { table: opts.table } : {}),
           ...(readerOptions ? { readerOptions } : {}),
           ...(opts.append ? { append: true } : {}),
+          ...(opts.strict ? { strict: true } : {}),
+          ...(opts.runTable ? { runTable: true } : {}),
           onProgress: progress.onProgress,
         });
         const out: { table: string; rows: number; total: number }[] = [];

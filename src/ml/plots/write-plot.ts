@@ -1,7 +1,6 @@
 /**
- * Plots to files. An SVG is written as it is; a PNG is the SVG rasterised by sharp (libvips with
- * librsvg) at twice its size, so it stays sharp on high-density screens. Text is drawn with the
- * machine's fonts through fontconfig: Debian's `fonts-dejavu-core` is enough.
+ * Plots to files. An SVG is written as it is; a PNG is the SVG rasterised at twice its size
+ * (src/plots/svg-to-png.ts).
  *
  * The file appears whole or not at all, with the store's file mode: it is written by
  * `writeFileAtomic` (src/atomic-write.ts), which leaves no temporary behind when anything fails.
@@ -12,19 +11,14 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../../atomic-write.js';
 import { MlError } from '../../errors.js';
+import { rasterizeSvg } from '../../plots/svg-to-png.js';
 
-/** Pixels of the PNG per SVG pixel. */
-export const PNG_SCALE = 2;
+export { PNG_SCALE } from '../../plots/svg-to-png.js';
 
-/** sharp, loaded on first use (it brings libvips' threads). */
-let sharpModule: Promise<typeof import('sharp')> | undefined;
-
-/** The SVG as PNG bytes at {@link PNG_SCALE} × its size; `file` names it in an error. */
+/** The SVG as PNG bytes at twice its size (src/plots/svg-to-png.ts); `file` names it in an error. */
 export async function svgToPng(svg: string, file: string): Promise<Buffer> {
-  const { default: sharp } = await (sharpModule ??= import('sharp'));
   try {
-    // librsvg draws an SVG at 72 dpi by default: 144 dpi doubles its size.
-    return await sharp(Buffer.from(svg, 'utf8'), { density: 72 * PNG_SCALE }).png().toBuffer();
+    return await rasterizeSvg(svg);
   } catch (e) {
     throw new MlError('E_ML_ARGUMENT', `writePlot: cannot draw ${file}: the SVG does not render (${(e as Error).message})`, { cause: e });
   }
