@@ -540,9 +540,18 @@ export class DuckdbBackend implements Backend {
       if (!info) continue;
       for (const fk of info.foreignKeys) {
         if (touched && !touched.has(child.toLowerCase()) && !touched.has(fk.refTable.toLowerCase())) continue;
+        const parent = await this.describeTable(fk.refTable);
+        if (!parent) {
+          violations.push({ table: info.name, rowIndex: 0, foreignKey: fk });
+          continue;
+        }
+        // A text key and a numeric one compare as text (DuckDB would refuse to cast, where SQLite compares loosely).
+        const numeric = (t: TableInfo, c: string) => t.columns.find((col) => col.name.toLowerCase() === c.toLowerCase())?.type !== 'text';
+        const same = numeric(info, fk.column) === numeric(parent, fk.refColumn);
+        const key = (e: string) => (same ? e : `CAST(${e} AS VARCHAR)`);
         const rows = await this.select(
           `SELECT n FROM (SELECT ${q(fk.column)} AS v, ROW_NUMBER() OVER (ORDER BY rowid) AS n FROM ${q(info.name)}) c
-           WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${q(fk.refTable)} p WHERE p.${q(fk.refColumn)} = c.v) ORDER BY n LIMIT 20`,
+           WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${q(parent.name)} p WHERE ${key(`p.${q(fk.refColumn)}`)} = ${key('c.v')}) ORDER BY n LIMIT 20`,
         );
         for (const r of rows) violations.push({ table: info.name, rowIndex: Number(r['n']), foreignKey: fk });
       }
