@@ -7,10 +7,13 @@
 //   torch/     PyTorch's API over native/ (libtorch). Imports only the ground.
 //   store/     the DSI core: the Store facade and the interfaces (Backend, Reader, Writer, cells)
 //              that plugins implement. Knows no implementation.
+//   plots/     Vega-Lite specs rendered to SVG and PNG: on the ground, beside torch/ and store/;
+//              writers/ and ml/ draw through it.
 //   images/    decoding, resampling and loading of images, including those a store table lists
 //              in its FILE columns: above store/, below everything that reads images.
 //   backends/ readers/ writers/   plugins: each implements an interface store/ declares; they
 //              do not import each other.
+//   files/     the file index and move (Python DSI's Sync): uses store/'s public API only.
 //   datasets/  known data sets (MNIST, Fashion-MNIST) fetched and added to a store.
 //   ml/        models, training, predict / evaluate / explain / review, run registry; uses
 //              store/ (never a backend) and torch/.
@@ -35,6 +38,8 @@ const BACKENDS = '^src/backends/';
 const READERS = '^src/readers/';
 const WRITERS = '^src/writers/';
 const DATASETS = '^src/datasets/';
+const PLOTS = '^src/plots/';
+const FILES = '^src/files/';
 const ML = '^src/ml/';
 const BENCH = '^src/bench/';
 const FRONT_ENDS = '^src/(cli|server|notebook)/';
@@ -79,43 +84,55 @@ module.exports = {
       'torch-is-pytorch-only',
       'torch/ is PyTorch\'s API: it knows nothing of the store, images, plugins, ml/ or front ends.',
       TORCH,
-      any(STORE, IMAGES, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+      any(STORE, PLOTS, FILES, IMAGES, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+    ),
+    layer(
+      'plots-on-the-ground',
+      'plots/ renders Vega-Lite: it imports only the ground, so writers and ml/ can both draw through it.',
+      PLOTS,
+      any(TORCH, STORE, FILES, IMAGES, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+    ),
+    layer(
+      'files-use-the-store',
+      'files/ (the file index and move) uses store/ and the ground only: never a plugin, images/, ml/ or a front end.',
+      FILES,
+      any(TORCH, PLOTS, IMAGES, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
     ),
     layer(
       'store-knows-no-implementation',
       'store/ is the core: it declares the interfaces and never imports a plugin, images/, torch/ or anything above.',
       STORE,
-      any(TORCH, IMAGES, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+      any(TORCH, PLOTS, FILES, IMAGES, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
     ),
     layer(
       'images-below-plugins',
       'images/ may use store/ and the ground, nothing above them (and not torch/).',
       IMAGES,
-      any(TORCH, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+      any(TORCH, FILES, BACKENDS, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
     ),
     layer(
       'backend-is-a-plugin',
       'A backend implements store/\'s Backend interface: it imports no other plugin and nothing above.',
       BACKENDS,
-      any(TORCH, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+      any(TORCH, PLOTS, FILES, READERS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
     ),
     layer(
       'reader-is-a-plugin',
       'A reader implements store/\'s Reader interface: it imports no other plugin and nothing above.',
       READERS,
-      any(TORCH, BACKENDS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+      any(TORCH, FILES, BACKENDS, WRITERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
     ),
     layer(
       'writer-is-a-plugin',
       'A writer implements store/\'s Writer interface: it imports no other plugin and nothing above.',
       WRITERS,
-      any(TORCH, BACKENDS, READERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
+      any(TORCH, FILES, BACKENDS, READERS, DATASETS, ML, BENCH, FRONT_ENDS, ENTRY),
     ),
     layer(
       'datasets-below-ml',
       'datasets/ adds known data sets to a store: never through a backend, never ml/ or a front end.',
       DATASETS,
-      any(TORCH, BACKENDS, ML, BENCH, FRONT_ENDS, ENTRY),
+      any(TORCH, FILES, BACKENDS, ML, BENCH, FRONT_ENDS, ENTRY),
     ),
     layer(
       'ml-below-front-ends',

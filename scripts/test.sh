@@ -10,4 +10,18 @@ if [ ${#tests[@]} -eq 0 ]; then
   echo "test: no compiled tests found in dist/test/" >&2
   exit 1
 fi
+# The PostgreSQL backend's tests need a server: start a throw-away one on a loopback port unless
+# DSI_TEST_POSTGRES_URL names one, and stop it however the tests end.
+if [ -z "${DSI_TEST_POSTGRES_URL:-}" ]; then
+  status=0
+  url=$(bash scripts/postgres-test-server.sh start) || status=$?
+  if [ "$status" -eq 0 ]; then
+    export DSI_TEST_POSTGRES_URL="$url"
+    trap 'bash scripts/postgres-test-server.sh stop "$DSI_TEST_POSTGRES_URL"' EXIT
+  elif [ "$status" -eq 3 ]; then
+    echo "test: PostgreSQL is not installed; its tests are skipped" >&2
+  else
+    echo "test: the PostgreSQL test server did not start; its tests are skipped" >&2
+  fi
+fi
 node --test --test-reporter=spec "$@" "${tests[@]}"

@@ -82,6 +82,9 @@ export type StoreErrorCode =
   | 'E_ALREADY_READ' // a file read into a table before, read into it again without asking to append
   | 'E_FILE' // a file or folder that cannot be read or written (no permission, no space, read-only file system)
   | 'E_BACKEND' // an unknown or unavailable backend
+  | 'E_CONNECT' // a database server that cannot be reached (the message names host:port)
+  | 'E_AUTH' // a database server that refuses the credentials (never shows the password)
+  | 'E_NO_DATABASE' // a database server without the database the location names
   | 'E_TOOL_MISSING'; // a program the operation needs is not installed (Jupyter): the message gives the command that installs it
 
 /** An error raised by the store, its readers, writers and backends. */

@@ -10,6 +10,7 @@
  * await store.close();
  */
 import { DuckdbBackend } from './backends/duckdb/duckdb-backend.js';
+import { PostgresBackend } from './backends/postgres/postgres-backend.js';
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
 import { csvReader } from './readers/csv-reader.js';
@@ -56,6 +57,9 @@ export function backendForLocation(location: string): string {
   return 'sqlite';
 }
 
+/** A schema of a PostgreSQL database, for stores a group shares (`postgres://…`). */
+const postgresBackend: BackendFactory = (location, options) => PostgresBackend.open(location, options);
+
 /**
  * The backend, readers and writers `openStore` and the `dsi` command use unless told otherwise.
  * To add a plugin, extend this set (where two claim one name or extension, the last listed wins):
@@ -65,7 +69,7 @@ export function backendForLocation(location: string): string {
  * const store = await openStore('runs.db', { plugins });
  */
 export const defaultPlugins: StorePlugins = Object.freeze({
-  backends: Object.freeze({ sqlite: sqliteBackend, duckdb: duckdbBackend }),
+  backends: Object.freeze({ sqlite: sqliteBackend, duckdb: duckdbBackend, postgres: postgresBackend }),
   readers: Object.freeze([
     csvReader,
     jsonReader,
@@ -157,6 +161,7 @@ export type { Reader, TableSource, ReadResult, ReadContext, RawCell, UnitRecord,
 export type { Writer, WriteContext } from './store/writer.js';
 export type { InsertRowsOptions, RowRecord } from './store/row-records.js';
 export type { IngestResult } from './store/ingest.js';
+export type { CopyStoreOptions, CopyStoreResult } from './store/copy-store.js';
 export { toJson } from './json.js';
 export { loadImages, type LoadImagesOptions, type LoadedImages, type CacheOutcome } from './images/load-images.js';
 export type { TargetChannels } from './images/planar-pixels.js';

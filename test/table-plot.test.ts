@@ -1,6 +1,6 @@
 /**
  * The table-plot writer: a table's numeric columns against the row index or the `x` column,
- * units from dsi_units on the axes and in the legend, SVG or PNG at twice the SVG's size; a table
+ * one panel per column with its unit from dsi_units on its axis, SVG or PNG at twice the SVG's size; a table
  * with no numeric column and an unknown `x` are refused naming them.
  */
 import assert from 'node:assert/strict';
@@ -32,15 +32,15 @@ after(async () => {
 });
 
 describe('table-plot writer', () => {
-  it('plots every numeric column against the row index, NULLs as gaps, units in the legend and the shared unit on the y axis', () => {
+  it('plots every numeric column against the row index, one panel each with its unit on its y axis, NULLs as gaps', () => {
     const rows = [{ t: 0, speed: 3.5, gust: 5, site: 'a' }, { t: 10, speed: 4.25, gust: null, site: 'b' }];
     const spec = tablePlotSpec('wind', ['t', 'speed', 'gust', 'site'], rows, new Map([['speed', 'm/s'], ['gust', 'm/s']])) as unknown as {
       data: { values: unknown[] };
-      encoding: { x: { title: string }; y: { title: string }; color: { scale: { domain: string[] } } };
+      vconcat: { encoding: { x: { title: string | null }; y: { title: string } }; transform: { filter: { equal: string } }[] }[];
     };
-    assert.deepEqual(spec.encoding.color.scale.domain, ['t', 'speed (m/s)', 'gust (m/s)']);
-    assert.equal(spec.encoding.x.title, 'row');
-    assert.equal(spec.encoding.y.title, 'value');
+    assert.deepEqual(spec.vconcat.map((p) => p.encoding.y.title), ['t', 'speed (m/s)', 'gust (m/s)']);
+    assert.deepEqual(spec.vconcat.map((p) => p.transform[0]!.filter.equal), ['t', 'speed (m/s)', 'gust (m/s)']);
+    assert.deepEqual(spec.vconcat.map((p) => p.encoding.x.title), [null, null, 'row'], 'the x axis is titled under the last panel');
     assert.equal(spec.data.values.length, 5, 'the NULL gust is no point');
   });
 
@@ -57,7 +57,7 @@ describe('table-plot writer', () => {
     const svgFile = path.join(dir, 'wind.svg');
     assert.deepEqual(await store.write(svgFile, { writer: 'table-plot', table: 'wind', writerOptions: { x: 't' } }), { rows: 3 });
     const svg = readFileSync(svgFile, 'utf8');
-    assert.ok(svg.includes('t (s)') && svg.includes('value (m/s)') && svg.includes('speed (m/s)'));
+    assert.ok(svg.includes('t (s)') && svg.includes('gust (m/s)') && svg.includes('speed (m/s)'));
     const pngFile = path.join(dir, 'wind.png');
     await store.write(pngFile, { writer: 'table-plot', table: 'wind', writerOptions: { x: 't' } });
     const png = readFileSync(pngFile);

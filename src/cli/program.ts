@@ -32,6 +32,7 @@ import { registerList } from './commands/list.js';
 import { registerMl } from './commands/ml.js';
 import { registerMove } from './commands/move.js';
 import { registerNotebook } from './commands/notebook.js';
+import { registerProcess } from './commands/process.js';
 import { registerQuery } from './commands/query.js';
 import { registerRead } from './commands/read.js';
 import { registerSchema } from './commands/schema.js';
@@ -117,13 +118,14 @@ export function buildProgram(): Command {
   const program = new DsiProgram('dsi')
     .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
-    .option('--db <path>', 'the store', 'dsi.db')
-    .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')} (default: by the store's location: NAME.duckdb → duckdb, postgres://… → postgres, else sqlite)`)
-    .option('--plugin <module>', 'a JavaScript module exporting readers, writers and/or backends to add, repeatable', collectOption)
+    .option('--db <path>', 'the store: a file (NAME.db SQLite, NAME.duckdb DuckDB), or a URL postgres://user@host:port/database?schema=NAME', 'dsi.db')
+    .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')} (default: the one --db implies; sqlite for a file)`)
+    .option('--data-folder <dir>', "where the store keeps its files (default for NAME.db: NAME.data beside it; a server store has none unless given)")
+    .option('--plugin <module>', 'a JavaScript or TypeScript module exporting readers, writers and/or backends to add, repeatable', collectOption)
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
-  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerIndex, registerMove, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerProcess, registerIndex, registerMove, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
     register(program);
   }
   overrideExits(program);

@@ -26,6 +26,8 @@ export interface StartDashboardOptions {
   /** The store to show (ignored when `cinema` is given). */
   readonly db: string;
   readonly backend: string;
+  /** Where the store keeps its files, when not the default (a server store has none unless given). */
+  readonly dataFolder?: string | undefined;
   /** A Cinema database folder to show instead of a store. */
   readonly cinema?: string | undefined;
   /** Address to listen on; beyond loopback a token is required. */
@@ -53,10 +55,11 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   let store: Store | undefined;
   if (cinema === undefined) {
     if (options.db === '') throw new StoreError('E_BAD_ARGUMENT', (o) => `${o('db')} must name a store file`);
-    store = await openStore(options.db, { backend: options.backend });
+    store = await openStore(options.db, { backend: options.backend, ...(options.dataFolder === undefined ? {} : { dataFolder: options.dataFolder }) });
   }
   try {
-    const app = createDashboardApp({ store, cinema, reviewer: userName(), storeArguments: ['--db', options.db, '--backend', options.backend] }, { token, loopback });
+    const storeArguments = ['--db', options.db, '--backend', options.backend, ...(options.dataFolder === undefined ? [] : ['--data-folder', options.dataFolder])];
+    const app = createDashboardApp({ store, cinema, reviewer: userName(), storeArguments }, { token, loopback });
     const server = await listen(app, { host: options.host, port: options.port, token });
     let closing: Promise<void> | undefined;
     return {

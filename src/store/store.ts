@@ -21,6 +21,7 @@ import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
+import { type CopyStoreOptions, type CopyStoreResult, copyStoreTables } from './copy-store.js';
 import { type FindCondition, numericFindValue, parseFindCondition } from './find-language.js';
 import { hasNul, sanitizeIdentifier, sanitizeTableName, unquoteIdentifier } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
@@ -261,6 +262,14 @@ export class Store {
     return store;
   }
 
+  /**
+   * What the store's backend can do (a single file that can be backed up, say), for callers
+   * whose behaviour depends on it.
+   */
+  get capabilities(): BackendCapabilities {
+    return this.#backend.capabilities;
+  }
+
   /** Where the store lives. */
   get location(): string {
     return this.#backend.location;
@@ -272,11 +281,6 @@ export class Store {
    */
   get typeNames(): SqlDialect['typeNames'] {
     return this.#backend.dialect.typeNames;
-  }
-
-  /** What this store's backend can do (tests and callers branch on these, never on its name). */
-  get capabilities(): BackendCapabilities {
-    return this.#backend.capabilities;
   }
 
   /** The folder `FILE…` paths in the store are relative to: the one holding the store file. */
@@ -856,7 +860,7 @@ export class Store {
     const d = this.#backend.dialect;
     const cols = info.columns.map((c) => d.quote(c.name)).join(', ');
     const sql =
-      `SELECT ${cols}, dsi_row_index FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) ` +
+      `SELECT ${cols}, dsi_row_index FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) AS dsi_rows ` +
       `WHERE ${where} ORDER BY dsi_row_index${page === undefined ? '' : ` LIMIT ${page.limit} OFFSET ${page.offset}`}`;
     const rows = await this.#backend.select(sql, params);
     return rows.map((r) => {
@@ -1166,6 +1170,26 @@ export class Store {
       transaction: <T>(fn: (tx: ManagedTransaction) => Promise<T>): Promise<T> =>
         this.#exclusive(() => this.#transaction(() => fn(managedTransaction(this.#backend)))),
     };
+  }
+
+  /**
+   * Copy this whole store into `target`, a store open for writing on any backend (Python DSI's
+   * `process`): every table with its column types, keys and rows in order, units, relations and
+   * the run registry included. All or nothing on the target; a target that already has tables is
+   * refused unless `replace` is set. Files in the data folder are not copied.
+   *
+   * @example
+   * const shared = await openStore('postgres://ana@db.lab/science?schema=fire');
+   * await local.copyTo(shared);
+   */
+  copyTo(target: Store, options: CopyStoreOptions = {}): Promise<CopyStoreResult> {
+    if (!(target instanceof Store)) return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'copyTo: the target must be a Store (open it with openStore)'));
+    if (target === this || (target.#backend.location === this.#backend.location && target.#backend.dialect === this.#backend.dialect)) {
+      return Promise.reject(new StoreError('E_BAD_ARGUMENT', `copyTo: the target is this store (${this.location}) itself`));
+    }
+    return this.#exclusive(() =>
+      target.#exclusive(() => target.#transaction((touched) => copyStoreTables(this.#backend, target.#backend, options, touched))),
+    );
   }
 
   /** Close the store; closing twice is harmless, any use afterwards fails with `E_CLOSED`. */

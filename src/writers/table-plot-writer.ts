@@ -60,30 +60,37 @@ export function tablePlotSpec(title: string, columns: readonly string[], rows: r
       values.push({ x: typeof xv === 'bigint' ? Number(xv) : xv, series: names[k]!, value: Number(v) });
     });
   });
-  const sharedUnit = new Set(numeric.map((c) => units.get(c.toLowerCase()))).size === 1 ? units.get(numeric[0]!.toLowerCase()) : undefined;
-  const yTitle = numeric.length === 1 ? names[0]! : sharedUnit === undefined ? 'value' : `value (${sharedUnit})`;
   const xTitle = xColumn === undefined ? 'row' : labelled(xColumn, units);
-  return {
-    title,
+  const xEncoding = xNumeric
+    ? { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, ...(xColumn === undefined ? { axis: { tickMinStep: 1, format: 'd' } } : {}) }
+    : { field: 'x', type: 'ordinal', title: xTitle, sort: null };
+  const mark = { type: 'line', point: rows.length <= 60, strokeWidth: 2 } as const;
+  // One panel per column, each with its own y axis titled with its unit: columns of different
+  // magnitudes (an area in hectares beside a moisture fraction) stay readable, as they would not
+  // on one shared axis.
+  const panel = (name: string, index: number, height: number) => ({
     width: 560,
-    height: 320,
-    config: PLOT_CONFIG,
-    data: { values },
+    height,
+    transform: [{ filter: { field: 'series', equal: name } }],
     encoding: {
-      x: xNumeric
-        ? { field: 'x', type: 'quantitative', title: xTitle, scale: { zero: false }, ...(xColumn === undefined ? { axis: { tickMinStep: 1, format: 'd' } } : {}) }
-        : { field: 'x', type: 'ordinal', title: xTitle, sort: null },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', scale: { domain: names }, sort: null, legend: numeric.length === 1 ? null : { title: null } },
+      x: index === names.length - 1 ? xEncoding : { ...xEncoding, title: null },
+      y: { field: 'value', type: 'quantitative', title: name, scale: { zero: false } },
+      color: { value: PANEL_COLOURS[index % PANEL_COLOURS.length]! },
     },
-    mark: { type: 'line', point: rows.length <= 60, strokeWidth: 2 },
-  };
+    mark,
+  });
+  if (names.length === 1) return { title, config: PLOT_CONFIG, data: { values }, ...panel(names[0]!, 0, 320) } as TopLevelSpec;
+  const height = Math.max(90, Math.round(320 / names.length));
+  return { title, config: PLOT_CONFIG, data: { values }, spacing: 12, vconcat: names.map((n, i) => panel(n, i, height)) } as TopLevelSpec;
 }
+
+/** Tableau's first colours, as the ML plots use: one per panel. */
+const PANEL_COLOURS = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'] as const;
 
 export const tablePlotWriter: Writer = {
   name: NAME,
   extensions: [],
-  description: "a table's numeric columns against the row index or a column, units on the axes (.png, .svg)",
+  description: "a table's numeric columns against the row index or a column, one panel each, units on the axes (.png, .svg)",
   options: { x: 'COLUMN (default: the row index)' },
   async write(file: string, columns: readonly string[], batches: AsyncIterable<Row[]>, context?: WriteContext) {
     checkWriterOptions(tablePlotWriter, context?.options);

@@ -10,28 +10,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { Store, defaultPlugins, openStore, StoreError } from '../../src/index.js';
 import type { BackendCapabilities, Row, StoreErrorCode, TableListing } from '../../src/index.js';
+import { POSTGRES_URL, freshPostgresLocation } from './postgres.js';
 
 /**
  * The backends every conformance suite runs on: every registered backend that runs on this
- * machine without a server, unless `DSI_TEST_BACKENDS=sqlite,duckdb` narrows (or widens) the set.
+ * machine without a server (sqlite, duckdb), and postgres too when DSI_TEST_POSTGRES_URL names a
+ * server; `DSI_TEST_BACKENDS=sqlite,duckdb` narrows (or widens) the set.
  */
 const EMBEDDED_BACKENDS = ['sqlite', 'duckdb'].filter((b) => Object.hasOwn(defaultPlugins.backends, b));
-export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? EMBEDDED_BACKENDS.join(','))
+export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? [...EMBEDDED_BACKENDS, ...(POSTGRES_URL === undefined ? [] : ['postgres'])].join(','))
   .split(',')
   .map((b) => b.trim())
   .filter((b) => b !== '');
 
-/** The backends of {@link BACKENDS} whose capabilities satisfy `wanted` (each opened once, in memory or a temporary folder). */
+/** The backends of {@link BACKENDS} whose capabilities satisfy `wanted` (each opened once, as {@link openTempStore} opens it). */
 export async function backendsWhere(wanted: (capabilities: BackendCapabilities) => boolean): Promise<string[]> {
   const out: string[] = [];
   for (const backend of BACKENDS) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-capabilities-'));
+    const { store } = await openTempStore(backend);
     try {
-      const store = await openStore(path.join(dir, 'probe.store'), { backend });
       if (wanted(store.capabilities)) out.push(backend);
-      await store.close();
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      await store.close();
     }
   }
   return out;
@@ -67,9 +67,21 @@ export interface TempStore {
 
 /** Open a new store on `backend` in a fresh temporary folder. */
 export async function openTempStore(backend: string, name = 'dsi.db'): Promise<TempStore> {
+  if (backend === 'postgres') return openTempServerStore(backend);
   const dir = tempDir();
   const location = path.join(dir, name);
   const store = await openStore(location, { backend });
+  return { store, dir, location };
+}
+
+/**
+ * A new store on a database server (PostgreSQL): a fresh schema of the test server, with a fresh
+ * temporary folder for input files and the store's data folder (`dir/data`).
+ */
+async function openTempServerStore(backend: string): Promise<TempStore> {
+  const dir = tempDir();
+  const location = freshPostgresLocation();
+  const store = await openStore(location, { backend, dataFolder: path.join(dir, 'data') });
   return { store, dir, location };
 }
 

@@ -5,7 +5,7 @@
  * needs the token, which is generated and printed once when `--token` does not give one.
  */
 import type { Command } from 'commander';
-import type { GlobalOptions } from '../context.js';
+import { globalOptions } from '../context.js';
 import { wholeNumber } from '../number-options.js';
 import { backendForLocation } from '../../index.js';
 
@@ -24,10 +24,10 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port)', wholeNumber(0, 65535), 8765)
     .option('--token <token>', 'the token requests must carry (default: none on loopback, a new one printed once elsewhere)')
     .action(async (cinema: string | undefined, opts: ServeFlags, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const g = globalOptions(cmd);
       // The dashboard (and the ML library under it) loads only when serving: other commands start faster.
       const { startDashboard } = await import('../../server/index.js');
-      const dashboard = await startDashboard({ db: g.db, backend: g.backend ?? backendForLocation(g.db), cinema, host: opts.host, port: opts.port, token: opts.token });
+      const dashboard = await startDashboard({ db: g.db, backend: g.backend, dataFolder: g.dataFolder, cinema, host: opts.host, port: opts.port, token: opts.token });
       process.stdout.write(`dashboard: ${dashboard.url}\n`);
       if (dashboard.tokenGenerated) process.stdout.write('every request needs the token in this URL; it is not stored anywhere\n');
       await new Promise<void>((resolve) => {
