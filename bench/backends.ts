@@ -1,202 +1,102 @@
 /**
- * Every backend side by side: the same generated CSV ingested into a new store on each, then the
- * same find, search and summary, each query timed as the median of several runs; the ingest is
- * also compared with a plain pandas + sqlite3 ingest of the same file measured in the same run
- * (bench/ingest_reference.py), so the ratio holds whatever the machine.
+ * The backends side by side: the ingest benchmark's generated CSV read into a fresh store on each
+ * embedded backend (SQLite `.db`, DuckDB `.duckdb`, whose big files take the bulk path), then one
+ * `find`, one `search` and `summary` on each, against the pandas + sqlite3 reference ingest of
+ * the same file measured in the same run (bench/ingest_reference.py). Prints rows/s, seconds
+ * and ratios to the reference; nothing here is a test.
  *
- *   node dist/bench/backends.js [--rows 200000] [--repeat 3] [--backends sqlite,duckdb,postgres]
- *                               [--postgres URL] [--python CMD] [--out DIR] [--json]
+ *   npm run build
+ *   node dist/bench/backends.js [--rows 1000000] [--repeat 1] [--out DIR] [--seed 42] [--python python3]
  *
- * PostgreSQL: `--postgres URL` (or DSI_TEST_POSTGRES_URL) names a server; without one a
- * throw-away server is started with scripts/postgres-test-server.sh and stopped afterwards, and
- * the backend is left out (saying why) where PostgreSQL is not installed. Each backend runs in
- * this process, one after the other; nothing here fails because a machine is slow.
+ * Each run is a fresh `node` child (bench/backends-child.ts) or `python3` child, alternating, and
+ * the median of `--repeat` runs is reported.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { defaultPlugins, openStore } from '../src/index.js';
-import type { SearchResult, Store } from '../src/index.js';
 import { generateCsv } from './generate-csv.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const here = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
+const repoRoot = path.resolve(here, '..', '..');
+const childScript = path.join(here, 'backends-child.js');
+const referenceScript = path.join(repoRoot, 'bench', 'ingest_reference.py');
+const BACKENDS = [
+  { name: 'sqlite', extension: '.db' },
+  { name: 'duckdb', extension: '.duckdb' },
+] as const;
 
-/** The queries every backend answers, with what each exercises. */
-const QUERIES: readonly { readonly name: string; readonly run: (s: Store) => Promise<number> }[] = [
-  { name: 'find temperature > 300', run: async (s) => (await s.find('temperature > 300')).length },
-  { name: 'find category ~ ph', run: async (s) => (await s.find('category ~ ph')).length },
-  { name: 'find step (100, 200)', run: async (s) => (await s.find('step (100, 200)')).length },
-  { name: 'search "retry"', run: async (s) => searchCount(await s.search('retry')) },
-  { name: 'summary', run: async (s) => (await s.summary({ table: 'bench' })).length },
-];
-
-interface BackendResult {
-  readonly backend: string;
-  readonly ingestSeconds: number;
-  readonly rowsPerSecond: number;
-  readonly ratioToPandas: number | undefined;
-  readonly queries: Record<string, { seconds: number; rows: number }>;
+interface Report {
+  rows: number;
+  readSeconds: number;
+  findSeconds?: number;
+  searchSeconds?: number;
+  summarySeconds?: number;
+  maxRssKiB: number;
 }
 
-/** Everything a search found: tables, columns and rows. */
-function searchCount(r: SearchResult): number {
-  return r.tables.length + r.columns.length + r.rows.length;
+function option(argv: readonly string[], flag: string, fallback: string): string {
+  const i = argv.indexOf(flag);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+function run(command: string, args: readonly string[]): Report {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Report;
+}
+
+function removeStore(location: string): void {
+  for (const p of [location, `${location}.wal`, `${location}-wal`, `${location}-shm`]) fs.rmSync(p, { force: true });
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** pandas + sqlite3 on the same file: seconds of read_csv + to_sql + commit, or why not. */
-function pandasSeconds(python: string, file: string, db: string): number | string {
-  fs.rmSync(db, { force: true });
-  const r = spawnSync(python, [path.join(root, 'bench/ingest_reference.py'), file, db], { encoding: 'utf8' });
-  fs.rmSync(db, { force: true });
-  if (r.status !== 0) return `pandas reference unavailable (${(r.stderr || `exit ${r.status}`).trim().split('\n').pop()})`;
-  const line = r.stdout.trim().split('\n').pop()!;
-  return (JSON.parse(line) as { readSeconds: number }).readSeconds;
-}
-
-/** A PostgreSQL URL to use, and how to stop the server when this run started it. */
-function postgresServer(given: string | undefined): { url: string; stop: () => void } | string {
-  if (given !== undefined) return { url: given, stop: () => {} };
-  const script = path.join(root, 'scripts/postgres-test-server.sh');
-  const r = spawnSync('bash', [script, 'start'], { encoding: 'utf8' });
-  if (r.status === 3) return 'PostgreSQL is not installed';
-  if (r.status !== 0) return `the PostgreSQL server did not start: ${r.stderr.trim().split('\n').pop()}`;
-  const url = r.stdout.trim();
-  return { url, stop: () => execFileSync('bash', [script, 'stop', url], { stdio: 'ignore' }) };
-}
-
-/** Where a fresh store for `backend` lives. */
-function location(backend: string, dir: string, postgresUrl: string | undefined): string {
-  if (backend === 'postgres') {
-    const url = new URL(postgresUrl!);
-    url.searchParams.set('schema', `bench_${process.pid}_${Date.now()}`);
-    return url.toString();
+function main(): void {
+  const argv = process.argv.slice(2);
+  const rows = Number(option(argv, '--rows', '1000000'));
+  const repeat = Number(option(argv, '--repeat', '1'));
+  const out = path.resolve(option(argv, '--out', path.join(repoRoot, 'bench', 'out')));
+  const seed = Number(option(argv, '--seed', '42'));
+  const python = option(argv, '--python', 'python3');
+  if (!Number.isSafeInteger(rows) || rows < 1 || !Number.isSafeInteger(repeat) || repeat < 1) {
+    console.error('usage: node dist/bench/backends.js [--rows N] [--repeat K] [--out DIR] [--seed S] [--python CMD]');
+    process.exit(2);
   }
-  const file = path.join(dir, backend === 'duckdb' ? 'bench.duckdb' : `bench-${backend}.db`);
-  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}.wal`]) fs.rmSync(f, { force: true });
-  fs.rmSync(file.replace(/\.(db|duckdb)$/, '.data'), { recursive: true, force: true });
-  return file;
-}
-
-/** Drop the schema a PostgreSQL store at `where` lives in (a given server keeps nothing of the run). */
-async function dropSchema(where: string): Promise<void> {
-  const url = new URL(where);
-  const schema = url.searchParams.get('schema')!;
-  url.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema.replaceAll('"', '""')}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function measure(backend: string, where: string, file: string, repeat: number, pandas: number | undefined, rows: number): Promise<BackendResult> {
-  const dataFolder = backend === 'postgres' ? fs.mkdtempSync(path.join(path.dirname(file), 'pg-data-')) : undefined;
-  const store = await openStore(where, { backend, ...(dataFolder === undefined ? {} : { dataFolder }) });
-  try {
-    const t0 = performance.now();
-    const [read] = await store.read([file], { table: 'bench' });
-    const ingestSeconds = (performance.now() - t0) / 1000;
-    if (read?.rows !== rows) throw new Error(`${backend}: the store holds ${read?.rows} rows, not ${rows}`);
-    const queries: BackendResult['queries'] = {};
-    for (const q of QUERIES) {
-      const times: number[] = [];
-      let found = 0;
-      for (let i = 0; i < repeat; i++) {
-        const t = performance.now();
-        found = await q.run(store);
-        times.push((performance.now() - t) / 1000);
-      }
-      queries[q.name] = { seconds: median(times), rows: found };
-    }
-    return { backend, ingestSeconds, rowsPerSecond: rows / ingestSeconds, ratioToPandas: pandas === undefined ? undefined : pandas / ingestSeconds, queries };
-  } finally {
-    await store.close();
-    if (dataFolder !== undefined) {
-      fs.rmSync(dataFolder, { recursive: true, force: true });
-      await dropSchema(where);
+  fs.mkdirSync(out, { recursive: true });
+  const csv = path.join(out, `ingest-${rows}.csv`);
+  generateCsv(csv, rows, seed);
+  console.log(`backends side by side: ${rows.toLocaleString('en')} rows (${(fs.statSync(csv).size / 1e6).toFixed(1)} MB), ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`);
+  const samples = new Map<string, Report[]>();
+  for (let k = 0; k < repeat; k++) {
+    const refDb = path.join(out, `backends-${rows}-reference.db`);
+    removeStore(refDb);
+    samples.set('pandas + sqlite3', [...(samples.get('pandas + sqlite3') ?? []), run(python, [referenceScript, csv, refDb])]);
+    for (const b of BACKENDS) {
+      const db = path.join(out, `backends-${rows}-${b.name}${b.extension}`);
+      removeStore(db);
+      const report = run(process.execPath, [childScript, csv, db]);
+      if (report.rows !== rows) throw new Error(`${b.name} read ${report.rows} rows, expected ${rows}`);
+      samples.set(b.name, [...(samples.get(b.name) ?? []), report]);
     }
   }
+  const reference = median(samples.get('pandas + sqlite3')!.map((r) => r.readSeconds));
+  const cell = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(3)} s`);
+  console.log('\n| ingest by | read | rows/s | × reference | find | search | summary | peak RSS |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const [who, reports] of samples) {
+    const read = median(reports.map((r) => r.readSeconds));
+    const med = (f: (r: Report) => number | undefined) => (reports[0] && f(reports[0]) !== undefined ? median(reports.map((r) => f(r)!)) : undefined);
+    console.log(
+      `| ${who} | ${read.toFixed(2)} s | ${Math.round(rows / read).toLocaleString('en')} | ${(reference / read).toFixed(2)} | ` +
+        `${cell(med((r) => r.findSeconds))} | ${cell(med((r) => r.searchSeconds))} | ${cell(med((r) => r.summarySeconds))} | ${Math.round(Math.max(...reports.map((r) => r.maxRssKiB)) / 1024)} MB |`,
+    );
+  }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rows: { type: 'string', default: '200000' },
-      repeat: { type: 'string', default: '3' },
-      backends: { type: 'string' },
-      postgres: { type: 'string' },
-      python: { type: 'string' },
-      out: { type: 'string', default: path.join(root, 'bench/out') },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const rows = Number(values.rows);
-  const repeat = Number(values.repeat);
-  if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(repeat) || repeat < 1) throw new Error('--rows and --repeat must be positive integers');
-  const wanted = (values.backends ?? Object.keys(defaultPlugins.backends).join(',')).split(',').map((b) => b.trim()).filter((b) => b !== '');
-  const python = values.python ?? process.env['PYTHON'] ?? (fs.existsSync(path.join(root, '.venv/bin/python')) ? path.join(root, '.venv/bin/python') : 'python3');
-  fs.mkdirSync(values.out, { recursive: true });
-  const file = path.join(values.out, `backends-${rows}.csv`);
-  if (!fs.existsSync(file)) generateCsv(file, rows);
-  const log = (s: string) => process.stderr.write(`${s}\n`);
-
-  log(`bench/backends: ${rows.toLocaleString('en')} rows × 10 columns (${(fs.statSync(file).size / 1e6).toFixed(1)} MB), queries median of ${repeat}`);
-  const pandas = pandasSeconds(python, file, path.join(values.out, 'backends-pandas.db'));
-  if (typeof pandas === 'string') log(pandas);
-  else log(`pandas + sqlite3: ${pandas.toFixed(2)} s (${Math.round(rows / pandas).toLocaleString('en')} rows/s)`);
-
-  let server: { url: string; stop: () => void } | undefined;
-  const results: BackendResult[] = [];
-  const skipped: Record<string, string> = {};
-  try {
-    for (const backend of wanted) {
-      if (backend === 'postgres' && server === undefined) {
-        const s = postgresServer(values.postgres ?? process.env['DSI_TEST_POSTGRES_URL']);
-        if (typeof s === 'string') {
-          skipped[backend] = s;
-          log(`postgres: left out: ${s}`);
-          continue;
-        }
-        server = s;
-      }
-      log(`${backend}: ingesting…`);
-      const r = await measure(backend, location(backend, values.out, server?.url), file, repeat, typeof pandas === 'number' ? pandas : undefined, rows);
-      results.push(r);
-      log(`${backend}: ${r.ingestSeconds.toFixed(2)} s, ${Math.round(r.rowsPerSecond).toLocaleString('en')} rows/s${r.ratioToPandas === undefined ? '' : `, ${r.ratioToPandas.toFixed(2)}× pandas`}`);
-    }
-  } finally {
-    server?.stop();
-  }
-
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ rows, repeat, pandasSeconds: typeof pandas === 'number' ? pandas : null, results, skipped })}\n`);
-    return;
-  }
-  const names = ['ingest (s)', 'rows/s', '× pandas', ...QUERIES.map((q) => q.name)];
-  const cells = results.map((r) => [
-    r.ingestSeconds.toFixed(2),
-    Math.round(r.rowsPerSecond).toLocaleString('en'),
-    r.ratioToPandas === undefined ? '–' : r.ratioToPandas.toFixed(2),
-    ...QUERIES.map((q) => `${r.queries[q.name]!.seconds.toFixed(3)} s (${r.queries[q.name]!.rows.toLocaleString('en')})`),
-  ]);
-  const width = Math.max(...names.map((n) => n.length));
-  const colWidth = results.map((r, i) => Math.max(r.backend.length, ...cells[i]!.map((c) => c.length)));
-  console.log(`${''.padEnd(width)}  ${results.map((r, i) => r.backend.padStart(colWidth[i]!)).join('  ')}`);
-  names.forEach((n, k) => console.log(`${n.padEnd(width)}  ${cells.map((c, i) => c[k]!.padStart(colWidth[i]!)).join('  ')}`));
-  console.log('(query cells: median seconds, and rows found or summary lines)');
-}
-
-main().catch((e: unknown) => {
-  console.error(`bench/backends: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main();

@@ -9,6 +9,7 @@
  * await store.read('wildfiredata.csv');
  * await store.close();
  */
+import { DuckdbBackend } from './backends/duckdb/duckdb-backend.js';
 import { PostgresBackend } from './backends/postgres/postgres-backend.js';
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
@@ -21,6 +22,7 @@ import { envReader } from './readers/env-reader.js';
 import { idxReader } from './readers/idx-reader.js';
 import { imageFolderReader } from './readers/image-folder-reader.js';
 import { jsonReader } from './readers/json-reader.js';
+import { parquetReader } from './readers/parquet-reader.js';
 import { schemaReader } from './readers/schema-reader.js';
 import { toml1Reader } from './readers/toml1-reader.js';
 import { tomlReader } from './readers/toml-reader.js';
@@ -33,11 +35,27 @@ import { cinemaWriter } from './writers/cinema-writer.js';
 import { csvWriter } from './writers/csv-writer.js';
 import { erDiagramWriter } from './writers/er-diagram-writer.js';
 import { tablePlotWriter } from './writers/table-plot-writer.js';
+import { parquetWriter } from './writers/parquet-writer.js';
 import { type OpenOptions, Store } from './store/store.js';
 import { StoreError } from './errors.js';
 
 /** The embedded default backend: a SQLite file. */
 const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
+/** An embedded analytical store: a DuckDB file (`NAME.duckdb`). */
+const duckdbBackend: BackendFactory = (location, options) => DuckdbBackend.open(location, options);
+
+/**
+ * The backend a location implies when none is named: a `postgres://` or `postgresql://` URL →
+ * `postgres`, a file ending in `.duckdb` → `duckdb`, anything else → `sqlite`. A name chosen so
+ * that no plugin has fails as any unknown backend does (`E_BACKEND`, listing the ones there are).
+ *
+ * @example backendForLocation('runs.duckdb') // 'duckdb'
+ */
+export function backendForLocation(location: string): string {
+  if (/^postgres(ql)?:\/\//i.test(location)) return 'postgres';
+  if (/\.duckdb$/i.test(location)) return 'duckdb';
+  return 'sqlite';
+}
 
 /** A schema of a PostgreSQL database, for stores a group shares (`postgres://…`). */
 const postgresBackend: BackendFactory = (location, options) => PostgresBackend.open(location, options);
@@ -51,7 +69,7 @@ const postgresBackend: BackendFactory = (location, options) => PostgresBackend.o
  * const store = await openStore('runs.db', { plugins });
  */
 export const defaultPlugins: StorePlugins = Object.freeze({
-  backends: Object.freeze({ sqlite: sqliteBackend, postgres: postgresBackend }),
+  backends: Object.freeze({ sqlite: sqliteBackend, duckdb: duckdbBackend, postgres: postgresBackend }),
   readers: Object.freeze([
     csvReader,
     jsonReader,
@@ -68,20 +86,10 @@ export const defaultPlugins: StorePlugins = Object.freeze({
     dublinCoreDatacardReader,
     schemaOrgDatacardReader,
     googleDatacardReader,
+    parquetReader,
   ]),
-  writers: Object.freeze([csvWriter, cinemaWriter, erDiagramWriter, tablePlotWriter]),
+  writers: Object.freeze([csvWriter, cinemaWriter, erDiagramWriter, tablePlotWriter, parquetWriter]),
 });
-
-/**
- * The backend a store's location implies when none is named: `postgres://…` and
- * `postgresql://…` → `postgres`; anything else (a file) → `sqlite`.
- *
- * @example backendForLocation('postgres://ana@db.lab/science') // 'postgres'
- */
-export function backendForLocation(location: string): string {
-  if (/^postgres(ql)?:\/\//i.test(location)) return 'postgres';
-  return 'sqlite';
-}
 
 /** {@link OpenOptions}, and the plugins to use instead of the default ones. */
 export interface OpenStoreOptions extends OpenOptions {
@@ -95,8 +103,9 @@ export interface OpenStoreOptions extends OpenOptions {
 }
 
 /**
- * Open or create the store at `location` (a SQLite file path by default) with the default
- * plugins, unless `options.plugins` gives others.
+ * Open or create the store at `location` with the default plugins, unless `options.plugins`
+ * gives others. The backend is `options.backend`, else the one the location implies
+ * ({@link backendForLocation}: `runs.duckdb` is a DuckDB store, `runs.db` a SQLite one).
  *
  * @example const store = await openStore('runs.db', { readOnly: true });
  */

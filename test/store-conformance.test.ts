@@ -1,8 +1,9 @@
 /**
  * The store's behaviour, as every backend must show it: the find language, search, read-only
  * query, appends and widening, type inference, big integers, update, relations, the ensemble
- * reader, units, write, close. Runs once per backend in DSI_TEST_BACKENDS (default sqlite); the
- * last block checks SQLite store-file conventions against Python's sqlite3 module.
+ * reader, units, write, close. Runs once per backend in DSI_TEST_BACKENDS (default: every
+ * embedded backend); the last block checks, for backends whose store file is a SQLite database
+ * (`capabilities.isSqliteFile`), its conventions against Python's sqlite3 module.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { Store, openStore, toJson } from '../src/index.js';
 import type { Row } from '../src/index.js';
 import {
   BACKENDS,
+  backendsWhere,
   dumpStore,
   openTempStore,
   rejectsWithCode,
@@ -873,11 +875,12 @@ for (const backend of BACKENDS) {
 }
 
 // ── SQLite store-file conventions (Python DSI compatibility) ──────────────────────────────
-describe('SQLite store files', { skip: !BACKENDS.includes('sqlite') }, () => {
+const SQLITE_FILE_BACKENDS = await backendsWhere((c) => c.isSqliteFile);
+for (const backend of SQLITE_FILE_BACKENDS) describe(`SQLite store files (${backend})`, () => {
   it('a store we write has the declared types Python DSI writes, dsi_units(table_name, column_name, unit), WAL mode and no world access', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'dsi.db');
-    const store = await openStore(db, { backend: 'sqlite' });
+    const store = await openStore(db, { backend });
     await store.read(fixture('wildfiredata.csv'), { table: 'wildfire' });
     await store.read(fixture('results.toml'), { reader: 'toml1' });
     await store.close();
@@ -915,7 +918,7 @@ print(json.dumps({
   });
 
   it('the backup file of updateRows has no world access either', async () => {
-    await withStore('sqlite', async ({ store, dir }) => {
+    await withStore(backend, async ({ store, dir }) => {
       await store.read(writeFile(dir, 'runs.csv', RUNS_CSV));
       const { backup } = await store.updateRows([{ table: 'runs', rowIndex: 1, values: { label: 'x' } }], { backup: true });
       assert.equal(fs.statSync(backup!).mode & 0o007, 0);
@@ -936,7 +939,7 @@ c.commit()
 c.close()`,
       db,
     );
-    const store = await openStore(db, { backend: 'sqlite' });
+    const store = await openStore(db, { backend });
     try {
       assert.deepEqual(await store.list(), [
         { table: 't', columns: 3, rows: 3 },

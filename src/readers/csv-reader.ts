@@ -165,6 +165,7 @@ export function csvSource(file: string, table: string, header: readonly string[]
     cells: 'text',
     file,
     lineOfRow: (row) => lineOfRecord(file, row + 1),
+    ...(encoding === 'utf8' ? { delimitedText: { delimiter: ',' } } : {}),
     forEachColumnBatch,
     forEachBatch(consume) {
       // Rows are always parsed here, as text: the store asks for them when it needs the file's

@@ -26,6 +26,16 @@ export interface BackendCapabilities {
    * it, relations whose foreign keys form a cycle are refused with the reason.
    */
   readonly supportsCircularForeignKeys: boolean;
+  /**
+   * `savepoint`/`rollbackToSavepoint` work inside a transaction. Without them (DuckDB) the store
+   * never needs to undo part of a transaction: an ingest scans a source for its types first.
+   */
+  readonly supportsSavepoints: boolean;
+  /**
+   * The store file is a SQLite database that other tools (Python's `sqlite3`, Python DSI) open
+   * as they are.
+   */
+  readonly isSqliteFile: boolean;
 }
 
 /** How SQL for this backend is spelled; the store builds statements only through it. */
@@ -66,6 +76,30 @@ export interface ForeignKeyViolation {
   readonly table: string;
   readonly rowIndex: number;
   readonly foreignKey: ForeignKey;
+}
+
+/**
+ * A backend's own loader of delimited text files (DuckDB's `read_csv`), for the store's bulk
+ * ingest (`src/store/bulk-ingest.ts`): the file goes into a staging table of text columns, and
+ * the store decides types and converts with the SQL spelled here, by the same rules as
+ * `type-inference.ts`.
+ */
+export interface DelimitedTextLoader {
+  /**
+   * Load `file` (header record first, `"` quotes, `width` fields in every record) into a new
+   * temporary table; returns its quoted name and its columns' quoted names, in file order. A
+   * plain `SELECT … FROM` it (no ORDER BY) gives the rows in file order (DuckDB keeps insertion
+   * order unless told otherwise). A
+   * malformed file rejects with `E_BAD_INPUT` naming the file and line (the caller's transaction
+   * is then lost: it must roll back).
+   */
+  load(file: string, delimiter: string, width: number): Promise<{ readonly table: string; readonly columns: readonly string[] }>;
+  /** SQL for what text cell `expr` says of its column: 0 nothing (empty, NaN), 1 an integer that fits 64 bits, 2 another number, 3 text. */
+  textKind(expr: string): string;
+  /** SQL for text cell `expr` as a value of a `type` column (empty and NaN → NULL in numeric ones, empty → NULL in text ones). */
+  fromText(expr: string, type: LogicalType): string;
+  /** Drop a staging table `load` made. */
+  drop(table: string): Promise<void>;
 }
 
 export interface Backend {
@@ -124,6 +158,9 @@ export interface Backend {
   /** The store's own schema version (for later migrations); 0 for a store never stamped. */
   schemaVersion(): Promise<number>;
   setSchemaVersion(version: number): Promise<void>;
+
+  /** Present where the database can load delimited text files itself (see {@link DelimitedTextLoader}). */
+  readonly delimitedTextLoader?: DelimitedTextLoader;
 
   /** Copy the whole store to `path` (consistent, while others read). */
   backupTo(path: string): Promise<void>;

@@ -12,6 +12,7 @@
 import { StoreError, badInput } from '../errors.js';
 import type { RawCell, TableSource } from './reader.js';
 import { type Backend, type RowInserter, RowRejected } from './backend.js';
+import { bulkIngest, bulkLoaderFor } from './bulk-ingest.js';
 import { definitionFor, redefine } from './catalog.js';
 import { sanitizeColumns, sanitizeTableName } from './identifiers.js';
 import type { Relations } from './relations.js';
@@ -70,6 +71,11 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
     columns = sanitizeColumns(source.columns, source.file, await headerLine(source));
   }
   if (columns.length === 0) throw badInput(source.file, undefined, `no columns for table "${table}"`);
+  // ── Bulk path: the database loads the file itself (bulk-ingest.ts). ──
+  const loader = bulkLoaderFor(backend, source);
+  if (loader !== undefined) return bulkIngest(backend, loader, source, table, columns, relations);
+  // ── Without savepoints (DuckDB) nothing can be undone halfway: scan the types first. ──
+  if (!backend.capabilities.supportsSavepoints) return attempt(backend, source, table, columns, relations, await scanTypes(source, columns));
   const savepoint = 'dsi_ingest_source';
   await backend.savepoint(savepoint);
   try {
@@ -78,15 +84,20 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
     } catch (e) {
       if (!(e instanceof NeedsFullScan)) throw e;
       await backend.rollbackToSavepoint(savepoint);
-      const types: (LogicalType | null)[] = columns.map(() => null);
-      await eachColumnBatch(source, columns.length, (batch, _rows, kinds) => {
-        for (let c = 0; c < columns.length; c++) types[c] = inferColumnType(batch[c]!, kinds?.[c] ?? source.cells, types[c] ?? null);
-      });
-      return await attempt(backend, source, table, columns, relations, types.map((t) => t ?? 'integer'));
+      return await attempt(backend, source, table, columns, relations, await scanTypes(source, columns));
     }
   } finally {
     if (backend.inTransaction) await backend.releaseSavepoint(savepoint);
   }
+}
+
+/** The types of a whole source, read once through. */
+async function scanTypes(source: TableSource, columns: readonly string[]): Promise<LogicalType[]> {
+  const types: (LogicalType | null)[] = columns.map(() => null);
+  await eachColumnBatch(source, columns.length, (batch, _rows, kinds) => {
+    for (let c = 0; c < columns.length; c++) types[c] = inferColumnType(batch[c]!, kinds?.[c] ?? source.cells, types[c] ?? null);
+  });
+  return types.map((t) => t ?? 'integer');
 }
 
 async function attempt(

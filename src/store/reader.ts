@@ -51,6 +51,12 @@ export interface TableSource {
   ): Promise<void>;
   /** 1-based line on which data row `row` (0-based) starts, for messages; undefined when unknown. */
   lineOfRow(row: number): Promise<number | undefined>;
+  /**
+   * Set when the source is a plain UTF-8 delimited text file (`file`; header record first, `"`
+   * quotes, blank lines skipped), which a backend that can load such files itself
+   * (`Backend.delimitedTextLoader`) may load instead of taking the rows: the rows are the same.
+   */
+  readonly delimitedText?: { readonly delimiter: string };
 }
 
 /** A unit seen for a column, with where it was seen (for conflict messages). */

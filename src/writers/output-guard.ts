@@ -51,7 +51,7 @@ export class OutputGuard {
     if (storeFile !== undefined) {
       const bases = [...new Set([storeFile, realPathOf(storeFile)])];
       for (const base of bases) {
-        for (const suffix of ['', '-wal', '-shm', '-journal']) {
+        for (const suffix of ['', '-wal', '-shm', '-journal', '.wal']) {
           if (this.#holds(realPathOf(`${base}${suffix}`))) this.#refuse(`the store ${storeFile}${suffix === '' ? '' : ` (its ${suffix.slice(1)} file)`}`);
         }
       }

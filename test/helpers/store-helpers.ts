@@ -8,18 +8,34 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Store, openStore, StoreError } from '../../src/index.js';
-import type { Row, StoreErrorCode, TableListing } from '../../src/index.js';
+import { Store, defaultPlugins, openStore, StoreError } from '../../src/index.js';
+import type { BackendCapabilities, Row, StoreErrorCode, TableListing } from '../../src/index.js';
 import { POSTGRES_URL, freshPostgresLocation } from './postgres.js';
 
 /**
- * The backends every conformance suite runs on (`DSI_TEST_BACKENDS=sqlite,duckdb`); by default
- * sqlite, and postgres too when DSI_TEST_POSTGRES_URL names a server.
+ * The backends every conformance suite runs on: every registered backend that runs on this
+ * machine without a server (sqlite, duckdb), and postgres too when DSI_TEST_POSTGRES_URL names a
+ * server; `DSI_TEST_BACKENDS=sqlite,duckdb` narrows (or widens) the set.
  */
-export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? (POSTGRES_URL === undefined ? 'sqlite' : 'sqlite,postgres'))
+const EMBEDDED_BACKENDS = ['sqlite', 'duckdb'].filter((b) => Object.hasOwn(defaultPlugins.backends, b));
+export const BACKENDS: readonly string[] = (process.env['DSI_TEST_BACKENDS'] ?? [...EMBEDDED_BACKENDS, ...(POSTGRES_URL === undefined ? [] : ['postgres'])].join(','))
   .split(',')
   .map((b) => b.trim())
   .filter((b) => b !== '');
+
+/** The backends of {@link BACKENDS} whose capabilities satisfy `wanted` (each opened once, as {@link openTempStore} opens it). */
+export async function backendsWhere(wanted: (capabilities: BackendCapabilities) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const backend of BACKENDS) {
+    const { store } = await openTempStore(backend);
+    try {
+      if (wanted(store.capabilities)) out.push(backend);
+    } finally {
+      await store.close();
+    }
+  }
+  return out;
+}
 
 /** A fresh temporary folder; removed by {@link removeTempDirs}. */
 const made: string[] = [];

@@ -192,6 +192,8 @@ export class PostgresBackend implements Backend {
     isSingleFile: false,
     // Foreign keys are DEFERRABLE INITIALLY DEFERRED: a cycle of them holds at commit.
     supportsCircularForeignKeys: true,
+    supportsSavepoints: true,
+    isSqliteFile: false,
   };
   readonly dialect = postgresDialect;
   readonly location: string;

@@ -241,6 +241,8 @@ export class SqliteBackend implements Backend {
     isSingleFile: true,
     // A foreign key may name a table created later, and the store checks keys before commit.
     supportsCircularForeignKeys: true,
+    supportsSavepoints: true,
+    isSqliteFile: true,
   };
   readonly dialect = sqliteDialect;
   readonly location: string;

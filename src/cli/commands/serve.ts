@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { globalOptions } from '../context.js';
 import { wholeNumber } from '../number-options.js';
+import { backendForLocation } from '../../index.js';
 
 interface ServeFlags {
   host: string;

@@ -1,0 +1,49 @@
+/**
+ * One backend's run for bench/backends.ts, in a fresh process: open a new store at DB (the
+ * backend as its location implies: `.db` SQLite, `.duckdb` DuckDB), read the CSV into table
+ * `bench`, then time one `find`, one `search` and `summary` of the table, and close. Prints one
+ * JSON line: { rows, readSeconds, findSeconds, found, searchSeconds, searched, summarySeconds, maxRssKiB }.
+ *
+ *   node dist/bench/backends-child.js FILE DB
+ */
+import { openStore } from '../src/index.js';
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [value, (performance.now() - t0) / 1000];
+}
+
+async function main(): Promise<void> {
+  const [file, db] = process.argv.slice(2);
+  if (file === undefined || db === undefined) {
+    console.error('usage: node dist/bench/backends-child.js FILE DB');
+    process.exit(2);
+  }
+  const store = await openStore(db);
+  try {
+    const [results, readSeconds] = await timed(() => store.read([file], { table: 'bench' }));
+    const [found, findSeconds] = await timed(() => store.find('step = 1234'));
+    const [searched, searchSeconds] = await timed(() => store.search('laser said'));
+    const [, summarySeconds] = await timed(() => store.summary({ table: 'bench' }));
+    process.stdout.write(
+      `${JSON.stringify({
+        rows: results.reduce((n, r) => n + r.rows, 0),
+        readSeconds,
+        findSeconds,
+        found: found.length,
+        searchSeconds,
+        searched: searched.rows.length,
+        summarySeconds,
+        maxRssKiB: process.resourceUsage().maxRSS,
+      })}\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+});
