@@ -14,12 +14,14 @@ import { Worker } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
-import { CsvSyntaxError, READ_CHUNK_BYTES, parseCsvColumns } from './csv-parse.js';
-import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
+import { CsvSyntaxError, READ_CHUNK_BYTES, chunkColumn, chunkColumns, parseCsvColumns } from './csv-parse.js';
+import type { WorkerInput, WorkerMessage } from './csv-parse-worker.js';
 import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from '../store/reader.js';
 import { StreamDecoder, TextDecodeError, type TextEncoding, checkOptionNames, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 const DEFAULT_WORKER_MIN_BYTES = 8 << 20;
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function workerMinBytes(): number {
   const v = Number(process.env['DSI_CSV_WORKER_MIN_BYTES']);
@@ -81,7 +83,7 @@ type ColumnConsumer = (columns: RawCell[][], rows: number, kinds?: readonly ('te
 /** Parse on this thread (small files). */
 async function columnsInThread(file: string, width: number, consume: ColumnConsumer, encoding: TextEncoding, onBytes?: (n: number) => void): Promise<void> {
   try {
-    await parseCsvColumns(file, width, { batch: (columns, rows) => consume(columns, rows), ...(onBytes ? { bytes: onBytes } : {}) }, encoding);
+    await parseCsvColumns(file, width, { batch: (chunk) => consume(chunkColumns(chunk), chunk.rows), ...(onBytes ? { bytes: onBytes } : {}) }, encoding);
   } catch (e) {
     throw await located(file, e);
   }
@@ -111,12 +113,20 @@ function columnsInWorker(file: string, width: number, consume: ColumnConsumer, e
           case 'batch': {
             onBytes?.(m.bytes);
             const kinds: ('text' | 'typed')[] = [];
-            const columns = m.columns.map((c): RawCell[] => {
-              if (typeof c === 'string' || Array.isArray(c)) {
+            const columns = m.columns.map((c, column): RawCell[] => {
+              if (c === null) {
                 kinds.push('text');
-                return typeof c === 'string' ? c.split(SEPARATOR) : c;
+                return chunkColumn(m, column);
               }
               kinds.push('typed');
+              if ('integers' in c) {
+                const out = new Array<RawCell>(c.integers.length);
+                for (let r = 0; r < out.length; r++) {
+                  const v = c.integers[r]!;
+                  out[r] = c.missing[r] === 1 ? null : v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+                }
+                return out;
+              }
               const out = new Array<RawCell>(c.numbers.length);
               for (let r = 0; r < out.length; r++) {
                 const v = c.numbers[r]!;
