@@ -6,7 +6,7 @@
  * memory stays flat however large the file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CsvSyntaxError, type CsvChunk, parseCsvColumns } from './csv-parse.js';
+import { CsvSyntaxError, type CsvChunk, chunkColumn, parseCsvColumns } from './csv-parse.js';
 import { TextDecodeError, type TextEncoding } from './text-decoding.js';
 
 export interface WorkerInput {
@@ -20,27 +20,23 @@ export interface WorkerInput {
  * transferred Float64Array (NaN for empty); `floats` says some cell was written as a float
  * (`1.0`), so the column is FLOAT even if every value is whole. A column of integers some of
  * which have 16 digits or more (beyond 2^53) goes as a BigInt64Array, `missing` marking empty
- * cells. Any other column is `null`: its cells are cut from the batch's text by the receiver.
+ * cells. Any other column goes as its cells joined by NUL (one string to copy and split instead
+ * of a structured clone of each cell), or as the cells themselves when the chunk holds a NUL.
  */
 export type PackedColumn =
   | { readonly numbers: Float64Array; readonly floats: boolean }
   | { readonly integers: BigInt64Array; readonly missing: Uint8Array }
-  | null;
-
-/** A batch: the chunk's text and cell bounds (a {@link CsvChunk}) with its numeric columns packed. */
-export interface WorkerBatch extends CsvChunk {
-  readonly type: 'batch';
-  readonly columns: PackedColumn[];
-  readonly bytes: number;
-}
+  | string
+  | string[];
 
 export type WorkerMessage =
-  | WorkerBatch
+  | { readonly type: 'batch'; readonly columns: PackedColumn[]; readonly rows: number; readonly bytes: number }
   | { readonly type: 'syntax'; readonly record: number; readonly what: string }
   | { readonly type: 'decode'; readonly line: number | undefined; readonly what: string }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'done' };
 
+export const SEPARATOR = '\u0000';
 const MAX_IN_FLIGHT = 2;
 
 const INT64_MIN = -(2n ** 63n);
@@ -149,10 +145,9 @@ function readNumber(text: string, start: number, end: number): number {
 }
 
 /** Column `c` of a chunk as it travels (see {@link PackedColumn}). */
-function pack(chunk: CsvChunk, c: number, transfer: ArrayBuffer[]): PackedColumn {
+function pack(chunk: CsvChunk, c: number, hasNul: boolean, transfer: ArrayBuffer[]): PackedColumn {
   const { text, rows, width, bounds } = chunk;
-  // A quoted cell with an escaped quote is never a number: readNumber refuses its raw `""`.
-  const asText = () => null;
+  const asText = (): PackedColumn => (hasNul ? chunkColumn(chunk, c) : chunkColumn(chunk, c).join(SEPARATOR));
   const numbers = new Float64Array(rows);
   let floats = false;
   let integers: BigInt64Array | undefined;
@@ -165,6 +160,7 @@ function pack(chunk: CsvChunk, c: number, transfer: ArrayBuffer[]): PackedColumn
       else numbers[r] = NaN;
       continue;
     }
+    // A quoted cell with an escaped quote is never a number: readNumber refuses its raw `""`.
     const v = readNumber(text, start, end);
     if (shape === Shape.NotANumber) return asText();
     if (shape === Shape.Float) {
@@ -215,18 +211,9 @@ if (parentPort) {
     batch(chunk) {
       const transfer: ArrayBuffer[] = [];
       const columns: PackedColumn[] = [];
-      let text = false;
-      for (let c = 0; c < width; c++) {
-        const packed = pack(chunk, c, transfer);
-        text ||= packed === null;
-        columns.push(packed);
-      }
-      const { rows, escaped } = chunk;
-      // Only a batch with a text column needs the text and the cells' bounds.
-      const bounds = text ? chunk.bounds.slice(0, rows * width * 2) : new Int32Array(0);
-      transfer.push(bounds.buffer);
-      const message: WorkerBatch = { type: 'batch', text: text ? chunk.text : '', rows, width, bounds, escaped, columns, bytes };
-      port.postMessage(message, transfer);
+      const hasNul = chunk.text.includes(SEPARATOR);
+      for (let c = 0; c < width; c++) columns.push(pack(chunk, c, hasNul, transfer));
+      port.postMessage({ type: 'batch', columns, rows: chunk.rows, bytes } satisfies WorkerMessage, transfer);
       inFlight++;
       if (inFlight >= MAX_IN_FLIGHT) return new Promise<void>((resolve) => (wake = resolve));
       return undefined;

@@ -14,8 +14,8 @@ import { Worker } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
-import { CsvSyntaxError, READ_CHUNK_BYTES, chunkColumn, chunkColumns, parseCsvColumns } from './csv-parse.js';
-import type { WorkerInput, WorkerMessage } from './csv-parse-worker.js';
+import { CsvSyntaxError, READ_CHUNK_BYTES, chunkColumns, parseCsvColumns } from './csv-parse.js';
+import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
 import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from '../store/reader.js';
 import { StreamDecoder, TextDecodeError, type TextEncoding, checkOptionNames, textEncoding, textIdentityOptions } from './text-decoding.js';
 
@@ -113,10 +113,10 @@ function columnsInWorker(file: string, width: number, consume: ColumnConsumer, e
           case 'batch': {
             onBytes?.(m.bytes);
             const kinds: ('text' | 'typed')[] = [];
-            const columns = m.columns.map((c, column): RawCell[] => {
-              if (c === null) {
+            const columns = m.columns.map((c): RawCell[] => {
+              if (typeof c === 'string' || Array.isArray(c)) {
                 kinds.push('text');
-                return chunkColumn(m, column);
+                return typeof c === 'string' ? c.split(SEPARATOR) : c;
               }
               kinds.push('typed');
               if ('integers' in c) {
