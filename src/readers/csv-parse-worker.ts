@@ -45,8 +45,13 @@ const INT64_MAX = 2n ** 63n - 1n;
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 /** What {@link readNumber} found: an integer of at most 15 digits, a float, not a number, or a longer integer. */
-const Shape = { Integer: 0, Float: 1, NotANumber: 2, LongInteger: 3 } as const;
+export const Shape = { Integer: 0, Float: 1, NotANumber: 2, LongInteger: 3 } as const;
 let shape: number = Shape.NotANumber;
+
+/** The kind of the number {@link readNumber} read last (a value of {@link Shape}). */
+export function lastShape(): number {
+  return shape;
+}
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 9;
@@ -59,7 +64,7 @@ function isSpace(code: number): boolean {
  * power of ten is within ±22 (one correctly rounded IEEE operation, Clinger's fast path); any
  * other number is converted by `Number` from its text. A LongInteger's value is not computed.
  */
-function readNumber(text: string, start: number, end: number): number {
+export function readNumber(text: string, start: number, end: number): number {
   while (start < end && isSpace(text.charCodeAt(start))) start++;
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
   let i = start;

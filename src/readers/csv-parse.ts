@@ -70,9 +70,13 @@ export function chunkColumns(chunk: CsvChunk): string[][] {
 
 
 
-/** papaparse's guess: the line break of the first chunk, quoted text left out. */
-function guessLineBreak(text: string): string {
+/**
+ * papaparse's guess: the line break of the first chunk, quoted text left out; undefined while
+ * the text (not `final`) shows none outside quotes yet, or ends in a CR that may start a CRLF.
+ */
+function guessLineBreak(text: string, final: boolean): string | undefined {
   const input = text.slice(0, 1 << 20).replace(/"([^]*?)"/gm, '');
+  if (!final && (!/[\r\n]/.test(input) || input.endsWith('\r'))) return undefined;
   const r = input.split('\r');
   const n = input.split('\n');
   if (r.length === 1 || (n.length > 1 && n[0]!.length < r[0]!.length)) return '\n';
@@ -108,8 +112,8 @@ export class CsvTokenizer {
     let text = this.#carry === '' ? piece : [this.#carry, piece].join('');
     if (this.#newline === undefined) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.length === 0 && !final) return this.#empty(text);
-      this.#newline = guessLineBreak(text);
+      this.#newline = guessLineBreak(text, final);
+      if (this.#newline === undefined) return this.#empty(text);
     }
     const nl = this.#newline;
     const nlLen = nl.length;
@@ -182,6 +186,8 @@ export class CsvTokenizer {
               while (after < len && text.charCodeAt(after) === SPACE) after++;
               if (after === len) {
                 if (!final) break records;
+                // papaparse allows spaces after a closing quote only before a comma or line break.
+                if (after > q + 1) throw new CsvSyntaxError(this.#record, 'malformed quoted field (text after the closing quote)');
                 ended = true;
                 break;
               }

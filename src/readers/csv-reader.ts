@@ -1,5 +1,6 @@
 /**
- * CSV (RFC 4180) through papaparse, streamed: quoted fields, embedded newlines, CRLF and a BOM
+ * CSV (RFC 4180), streamed through csv-parse.ts's tokenizer (papaparse's dialect; papaparse itself
+ * reads the header and finds error lines): quoted fields, embedded newlines, CRLF and a BOM
  * are handled; blank lines are skipped; the first record is the header. Cells stay text (empty
  * cells become NULL) and the store infers types. A ragged row or an unbalanced quote fails the
  * read with the file and the line the record starts on; so do a binary file and invalid UTF-8
