@@ -95,8 +95,9 @@ function columnsInWorker(file: string, width: number, consume: ColumnConsumer, e
   return new Promise<void>((resolve, reject) => {
     const worker = new Worker(new URL('./csv-parse-worker.js', import.meta.url), {
       workerData: { file, width, encoding } satisfies WorkerInput,
-      // The worker is a file: flags for `node -e` (--input-type) would make it fail to start.
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
+      // The worker is a file: flags for `node -e` (--input-type) would make it fail to start. A
+      // profile's file name would make the worker's profile overwrite the main thread's.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval' && !a.startsWith('--cpu-prof-name')),
     });
     let queue: Promise<void> = Promise.resolve();
     let settled = false;
