@@ -54,10 +54,17 @@ interface ChildReport {
   rows: number;
   readSeconds: number;
   totalSeconds: number;
+  /** CPU time of all the child's threads during the read. */
+  cpuSeconds?: number;
   rssBeforeKiB: number;
   maxRssKiB: number;
   pandas?: string;
   sqlite?: string;
+}
+
+/** `, CPU 3.7 s` when the child reported its CPU time (all threads, during the read). */
+function cpuNote(r: ChildReport): string {
+  return r.cpuSeconds === undefined ? '' : `, CPU ${r.cpuSeconds.toFixed(2)} s`;
 }
 
 interface Measurement {
@@ -299,13 +306,13 @@ function main(): void {
         const nodeArgs = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`, `--cpu-prof-name=${profName}`] : [];
         const r = runChild('our ingest', process.execPath, [...nodeArgs, childScript, csv, oursDb]);
         oursReports.push(r);
-        log(`  ours${tag}: ${fmtInt(r.rows / r.readSeconds)} rows/s (${r.readSeconds.toFixed(2)} s), peak ${fmt1(kibToMB(r.maxRssKiB))} MB`);
+        log(`  ours${tag}: ${fmtInt(r.rows / r.readSeconds)} rows/s (${r.readSeconds.toFixed(2)} s${cpuNote(r)}), peak ${fmt1(kibToMB(r.maxRssKiB))} MB`);
         if (pandas.ok) {
           removeDb(refDb);
           const p = runChild('reference ingest', o.python, [referenceScript, csv, refDb]);
           machine.sqliteReference = p.sqlite ?? null;
           refReports.push(p);
-          log(`  reference${tag}: ${fmtInt(p.rows / p.readSeconds)} rows/s (${p.readSeconds.toFixed(2)} s), peak ${fmt1(kibToMB(p.maxRssKiB))} MB`);
+          log(`  reference${tag}: ${fmtInt(p.rows / p.readSeconds)} rows/s (${p.readSeconds.toFixed(2)} s${cpuNote(p)}), peak ${fmt1(kibToMB(p.maxRssKiB))} MB`);
         }
       }
       const ours = measurement(oursReports, countRows(oursDb));

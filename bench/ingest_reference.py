@@ -53,9 +53,11 @@ def main() -> int:
     t0 = time.perf_counter()
     con = sqlite3.connect(db)
     t1 = time.perf_counter()
+    cpu1 = time.process_time()
     df = pd.read_csv(path)
     df.to_sql("bench", con, index=False)
     con.commit()
+    cpu = time.process_time() - cpu1
     t2 = time.perf_counter()
     rows = len(df)
     del df
@@ -65,6 +67,7 @@ def main() -> int:
         "rows": rows,
         "readSeconds": t2 - t1,
         "totalSeconds": t3 - t0,
+        "cpuSeconds": cpu,
         "rssBeforeKiB": rss_before,
         "maxRssKiB": max_rss_kib(),
         "pandas": pd.__version__,

@@ -32,13 +32,14 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-type Bucket = 'CSV parsing (papaparse)' | 'type conversion + ingest loop (src/store)' | 'SQLite inserts (better-sqlite3 + SQLite)' | 'CSV reader glue + stream I/O' | 'garbage collection' | 'idle / program' | 'other';
+type Bucket = 'CSV parsing (papaparse)' | 'CSV parsing (tokenizer, numbers)' | 'type conversion + ingest loop (src/store)' | 'SQLite inserts (better-sqlite3 + SQLite)' | 'CSV reader glue + stream I/O' | 'garbage collection' | 'idle / program' | 'other';
 
 function bucketOf(frame: CallFrame): Bucket | undefined {
   const { url, functionName } = frame;
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (functionName === '(idle)' || functionName === '(program)') return 'idle / program';
   if (url.includes('papaparse')) return 'CSV parsing (papaparse)';
+  if (url.includes('/readers/csv-parse') || url.includes('/readers/text-decoding')) return 'CSV parsing (tokenizer, numbers)';
   if (url.includes('better-sqlite3') || url.includes('/backends/sqlite/')) return 'SQLite inserts (better-sqlite3 + SQLite)';
   if (url.includes('/store/ingest') || url.includes('/store/type-inference')) return 'type conversion + ingest loop (src/store)';
   if (url.includes('/readers/csv-reader') || url.startsWith('node:internal/fs') || url.startsWith('node:internal/streams')) return 'CSV reader glue + stream I/O';

@@ -1,5 +1,6 @@
 /**
- * CSV (RFC 4180) through papaparse, streamed: quoted fields, embedded newlines, CRLF and a BOM
+ * CSV (RFC 4180), streamed through csv-parse.ts's tokenizer (papaparse's dialect; papaparse itself
+ * reads the header and finds error lines): quoted fields, embedded newlines, CRLF and a BOM
  * are handled; blank lines are skipped; the first record is the header. Cells stay text (empty
  * cells become NULL) and the store infers types. A ragged row or an unbalanced quote fails the
  * read with the file and the line the record starts on; so do a binary file and invalid UTF-8
@@ -15,13 +16,15 @@ import { Worker } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
-import { CsvSyntaxError, READ_CHUNK_BYTES, parseCsvColumns } from './csv-parse.js';
+import { CsvSyntaxError, READ_CHUNK_BYTES, chunkColumns, parseCsvColumns } from './csv-parse.js';
 import { checkStrictCsv } from './csv-strict.js';
 import { SEPARATOR, type WorkerInput, type WorkerMessage } from './csv-parse-worker.js';
 import { FloatCell, type RawCell, type Reader, type ReadContext, type ReadResult, type TableSource } from '../store/reader.js';
 import { StreamDecoder, TextDecodeError, type TextEncoding, checkOptionNames, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 const DEFAULT_WORKER_MIN_BYTES = 8 << 20;
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function workerMinBytes(): number {
   const v = Number(process.env['DSI_CSV_WORKER_MIN_BYTES']);
@@ -83,7 +86,7 @@ type ColumnConsumer = (columns: RawCell[][], rows: number, kinds?: readonly ('te
 /** Parse on this thread (small files). */
 async function columnsInThread(file: string, width: number, consume: ColumnConsumer, encoding: TextEncoding, onBytes?: (n: number) => void): Promise<void> {
   try {
-    await parseCsvColumns(file, width, { batch: (columns, rows) => consume(columns, rows), ...(onBytes ? { bytes: onBytes } : {}) }, encoding);
+    await parseCsvColumns(file, width, { batch: (chunk) => consume(chunkColumns(chunk), chunk.rows), ...(onBytes ? { bytes: onBytes } : {}) }, encoding);
   } catch (e) {
     throw await located(file, e);
   }
@@ -94,8 +97,9 @@ function columnsInWorker(file: string, width: number, consume: ColumnConsumer, e
   return new Promise<void>((resolve, reject) => {
     const worker = new Worker(new URL('./csv-parse-worker.js', import.meta.url), {
       workerData: { file, width, encoding } satisfies WorkerInput,
-      // The worker is a file: flags for `node -e` (--input-type) would make it fail to start.
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
+      // The worker is a file: flags for `node -e` (--input-type) would make it fail to start. A
+      // profile's file name would make the worker's profile overwrite the main thread's.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval' && !a.startsWith('--cpu-prof-name')),
     });
     let queue: Promise<void> = Promise.resolve();
     let settled = false;
@@ -119,6 +123,14 @@ function columnsInWorker(file: string, width: number, consume: ColumnConsumer, e
                 return typeof c === 'string' ? c.split(SEPARATOR) : c;
               }
               kinds.push('typed');
+              if ('integers' in c) {
+                const out = new Array<RawCell>(c.integers.length);
+                for (let r = 0; r < out.length; r++) {
+                  const v = c.integers[r]!;
+                  out[r] = c.missing[r] === 1 ? null : v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+                }
+                return out;
+              }
               const out = new Array<RawCell>(c.numbers.length);
               for (let r = 0; r < out.length; r++) {
                 const v = c.numbers[r]!;

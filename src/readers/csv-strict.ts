@@ -13,14 +13,26 @@
  * codes, streaming, so memory stays flat; it costs one extra read of the file, which only strict
  * reads pay.
  */
+import fs from 'node:fs';
 import { badInput } from '../errors.js';
 import { sanitizeIdentifier } from '../store/identifiers.js';
 import { snippet } from '../store/snippet.js';
-import { csvTextStream } from './csv-parse.js';
-import { TextDecodeError, type TextEncoding } from './text-decoding.js';
+import { READ_CHUNK_BYTES } from './csv-parse.js';
+import { StreamDecoder, TextDecodeError, type TextEncoding } from './text-decoding.js';
 
 const COMMA = 44;
 const QUOTE = 34;
+
+/** The file's text, decoded strictly (a decoding error is thrown), in pieces. */
+async function* decodedText(file: string, encoding: TextEncoding): AsyncGenerator<string> {
+  const decoder = new StreamDecoder(file, encoding, 'csv');
+  for await (const bytes of fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES })) {
+    const text = decoder.write(bytes as Buffer);
+    if (text !== '') yield text;
+  }
+  const rest = decoder.end();
+  if (rest !== '') yield rest;
+}
 const LF = 10;
 const CR = 13;
 
@@ -70,9 +82,8 @@ export async function checkStrictCsv(file: string, encoding: TextEncoding): Prom
     state = 'start';
   };
 
-  const stream = csvTextStream(file, encoding);
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of decodedText(file, encoding)) {
       for (let i = 0; i < chunk.length; i++) {
         const c = chunk.charCodeAt(i);
         // A CRLF counts as one line break: the LF after a CR only finishes it.
@@ -137,8 +148,6 @@ export async function checkStrictCsv(file: string, encoding: TextEncoding): Prom
   } catch (e) {
     if (e instanceof TextDecodeError) throw badInput(file, e.line, e.what);
     throw e;
-  } finally {
-    stream.destroy();
   }
   if (state === 'quoted') throw badInput(file, recordLine, 'unterminated quote: a quoted field is never closed');
   if (!lineEmpty || state === 'closing') {

@@ -192,7 +192,13 @@ export function convertColumn(column: RawCell[], type: LogicalType, cells: 'text
     return { misfit: -1, numbers };
   }
   for (let r = from; r < n; r++) {
-    const v = convertTyped(column[r] ?? null, type);
+    const cell = column[r] ?? null;
+    // Plain numbers, the common typed cell, without the general conversion's checks.
+    if (typeof cell === 'number' && cell === cell && type !== 'text' && (type === 'float' || Number.isInteger(cell))) {
+      numbers = true;
+      continue;
+    }
+    const v = convertTyped(cell, type);
     if (v === DOES_NOT_FIT) return { misfit: r, numbers };
     if (v !== null && type !== 'text') numbers = true;
     column[r] = v as RawCell;
