@@ -1,9 +1,11 @@
 /**
  * Readers and writers from a user's module: `dsi --plugin FILE` (repeatable) and `openStore`'s
  * `pluginModules` add a module's exports to the default plugins; a module that is missing, fails
- * to load or exports the wrong shape is refused with one line naming the file.
+ * to load or exports the wrong shape is refused with one line naming the file. A TypeScript module
+ * is bundled with its relative imports on any Node, through a temporary file that is always removed.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +15,10 @@ import { rejectsWithCode, removeTempDirs, tempDir, writeFile } from './helpers/s
 
 const plugins = fileURLToPath(new URL('../../test/fixtures/plugins/', import.meta.url));
 const kvModule = path.join(plugins, 'kv-reader.mjs');
+const tsFolder = path.join(plugins, 'kv-reader-ts');
+const tsModule = path.join(tsFolder, 'index.ts');
+/** Temporary bundles left in `folder` (there must be none once a load has finished). */
+const leftovers = (folder: string): string[] => fs.readdirSync(folder).filter((f) => f.includes('.dsi-plugin-'));
 const dir = tempDir('dsi-custom-plugins-');
 after(removeTempDirs);
 
@@ -50,5 +56,52 @@ describe('custom plugin modules', () => {
     const r = runDsi(['--db', path.join(dir, 'cli.db'), '--plugin', broken, 'list']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^dsi: .*broken\.mjs: cannot load the plugin module/);
+  });
+
+  it('loads a TypeScript module with its relative imports, through the library and dsi --plugin, leaving no temporary file', async () => {
+    const loaded = await loadPlugins([tsModule]);
+    assert.equal(loaded.readers.at(-1)!.name, 'kvts');
+    const store = await openStore(path.join(dir, 'ts.db'), { pluginModules: [tsModule] });
+    try {
+      await store.read(writeFile(dir, 'site.kvts', 'site=lanl\nnodes=12\n'));
+      assert.deepEqual(await store.getTable('kvts'), [{ site: 'lanl', nodes: 12 }]);
+      // the inline source map: an error thrown by the imported .ts file is located in it
+      const error = await store.read(writeFile(dir, 'bad.kvts', 'site=lanl\nnodes\n')).then(() => undefined, (e: unknown) => e as Error);
+      assert.match(error?.stack ?? '', /line 2 has no "="[^]*kv-reader-ts[/\\]parse-pairs\.ts:\d+/);
+    } finally {
+      await store.close();
+    }
+    const db = path.join(dir, 'ts-cli.db');
+    const r = runDsi(['--db', db, '--plugin', tsModule, 'read', '--table', 'site', writeFile(dir, 'cli.kvts', 'a=1\n')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(runDsi(['--db', db, 'query', '--json', 'SELECT * FROM site']).stdout), [{ a: 1 }]);
+    assert.deepEqual(leftovers(tsFolder), []);
+  });
+
+  it('keeps a TypeScript module\'s package imports as imports, resolved from its own folder', async () => {
+    const folder = path.join(dir, 'with-package');
+    fs.mkdirSync(path.join(folder, 'node_modules', 'kv-name'), { recursive: true });
+    writeFile(path.join(folder, 'node_modules', 'kv-name'), 'package.json', JSON.stringify({ name: 'kv-name', type: 'module', exports: './index.js' }));
+    writeFile(path.join(folder, 'node_modules', 'kv-name'), 'index.js', "export const readerName = 'from-package';\n");
+    const module = writeFile(folder, 'plugin.mts', [
+      "import { readerName } from 'kv-name';",
+      'export const readers = [{ name: readerName as string, description: "d", read: async () => ({ tables: [], units: [] }) }];',
+      '',
+    ].join('\n'));
+    const loaded = await loadPlugins([module]);
+    assert.equal(loaded.readers.at(-1)!.name, 'from-package');
+    assert.deepEqual(leftovers(folder), []);
+  });
+
+  it('refuses a TypeScript module with a syntax error in one line naming the file and line', async () => {
+    const broken = writeFile(dir, 'broken.ts', 'import type { Reader } from "dsi-ts";\nexport const readers: Reader[] = [;\n');
+    const e = await rejectsWithCode(loadPlugins([broken]), 'E_BAD_INPUT');
+    assert.match(e.message, /broken\.ts:2: cannot compile the TypeScript plugin module: Unexpected ";"$/);
+    assert.equal(e.message.split('\n').length, 1);
+    const r = runDsi(['--db', path.join(dir, 'cli.db'), '--plugin', broken, 'list']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /^dsi: .*broken\.ts:2: cannot compile the TypeScript plugin module/);
+    assert.deepEqual(leftovers(dir), []);
   });
 });

@@ -8,9 +8,9 @@
  * export const backends = { mydb: openMydb };    // backend name → BackendFactory
  * ```
  *
- * (or one default export object holding them). It is loaded with `import()`: a `.js` or `.mjs`
- * module anywhere, and a `.ts`/`.mts` module where Node strips TypeScript types itself (Node
- * 22.18 and later; on older Node, compile it to JavaScript first). No transpiler is bundled.
+ * (or one default export object holding them). A `.js`, `.mjs` or `.cjs` module is loaded with
+ * `import()`; a `.ts`/`.mts` module is bundled by esbuild first, on every Node version
+ * (typescript-module.ts: types are stripped, not checked).
  *
  * **The guarantee:** a module that cannot be found, fails to load, or exports something of the
  * wrong shape is refused with one `StoreError` naming the file and what is wrong, before any
@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StoreError, badInput } from '../errors.js';
+import { importTypeScriptModule } from './typescript-module.js';
 import type { BackendFactory } from './backend.js';
 import type { StorePlugins } from './plugins.js';
 import type { Reader } from './reader.js';
@@ -83,12 +84,11 @@ export async function loadPluginModule(file: string): Promise<PluginModule> {
   }
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    const typescript = ext === '.ts' || ext === '.mts';
+    loaded = typescript ? await importTypeScriptModule(file, absolute) : ((await import(pathToFileURL(absolute).href)) as Record<string, unknown>);
   } catch (e) {
-    const error = e as NodeJS.ErrnoException;
-    if ((ext === '.ts' || ext === '.mts') && error.code === 'ERR_UNKNOWN_FILE_EXTENSION') {
-      throw badInput(file, undefined, `cannot load a TypeScript plugin module on Node ${process.versions.node}, which does not strip types (Node 22.18 and later do); compile it to JavaScript first`);
-    }
+    if (e instanceof StoreError) throw e;
+    const error = e as Error;
     throw badInput(file, undefined, `cannot load the plugin module: ${(error.message ?? String(e)).split('\n')[0]}`);
   }
   const named = ['readers', 'writers', 'backends'].some((k) => loaded[k] !== undefined);
