@@ -9,8 +9,6 @@
  * await store.read('wildfiredata.csv');
  * await store.close();
  */
-import { DuckdbBackend } from './backends/duckdb/duckdb-backend.js';
-import { PostgresBackend } from './backends/postgres/postgres-backend.js';
 import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { cinemaReader } from './readers/cinema-reader.js';
 import { csvReader } from './readers/csv-reader.js';
@@ -42,7 +40,8 @@ import { StoreError } from './errors.js';
 /** The embedded default backend: a SQLite file. */
 const sqliteBackend: BackendFactory = (location, options) => SqliteBackend.open(location, options);
 /** An embedded analytical store: a DuckDB file (`NAME.duckdb`). */
-const duckdbBackend: BackendFactory = (location, options) => DuckdbBackend.open(location, options);
+// DuckDB's native client and pg load when a store on them opens, not with every command.
+const duckdbBackend: BackendFactory = async (location, options) => (await import('./backends/duckdb/duckdb-backend.js')).DuckdbBackend.open(location, options);
 
 /**
  * The backend a location implies when none is named: a `postgres://` or `postgresql://` URL →
@@ -58,7 +57,7 @@ export function backendForLocation(location: string): string {
 }
 
 /** A schema of a PostgreSQL database, for stores a group shares (`postgres://…`). */
-const postgresBackend: BackendFactory = (location, options) => PostgresBackend.open(location, options);
+const postgresBackend: BackendFactory = async (location, options) => (await import('./backends/postgres/postgres-backend.js')).PostgresBackend.open(location, options);
 
 /**
  * The backend, readers and writers `openStore` and the `dsi` command use unless told otherwise.

@@ -7,7 +7,6 @@
  * XML is parsed by fast-xml-parser after its validator has checked the file, so a malformed
  * card names its line.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { badInput } from '../errors.js';
 import type { Reader } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
@@ -24,7 +23,8 @@ export const DUBLIN_CORE_FIELDS: DatacardFields = Object.freeze({
 const NAME = 'datacard-dublin-core';
 
 /** The card's fields (element name → text), in document order. */
-function parseCard(text: string, file: string): [string, unknown][] {
+async function parseCard(text: string, file: string): Promise<[string, unknown][]> {
+  const { XMLParser, XMLValidator } = await import('fast-xml-parser'); // only when a card is read
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw badInput(file, valid.err.line, `invalid XML: ${snippet(valid.err.msg, 120)}`);
   const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, ignoreDeclaration: true, ignorePiTags: true, parseTagValue: false, trimValues: true, isArray: () => true });
@@ -46,7 +46,7 @@ export const dublinCoreDatacardReader: Reader = {
   },
   async read(file, context) {
     checkTableOption(context, DUBLIN_CORE_FIELDS, NAME);
-    const card = parseCard(await readTextFile(file, 'utf8', NAME), file);
+    const card = await parseCard(await readTextFile(file, 'utf8', NAME), file);
     return { tables: [datacardRow(file, DUBLIN_CORE_FIELDS, card)], units: [] };
   },
 };

@@ -5,7 +5,6 @@
  * stays a float), text, dates, times and UUIDs → text. A nested or binary column (list, struct,
  * map, blob…) has no cell to go into: the read is refused, naming the file and the column.
  */
-import { DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
 import { StoreError, badInput } from '../errors.js';
 import { defaultTableName } from './document-tables.js';
 import { FloatCell, type RawCell, type Reader, type TableSource } from '../store/reader.js';
@@ -32,6 +31,7 @@ function message(e: unknown): string {
 
 /** Run `fn` with a connection to a fresh in-memory DuckDB, closed afterwards. */
 async function withDuckdb<T>(fn: (run: (sql: string) => Promise<{ names: string[]; rows: unknown[][] }>) => Promise<T>): Promise<T> {
+  const { DuckDBInstance } = await import('@duckdb/node-api'); // DuckDB's native client: only when a Parquet file is read
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -82,6 +82,7 @@ export const parquetReader: Reader = {
       cells: 'typed',
       file,
       async forEachBatch(consume) {
+        const { DuckDBInstance, JSDuckDBValueConverter } = await import('@duckdb/node-api');
         const instance = await DuckDBInstance.create(':memory:');
         const connection = await instance.connect();
         try {

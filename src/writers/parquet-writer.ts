@@ -7,7 +7,10 @@
  * the store, its data folder, or a file the rows reference (output-guard.ts).
  */
 import fs from 'node:fs';
-import { BIGINT, DOUBLE, type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement, type DuckDBType, SQLNULL, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBType } from '@duckdb/node-api';
+
+/** DuckDB's client, loaded when a Parquet file is written (its native library is large). */
+type DuckdbModule = typeof import('@duckdb/node-api');
 import { beginAtomicFileSync } from '../atomic-write.js';
 import { StoreError } from '../errors.js';
 import type { Cell, Row } from '../store/types.js';
@@ -30,7 +33,8 @@ function typeOf(v: Cell): ColumnType | undefined {
 }
 
 /** Insert `rows` into the staging table, through prepared multi-row statements kept per size. */
-async function insertRows(connection: DuckDBConnection, statements: Map<number, DuckDBPreparedStatement>, columns: readonly string[], types: readonly ColumnType[], rows: readonly Row[]): Promise<void> {
+async function insertRows(duckdb: DuckdbModule, connection: DuckDBConnection, statements: Map<number, DuckDBPreparedStatement>, columns: readonly string[], types: readonly ColumnType[], rows: readonly Row[]): Promise<void> {
+  const { BIGINT, DOUBLE, VARCHAR, SQLNULL } = duckdb;
   const duckdbTypes: Record<ColumnType, DuckDBType> = { BIGINT, DOUBLE, VARCHAR };
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
@@ -65,7 +69,8 @@ export const parquetWriter: Writer = {
     const guard = new OutputGuard(file, context);
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new StoreError('E_BAD_ARGUMENT', `${file}: is a folder, not a file`);
     const fileColumns = columns.filter(isFileColumn);
-    const instance = await DuckDBInstance.create(':memory:');
+    const duckdb = await import('@duckdb/node-api');
+    const instance = await duckdb.DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const statements = new Map<number, DuckDBPreparedStatement>();
     const target = beginAtomicFileSync(file);
@@ -90,7 +95,7 @@ export const parquetWriter: Writer = {
         batch.forEach((r, i) => {
           for (const c of fileColumns) if (typeof r[c] === 'string') guard.noteFile(r[c], rows + i + 1, c);
         });
-        await insertRows(connection, statements, columns, types, batch);
+        await insertRows(duckdb, connection, statements, columns, types, batch);
         rows += batch.length;
       }
       await connection.run(`COPY (SELECT * FROM staging ORDER BY rowid) TO '${target.temp.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`);
