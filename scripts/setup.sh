@@ -86,6 +86,18 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >
   fi
 fi
 
+# POSIX ACL tools (the permission tests grant a file to one user with setfacl).
+if ! command -v setfacl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq acl >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq acl >/dev/null; } \
+      || echo "setup: could not install acl; the ACL permission test will fail" >&2
+  else
+    echo "setup: for the ACL permission test run: sudo apt-get install -y acl" >&2
+  fi
+fi
+
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "setup: Node.js 20 or newer is needed (found $(node --version))" >&2
