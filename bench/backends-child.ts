@@ -3,10 +3,29 @@
  * backend as its location implies: `.db` SQLite, `.duckdb` DuckDB), read the CSV into table
  * `bench`, then time one `find`, one `search` and `summary` of the table, and close. Prints one
  * JSON line: { rows, readSeconds, findSeconds, found, searchSeconds, searched, summarySeconds, maxRssKiB }.
+ * DB may be a PostgreSQL URL (`postgres://…?schema=S`).
  *
- *   node dist/bench/backends-child.js FILE DB
+ * With `--duckdb-floor`, DuckDB alone instead: `CREATE TABLE … AS SELECT * FROM read_csv(FILE)`
+ * into a new DuckDB file at DB, its own sniffer choosing the types, no store and none of the
+ * store's guarantees (its types, its NULLs, no record of the read): the engine's own speed on
+ * this machine, which the store's bulk path can approach but not pass. Prints { rows, readSeconds, maxRssKiB }.
+ *
+ *   node dist/bench/backends-child.js FILE DB [--duckdb-floor]
  */
 import { openStore } from '../src/index.js';
+
+async function duckdbFloor(file: string, db: string): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const t0 = performance.now();
+  const instance = await DuckDBInstance.create(db);
+  const connection = await instance.connect();
+  await connection.run(`CREATE TABLE bench AS SELECT * FROM read_csv('${file.replaceAll("'", "''")}')`);
+  const count = await connection.runAndReadAll('SELECT count(*) FROM bench');
+  connection.closeSync();
+  instance.closeSync();
+  const readSeconds = (performance.now() - t0) / 1000;
+  process.stdout.write(`${JSON.stringify({ rows: Number(count.getRows()[0]![0]), readSeconds, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -15,11 +34,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 async function main(): Promise<void> {
-  const [file, db] = process.argv.slice(2);
+  const [file, db, mode] = process.argv.slice(2);
   if (file === undefined || db === undefined) {
     console.error('usage: node dist/bench/backends-child.js FILE DB');
     process.exit(2);
   }
+  if (mode === '--duckdb-floor') return duckdbFloor(file, db);
   const store = await openStore(db);
   try {
     const [results, readSeconds] = await timed(() => store.read([file], { table: 'bench' }));

@@ -1,12 +1,15 @@
 /**
  * The backends side by side: the ingest benchmark's generated CSV read into a fresh store on each
- * embedded backend (SQLite `.db`, DuckDB `.duckdb`, whose big files take the bulk path), then one
- * `find`, one `search` and `summary` on each, against the pandas + sqlite3 reference ingest of
- * the same file measured in the same run (bench/ingest_reference.py). Prints rows/s, seconds
- * and ratios to the reference; nothing here is a test.
+ * backend (SQLite `.db`, DuckDB `.duckdb`, whose big files take the bulk path, and PostgreSQL
+ * when `--postgres URL` names a server, through COPY), then one `find`, one `search` and
+ * `summary` on each, against the pandas + sqlite3 reference ingest of the same file measured in
+ * the same run (bench/ingest_reference.py). A last row, "DuckDB alone", is the engine's own
+ * `CREATE TABLE AS SELECT * FROM read_csv(…)` with none of the store's guarantees: the floor the
+ * bulk path is measured against. Prints rows/s, seconds and ratios to the reference; nothing
+ * here is a test.
  *
  *   npm run build
- *   node dist/bench/backends.js [--rows 1000000] [--repeat 1] [--out DIR] [--seed 42] [--python python3]
+ *   node dist/bench/backends.js [--rows 1000000] [--repeat 1] [--out DIR] [--seed 42] [--python python3] [--postgres URL]
  *
  * Each run is a fresh `node` child (bench/backends-child.ts) or `python3` child, alternating, and
  * the median of `--repeat` runs is reported.
@@ -64,8 +67,9 @@ function main(): void {
   const out = path.resolve(option(argv, '--out', path.join(repoRoot, 'bench', 'out')));
   const seed = Number(option(argv, '--seed', '42'));
   const python = option(argv, '--python', 'python3');
+  const postgres = option(argv, '--postgres', '');
   if (!Number.isSafeInteger(rows) || rows < 1 || !Number.isSafeInteger(repeat) || repeat < 1) {
-    console.error('usage: node dist/bench/backends.js [--rows N] [--repeat K] [--out DIR] [--seed S] [--python CMD]');
+    console.error('usage: node dist/bench/backends.js [--rows N] [--repeat K] [--out DIR] [--seed S] [--python CMD] [--postgres URL]');
     process.exit(2);
   }
   fs.mkdirSync(out, { recursive: true });
@@ -77,12 +81,18 @@ function main(): void {
     const refDb = path.join(out, `backends-${rows}-reference.db`);
     removeStore(refDb);
     samples.set('pandas + sqlite3', [...(samples.get('pandas + sqlite3') ?? []), run(python, [referenceScript, csv, refDb])]);
-    for (const b of BACKENDS) {
-      const db = path.join(out, `backends-${rows}-${b.name}${b.extension}`);
-      removeStore(db);
-      const report = run(process.execPath, [childScript, csv, db]);
-      if (report.rows !== rows) throw new Error(`${b.name} read ${report.rows} rows, expected ${rows}`);
-      samples.set(b.name, [...(samples.get(b.name) ?? []), report]);
+    const targets: { name: string; location: string; args?: string[] }[] = BACKENDS.map((b) => ({ name: b.name, location: path.join(out, `backends-${rows}-${b.name}${b.extension}`) }));
+    if (postgres !== '') {
+      const url = new URL(postgres);
+      url.searchParams.set('schema', `dsi_bench_${process.pid}_${k}`);
+      targets.push({ name: 'postgres', location: url.toString() });
+    }
+    targets.push({ name: 'DuckDB alone (floor)', location: path.join(out, `backends-${rows}-floor.duckdb`), args: ['--duckdb-floor'] });
+    for (const t of targets) {
+      if (!t.location.startsWith('postgres')) removeStore(t.location);
+      const report = run(process.execPath, [childScript, csv, t.location, ...(t.args ?? [])]);
+      if (report.rows !== rows) throw new Error(`${t.name} read ${report.rows} rows, expected ${rows}`);
+      samples.set(t.name, [...(samples.get(t.name) ?? []), report]);
     }
   }
   const reference = median(samples.get('pandas + sqlite3')!.map((r) => r.readSeconds));

@@ -10,6 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { backendForLocation, openStore } from '../src/index.js';
+import { DuckdbBackend } from '../src/backends/duckdb/duckdb-backend.js';
+import type { Backend } from '../src/store/backend.js';
+import { bulkIngest } from '../src/store/bulk-ingest.js';
+import type { TableSource } from '../src/store/reader.js';
+import type { Cell } from '../src/store/types.js';
 import { runDsi } from './helpers/cli-run.js';
 import { BACKENDS, dumpStore, rejectsWithCode, removeTempDirs, tempDir, writeFile } from './helpers/store-helpers.js';
 
@@ -113,7 +118,7 @@ describe('DuckDB backend', { skip: BACKENDS.includes('duckdb') ? false : 'DSI_TE
     assert.deepEqual(rows[6], { id: 4, x: 'x', code: 5, z: null, note: null, big: null, huge: null, empty: null, extra: 1.5 });
   });
 
-  it('a ragged CSV on the bulk path is refused with the file and line, and the store is unchanged', async () => {
+  it('a ragged CSV on the bulk path is refused with the file and line, in the row path\'s words, and the store is unchanged', async () => {
     const dir = tempDir();
     const store = await openStore(path.join(dir, 'r.duckdb'));
     try {
@@ -121,13 +126,61 @@ describe('DuckDB backend', { skip: BACKENDS.includes('duckdb') ? false : 'DSI_TE
       const before = await dumpStore(store);
       const bad = writeFile(dir, 'bad.csv', 'a,b\n3,4\n5\n');
       const e = await withBulkPath(() => rejectsWithCode(store.read(bad, { table: 't' }), 'E_BAD_INPUT'));
-      assert.match(e.message, /bad\.csv:3: the record has 1 fields where the header has 2/);
+      assert.match(e.message, /bad\.csv:3: expected 2 fields as in the header, found 1/);
       assert.deepEqual(await dumpStore(store), before);
       // The store still takes writes after the refused one.
       await store.read(writeFile(dir, 'next.csv', 'a,b\n9,9\n'), { table: 't' });
       assert.equal(await store.rowCount('t'), 2);
     } finally {
       await store.close();
+    }
+  });
+
+  it('an input the bulk path refuses is read again by the row path: exact lines across quoted line breaks, duplicate keys by line', async () => {
+    const dir = tempDir();
+    const store = await openStore(path.join(dir, 'lines.duckdb'));
+    try {
+      // The record with too many fields is on line 5: the quoted field of line 2 holds a line break.
+      const ragged = writeFile(dir, 'ragged.csv', 'a,b\n1,"x\ny"\n2,z\n3,w,extra\n');
+      const e1 = await withBulkPath(() => rejectsWithCode(store.read(ragged, { table: 'r' }), 'E_BAD_INPUT'));
+      assert.match(e1.message, /ragged\.csv:5\b/);
+      await store.applySchema(writeFile(dir, 'rel.json', JSON.stringify({ k: { primary_key: 'id' } })));
+      const dup = writeFile(dir, 'dup.csv', 'id,v\n1,a\n2,b\n1,c\n');
+      const e2 = await withBulkPath(() => rejectsWithCode(store.read(dup, { table: 'k' }), 'E_BAD_INPUT'));
+      assert.match(e2.message, /dup\.csv:4\b/);
+      assert.deepEqual((await store.tables()).filter((t) => !t.startsWith('dsi_')), []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the bulk path refuses a file that changes between its two scans, and the store is unchanged', async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, 'grow.csv', 'a,b\n1,2\n3,4\n');
+    const backend = await DuckdbBackend.open(path.join(dir, 'g.duckdb'));
+    try {
+      // The first scan (the type query) is followed by a writer appending a row.
+      const appending: Backend = new Proxy(backend, {
+        get(target, prop, receiver) {
+          const v: unknown = Reflect.get(target, prop, receiver);
+          if (prop === 'select') {
+            return async (sql: string, params?: readonly Cell[]) => {
+              const rows = await target.select(sql, params);
+              fs.appendFileSync(file, '5,6\n');
+              return rows;
+            };
+          }
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const source = { table: 'g', file, columns: ['a', 'b'], cells: 'text', delimitedText: { delimiter: ',' } } as unknown as TableSource;
+      await backend.begin();
+      const e = await rejectsWithCode(bulkIngest(appending, backend.delimitedTextLoader, source, 'g', ['a', 'b'], new Map()), 'E_FILE');
+      assert.match(e.message, /grow\.csv changed while it was being read/);
+      await backend.rollback();
+      assert.equal(await backend.describeTable('g'), undefined);
+    } finally {
+      await backend.close();
     }
   });
 

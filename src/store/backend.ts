@@ -79,27 +79,29 @@ export interface ForeignKeyViolation {
 }
 
 /**
- * A backend's own loader of delimited text files (DuckDB's `read_csv`), for the store's bulk
- * ingest (`src/store/bulk-ingest.ts`): the file goes into a staging table of text columns, and
- * the store decides types and converts with the SQL spelled here, by the same rules as
- * `type-inference.ts`.
+ * A backend's own reader of delimited text files (DuckDB's `read_csv`), for the store's bulk
+ * ingest (`src/store/bulk-ingest.ts`): the store scans the file twice through it, once to decide
+ * the columns' types and once to convert and insert, with the SQL spelled here, by the same rules
+ * as `type-inference.ts`. Nothing is staged: the file is never held in the database as text.
  */
 export interface DelimitedTextLoader {
   /**
-   * Load `file` (header record first, `"` quotes, `width` fields in every record) into a new
-   * temporary table; returns its quoted name and its columns' quoted names, in file order. A
-   * plain `SELECT … FROM` it (no ORDER BY) gives the rows in file order (DuckDB keeps insertion
-   * order unless told otherwise). A
-   * malformed file rejects with `E_BAD_INPUT` naming the file and line (the caller's transaction
-   * is then lost: it must roll back).
+   * A table expression reading `file` (header record first, `"` quotes, `width` fields in every
+   * record) as text columns, and those columns' quoted names, in file order. A plain
+   * `SELECT … FROM` it (no ORDER BY) gives the rows in file order (DuckDB keeps insertion order
+   * unless told otherwise).
    */
-  load(file: string, delimiter: string, width: number): Promise<{ readonly table: string; readonly columns: readonly string[] }>;
+  scan(file: string, delimiter: string, width: number): { readonly from: string; readonly columns: readonly string[] };
+  /**
+   * The error of a statement that read `scan(file, …)`: a malformed file becomes `E_BAD_INPUT`
+   * naming the file and line (the caller's transaction is then lost: it must roll back);
+   * undefined when the error was not the file's.
+   */
+  fileError(error: unknown, file: string): Error | undefined;
   /** SQL for what text cell `expr` says of its column: 0 nothing (empty, NaN), 1 an integer that fits 64 bits, 2 another number, 3 text. */
   textKind(expr: string): string;
   /** SQL for text cell `expr` as a value of a `type` column (empty and NaN → NULL in numeric ones, empty → NULL in text ones). */
   fromText(expr: string, type: LogicalType): string;
-  /** Drop a staging table `load` made. */
-  drop(table: string): Promise<void>;
 }
 
 export interface Backend {

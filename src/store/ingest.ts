@@ -55,8 +55,11 @@ function eachColumnBatch(source: TableSource, width: number, consume: ColumnCons
   });
 }
 
-/** Ingest one table source inside the caller's transaction. */
-export async function ingestSource(backend: Backend, source: TableSource, relations: Relations): Promise<IngestResult> {
+/**
+ * Ingest one table source inside the caller's transaction; `bulk: false` keeps it off the
+ * database's own loader (bulk-ingest.ts).
+ */
+export async function ingestSource(backend: Backend, source: TableSource, relations: Relations, options: { readonly bulk?: boolean } = {}): Promise<IngestResult> {
   const table = sanitizeTableName(source.table, source.file);
   if (table === '') throw new StoreError('E_BAD_INPUT', (o) => `${source.file}: the table name is empty; give one with ${o('table')}`, { file: source.file });
   // Tables readers may not write: the store's own and the database's.
@@ -72,7 +75,7 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
   }
   if (columns.length === 0) throw badInput(source.file, undefined, `no columns for table "${table}"`);
   // ── Bulk path: the database loads the file itself (bulk-ingest.ts). ──
-  const loader = bulkLoaderFor(backend, source);
+  const loader = options.bulk === false ? undefined : bulkLoaderFor(backend, source);
   if (loader !== undefined) return bulkIngest(backend, loader, source, table, columns, relations);
   // ── Without savepoints (DuckDB) nothing can be undone halfway: scan the types first. ──
   if (!backend.capabilities.supportsSavepoints) return attempt(backend, source, table, columns, relations, await scanTypes(source, columns));

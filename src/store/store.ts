@@ -25,6 +25,7 @@ import { type CopyStoreOptions, type CopyStoreResult, copyStoreTables } from './
 import { type FindCondition, numericFindValue, parseFindCondition } from './find-language.js';
 import { hasNul, sanitizeIdentifier, sanitizeTableName, unquoteIdentifier } from './identifiers.js';
 import { managedTransaction, type ManagedTables, type ManagedTransaction } from './managed-tables.js';
+import { failedInBulk } from './bulk-ingest.js';
 import { type IngestResult, ingestSource } from './ingest.js';
 import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
 import { type InsertRowsOptions, type RowRecord, rowRecordsSource } from './row-records.js';
@@ -379,7 +380,9 @@ export class Store {
       }
       const ledger = new IngestLedger(this.#backend);
       const runTable = options.runTable ?? this.#runTable;
-      return this.#withFiles((stage) => this.#transaction(async (touched) => {
+      // An input the database's own loader refused is read again, rolled back, by the row path,
+      // which names the line of the problem (or accepts what the stricter loader would not).
+      const readAll = (bulk: boolean): Promise<IngestResult[]> => this.#withFiles((stage) => this.#transaction(async (touched) => {
         const results: IngestResult[] = [];
         const units: UnitRecord[] = [];
         let relations: Map<string, TableRelations> = await this.#catalog.relations();
@@ -415,7 +418,7 @@ export class Store {
             }
             const fromFile = new Map<string, number>();
             for (const source of sources) {
-              const done = await ingestSource(this.#backend, source, relations);
+              const done = await ingestSource(this.#backend, source, relations, { bulk });
               fromFile.set(done.table, (fromFile.get(done.table) ?? 0) + done.rows);
               touched.add(done.table);
               const same = results.find((r) => r.table === done.table);
@@ -434,6 +437,10 @@ export class Store {
         stage?.publish();
         return results;
       }));
+      return readAll(true).catch((e: unknown) => {
+        if (failedInBulk(e)) return readAll(false);
+        throw e;
+      });
     });
   }
 

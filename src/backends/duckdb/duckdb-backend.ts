@@ -163,7 +163,6 @@ export class DuckdbBackend implements Backend {
   readonly #readOnly: boolean;
   #inTransaction = false;
   #closed = false;
-  #stagings = 0;
 
   private constructor(location: string, instance: DuckDBInstance, connection: DuckDBConnection, readOnly: boolean) {
     this.location = location;
@@ -594,8 +593,7 @@ export class DuckdbBackend implements Backend {
   }
 
   readonly delimitedTextLoader: DelimitedTextLoader = {
-    load: async (file, delimiter, width) => {
-      const staging = `dsi_staging_${++this.#stagings}`;
+    scan: (file, delimiter, width) => {
       const columns = Array.from({ length: width }, (_, i) => `c${i}`);
       const options = [
         `delim = ${sqlString(delimiter)}`,
@@ -606,12 +604,12 @@ export class DuckdbBackend implements Backend {
         'strict_mode = true',
         `columns = {${columns.map((c) => `'${c}': 'VARCHAR'`).join(', ')}}`,
       ];
-      try {
-        await this.#live.run(`CREATE TEMP TABLE ${q(staging)} AS SELECT * FROM read_csv(${sqlString(file)}, ${options.join(', ')})`);
-      } catch (e) {
-        throw csvError(e, file);
-      }
-      return { table: `temp.${q(staging)}`, columns: columns.map(q) };
+      return { from: `read_csv(${sqlString(file)}, ${options.join(', ')})`, columns: columns.map(q) };
+    },
+    fileError: (e, file) => {
+      // Statements wrap DuckDB's error (sqlError): judge by DuckDB's own first line, not the SQL.
+      const original = e instanceof StoreError && e.cause !== undefined ? e.cause : e;
+      return /CSV Error|unterminated quote|invalid unicode|utf-?8|No files found|Cannot open file|Could not read/i.test(message(original)) ? csvError(original, file) : undefined;
     },
     textKind: (e) =>
       `(CASE WHEN ${e} IS NULL OR ${e} = '' THEN 0 WHEN regexp_full_match(${e}, '${INTEGER_PATTERN}') THEN ` +
@@ -624,9 +622,6 @@ export class DuckdbBackend implements Backend {
       if (type === 'text') return `NULLIF(${e}, '')`;
       if (type === 'integer') return `TRY_CAST(trim(${e}, ' \t') AS BIGINT)`;
       return `(CASE WHEN NOT isnan(TRY_CAST(trim(${e}, ' \t') AS DOUBLE)) THEN TRY_CAST(trim(${e}, ' \t') AS DOUBLE) END)`;
-    },
-    drop: async (table) => {
-      await this.execute(`DROP TABLE IF EXISTS ${table}`);
     },
   };
 
