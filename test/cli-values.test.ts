@@ -124,7 +124,7 @@ describe('update --from keeps what find --json printed', () => {
 describe('a column named __proto__ is a column like any other', () => {
   it('query --json prints it, and so does the JSON of find and display rows', async () => {
     const query = dsi(['--db', db, 'query', 'SELECT *, 1 AS one FROM proto', '--json']);
-    assert.equal(query.stdout, '[\n  {\n    "__proto__": 5,\n    "a": 1,\n    "one": 1\n  }\n]\n');
+    assert.equal(query.stdout, '{\n  "rows": [\n    {\n      "__proto__": 5,\n      "a": 1,\n      "one": 1\n    }\n  ],\n  "withheld": 0\n}\n');
     const store = await openStore(db, { readOnly: true });
     try {
       assert.equal(jsonText(await store.find('a = 1', { table: 'proto' })), '[\n  {\n    "dsi_table_name": "proto",\n    "dsi_row_index": 1,\n    "__proto__": 5,\n    "a": 1\n  }\n]');
