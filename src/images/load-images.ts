@@ -17,6 +17,7 @@ import { StoreError, badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import type { Store } from '../store/store.js';
 import type { Cell, Row } from '../store/types.js';
+import { RowVisibility, resultReferenceColumns } from '../store/visible-rows.js';
 import type { DecodedImage } from './decoded-image.js';
 import { decodeImage } from './decode-image.js';
 import { CACHE_FORMAT, type CacheIndex, ImageCache, STAMP_FIELDS, isRacy, putStamp, sameStamp, sha256 } from './image-cache.js';
@@ -70,6 +71,11 @@ export interface LoadedImages {
   readonly cache: CacheOutcome;
   /** How many images were decoded by this call (0 on a cache hit). */
   readonly decoded: number;
+  /**
+   * Rows of the query left out because the caller may not read their files (the image and any
+   * other `FILE…` value): counted, never loaded. Always set by {@link loadImages}.
+   */
+  readonly withheld?: number;
 }
 
 /** Images decoded between two progress events (and between two yields to the event loop). */
@@ -203,13 +209,23 @@ export function place(image: DecodedImage, target: Target, pixels: Uint8Array, i
 export async function loadImages(store: Store, query: string, options: LoadImagesOptions = {}): Promise<LoadedImages> {
   const { size, channels: askedChannels, maxPixels } = checkOptions(options);
   const limit: DecodeOptions = { maxPixels };
-  const rows = await store.query(query, options.params ?? []);
-  const names = rows[0] ? Object.keys(rows[0]) : [];
-  if (rows.length === 0) {
+  const queried = await store.query(query, options.params ?? []);
+  const names = queried[0] ? Object.keys(queried[0]) : [];
+  let withheld = queried.withheld ?? 0;
+  const empty = (): LoadedImages => {
     const [height, width] = size ?? [0, 0];
-    return { pixels: new Uint8Array(0), count: 0, channels: askedChannels ?? 1, height, width, columns: {}, files: [], cache: 'off', decoded: 0 };
-  }
+    return { pixels: new Uint8Array(0), count: 0, channels: askedChannels ?? 1, height, width, columns: {}, files: [], cache: 'off', decoded: 0, withheld };
+  };
+  if (queried.length === 0) return empty();
   const column = imageColumnOf(names, options.imageColumn);
+  // An image column the store did not judge (one not named FILE…) is judged here by the same rule.
+  let rows = queried;
+  if (!resultReferenceColumns(names).includes(column)) {
+    const seen = await new RowVisibility(store.fileAccess, store.fileRoot).filter(queried, [column]);
+    rows = seen.rows;
+    withheld += seen.withheld;
+    if (rows.length === 0) return empty();
+  }
   const resolve = pathResolver(store.fileRoot);
   const files = rows.map((r, i) => resolveFile(r, column, i, resolve));
   if (options.within !== undefined) rows.forEach((r, i) => containedPath(options.within!, String(r[column]), { base: store.fileRoot, origin: `loadImages: row ${i + 1}'s ${column}` }));
@@ -233,6 +249,7 @@ export async function loadImages(store: Store, query: string, options: LoadImage
     files,
     cache: outcome,
     decoded,
+    withheld,
   });
   const report = (done: number) => options.onProgress?.({ task: 'decode images', done, total: count, unit: 'images' });
 

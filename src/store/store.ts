@@ -711,11 +711,13 @@ export class Store {
       const rows: Row[] = [];
       let withheld = 0;
       // Leaving the loop early closes the iterator, which resets the statement.
+      // `withheld` counts the rows left out before the (limit + 1)-th visible one, whatever the batches.
       for await (const batch of this.#backend.iterateReadOnly(sql, params, Math.min(limit + 1, 1000))) {
-        const seen = await this.#visibility.filter(batch, resultReferenceColumns(Object.keys(batch[0] ?? {})));
-        withheld += seen.withheld;
-        rows.push(...seen.rows);
-        if (rows.length > limit) return { rows: withWithheld(rows.slice(0, limit), withheld), more: true };
+        const visible = await this.#visibility.visibleMask(batch, resultReferenceColumns(Object.keys(batch[0] ?? {})));
+        for (let i = 0; i < batch.length; i++) {
+          if (!visible[i]) withheld++;
+          else if (rows.push(batch[i]!) > limit) return { rows: withWithheld(rows.slice(0, limit), withheld), more: true };
+        }
       }
       return { rows: withWithheld(rows, withheld), more: false };
     });

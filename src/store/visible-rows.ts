@@ -1,6 +1,9 @@
 /**
  * Which rows a caller may see: a row that references files is returned only when the caller may
  * read every file it references ({@link FileAccess}); the others are withheld and only counted.
+ * A referenced file that does not exist at all (this process's `stat` says ENOENT or ENOTDIR)
+ * protects nothing and withholds nothing: the row stays visible, so a store read without its
+ * files stays findable and the operation that needs the file fails naming it, as before.
  *
  * What a row references:
  * - every non-empty value of a `FILE…` column (Cinema's rule, `file-columns.ts`) that is not a URL;
@@ -24,6 +27,7 @@
  * const rows = await store.query('SELECT * FROM images');
  * if (rows.withheld > 0) console.error(`${rows.withheld} rows withheld`);
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError } from '../errors.js';
 import { isFileColumn, isUrl } from '../file-columns.js';
@@ -83,6 +87,8 @@ export function excludeKeys(order: string, keys: readonly (number | bigint)[]): 
 export class RowVisibility {
   readonly #access: FileAccess;
   readonly #fileRoot: string;
+  /** Paths found not to exist at all, asked only of paths the caller may not read. */
+  readonly #absent = new Map<string, boolean>();
 
   constructor(access: FileAccess, fileRoot: string) {
     this.#access = access;
@@ -114,7 +120,23 @@ export class RowVisibility {
     if (!Array.isArray(answers) || answers.length !== distinct.size) {
       throw new StoreError('E_BAD_ARGUMENT', `FileAccess.canRead (${this.#access.who}) must answer once per path: asked ${distinct.size}, got ${Array.isArray(answers) ? answers.length : typeof answers}`);
     }
-    return perRow.map((paths) => paths.every((p) => answers[distinct.get(p)!] === true));
+    return perRow.map((paths) => paths.every((p) => answers[distinct.get(p)!] === true || this.#isAbsent(p)));
+  }
+
+  /** Whether nothing exists at `p` (a missing file protects nothing); anything else, an EACCES included, counts as there. */
+  #isAbsent(p: string): boolean {
+    let absent = this.#absent.get(p);
+    if (absent === undefined) {
+      try {
+        fs.statSync(p);
+        absent = false;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        absent = code === 'ENOENT' || code === 'ENOTDIR';
+      }
+      this.#absent.set(p, absent);
+    }
+    return absent;
   }
 
   /**
