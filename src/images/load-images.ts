@@ -17,7 +17,6 @@ import { StoreError, badInput } from '../errors.js';
 import type { ProgressCallback } from '../progress.js';
 import type { Store } from '../store/store.js';
 import type { Cell, Row } from '../store/types.js';
-import { RowVisibility, resultReferenceColumns } from '../store/visible-rows.js';
 import type { DecodedImage } from './decoded-image.js';
 import { decodeImage } from './decode-image.js';
 import { CACHE_FORMAT, type CacheIndex, ImageCache, STAMP_FIELDS, isRacy, putStamp, sameStamp, sha256 } from './image-cache.js';
@@ -218,14 +217,11 @@ export async function loadImages(store: Store, query: string, options: LoadImage
   };
   if (queried.length === 0) return empty();
   const column = imageColumnOf(names, options.imageColumn);
-  // An image column the store did not judge (one not named FILE…) is judged here by the same rule.
-  let rows = queried;
-  if (!resultReferenceColumns(names).includes(column)) {
-    const seen = await new RowVisibility(store.fileAccess, store.fileRoot).filter(queried, [column]);
-    rows = seen.rows;
-    withheld += seen.withheld;
-    if (rows.length === 0) return empty();
-  }
+  // The image column is judged too, whatever its name (answers are cached: a FILE column's
+  // files were asked by the query already).
+  const rows = await store.visibleRows(queried, [column]);
+  withheld += rows.withheld ?? 0;
+  if (rows.length === 0) return empty();
   const resolve = pathResolver(store.fileRoot);
   const files = rows.map((r, i) => resolveFile(r, column, i, resolve));
   if (options.within !== undefined) rows.forEach((r, i) => containedPath(options.within!, String(r[column]), { base: store.fileRoot, origin: `loadImages: row ${i + 1}'s ${column}` }));

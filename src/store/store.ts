@@ -323,6 +323,19 @@ export class Store {
     return this.#access;
   }
 
+  /**
+   * `rows` (read by the caller, from this store) without those whose `columns` name files the
+   * caller may not read, by the store's rule (paths relative to {@link fileRoot}; NULL, empty
+   * and URLs name nothing); `withheld` counts them. For columns the store does not judge by
+   * itself: an image column not named `FILE…`, say.
+   *
+   * @example const { length, withheld } = await store.visibleRows(rows, ['picture']);
+   */
+  async visibleRows<R extends Row>(rows: R[], columns: readonly string[]): Promise<Withheld<R[]>> {
+    const seen = await this.#visibility.filter(rows, columns);
+    return withWithheld(seen.rows === rows ? [...rows] : seen.rows, seen.withheld);
+  }
+
   /** The folder `FILE…` paths in the store are relative to: the one holding the store file. */
   get fileRoot(): string {
     return this.#fileRoot;

@@ -31,7 +31,7 @@ function parseSets(sets: readonly string[]): Record<string, Cell> {
 }
 
 /** What `update --from` takes, as messages name it. */
-const EDITS_FILE = 'rows as `dsi find --json` prints them (a JSON object with a `rows` array, or the array alone)';
+const EDITS_FILE = 'rows as `dsi find --json` prints them (`{"rows": [...]}`, or the array alone)';
 
 /**
  * Edits from a JSON array of rows that carry dsi_table_name and dsi_row_index (`find --json`).
