@@ -143,7 +143,10 @@ export type {
   RowEdit,
   UpdateOptions,
   UpdateResult,
+  WriteResult,
 } from './store/store.js';
+export { type FileAccess, ProcessFileAccess } from './store/file-access.js';
+export { type Withheld, withheldOf } from './store/visible-rows.js';
 export type { ManagedTables, ManagedTransaction, ManagedTableDefinition } from './store/managed-tables.js';
 export type { ColumnSummary } from './store/summary.js';
 export type { UnitRow } from './store/catalog.js';

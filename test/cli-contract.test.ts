@@ -185,7 +185,7 @@ describe('store commands', () => {
     assert.match(table.stdout, /Infinity/);
     const text = dsi(['--db', db, 'query', 'SELECT note, big FROM wide ORDER BY id', '--json']).stdout;
     assert.match(text, /"big": 1e999\n[^]*"big": -1e999\n/);
-    const json = JSON.parse(text) as { note: string; big: unknown }[];
+    const json = (JSON.parse(text) as { rows: { note: string; big: unknown }[] }).rows;
     assert.equal(json[0]!.note, 'x'.repeat(CELL_WIDTH + 40));
     assert.deepEqual(json.map((r) => r.big), [Infinity, -Infinity, 1.5]);
     // Edited find --json output given back to update --from keeps them numbers.
@@ -329,10 +329,10 @@ describe('a store in a folder the caller cannot write', () => {
       const run = (...args: string[]) => dsi(['--db', db, ...args], { asUser: asUser! });
       const verbs: [string[], (r: Run) => void][] = [
         [['list', '--json'], (r) => assert.deepEqual(JSON.parse(r.stdout), [{ table: 'runs', columns: 2, rows: 2 }])],
-        [['query', 'SELECT label FROM runs ORDER BY id', '--json'], (r) => assert.deepEqual(JSON.parse(r.stdout), [{ label: 'alpha' }, { label: 'beta' }])],
-        [['find', 'id > 1', '--json'], (r) => assert.deepEqual((JSON.parse(r.stdout) as { label: string }[]).map((x) => x.label), ['beta'])],
+        [['query', 'SELECT label FROM runs ORDER BY id', '--json'], (r) => assert.deepEqual(JSON.parse(r.stdout), { rows: [{ label: 'alpha' }, { label: 'beta' }], withheld: 0 })],
+        [['find', 'id > 1', '--json'], (r) => assert.deepEqual((JSON.parse(r.stdout) as { rows: { label: string }[] }).rows.map((x) => x.label), ['beta'])],
         [['search', 'alp', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as { rows_matched: number }).rows_matched, 1)],
-        [['summary', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as unknown[]).length, 2)],
+        [['summary', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as { rows: unknown[] }).rows.length, 2)],
         [['display', 'runs', '--json'], (r) => assert.equal((JSON.parse(r.stdout) as { rows: unknown[] }).rows.length, 2)],
         [['units', '--json'], (r) => assert.deepEqual(JSON.parse(r.stdout), [])],
         [['schema'], (r) => assert.match(r.stdout, /CREATE TABLE "runs"/)],

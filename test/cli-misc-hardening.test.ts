@@ -346,7 +346,7 @@ describe('query --limit stops an endless query', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'x\n───\n1\n2\nshowing the first 2 rows; more rows not shown; a larger --limit shows more\n');
     const json = dsi(['--db', db, 'query', endless, '--limit', '2', '--json']);
-    assert.deepEqual(JSON.parse(json.stdout), [{ x: 1 }, { x: 2 }]);
+    assert.deepEqual(JSON.parse(json.stdout), { rows: [{ x: 1 }, { x: 2 }], more: true, withheld: 0 });
   });
 });
 

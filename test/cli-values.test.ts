@@ -124,7 +124,7 @@ describe('update --from keeps what find --json printed', () => {
 describe('a column named __proto__ is a column like any other', () => {
   it('query --json prints it, and so does the JSON of find and display rows', async () => {
     const query = dsi(['--db', db, 'query', 'SELECT *, 1 AS one FROM proto', '--json']);
-    assert.equal(query.stdout, '[\n  {\n    "__proto__": 5,\n    "a": 1,\n    "one": 1\n  }\n]\n');
+    assert.equal(query.stdout, '{\n  "rows": [\n    {\n      "__proto__": 5,\n      "a": 1,\n      "one": 1\n    }\n  ],\n  "withheld": 0\n}\n');
     const store = await openStore(db, { readOnly: true });
     try {
       assert.equal(jsonText(await store.find('a = 1', { table: 'proto' })), '[\n  {\n    "dsi_table_name": "proto",\n    "dsi_row_index": 1,\n    "__proto__": 5,\n    "a": 1\n  }\n]');
@@ -202,7 +202,7 @@ describe('files verbs take are read as readers read text', () => {
     assertLine(await failureOf(['--db', db, 'ml', 'review', '--import', png]), 1, `dsi: ${png}: looks binary (a NUL byte at byte 8 among bytes that are not text), not a CSV of reviews`);
     assert.throws(() => readReviewCsv(dir), { code: 'E_BAD_ARGUMENT', message: `${dir}: is a folder, not a file` });
     assertLine(await failureOf(['--db', db, 'update', '--from', missing]), 2, `dsi: ${missing}: no such file or folder`);
-    assertLine(await failureOf(['--db', db, 'update', '--from', png]), 1, `dsi: ${png}: looks binary (a NUL byte at byte 8 among bytes that are not text), not a JSON array of rows as \`dsi find --json\` prints them`);
+    assertLine(await failureOf(['--db', db, 'update', '--from', png]), 1, `dsi: ${png}: looks binary (a NUL byte at byte 8 among bytes that are not text), not rows as \`dsi find --json\` prints them (\`{"rows": [...]}\`, or the array alone)`);
     assertLine(await failureOf(['--db', db, 'update', '--from', latin]), 1, `dsi: ${latin}:2: invalid UTF-8 (byte 0xe9 at byte offset 57); save it as UTF-8 text`);
     assert.deepEqual(await bigRows(), BIG_ROWS);
   });

@@ -22,6 +22,11 @@ function dsi(db: string, ...args: string[]): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The `rows` of what `find`, `query` and `summary` print with --json ({rows, withheld}). */
+function rowsOf(run: Run): unknown {
+  return (json(run) as { rows: unknown }).rows;
+}
+
 function json(run: Run): unknown {
   assert.equal(run.status, 0, `exit ${run.status}: ${run.stderr}`);
   return JSON.parse(run.stdout);
@@ -42,7 +47,7 @@ describe('dsi command line', () => {
   });
 
   it('find --json adds dsi_table_name and 1-based dsi_row_index to each row', () => {
-    const rows = json(dsi(db, 'find', 'wind_speed > 5', '--json')) as Record<string, unknown>[];
+    const rows = rowsOf(dsi(db, 'find', 'wind_speed > 5', '--json')) as Record<string, unknown>[];
     assert.deepEqual(rows.map((r) => [r['dsi_table_name'], r['dsi_row_index'], r['wind_speed']]), [
       ['wildfire', 2, 8],
       ['wildfire', 3, 8],
@@ -51,7 +56,7 @@ describe('dsi command line', () => {
   });
 
   it('find with a quoted substring matches case-insensitively', () => {
-    const rows = json(dsi(db, 'find', "fuels ~ 'tls'", '--json')) as Record<string, unknown>[];
+    const rows = rowsOf(dsi(db, 'find', "fuels ~ 'tls'", '--json')) as Record<string, unknown>[];
     assert.deepEqual(rows.map((r) => r['dsi_row_index']), [2, 3, 4]);
   });
 
@@ -72,7 +77,7 @@ describe('dsi command line', () => {
   });
 
   it('summary --json gives one object per column with the contract keys', () => {
-    const rows = json(dsi(db, 'summary', '--table', 'wildfire', '--json')) as Record<string, unknown>[];
+    const rows = rowsOf(dsi(db, 'summary', '--table', 'wildfire', '--json')) as Record<string, unknown>[];
     assert.equal(rows.length, 11);
     assert.deepEqual(Object.keys(rows[0]!), ['table', 'column', 'type', 'unique', 'min', 'max', 'avg', 'std_dev', 'primary_key']);
     const wdir = rows.find((r) => r['column'] === 'wdir')!;
@@ -88,11 +93,11 @@ describe('dsi command line', () => {
   });
 
   it('query --json returns rows; a write statement is refused and changes nothing', () => {
-    assert.deepEqual(json(dsi(db, 'query', 'SELECT count(*) AS n FROM wildfire', '--json')), [{ n: 4 }]);
+    assert.deepEqual(rowsOf(dsi(db, 'query', 'SELECT count(*) AS n FROM wildfire', '--json')), [{ n: 4 }]);
     const r = dsi(db, 'query', 'UPDATE wildfire SET wdir = 0');
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /read-only/);
-    assert.deepEqual(json(dsi(db, 'query', 'SELECT min(wdir) AS m FROM wildfire', '--json')), [{ m: 180 }]);
+    assert.deepEqual(rowsOf(dsi(db, 'query', 'SELECT min(wdir) AS m FROM wildfire', '--json')), [{ m: 180 }]);
   });
 
   it('integers beyond 2^53 keep every digit in --json output', () => {
@@ -122,17 +127,17 @@ describe('dsi command line', () => {
     const result = json(r) as { rows: number; backup: string };
     assert.equal(result.rows, 1);
     assert.ok(fs.existsSync(result.backup));
-    assert.deepEqual(json(dsi(db, 'query', 'SELECT wdir FROM wildfire', '--json')), [{ wdir: 181 }, { wdir: 225 }, { wdir: 195 }, { wdir: 240 }]);
-    assert.deepEqual(json(dsi(result.backup, 'query', 'SELECT wdir FROM wildfire LIMIT 1', '--json')), [{ wdir: 180 }]);
+    assert.deepEqual(rowsOf(dsi(db, 'query', 'SELECT wdir FROM wildfire', '--json')), [{ wdir: 181 }, { wdir: 225 }, { wdir: 195 }, { wdir: 240 }]);
+    assert.deepEqual(rowsOf(dsi(result.backup, 'query', 'SELECT wdir FROM wildfire LIMIT 1', '--json')), [{ wdir: 180 }]);
   });
 
   it('update --from applies edited find --json output by dsi_row_index', () => {
-    const rows = json(dsi(db, 'find', 'wdir = 240', '--json')) as Record<string, unknown>[];
+    const rows = rowsOf(dsi(db, 'find', 'wdir = 240', '--json')) as Record<string, unknown>[];
     rows[0]!['fuels'] = 'EDITED';
     const file = path.join(dir, 'edits.json');
     fs.writeFileSync(file, JSON.stringify(rows));
     json(dsi(db, 'update', '--from', file, '--json'));
-    assert.deepEqual(json(dsi(db, 'query', 'SELECT fuels FROM wildfire WHERE wdir = 240', '--json')), [{ fuels: 'EDITED' }]);
+    assert.deepEqual(rowsOf(dsi(db, 'query', 'SELECT fuels FROM wildfire WHERE wdir = 240', '--json')), [{ fuels: 'EDITED' }]);
   });
 
   it('update of a store-managed table is refused', () => {

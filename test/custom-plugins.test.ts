@@ -41,7 +41,7 @@ describe('custom plugin modules', () => {
     const r = runDsi(['--db', db, '--plugin', kvModule, 'read', '--reader', 'kv', '--table', 'site', writeFile(dir, 'other.txt', 'a=1\n')]);
     assert.equal(r.status, 0, r.stderr);
     const q = runDsi(['--db', db, 'query', '--json', 'SELECT * FROM site']);
-    assert.deepEqual(JSON.parse(q.stdout), [{ a: 1 }]);
+    assert.deepEqual(JSON.parse(q.stdout), { rows: [{ a: 1 }], withheld: 0 });
   });
 
   it('refuses a missing module, one that does not load, and one of the wrong shape, naming the file', async () => {
@@ -74,7 +74,7 @@ describe('custom plugin modules', () => {
     const db = path.join(dir, 'ts-cli.db');
     const r = runDsi(['--db', db, '--plugin', tsModule, 'read', '--table', 'site', writeFile(dir, 'cli.kvts', 'a=1\n')]);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(runDsi(['--db', db, 'query', '--json', 'SELECT * FROM site']).stdout), [{ a: 1 }]);
+    assert.deepEqual(JSON.parse(runDsi(['--db', db, 'query', '--json', 'SELECT * FROM site']).stdout).rows, [{ a: 1 }]);
     assert.deepEqual(leftovers(tsFolder), []);
   });
 

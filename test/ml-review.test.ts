@@ -354,7 +354,7 @@ describe('retraining on accepted predictions', () => {
     assert.equal(cleared.status, 0, cleared.stderr);
     assert.ok((JSON.parse(cleared.stdout) as { withdrawn: number }).withdrawn >= 3);
     const left = spawnSync(process.execPath, [CLI, '--db', db, 'query', '--json', `SELECT accepted, accepted_by FROM ml_predictions WHERE run_id = '${parent}' AND accepted IS NOT NULL`], { encoding: 'utf8' });
-    const rows = JSON.parse(left.stdout) as { accepted: number; accepted_by: string }[];
+    const rows = (JSON.parse(left.stdout) as { rows: { accepted: number; accepted_by: string }[] }).rows;
     assert.ok(rows.every((x) => !x.accepted_by.startsWith('rule: ')), 'no rule acceptance is left');
     assert.ok(rows.some((x) => x.accepted === 0 && x.accepted_by === 'review: rejected by dana'), 'expert decisions stay');
     const bad = dsi(['ml', 'accept', '--run', parent, '--rule', 'label ==']);

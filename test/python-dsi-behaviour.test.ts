@@ -64,10 +64,10 @@ describe('SQL-quoted names mean the name inside the quotes, as in Python DSI', (
     await store.close();
     const display = runDsi(['--db', db, 'display', '"2"', '--columns', '"b",c', '--json']);
     assert.equal(display.status, 0, display.stderr);
-    assert.deepEqual(JSON.parse(display.stdout), { table: '2', total: 1, rows: [{ b: 2, c: 45.98 }] });
+    assert.deepEqual(JSON.parse(display.stdout), { table: '2', total: 1, rows: [{ b: 2, c: 45.98 }], withheld: 0 });
     const find = runDsi(['--db', db, 'find', '"math" < 9', '--table', '"math"', '--json']);
     assert.equal(find.status, 0, find.stderr);
-    assert.deepEqual((JSON.parse(find.stdout) as { math: number }[]).map((r) => r.math), [3]);
+    assert.deepEqual((JSON.parse(find.stdout) as { rows: { math: number }[] }).rows.map((r) => r.math), [3]);
   });
 });
 
@@ -176,7 +176,7 @@ describe('display says how many rows it left out', () => {
     const text = runDsi(['--db', db, 'display', 'runs', '-n', '1']);
     assert.equal(text.stdout, 'id\n───\n1\nshowing 1 of 3 rows; -n 3 shows them all\n');
     const json = runDsi(['--db', db, 'display', 'runs', '-n', '1', '--json']);
-    assert.deepEqual(JSON.parse(json.stdout), { table: 'runs', total: 3, rows: [{ id: 1 }] });
+    assert.deepEqual(JSON.parse(json.stdout), { table: 'runs', total: 3, rows: [{ id: 1 }], withheld: 0 });
   });
 });
 

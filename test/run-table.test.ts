@@ -62,7 +62,7 @@ describe('run table', () => {
     const r = runDsi(['--db', db, 'read', '--run-table', file]);
     assert.equal(r.status, 0, r.stderr);
     const q = runDsi(['--db', db, 'query', '--json', 'SELECT c.x, r.files FROM c JOIN runtable r USING (run_id)']);
-    assert.deepEqual(JSON.parse(q.stdout), [{ x: 7, files: JSON.stringify([file]) }]);
+    assert.deepEqual(JSON.parse(q.stdout), { rows: [{ x: 7, files: JSON.stringify([file]) }], withheld: 0 });
     const always = await openStore(path.join(dir, 'always.db'), { runTable: true });
     try {
       await always.read(file);

@@ -38,6 +38,21 @@ export function jsonText(value: unknown): string {
     .replaceAll(JSON.stringify(MINUS_INFINITY_MARK), '-1e999');
 }
 
+/**
+ * Say on stderr that `withheld` rows were left out because their files are not readable by
+ * `who` (nothing when none were): the count only, never what the rows held.
+ *
+ * @example reportWithheld(3, 'alice (uid 1001)') // dsi: 3 rows withheld: their files are not readable by alice (uid 1001)
+ */
+export function reportWithheld(withheld: number | undefined, who: string): void {
+  if (withheld === undefined || withheld <= 0) return;
+  process.stderr.write(
+    withheld === 1
+      ? `dsi: 1 row withheld: its files are not readable by ${who}\n`
+      : `dsi: ${withheld} rows withheld: their files are not readable by ${who}\n`,
+  );
+}
+
 /** Print one JSON document on stdout (see {@link jsonText}). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${jsonText(value)}\n`);

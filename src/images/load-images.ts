@@ -70,6 +70,11 @@ export interface LoadedImages {
   readonly cache: CacheOutcome;
   /** How many images were decoded by this call (0 on a cache hit). */
   readonly decoded: number;
+  /**
+   * Rows of the query left out because the caller may not read their files (the image and any
+   * other `FILE…` value): counted, never loaded. Always set by {@link loadImages}.
+   */
+  readonly withheld?: number;
 }
 
 /** Images decoded between two progress events (and between two yields to the event loop). */
@@ -203,13 +208,20 @@ export function place(image: DecodedImage, target: Target, pixels: Uint8Array, i
 export async function loadImages(store: Store, query: string, options: LoadImagesOptions = {}): Promise<LoadedImages> {
   const { size, channels: askedChannels, maxPixels } = checkOptions(options);
   const limit: DecodeOptions = { maxPixels };
-  const rows = await store.query(query, options.params ?? []);
-  const names = rows[0] ? Object.keys(rows[0]) : [];
-  if (rows.length === 0) {
+  const queried = await store.query(query, options.params ?? []);
+  const names = queried[0] ? Object.keys(queried[0]) : [];
+  let withheld = queried.withheld ?? 0;
+  const empty = (): LoadedImages => {
     const [height, width] = size ?? [0, 0];
-    return { pixels: new Uint8Array(0), count: 0, channels: askedChannels ?? 1, height, width, columns: {}, files: [], cache: 'off', decoded: 0 };
-  }
+    return { pixels: new Uint8Array(0), count: 0, channels: askedChannels ?? 1, height, width, columns: {}, files: [], cache: 'off', decoded: 0, withheld };
+  };
+  if (queried.length === 0) return empty();
   const column = imageColumnOf(names, options.imageColumn);
+  // The image column is judged too, whatever its name (answers are cached: a FILE column's
+  // files were asked by the query already).
+  const rows = await store.visibleRows(queried, [column]);
+  withheld += rows.withheld ?? 0;
+  if (rows.length === 0) return empty();
   const resolve = pathResolver(store.fileRoot);
   const files = rows.map((r, i) => resolveFile(r, column, i, resolve));
   if (options.within !== undefined) rows.forEach((r, i) => containedPath(options.within!, String(r[column]), { base: store.fileRoot, origin: `loadImages: row ${i + 1}'s ${column}` }));
@@ -233,6 +245,7 @@ export async function loadImages(store: Store, query: string, options: LoadImage
     files,
     cache: outcome,
     decoded,
+    withheld,
   });
   const report = (done: number) => options.onProgress?.({ task: 'decode images', done, total: count, unit: 'images' });
 

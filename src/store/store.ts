@@ -38,6 +38,8 @@ import { RUN_ID, RUN_TABLE, runRelations, runRowSource, withRunId } from './run-
 import { snippet } from './snippet.js';
 import { storedFileInside as storedFileInsideOf } from './stored-files.js';
 import { type ColumnSummary, summarizeTable } from './summary.js';
+import { type FileAccess, ProcessFileAccess } from './file-access.js';
+import { RowVisibility, type Withheld, excludeKeys, resultReferenceColumns, tableReferenceColumns, withWithheld } from './visible-rows.js';
 import { classifyText, convertText } from './type-inference.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from './types.js';
 import { describeNonCell, isCell, widen } from './types.js';
@@ -65,6 +67,14 @@ export interface OpenOptions {
    * decides per read).
    */
   readonly runTable?: boolean;
+  /**
+   * Whose file permissions results answer to: a row that references files (`FILE…` values, the
+   * file index's `file_origin`) is returned only when `access` may read every one of them, and
+   * results count the rows withheld (`withheld`). Default: a new {@link ProcessFileAccess}, this
+   * process's own permissions, cached for the life of the store. A server answering for another
+   * account passes that account's.
+   */
+  readonly access?: FileAccess;
 }
 
 /** {@link OpenOptions} with the plugins the store is assembled from. */
@@ -104,7 +114,14 @@ export interface FoundRow extends Row {
 export interface SearchResult {
   readonly tables: string[];
   readonly columns: { table: string; column: string }[];
-  readonly rows: (Row & { dsi_table_name: string; dsi_row_index: number })[];
+  /** Matching rows the caller may see; `withheld` counts the matching rows left out. */
+  readonly rows: Withheld<(Row & { dsi_table_name: string; dsi_row_index: number })[]>;
+}
+
+/** What {@link Store.write} wrote: rows written, and rows left out because their files are not readable. */
+export interface WriteResult {
+  readonly rows: number;
+  readonly withheld: number;
 }
 
 export interface TableListing {
@@ -204,10 +221,19 @@ export class Store {
   readonly #fileRoot: string;
   readonly #dataFolder: string | undefined;
   readonly #runTable: boolean;
+  readonly #visibility: RowVisibility;
+  readonly #access: FileAccess;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(backend: Backend, plugins: StorePlugins, readOnly: boolean, folders: { fileRoot: string; dataFolder: string | undefined }, runTable: boolean) {
+  private constructor(
+    backend: Backend,
+    plugins: StorePlugins,
+    readOnly: boolean,
+    folders: { fileRoot: string; dataFolder: string | undefined },
+    runTable: boolean,
+    access: FileAccess,
+  ) {
     this.#backend = backend;
     this.#plugins = plugins;
     this.#catalog = new Catalog(backend);
@@ -215,6 +241,8 @@ export class Store {
     this.#fileRoot = folders.fileRoot;
     this.#dataFolder = folders.dataFolder;
     this.#runTable = runTable;
+    this.#access = access;
+    this.#visibility = new RowVisibility(access, folders.fileRoot);
   }
 
   /**
@@ -239,6 +267,10 @@ export class Store {
       readers: Object.freeze([...given.readers]),
       writers: Object.freeze([...given.writers]),
     });
+    const access = options.access ?? new ProcessFileAccess();
+    if (access === null || typeof access !== 'object' || typeof access.canRead !== 'function' || typeof access.who !== 'string') {
+      throw new StoreError('E_BAD_ARGUMENT', (o) => `Store.open: ${o('access')} must be a FileAccess (a \`who\` text and a \`canRead(paths)\` method)`);
+    }
     const backendName = options.backend ?? 'sqlite';
     const backend = await openPluginBackend(plugins, backendName, location, {
       ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),
@@ -251,7 +283,7 @@ export class Store {
         `the ${backendName} backend cannot roll back table changes with a transaction, which every write of the store needs to be all-or-nothing; open ${location} read-only`,
       );
     }
-    const store = new Store(backend, plugins, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder), options.runTable === true);
+    const store = new Store(backend, plugins, options.readOnly ?? false, storeFolders(backend, location, options.dataFolder), options.runTable === true, access);
     if (!options.readOnly) {
       const version = await backend.schemaVersion();
       if (version > STORE_SCHEMA_VERSION) {
@@ -282,6 +314,27 @@ export class Store {
    */
   get typeNames(): SqlDialect['typeNames'] {
     return this.#backend.dialect.typeNames;
+  }
+
+  /**
+   * Whose file permissions this store's results answer to ({@link OpenOptions.access}): its `who`
+   * names the caller in messages about withheld rows.
+   */
+  get fileAccess(): FileAccess {
+    return this.#access;
+  }
+
+  /**
+   * `rows` (read by the caller, from this store) without those whose `columns` name files the
+   * caller may not read, by the store's rule (paths relative to {@link fileRoot}; NULL, empty
+   * and URLs name nothing); `withheld` counts them. For columns the store does not judge by
+   * itself: an image column not named `FILE…`, say.
+   *
+   * @example const { length, withheld } = await store.visibleRows(rows, ['picture']);
+   */
+  async visibleRows<R extends Row>(rows: R[], columns: readonly string[]): Promise<Withheld<R[]>> {
+    const seen = await this.#visibility.filter(rows, columns);
+    return withWithheld(seen.rows === rows ? [...rows] : seen.rows, seen.withheld);
   }
 
   /** The folder `FILE…` paths in the store are relative to: the one holding the store file. */
@@ -648,29 +701,45 @@ export class Store {
 
   // ── query, get, display ─────────────────────────────────────────────────────────────────
 
-  /** Run read-only SQL; a statement that would write is refused with `E_READ_ONLY`. */
-  query(sql: string, params: readonly Cell[] = []): Promise<Row[]> {
+  /**
+   * Run read-only SQL; a statement that would write is refused with `E_READ_ONLY`. Rows whose
+   * `FILE…` (or `file_origin`) values the caller may not read are left out and counted in the
+   * result's `withheld`; only the result's own columns are looked at.
+   */
+  query(sql: string, params: readonly Cell[] = []): Promise<Withheld<Row[]>> {
     if (typeof sql !== 'string' || sql.trim() === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'query: SQL must be a non-empty string'));
-    return this.#exclusive(() => this.#backend.queryReadOnly(sql, params));
+    return this.#exclusive(async () => {
+      const rows = await this.#backend.queryReadOnly(sql, params);
+      const { rows: visible, withheld } = await this.#visibility.filter(rows, resultReferenceColumns(Object.keys(rows[0] ?? {})));
+      return withWithheld(visible, withheld);
+    });
   }
 
   /**
    * The first `limit` rows of read-only SQL, and whether there are more: rows are streamed and the
    * statement stops after `limit + 1`, so a query with endless rows (a recursive CTE) still ends.
    *
+   * Rows the caller may not see are left out as in {@link query}; `rows.withheld` counts those
+   * among the rows read.
+   *
    * @example const { rows, more } = await store.queryFirst('SELECT * FROM runs', 10);
    */
-  queryFirst(sql: string, limit: number, params: readonly Cell[] = []): Promise<{ rows: Row[]; more: boolean }> {
+  queryFirst(sql: string, limit: number, params: readonly Cell[] = []): Promise<{ rows: Withheld<Row[]>; more: boolean }> {
     if (typeof sql !== 'string' || sql.trim() === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'query: SQL must be a non-empty string'));
     if (!Number.isSafeInteger(limit) || limit < 1) return Promise.reject(new StoreError('E_BAD_ARGUMENT', `query: the limit must be a whole number ≥ 1, got ${String(limit)}`));
     return this.#exclusive(async () => {
       const rows: Row[] = [];
+      let withheld = 0;
       // Leaving the loop early closes the iterator, which resets the statement.
+      // `withheld` counts the rows left out before the (limit + 1)-th visible one, whatever the batches.
       for await (const batch of this.#backend.iterateReadOnly(sql, params, Math.min(limit + 1, 1000))) {
-        rows.push(...batch);
-        if (rows.length > limit) return { rows: rows.slice(0, limit), more: true };
+        const visible = await this.#visibility.visibleMask(batch, resultReferenceColumns(Object.keys(batch[0] ?? {})));
+        for (let i = 0; i < batch.length; i++) {
+          if (!visible[i]) withheld++;
+          else if (rows.push(batch[i]!) > limit) return { rows: withWithheld(rows.slice(0, limit), withheld), more: true };
+        }
       }
-      return { rows, more: false };
+      return { rows: withWithheld(rows, withheld), more: false };
     });
   }
 
@@ -685,13 +754,17 @@ export class Store {
     });
   }
 
-  /** Every row of `table` (or only `columns`), in insertion order. */
-  getTable(table: string, options: { columns?: readonly string[] } = {}): Promise<Row[]> {
+  /** Every row of `table` (or only `columns`) the caller may see, in insertion order (see {@link display}). */
+  getTable(table: string, options: { columns?: readonly string[] } = {}): Promise<Withheld<Row[]>> {
     return this.display(table, { ...options, limit: undefined });
   }
 
-  /** The first `limit` rows of `table` (all when undefined), optionally only some columns. */
-  display(table: string, options: { limit?: number | undefined; columns?: readonly string[] } = {}): Promise<Row[]> {
+  /**
+   * The first `limit` rows of `table` (all when undefined) the caller may see, optionally only
+   * some columns; `withheld` counts the table's rows left out (whatever the limit), judged by all
+   * of its reference columns, shown or not.
+   */
+  display(table: string, options: { limit?: number | undefined; columns?: readonly string[] } = {}): Promise<Withheld<Row[]>> {
     const limit = options.limit;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
       return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `display: ${o('limit')} (the row count) must be a whole number ≥ 0, got ${limit}`));
@@ -700,19 +773,22 @@ export class Store {
       const info = await this.#info(table);
       const q = this.#backend.dialect.quote;
       const cols = (options.columns ?? info.columns.map((c) => c.name)).map((c) => this.#column(info, c).name);
-      const sql = `SELECT ${cols.map(q).join(', ')} FROM ${q(info.name)} ORDER BY ${this.#backend.dialect.insertionOrder}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
-      return this.#backend.select(sql);
+      const hidden = await this.#visibility.hiddenKeys(this.#backend, info);
+      const where = this.#whereVisible(hidden);
+      const sql = `SELECT ${cols.map(q).join(', ')} FROM ${q(info.name)}${where} ORDER BY ${this.#backend.dialect.insertionOrder}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
+      return withWithheld(await this.#backend.select(sql), hidden.length);
     });
   }
 
   /**
    * One page of `table`: `limit` rows from `offset`, ordered by `orderBy` (ascending unless
    * `descending`; ties and no column in insertion order), with the table's row count. Only the
-   * page is read, so a front end can page a table of millions of rows.
+   * page is read, so a front end can page a table of millions of rows. Rows the caller may not
+   * see are left out of the pages and of `total`; `rows.withheld` counts them (table-wide).
    *
    * @example const { rows, total } = await store.page('runs', { offset: 100, limit: 50, orderBy: 'wind_speed', descending: true });
    */
-  page(table: string, options: { offset?: number; limit: number; orderBy?: string | undefined; descending?: boolean }): Promise<{ rows: Row[]; total: number }> {
+  page(table: string, options: { offset?: number; limit: number; orderBy?: string | undefined; descending?: boolean }): Promise<{ rows: Withheld<Row[]>; total: number }> {
     const { offset = 0, limit } = options;
     if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `page: ${o('offset')} must be a whole number ≥ 0, got ${String(offset)}`));
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `page: ${o('limit')} must be a whole number from 1 to 10000, got ${String(limit)}`));
@@ -720,18 +796,20 @@ export class Store {
       const info = await this.#info(table);
       const d = this.#backend.dialect;
       const quoted = d.quote(info.name);
+      const hidden = await this.#visibility.hiddenKeys(this.#backend, info);
+      const where = this.#whereVisible(hidden);
       let rows: Row[];
       if (options.orderBy === undefined) {
-        rows = await this.#backend.select(`SELECT * FROM ${quoted} ORDER BY ${d.insertionOrder} LIMIT ${limit} OFFSET ${offset}`);
+        rows = await this.#backend.select(`SELECT * FROM ${quoted}${where} ORDER BY ${d.insertionOrder} LIMIT ${limit} OFFSET ${offset}`);
       } else {
         // Sorting only (column, position) pairs and then fetching the page's rows by position
         // moves far less data than sorting whole rows: half the time on a 1,000,000-row table.
         const order = `${d.quote(this.#column(info, options.orderBy).name)}${options.descending ? ' DESC' : ''}, ${d.insertionOrder}`;
         rows = await this.#backend.select(
-          `SELECT * FROM ${quoted} WHERE ${d.insertionOrder} IN (SELECT ${d.insertionOrder} FROM ${quoted} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) ORDER BY ${order}`,
+          `SELECT * FROM ${quoted} WHERE ${d.insertionOrder} IN (SELECT ${d.insertionOrder} FROM ${quoted}${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) ORDER BY ${order}`,
         );
       }
-      return { rows, total: await this.#rowCount(info.name) };
+      return { rows: withWithheld(rows, hidden.length), total: (await this.#rowCount(info.name)) - hidden.length };
     });
   }
 
@@ -753,6 +831,11 @@ export class Store {
       }
       return false;
     });
+  }
+
+  /** ` WHERE …` leaving out the rows with insertion-order keys `hidden` ('' when none). */
+  #whereVisible(hidden: readonly (number | bigint)[]): string {
+    return hidden.length === 0 ? '' : ` WHERE ${excludeKeys(this.#backend.dialect.insertionOrder, hidden)}`;
   }
 
   /** The tables a user sees, in creation order: all but the store's record of files read. */
@@ -786,9 +869,10 @@ export class Store {
   /**
    * Rows matching one condition (`wind_speed > 5`, `fuels ~ 'tls'`, `area (1, 10)`) in every
    * table that has the column, or only `table`. Each row carries `dsi_table_name` and
-   * `dsi_row_index` (1-based position in insertion order).
+   * `dsi_row_index` (1-based position in insertion order). Matching rows the caller may not see
+   * are left out and counted in `withheld`.
    */
-  find(condition: string, options: { table?: string } = {}): Promise<FoundRow[]> {
+  find(condition: string, options: { table?: string } = {}): Promise<Withheld<FoundRow[]>> {
     let parsed: FindCondition;
     try {
       parsed = parseFindCondition(condition);
@@ -798,6 +882,7 @@ export class Store {
     return this.#exclusive(async () => {
       const tables = options.table === undefined ? await this.#userTables() : [(await this.#info(options.table)).name];
       const out: FoundRow[] = [];
+      let withheld = 0;
       let withColumn = 0;
       for (const t of tables) {
         const info = await this.#backend.describeTable(t);
@@ -805,24 +890,27 @@ export class Store {
         if (!info || !col) continue;
         withColumn++;
         const { where, params } = this.#findWhere(parsed, col);
-        out.push(...(await this.#indexedRows(info, where, params)));
+        const seen = await this.#visibility.filter(await this.#indexedRows(info, where, params), tableReferenceColumns(info));
+        withheld += seen.withheld;
+        out.push(...seen.rows);
       }
       if (withColumn === 0) {
         if (options.table !== undefined) this.#column(await this.#info(options.table), parsed.column);
         throw new StoreError('E_COLUMN_MISSING', `find "${condition}": no table has a column named "${parsed.column}"`);
       }
-      return out;
+      return withWithheld(out, withheld);
     });
   }
 
   /**
    * One page of the rows of `table` that match `condition`, in insertion order, with how many
    * match in all: `limit` rows from `offset`, each with its `dsi_row_index`. Only the page leaves
-   * the backend, so a front end can page a condition that matches millions of rows.
+   * the backend, so a front end can page a condition that matches millions of rows. Rows the
+   * caller may not see are left out of the pages and of `total`; `rows.withheld` counts them.
    *
    * @example const { rows, total } = await store.findPage('wind_speed > 5', { table: 'wildfire', offset: 0, limit: 50 });
    */
-  findPage(condition: string, options: { table: string; offset?: number; limit: number }): Promise<{ rows: FoundRow[]; total: number }> {
+  findPage(condition: string, options: { table: string; offset?: number; limit: number }): Promise<{ rows: Withheld<FoundRow[]>; total: number }> {
     const { offset = 0, limit } = options;
     if (!Number.isSafeInteger(offset) || offset < 0) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `find: ${o('offset')} must be a whole number ≥ 0, got ${String(offset)}`));
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) return Promise.reject(new StoreError('E_BAD_ARGUMENT', (o) => `find: ${o('limit')} must be a whole number from 1 to 10000, got ${String(limit)}`));
@@ -835,8 +923,13 @@ export class Store {
     return this.#exclusive(async () => {
       const info = await this.#info(options.table);
       const { where, params } = this.#findWhere(parsed, this.#column(info, parsed.column));
-      const counted = await this.#backend.select(`SELECT count(*) AS n FROM ${this.#backend.dialect.quote(info.name)} WHERE ${where}`, params);
-      return { rows: await this.#indexedRows(info, where, params, { offset, limit }), total: Number(counted[0]?.['n'] ?? 0) };
+      const hidden = await this.#visibility.hiddenKeys(this.#backend, info);
+      const d = this.#backend.dialect;
+      const count = async (extra: string) =>
+        Number((await this.#backend.select(`SELECT count(*) AS n FROM ${d.quote(info.name)} WHERE (${where})${extra}`, params))[0]?.['n'] ?? 0);
+      const total = await count(hidden.length === 0 ? '' : ` AND ${excludeKeys(d.insertionOrder, hidden)}`);
+      const withheld = hidden.length === 0 ? 0 : (await count('')) - total;
+      return { rows: withWithheld(await this.#indexedRows(info, where, params, { offset, limit }, hidden), withheld), total };
     });
   }
 
@@ -862,13 +955,19 @@ export class Store {
     return { where: `${d.asText(ref)} ${op} ?`, params: [v] };
   }
 
-  /** Rows of `info` with their 1-based insertion-order index, filtered by `where` (only `page` of them when given). */
-  async #indexedRows(info: TableInfo, where: string, params: Cell[], page?: { offset: number; limit: number }): Promise<FoundRow[]> {
+  /**
+   * Rows of `info` with their 1-based insertion-order index, filtered by `where` (only `page` of
+   * them when given), leaving out the rows with insertion-order keys `hidden`. The index counts
+   * every row of the table, so it names the same row whoever asks.
+   */
+  async #indexedRows(info: TableInfo, where: string, params: Cell[], page?: { offset: number; limit: number }, hidden: readonly (number | bigint)[] = []): Promise<FoundRow[]> {
     const d = this.#backend.dialect;
     const cols = info.columns.map((c) => d.quote(c.name)).join(', ');
+    const key = hidden.length === 0 ? '' : `, ${d.insertionOrder} AS dsi_visible_key`;
+    const visible = hidden.length === 0 ? '' : ` AND ${excludeKeys('dsi_visible_key', hidden)}`;
     const sql =
-      `SELECT ${cols}, dsi_row_index FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) AS dsi_rows ` +
-      `WHERE ${where} ORDER BY dsi_row_index${page === undefined ? '' : ` LIMIT ${page.limit} OFFSET ${page.offset}`}`;
+      `SELECT ${cols}, dsi_row_index FROM (SELECT *${key}, ROW_NUMBER() OVER (ORDER BY ${d.insertionOrder}) AS dsi_row_index FROM ${d.quote(info.name)}) AS dsi_rows ` +
+      `WHERE (${where})${visible} ORDER BY dsi_row_index${page === undefined ? '' : ` LIMIT ${page.limit} OFFSET ${page.offset}`}`;
     const rows = await this.#backend.select(sql, params);
     return rows.map((r) => {
       const { dsi_row_index: index, ...rest } = r;
@@ -876,12 +975,16 @@ export class Store {
     });
   }
 
-  /** Case-insensitive substring search over table names, column names and every cell. */
+  /**
+   * Case-insensitive substring search over table names, column names and every cell; matching
+   * rows the caller may not see are left out and counted in `rows.withheld`.
+   */
   search(term: string): Promise<SearchResult> {
     if (typeof term !== 'string' || term === '') return Promise.reject(new StoreError('E_BAD_ARGUMENT', 'search: the term must be a non-empty string'));
     return this.#exclusive(async () => {
       const needle = term.toLowerCase();
-      const result: SearchResult = { tables: [], columns: [], rows: [] };
+      const result = { tables: [] as string[], columns: [] as { table: string; column: string }[], rows: [] as FoundRow[] };
+      let withheld = 0;
       const d = this.#backend.dialect;
       for (const t of await this.#userTables()) {
         const info = await this.#backend.describeTable(t);
@@ -890,9 +993,11 @@ export class Store {
         for (const c of info.columns) if (c.name.toLowerCase().includes(needle)) result.columns.push({ table: t, column: c.name });
         if (info.columns.length === 0) continue;
         const where = info.columns.map((c) => d.containsInsensitive(d.quote(c.name))).join(' OR ');
-        result.rows.push(...(await this.#indexedRows(info, where, info.columns.map(() => term))));
+        const seen = await this.#visibility.filter(await this.#indexedRows(info, where, info.columns.map(() => term)), tableReferenceColumns(info));
+        withheld += seen.withheld;
+        result.rows.push(...seen.rows);
       }
-      return result;
+      return { ...result, rows: withWithheld(result.rows, withheld) };
     });
   }
 
@@ -1090,13 +1195,22 @@ export class Store {
     return this.#exclusive(() => this.#info(table));
   }
 
-  /** Per-column statistics of every table (or `table`). */
-  summary(options: { table?: string } = {}): Promise<ColumnSummary[]> {
+  /**
+   * Per-column statistics of every table (or `table`), over the rows the caller may see;
+   * `withheld` counts the rows left out, over all the tables summarised.
+   */
+  summary(options: { table?: string } = {}): Promise<Withheld<ColumnSummary[]>> {
     return this.#exclusive(async () => {
       const names = options.table === undefined ? await this.#userTables() : [(await this.#info(options.table)).name];
       const out: ColumnSummary[] = [];
-      for (const t of names) out.push(...(await summarizeTable(this.#backend, await this.#info(t))));
-      return out;
+      let withheld = 0;
+      for (const t of names) {
+        const info = await this.#info(t);
+        const hidden = await this.#visibility.hiddenKeys(this.#backend, info);
+        withheld += hidden.length;
+        out.push(...(await summarizeTable(this.#backend, info, excludeKeys(this.#backend.dialect.insertionOrder, hidden))));
+      }
+      return withWithheld(out, withheld);
     });
   }
 
@@ -1111,12 +1225,13 @@ export class Store {
    * Export a table or the result of a read-only query to `file` through the named writer;
    * `writerOptions` go to the writer (the Cinema writer's `files: copy | link | symlink`). A
    * writer that draws the whole store (`Writer.input: 'store'`, the ER diagram) takes neither a
-   * table nor a query; it reads the store's tables through its context.
+   * table nor a query; it reads the store's tables through its context. Rows the caller may not
+   * see never reach the writer; `withheld` counts them.
    */
   write(
     file: string,
     options: { writer?: string; table?: string; query?: string; writerOptions?: Readonly<Record<string, unknown>> },
-  ): Promise<{ rows: number }> {
+  ): Promise<WriteResult> {
     let writer: Writer;
     try {
       writer = chooseWriter(this.#plugins, file, options.writer);
@@ -1134,14 +1249,17 @@ export class Store {
       checkOutputPath(file);
       let sql: string | undefined;
       let tableName: string | undefined;
+      let references: string[] = [];
       if (wholeStore) sql = undefined;
       else if (options.table !== undefined) {
         const info = await this.#info(options.table);
         const d = this.#backend.dialect;
         sql = `SELECT ${info.columns.map((c) => d.quote(c.name)).join(', ')} FROM ${d.quote(info.name)} ORDER BY ${d.insertionOrder}`;
         tableName = info.name;
+        references = tableReferenceColumns(info);
       } else sql = options.query!;
       const columns = sql === undefined ? [] : await this.#backend.queryColumns(sql);
+      if (options.query !== undefined) references = resultReferenceColumns(columns);
       const storeFile = this.#backend.capabilities.isSingleFile && fs.existsSync(this.location) ? path.resolve(this.location) : undefined;
       try {
         const tables = await this.#userTables();
@@ -1151,8 +1269,9 @@ export class Store {
           for (const t of tables) if (!t.toLowerCase().startsWith(CATALOG_PREFIX)) infos.push(await this.#info(t));
           return infos;
         };
-        const rows = sql === undefined ? noRows() : this.#backend.iterateReadOnly(sql);
-        return await writer.write(file, columns, rows, {
+        const counted = { withheld: 0 };
+        const rows = sql === undefined ? noRows() : this.#visibleBatches(this.#backend.iterateReadOnly(sql), references, counted);
+        const written = await writer.write(file, columns, rows, {
           fileRoot: this.#fileRoot,
           storeFile,
           dataFolder: this.#dataFolder,
@@ -1162,10 +1281,24 @@ export class Store {
           tables: describeTables,
           units: () => this.#catalog.units(),
         });
+        return { rows: written.rows, withheld: counted.withheld };
       } catch (e) {
         throw fileSystemError(e, file);
       }
     });
+  }
+
+  /** `batches` without the rows the caller may not see (by `references`), counting them into `counted`. */
+  async *#visibleBatches(batches: AsyncIterable<Row[]>, references: readonly string[], counted: { withheld: number }): AsyncIterable<Row[]> {
+    for await (const batch of batches) {
+      if (references.length === 0) {
+        yield batch;
+        continue;
+      }
+      const seen = await this.#visibility.filter(batch, references);
+      counted.withheld += seen.withheld;
+      if (seen.rows.length > 0) yield seen.rows;
+    }
   }
 
   /**

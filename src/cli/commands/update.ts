@@ -31,7 +31,7 @@ function parseSets(sets: readonly string[]): Record<string, Cell> {
 }
 
 /** What `update --from` takes, as messages name it. */
-const EDITS_FILE = 'a JSON array of rows as `dsi find --json` prints them';
+const EDITS_FILE = 'rows as `dsi find --json` prints them (`{"rows": [...]}`, or the array alone)';
 
 /**
  * Edits from a JSON array of rows that carry dsi_table_name and dsi_row_index (`find --json`).
@@ -40,7 +40,9 @@ const EDITS_FILE = 'a JSON array of rows as `dsi find --json` prints them';
  * null): an object, an array or a boolean is refused naming the row and the column.
  */
 function editsFromFile(file: string): RowEdit[] {
-  const rows = parseJsonExactly(readUtf8FileSync(file, EDITS_FILE), file);
+  const parsed = parseJsonExactly(readUtf8FileSync(file, EDITS_FILE), file);
+  // `find --json` prints {rows, withheld}; an array of rows alone (its earlier shape) is taken too.
+  const rows = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Array.isArray((parsed as { rows?: unknown }).rows) ? (parsed as { rows: unknown[] }).rows : parsed;
   if (!Array.isArray(rows)) throw new StoreError('E_BAD_INPUT', `${file}: expected ${EDITS_FILE}`, { file });
   return rows.map((row: unknown, i) => {
     const where = `${file}: row ${i + 1}`;

@@ -3,6 +3,7 @@ import { defaultPlugins } from '../../index.js';
 import { withStore } from '../context.js';
 import { collectOption, parseKeyValues } from '../key-value-options.js';
 import { wholeNumber } from '../number-options.js';
+import { reportWithheld } from '../output.js';
 
 export function registerWrite(program: Command): void {
   program
@@ -24,17 +25,20 @@ export function registerWrite(program: Command): void {
         ...(opts.x !== undefined ? { x: opts.x } : {}),
       };
       const writerOptions = Object.keys(given).length === 0 ? undefined : given;
-      const { rows } = await withStore(
+      const { rows, withheld, who } = await withStore(
         cmd,
-        (store) =>
-          store.write(file, {
+        async (store) => ({
+          ...(await store.write(file, {
             ...(opts.writer ? { writer: opts.writer } : {}),
             ...(opts.table !== undefined ? { table: opts.table } : {}),
             ...(opts.query !== undefined ? { query: opts.query } : {}),
             ...(writerOptions ? { writerOptions } : {}),
-          }),
+          })),
+          who: store.fileAccess.who,
+        }),
         { readOnly: true },
       );
+      reportWithheld(withheld, who);
       const drawn = opts.table === undefined && opts.query === undefined;
       process.stderr.write(drawn ? `drew ${rows} table${rows === 1 ? '' : 's'} in ${file}\n` : `wrote ${rows} rows to ${file}\n`);
     });

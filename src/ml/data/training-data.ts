@@ -1,7 +1,9 @@
 /**
  * The data a training run sees: the images a store query selects, as one uint8 array, with the
  * conditioning columns' values and what kind each is. Everything that can be wrong with the data
- * is found here, before a run row exists.
+ * is found here, before a run row exists. Rows whose files the caller may not read are left out
+ * by the store (`Store.query`), counted in `withheld` and reported once through `onProgress`
+ * (task `training data: N rows withheld …`); the run trains on, and hashes, the rest.
  */
 import crypto from 'node:crypto';
 import { MlError, StoreError } from '../../errors.js';
@@ -37,6 +39,8 @@ export interface TrainingData {
   readonly conditionRows: Record<string, Cell>[];
   /** SHA-256 over the pixels and the conditioning values: a resumed run checks its data is unchanged. */
   readonly hash: string;
+  /** Rows the query selects that were left out because the caller may not read their files. */
+  readonly withheld: number;
 }
 
 const GAN_SIZES = [28, 32, 64] as const;
@@ -73,7 +77,13 @@ export async function loadTrainingData(store: Store, options: TrainingDataOption
     }
     throw e;
   }
-  if (images.count === 0) throw new MlError('E_ML_DATA', `the training query returned no rows: ${query}`);
+  const withheld = images.withheld ?? 0;
+  if (withheld > 0) {
+    options.onProgress?.({ task: `training data: ${withheld} row${withheld === 1 ? '' : 's'} withheld: their files are not readable by ${store.fileAccess.who}`, done: withheld, total: withheld, unit: 'rows' });
+  }
+  if (images.count === 0) {
+    throw new MlError('E_ML_DATA', `the training query returned no rows${withheld > 0 ? ` the caller may read (${withheld} withheld)` : ''}: ${query}`);
+  }
   if (images.height !== images.width || !(GAN_SIZES as readonly number[]).includes(images.height)) {
     throw new MlError('E_ML_DATA', (o) => `the images are ${images.width} × ${images.height} pixels; the GAN models take ${GAN_SIZES.join(', ')}: give ${o('size')}`);
   }
@@ -84,7 +94,7 @@ export async function loadTrainingData(store: Store, options: TrainingDataOption
   const hash = crypto.createHash('sha256');
   hash.update(images.pixels);
   if (names.length > 0) hash.update(JSON.stringify(names.map((n) => images.columns[n]!.map((v) => (typeof v === 'bigint' ? v.toString() : v)))));
-  return { query, sourceTable: options.table ?? sourceTableOf(options.query ?? ''), images, conditions, conditionRows, hash: hash.digest('hex') };
+  return { query, sourceTable: options.table ?? sourceTableOf(options.query ?? ''), images, conditions, conditionRows, hash: hash.digest('hex'), withheld };
 }
 
 /** The first table a query reads FROM (`FROM mnist`, `FROM "fashion_mnist"`), or null. */
