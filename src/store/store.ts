@@ -18,6 +18,7 @@ import { StoreError, badInput } from '../errors.js';
 import { isFileColumn } from '../file-columns.js';
 import type { ProgressCallback } from '../progress.js';
 import type { Backend, BackendCapabilities, SqlDialect } from './backend.js';
+import type { FileAccess } from './file-access.js';
 import { Catalog, type UnitRow, redefine } from './catalog.js';
 import { fileSystemError } from './file-errors.js';
 import { FileStage } from './file-stage.js';
@@ -64,6 +65,8 @@ export interface OpenOptions {
    * decides per read).
    */
   readonly runTable?: boolean;
+  /** Whose file permissions decide which rows that reference files are returned (file-access.ts). */
+  readonly access?: FileAccess;
 }
 
 /** {@link OpenOptions} with the plugins the store is assembled from. */
