@@ -200,7 +200,7 @@ test('dsi serve --users with an unsafe file exits 2 with one line; a server not 
   assert.match(asAlice.stderr, /^E_BAD_ARGUMENT .*user dsi-test-bob is another account than dsi-test-alice, which runs this dashboard; serving other accounts needs root/);
 });
 
-test('a job gets the store location in its environment, never on its command line, and runs as the user it is started for', { skip }, async () => {
+test('a job gets the store location in its environment, never on its command line, runs as the user it is started for, and only that user sees it', { skip }, async () => {
   const secret = 'postgres://dsi:s3cret-pw@127.0.0.1:1/dsi';
   assert.equal(withoutPassword(secret), 'postgres://dsi@127.0.0.1:1/dsi');
   const failing = startJob('test', ['--db', secret, 'list']);
@@ -218,4 +218,10 @@ test('a job gets the store location in its environment, never on its command lin
   assert.equal(job.state, 'finished', job.view().output.join('\n'));
   assert.equal(fs.statSync(csv).uid, account(ALICE).uid);
   assert.equal(job.account, ALICE);
+  // Only alice sees and follows her job.
+  const listed = async (token: string): Promise<string[]> => ((await (await get('/api/jobs', token)).json()) as { jobs: { job_id: string }[] }).jobs.map((j) => j.job_id);
+  assert.ok((await listed(ALICE_TOKEN)).includes(job.id));
+  assert.ok(!(await listed(BOB_TOKEN)).includes(job.id));
+  assert.equal((await get(`/api/jobs/${job.id}`, ALICE_TOKEN)).status, 200);
+  assert.equal((await get(`/api/jobs/${job.id}`, BOB_TOKEN)).status, 404);
 });

@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
     .action(async (cinema: string | undefined, opts: ServeFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       if (opts.newToken) {
-        const { newToken, tokenDigest } = await import('../../server/index.js');
+        const [{ newToken }, { tokenDigest }] = await Promise.all([import('../../server/request-guard.js'), import('../../server/users-file.js')]);
         const token = newToken();
         process.stdout.write(`token = "${token}"\ntoken_sha256 = "${tokenDigest(token)}"\n`);
         return;
