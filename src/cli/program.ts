@@ -17,7 +17,7 @@
  * try { await program.parseAsync(process.argv); } catch (e) { const f = failure(e); … }
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { defaultPlugins } from '../index.js';
 import { MlError, StoreError } from '../errors.js';
 import { fileSystemError, isFileSystemError } from '../store/file-errors.js';
@@ -118,7 +118,7 @@ export function buildProgram(): Command {
   const program = new DsiProgram('dsi')
     .description('Data Science Infrastructure: ingest scientific metadata into a queryable store, find and search it')
     .version(packageVersion(), '-V, --version', 'print the version of dsi')
-    .option('--db <path>', 'the store: a file (NAME.db SQLite, NAME.duckdb DuckDB), or a URL postgres://user@host:port/database?schema=NAME', 'dsi.db')
+    .addOption(new Option('--db <path>', 'the store: a file (NAME.db SQLite, NAME.duckdb DuckDB), or a URL postgres://user@host:port/database?schema=NAME').env('DSI_DB').default('dsi.db'))
     .option('--backend <name>', `backend: ${Object.keys(defaultPlugins.backends).join(', ')} (default: the one --db implies; sqlite for a file)`)
     .option('--data-folder <dir>', "where the store keeps its files (default for NAME.db: NAME.data beside it; a server store has none unless given)")
     .option('--plugin <module>', 'a JavaScript or TypeScript module exporting readers, writers and/or backends to add, repeatable', collectOption)

@@ -9,6 +9,7 @@
  */
 import { Hono } from 'hono';
 import type { DashboardContext } from './dashboard-context.js';
+import type { DashboardUsers } from './dashboard-users.js';
 import { errorAnswer, notFound } from './http-errors.js';
 import { requestGuard } from './request-guard.js';
 import { evaluationRoutes } from './routes/evaluation-routes.js';
@@ -24,8 +25,10 @@ import { storeRoutes } from './routes/store-routes.js';
 import { DEFAULT_WEB_ROOT, mountWeb } from './static-web.js';
 
 export interface DashboardAppOptions {
-  /** The token every request must carry (required when not on loopback). */
+  /** The token every request must carry (required when not on loopback); ignored when `users` is given. */
   readonly token?: string | undefined;
+  /** A group's users and their accounts (dashboard-users.ts); default: the server's own account with `token`. */
+  readonly users?: DashboardUsers | undefined;
   /** Whether the server listens on loopback only; the Host header is then checked. */
   readonly loopback: boolean;
   /** The built front end (default: dist/web beside the compiled server). */
@@ -56,7 +59,7 @@ export function createDashboardApp(ctx: DashboardContext, options: DashboardAppO
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
     if (!c.res.headers.has('content-security-policy')) c.res.headers.set('content-security-policy', PAGE_POLICY);
   });
-  app.use('*', requestGuard({ token: options.token, loopback: options.loopback }));
+  app.use('*', requestGuard({ token: options.token, users: options.users, loopback: options.loopback }));
   app.get('/api/health', (c) => c.json({ ok: true, store: ctx.store?.location ?? null, cinema: ctx.cinema?.folder ?? null }));
   for (const routes of [storeRoutes, galleryRoutes, runRoutes, evaluationRoutes, explanationRoutes, lineageRoutes, reviewRoutes, jobRoutes, reportRoutes]) {
     app.route('/api', routes(ctx));

@@ -9,13 +9,64 @@
  * and `end` exactly once; {@link closeJobs} interrupts every running job (SIGINT, which lets a
  * training write its checkpoint and mark its run stopped, then SIGKILL after a grace period) and
  * resolves when all have exited. Jobs live in this process's memory only.
+ *
+ * The store's location (`--db`, which for PostgreSQL may hold a password) never goes on the job's
+ * command line, which `ps` shows to every account: it is handed over in the environment
+ * (`DSI_DB`, read by the CLI as the default of `--db`), which only the job's own account and root
+ * can read. A job run for another account of a group (`account`) runs as that account
+ * (as-account.ts), with a short list of environment variables rather than the server's, and a
+ * store URL without its password: the account signs in to the database as it would from its
+ * own shell (`~/.pgpass`, peer authentication), never with the dashboard's credentials.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { DashboardAccount } from './users-file.js';
 
 /** The `dsi` entry point, from the compiled module in dist/src/server/. */
 export const DSI_BIN = fileURLToPath(new URL('../../../bin/dsi.js', import.meta.url));
+
+/** Runs `dsi` as another account (compiled beside this file). */
+const AS_ACCOUNT = fileURLToPath(new URL('./as-account.js', import.meta.url));
+
+/** The environment variable `dsi` takes the store's location from when `--db` is not given. */
+export const DB_VARIABLE = 'DSI_DB';
+
+/** Variables of the server's environment a job for another account keeps (locale, paths, thread counts). */
+const KEPT_FOR_OTHERS = /^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|OMP_[A-Z_]+|MKL_[A-Z_]+)$/;
+
+/** `location` without the password of a URL (`postgres://u:secret@h/db` → `postgres://u@h/db`); other locations as they are. */
+export function withoutPassword(location: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return location;
+  try {
+    const url = new URL(location);
+    if (url.password === '') return location;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return location;
+  }
+}
+
+/** `args` with `--db VALUE` (or `--db=VALUE`) taken out, and that value. */
+export function takeStoreLocation(args: readonly string[]): { readonly args: readonly string[]; readonly db: string | undefined } {
+  const rest: string[] = [];
+  let db: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--db' && i + 1 < args.length) db = args[++i];
+    else if (a.startsWith('--db=')) db = a.slice('--db='.length);
+    else rest.push(a);
+  }
+  return { args: rest, db };
+}
+
+/** Who a job runs as: the server's account, or another account of a group. */
+export interface JobAccount {
+  readonly account: DashboardAccount;
+  /** Whether it is another account than the server's (the job then switches to it). */
+  readonly isOtherAccount: boolean;
+}
 
 /** How many output lines a job keeps. */
 export const KEPT_LINES = 200;
@@ -57,14 +108,28 @@ export class Job {
   readonly #details: Record<string, unknown>;
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
+  /** The account the job runs as (its login name); undefined: the server's. */
+  readonly account: string | undefined;
 
   constructor(
     readonly kind: string,
     args: readonly string[],
     details: Readonly<Record<string, unknown>>,
+    runAs?: JobAccount,
   ) {
     this.#details = { ...details };
-    this.#child = spawn(process.execPath, [DSI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    this.account = runAs?.account.account;
+    const { args: rest, db } = takeStoreLocation(args);
+    if (runAs?.isOtherAccount) {
+      const { account, uid, gid, home } = runAs.account;
+      const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => KEPT_FOR_OTHERS.test(k)));
+      Object.assign(env, { HOME: home, USER: account, LOGNAME: account, NO_COLOR: '1' }, db === undefined ? {} : { [DB_VARIABLE]: withoutPassword(db) });
+      this.#child = spawn(process.execPath, [AS_ACCOUNT, account, String(uid), String(gid), '--', ...rest], { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: '/' });
+    } else {
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+      if (db !== undefined) env[DB_VARIABLE] = db;
+      this.#child = spawn(process.execPath, [DSI_BIN, ...rest], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    }
     for (const stream of [this.#child.stdout, this.#child.stderr]) {
       let pending = '';
       stream?.setEncoding('utf8');
@@ -122,6 +187,16 @@ export class Job {
     return () => this.#listeners.delete(listener);
   }
 
+  /** The command line the job was started with (never the store's location). */
+  get commandLine(): readonly string[] {
+    return [...this.#child.spawnargs];
+  }
+
+  /** The job's process id (undefined when it could not start). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   /** Resolves when the process has exited. */
   exited(): Promise<void> {
     return this.#exited;
@@ -164,13 +239,14 @@ export class Job {
 const jobs = new Map<string, Job>();
 
 /**
- * Starts `dsi ARGS…` as a job of `kind` (the arguments after `dsi`, store arguments included).
+ * Starts `dsi ARGS…` as a job of `kind` (the arguments after `dsi`, store arguments included;
+ * `--db` goes to the job's environment), as `runAs` when given (default: the server's account).
  *
  * @example
  * const job = startJob('child-run', [...ctx.storeArguments, 'ml', 'train', '--from', run, '--include-accepted', '--epochs', '3'], { from: run, epochs: 3 });
  */
-export function startJob(kind: string, args: readonly string[], details: Readonly<Record<string, unknown>> = {}): Job {
-  const job = new Job(kind, args, details);
+export function startJob(kind: string, args: readonly string[], details: Readonly<Record<string, unknown>> = {}, runAs?: JobAccount): Job {
+  const job = new Job(kind, args, details, runAs);
   jobs.set(job.id, job);
   return job;
 }

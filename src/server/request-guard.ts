@@ -1,10 +1,12 @@
 /**
  * The dashboard's doors, checked before any route runs:
  *
- * - **Token.** When the server has a token (always, when it listens beyond loopback), a request
- *   must carry it: `Authorization: Bearer T`, `?token=T` (the URL the server prints; the answer
- *   then sets an HttpOnly, SameSite=Strict cookie so the page's own requests and images carry it)
- *   or that cookie. Anything else is a 401. Tokens are compared in constant time.
+ * - **Token.** When the server has a token (always, when it listens beyond loopback or serves a
+ *   group), a request must carry it: `Authorization: Bearer T`, `?token=T` (the URL the server
+ *   prints; the answer then sets an HttpOnly, SameSite=Strict cookie so the page's own requests
+ *   and images carry it) or that cookie. Anything else is a 401. Tokens are compared in constant
+ *   time. The token says which account the request runs as (dashboard-users.ts): the rest of the
+ *   request runs in that account's scope (request-scope.ts).
  * - **Host.** On loopback, the `Host` header must name a loopback address: a page of another site
  *   that rebinds its DNS name to 127.0.0.1 cannot read the dashboard.
  * - **Origin.** A request that changes something (any method but GET and HEAD) must send JSON and,
@@ -14,14 +16,18 @@
 import crypto from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { DashboardUsers } from './dashboard-users.js';
 import { ApiError } from './http-errors.js';
+import { runInScope } from './request-scope.js';
 
 /** The cookie the token is kept in once a `?token=` URL was opened. */
 export const TOKEN_COOKIE = 'dsi_token';
 
 export interface GuardOptions {
-  /** The token every request must carry; undefined: none needed (loopback only). */
+  /** The token every request must carry; undefined: none needed (loopback only). Ignored when `users` is given. */
   readonly token?: string | undefined;
+  /** Who may use the dashboard and as which account (default: the server's own, with `token`). */
+  readonly users?: DashboardUsers | undefined;
   /** Whether the server listens on a loopback address only (the Host check applies). */
   readonly loopback: boolean;
 }
@@ -30,12 +36,6 @@ export interface GuardOptions {
 export function newToken(): string {
   return crypto.randomBytes(24).toString('base64url');
 }
-
-const sameText = (a: string, b: string): boolean => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-};
 
 const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 
@@ -60,20 +60,25 @@ function originHost(origin: string): string | undefined {
 
 /** The middleware enforcing the three checks above. */
 export function requestGuard(options: GuardOptions): MiddlewareHandler {
+  const users = options.users ?? DashboardUsers.alone(options.token);
   return async (c, next) => {
     const url = new URL(c.req.url);
     const host = c.req.header('host') ?? url.host;
     if (options.loopback && !isLoopbackHost(host)) {
       throw new ApiError(403, 'E_HOST', `this dashboard answers only to a loopback Host, got "${host}"`);
     }
-    if (options.token !== undefined) {
+    let account = users.owner;
+    if (users.needsToken) {
       const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
       const given = bearer ?? url.searchParams.get('token') ?? getCookie(c, TOKEN_COOKIE);
-      if (given === undefined || given === null || !sameText(given, options.token)) {
+      const known = given === undefined || given === null ? undefined : users.accountOf(given);
+      if (known === undefined) {
         throw new ApiError(401, 'E_TOKEN', given === undefined || given === null ? 'this dashboard needs its token: open the URL it printed (with ?token=…) or send Authorization: Bearer TOKEN' : 'wrong token');
       }
-      if (url.searchParams.get('token') !== null) {
-        setCookie(c, TOKEN_COOKIE, options.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+      account = known;
+      const fromUrl = url.searchParams.get('token');
+      if (fromUrl !== null && fromUrl === given) {
+        setCookie(c, TOKEN_COOKIE, fromUrl, { httpOnly: true, sameSite: 'Strict', path: '/' });
       }
     }
     const method = c.req.method;
@@ -85,6 +90,6 @@ export function requestGuard(options: GuardOptions): MiddlewareHandler {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/json\b/i.test(type)) throw new ApiError(415, 'E_CONTENT_TYPE', `send JSON (Content-Type: application/json), got "${type || 'nothing'}"`);
     }
-    await next();
+    await runInScope(users.scopeFor(account), next);
   };
 }

@@ -4,6 +4,11 @@
  * opened Cinema database, the files its `data.csv` lists inside its own folder. Everything else is
  * a 403 or 404, whatever the encoding of the request: the request names a stored value, never a
  * path to walk.
+ *
+ * A file is sent only when the request's account may read it: the server reads it as itself, so
+ * for its own account the kernel decides when it opens the file; for another account of a group
+ * the account's checker is asked first ({@link requireReadable}) and a file it may not read is a
+ * 403 that names neither the path nor who may read it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +16,7 @@ import { containedPath } from '../contained-path.js';
 import { isUrl } from '../file-columns.js';
 import type { Store } from '../store/store.js';
 import { ApiError, forbidden, notFound } from './http-errors.js';
+import { currentScope } from './request-scope.js';
 
 const IMAGE_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
@@ -27,6 +33,17 @@ const IMAGE_TYPES: Readonly<Record<string, string>> = {
 /** The content type a served file is sent with; unknown kinds download as bytes. */
 export function contentTypeOf(file: string): string {
   return IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/**
+ * Refuses `file` (an absolute path) with a 403 unless the request's account may read it. Outside
+ * a request nobody may (fail closed).
+ */
+export async function requireReadable(file: string): Promise<void> {
+  const scope = currentScope();
+  if (scope !== undefined && !scope.isOtherAccount) return;
+  const readable = scope === undefined ? false : (await scope.access.canRead([file]))[0] === true;
+  if (!readable) throw forbidden(`${scope?.account.account ?? 'nobody'} may not read this file`, 'E_FILE_PERMISSION');
 }
 
 /** A file answer; SVG is sandboxed so a stored SVG cannot run script in the dashboard's origin. */

@@ -1,12 +1,13 @@
 /**
  * `/files?path=VALUE`: a file the store references (the exact value of a `FILE…` cell) or, with
- * `/files?cinema=VALUE`, one the opened Cinema database lists. See store-files.ts for the rules.
+ * `/files?cinema=VALUE`, one the opened Cinema database lists; either only when the request's
+ * account may read it. See store-files.ts for the rules.
  */
 import { Hono } from 'hono';
 import { containedPath } from '../../contained-path.js';
 import { requireStore, type DashboardContext } from '../dashboard-context.js';
 import { badRequest, forbidden, notFound } from '../http-errors.js';
-import { fileResponse, referencedFile } from '../store-files.js';
+import { fileResponse, referencedFile, requireReadable } from '../store-files.js';
 
 export function fileRoutes(ctx: DashboardContext): Hono {
   const app = new Hono();
@@ -23,11 +24,14 @@ export function fileRoutes(ctx: DashboardContext): Hono {
       } catch {
         throw forbidden(`"${cinemaValue}" lies outside the Cinema database's folder`, 'E_UNSAFE_PATH');
       }
+      await requireReadable(file);
       return fileResponse(file);
     }
     const value = c.req.query('path');
     if (value === undefined) throw badRequest('name the file: /files?path=VALUE (a value of a FILE column)');
-    return fileResponse(await referencedFile(requireStore(ctx), value));
+    const file = await referencedFile(requireStore(ctx), value);
+    await requireReadable(file);
+    return fileResponse(file);
   });
   return app;
 }

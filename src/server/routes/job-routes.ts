@@ -11,7 +11,8 @@
  * - `GET /api/jobs/:id/events` streams it as server-sent events: `state` (the job, first and on
  *   each change), `line` (`{line}`: a line of the job's output), `end` (the job) once at exit.
  *
- * Only one child run of a run is started at a time (a second gets 409).
+ * Only one child run of a run is started at a time (a second gets 409). A job runs as the
+ * request's account (job-runner.ts) and only that account sees it: another user's job is a 404.
  */
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -19,7 +20,8 @@ import { acceptedPredictionsOf, RunRegistry } from '../../ml/index.js';
 import type { Store } from '../../store/store.js';
 import { requireStore, type DashboardContext } from '../dashboard-context.js';
 import { ApiError, badRequest, notFound } from '../http-errors.js';
-import { getJob, listJobs, startJob, type Job, type JobView } from '../job-runner.js';
+import { getJob, listJobs, startJob, type Job, type JobAccount, type JobView } from '../job-runner.js';
+import { currentScope } from '../request-scope.js';
 
 /** The most epochs a child run started from the page may train. */
 export const MAX_JOB_EPOCHS = 1000;
@@ -63,6 +65,19 @@ async function answerOf(store: Store, job: Job): Promise<JobAnswer> {
   return { ...job.view(), run_id };
 }
 
+/** Who the request's jobs run as (the dashboard's middleware always sets a scope). */
+function requester(): JobAccount {
+  const scope = currentScope();
+  if (scope === undefined) throw new ApiError(500, 'E_INTERNAL', 'a job route ran outside a request');
+  return { account: scope.account, isOtherAccount: scope.isOtherAccount };
+}
+
+/** The jobs the request's account may see. */
+const jobsOfRequester = (): Job[] => {
+  const me = requester().account.account;
+  return listJobs().filter((j) => j.account === me);
+};
+
 export function jobRoutes(ctx: DashboardContext): Hono {
   const app = new Hono();
 
@@ -72,25 +87,26 @@ export function jobRoutes(ctx: DashboardContext): Hono {
     const run = await new RunRegistry(store).get(request.from);
     if (run.kind !== 'gan') throw badRequest(`run ${run.run_id} is a ${run.kind} run; a child run starts from a GAN run`, 'E_ML_RUN_KIND');
     await acceptedPredictionsOf(store, run.run_id, 'from');
+    const runAs = requester();
     const busy = listJobs().find((j) => j.state === 'running' && j.view().details['from'] === run.run_id);
     if (busy !== undefined) throw new ApiError(409, 'E_JOB_RUNNING', `a child run of ${run.run_id} is being trained already (job ${busy.id}); wait for it to end`);
     const job = startJob('child-run', [...ctx.storeArguments, 'ml', 'train', '--from', run.run_id, '--include-accepted', '--epochs', String(request.epochs)], {
       from: run.run_id,
       epochs: request.epochs,
-    });
+    }, runAs);
     return c.json({ ...job.view(), run_id: null } satisfies JobAnswer, 202);
   });
 
   const jobOf = (id: string): Job => {
     const job = getJob(id);
-    if (job === undefined) throw notFound(`no job ${id} (jobs are kept while the dashboard runs)`, 'E_JOB_MISSING');
+    if (job === undefined || job.account !== requester().account.account) throw notFound(`no job ${id} (jobs are kept while the dashboard runs)`, 'E_JOB_MISSING');
     return job;
   };
 
   app.get('/jobs', async (c) => {
     const store = requireStore(ctx);
     const from = c.req.query('from');
-    const jobs = listJobs().filter((j) => from === undefined || from === '' || j.view().details['from'] === from).reverse();
+    const jobs = jobsOfRequester().filter((j) => from === undefined || from === '' || j.view().details['from'] === from).reverse();
     return c.json({ jobs: await Promise.all(jobs.map((j) => answerOf(store, j))) });
   });
 

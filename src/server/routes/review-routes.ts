@@ -18,7 +18,8 @@ import { acceptPredictions, clearRuleAcceptances, recordReviews, reviewQueue, Ru
 import type { Store } from '../../store/store.js';
 import type { ReviewTally } from '../api-types.js';
 import { requireStore, type DashboardContext } from '../dashboard-context.js';
-import { badRequest, notFound } from '../http-errors.js';
+import { badRequest, forbidden, notFound } from '../http-errors.js';
+import { currentScope } from '../request-scope.js';
 
 /** The longest comment and reviewer name accepted. */
 export const MAX_COMMENT = 4000;
@@ -60,6 +61,19 @@ async function tallyOf(store: Store, runId: string, reviewer: string): Promise<R
   const accepted = n(p?.['accepted']);
   const rejected = n(p?.['rejected']);
   return { predictions: total, accepted, rejected, undecided: total - accepted - rejected, reviews, by_reviewer: { reviewer, ...mine } };
+}
+
+/** The reviewer a request names by default: a group member's own account, else the dashboard's default. */
+function defaultReviewer(ctx: DashboardContext): string {
+  const scope = currentScope();
+  return scope?.isOtherAccount ? scope.account.account : ctx.reviewer;
+}
+
+/** A group member records reviews under their own account only. */
+function ownReviewer(reviewer: string): string {
+  const scope = currentScope();
+  if (scope?.isOtherAccount && reviewer !== scope.account.account) throw forbidden(`${scope.account.account} records reviews as ${scope.account.account}, not as ${reviewer}`, 'E_REVIEWER');
+  return reviewer;
 }
 
 function reviewerOf(given: unknown, fallback: string): string {
@@ -148,7 +162,7 @@ export function reviewRoutes(ctx: DashboardContext): Hono {
 
   app.get('/review/:run/queue', async (c) => {
     const store = requireStore(ctx);
-    const reviewer = reviewerOf(c.req.query('reviewer'), ctx.reviewer);
+    const reviewer = reviewerOf(c.req.query('reviewer'), defaultReviewer(ctx));
     const limitText = c.req.query('limit');
     const limit = limitText === undefined || limitText === '' ? 200 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUEUE) throw badRequest(`limit must be a whole number from 1 to ${MAX_QUEUE}, got "${limitText}"`);
@@ -160,7 +174,7 @@ export function reviewRoutes(ctx: DashboardContext): Hono {
 
   app.get('/review/:run/tally', async (c) => {
     const store = requireStore(ctx);
-    const reviewer = reviewerOf(c.req.query('reviewer'), ctx.reviewer);
+    const reviewer = reviewerOf(c.req.query('reviewer'), defaultReviewer(ctx));
     const run = await new RunRegistry(store).get(c.req.param('run'));
     return c.json({ run_id: run.run_id, tally: await tallyOf(store, run.run_id, reviewer) });
   });
@@ -169,7 +183,7 @@ export function reviewRoutes(ctx: DashboardContext): Hono {
     const store = requireStore(ctx);
     const body = objectBody(await c.req.json(), '{"prediction_id": ID, "verdict": "accept" | "reject", "rating": 1-5, "comment": TEXT, "reviewer": NAME}');
     const review = verdictOf(body);
-    const reviewer = reviewerOf(body['reviewer'], ctx.reviewer);
+    const reviewer = ownReviewer(reviewerOf(body['reviewer'], defaultReviewer(ctx)));
     const run = await new RunRegistry(store).get(c.req.param('run'));
     const owner = (await store.query('SELECT run_id FROM ml_predictions WHERE prediction_id = ?', [review.prediction_id]))[0]?.['run_id'];
     if (owner === undefined) throw notFound(`no prediction ${review.prediction_id} in ml_predictions`, 'E_PREDICTION_MISSING');
