@@ -27,6 +27,8 @@ const FILES = [
   { id: 3, file: 'world.png', label: 'everyone' },
   { id: 4, file: 'acl.png', label: 'bob by acl' },
   { id: 5, file: 'root.png', label: 'root only' },
+  { id: 6, file: 'gone.png', label: 'not there' },
+  { id: 7, file: '../private/open.png', label: 'behind a private folder' },
 ] as const;
 
 describe('rows withheld by real file permissions, as other accounts', { skip: why ?? (aclTools ? false : 'setfacl is not installed') }, () => {
@@ -53,6 +55,11 @@ describe('rows withheld by real file permissions, as other accounts', { skip: wh
     const granted = spawnSync('setfacl', ['-m', `u:${BOB}:r`, acl], { encoding: 'utf8' });
     assert.equal(granted.status, 0, `setfacl: ${granted.stderr}`);
     write('root.png', 0o600);
+    // A file anyone could read, in a folder only root may search: the folder protects it.
+    fs.mkdirSync(path.join(dir, 'private'), { mode: 0o700 });
+    fs.chmodSync(path.join(dir, 'private'), 0o700);
+    fs.writeFileSync(path.join(dir, 'private', 'open.png'), 'open');
+    fs.chmodSync(path.join(dir, 'private', 'open.png'), 0o644);
     db = path.join(dir, 'shared.db');
     const store = await openStore(db);
     try {
@@ -74,16 +81,17 @@ describe('rows withheld by real file permissions, as other accounts', { skip: wh
   };
   const ids = (rows: unknown) => (rows as { id: number }[]).map((r) => r.id);
 
-  // alice: her own file, her group's, everyone's. bob: everyone's and his ACL grant.
+  // alice: her own file, her group's, everyone's. bob: everyone's and his ACL grant. Both: the
+  // row whose file is not there (it protects nothing), never the one behind root's folder.
   const expected = [
-    { user: ALICE, sees: [1, 2, 3] },
-    { user: BOB, sees: [3, 4] },
+    { user: ALICE, sees: [1, 2, 3, 6] },
+    { user: BOB, sees: [3, 4, 6] },
   ];
 
   it('root sees every row and is told of nothing withheld', () => {
     for (const args of [['display', 'pics', '--json'], ['query', 'SELECT * FROM pics ORDER BY id', '--json']]) {
       const r = dsiAs(undefined, args);
-      assert.deepEqual(ids(r.json!['rows']), [1, 2, 3, 4, 5]);
+      assert.deepEqual(ids(r.json!['rows']), [1, 2, 3, 4, 5, 6, 7]);
       assert.equal(r.json!['withheld'], 0);
       assert.doesNotMatch(r.stderr, /withheld/);
     }

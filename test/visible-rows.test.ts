@@ -51,8 +51,8 @@ for (const backend of BACKENDS) {
         return f;
       });
       const [f1, f2, f3, f6] = files as [string, string, string, string];
-      // gone.txt is denied too, but a file that is not there protects nothing: its row stays.
-      access = new DenyingAccess(new Set([f2, f6, path.join(dir, 'gone.txt')]));
+      // gone.txt is not there: a FileAccess answers true for it (file-access.ts), so its row stays.
+      access = new DenyingAccess(new Set([f2, f6]));
       store = await openWith(backend, dir, access);
       // 2 and 6 reference denied files; 4 references nothing; 5 a URL; 7 a file that is not there.
       await store.insertRows('pics', [

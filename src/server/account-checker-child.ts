@@ -8,7 +8,7 @@
  * Messages: in `{id, paths}`; out `{ready, uid, groups}` once, then `{id, readable}` per batch, or
  * `{failed}` before exiting when the switch to the account did not succeed.
  */
-import fs from 'node:fs';
+import { mayRead } from '../store/file-access.js';
 import { becomeAccount } from './become-account.js';
 
 const [account, uid, gid] = process.argv.slice(2);
@@ -28,15 +28,10 @@ if (process.exitCode !== 3) {
   send({ ready: true, uid: process.getuid?.(), groups: process.getgroups?.() ?? [] });
   process.on('message', (message: { id?: unknown; paths?: unknown }) => {
     const paths = Array.isArray(message.paths) ? message.paths : [];
-    const readable = paths.map((p) => {
-      if (typeof p !== 'string') return false;
-      try {
-        fs.accessSync(p, fs.constants.R_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const readable = paths.map((p) => typeof p === 'string' && mayRead(p));
+    Error.stackTraceLimit = stackTraceLimit;
     send({ id: message.id, readable });
   });
 }

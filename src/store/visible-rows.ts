@@ -1,9 +1,9 @@
 /**
  * Which rows a caller may see: a row that references files is returned only when the caller may
  * read every file it references ({@link FileAccess}); the others are withheld and only counted.
- * A referenced file that does not exist at all (this process's `stat` says ENOENT or ENOTDIR)
- * protects nothing and withholds nothing: the row stays visible, so a store read without its
- * files stays findable and the operation that needs the file fails naming it, as before.
+ * A referenced file that does not exist at all protects nothing and withholds nothing: the
+ * `FileAccess` answers true for it (file-access.ts), so a store read without its files stays
+ * findable and the operation that needs the file fails naming it, as before.
  *
  * What a row references:
  * - every non-empty value of a `FILE…` column (Cinema's rule, `file-columns.ts`) that is not a URL;
@@ -98,8 +98,6 @@ export function excludeKeys(order: string, keys: readonly (number | bigint)[]): 
 export class RowVisibility {
   readonly #access: FileAccess;
   readonly #resolve: (value: string) => string;
-  /** Paths found not to exist at all, asked only of paths the caller may not read. */
-  readonly #absent = new Map<string, boolean>();
 
   constructor(access: FileAccess, fileRoot: string) {
     this.#access = access;
@@ -135,8 +133,7 @@ export class RowVisibility {
     if (!Array.isArray(answers) || answers.length !== paths.length) {
       throw new StoreError('E_BAD_ARGUMENT', `FileAccess.canRead (${this.#access.who}) must answer once per path: asked ${paths.length}, got ${Array.isArray(answers) ? answers.length : typeof answers}`);
     }
-    // A path is seen when readable, or when there is no file at all (asked only for the denied).
-    const seen = answers.map((ok, i) => ok === true || this.#isAbsent(paths[i]!));
+    const seen = answers.map((ok) => ok === true);
     const mask = new Array<boolean>(rows.length);
     for (let r = 0; r < rows.length; r++) {
       let ok = true;
@@ -144,21 +141,6 @@ export class RowVisibility {
       mask[r] = ok;
     }
     return mask;
-  }
-
-  /** Whether nothing exists at `p` (a missing file protects nothing); anything else, an EACCES included, counts as there. */
-  #isAbsent(p: string): boolean {
-    let absent = this.#absent.get(p);
-    if (absent === undefined) {
-      try {
-        absent = fs.statSync(p, { throwIfNoEntry: false }) === undefined;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        absent = code === 'ENOENT' || code === 'ENOTDIR';
-      }
-      this.#absent.set(p, absent);
-    }
-    return absent;
   }
 
   /**
