@@ -40,8 +40,8 @@ export interface FileSnapshot extends PermissionSnapshot {
   readonly folders: readonly string[];
 }
 
-/** Paths per `getfacl` call: well under the kernel's argument limit. */
-const GETFACL_BATCH = 200;
+/** Bytes of paths per `getfacl` call: well under the kernel's argument limit (2 MiB on Linux). */
+const GETFACL_BATCH_BYTES = 256 * 1024;
 
 /** The folders from `/` down to the one holding `file` (absolute, normalised). */
 export function foldersOf(file: string): string[] {
@@ -93,9 +93,13 @@ let getfaclMissing: boolean | undefined;
 export function readAcls(paths: readonly string[]): Map<string, string> {
   const acls = new Map<string, string>();
   if (paths.length === 0 || getfaclMissing === true) return acls;
-  for (let i = 0; i < paths.length; i += GETFACL_BATCH) {
+  for (let i = 0; i < paths.length; ) {
+    let end = i;
+    for (let bytes = 0; end < paths.length && (end === i || bytes + paths[end]!.length < GETFACL_BATCH_BYTES); end++) bytes += Buffer.byteLength(paths[end]!) + 1;
+    const batch = paths.slice(i, end);
+    i = end;
     // `--` keeps a path starting with `-` a path; missing files are reported on stderr and skipped.
-    const run = spawnSync('getfacl', ['-n', '--absolute-names', '-p', '--', ...paths.slice(i, i + GETFACL_BATCH)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync('getfacl', ['-n', '--absolute-names', '-p', '--', ...batch], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (run.error !== undefined) {
       getfaclMissing = true;
       return acls;
@@ -119,20 +123,47 @@ function statOf(p: string): fs.Stats | undefined {
  */
 export function readFileModes(files: readonly string[]): { files: Map<string, FileSnapshot>; folders: Map<string, PermissionSnapshot> } {
   const chains = new Map<string, string[]>();
+  /** Folder chains by (folder, real folder): null where a folder cannot be stat-ed. */
+  const chainOf = new Map<string, string[] | null>();
   const stats = new Map<string, fs.Stats>();
   const folderStats = new Map<string, fs.Stats | undefined>();
+  // Real paths per folder (a file's is its folder's plus its name, unless it is a symlink).
+  const realFolders = new Map<string, string | undefined>();
+  const realFolder = (folder: string): string | undefined => {
+    if (!realFolders.has(folder)) {
+      try {
+        realFolders.set(folder, fs.realpathSync.native(folder));
+      } catch {
+        realFolders.set(folder, undefined);
+      }
+    }
+    return realFolders.get(folder);
+  };
   for (const file of files) {
-    const st = statOf(file);
-    if (st === undefined) continue;
-    let real = file;
+    let st: fs.Stats | undefined;
+    let real: string | undefined;
     try {
-      real = fs.realpathSync(file);
+      st = fs.lstatSync(file);
+      if (st.isSymbolicLink()) {
+        real = fs.realpathSync.native(file);
+        st = fs.statSync(real);
+      } else {
+        const folder = realFolder(path.dirname(file));
+        real = folder === undefined ? undefined : path.join(folder, path.basename(file));
+      }
     } catch {
       continue;
     }
-    const chain = [...new Set([...foldersOf(file), ...foldersOf(real)])];
-    for (const f of chain) if (!folderStats.has(f)) folderStats.set(f, statOf(f));
-    if (chain.some((f) => folderStats.get(f) === undefined)) continue;
+    if (real === undefined) continue;
+    const key = `${path.dirname(file)}\0${path.dirname(real)}`;
+    let chain = chainOf.get(key);
+    if (chain === undefined) {
+      chain = [...new Set([...foldersOf(file), ...foldersOf(real)])];
+      for (const f of chain) if (!folderStats.has(f)) folderStats.set(f, statOf(f));
+      if (chain.some((f) => folderStats.get(f) === undefined)) chain = null;
+      chainOf.set(key, chain);
+    }
+    if (chain === null) continue;
     stats.set(file, st);
     chains.set(file, chain);
   }

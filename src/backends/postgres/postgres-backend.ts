@@ -31,7 +31,7 @@ import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, T
 import { CopyIn, copyChunks, copyErrorLine } from './postgres-copy.js';
 import { ORDER_COLUMN, declaredTypeName, logicalTypeOf, numberParameters, postgresDialect } from './postgres-dialect.js';
 import { type PostgresLocation, parsePostgresLocation } from './postgres-location.js';
-import { SHARING_TABLES, secureOnCommit } from './row-security.js';
+import { POLICY, SHARING_TABLES, secureOnCommit } from './row-security.js';
 
 const q = postgresDialect.quote;
 const ORDER = postgresDialect.insertionOrder;
@@ -656,6 +656,9 @@ export class PostgresBackend implements Backend {
     const same = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
     try {
       await this.#settleChecks();
+      // A shared store's policy names the file columns, and PostgreSQL will not change or drop a
+      // column a policy uses: drop it here, the commit rebuilds it (row-security.ts).
+      await this.#run(`DROP POLICY IF EXISTS ${q(POLICY)} ON ${t}`);
       for (const c of definition.columns) {
         const have = old.columns.find((o) => same(o.name, c.name));
         if (!have) await this.addColumn(found.name, c.name, c.type);

@@ -77,6 +77,30 @@ async function privileged(sql: Sql, text: string, what: string): Promise<void> {
 }
 
 /**
+ * SQL for "the account in `a` may `want` (4 read, 1 search) the snapshot row `row`": the mode
+ * bits inline (most files have no ACL), `dsi_posix_allows` only for a file with an ACL.
+ */
+function allows(row: string, want: 4 | 1, s: string): string {
+  const r = (c: string) => `${row}.${c}`;
+  const bits = `CASE WHEN a.uid = 0 THEN true WHEN a.uid = ${r('uid')} THEN ((${r('mode')} >> 6) & ${want}) = ${want} WHEN ${r('gid')} = ANY (a.gids) THEN ((${r('mode')} >> 3) & ${want}) = ${want} ELSE (${r('mode')} & ${want}) = ${want} END`;
+  return `(CASE WHEN ${r('acl')} IS NULL OR (${r('mode')} & 56) = 0 THEN ${bits} ELSE ${s}.dsi_posix_allows(${r('uid')}, ${r('gid')}, ${r('mode')}, ${r('acl')}, a.uid, a.gids, ${want}) END)`;
+}
+
+/** SQL for "text `expr` references no file": NULL, empty, or a URL. */
+function referencesNothing(expr: string): string {
+  return `(${expr} IS NULL OR ${expr} = '' OR ${expr} ~* '^https?://')`;
+}
+
+/**
+ * The policy's term for one file column: no file, or a path in the caller's readable set (an
+ * uncorrelated subquery: PostgreSQL computes it once per query and probes a hash per row).
+ */
+function policyTerm(schema: string, column: string): string {
+  const c = `${q(column)}::text`;
+  return `(${referencesNothing(c)} OR ${c} IN (SELECT ${q(schema)}.dsi_readable_paths(current_user::text)))`;
+}
+
+/**
  * Make `schema`'s store shareable (idempotent): the sharing tables, the functions, the group
  * role (created when missing: the store's owner then needs CREATEROLE) with USAGE on the schema
  * and EXECUTE on `dsi_may_read`. Run by the store's owner, inside a transaction.
@@ -125,36 +149,36 @@ BEGIN
   RETURN (f_mode & want) = want;
 END $fn$`);
 
-  // The owner's rights (to read the snapshots), for a role the session may act as: asking for
-  // another member's answers gives false.
-  await sql(`CREATE OR REPLACE FUNCTION ${s}.dsi_may_read_as(p text, who name)
-RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
-DECLARE acct record; f record; searched bigint; allowed boolean;
-BEGIN
-  IF p IS NULL OR p = '' OR p ~* '^https?://' THEN RETURN true; END IF;
-  IF NOT pg_has_role(session_user, who, 'MEMBER') THEN RETURN false; END IF;
-  SELECT a.uid, a.gids INTO acct FROM ${s}.dsi_accounts a WHERE a.role = who;
-  IF NOT FOUND THEN RETURN false; END IF;
-  IF acct.uid = 0 THEN RETURN true; END IF;
-  SELECT m.uid, m.gid, m.mode, m.acl, m.folders INTO f FROM ${s}.dsi_file_modes m WHERE m.path = p;
-  IF NOT FOUND THEN RETURN false; END IF;
-  IF NOT ${s}.dsi_posix_allows(f.uid, f.gid, f.mode, f.acl, acct.uid, acct.gids, 4) THEN RETURN false; END IF;
-  SELECT count(*), coalesce(bool_and(${s}.dsi_posix_allows(d.uid, d.gid, d.mode, d.acl, acct.uid, acct.gids, 1)), true)
-    INTO searched, allowed FROM ${s}.dsi_folder_modes d WHERE d.path = ANY (f.folders);
-  RETURN allowed AND searched = cardinality(f.folders);
-END $fn$`);
+  // Every snapshotted path `who`'s account may read, computed as one set (a query then probes a
+  // hash of it instead of calling a function per row). A file is out when a folder on its way is
+  // closed to the account; every folder of a file is snapshotted with it (refreshSnapshots). The owner's rights, to read the
+  // snapshots; `who` must be a role the session may act as, else the set is empty. Inside a
+  // SECURITY DEFINER function current_user is the owner, so the caller names the invoker.
+  await sql(`DROP FUNCTION IF EXISTS ${s}.dsi_may_read_as(text, name)`);
+  await sql(`CREATE OR REPLACE FUNCTION ${s}.dsi_readable_paths(who text)
+RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER ROWS 10000 SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH acct AS (
+    SELECT a.uid, a.gids FROM ${s}.dsi_accounts a
+     WHERE a.role = who AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = who AND pg_has_role(session_user, r.oid, 'MEMBER'))
+  ), closed AS (
+    SELECT coalesce(array_agg(d.path), '{}') AS paths FROM ${s}.dsi_folder_modes d, acct a WHERE NOT ${allows('d', 1, s)}
+  )
+  SELECT m.path FROM ${s}.dsi_file_modes m, acct a, closed c
+   WHERE ${allows('m', 4, s)} AND NOT (m.folders && c.paths)
+$fn$`);
 
-  // What the policies call: the invoker's current_user (inside a SECURITY DEFINER function
-  // current_user is the owner, so the invoker is named here and checked there).
+  // One path, by the same set: for checks and tests; the policies use the set directly.
   await sql(`CREATE OR REPLACE FUNCTION ${s}.dsi_may_read(p text)
-RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$ SELECT ${s}.dsi_may_read_as(p, current_user) $fn$`);
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT ${referencesNothing('p')} OR p IN (SELECT ${s}.dsi_readable_paths(current_user::text))
+$fn$`);
 
   if (!(await roleExists(sql, group))) await privileged(sql, `CREATE ROLE ${q(group)} NOLOGIN`, `create the group role ${group} (CREATEROLE)`);
   await sql(`GRANT USAGE ON SCHEMA ${s} TO ${q(group)}`);
-  for (const f of ['dsi_posix_allows(integer, integer, integer, text, integer, integer[], integer)', 'dsi_may_read_as(text, name)', 'dsi_may_read(text)']) {
+  for (const f of ['dsi_posix_allows(integer, integer, integer, text, integer, integer[], integer)', 'dsi_readable_paths(text)', 'dsi_may_read(text)']) {
     await sql(`REVOKE ALL ON FUNCTION ${s}.${f} FROM PUBLIC`);
   }
-  await sql(`GRANT EXECUTE ON FUNCTION ${s}.dsi_may_read_as(text, name), ${s}.dsi_may_read(text) TO ${q(group)}`);
+  await sql(`GRANT EXECUTE ON FUNCTION ${s}.dsi_readable_paths(text), ${s}.dsi_may_read(text) TO ${q(group)}`);
 }
 
 /** A user table of the store with the columns that hold paths. */
@@ -199,7 +223,7 @@ export async function protectedTables(sql: Sql, schema: string): Promise<Protect
 
 /** What the policy's comment records: the columns it covers, to tell when it must be rebuilt. */
 function policySignature(columns: readonly string[]): string {
-  return `dsi: ${JSON.stringify(columns)}`;
+  return `dsi 2: ${JSON.stringify(columns)}`;
 }
 
 /**
@@ -216,13 +240,13 @@ export async function protectTables(sql: Sql, schema: string): Promise<Protected
     if (!t.protected) {
       await sql(`ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY`);
       await sql(`DROP POLICY IF EXISTS ${q(POLICY)} ON ${name}`);
-      const using = t.fileColumns.map((c) => `${s}.dsi_may_read(${q(c)}::text)`).join(' AND ');
+      const using = t.fileColumns.map((c) => policyTerm(schema, c)).join(' AND ');
       await sql(`CREATE POLICY ${q(POLICY)} ON ${name} FOR SELECT TO PUBLIC USING (${using})`);
       await sql(`COMMENT ON POLICY ${q(POLICY)} ON ${name} IS ${literal(policySignature(t.fileColumns))}`);
     }
     if (!t.granted) await sql(`GRANT SELECT ON ${name} TO ${group}`);
   }
-  return protectedTables(sql, schema);
+  return tables.map((t) => ({ ...t, protected: true, granted: true }));
 }
 
 /** `text` as a SQL string literal (COMMENT takes no parameters). */
