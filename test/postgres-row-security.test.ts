@@ -17,6 +17,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { refreshSharedStore, shareStore } from '../src/backends/postgres/share-store.js';
+import { openStore } from '../src/index.js';
 import { POSTGRES_URL, freshPostgresLocation } from './helpers/postgres.js';
 import { ALICE, BOB, TEAM, account, accountsUnavailable, openPathTo, runAs } from './helpers/test-accounts.js';
 import { removeTempDirs, tempDir, writeFile } from './helpers/store-helpers.js';
@@ -42,6 +44,16 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
     return await fn(c);
   } finally {
     await c.end();
+  }
+}
+
+/** Read `csv` into `table` of the store at `location`, in this process (the commit snapshots new files). */
+async function read(location: string, csv: string, table: string): Promise<void> {
+  const store = await openStore(location);
+  try {
+    await store.read(csv, { table });
+  } finally {
+    await store.close();
   }
 }
 
@@ -90,9 +102,9 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
       ['name,FILE', `alice,${file('alice.txt')}`, `team,${file('team.txt')}`, `world,${file('world.txt')}`, `bob,${file('bob-acl.txt')}`, 'none,', 'url,https://example.org/x.png', ''].join('\n'),
     );
     fs.chmodSync(csv, 0o644);
-    dsi(location, 'read', csv, '--table', 'runs');
+    await read(location, csv, 'runs');
     dsi(location, 'share', '--role', ROLE_ALICE, '--account', ALICE, '--create-role');
-    dsi(location, 'share', '--role', ROLE_BOB, '--account', BOB, '--create-role');
+    await shareStore(location, { role: ROLE_BOB, account: BOB, createRole: true, fileRoot: dir });
   });
 
   after(async () => {
@@ -140,7 +152,7 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
     fs.chownSync(file('alice2.txt'), account(ALICE).uid, 0);
     fs.chmodSync(file('alice2.txt'), 0o600);
     const csv = writeFile(dir, 'more.csv', `name,FILE\nalice2,${file('alice2.txt')}\nworld2,${file('world.txt')}\n`);
-    dsi(location, 'read', csv, '--table', 'more');
+    await read(location, csv, 'more');
     assert.deepEqual(await visible(ROLE_ALICE, 'more'), ['alice2', 'world2']);
     assert.deepEqual(await visible(ROLE_BOB, 'more'), ['world2']);
   });
@@ -155,7 +167,6 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
       assert.deepEqual(await visible(ROLE_ALICE), ['alice', 'team', 'none', 'url']);
     } finally {
       fs.chmodSync(file('world.txt'), 0o644);
-      dsi(location, 'share', '--refresh');
     }
   });
 
@@ -191,7 +202,7 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
       if (acl !== undefined) execFileSync('setfacl', ['-m', acl, f]);
       csvLines.push(`${name},${f}`);
     }
-    dsi(location, 'read', writeFile(dir, 'cases.csv', `${csvLines.join('\n')}\n`), '--table', 'cases');
+    await read(location, writeFile(dir, 'cases.csv', `${csvLines.join('\n')}\n`), 'cases');
     for (const [who, role] of [[ALICE, ROLE_ALICE], [BOB, ROLE_BOB]] as const) {
       await withClient(as(role), async (c) => {
         for (const [name, folder] of cases) {
@@ -208,7 +219,7 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
     if (superuserOk) return t.skip(superuserOk);
     fs.renameSync(file('world.txt'), file('world-moved.txt'));
     try {
-      dsi(location, 'share', '--refresh');
+      await refreshSharedStore(location, dir);
       assert.ok(!(await visible(ROLE_ALICE)).includes('world'), 'a missing file fails closed');
       const status = JSON.parse(dsi(location, 'share', '--status', '--json')) as { shared: boolean; accounts: { role: string }[]; tables: { table: string; protected: boolean }[]; withoutSnapshot: number };
       assert.equal(status.shared, true);
