@@ -146,7 +146,7 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
     assert.deepEqual(listed.find((l) => l.table === 'runs')?.rows, 4);
   });
 
-  it('rows ingested later, in a new table too, are covered in the same commit (no refresh needed)', async (t) => {
+  it('rows ingested later, in a new table or a widened file column too, are covered in the same commit (no refresh needed)', async (t) => {
     if (superuserOk) return t.skip(superuserOk);
     writeFile(dir, 'alice2.txt', 'a2');
     fs.chownSync(file('alice2.txt'), account(ALICE).uid, 0);
@@ -155,6 +155,11 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
     await read(location, csv, 'more');
     assert.deepEqual(await visible(ROLE_ALICE, 'more'), ['alice2', 'world2']);
     assert.deepEqual(await visible(ROLE_BOB, 'more'), ['world2']);
+    // A FILE column with no values yet is INTEGER; the first path widens it under its policy.
+    await read(location, writeFile(dir, 'late1.csv', 'name,FILE\nempty,\n'), 'late');
+    await read(location, writeFile(dir, 'late2.csv', `name,FILE\nalice3,${file('alice2.txt')}\n`), 'late');
+    assert.deepEqual(await visible(ROLE_ALICE, 'late'), ['empty', 'alice3']);
+    assert.deepEqual(await visible(ROLE_BOB, 'late'), ['empty']);
   });
 
   it('a chmod after the snapshot changes what members see only after `dsi share --refresh`', async (t) => {

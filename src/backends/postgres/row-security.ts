@@ -9,12 +9,17 @@
  *   mode and ACL (file-modes.ts), and the folders on the way to it;
  * - `dsi_folder_modes`: the same for those folders (search permission);
  * - `dsi_accounts`: which system account (uid, gids) a database role stands for;
- * - `dsi_may_read(path)`: true when `current_user`'s account may read `path` by POSIX's rules
- *   (owner class, then named users, then owning and named groups within the mask, then other;
- *   uid 0 reads all; as Linux, an ACL whose mask is empty is not consulted), the file's snapshot and every folder's present; NULL, empty and URLs
+ * - `dsi_readable_paths(role)`: every snapshotted path the role's account may read by POSIX's
+ *   rules (owner class, then named users, then owning and named groups within the mask, then
+ *   other; uid 0 reads all; as Linux, an ACL whose mask is empty is not consulted), every folder
+ *   on the way searchable; empty for a role the session may not act as. One set per query: a
+ *   policy probes it per row instead of calling a function per row (70,000 rows: 0.4 s, against
+ *   over 500 s with a per-row function);
+ * - `dsi_may_read(path)`: the same for one path and `current_user`; NULL, empty and URLs
  *   reference nothing (true); a path without a snapshot is false (fail closed);
  * - on every user table with `FILE…` columns (and the file index's `file_origin`): row-level
- *   security with one SELECT policy `dsi_file_read` ANDing `dsi_may_read` of each such column;
+ *   security with one SELECT policy `dsi_file_read`: per file column, no file or a path in the
+ *   caller's readable set;
  * - a group role (`SCHEMA_readers`) with USAGE on the schema and SELECT on its user tables;
  *   members are granted it.
  *
