@@ -325,11 +325,16 @@ export async function refreshSnapshots(sql: Sql, schema: string, fileRoot: strin
       [JSON.stringify(folderRows.slice(i, i + BATCH))],
     );
   }
-  if (unreadable.length > 0) await sql(`DELETE FROM ${s}.dsi_file_modes WHERE path = ANY ($1::text[])`, [unreadable]);
+  if (unreadable.length > 0) await sql(`DELETE FROM ${s}.dsi_file_modes m USING unnest($1::text[]) AS k(path) WHERE m.path = k.path`, [unreadable]);
   let dropped = 0;
   if (options.all) {
-    const keep = values.filter((v) => !unreadable.includes(v));
-    const r = await sql(`WITH gone AS (DELETE FROM ${s}.dsi_file_modes WHERE NOT (path = ANY ($1::text[])) RETURNING 1) SELECT count(*) FROM gone`, [keep]);
+    const out = new Set(unreadable);
+    const keep = values.filter((v) => !out.has(v));
+    // An anti-join, not `NOT (path = ANY (…))`, which compares each row with the whole list.
+    const r = await sql(
+      `WITH gone AS (DELETE FROM ${s}.dsi_file_modes m WHERE NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(path) WHERE k.path = m.path) RETURNING 1) SELECT count(*) FROM gone`,
+      [keep],
+    );
     dropped = Number(r.rows[0]?.[0] ?? 0);
     await sql(`DELETE FROM ${s}.dsi_folder_modes d WHERE NOT EXISTS (SELECT 1 FROM ${s}.dsi_file_modes m WHERE d.path = ANY (m.folders))`);
   }
