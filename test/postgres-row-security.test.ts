@@ -162,6 +162,23 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
     assert.deepEqual(await visible(ROLE_BOB, 'late'), ['empty']);
   });
 
+  it("the file index's file_origin is protected too, its relative paths resolved as the store resolves them", async (t) => {
+    if (superuserOk) return t.skip(superuserOk);
+    const indexed = path.join(dir, 'indexed');
+    fs.mkdirSync(indexed);
+    fs.chmodSync(indexed, 0o755);
+    fs.writeFileSync(path.join(indexed, 'mine.txt'), 'm');
+    fs.chownSync(path.join(indexed, 'mine.txt'), account(ALICE).uid, 0);
+    fs.chmodSync(path.join(indexed, 'mine.txt'), 0o600);
+    fs.writeFileSync(path.join(indexed, 'open.txt'), 'o');
+    fs.chmodSync(path.join(indexed, 'open.txt'), 0o644);
+    execFileSync(process.execPath, [DSI, '--db', location, 'index', 'indexed'], { cwd: dir, encoding: 'utf8' });
+    const origins = (role: string) =>
+      withClient(as(role), async (c) => (await c.query<{ o: string }>(`SELECT file_origin AS o FROM "${schema}".filesystem ORDER BY file_origin`)).rows.map((r) => r.o));
+    assert.deepEqual(await origins(ROLE_ALICE), ['indexed/mine.txt', 'indexed/open.txt']);
+    assert.deepEqual(await origins(ROLE_BOB), ['indexed/open.txt']);
+  });
+
   it('a chmod after the snapshot changes what members see only after `dsi share --refresh`', async (t) => {
     if (superuserOk) return t.skip(superuserOk);
     fs.chmodSync(file('world.txt'), 0o600);
