@@ -237,20 +237,31 @@ describe('a PostgreSQL store shared by a group: row-level security by file permi
     }
   });
 
-  it('a file with no snapshot is withheld from everyone but the owner, and status counts it', async (t) => {
+  it('a path where nothing exists protects nothing (as the kernel says ENOENT, not EACCES); a path with no snapshot is withheld and counted', async (t) => {
     if (superuserOk) return t.skip(superuserOk);
-    fs.renameSync(file('world.txt'), file('world-moved.txt'));
-    try {
-      await refreshSharedStore(location, dir);
-      assert.ok(!(await visible(ROLE_ALICE)).includes('world'), 'a missing file fails closed');
-      const status = JSON.parse(dsi(location, 'share', '--status', '--json')) as { shared: boolean; accounts: { role: string }[]; tables: { table: string; protected: boolean }[]; withoutSnapshot: number };
-      assert.equal(status.shared, true);
-      assert.deepEqual(status.accounts.map((a) => a.role).sort(), [ROLE_ALICE, ROLE_BOB].sort());
-      assert.ok(status.tables.filter((x) => ['runs', 'more', 'cases'].includes(x.table)).every((x) => x.protected));
-      assert.equal(status.withoutSnapshot, 1, 'world.txt is referenced twice but counted once');
-    } finally {
-      fs.renameSync(file('world-moved.txt'), file('world.txt'));
-    }
+    const team = path.join(dir, 'team-only');
+    fs.mkdirSync(team);
+    execFileSync('chgrp', [TEAM, team]);
+    fs.chmodSync(team, 0o710);
+    const gone = path.join(team, 'gone.png');
+    assert.match(runAs(ALICE, 'stat', [gone]).stderr, /No such file/, 'alice may search the folder: the kernel says nothing is there');
+    assert.match(runAs(BOB, 'stat', [gone]).stderr, /Permission denied/, 'bob may not search it');
+    await read(location, writeFile(dir, 'gone.csv', `name,FILE\ngone,${gone}\n`), 'gone');
+    assert.deepEqual(await visible(ROLE_ALICE, 'gone'), ['gone']);
+    assert.deepEqual(await visible(ROLE_BOB, 'gone'), []);
+    // Rows written around the store (the owner's own SQL) have no snapshot until a refresh.
+    const around = writeFile(dir, 'around.txt', 'r');
+    fs.chmodSync(around, 0o644);
+    const ghost = path.join(dir, 'ghost.txt');
+    await withClient(POSTGRES_URL!, (c) => c.query(`INSERT INTO "${schema}".runs (name, "FILE") VALUES ('around', $1), ('ghost', $2)`, [around, ghost]));
+    assert.deepEqual((await visible(ROLE_BOB)).filter((n) => n === 'around' || n === 'ghost'), [], 'no snapshot: withheld (fail closed)');
+    const status = JSON.parse(dsi(location, 'share', '--status', '--json')) as { shared: boolean; accounts: { role: string }[]; tables: { table: string; protected: boolean }[]; withoutSnapshot: number };
+    assert.equal(status.shared, true);
+    assert.deepEqual(status.accounts.map((a) => a.role).sort(), [ROLE_ALICE, ROLE_BOB].sort());
+    assert.ok(status.tables.filter((x) => ['runs', 'more', 'cases', 'gone'].includes(x.table)).every((x) => x.protected));
+    assert.equal(status.withoutSnapshot, 2);
+    await refreshSharedStore(location, dir);
+    assert.deepEqual((await visible(ROLE_BOB)).filter((n) => n === 'around' || n === 'ghost'), ['around', 'ghost'], 'after a refresh: a readable file, and a path where nothing exists in a searchable folder');
   });
 
   it('share refuses an unknown account and a non-PostgreSQL store with one line, exit 2', (t) => {

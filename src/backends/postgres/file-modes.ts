@@ -5,8 +5,11 @@
  * each of them). `row-security.ts` stores the snapshots and evaluates them in SQL.
  *
  * What it guarantees:
- * - a file that cannot be stat-ed (missing, or a folder on the way unreadable to the client) has
- *   no snapshot, so nobody but the store's owner sees its rows (fail closed);
+ * - a path where nothing exists is recorded as {@link ABSENT} with the folders on the way that
+ *   do exist: it protects nothing, for an account that may search them (as the store's own
+ *   `FileAccess` answers);
+ * - a path the client cannot stat for another reason (a folder on the way it may not search)
+ *   has no snapshot, so nobody but the store's owner sees its rows (fail closed);
  * - the folders recorded for a file are those of its path as written and those of its real path
  *   (symlinks resolved): the kernel searches both on the way, so both must allow it;
  * - ACLs come from Debian's `getfacl` (package `acl`), a batch of paths per call; where it is not
@@ -26,7 +29,7 @@ import path from 'node:path';
 export interface PermissionSnapshot {
   readonly uid: number;
   readonly gid: number;
-  /** The permission bits (`mode & 0o777`). */
+  /** The permission bits (`mode & 0o777`), or {@link ABSENT} where nothing exists. */
   readonly mode: number;
   /**
    * The extended POSIX ACL as `getfacl -n` prints it, entries joined by `,`
@@ -109,6 +112,45 @@ export function readAcls(paths: readonly string[]): Map<string, string> {
   return acls;
 }
 
+/**
+ * The mode recorded for a path where nothing exists: it protects nothing, so an account that may
+ * search every folder on the way reads its rows (the kernel would say "no such file", not
+ * "permission denied"), as the store's own `FileAccess` answers.
+ */
+export const ABSENT = -1;
+
+/**
+ * For a path `lstat` refused with `error`: when nothing exists there (ENOENT, ENOTDIR), the
+ * folders that exist on the way (those the kernel searches before it finds nothing), real paths
+ * included; undefined otherwise (a folder the client may not search: no snapshot, fail closed).
+ */
+function absentChain(file: string, error: unknown): string[] | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+  const existing: string[] = [];
+  for (const folder of [...foldersOf(file), file]) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(folder);
+    } catch (e) {
+      const c = (e as { code?: unknown } | null)?.code;
+      if (c === 'ENOENT' || c === 'ENOTDIR') break;
+      return undefined;
+    }
+    if (!st.isDirectory()) break;
+    existing.push(folder);
+  }
+  const deepest = existing.at(-1);
+  if (deepest === undefined) return undefined;
+  let real: string;
+  try {
+    real = fs.realpathSync.native(deepest);
+  } catch {
+    return undefined;
+  }
+  return [...new Set([...existing, ...foldersOf(real), real])];
+}
+
 function statOf(p: string): fs.Stats | undefined {
   try {
     return fs.statSync(p);
@@ -123,6 +165,8 @@ function statOf(p: string): fs.Stats | undefined {
  */
 export function readFileModes(files: readonly string[]): { files: Map<string, FileSnapshot>; folders: Map<string, PermissionSnapshot> } {
   const chains = new Map<string, string[]>();
+  /** Files where nothing exists, with the folders the kernel searches before it says so. */
+  const absentFiles = new Map<string, string[]>();
   /** Folder chains by (folder, real folder): null where a folder cannot be stat-ed. */
   const chainOf = new Map<string, string[] | null>();
   const stats = new Map<string, fs.Stats>();
@@ -151,7 +195,12 @@ export function readFileModes(files: readonly string[]): { files: Map<string, Fi
         const folder = realFolder(path.dirname(file));
         real = folder === undefined ? undefined : path.join(folder, path.basename(file));
       }
-    } catch {
+    } catch (e) {
+      const absent = absentChain(file, e);
+      if (absent !== undefined) {
+        for (const f of absent) if (!folderStats.has(f)) folderStats.set(f, statOf(f));
+        if (absent.every((f) => folderStats.get(f) !== undefined)) absentFiles.set(file, absent);
+      }
       continue;
     }
     if (real === undefined) continue;
@@ -172,6 +221,7 @@ export function readFileModes(files: readonly string[]): { files: Map<string, Fi
   const snapshot = (p: string, st: fs.Stats): PermissionSnapshot => ({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777, acl: acls.get(p) ?? null });
   const out = new Map<string, FileSnapshot>();
   for (const [file, st] of stats) out.set(file, { ...snapshot(file, st), folders: chains.get(file)! });
+  for (const [file, chain] of absentFiles) out.set(file, { uid: 0, gid: 0, mode: ABSENT, acl: null, folders: chain });
   const folders = new Map<string, PermissionSnapshot>();
   for (const f of folderList) folders.set(f, snapshot(f, folderStats.get(f)!));
   return { files: out, folders };

@@ -38,7 +38,7 @@ import path from 'node:path';
 import { StoreError } from '../../errors.js';
 import { isFileColumn, isUrl } from '../../file-columns.js';
 import { FILE_INDEX_TABLE } from '../../store/reserved-tables.js';
-import { accountIds, readFileModes } from './file-modes.js';
+import { ABSENT, accountIds, readFileModes } from './file-modes.js';
 import { postgresDialect } from './postgres-dialect.js';
 
 const q = postgresDialect.quote;
@@ -169,7 +169,7 @@ RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER ROWS 10000 SET search_pa
     SELECT coalesce(array_agg(d.path), '{}') AS paths FROM ${s}.dsi_folder_modes d, acct a WHERE NOT ${allows('d', 1, s)}
   )
   SELECT m.path FROM ${s}.dsi_file_modes m, acct a, closed c
-   WHERE ${allows('m', 4, s)} AND NOT (m.folders && c.paths)
+   WHERE (m.mode = ${ABSENT} OR ${allows('m', 4, s)}) AND NOT (m.folders && c.paths)
 $fn$`);
 
   // One path, by the same set: for checks and tests; the policies use the set directly.
