@@ -39,6 +39,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerSearch } from './commands/search.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
+import { registerShare } from './commands/share.js';
 import { registerSummary } from './commands/summary.js';
 import { registerUnits } from './commands/units.js';
 import { registerUpdate } from './commands/update.js';
@@ -125,7 +126,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     // Parse errors are printed by the caller, in the contract's form (see failure()).
     .configureOutput(quietErrors);
-  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerProcess, registerIndex, registerMove, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerReport, registerNotebook]) {
+  for (const register of [registerRead, registerQuery, registerFind, registerSearch, registerList, registerSummary, registerDisplay, registerSchema, registerUnits, registerWrite, registerUpdate, registerProcess, registerIndex, registerMove, registerDatasets, registerDemo, registerDoctor, registerBench, registerMl, registerServe, registerShare, registerReport, registerNotebook]) {
     register(program);
   }
   overrideExits(program);

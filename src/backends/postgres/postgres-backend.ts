@@ -31,6 +31,7 @@ import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, T
 import { CopyIn, copyChunks, copyErrorLine } from './postgres-copy.js';
 import { ORDER_COLUMN, declaredTypeName, logicalTypeOf, numberParameters, postgresDialect } from './postgres-dialect.js';
 import { type PostgresLocation, parsePostgresLocation } from './postgres-location.js';
+import { POLICY, SHARING_TABLES, secureOnCommit } from './row-security.js';
 
 const q = postgresDialect.quote;
 const ORDER = postgresDialect.insertionOrder;
@@ -328,11 +329,12 @@ export class PostgresBackend implements Backend {
 
   /**
    * PostgreSQL reserves `pg_` names for its own catalogs; `sqlite_` names are refused too, so
-   * that every store can be copied into a SQLite file.
+   * that every store can be copied into a SQLite file. A shared store's own tables
+   * (`dsi_file_modes`, `dsi_folder_modes`, `dsi_accounts`: row-security.ts) are internal too.
    */
   isInternalTable(name: string): boolean {
     const n = name.toLowerCase();
-    return n.startsWith('pg_') || n.startsWith('sqlite_');
+    return n.startsWith('pg_') || n.startsWith('sqlite_') || SHARING_TABLES.includes(n);
   }
 
   /** The table's oid and exact name; an exact match wins over one differing in case. */
@@ -654,6 +656,9 @@ export class PostgresBackend implements Backend {
     const same = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
     try {
       await this.#settleChecks();
+      // A shared store's policy names the file columns, and PostgreSQL will not change or drop a
+      // column a policy uses: drop it here, the commit rebuilds it (row-security.ts).
+      await this.#run(`DROP POLICY IF EXISTS ${q(POLICY)} ON ${t}`);
       for (const c of definition.columns) {
         const have = old.columns.find((o) => same(o.name, c.name));
         if (!have) await this.addColumn(found.name, c.name, c.type);
@@ -747,6 +752,15 @@ export class PostgresBackend implements Backend {
   }
 
   async commit(): Promise<void> {
+    try {
+      // A store shared by a group (row-security.ts): protect new tables and snapshot new files
+      // with the rows. Relative paths resolve against the working folder, as the store resolves
+      // a server store's paths.
+      if (this.#inTransaction) await secureOnCommit((text, values) => this.#run(text, values), this.#schema, process.cwd());
+    } catch (e) {
+      await this.rollback();
+      throw sqlError(e);
+    }
     try {
       if (this.#toValidate.length > 0) await this.#settleChecks();
       for (const { table, constraint } of this.#toValidate) {
