@@ -15,7 +15,7 @@ import { badInput } from '../errors.js';
 import type { Reader } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
 import { type DatacardFields, checkTableOption, datacardRow, sniffText } from './datacard-fields.js';
-import { isEmpty, parseYaml } from './yaml-reader.js';
+import { isEmpty, parseYaml, yamlToJs } from './yaml-reader.js';
 import { readTextFile } from './text-decoding.js';
 
 /** Section → its fields, in the template's order. */
@@ -64,7 +64,7 @@ export const googleDatacardReader: Reader = {
     const parsed = parseYaml(await readTextFile(file, 'utf8', NAME), file);
     const documents = parsed.documents.filter((d) => !isEmpty(d));
     if (documents.length !== 1) throw badInput(file, undefined, `a Google datacard is one YAML document, found ${documents.length}`);
-    const card = documents[0]!.toJS({ maxAliasCount: 100 }) as unknown;
+    const card = yamlToJs(file, () => documents[0]!.toJS({ maxAliasCount: 100 }));
     if (card === null || typeof card !== 'object' || Array.isArray(card)) throw badInput(file, undefined, 'a Google datacard is a map of sections (summary, authorship, overview, provenance…)');
     const fields: [string, unknown][] = [];
     for (const [section, body] of Object.entries(card as Record<string, unknown>)) {

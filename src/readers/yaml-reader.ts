@@ -28,7 +28,7 @@ export const yamlReader: Reader = {
     const tables = new DocumentTables(file);
     for (const document of documents) {
       if (isEmpty(document)) continue;
-      const value = withinStack(file, () => document.toJS() as unknown);
+      const value = yamlToJs(file, () => document.toJS());
       checkValueNesting(value, file);
       tables[layout === 'flat' ? 'addFlat' : 'add'](value, {
         defaultTable: defaultTableName(file, context),
@@ -75,6 +75,27 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     documents,
     lineOf: (node) => (isNode(node) && node.range ? lineAt(node.range[0]) : undefined),
   };
+}
+
+/**
+ * The JavaScript value of a YAML document or node (`toJS`), with the parser's refusals turned
+ * into bad input naming the file: an alias expansion past its limit of 100 (a "billion laughs"
+ * file of a few hundred bytes that would expand to gigabytes), an alias without its anchor, and
+ * nesting deeper than the stack.
+ *
+ * @example const value = yamlToJs(file, () => document.toJS());
+ */
+export function yamlToJs(file: string, toJs: () => unknown): unknown {
+  return withinStack(file, () => {
+    try {
+      return toJs();
+    } catch (e) {
+      if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+        throw badInput(file, undefined, `invalid YAML: ${/excessive alias count/i.test(e.message) ? 'its aliases expand past the limit of 100 (refused as a resource exhaustion attack)' : snippet(e.message.replace(/\s+/g, ' '), 120)}`);
+      }
+      throw e;
+    }
+  });
 }
 
 /** A document with no content, such as the one after a trailing `---`. */

@@ -19,8 +19,8 @@ import { DocumentTables, isPlainObject } from './document-tables.js';
 import { FloatCell, type RawCell, type Reader, type UnitRecord } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
 import { flattenRecord, toCell } from './table-source.js';
-import { isEmpty, parseYaml } from './yaml-reader.js';
-import { checkValueNesting, withinStack } from './nesting-limit.js';
+import { isEmpty, parseYaml, yamlToJs } from './yaml-reader.js';
+import { checkValueNesting } from './nesting-limit.js';
 import { checkOptionNames, readTextFile, textEncoding, textIdentityOptions } from './text-decoding.js';
 
 export const yaml1Reader: Reader = {
@@ -34,7 +34,7 @@ export const yaml1Reader: Reader = {
     const units = new FileUnits(file);
     for (const document of documents) {
       if (isEmpty(document)) continue;
-      checkValueNesting(withinStack(file, () => document.toJS() as unknown), file);
+      checkValueNesting(yamlToJs(file, () => document.toJS()), file);
       const contents = document.contents;
       const line = lineOf(contents);
       const segment = isMap(contents) ? contents.get('segment', true) : undefined;
@@ -44,7 +44,7 @@ export const yaml1Reader: Reader = {
       const table = segment.value;
       const record = Object.create(null) as Record<string, RawCell>; // a `__proto__` key is a column like any other
       const setCell = (column: string, node: unknown) => {
-        const value = isScalar(node) ? node.value : isNode(node) ? node.toJS(document) : node;
+        const value = isScalar(node) ? node.value : isNode(node) ? yamlToJs(file, () => node.toJS(document)) : node;
         const measured = typeof value === 'string' ? parseMeasured(value) : undefined;
         if (measured !== undefined) {
           record[column] = measured.value;

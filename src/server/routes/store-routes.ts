@@ -18,7 +18,7 @@ import { RunRegistry, runForDisplay } from '../../ml/index.js';
 import type { Store } from '../../store/store.js';
 import type { RunEntry, TableEntry } from '../api-types.js';
 import { requireStore, type DashboardContext } from '../dashboard-context.js';
-import { badRequest } from '../http-errors.js';
+import { badRequest, notFound } from '../http-errors.js';
 import { jsonRows } from '../json-cells.js';
 import { requiredText, switchParam, wholeNumberParam } from '../paging-params.js';
 import { isCatalogTable, isRegistryTable, storeSchema } from '../store-schema.js';
@@ -86,9 +86,11 @@ export function storeRoutes(ctx: DashboardContext): Hono {
     const limit = wholeNumberParam('limit', c.req.query('limit'), DEFAULT_PAGE, 1, MAX_ROWS);
     const sort = c.req.query('sort');
     const descending = switchParam('desc', c.req.query('desc'));
-    const { rows, total } = await store.page(name, { offset, limit, orderBy: sort === '' ? undefined : sort, descending });
     const schema = await storeSchema(store);
-    const table = schema.tables.find((t) => t.name === name)!;
+    // A table the store keeps to itself (dsi_ingested) can be described but is not one of the listed tables.
+    const table = schema.tables.find((t) => t.name === name);
+    if (table === undefined) throw notFound(`"${name}" is not one of the store's tables (GET /api/tables lists them)`, 'E_TABLE_MISSING');
+    const { rows, total } = await store.page(name, { offset, limit, orderBy: sort === '' ? undefined : sort, descending });
     const referencedBy = schema.edges.filter((e) => e.refTable === name);
     return c.json({
       table: name,
