@@ -6,7 +6,7 @@
  *   and `DSI_FUZZ_SEED=N` replays it.
  * - `DSI_FUZZ_RUNS`: cases per property (default: each property's own small count; with only
  *   `DSI_FUZZ_SECONDS` given, unlimited, so the time decides).
- * - `DSI_FUZZ_SECONDS`: the whole harness's budget in seconds (default 45), shared out between
+ * - `DSI_FUZZ_SECONDS`: the whole harness's budget in seconds (default 40), shared out between
  *   the properties by weight; a property stops generating when its share is spent.
  * - `DSI_FUZZ_CASE_SECONDS`: the most one case may take before it counts as a hang (default 5).
  */
@@ -25,7 +25,7 @@ export const FUZZ_SEED: number = Math.trunc(envNumber('DSI_FUZZ_SEED') ?? 2126);
 const RUNS = envNumber('DSI_FUZZ_RUNS');
 const SECONDS = envNumber('DSI_FUZZ_SECONDS');
 /** The whole harness's budget (all three test files together), in seconds. */
-export const FUZZ_SECONDS: number = SECONDS ?? 45;
+export const FUZZ_SECONDS: number = SECONDS ?? 40;
 /** Whether the run was asked to be longer than CI's (for messages and larger inputs). */
 export const LONG_RUN: boolean = RUNS !== undefined || SECONDS !== undefined;
 /** The most one case may take, in milliseconds, before it counts as a hang. */
@@ -43,7 +43,7 @@ export function fuzzParameters<T>(runs: number, share: number): FcParameters<T> 
   return {
     seed: FUZZ_SEED,
     numRuns,
-    interruptAfterTimeLimit: Math.max(1500, Math.round(FUZZ_SECONDS * 1000 * share)),
+    interruptAfterTimeLimit: Math.max(1000, Math.round(FUZZ_SECONDS * 1000 * share)),
     markInterruptAsFailure: false,
     endOnFailure: false,
     includeErrorInReport: true,

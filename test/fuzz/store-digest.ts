@@ -29,20 +29,47 @@ function folderListing(folder: string | undefined): string[] {
   return out.sort();
 }
 
-/** The digest of `store` (a hex SHA-256), and the table count it covered. */
-export async function storeDigest(store: Store): Promise<{ readonly hash: string; readonly tables: number; readonly rows: number }> {
-  const hash = crypto.createHash('sha256');
+/** What a digest covers, part by part (for saying what changed). */
+export interface StoreDigest {
+  readonly hash: string;
+  readonly tables: number;
+  readonly rows: number;
+  /** Each part's name and text: the listing, the DDL, each table's rows, the data folder. */
+  readonly parts: ReadonlyMap<string, string>;
+}
+
+/** The digest of `store` (a hex SHA-256 over its parts). */
+export async function storeDigest(store: Store): Promise<StoreDigest> {
+  const parts = new Map<string, string>();
   const list = await store.list();
-  hash.update(stable(list));
-  hash.update(await store.schemaDdl());
+  parts.set('list', stable(list));
+  parts.set('schema', await store.schemaDdl());
   let rows = 0;
   for (const { table } of list) {
     const content = await store.query(`SELECT * FROM ${quoteIdentifier(table)}`);
     rows += content.length;
-    hash.update(stable([table, content]));
+    parts.set(`table ${table}`, stable(content));
   }
-  hash.update(stable(folderListing(store.dataFolder)));
-  return { hash: hash.digest('hex'), tables: list.length, rows };
+  parts.set('data folder', stable(folderListing(store.dataFolder)));
+  const hash = crypto.createHash('sha256');
+  for (const [name, text] of parts) hash.update(`${name}\u0000${text}\u0000`);
+  return { hash: hash.digest('hex'), tables: list.length, rows, parts };
+}
+
+/** The parts that differ between two digests, each cut to a few hundred characters. */
+export function digestDifference(before: StoreDigest, after: StoreDigest): string {
+  const names = new Set([...before.parts.keys(), ...after.parts.keys()]);
+  const out: string[] = [];
+  for (const name of names) {
+    const a = before.parts.get(name);
+    const b = after.parts.get(name);
+    if (a === b) continue;
+    let at = 0;
+    while (a !== undefined && b !== undefined && at < a.length && a[at] === b[at]) at++;
+    const cut = (t: string | undefined) => (t === undefined ? '(absent)' : JSON.stringify(t.slice(Math.max(0, at - 40), at + 200)));
+    out.push(`${name}: before ${cut(a)}, after ${cut(b)}`);
+  }
+  return out.join('\n');
 }
 
 /** `name` as a double-quoted SQL identifier (every backend takes that spelling). */
