@@ -132,6 +132,39 @@ describe('what the fuzzer found, kept as fixed examples', () => {
   }
 });
 
+describe('what the fuzzer found: parsers\' own limits and messages', () => {
+  it('datacard-dublin-core: elements nested 5,000 deep are E_BAD_INPUT naming the file, not the XML parser\'s bare Error', async () => {
+    const file = path.join(dir, 'deep.xml');
+    fs.writeFileSync(file, `<metadata>${'<a>'.repeat(5000)}x${'</a>'.repeat(5000)}</metadata>`);
+    const before = current.hash;
+    const e = await rejectsWithCode(store.read(file, { reader: 'datacard-dublin-core' }), 'E_BAD_INPUT');
+    assert.equal(e.message, `${file}: invalid XML: Maximum nested tags exceeded`);
+    assert.equal((await storeDigest(store)).hash, before);
+  });
+
+  it('images: a corrupt JPEG is refused with a one-line message (libvips ends its lines with newlines)', async () => {
+    const folder = path.join(dir, 'jpeg');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'a.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0]));
+    const e = await rejectsWithCode(store.read(folder, { reader: 'images' }), 'E_BAD_INPUT');
+    assert.match(e.message, /a\.jpg: corrupt JPEG: /);
+    assert.ok(!/\n/.test(e.message), JSON.stringify(e.message));
+  });
+});
+
+describe('what the fuzzer found: a table wider than the backend allows', () => {
+  it('a CSV of 2,500 columns on SQLite (whose limit is 2,000) is refused naming the file, the store unchanged', async () => {
+    const file = path.join(dir, 'wide.csv');
+    const names = Array.from({ length: 2500 }, (_, i) => `c${i}`);
+    fs.writeFileSync(file, `${names.join(',')}\n${names.map((_, i) => i).join(',')}\n`);
+    const before = current.hash;
+    const e = await rejectsWithCode(store.read(file), 'E_SQL');
+    assert.match(e.message, /^\/.*wide\.csv: too many columns on wide$/);
+    assert.equal(e.file, file);
+    assert.equal((await storeDigest(store)).hash, before);
+  });
+});
+
 describe('fuzzing the readers: typed errors in bounded time and memory, the store unchanged by a refusal', () => {
   it('has a property for every reader the library ships', () => {
     const covered = new Set(READER_CASES.map((r) => r.name.replace(/ \(.*\)$/, '')));

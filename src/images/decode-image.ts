@@ -28,6 +28,9 @@ function loadSharp(): Promise<typeof import('sharp')> {
   return sharpModule;
 }
 
+/** A decoder's message on one line (libvips ends each of its lines with a newline). */
+const oneLine = (message: string): string => message.replace(/\s+/g, ' ').trim();
+
 /** Decode a JPEG: grey stays one channel, colour (CMYK included) becomes RGB. */
 export async function decodeJpeg(bytes: Uint8Array, file: string, options: DecodeOptions = {}): Promise<DecodedImage> {
   const maxPixels = pixelLimit(options.maxPixels, 'decodeJpeg');
@@ -39,7 +42,7 @@ export async function decodeJpeg(bytes: Uint8Array, file: string, options: Decod
     input = sharp(bytes, { failOn: 'error', limitInputPixels: false });
     meta = await input.metadata();
   } catch (e) {
-    throw badInput(file, undefined, `corrupt JPEG: ${(e as Error).message.slice(0, 80)}`);
+    throw badInput(file, undefined, `corrupt JPEG: ${oneLine((e as Error).message).slice(0, 80)}`);
   }
   checkPixelLimit(meta.width ?? 0, meta.height ?? 0, file, maxPixels);
   try {
@@ -54,7 +57,7 @@ export async function decodeJpeg(bytes: Uint8Array, file: string, options: Decod
       format: 'jpeg',
     };
   } catch (e) {
-    throw badInput(file, undefined, `corrupt JPEG: ${(e as Error).message.slice(0, 80)}`);
+    throw badInput(file, undefined, `corrupt JPEG: ${oneLine((e as Error).message).slice(0, 80)}`);
   }
 }
 

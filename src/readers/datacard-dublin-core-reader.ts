@@ -7,10 +7,11 @@
  * XML is parsed by fast-xml-parser after its validator has checked the file, so a malformed
  * card names its line.
  */
-import { badInput } from '../errors.js';
+import { StoreError, badInput } from '../errors.js';
 import type { Reader } from '../store/reader.js';
 import { snippet } from '../store/snippet.js';
 import { type DatacardFields, checkTableOption, datacardRow, sniffText } from './datacard-fields.js';
+import { withinStack } from './nesting-limit.js';
 import { readTextFile } from './text-decoding.js';
 
 /** The fifteen elements, in the template's order. */
@@ -28,7 +29,14 @@ async function parseCard(text: string, file: string): Promise<[string, unknown][
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw badInput(file, valid.err.line, `invalid XML: ${snippet(valid.err.msg, 120)}`);
   const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, ignoreDeclaration: true, ignorePiTags: true, parseTagValue: false, trimValues: true, isArray: () => true });
-  const document = parser.parse(text) as Record<string, unknown[]>;
+  let document: Record<string, unknown[]>;
+  try {
+    document = withinStack(file, () => parser.parse(text) as Record<string, unknown[]>);
+  } catch (e) {
+    // The parser's own limits (elements nested past its maximum depth) are bad input, not a crash.
+    if (e instanceof StoreError || !(e instanceof Error)) throw e;
+    throw badInput(file, undefined, `invalid XML: ${snippet(e.message.replace(/\s+/g, ' '), 120)}`);
+  }
   const roots = Object.entries(document);
   if (roots.length !== 1 || roots[0]![1].length !== 1) throw badInput(file, undefined, 'a Dublin Core datacard has one root element (<metadata>) holding the fields');
   const root = roots[0]![1][0];

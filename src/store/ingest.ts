@@ -94,6 +94,19 @@ export async function ingestSource(backend: Backend, source: TableSource, relati
   }
 }
 
+/**
+ * Run `fn`; a statement the backend refuses (`E_SQL`: more columns than it allows, say) is
+ * reported naming the file whose table it was for.
+ */
+async function namingFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof StoreError && e.code === 'E_SQL' && e.file === undefined) throw new StoreError('E_SQL', `${file}: ${e.message}`, { file, cause: e });
+    throw e;
+  }
+}
+
 /** The types of a whole source, read once through. */
 async function scanTypes(source: TableSource, columns: readonly string[]): Promise<LogicalType[]> {
   const types: (LogicalType | null)[] = columns.map(() => null);
@@ -136,7 +149,7 @@ async function attempt(
     const existing = await backend.describeTable(table);
     if (!existing) {
       types = inferred.map((t) => t ?? 'integer');
-      await backend.createTable(definitionFor(table, columns.map((name, i) => ({ name, type: types[i]! })), relations));
+      await namingFile(source.file, () => backend.createTable(definitionFor(table, columns.map((name, i) => ({ name, type: types[i]! })), relations)));
       targetColumns = [...columns];
     } else {
       tableName = existing.name;
@@ -147,7 +160,7 @@ async function attempt(
         const col = existing.columns.find((c) => c.name.toLowerCase() === columns[i]!.toLowerCase());
         const t = inferred[i] ?? null;
         if (!col) {
-          await backend.addColumn(existing.name, columns[i]!, t ?? 'integer');
+          await namingFile(source.file, () => backend.addColumn(existing.name, columns[i]!, t ?? 'integer'));
           targetColumns.push(columns[i]!);
           types.push(t ?? 'integer');
           continue;
