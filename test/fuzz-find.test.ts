@@ -14,7 +14,7 @@ import type { StoreErrorCode } from '../src/index.js';
 import type { Store } from '../src/store/store.js';
 import { boundedCase, describeError } from './fuzz/bounded-case.js';
 import { findCaseArb, SEED_ROWS, type FindCase } from './fuzz/find-terms.js';
-import { CASE_MS, fuzzParameters } from './fuzz/fuzz-settings.js';
+import { CASE_MS, fuzzBudget } from './fuzz/fuzz-settings.js';
 import { storeDigest } from './fuzz/store-digest.js';
 import { BACKENDS, openTempStore, removeTempDirs } from './helpers/store-helpers.js';
 
@@ -67,8 +67,9 @@ for (const backend of FIND_BACKENDS) {
     }
 
     it('returns rows or a find error for any condition, runs nothing injected, and finds exactly the known rows', async () => {
+      const budget = fuzzBudget<[FindCase, { offset: number; limit: number }]>(400, FIND_SHARE / FIND_BACKENDS.length);
       await fc.assert(
-        fc.asyncProperty(findCaseArb, pageArb, async (c: FindCase, page) => {
+        fc.asyncProperty(findCaseArb, pageArb, budget.guard(async (c: FindCase, page) => {
           const where = `find ${JSON.stringify(c.condition.slice(0, 300))} on ${backend}`;
           const found = await checked(where, () => store.find(c.condition));
           const paged = await checked(`${where} (page ${JSON.stringify(page)})`, async () => (await store.findPage(c.condition, { table: 't', ...page })).rows);
@@ -78,8 +79,8 @@ for (const backend of FIND_BACKENDS) {
             const valid = Number.isSafeInteger(page.offset) && page.offset >= 0 && Number.isSafeInteger(page.limit) && page.limit >= 1 && page.limit <= 10_000;
             if (valid) assert.deepEqual(paged, c.expected.slice(page.offset, page.offset + page.limit), `${where}: the page ${JSON.stringify(page)}`);
           }
-        }),
-        fuzzParameters(400, FIND_SHARE / FIND_BACKENDS.length),
+        })),
+        budget.parameters,
       );
     });
 

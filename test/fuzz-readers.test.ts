@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { defaultPlugins, openStore, StoreError } from '../src/index.js';
 import type { Store } from '../src/store/store.js';
 import { boundedCase, describeError } from './fuzz/bounded-case.js';
-import { CASE_MEMORY_BYTES, CASE_MS, fuzzParameters } from './fuzz/fuzz-settings.js';
+import { CASE_MEMORY_BYTES, CASE_MS, fuzzBudget } from './fuzz/fuzz-settings.js';
 import { describeCase, READER_CASES, writeCase, type ReaderCase } from './fuzz/reader-inputs.js';
 import { digestDifference, storeDigest, type StoreDigest } from './fuzz/store-digest.js';
 import { rejectsWithCode, removeTempDirs, tempDir } from './helpers/store-helpers.js';
@@ -65,9 +65,9 @@ after(async () => {
 
 let caseNumber = 0;
 /**
- * The case running now. When a property's time is up, fast-check stops waiting for its case, but
- * the read goes on and may still write: the next property waits for it and takes the store as
- * it left it.
+ * The case running now. Should fast-check stop waiting for a case (one past the time limit), the
+ * read goes on and may still write: the next property waits for it and takes the store as it
+ * left it.
  */
 let inFlight: Promise<void> = Promise.resolve();
 
@@ -175,10 +175,8 @@ describe('fuzzing the readers: typed errors in bounded time and memory, the stor
   for (const { name, cases, runs } of READER_CASES) {
     it(`${name}: malformed, truncated, oversized and mis-encoded input is read or refused with an E_ code, the store unchanged`, async () => {
       await settle();
-      await fc.assert(
-        fc.asyncProperty(cases, readerCaseHolds),
-        fuzzParameters(runs, (READERS_SHARE * runs) / totalRuns),
-      );
+      const budget = fuzzBudget<[ReaderCase]>(runs, (READERS_SHARE * runs) / totalRuns);
+      await fc.assert(fc.asyncProperty(cases, budget.guard(readerCaseHolds)), budget.parameters);
     });
   }
 });

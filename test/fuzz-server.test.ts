@@ -16,7 +16,7 @@ import { encodePng } from '../src/images/png-codec.js';
 import { createDashboardApp } from '../src/server/dashboard-app.js';
 import type { Store } from '../src/store/store.js';
 import { boundedCase, describeError } from './fuzz/bounded-case.js';
-import { CASE_MS, fuzzParameters } from './fuzz/fuzz-settings.js';
+import { CASE_MS, fuzzBudget } from './fuzz/fuzz-settings.js';
 import { EVIL_COPY, requestArb, type RouteRequest } from './fuzz/route-requests.js';
 import { storeDigest } from './fuzz/store-digest.js';
 import { removeTempDirs, tempDir } from './helpers/store-helpers.js';
@@ -83,8 +83,9 @@ describe('what the fuzzer found, kept as fixed examples', () => {
 
 describe('fuzzing the dashboard routes', () => {
   it('answers every request with a 2xx or a JSON 4xx with an E_ code, in bounded time, the store unchanged and no file from outside it served', async () => {
+    const budget = fuzzBudget<[RouteRequest]>(400, SERVER_SHARE);
     await fc.assert(
-      fc.asyncProperty(requestArb, async (r) => {
+      fc.asyncProperty(requestArb, budget.guard(async (r) => {
         const outcome = await boundedCase(() => answer(r), CASE_MS);
         assert.notEqual(outcome.kind, 'hang', `no answer within ${CASE_MS} ms`);
         if (outcome.kind === 'error') assert.fail(`the app threw: ${describeError(outcome.error)}`);
@@ -102,8 +103,8 @@ describe('fuzzing the dashboard routes', () => {
         if (status < 300 && new URL(r.url).pathname === '/files' && r.method === 'GET') assert.deepEqual(body, png, 'only the image inside the store is served');
         assert.equal((await storeDigest(store)).hash, digest, 'the request changed the store');
         assert.equal(fs.existsSync(EVIL_COPY), false, 'the SQL box wrote a copy of the store');
-      }),
-      fuzzParameters(400, SERVER_SHARE),
+      })),
+      budget.parameters,
     );
   });
 });

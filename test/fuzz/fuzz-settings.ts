@@ -33,19 +33,43 @@ export const CASE_MS: number = (envNumber('DSI_FUZZ_CASE_SECONDS') ?? 5) * 1000;
 /** The most the resident memory may grow during one case, in bytes. */
 export const CASE_MEMORY_BYTES = 768 * 1024 * 1024;
 
+/** One property's cases and time: its fast-check parameters, and its check wrapped to keep time. */
+export interface FuzzBudget<Ts extends unknown[]> {
+  readonly parameters: FcParameters<Ts>;
+  /** `check`, made a no-op once the time is spent (except after a failure, so shrinking runs). */
+  guard(check: (...args: Ts) => Promise<void>): (...args: Ts) => Promise<void>;
+}
+
 /**
- * fast-check parameters for one property: the fixed seed, `runs` cases (or DSI_FUZZ_RUNS), and
- * `share` of the harness's budget as its time limit. Interruption by the time limit is not a
- * failure: the property passed for every case it ran.
+ * The budget of one property: the fixed seed, `runs` cases (or DSI_FUZZ_RUNS), and `share` of
+ * the harness's time. Once the time is spent, the remaining cases pass without running, so the
+ * property always runs at least one case and never leaves one running behind (fast-check's own
+ * interruption would abandon a running case, and fail a property that had not finished one).
+ * fast-check's interruption still ends generation a case's time limit after the budget.
  */
-export function fuzzParameters<T>(runs: number, share: number): FcParameters<T> {
-  const numRuns = RUNS ?? (SECONDS !== undefined ? 1_000_000 : runs);
+export function fuzzBudget<Ts extends unknown[]>(runs: number, share: number): FuzzBudget<Ts> {
+  const ms = Math.max(500, Math.round(FUZZ_SECONDS * 1000 * share));
+  const deadline = performance.now() + ms;
+  let ran = 0;
+  let failed = false;
   return {
-    seed: FUZZ_SEED,
-    numRuns,
-    interruptAfterTimeLimit: Math.max(1000, Math.round(FUZZ_SECONDS * 1000 * share)),
-    markInterruptAsFailure: false,
-    endOnFailure: false,
-    includeErrorInReport: true,
+    parameters: {
+      seed: FUZZ_SEED,
+      numRuns: RUNS ?? (SECONDS !== undefined ? 1_000_000 : runs),
+      interruptAfterTimeLimit: ms + CASE_MS,
+      markInterruptAsFailure: false,
+      endOnFailure: false,
+      includeErrorInReport: true,
+    },
+    guard: (check) => async (...args) => {
+      if (ran > 0 && !failed && performance.now() > deadline) return;
+      ran++;
+      try {
+        await check(...args);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    },
   };
 }
