@@ -33,6 +33,9 @@ export const CASE_MS: number = (envNumber('DSI_FUZZ_CASE_SECONDS') ?? 5) * 1000;
 /** The most the resident memory may grow during one case, in bytes. */
 export const CASE_MEMORY_BYTES = 768 * 1024 * 1024;
 
+/** How long after its budget fast-check stops a property (the no-op cases still generate inputs). */
+const GENERATION_SLACK_MS = 1000;
+
 /** One property's cases and time: its fast-check parameters, and its check wrapped to keep time. */
 export interface FuzzBudget<Ts extends unknown[]> {
   readonly parameters: FcParameters<Ts>;
@@ -45,7 +48,7 @@ export interface FuzzBudget<Ts extends unknown[]> {
  * the harness's time. Once the time is spent, the remaining cases pass without running, so the
  * property always runs at least one case and never leaves one running behind (fast-check's own
  * interruption would abandon a running case, and fail a property that had not finished one).
- * fast-check's interruption still ends generation a case's time limit after the budget.
+ * fast-check's interruption ends the generating of no-op cases a second after the budget.
  */
 export function fuzzBudget<Ts extends unknown[]>(runs: number, share: number): FuzzBudget<Ts> {
   const ms = Math.max(500, Math.round(FUZZ_SECONDS * 1000 * share));
@@ -56,7 +59,7 @@ export function fuzzBudget<Ts extends unknown[]>(runs: number, share: number): F
     parameters: {
       seed: FUZZ_SEED,
       numRuns: RUNS ?? (SECONDS !== undefined ? 1_000_000 : runs),
-      interruptAfterTimeLimit: ms + CASE_MS,
+      interruptAfterTimeLimit: ms + GENERATION_SLACK_MS,
       markInterruptAsFailure: false,
       endOnFailure: false,
       includeErrorInReport: true,
