@@ -25,4 +25,9 @@ if [ -z "${DSI_TEST_POSTGRES_URL:-}" ]; then
     exit 1
   fi
 fi
-node --test --test-reporter=spec "$@" "${tests[@]}"
+# Test files run two at a time (more on a bigger machine, at most four): many of them wait on
+# child processes, a browser, Jupyter or PostgreSQL, so a second file fills the idle core.
+# Each file keeps its own temporary folders, stores and ports.
+cores=$(nproc 2>/dev/null || echo 2)
+concurrency=${DSI_TEST_CONCURRENCY:-$(( cores < 2 ? 2 : (cores > 4 ? 4 : cores) ))}
+node --test --test-reporter=spec --test-concurrency="$concurrency" "$@" "${tests[@]}"
