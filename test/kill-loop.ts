@@ -18,7 +18,7 @@ if (!Number.isInteger(seed)) throw new Error(`the seed must be a whole number, g
 const operations = values.only?.split(',') ?? Object.keys(KILL_OPERATIONS);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dsi-kill-loop-'));
 const started = performance.now();
-console.log(`kill -9 loop: ${points} points each over ${operations.join(', ')}, seed ${seed}, in ${root}`);
+console.log(`kill -9 loop: ${points} points each over ${operations.join(', ')}, seed ${seed}, in ${root} (${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} CPUs, Node ${process.versions.node})`);
 let failures = 0;
 try {
   const summaries = await runKillLoop({
