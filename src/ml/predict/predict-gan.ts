@@ -195,7 +195,7 @@ const PENDING_MARKER = /^\.dsi-rows-pending-([0-9a-f]{8})-([1-9]\d*)$/;
  * process that is gone (src/atomic-write.ts's rule) and no row in `ml_predictions`. A marker whose
  * rows are stored is removed alone. A live call's folder is never touched.
  */
-export async function removeUnrecordedCalls(store: Store, folder: string): Promise<number> {
+async function removeUnrecordedCalls(store: Store, folder: string): Promise<number> {
   let calls: string[];
   try {
     calls = fs.readdirSync(folder).filter((n) => /^[0-9a-f]{8}$/.test(n));
