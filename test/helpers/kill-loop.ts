@@ -8,7 +8,9 @@
  * child's `ready`, written once the store is open, to its exit) and gives the new state. Point i of
  * n is killed at a delay drawn uniformly in [i·T/n, (i+1)·T/n) after `ready` (stratified: n points
  * always span the whole run), from a SplitMix32 generator seeded per operation from the loop's seed,
- * so a seed names the same delays on every machine (where they land in the work is up to the clock).
+ * so a seed names the same fractions of the run on every machine (where they land in the work is up
+ * to the clock). On a shared machine T drifts with the load: a child that ends before its kill
+ * gives T again and the point is tried once more at the same fraction (three tries at most).
  *
  * What is checked after each kill, per operation:
  * - the store file passes SQLite's `PRAGMA integrity_check` and opens with `openStore`;
@@ -286,20 +288,31 @@ async function loopOne(op: KillOperation, options: KillLoopOptions): Promise<Ope
   };
   const oldState = await withContext(work, ids, (c) => op.digest(c));
   const first = await runChild(op.name, work, undefined);
-  assert.equal(first.killed, false, `the unkilled ${op.name} run ended by itself: ${first.output}`);
+  assert.ok(!first.killed && first.code === 0, `the unkilled ${op.name} run failed (exit ${first.code}): ${first.output}`);
   const newState = await withContext(work, ids, (c) => op.digest(c));
   assert.notEqual(newState, oldState, `${op.name} changes the store`);
 
   const random = splitMix32(options.seed ^ hashName(op.name));
   const points: PointResult[] = [];
+  // The run's duration as last measured: a shared machine's load changes it, and a point whose
+  // child ends before its kill measures it again and is tried once more at the same fraction.
+  let durationMs = first.durationMs;
   for (let i = 0; i < options.points; i++) {
-    const delayMs = Math.round(((i + random()) / options.points) * first.durationMs * 10) / 10;
-    reset();
+    const fraction = (i + random()) / options.points;
+    let delayMs = 0;
     let outcome: PointResult['outcome'] = 'finished';
     let failure: string | undefined;
     try {
-      const child = await runChild(op.name, work, delayMs);
-      if (!child.killed) assert.equal(child.code, 0, `the child failed: ${child.output}`);
+      let child: ChildRun | undefined;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        delayMs = Math.round(fraction * durationMs * 10) / 10;
+        reset();
+        child = await runChild(op.name, work, delayMs);
+        if (child.killed) break;
+        assert.equal(child.code, 0, `the child failed: ${child.output}`);
+        durationMs = child.durationMs;
+      }
+      if (child === undefined) throw new Error('unreachable');
       integrity(path.join(work, 'dsi.db'));
       const state = await withContext(work, ids, (c) => op.digest(c));
       if (child.killed) outcome = state === oldState ? 'old' : state === newState ? 'new' : ((await withContext(work, ids, (c) => op.partial?.(c) ?? Promise.resolve(undefined))) ?? 'neither');
