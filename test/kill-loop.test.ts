@@ -1,6 +1,6 @@
 /**
  * A seeded sample of the `kill -9` loop (test/helpers/kill-loop.ts): each long operation is killed
- * at a few points spread over its run (3 for indexing and moving, 2 for the operations that start
+ * at a few points spread over its run (3 for indexing and moving, 1 for the operations that start
  * libtorch, whose every point costs a process start and a finished run), and each time the store passes SQLite's integrity check, holds
  * the old or the new state (a killed training run: one that resumes to exactly the uninterrupted
  * run's losses and last checkpoint), and finishing the work gives the new state with no temporary
@@ -13,7 +13,7 @@ import { removeTempDirs, tempDir } from './helpers/store-helpers.js';
 
 after(removeTempDirs);
 
-const POINTS: Readonly<Record<string, number>> = { train: 2, predict: 2, evaluate: 2, index: 3, move: 3 };
+const POINTS: Readonly<Record<string, number>> = { train: 1, predict: 1, evaluate: 1, index: 3, move: 3 };
 
 describe(`kill -9 at seeded points (seed ${DEFAULT_KILL_SEED})`, () => {
   for (const operation of Object.keys(KILL_OPERATIONS)) {
