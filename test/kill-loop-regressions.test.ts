@@ -5,7 +5,9 @@
  *   left 300 images no row named, for ever: the next call of the run now removes that folder, and
  *   a call killed just after its rows keeps its folder (its marker alone goes);
  * - an evaluation killed after writing its plots and before its rows left a plot folder of an
- *   evaluation that was never stored: plots now take their folder's name only after the rows.
+ *   evaluation that was never stored: plots now take their folder's name only after the rows;
+ * - a training run killed after recording its last epoch and before finishing could not be
+ *   resumed ("has done 2 of 2 epochs"): it now resumes to finished, exactly as if never killed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -38,7 +40,7 @@ function fresh(): void {
   fs.cpSync(template, work, { recursive: true });
 }
 
-function killAt(operation: string, when: 'before-rows' | 'after-rows'): void {
+function killAt(operation: string, when: string): void {
   const r = spawnSync(process.execPath, [CHILD, operation, work, when], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   assert.equal(r.signal, 'SIGKILL', `${r.stdout}${r.stderr}`);
 }
@@ -95,5 +97,28 @@ describe('evaluate killed before its rows', () => {
     assert.ok((await count()) > rows);
     assert.equal(fs.readdirSync(folder).length, 1, 'one plot folder, the stored evaluation\'s');
     assert.deepEqual(temporaries(work), []);
+  });
+});
+
+describe('train killed after its last epoch is recorded', () => {
+  it('resumes to finished with the uninterrupted run\'s steps, epochs, run row and last checkpoint', async () => {
+    const train = KILL_OPERATIONS['train']!;
+    const root = tempDir('dsi-kill-train-');
+    const start = path.join(root, 'start');
+    fs.mkdirSync(start);
+    await train.prepare(start);
+    fs.writeFileSync(path.join(start, 'kill-loop.json'), '{}');
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.cpSync(start, work, { recursive: true });
+    await context((c) => train.run(c));
+    const uninterrupted = await context((c) => train.digest(c));
+
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.cpSync(start, work, { recursive: true });
+    killAt('train', 'after-epoch:2');
+    const [run] = await context((c) => c.store.query("SELECT status, epochs_done FROM ml_runs"));
+    assert.deepEqual({ ...run }, { status: 'running', epochs_done: 2 }, 'killed with every epoch recorded, not finished');
+    await context((c) => train.finish(c, 'partial'));
+    assert.equal(await context((c) => train.digest(c)), uninterrupted);
   });
 });
