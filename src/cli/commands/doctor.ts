@@ -1,10 +1,14 @@
 /**
  * `dsi doctor`: which libtorch the torch layer runs on, how many threads it uses, and what would
- * make training slow. The torch layer is imported lazily, so the store commands keep working
- * where the addon is not built, and doctor can say so in one line.
+ * make training slow; and, when the store named by `--db` exists, which of its paths have unsafe
+ * permissions (src/files/permission-audit.ts). The torch layer is imported lazily, so the store
+ * commands keep working where the addon is not built, and doctor can say so in one line.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { auditPermissions, type PermissionReport } from '../../files/permission-audit.js';
+import { openStore } from '../../index.js';
+import { globalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 export interface DoctorReport {
@@ -20,6 +24,8 @@ export interface DoctorReport {
   mkldnn: boolean;
   openmp: boolean;
   warnings: string[];
+  /** The store's permission audit; null when `--db` names no store file that exists. */
+  permissions: (PermissionReport & { store: string }) | null;
 }
 
 /** Thrown when the addon is missing or does not load: the one thing doctor cannot report on. */
@@ -90,8 +96,22 @@ export function cpuBf16Support(): 'amx' | 'avx512_bf16' | 'none' | 'unknown' {
   }
 }
 
+/**
+ * The permission audit of the store file `db`, or null when it is not a file that exists (a
+ * server URL, or no store yet: doctor creates none). The store is opened read-only.
+ */
+export async function storePermissions(db: string, backend: string, dataFolder?: string): Promise<(PermissionReport & { store: string }) | null> {
+  if (db === '' || db === ':memory:' || /^[a-z][a-z0-9+.-]*:\/\//i.test(db) || db.startsWith('file:') || !existsSync(db)) return null;
+  const store = await openStore(db, { backend, readOnly: true, ...(dataFolder === undefined ? {} : { dataFolder }) });
+  try {
+    return { store: db, ...(await auditPermissions(store)) };
+  } finally {
+    await store.close();
+  }
+}
+
 /** What the environment looks like to the torch layer, with a warning for each known slowdown. */
-export async function doctorReport(): Promise<DoctorReport> {
+export async function doctorReport(permissions: DoctorReport['permissions'] = null): Promise<DoctorReport> {
   const torch = await loadTorch();
   const info = torch.buildInfo();
   const threads = torch.getNumThreads();
@@ -108,6 +128,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     mkldnn: info.mkldnn,
     openmp: info.openmp,
     warnings,
+    permissions,
   };
 }
 
@@ -120,10 +141,12 @@ export function printPairs(pairs: readonly (readonly [string, string])[]): void 
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check the torch layer: which libtorch, its BLAS, threads, CUDA devices, and what would slow training')
+    .description('check the torch layer (which libtorch, its BLAS, threads, CUDA devices, what would slow training) and the store\'s permissions (world-writable paths, world-readable files in private folders)')
     .option('--json', 'print the report as one JSON object')
-    .action(async (opts: { json?: boolean }) => {
-      const r = await doctorReport();
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const permissions = await storePermissions(g.db, g.backend, g.dataFolder);
+      const r = await doctorReport(permissions);
       if (opts.json) {
         printJson(r);
         return;
@@ -138,8 +161,12 @@ export function registerDoctor(program: Command): void {
         ['threads', `${r.threads} intra-op (${r.physical_cores} physical cores)`],
         ['cuda', r.libtorch.cuda ? `built with CUDA, ${r.cuda_devices} device(s)` : 'CPU-only build'],
         ['node', r.node],
+        ['permissions', r.permissions === null ? `no store file at ${g.db}` : `${r.permissions.store}: ${r.permissions.checked} paths checked, ${r.permissions.findings.length} unsafe`],
       ]);
       for (const w of r.warnings) process.stdout.write(`warning: ${w}\n`);
-      if (r.warnings.length === 0) process.stdout.write('ok\n');
+      const findings = r.permissions?.findings ?? [];
+      for (const f of findings) process.stdout.write(`warning: ${f.message}; fix: ${f.fix}\n`);
+      if (r.permissions?.capped) process.stdout.write(`note: permissions of ${r.permissions.checked} paths checked, a sample: the data folder or the referenced files are more than doctor checks\n`);
+      if (r.warnings.length === 0 && findings.length === 0) process.stdout.write('ok\n');
     });
 }

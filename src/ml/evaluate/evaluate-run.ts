@@ -173,8 +173,16 @@ export async function evaluateRun(store: Store, options: EvaluateRunOptions): Pr
       timings,
       files: {},
     };
-    result.files = await writeEvaluationPlots(e, result, overall.scored.scores);
-    await recordEvaluation(e, result, scoredPredictions);
+    // Rows first, then the plots take their folder's name (record-evaluation.ts): a kill leaves no plots without rows.
+    const plots = await writeEvaluationPlots(e, result, overall.scored.scores);
+    try {
+      await recordEvaluation(e, result, scoredPredictions);
+    } catch (err) {
+      plots.staging.abort();
+      throw err;
+    }
+    plots.staging.commit();
+    result.files = plots.files;
     timings.total = (performance.now() - started) / 1000;
     return result;
   } finally {

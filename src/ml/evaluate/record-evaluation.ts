@@ -11,9 +11,15 @@
  *   histogram of the evaluated images' scores; FID, class faithfulness and diversity per
  *   condition group when any group has the value; FID, IS and precision/recall/faithfulness per epoch when saved epochs
  *   were evaluated. Paths come back relative to the store's folder.
+ *
+ * Order, for a process killed at any point: the plots are written into a staging folder (a
+ * temporary of src/atomic-write.ts, swept by the next evaluation once this process is gone), the
+ * rows are committed, and only then does the staging folder take its name. So a plot folder
+ * always belongs to a stored evaluation; a kill between the commit and the rename (one system
+ * call) loses that evaluation's plots, never its rows.
  */
 import path from 'node:path';
-import { makeFolderSync } from '../../atomic-write.js';
+import { beginAtomicFolderSync, type AtomicTarget } from '../../atomic-write.js';
 import type { Cell, Row } from '../../store/types.js';
 import { barPlotSvg } from '../plots/bar-plot.js';
 import { histogramSvg } from '../plots/histogram.js';
@@ -75,20 +81,47 @@ export async function recordEvaluation(e: Evaluation, r: EvaluationResult, score
   });
 }
 
-/** The score histogram, per-condition bars (FID, faithfulness, diversity) and, with saved epochs, metrics per epoch of `r`, as PNGs in the run's folder. */
-export async function writeEvaluationPlots(e: Evaluation, r: EvaluationResult, scores: Float64Array): Promise<Record<string, string>> {
+/** Plots written into a staging folder: `files` name where they will be once `staging` is committed. */
+export interface StagedPlots {
+  readonly files: Record<string, string>;
+  readonly staging: AtomicTarget;
+}
+
+/**
+ * The score histogram, per-condition bars (FID, faithfulness, diversity) and, with saved epochs,
+ * metrics per epoch of `r`, as PNGs staged for the run's folder: the caller commits the staging
+ * once the rows are stored (see the file comment), or aborts it.
+ */
+export async function writeEvaluationPlots(e: Evaluation, r: EvaluationResult, scores: Float64Array): Promise<StagedPlots> {
   const { registry, run } = e;
   const { metrics, per_condition: perCondition, per_epoch: perEpoch } = r;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const dir = registry.runPath(run.run_id, 'evaluations', stamp);
-  makeFolderSync(dir);
+  const staging = beginAtomicFolderSync(dir);
   const files: Record<string, string> = {};
   const put = async (name: string, svg: Promise<string>): Promise<void> => {
-    const file = path.join(dir, `${name}.png`);
-    await writePlot(await svg, file);
-    files[name] = registry.relative(file);
+    await writePlot(await svg, path.join(staging.temp, `${name}.png`));
+    files[name] = registry.relative(path.join(dir, `${name}.png`));
   };
-  await put('score_histogram', histogramSvg(Array.from(scores), { title: `Classifier score of generated images (${run.run_id})`, xLabel: 'score', bins: 20 }));
+  try {
+    await plots(put, run.run_id, metrics, perCondition, perEpoch, scores);
+  } catch (err) {
+    staging.abort();
+    throw err;
+  }
+  return { files, staging };
+}
+
+/** Renders each plot of an evaluation through `put(name, svg)`. */
+async function plots(
+  put: (name: string, svg: Promise<string>) => Promise<void>,
+  runId: string,
+  metrics: EvaluationResult['metrics'],
+  perCondition: EvaluationResult['per_condition'],
+  perEpoch: EvaluationResult['per_epoch'],
+  scores: Float64Array,
+): Promise<void> {
+  await put('score_histogram', histogramSvg(Array.from(scores), { title: `Classifier score of generated images (${runId})`, xLabel: 'score', bins: 20 }));
   const bars = async (name: string, metric: string, title: string, yLabel: string): Promise<void> => {
     const groups = perCondition.filter((c) => Number.isFinite(c.metrics[metric]));
     if (groups.length > 0) await put(name, barPlotSvg(groups.map((c) => ({ label: c.condition, value: c.metrics[metric]! })), { title, xLabel: 'condition', yLabel }));
@@ -103,5 +136,4 @@ export async function writeEvaluationPlots(e: Evaluation, r: EvaluationResult, s
     const pr = [series('precision'), series('recall'), series('class_faithfulness')].filter((s) => s.points.length > 0);
     if (pr.length > 0) await put('precision_recall_per_epoch', linePlotSvg(pr, { title: 'Precision, recall and faithfulness per epoch', xLabel: 'epoch', yLabel: 'share' }));
   }
-  return files;
 }

@@ -14,13 +14,17 @@
  *
  * A call's files are staged beside `predictions/CALL_ID` and renamed to it once complete
  * (src/atomic-write.ts), and its rows go in one transaction: if either fails, neither is left. What
- * a killed call staged is removed by the next call once its process is gone. One call makes at most
+ * a killed call staged is removed by the next call once its process is gone. Between the rename
+ * and the rows' commit the folder holds a marker naming its process (`.dsi-rows-pending-HOST-PID`,
+ * removed once the rows are in): a call killed there leaves a folder no row names, which the next
+ * call of the run removes ({@link removeUnrecordedCalls}; a marker whose rows did get in is just
+ * removed). One call makes at most
  * {@link CALL_LIMITS}.predictImages images, with seeds S … S + N − 1 within the 32-bit seeds (checkSeed).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beginAtomicFolderSync, FILE_MODE, recoverFolderSync, removeStaleEntriesSync, removeTreeSync, type AtomicTarget } from '../../atomic-write.js';
+import { beginAtomicFolderSync, FILE_MODE, isAbandoned, recoverFolderSync, removeStaleEntriesSync, removeTreeSync, THIS_HOST, type AtomicTarget } from '../../atomic-write.js';
 import { MlError, type OptionSpelling } from '../../errors.js';
 import { encodePng } from '../../images/png-codec.js';
 import type { ProgressCallback } from '../../progress.js';
@@ -103,7 +107,9 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
   const folder = registry.runPath(run.run_id, 'predictions');
   // What killed calls left behind, this run's or any other's, goes now (live writers' stays).
   registry.sweepPredictionStaging();
+  await removeUnrecordedCalls(store, folder);
   const final = path.join(folder, callId);
+  const pending = path.join(final, `.dsi-rows-pending-${THIS_HOST}-${process.pid}`);
   const gan = createGan(architectureOf(params));
   let epoch = 0;
   const predictions: Prediction[] = [];
@@ -131,6 +137,7 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
       options.onProgress?.({ task: `predict ${run.run_id}`, done: start + ks.length, total, unit: 'images' });
     }
     fs.writeFileSync(path.join(staging.temp, CONTACT_SHEET_NAME), await sheet.png(), { mode: FILE_MODE });
+    fs.writeFileSync(path.join(staging.temp, path.basename(pending)), '', { mode: FILE_MODE });
     staging.commit();
   } catch (e) {
     staging?.abort();
@@ -162,6 +169,7 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
     removeTreeSync(final);
     throw e;
   }
+  fs.rmSync(pending, { force: true });
 
   const result: PredictGanResult = {
     run_id: run.run_id,
@@ -177,6 +185,52 @@ export async function predictGan(store: Store, options: PredictGanOptions): Prom
     result.cinema = options.exportCinema;
   }
   return result;
+}
+
+const PENDING_MARKER = /^\.dsi-rows-pending-([0-9a-f]{8})-([1-9]\d*)$/;
+
+/**
+ * Removes the call folders of `folder` (a run's `predictions/`) whose call was killed between the
+ * folder's rename and its rows' commit: a folder with a `.dsi-rows-pending-HOST-PID` marker of a
+ * process that is gone (src/atomic-write.ts's rule) and no row in `ml_predictions`. A marker whose
+ * rows are stored is removed alone. A live call's folder is never touched.
+ */
+async function removeUnrecordedCalls(store: Store, folder: string): Promise<number> {
+  let calls: string[];
+  try {
+    calls = fs.readdirSync(folder).filter((n) => /^[0-9a-f]{8}$/.test(n));
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const call of calls) {
+    let markers: string[];
+    try {
+      markers = fs.readdirSync(path.join(folder, call)).filter((n) => PENDING_MARKER.test(n));
+    } catch {
+      continue;
+    }
+    for (const marker of markers) {
+      const [, host, pid] = PENDING_MARKER.exec(marker)!;
+      const file = path.join(folder, call, marker);
+      let mtimeMs: number;
+      try {
+        mtimeMs = fs.statSync(file).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (!isAbandoned(host!, Number(pid), mtimeMs)) continue;
+      const hasTable = (await store.tables()).some((t) => t.toLowerCase() === 'ml_predictions');
+      const stored = hasTable ? await store.query('SELECT COUNT(*) AS n FROM ml_predictions WHERE prediction_id LIKE ?', [`p-${call}-%`]) : [{ n: 0 }];
+      if (Number(stored[0]?.['n'] ?? 0) > 0) fs.rmSync(file, { force: true });
+      else {
+        removeTreeSync(path.join(folder, call));
+        removed++;
+      }
+      break;
+    }
+  }
+  return removed;
 }
 
 /** Planar (C × H·W) pixels as the interleaved layout PNG encoders take. */

@@ -98,7 +98,9 @@ export function runSettings(options: TrainingRunOptions, defaults: Omit<RunSetti
 
 /**
  * The run `runId` to resume, a `kind` run (`noun` in messages) that is not running, and the epochs
- * it trains to (`epochs` when given, else its recorded target), above those it has done.
+ * it trains to (`epochs` when given, else its recorded target), above those it has done. A run
+ * that recorded its last epoch but was killed before it finished (its evaluations, its status) is
+ * resumed at its target: nothing is trained again, the run is finished.
  */
 export async function resumableRun<K extends RunKind>(
   registry: RunRegistry,
@@ -111,6 +113,7 @@ export async function resumableRun<K extends RunKind>(
   const run = await registry.getRun(runId, kind, `, not ${noun}`);
   if (run.state === 'running') throw new MlError('E_ML_RUN', `run ${run.run_id} is still running (pid ${run.pid ?? '?'}); it cannot be resumed twice`);
   const target = epochs ?? recorded(run);
-  if (run.epochs_done >= target) throw new MlError('E_ML_RUN', (o) => `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give ${o('epochs')} above ${run.epochs_done} to train it further`);
+  const unfinished = run.status !== 'finished' && run.epochs_done === target;
+  if (run.epochs_done >= target && !unfinished) throw new MlError('E_ML_RUN', (o) => `run ${run.run_id} has done ${run.epochs_done} of ${target} epochs; give ${o('epochs')} above ${run.epochs_done} to train it further`);
   return { run, epochs: target };
 }

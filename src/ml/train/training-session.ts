@@ -286,6 +286,8 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     plot = await writeLossPlots(registry, runId, folder);
     if (stopping && done < epochs) return await finishAs('stopped');
   }
+  // Resumed at its target (killed after its last epoch's row): its loss plot may predate that row.
+  if (start !== undefined && start.epoch >= epochs) plot = await writeLossPlots(registry, runId, folder);
   return await finishAs('finished');
 }
 
