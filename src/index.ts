@@ -56,6 +56,12 @@ export function backendForLocation(location: string): string {
   return 'sqlite';
 }
 
+/**
+ * Sharing a PostgreSQL store with a group through the database's roles and row-level security
+ * (`dsi share`; docs/backends.md): loaded, with `pg`, only when asked for.
+ */
+export const postgresSharing = (): Promise<typeof import('./backends/postgres/share-store.js')> => import('./backends/postgres/share-store.js');
+
 /** A schema of a PostgreSQL database, for stores a group shares (`postgres://…`). */
 const postgresBackend: BackendFactory = async (location, options) => (await import('./backends/postgres/postgres-backend.js')).PostgresBackend.open(location, options);
 

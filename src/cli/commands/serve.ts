@@ -33,14 +33,14 @@ export function registerServe(program: Command): void {
     .action(async (cinema: string | undefined, opts: ServeFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       if (opts.newToken) {
-        const [{ newToken }, { tokenDigest }] = await Promise.all([import('../../server/request-guard.js'), import('../../server/users-file.js')]);
+        const { newToken, tokenDigest } = await import('../../server/index.js');
         const token = newToken();
         process.stdout.write(`token = "${token}"\ntoken_sha256 = "${tokenDigest(token)}"\n`);
         return;
       }
       if (opts.users !== undefined) {
-        // A users file that would be refused is refused before the dashboard and its ML library load.
-        const { DashboardUsers } = await import('../../server/dashboard-users.js');
+        // A users file that would be refused is refused before the dashboard opens the store.
+        const { DashboardUsers } = await import('../../server/index.js');
         DashboardUsers.fromFile(opts.users).close();
       }
       // The dashboard (and the ML library under it) loads only when serving: other commands start faster.

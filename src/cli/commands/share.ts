@@ -11,6 +11,7 @@
  */
 import type { Command } from 'commander';
 import { StoreError } from '../../errors.js';
+import { postgresSharing } from '../../index.js';
 import { globalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -38,7 +39,7 @@ export function registerShare(program: Command): void {
       if (g.backend !== 'postgres') throw new StoreError('E_BAD_ARGUMENT', `share works on a PostgreSQL store (--db postgres://…); ${g.db} is a ${g.backend} store, whose files' permissions hold by themselves`);
       const modes = [opts.role !== undefined || opts.account !== undefined, opts.refresh === true, opts.status === true].filter(Boolean).length;
       if (modes !== 1) throw new StoreError('E_BAD_ARGUMENT', 'share: give --role with --account, or --refresh, or --status');
-      const sharing = await import('../../backends/postgres/share-store.js');
+      const sharing = await postgresSharing();
       if (opts.status) {
         const status = await sharing.sharedStoreStatus(g.db);
         if (opts.json) return printJson(status);
