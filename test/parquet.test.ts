@@ -51,13 +51,13 @@ for (const backend of BACKENDS) {
           { id: 2, big: -7, x: null, label: 'a,"b"', empty: null },
         ]);
         const file = path.join(dir, 'out.parquet');
-        assert.deepEqual(await store.write(file, { table: 't' }), { rows: 3 });
+        assert.deepEqual(await store.write(file, { table: 't' }), { rows: 3, withheld: 0 });
         await store.read(file, { table: 'back' });
         const types = (t: string) => store.describe(t).then((i) => i.columns.map((c) => [c.name, c.type]));
         assert.deepEqual(await types('back'), await types('t'));
         assert.deepEqual(await store.getTable('back'), await store.getTable('t'));
         // A query's rows, written with the writer named.
-        assert.deepEqual(await store.write(path.join(dir, 'q.out'), { writer: 'parquet', query: 'SELECT id * 2 AS twice FROM t ORDER BY id' }), { rows: 3 });
+        assert.deepEqual(await store.write(path.join(dir, 'q.out'), { writer: 'parquet', query: 'SELECT id * 2 AS twice FROM t ORDER BY id' }), { rows: 3, withheld: 0 });
         await store.read(path.join(dir, 'q.out'), { reader: 'parquet', table: 'q' });
         assert.deepEqual(await store.getTable('q'), [{ twice: 2 }, { twice: 4 }, { twice: 6 }]);
       });

@@ -55,7 +55,7 @@ describe('table-plot writer', () => {
 
   it('writes an SVG whose axes carry the units, and a PNG at twice its size', async () => {
     const svgFile = path.join(dir, 'wind.svg');
-    assert.deepEqual(await store.write(svgFile, { writer: 'table-plot', table: 'wind', writerOptions: { x: 't' } }), { rows: 3 });
+    assert.deepEqual(await store.write(svgFile, { writer: 'table-plot', table: 'wind', writerOptions: { x: 't' } }), { rows: 3, withheld: 0 });
     const svg = readFileSync(svgFile, 'utf8');
     assert.ok(svg.includes('t (s)') && svg.includes('gust (m/s)') && svg.includes('speed (m/s)'));
     const pngFile = path.join(dir, 'wind.png');
