@@ -15,7 +15,9 @@
  * `ml_runs`, `ml_epochs` and `ml_evaluations` rows) is written into a temporary folder renamed
  * into place, so a reader sees a whole entry or none; a reused run is imported into the new store
  * under its own run id, with the same files at the same relative paths. `DSI_CLASSIFIER_CACHE=0`
- * turns the cache off (always train).
+ * turns the cache off (always train). Test files run two at a time, so one process trains while
+ * another that needs the same entry waits for it (a `KEY.lock` folder holding the trainer's PID;
+ * a lock whose process is gone is taken over) instead of training the same classifier twice.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -147,6 +149,64 @@ async function build(dataset: ClassifierDataset): Promise<ClassifierStore> {
       // An entry that does not fit this store: train instead.
     }
   }
+  const lock = CACHE_ON ? await trainingLock(key) : undefined;
+  if (lock === 'cached') {
+    const entry = readCache(key);
+    if (entry !== undefined) {
+      try {
+        return { store, db, dir, runId: await importCached(store, entry), cached: true };
+      } catch {
+        // An entry that does not fit this store: train instead.
+      }
+    }
+  }
+  try {
+    return await train(dataset, store, db, dir, key);
+  } finally {
+    if (typeof lock === 'string' && lock !== 'cached') fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Waits until this process may train the entry `key`: returns the lock folder it now holds, or
+ * 'cached' once another process has written the entry. A lock whose process is gone is taken over.
+ */
+export async function trainingLock(key: string): Promise<string | 'cached'> {
+  const lock = path.join(CACHE_ROOT, `${key}.lock`);
+  fs.mkdirSync(CACHE_ROOT, { recursive: true });
+  for (;;) {
+    if (readCache(key) !== undefined) return 'cached';
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      process.once('exit', () => fs.rmSync(lock, { recursive: true, force: true }));
+      return lock;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    } catch {
+      // The lock is being made or removed: look again.
+    }
+    const stale = Number.isInteger(owner) && owner > 0 ? !processAlive(owner) : Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 30_000;
+    if (stale) fs.rmSync(lock, { recursive: true, force: true });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function train(dataset: ClassifierDataset, store: Store, db: string, dir: string, key: string): Promise<ClassifierStore> {
+  const recipe = CLASSIFIER_RECIPES[dataset];
   const result = await trainClassifier(store, recipe.options);
   if (result.status !== 'finished' || result.test_accuracy === null || result.test_accuracy < recipe.threshold) {
     throw new Error(`the ${dataset} classifier recipe reached ${result.test_accuracy} test accuracy, below ${recipe.threshold}`);
