@@ -10,7 +10,9 @@
  * store's guarantees (its types, its NULLs, no record of the read): the engine's own speed on
  * this machine, which the store's bulk path can approach but not pass. Prints { rows, readSeconds, maxRssKiB }.
  *
- *   node dist/bench/backends-child.js FILE DB [--duckdb-floor]
+ * With `--drop-after` (a PostgreSQL store), the store's schema is dropped once measured.
+ *
+ *   node dist/bench/backends-child.js FILE DB [--duckdb-floor | --drop-after]
  */
 import { openStore } from '../src/index.js';
 
@@ -60,6 +62,23 @@ async function main(): Promise<void> {
     );
   } finally {
     await store.close();
+    if (mode === '--drop-after') await dropSchema(db);
+  }
+}
+
+/** Drops the schema of the PostgreSQL store at `location` (the benchmark's own, made by this run). */
+async function dropSchema(location: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const url = new URL(location);
+  const schema = url.searchParams.get('schema');
+  if (schema === null || !/^dsi_bench_\d+_\d+$/.test(schema)) return;
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 

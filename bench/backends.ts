@@ -90,7 +90,7 @@ function main(): void {
     targets.push({ name: 'DuckDB alone (floor)', location: path.join(out, `backends-${rows}-floor.duckdb`), args: ['--duckdb-floor'] });
     for (const t of targets) {
       if (!t.location.startsWith('postgres')) removeStore(t.location);
-      const report = run(process.execPath, [childScript, csv, t.location, ...(t.args ?? [])]);
+      const report = run(process.execPath, [childScript, csv, t.location, ...(t.args ?? []), ...(t.location.startsWith('postgres') ? ['--drop-after'] : [])]);
       if (report.rows !== rows) throw new Error(`${t.name} read ${report.rows} rows, expected ${rows}`);
       samples.set(t.name, [...(samples.get(t.name) ?? []), report]);
     }

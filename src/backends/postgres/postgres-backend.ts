@@ -30,7 +30,7 @@ import { snippet } from '../../store/snippet.js';
 import type { Cell, ColumnInfo, ForeignKey, LogicalType, Row, TableDefinition, TableInfo } from '../../store/types.js';
 import { CopyIn, copyChunks, copyErrorLine } from './postgres-copy.js';
 import { ORDER_COLUMN, declaredTypeName, logicalTypeOf, numberParameters, postgresDialect } from './postgres-dialect.js';
-import { type PostgresLocation, parsePostgresLocation } from './postgres-location.js';
+import { type PostgresLocation, clientConfig, parsePostgresLocation } from './postgres-location.js';
 import { POLICY, SHARING_TABLES, secureOnCommit } from './row-security.js';
 
 const q = postgresDialect.quote;
@@ -138,7 +138,7 @@ function queryError(e: unknown): StoreError {
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
 
 /** Why connecting to `at` failed, as one line with a code a caller can branch on. */
-function connectError(e: unknown, at: PostgresLocation): StoreError {
+export function connectError(e: unknown, at: PostgresLocation): StoreError {
   const where = `${at.host}:${at.port}`;
   const code = codeOf(e);
   const message = messageOf(e);
@@ -232,17 +232,7 @@ export class PostgresBackend implements Backend {
   static async open(location: string, options: BackendOptions = {}): Promise<PostgresBackend> {
     const at = parsePostgresLocation(location);
     const readOnly = options.readOnly ?? false;
-    const client = new pg.Client({
-      host: at.host,
-      port: at.port,
-      database: at.database,
-      ...(at.user === undefined ? {} : { user: at.user }),
-      ...(at.password === undefined ? {} : { password: at.password }),
-      connectionTimeoutMillis: Math.round(at.connectTimeoutSeconds * 1000),
-      keepAlive: true,
-      application_name: 'dsi',
-      types: cellTypes,
-    });
+    const client = new pg.Client({ ...clientConfig(at, 'dsi'), keepAlive: true, types: cellTypes });
     // An error event before `connect` settles would otherwise be unhandled.
     client.on('error', () => undefined);
     try {

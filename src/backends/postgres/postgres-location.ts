@@ -3,6 +3,7 @@
  * (or `postgresql://`). Each store is one schema of a database (default `dsi`); the password, when
  * the URL holds one, is used to connect and never shown: {@link PostgresLocation.shown} leaves it out.
  */
+import type { ClientConfig } from 'pg';
 import { StoreError } from '../../errors.js';
 import { hasNul } from '../../store/identifiers.js';
 
@@ -79,4 +80,17 @@ export function parsePostgresLocation(location: string): PostgresLocation {
 /** `location` with any password between `user:` and `@` blanked, for messages about a URL that does not parse. */
 function withoutPassword(location: string): string {
   return location.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/i, '$1:***@').slice(0, 120);
+}
+
+/** The connection settings `pg` needs for `at`, naming the program to the server (`pg_stat_activity`). */
+export function clientConfig(at: PostgresLocation, applicationName: string): ClientConfig {
+  return {
+    host: at.host,
+    port: at.port,
+    database: at.database,
+    ...(at.user === undefined ? {} : { user: at.user }),
+    ...(at.password === undefined ? {} : { password: at.password }),
+    connectionTimeoutMillis: Math.round(at.connectTimeoutSeconds * 1000),
+    application_name: applicationName,
+  };
 }

@@ -10,7 +10,8 @@
  */
 import pg from 'pg';
 import { StoreError } from '../../errors.js';
-import { parsePostgresLocation } from './postgres-location.js';
+import { connectError } from './postgres-backend.js';
+import { clientConfig, parsePostgresLocation } from './postgres-location.js';
 import {
   type ProtectedTable,
   type RefreshResult,
@@ -28,21 +29,13 @@ import {
 /** Open a connection to `location`'s database, run `fn` in one transaction (read-only when asked), close. */
 async function withSql<T>(location: string, readOnly: boolean, fn: (sql: Sql, schema: string) => Promise<T>): Promise<T> {
   const at = parsePostgresLocation(location);
-  const client = new pg.Client({
-    host: at.host,
-    port: at.port,
-    database: at.database,
-    ...(at.user === undefined ? {} : { user: at.user }),
-    ...(at.password === undefined ? {} : { password: at.password }),
-    connectionTimeoutMillis: Math.round(at.connectTimeoutSeconds * 1000),
-    application_name: 'dsi share',
-  });
+  const client = new pg.Client(clientConfig(at, 'dsi share'));
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (e) {
     await client.end().catch(() => undefined);
-    throw new StoreError('E_CONNECT', `cannot open the PostgreSQL store ${at.shown}: ${(e as Error).message}`, { cause: e });
+    throw connectError(e, at);
   }
   const sql: Sql = async (text, values = []) => client.query<unknown[]>({ text, values: values as unknown[], rowMode: 'array' });
   try {
