@@ -401,12 +401,8 @@ export class PostgresBackend implements Backend {
 
   // ── statements ────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Run `fn` in a read-only scope: its own READ ONLY transaction, or inside one already open
-   * (a write transaction, or an outer read) a savepoint made read-only and rolled back after.
-   */
-  async #readOnly<T>(fn: () => Promise<T>): Promise<T> {
-    this.#live;
+  /** Open a read-only scope (see {@link #readOnly}); {@link #endRead} closes it. */
+  async #beginRead(): Promise<{ nested: boolean; savepoint: string; wasAborted: boolean }> {
     const nested = this.#inTransaction || this.#readDepth > 0;
     const savepoint = `dsi_read_${this.#readDepth}`;
     const wasAborted = this.#aborted;
@@ -415,6 +411,16 @@ export class PostgresBackend implements Backend {
       await this.#run('SET TRANSACTION READ ONLY');
     } else await this.#run('BEGIN READ ONLY');
     this.#readDepth++;
+    return { nested, savepoint, wasAborted };
+  }
+
+  /**
+   * Run `fn` in a read-only scope: its own READ ONLY transaction, or inside one already open
+   * (a write transaction, or an outer read) a savepoint made read-only and rolled back after.
+   */
+  async #readOnly<T>(fn: () => Promise<T>): Promise<T> {
+    this.#live;
+    const { nested, savepoint, wasAborted } = await this.#beginRead();
     try {
       return await fn();
     } finally {
@@ -495,14 +501,7 @@ export class PostgresBackend implements Backend {
       return;
     }
     // A generator cannot yield from inside #readOnly's callback: open and close the scope by hand.
-    const nested = this.#inTransaction || this.#readDepth > 0;
-    const savepoint = `dsi_read_${this.#readDepth}`;
-    const wasAborted = this.#aborted;
-    if (nested) {
-      await this.#run(`SAVEPOINT ${savepoint}`);
-      await this.#run('SET TRANSACTION READ ONLY');
-    } else await this.#run('BEGIN READ ONLY');
-    this.#readDepth++;
+    const { nested, savepoint, wasAborted } = await this.#beginRead();
     try {
       const cursor = `dsi_cursor_${this.#cursors++}`;
       try {
