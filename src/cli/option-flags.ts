@@ -29,6 +29,7 @@ import { commandPath } from './usage-errors.js';
 export const LIBRARY_NAMES: Readonly<Record<string, Readonly<Record<string, `--${string}`>>>> = {
   display: { limit: '--rows' },
   'ml train': { imageColumn: '--image-col', labelColumn: '--label-col', conditionColumns: '--cond-cols' },
+  'ml predict': { allowExtrapolation: '--extrapolate' },
 };
 
 /** Refuses (at start-up) a declared library name whose command or flag `program` does not have. */

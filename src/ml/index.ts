@@ -4,6 +4,10 @@
  */
 export { trainGan, GAN_DEFAULTS, type TrainGanOptions, type TrainGanResult, type Precision } from './train/train-gan.js';
 export { predictGan, type PredictGanOptions, type PredictGanResult, type Prediction } from './predict/predict-gan.js';
+export { predictImages, type PredictImagesOptions, type PredictImagesResult, type ImagePrediction } from './predict/predict-images.js';
+export { readPointsFile, MAX_POINTS, type PointsFile, type PointsFileOptions } from './predict/points-file.js';
+export { openGanPredictor, type GanPredictor } from './predict/gan-predictor.js';
+export { addImagePredictorKind, openImagePredictor, type ImagePredictor, type OpenPredictorOptions, type PredictOptions, type PredictorOpener } from './predict/image-predictor.js';
 export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, type CombinationRequest } from './predict/parameter-grid.js';
 export { SEED_MAX, CALL_LIMITS } from './call-limits.js';
 export { RunRegistry, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type StepRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';

@@ -1,6 +1,7 @@
 /**
  * Images from a generator for given seeds and parameter combinations, as uint8 planar pixels
- * (N × C × S × S, the layout `loadImages` gives). Image i's noise is `manualSeed(seeds[i]);
+ * (N × C × S × S, the layout `loadImages` gives; `generateImages`) or as the generator's own
+ * floats in [-1, 1] (`generateTanh`). Image i's noise is `manualSeed(seeds[i]);
  * randn([1, noiseDim])`, so it depends on its seed, its parameters and the weights alone; the
  * generator runs in eval mode and libtorch's RNG state is restored afterwards.
  */
@@ -24,11 +25,28 @@ export interface GenerateRequest {
 }
 
 export function generateImages(gan: Gan, request: GenerateRequest): Uint8Array {
-  const { noiseDim, channels, size, conditions } = gan.architecture;
+  const out = new Uint8Array(request.seeds.length * planeOf(gan));
+  forEachBatch(gan, request, (start, values) => out.set(tanhToUint8(values), start * planeOf(gan)));
+  return out;
+}
+
+/** The generator's output itself (tanh, so in [-1, 1]), planar N × C × S × S; the same images as {@link generateImages} before rounding. */
+export function generateTanh(gan: Gan, request: GenerateRequest): Float32Array {
+  const out = new Float32Array(request.seeds.length * planeOf(gan));
+  forEachBatch(gan, request, (start, values) => out.set(values, start * planeOf(gan)));
+  return out;
+}
+
+function planeOf(gan: Gan): number {
+  const { channels, size } = gan.architecture;
+  return channels * size * size;
+}
+
+/** Runs the generator a batch at a time, handing each batch's floats to `take` with the index of its first image. */
+function forEachBatch(gan: Gan, request: GenerateRequest, take: (start: number, values: Float32Array) => void): void {
+  const { noiseDim, conditions } = gan.architecture;
   const total = request.seeds.length;
   if (conditions.length > 0 && request.combos.length !== total) throw new MlError('E_ML_ARGUMENT', `generateImages: ${total} seeds but ${request.combos.length} combinations`);
-  const plane = channels * size * size;
-  const out = new Uint8Array(total * plane);
   const rng = torch.getRngState();
   const wasTraining = gan.generator.training;
   gan.generator.eval();
@@ -49,7 +67,7 @@ export function generateImages(gan: Gan, request: GenerateRequest): Uint8Array {
           return gan.generate(noise, cond).float().cpu().toArray() as Float32Array;
         }),
       );
-      out.set(tanhToUint8(values), start * plane);
+      take(start, values);
       request.onBatch?.(start + n, total);
     }
   } finally {
@@ -57,5 +75,4 @@ export function generateImages(gan: Gan, request: GenerateRequest): Uint8Array {
     torch.setRngState(rng);
     rng.dispose();
   }
-  return out;
 }

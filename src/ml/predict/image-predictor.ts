@@ -17,6 +17,7 @@ import type { Cell } from '../../store/types.js';
 import type { ConditionSpec } from '../models/conditions.js';
 import type { RunRecord } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
+import { openGanPredictor } from './gan-predictor.js';
 
 export interface PredictOptions {
   /** One seed per combination: required by a stochastic predictor, ignored by a deterministic one. */
@@ -58,12 +59,34 @@ export interface OpenPredictorOptions {
 export type PredictorOpener = (store: Store, run: RunRecord, options: OpenPredictorOptions) => Promise<ImagePredictor>;
 
 /** The kinds of run that predict images, and how each is opened. */
-const OPENERS: Readonly<Record<string, PredictorOpener>> = {};
+const OPENERS: Readonly<Record<string, PredictorOpener>> = {
+  gan: openGanPredictor,
+};
+
+/** Openers added at run time, for kinds of model defined outside the library (and tests' stand-ins). */
+const ADDED = new Map<string, PredictorOpener>();
+
+/**
+ * Lets `openImagePredictor` open runs of `kind` with `open`, until the returned function is
+ * called. A kind the library opens itself cannot be replaced.
+ *
+ * ```ts
+ * const remove = addImagePredictorKind('my-model', async (store, run) => myPredictor(store, run));
+ * ```
+ */
+export function addImagePredictorKind(kind: string, open: PredictorOpener): () => void {
+  if (Object.hasOwn(OPENERS, kind)) throw new MlError('E_ML_ARGUMENT', `${kind} runs are opened by the library itself; their opener cannot be replaced`);
+  ADDED.set(kind, open);
+  return () => {
+    if (ADDED.get(kind) === open) ADDED.delete(kind);
+  };
+}
 
 /** The predictor of run `runId`; an `E_ML_RUN` error when its kind predicts no images. */
 export async function openImagePredictor(store: Store, runId: string, options: OpenPredictorOptions = {}): Promise<ImagePredictor> {
   const run = await new RunRegistry(store).get(runId);
-  const open = OPENERS[run.kind];
-  if (open === undefined) throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run; images are predicted by ${Object.keys(OPENERS).join(' and ') || 'no'} runs`);
+  const open = Object.hasOwn(OPENERS, run.kind) ? OPENERS[run.kind] : ADDED.get(run.kind);
+  const kinds = [...Object.keys(OPENERS), ...ADDED.keys()];
+  if (open === undefined) throw new MlError('E_ML_RUN', `run ${run.run_id} is a ${run.kind} run; images are predicted by ${kinds.join(' and ') || 'no'} runs`);
   return open(store, run, options);
 }

@@ -46,10 +46,24 @@ export function splitAssignment(option: string, text: string): [string, string] 
   return [text.slice(0, i).trim(), text.slice(i + 1).trim()];
 }
 
+/** The level of categorical `spec` that `text` names (its spelling, or a number's decimal spelling), or undefined. */
+export function levelOf(spec: Extract<ConditionSpec, { kind: 'categorical' }>, text: string): string | number | undefined {
+  return spec.levels.find((l) => String(l) === text) ?? spec.levels.find((l) => typeof l === 'number' && parseDecimalSpelling(text) === l);
+}
+
+/** Whether `combo` holds a continuous value outside the range `conditions` were trained on. */
+export function isExtrapolated(conditions: readonly ConditionSpec[], combo: Readonly<Record<string, Cell>>): boolean {
+  return conditions.some((c) => {
+    if (c.kind !== 'continuous') return false;
+    const v = combo[c.name];
+    return typeof v === 'number' && (v < c.min || v > c.max);
+  });
+}
+
 /** One value of `spec` from text, checked against the run's training data. */
 export function conditionValue(spec: ConditionSpec, text: string, allowExtrapolation: boolean): Cell {
   if (spec.kind === 'categorical') {
-    const match = spec.levels.find((l) => String(l) === text) ?? spec.levels.find((l) => typeof l === 'number' && parseDecimalSpelling(text) === l);
+    const match = levelOf(spec, text);
     if (match === undefined) {
       const shown = spec.levels.length <= 20 ? spec.levels.join(', ') : `${spec.levels.slice(0, 20).join(', ')}, … (${spec.levels.length} in all)`;
       throw new MlError('E_ML_ARGUMENT', `${spec.name}=${text} was not trained on; ${spec.name} is categorical with levels ${shown}`);

@@ -34,10 +34,15 @@ export const ML_STEPS = table('ml_steps', {
   run_id: 'text', step: 'integer', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', created_at: 'text',
 });
 
-/** Conditioning parameters get a column each on top of these, added when first predicted. */
+/**
+ * One row per predicted image. `seed` reproduces a stochastic model's image (NULL for a deterministic
+ * model's). Conditioning parameters get a column each on top of these, added when first predicted.
+ */
 export const ML_PREDICTIONS = table('ml_predictions', {
   prediction_id: 'text', run_id: 'text', params: 'text', seed: 'integer', epoch: 'integer', FILE: 'text', score: 'float', nn_distance: 'float',
   accepted: 'integer', accepted_by: 'text', created_at: 'text',
+  /** 1 when a continuous parameter lies outside the range the run trained on (asked for with `allowExtrapolation`), else 0; NULL in rows written before it existed. */
+  extrapolated: 'integer',
 }, 'prediction_id');
 
 /**
