@@ -95,9 +95,6 @@ export function registerMlPredict(ml: Command): void {
       // Malformed image-model options are refused before the store is opened.
       const params = pairs('params', opts.params);
       const grid = pairs('grid', opts.grid);
-      if (opts.points !== undefined && (params !== undefined || grid !== undefined)) {
-        throw new MlError('E_ML_ARGUMENT', (o) => `give the combinations either as a ${o('points')} file or with ${o('params')} and ${o('grid')}, not both`);
-      }
       const kind = await withStore(cmd, async (store) => (await new RunRegistry(store).get(opts.run)).kind, { readOnly: true });
       checkRunOptions(opts, kind === 'regressor');
       if (kind === 'regressor') {
