@@ -18,6 +18,7 @@ import { MlError, StoreError } from '../src/errors.js';
 import { decodePng } from '../src/images/png-codec.js';
 import {
   addImagePredictorKind,
+  openImagePredictor,
   ML_PREDICTIONS,
   MAX_POINTS,
   predictGan,
@@ -110,6 +111,17 @@ describe('a points file', () => {
     assert.deepEqual(bytes(same.predictions[0]!), bytes(out.predictions[2]!));
     assert.deepEqual(bytes(same.predictions[1]!), bytes(out.predictions[3]!));
     assert.notDeepEqual(bytes(out.predictions[2]!), bytes(out.predictions[3]!));
+    // The GAN's ImagePredictor view: floats in [0, 1], the stored image's pixels before rounding.
+    const p = await openImagePredictor(m.store, gan);
+    assert.deepEqual([p.stochastic, p.members, p.size, p.channels, p.epoch, p.checkpoint], [true, 1, 28, 1, out.epoch, out.checkpoint]);
+    const floats = p.predict([{ label: 7, brightness: mid }], { seeds: [12] });
+    const stored = decodePng(bytes(out.predictions[2]!), 'prediction').data;
+    assert.equal(floats.length, stored.length);
+    assert.ok(floats.every((v, i) => v >= 0 && v <= 1 && Math.abs(v * 255 - stored[i]!) <= 0.5 + 1e-3), 'round(255 · v) is the stored pixel');
+    assert.throws(() => p.predict([{ label: 7, brightness: mid }]), /seeds must give one seed per combination \(1\), got none/);
+    p.dispose();
+    p.dispose();
+    assert.throws(() => p.predict([{ label: 7, brightness: mid }], { seeds: [12] }), /was disposed/);
   });
 
   it('a point outside the trained range is refused naming file, line and range, and recorded as extrapolated when allowed', async () => {
