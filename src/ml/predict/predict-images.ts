@@ -242,6 +242,10 @@ function pixelsOf(predictor: ImagePredictor, combos: readonly Readonly<Record<st
   const options = seeds === undefined ? {} : { seeds };
   if (hasOwnPixels(predictor)) return predictor.predictPixels(combos, options);
   const values = predictor.predict(combos, options);
+  const expected = combos.length * predictor.channels * predictor.size * predictor.size;
+  if (!(values instanceof Float32Array) || values.length !== expected) {
+    throw new MlError('E_ML_RUN', `the ${predictor.run.kind} predictor of run ${predictor.run.run_id} gave ${values instanceof Float32Array ? `${values.length} values` : 'no Float32Array'} for ${combos.length} images of ${predictor.channels} × ${predictor.size} × ${predictor.size}`);
+  }
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const s = values[i]! * 255;
