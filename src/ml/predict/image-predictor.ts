@@ -58,7 +58,15 @@ export interface OpenPredictorOptions {
 export type PredictorOpener = (store: Store, run: RunRecord, options: OpenPredictorOptions) => Promise<ImagePredictor>;
 
 /** The kinds of run that predict images, and how each is opened. */
-const OPENERS: Readonly<Record<string, PredictorOpener>> = {};
+const OPENERS: Record<string, PredictorOpener> = {};
+
+/**
+ * Opens runs of `kind` with `opener` from now on (replacing an earlier opener of that kind): for
+ * tests, which predict with stand-in models; the project's own kinds are listed in OPENERS.
+ */
+export function registerPredictorOpener(kind: string, opener: PredictorOpener): void {
+  OPENERS[kind] = opener;
+}
 
 /** The predictor of run `runId`; an `E_ML_RUN` error when its kind predicts no images. */
 export async function openImagePredictor(store: Store, runId: string, options: OpenPredictorOptions = {}): Promise<ImagePredictor> {
