@@ -14,6 +14,8 @@ import { after, before, test } from 'node:test';
 import type { Store } from '../src/index.js';
 import { latinHypercube, validateRun } from '../src/ml/index.js';
 import { decodePng } from '../src/images/png-codec.js';
+import { buildProgram } from '../src/cli/program.js';
+import { failureOf } from './helpers/cli-run.js';
 import { addFakeRun, CONTINUOUS, makeBlobStore, openPredictors, TEST_POINTS } from './helpers/validation-fakes.js';
 
 let dir: string;
@@ -162,4 +164,35 @@ test('bad input is one clear error each, and writes nothing', async () => {
   for (const [options, code, message] of cases) await assert.rejects(validateRun(store, options), { code, message }, JSON.stringify(options));
   assert.equal(await evaluationCount(), before);
   assert.equal(openPredictors.size, 0, 'every predictor opened was disposed');
+});
+
+/** `dsi ARGS` run in this process (so the stand-in predictors are known), its stdout returned. */
+async function dsiInProcess(args: readonly string[]): Promise<string> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  // Text is the command's; the test runner's own events on stdout are bytes, and pass through.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (typeof chunk !== 'string') return write(chunk, ...rest);
+    chunks.push(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await buildProgram().parseAsync(['node', 'dsi', '--db', path.join(dir, 'dsi.db'), ...args]);
+  } finally {
+    process.stdout.write = write;
+  }
+  return chunks.join('');
+}
+
+test('dsi ml validate prints the figures (JSON with --json) and names options by their flags in errors', async () => {
+  const json = JSON.parse(await dsiInProcess(['ml', 'validate', '--run', 'truth-run', '--points', '3', '--json'])) as { n_points: number; overall: Record<string, number>; validation_id: string };
+  assert.equal(json.n_points, 3);
+  assert.equal(json.overall['validation_mse'], 0);
+  assert.equal((await rowsOf(json.validation_id)).length, 3 * 6 + 7);
+  const text = await dsiInProcess(['ml', 'validate', '--run', 'nearest-run', '--points', '2']);
+  assert.match(text, /run nearest-run \(epoch 3\) at 2 points against simulation blob; baseline: the nearest of 25 training runs/);
+  assert.match(text, /mse_ratio/);
+  assert.match(text, /contact_sheet: dsi\.data\/ml\/nearest-run\/validations\/validation-[\d-]+[0-9a-f]{4}\/contact-sheet\.png/);
+  const f = await failureOf(['--db', path.join(dir, 'dsi.db'), 'ml', 'validate', '--run', 'truth-run', '--simulate', 'blob', '--truth-query', 'SELECT 1']);
+  assert.match(f.line ?? '', /give either --simulate or --truth-query, not both/);
 });

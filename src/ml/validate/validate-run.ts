@@ -138,6 +138,9 @@ function checkOptions(options: ValidateRunOptions): { seed: number; samples: num
     if (points.length > MAX_VALIDATION_POINTS) throw new MlError('E_ML_ARGUMENT', (o) => `${o('points')} lists ${points.length} points; one validation takes at most ${MAX_VALIDATION_POINTS}`);
   }
   if (options.simulate !== undefined && (typeof options.simulate !== 'string' || options.simulate === '')) throw new MlError('E_ML_ARGUMENT', (o) => `${o('simulate')} must be a simulation's name, got ${JSON.stringify(options.simulate)}`);
+  if (options.simulate !== undefined && options.truthQuery !== undefined) {
+    throw new MlError('E_ML_ARGUMENT', (o) => `give either ${o('simulate')} or ${o('truthQuery')}, not both: the truth comes from one of them`);
+  }
   const samples = checkWholeNumber('samples', options.samples, 8, 1);
   if (samples > 1000) throw new MlError('E_ML_ARGUMENT', (o) => `${o('samples')} must be at most 1000 (the mean settles long before), got ${samples}`);
   const seed = checkSeed('seed', options.seed ?? 0);
