@@ -97,6 +97,12 @@ test("held-out rows are the truth with truthQuery, or the table's split = 'test'
   assert.equal(r.n_points, TEST_POINTS.length);
   assert.deepEqual(r.points.map((p) => [p.values['a'], p.values['b']]), TEST_POINTS.map((p) => [...p]));
   assert.ok(r.points.every((p) => p.mse === 0));
+  // A run whose training rows name no simulation: its table's split = 'test' rows by default.
+  await addFakeRun(store, 'plain-run', 'truth', CONTINUOUS, "SELECT id, a, b, spread, split, FILE FROM blobs WHERE split = 'train'");
+  const plain = await validateRun(store, { run: 'plain-run' });
+  assert.equal(plain.source, 'holdout');
+  assert.equal(plain.truth_query, `SELECT * FROM "blobs" WHERE "split" = 'test'`);
+  assert.equal(plain.n_points, TEST_POINTS.length);
   const limited = await validateRun(store, { run: 'nearest-run', truthQuery: "SELECT * FROM blobs WHERE split = 'test'", points: 2 });
   assert.equal(limited.n_points, 2);
   assert.ok((await rowsOf(limited.validation_id)).every((x) => x['source'] === 'holdout'));

@@ -48,7 +48,7 @@ import { now, RunRegistry } from '../registry/run-registry.js';
 import { predictBatched } from './batched-predict.js';
 import { errorMapPng, errorScale, panel } from './error-map.js';
 import { ParameterSpace } from './parameter-space.js';
-import { loadTrainingSet, type TrainingSet } from './training-set.js';
+import { loadTrainingSet, unitPixels, type TrainingSet } from './training-set.js';
 import { DEFAULT_POINTS, validationTruth, type TruthSet } from './validation-truth.js';
 
 export interface ValidateRunOptions {
@@ -57,8 +57,8 @@ export interface ValidateRunOptions {
   readonly simulate?: string;
   /**
    * With a simulation: how many Latin hypercube points inside the trained ranges (default 40), or
-   * the points themselves (a value for every condition each). With held-out rows: at most this
-   * many of them (default all).
+   * the points themselves (a value for every condition each). With held-out rows: the first this
+   * many rows the query selects (default 40; order the query to choose them).
    */
   readonly points?: number | readonly Readonly<Record<string, unknown>>[];
   /** A read-only query selecting held-out images with the run's condition columns (default: `split = 'test'` rows of the table trained on). */
@@ -231,7 +231,7 @@ function measure(predictor: ImagePredictor, space: ParameterSpace, training: Tra
     const s = meanAndStd(ssims);
     const nearest = space.nearest(space.scaled(values), training.scaled);
     const found = nearest.index >= 0 && Number.isFinite(nearest.distance);
-    const base = found ? training.images.subarray(nearest.index * per, (nearest.index + 1) * per) : undefined;
+    const base = found ? unitPixels(training.pixels.subarray(nearest.index * per, (nearest.index + 1) * per)) : undefined;
     return {
       index: i + 1,
       condition: space.label(values),

@@ -9,7 +9,8 @@
  *   steps. Every condition of the run must be a continuous parameter of the simulation; the
  *   simulation's other parameters take the one value they hold in every training row.
  * - **Held-out rows** of an image table (`truthQuery`, or by default the `split = 'test'` rows of
- *   the table trained on when it has a `split` column): any image table, simulated or not.
+ *   the table trained on when it has a `split` column): any image table, simulated or not. The
+ *   first `points` rows the query selects (default 40) are used.
  *
  * Everything is checked before a simulation runs or an image is read; each refusal is one
  * `E_ML_ARGUMENT` (or `E_ML_DATA` for the data) line saying what to give instead.
@@ -51,7 +52,7 @@ export interface TruthRequest {
   readonly onProgress?: ProgressCallback | undefined;
 }
 
-/** Latin hypercube points by default. */
+/** Points by default: Latin hypercube points of a simulation, or the first held-out rows. */
 export const DEFAULT_POINTS = 40;
 
 /** The one simulation every training row names in a `simulation` column, if it is a known one. */
@@ -102,8 +103,8 @@ async function defaultHoldout(store: Store, run: RunRecord, training: TrainingSe
 }
 
 async function holdoutTruth(store: Store, predictor: ImagePredictor, space: ParameterSpace, training: TrainingSet, query: string, request: TruthRequest): Promise<TruthSet> {
-  const limit = typeof request.points === 'number' ? request.points : undefined;
-  const sql = limit === undefined ? query : `SELECT * FROM (${query}) LIMIT ${limit}`;
+  const limit = typeof request.points === 'number' ? request.points : DEFAULT_POINTS;
+  const sql = `SELECT * FROM (${query}) LIMIT ${limit}`;
   const loaded = await loadImages(store, sql, {
     ...(training.imageColumn === undefined ? {} : { imageColumn: training.imageColumn }),
     size: predictor.size,
@@ -111,8 +112,7 @@ async function holdoutTruth(store: Store, predictor: ImagePredictor, space: Para
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
   });
   if (loaded.count === 0) throw new MlError('E_ML_DATA', `the held-out query selects no images${(loaded.withheld ?? 0) > 0 ? ' the caller may read' : ''}: ${query}`);
-  const points = conditionPoints(loaded.columns, loaded.count, space, 'the held-out query');
-  space.check(points, 'truthQuery');
+  const points = space.check(conditionPoints(loaded.columns, loaded.count, space, 'the held-out query'), 'truthQuery');
   return { source: 'holdout', simulation: null, query, simulatedSize: null, points, images: unitPixels(loaded.pixels), warnings: [] };
 }
 

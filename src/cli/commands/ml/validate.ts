@@ -28,7 +28,7 @@ export function registerMlValidate(ml: Command): void {
     .description('MSE and SSIM of a model\'s predictions against a simulation run at new points (or held-out images), beside the nearest training run\'s; stored in ml_evaluations, with error maps and a plot')
     .requiredOption('--run <run>', 'the run (a surrogate or a conditional GAN)')
     .option('--simulate <name>', 'the simulation to run at the points (default: the one the training rows name)')
-    .option('--points <n>', 'Latin hypercube points inside the trained ranges (default 40); with --truth-query, at most this many rows', wholeNumber(1))
+    .option('--points <n>', 'Latin hypercube points inside the trained ranges, or the first held-out rows (default 40)', wholeNumber(1))
     .option('--truth-query <sql>', "read-only query selecting held-out images with the condition columns (default: the training table's split = 'test' rows)")
     .option('--seed <s>', 'seed of the points and of a stochastic model\'s predictions (default 0)', seedNumber)
     .option('--samples <n>', 'predictions per point of a stochastic model, averaged (default 8)', wholeNumber(1))
