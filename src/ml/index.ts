@@ -58,5 +58,5 @@ export { validateRun, SHEET_POINTS, MAX_VALIDATION_POINTS, type ValidateRunOptio
 export { suggestPoints, pointsCsv, MAX_CANDIDATES, type SuggestPointsOptions, type SuggestPointsResult, type SuggestedPoint } from './validate/suggest-points.js';
 export { latinHypercube, type ParameterRange } from './validate/latin-hypercube.js';
 export { ParameterSpace, type ParameterPoint } from './validate/parameter-space.js';
-export { openImagePredictor, registerPredictorOpener, type ImagePredictor, type PredictorOpener, type PredictOptions, type OpenPredictorOptions } from './predict/image-predictor.js';
+export { openImagePredictor, type ImagePredictor, type PredictorOpener, type PredictOptions, type OpenPredictorOptions } from './predict/image-predictor.js';
 export { scatterPlotSvg, scatterPlotSpec, type ScatterSeries, type ScatterPlotOptions } from './plots/scatter-plot.js';
