@@ -44,9 +44,9 @@ const validationFolders = (run: string) => {
 };
 
 test('a model that predicts the truth scores MSE 0 and SSIM 1 at every point, against the simulation the rows name', async () => {
-  const r = await validateRun(store, { run: 'truth-run', points: 12, seed: 5 });
+  const r = await validateRun(store, { run: 'truth-run', points: 8, seed: 5 });
   assert.equal(r.source, 'simulation:blob');
-  assert.equal(r.n_points, 12);
+  assert.equal(r.n_points, 8);
   assert.equal(r.n_training, 25);
   for (const p of r.points) {
     assert.equal(p.mse, 0);
@@ -62,7 +62,7 @@ test('a model that predicts the truth scores MSE 0 and SSIM 1 at every point, ag
 
   // Rows: 6 per point and 7 overall, all sharing the id, source and time.
   const rows = await rowsOf(r.validation_id);
-  assert.equal(rows.length, 12 * 6 + 7);
+  assert.equal(rows.length, 8 * 6 + 7);
   assert.ok(rows.every((x) => x['source'] === 'simulation:blob' && x['run_id'] === 'truth-run' && x['epoch'] === 3 && x['created_at'] === rows[0]!['created_at']));
   const overall = rows.filter((x) => x['condition'] === null);
   assert.deepEqual(overall.map((x) => x['metric']).sort(), ['baseline_mse', 'baseline_ssim', 'mse_ratio', 'nearest_distance', 'outside_range', 'validation_mse', 'validation_ssim']);
