@@ -144,6 +144,8 @@ describe('numeric options', () => {
       [['ml', 'predict', '--run', 'r', '--seed', '1.5'], /^dsi: ml predict: --seed must be a whole number from 0 to 4294967295, got "1\.5"$/],
       [['ml', 'evaluate', '--run', 'r', '--seed', 'x'], /^dsi: ml evaluate: --seed must be a whole number from 0 to 4294967295, got "x"$/],
       [['ml', 'explain', '--run', 'r', '--seed', '-1'], /^dsi: ml explain: --seed must be a whole number from 0 to 4294967295, got "-1"$/],
+      [['ml', 'validate', '--run', 'r', '--points', '0'], /^dsi: ml validate: --points must be a whole number ≥ 1, got "0"$/],
+      [['ml', 'suggest', '--run', 'r', '--top', '-2'], /^dsi: ml suggest: --top must be a whole number ≥ 1, got "-2"$/],
       [['ml', 'metrics', '--logits', 'l.csv', '--seed', '4294967296'], /^dsi: ml metrics: --seed must be a whole number from 0 to 4294967295, got "4294967296"$/],
       [['ml', 'train', '--model', 'mlp', '--hidden', '64,x'], /^dsi: ml train: --hidden must be comma-separated whole numbers ≥ 1, e\.g\. 64,64, got "64,x"$/],
     ];

@@ -58,3 +58,8 @@ export { labelledGridPng, labelledGridSize, assignmentLabel, type LabelledGridOp
 export { tanhToUint8 } from '../images/tanh-pixels.js';
 export { runReportHtml, writeRunReport, sampleEpochs, REPORT_SAMPLE_EPOCHS } from './report/run-report.js';
 export { runCard, type RunCard } from './report/run-card.js';
+export { validateRun, SHEET_POINTS, MAX_VALIDATION_POINTS, type ValidateRunOptions, type ValidationResult, type ValidationPoint } from './validate/validate-run.js';
+export { suggestPoints, pointsCsv, MAX_CANDIDATES, type SuggestPointsOptions, type SuggestPointsResult, type SuggestedPoint } from './validate/suggest-points.js';
+export { latinHypercube, type ParameterRange } from './validate/latin-hypercube.js';
+export { ParameterSpace, type ParameterPoint } from './validate/parameter-space.js';
+export { scatterPlotSvg, scatterPlotSpec, type ScatterSeries, type ScatterPlotOptions } from './plots/scatter-plot.js';

@@ -8,7 +8,9 @@ import { registerMlMetrics } from './ml/metrics.js';
 import { registerMlPredict } from './ml/predict.js';
 import { registerMlReview } from './ml/review.js';
 import { registerMlRuns } from './ml/runs.js';
+import { registerMlSuggest } from './ml/suggest.js';
 import { registerMlTrain } from './ml/train.js';
+import { registerMlValidate } from './ml/validate.js';
 
 export function registerMl(program: Command): void {
   const ml = program.command('ml').description('train GANs and classifiers on store data, generate images for chosen parameters, evaluate them, and manage the runs');
@@ -21,5 +23,7 @@ export function registerMl(program: Command): void {
   registerMlReview(ml);
   registerMlAccept(ml);
   registerMlLineage(ml);
+  registerMlValidate(ml);
+  registerMlSuggest(ml);
   for (const c of ml.commands) c.exitOverride();
 }

@@ -48,11 +48,13 @@ export const ML_PREDICTIONS = table('ml_predictions', {
 /**
  * One row per metric value: overall (`condition` NULL) or for one condition value or bin
  * (`label=3`, `speed in [1.5, 2)`). `feature_run_id` names the classifier whose features produced
- * it: values are comparable only with the same one. `epoch` is the checkpoint evaluated.
+ * it: values are comparable only with the same one. `epoch` is the checkpoint evaluated. A
+ * validation's rows share a `validation_id`; `FILE_image` holds a point's error map (the contact
+ * sheet on its overall rows).
  */
 export const ML_EVALUATIONS = table('ml_evaluations', {
   run_id: 'text', metric: 'text', value: 'float', std: 'float', n_real: 'integer', n_generated: 'integer', feature_run_id: 'text', condition: 'text',
-  epoch: 'integer', source: 'text', created_at: 'text',
+  epoch: 'integer', source: 'text', created_at: 'text', validation_id: 'text', FILE_image: 'text',
 });
 
 /**

@@ -19,3 +19,4 @@ export { diversityRatio, meanPairwiseDistance, DIVERSITY_DEFAULTS, type FeatureD
 export { compareFeatureSets, type CompareFeatureSetsOptions, type FeatureSetComparison } from './compare-feature-sets.js';
 export { readFeatureCsv } from './feature-csv.js';
 export { meanAndStd } from './mean-and-std.js';
+export { ssim, SSIM_WINDOW, SSIM_WEIGHTS, type SsimShape } from './ssim.js';
