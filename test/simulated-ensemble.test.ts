@@ -49,7 +49,9 @@ describe('addSimulatedEnsemble: heat-transfer runs as a DSI ensemble', () => {
       'peak_temperature', 'mean_temperature', 'heat_injected', 'heat_stored', 'heat_lost', 'steps', 'dt', 'end_time', 'temperature_scale', 'solver_cells',
       'simulation', 'simulation_version', 'size', 'FILE',
     ]);
-    for (const p of PARAMETERS) assert.equal(info.columns.find((c) => c.name === p)!.type, 'float', p);
+    const typeOf = (name: string) => info.columns.find((c) => c.name === name)!.type;
+    for (const c of [...PARAMETERS, 'end_time', 'peak_temperature']) assert.equal(typeOf(c), 'float', c);
+    for (const c of ['sim_id', 'steps', 'solver_cells', 'size']) assert.equal(typeOf(c), 'integer', c);
     const rows = await store.query('SELECT * FROM heat_transfer ORDER BY sim_id');
     assert.deepEqual(rows.map((r) => r['sim_id']), [1, 2, 3, 4, 5, 6]);
     for (const p of PARAMETERS) {

@@ -5,7 +5,7 @@
  * The points are a seeded Latin hypercube over the simulation's default ranges, or the rows of a
  * points file (`points-file.ts`). One read writes:
  * - the ensemble table (default: the simulation's name with `_`): one row per run with `sim_id`,
- *   the parameters (FLOAT), the run's scalars, `simulation`, `simulation_version`, `size` and
+ *   the parameters (FLOAT), the run's scalars (FLOAT, counts INTEGER: `scalarCell`), `simulation`, `simulation_version`, `size` and
  *   `FILE`, a PNG of the output in the data folder (`NAME.data/TABLE/000017.png`);
  * - `simulation` (`sim_id`, the primary key the runs reference), numbered as the `ensemble` reader
  *   numbers runs (`numberedRuns`): after the largest `sim_id` the store holds;
@@ -108,6 +108,15 @@ async function checkTable(store: Store, table: string, simulation: Simulation): 
   if (other) throw refuse(`of ${String(other['s'])} version ${String(other['v'])}`);
 }
 
+/**
+ * A scalar's cell: a count (`steps`, or a name ending in `_steps`, `_cells` or `_count`) is an
+ * INTEGER, every other scalar a FLOAT even where a value is whole (`end_time` 1 s).
+ */
+function scalarCell(name: string, value: number | undefined): RawCell {
+  if (value === undefined || !Number.isFinite(value)) return null;
+  return /(^|_)(steps|cells|count)$/.test(name) && Number.isInteger(value) ? value : new FloatCell(value);
+}
+
 /** A run's row values and PNG, computed before anything is written. */
 interface RunRow {
   readonly cells: RawCell[];
@@ -151,7 +160,7 @@ function simulationReader(simulation: Simulation, points: readonly FilePoint[], 
         const png = encodePng({ width: size, height: size, channels: simulation.channels, data: planarToInterleaved(out.pixels, simulation.channels, size) });
         const cells: RawCell[] = [
           ...parameters.map((p) => new FloatCell(point.values[p]!)),
-          ...scalarNames.map((s) => out.scalars[s] ?? null),
+          ...scalarNames.map((s) => scalarCell(s, out.scalars[s])),
           simulation.name,
           simulation.version,
           size,
