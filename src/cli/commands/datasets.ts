@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { addDataset, datasetNames } from '../../datasets/add-dataset.js';
 import { DATASETS } from '../../datasets/known-datasets.js';
 import { defaultCacheDir } from '../../datasets/locate-dataset.js';
-import { addSimulatedEnsemble } from '../../datasets/simulations/add-simulated-ensemble.js';
+import { addSimulatedEnsemble, MAX_RUNS } from '../../datasets/simulations/add-simulated-ensemble.js';
 import { simulationNamed, simulationNames } from '../../datasets/simulations/index.js';
 import { withStore } from '../context.js';
+import { seedNumber, wholeNumber } from '../number-options.js';
 import { printJson, printRows } from '../output.js';
 import { progressRenderer } from '../progress-bar.js';
 
@@ -18,9 +19,9 @@ export function registerDatasets(program: Command): void {
     .option('--from <dir>', 'the folder holding its four IDX files (raw or .gz); default: the cache, the installed packages, then a download')
     .option('--table <name>', 'table to fill (default: mnist, fashion_mnist, heat_transfer)')
     .option('--no-download', 'never download; fail when no local copy is found')
-    .option('--runs <n>', 'simulations: runs, at points of a Latin hypercube over the default ranges (default 256)', Number)
-    .option('--size <n>', 'simulations: image size (heat-transfer: 28, 32 or 64; default 32)', Number)
-    .option('--seed <n>', 'simulations: seed of the Latin hypercube (default 1)', Number)
+    .option('--runs <n>', 'simulations: runs, at points of a Latin hypercube over the default ranges (default 256)', wholeNumber(2, MAX_RUNS))
+    .option('--size <n>', 'simulations: image size (heat-transfer: 28, 32 or 64; default 32)', wholeNumber(1))
+    .option('--seed <n>', 'simulations: seed of the Latin hypercube (default 1)', seedNumber)
     .option('--points <file>', 'simulations: a CSV of points to run (exactly the parameter columns) instead of a Latin hypercube')
     .option('--json', 'print the result as JSON')
     .action(
