@@ -180,6 +180,12 @@ export type { DecodedImage, SampleCount } from './images/decoded-image.js';
 export { readIdxImages, readIdxLabels, type IdxImages, type IdxLabels } from './images/idx-file.js';
 export { addDataset, datasetNames, type AddDatasetOptions, type AddedDataset } from './datasets/add-dataset.js';
 export type { DatasetName } from './datasets/known-datasets.js';
+export { simulationNamed, simulationNames, type Simulation, type SimulationOutput, type SimulationParameter } from './datasets/simulations/index.js';
+export {
+  addSimulatedEnsemble,
+  type AddedSimulatedEnsemble,
+  type SimulatedEnsembleOptions,
+} from './datasets/simulations/add-simulated-ensemble.js';
 export { indexFiles, type IndexFilesOptions, type IndexFilesResult, type UnreadableEntry } from './files/index-files.js';
 export { moveFiles, recoverMove, type MoveFilesOptions, type MoveFilesResult, type MoveHooks, type RecoverResult } from './files/move-files.js';
 export { FILE_INDEX_TABLE } from './files/file-index-table.js';

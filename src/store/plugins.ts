@@ -50,11 +50,13 @@ function choose<T extends Reader | Writer>(list: readonly T[], kind: 'reader' | 
 }
 
 /**
- * The reader called `name`, or the one `file`'s extension implies.
+ * The reader called `name`, or the one `file`'s extension implies; a reader given itself (a
+ * program's own, not among the plugins) is used as it is.
  *
  * @example chooseReader(defaultPlugins, 'runs.csv').name // 'csv'
  */
-export function chooseReader(plugins: StorePlugins, file: string, name?: string): Reader {
+export function chooseReader(plugins: StorePlugins, file: string, name?: string | Reader): Reader {
+  if (typeof name === 'object' && name !== null) return name;
   return choose(plugins.readers, 'reader', file, name);
 }
 

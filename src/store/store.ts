@@ -30,7 +30,7 @@ import { type IngestResult, ingestSource } from './ingest.js';
 import { type FileFingerprint, INGESTED_TABLE, IngestLedger, fingerprintFile } from './ingest-ledger.js';
 import { type InsertRowsOptions, type RowRecord, rowRecordsSource } from './row-records.js';
 import { type StorePlugins, chooseReader, chooseWriter, openPluginBackend } from './plugins.js';
-import type { ReadContext, ReadResult, TableSource, UnitRecord } from './reader.js';
+import type { ReadContext, ReadResult, Reader, TableSource, UnitRecord } from './reader.js';
 import type { Writer } from './writer.js';
 import { type Relations, type TableRelations, findCycle } from './relations.js';
 import { CATALOG_PREFIX, isProtectedTable } from './reserved-tables.js';
@@ -83,8 +83,12 @@ export interface StoreOpenOptions extends OpenOptions {
 }
 
 export interface ReadOptions {
-  /** Reader name; by default chosen from each file's extension. */
-  readonly reader?: string;
+  /**
+   * Reader name; by default chosen from each file's extension. A program may give a reader of its
+   * own instead (one not among the store's plugins): it reads inside the same transaction, with
+   * the same file stage, ledger and units as a plugin.
+   */
+  readonly reader?: string | Reader;
   /** Table name for readers that make one table (default: the file's base name). */
   readonly table?: string;
   readonly onProgress?: ProgressCallback;

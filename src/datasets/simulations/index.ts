@@ -1,37 +1,36 @@
 /**
- * The simulations the project can run, by name: `dsi datasets add NAME` sweeps one into a store,
- * `dsi ml validate --simulate NAME` runs it again at new points. A simulation registers itself
- * here once; names are unique.
+ * The simulations the project runs itself, by name: what `dsi datasets add NAME` sweeps into an
+ * ensemble and `dsi ml validate --simulate NAME` runs again. To add one, implement `Simulation`
+ * (simulation.ts) in a file of this folder and list it in `SIMULATIONS` (docs/simulations.md).
  *
- * ```ts
+ * @example
  * const sim = simulationNamed('heat-transfer');
- * sim.run({ source_x: 0.4, source_y: 0.6, diffusivity: 0.01 }, { size: sim.defaultSize });
- * ```
+ * const { pixels } = sim!.run({ source_x: 0.5, source_y: 0.5, diffusivity: 0.005, anisotropy: 1 }, { size: sim!.defaultSize });
  */
 import { StoreError } from '../../errors.js';
+import { heatTransfer } from './heat-transfer.js';
 import type { Simulation } from './simulation.js';
 
-export type { Simulation, SimulationOutput, SimulationParameter } from './simulation.js';
+const SIMULATIONS: Simulation[] = [heatTransfer];
 
-const SIMULATIONS = new Map<string, Simulation>();
-
-/** Adds `simulation` under its name; a second simulation of the same name is refused. */
+/**
+ * Adds a simulation defined outside this folder (a stand-in in tests, a project's own code), so
+ * validation can run it by name; a name already known is refused.
+ */
 export function registerSimulation(simulation: Simulation): void {
-  if (SIMULATIONS.has(simulation.name)) throw new StoreError('E_BAD_ARGUMENT', `a simulation named ${simulation.name} is already registered`);
-  SIMULATIONS.set(simulation.name, simulation);
+  if (simulationNamed(simulation.name) !== undefined) throw new StoreError('E_BAD_ARGUMENT', `a simulation named ${simulation.name} is already known`);
+  SIMULATIONS.push(simulation);
 }
 
-/** The names of the simulations known, sorted. */
+/** The names `simulationNamed` knows. */
 export function simulationNames(): string[] {
-  return [...SIMULATIONS.keys()].sort();
+  return SIMULATIONS.map((s) => s.name);
 }
 
-/** The simulation called `name`; `E_BAD_ARGUMENT` naming the known ones otherwise. */
-export function simulationNamed(name: string): Simulation {
-  const found = SIMULATIONS.get(name);
-  if (found === undefined) {
-    const known = simulationNames();
-    throw new StoreError('E_BAD_ARGUMENT', `unknown simulation ${JSON.stringify(name)}; ${known.length === 0 ? 'none is known' : `known: ${known.join(', ')}`}`);
-  }
-  return found;
+/** The simulation called `name` (case-insensitive, `_` for `-` too), or undefined. */
+export function simulationNamed(name: string): Simulation | undefined {
+  const key = String(name).trim().toLowerCase().replace(/_/g, '-');
+  return SIMULATIONS.find((s) => s.name === key);
 }
+
+export type { Simulation, SimulationOutput, SimulationParameter } from './simulation.js';

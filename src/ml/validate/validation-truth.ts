@@ -140,7 +140,7 @@ function simulationTruth(run: RunRecord, predictor: ImagePredictor, space: Param
     const known = simulationNames();
     throw new MlError('E_ML_ARGUMENT', (o) => `${o('simulate')}: unknown simulation ${JSON.stringify(name)}; ${known.length === 0 ? 'none is known' : `known: ${known.join(', ')}`}`);
   }
-  const sim = simulationNamed(name);
+  const sim = simulationNamed(name)!;
   const categorical = space.conditions.filter((c) => c.kind === 'categorical').map((c) => c.name);
   if (categorical.length > 0) {
     throw new MlError('E_ML_ARGUMENT', (o) => `run ${run.run_id} has categorical conditions (${categorical.join(', ')}); simulation ${name} takes continuous parameters only: validate against held-out rows with ${o('truthQuery')}`);
