@@ -90,15 +90,15 @@ describe('addSimulatedEnsemble: heat-transfer runs as a DSI ensemble', () => {
   describe('refusals leave the store and its data folder as they were', () => {
     const HEADER = 'source_x,source_y,diffusivity,anisotropy';
     const badFiles: [string, string, RegExp][] = [
-      ['missing.csv', 'source_x,source_y,diffusivity\n0.5,0.5,0.01\n', /missing\.csv:1: column anisotropy is missing; the columns must be exactly heat-transfer's parameters: source_x, source_y, diffusivity, anisotropy$/],
-      ['extra.csv', `${HEADER},label\n0.5,0.5,0.01,1,a\n`, /extra\.csv:1: column "label" is not a parameter of heat-transfer/],
-      ['nan.csv', `${HEADER}\n0.5,0.5,0.01,1\n0.5,NaN,0.01,1\n`, /nan\.csv:3: source_y is NaN$/],
-      ['text.csv', `${HEADER}\n0.5,0.5,0.01,1\n\n0.5,0.5,fast,1\n`, /text\.csv:4: diffusivity is not a number: "fast"$/],
-      ['empty-cell.csv', `${HEADER}\n0.5,,0.01,1\n`, /empty-cell\.csv:2: source_y is not a number: ""$/],
-      ['width.csv', `${HEADER}\n0.5,0.5,0.01\n`, /width\.csv:2: 3 fields where the header has 4$/],
+      ['missing.csv', 'source_x,source_y,diffusivity\n0.5,0.5,0.01\n', /missing\.csv:1: the header must name exactly heat-transfer's parameters \(source_x, source_y, diffusivity, anisotropy\): anisotropy missing$/],
+      ['extra.csv', `${HEADER},label\n0.5,0.5,0.01,1,a\n`, /extra\.csv:1: the header must name exactly heat-transfer's parameters .*: label not among them$/],
+      ['nan.csv', `${HEADER}\n0.5,0.5,0.01,1\n0.5,NaN,0.01,1\n`, /nan\.csv:3: source_y=NaN is not a finite number in decimal digits$/],
+      ['text.csv', `${HEADER}\n0.5,0.5,0.01,1\n\n0.5,0.5,fast,1\n`, /text\.csv:4: diffusivity=fast is not a finite number in decimal digits$/],
+      ['empty-cell.csv', `${HEADER}\n0.5,,0.01,1\n`, /empty-cell\.csv:2: no value for source_y$/],
+      ['width.csv', `${HEADER}\n0.5,0.5,0.01\n`, /width\.csv:2: 3 values, but the header names 4 parameters$/],
       ['physics.csv', `${HEADER}\n0.5,0.5,0.01,1\n0.5,0.5,-0.01,1\n`, /physics\.csv:3: diffusivity must be positive, got -0\.01$/],
       ['off-plate.csv', `${HEADER}\n1.5,0.5,0.01,1\n`, /off-plate\.csv:2: source_x must lie on the plate, 0–1 m, got 1\.5$/],
-      ['header-only.csv', `${HEADER}\n`, /header-only\.csv: holds a header but no points$/],
+      ['header-only.csv', `${HEADER}\n`, /header-only\.csv:1: the points file has a header but no points$/],
     ];
     for (const [name, text, message] of badFiles) {
       it(`a points file: ${name}`, async () => {
@@ -122,12 +122,13 @@ describe('addSimulatedEnsemble: heat-transfer runs as a DSI ensemble', () => {
         [{ size: 30 }, /size must be one of 28, 32, 64 for heat-transfer, got 30/],
         [{ seed: -1 }, /seed must be an integer from 0/],
         [{ points: 'p.csv', runs: 4 }, /points gives the points itself; leave out runs and seed/],
-        [{ points: path.join(dir, 'absent.csv') }, /points file .*absent\.csv cannot be read: ENOENT/],
       ];
       for (const [options, message] of cases) {
         const e = await rejectsWithCode(addSimulatedEnsemble(store, 'heat-transfer', options), 'E_BAD_ARGUMENT');
         assert.match(e.message, message);
       }
+      const absent = await rejectsWithCode(addSimulatedEnsemble(store, 'heat-transfer', { points: path.join(dir, 'absent.csv') }), 'E_FILE');
+      assert.match(absent.message, /absent\.csv: cannot read the points file \(no such file\)/);
       assert.match((await rejectsWithCode(addSimulatedEnsemble(store, 'gray-scott'), 'E_BAD_ARGUMENT')).message, /unknown simulation "gray-scott"; known: heat-transfer/);
       assert.deepEqual(await dumpStore(store), before);
     });

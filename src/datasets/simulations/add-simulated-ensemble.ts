@@ -224,7 +224,7 @@ export async function addSimulatedEnsemble(store: Store, name: string, options: 
   let points: FilePoint[];
   let from: string;
   if (options.points !== undefined) {
-    points = readPointsFile(options.points, simulation, MAX_RUNS);
+    points = await readPointsFile(options.points, simulation, MAX_RUNS);
     from = options.points;
   } else {
     const runs = integerOption('runs', options.runs ?? DEFAULT_RUNS, 2, MAX_RUNS);

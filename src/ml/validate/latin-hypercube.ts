@@ -1,21 +1,17 @@
 /**
- * Seeded Latin hypercube samples inside a box: `n` points in `d` continuous parameters such that,
- * along every parameter, each of the `n` equal slices of its range holds exactly one point. The
- * points cover a range evenly with far fewer of them than a grid needs (a grid of 40 points in 3
- * parameters has 3 or 4 values per parameter; a hypercube has 40), which is what held-out
- * validation points and candidate simulation points need.
- *
- * The same seed, ranges and count give the same points on every machine (SplitMix32 of
- * data/seeded-random.ts, one independent stream per parameter). A point lies inside [min, max] of
- * every parameter, endpoints included only when min = max.
+ * Latin hypercube points over a run's parameter ranges, for held-out validation points and
+ * candidate simulation points: the sampler the simulated ensembles use
+ * (src/datasets/simulations/latin-hypercube.ts), taking ranges as the ML layer lists them and
+ * checking them first. Along every parameter each of the `n` equal slices of its range holds
+ * exactly one point; the same seed, ranges and count give the same points on every machine.
  *
  * ```ts
  * latinHypercube([{ name: 'a', min: 0, max: 1 }, { name: 'b', min: 10, max: 20 }], 40, 7);
- * // [{ a: 0.61…, b: 13.2… }, …]: 40 points, one in each tenth… fortieth of each range
+ * // [{ a: 0.61…, b: 13.2… }, …]: 40 points, one in each fortieth of each range
  * ```
  */
+import { latinHypercube as sampleHypercube } from '../../datasets/simulations/latin-hypercube.js';
 import { MlError } from '../../errors.js';
-import { mixSeed, SeededRandom, seededPermutation } from '../data/seeded-random.js';
 
 /** A parameter's range. */
 export interface ParameterRange {
@@ -32,14 +28,7 @@ export function latinHypercube(ranges: readonly ParameterRange[], n: number, see
       throw new MlError('E_ML_ARGUMENT', `latinHypercube: parameter ${r.name} needs a finite range min ≤ max, got [${r.min}, ${r.max}]`);
     }
   }
-  const points = Array.from({ length: n }, () => ({}) as Record<string, number>);
-  ranges.forEach((r, d) => {
-    const strata = seededPermutation(n, mixSeed(seed, d, 0x1a7e));
-    const rng = new SeededRandom(mixSeed(seed, d, 0x0ff5));
-    for (let i = 0; i < n; i++) {
-      const u = (strata[i]! + rng.next()) / n;
-      points[i]![r.name] = r.min === r.max ? r.min : Math.min(r.max, r.min + u * (r.max - r.min));
-    }
-  });
-  return points;
+  const box = Object.fromEntries(ranges.map((r) => [r.name, [r.min, r.max] as const]));
+  // The jitter can reach max only by rounding; a point stays inside its range.
+  return sampleHypercube(n, box, seed).map((p) => Object.fromEntries(ranges.map((r) => [r.name, Math.min(r.max, p[r.name]!)])));
 }
