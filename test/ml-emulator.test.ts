@@ -475,7 +475,7 @@ describe('CLI', () => {
     assert.match(gan.stderr, /--target is for tabular emulators/);
     const image = dsi(['ml', 'train', '--model', 'linear', '--table', 'noisy', '--target', 'y', '--features', 'a', '--label-col', 'y']);
     assert.equal(image.status, 2);
-    assert.match(image.stderr, /--label-col is for GANs and classifiers/);
+    assert.match(image.stderr, /--label-col is for image models \(GANs, classifiers, surrogates\)/);
     const ganOption = dsi(['ml', 'predict', '--run', result.run_id, '--count', '2']);
     assert.equal(ganOption.status, 2);
     assert.match(ganOption.stderr, /--count is for GAN runs/);

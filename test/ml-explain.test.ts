@@ -196,6 +196,16 @@ describe('explaining a conditional GAN', () => {
     assert.deepEqual(stored.map((x) => x['feature']), ['brightness', 'label']);
   });
 
+  it('mean intensity over a region: the values still sum to prediction − base; a region beyond the image or with another output is refused', async () => {
+    const r = await explainRun(small.store, { run: cgan, row: 5, output: 'mean-intensity', region: [0, 0, 14, 14], background: 10, seed: 2 });
+    assert.equal(r.output, 'mean-intensity of region 0,0,14,14');
+    assert.equal(r.details['region'], '0,0,14,14');
+    assertEfficient(r, 1e-9);
+    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 5, output: 'mean-intensity', region: [0, 0, 29, 10] }), 'E_ML_ARGUMENT', /reaches outside the 28 × 28 images/);
+    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 5, output: 'discriminator', region: [0, 0, 10, 10] }), 'E_ML_ARGUMENT', /does not apply to output discriminator/);
+    await refusesStoringNothing(store, classifier, () => explainRun(store, { run: classifier, row: 1, region: [0, 0, 10, 10] }), 'E_ML_ARGUMENT', /region chooses the part of a predicted image/);
+  });
+
   it('a stored prediction is explained from its own parameters and seed: the prediction is its image\'s mean intensity', async () => {
     const out = await predictGan(small.store, { run: cgan, params: { label: '3', brightness: '30' }, count: 1, seed: 77 });
     const p = out.predictions[0]!;
@@ -330,7 +340,7 @@ describe('bad input is refused and nothing is stored', () => {
     await registry.create({ run_id: 'classifier-failed', kind: 'classifier', model: 'cnn', status: 'failed', params: '{}', data_query: 'SELECT * FROM digits' });
     await registry.create({ run_id: 'vae-1', kind: 'vae', model: 'vae', status: 'finished', params: '{}', data_query: 'SELECT * FROM digits' });
     await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: 'classifier-failed', row: 1 }), 'E_ML_RUN', /failed, not finished/);
-    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: 'vae-1', row: 1 }), 'E_ML_RUN', /classifier, gan and regressor/);
+    await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: 'vae-1', row: 1 }), 'E_ML_RUN', /explanations take classifier, gan, regressor, surrogate runs/);
     await refusesStoringNothing(small.store, dcgan, () => explainRun(small.store, { run: dcgan, row: 1 }), 'E_ML_ARGUMENT', /use output discriminator/);
     await refusesStoringNothing(small.store, dcgan, () => explainRun(small.store, { run: dcgan, row: 1, output: 'mean-intensity' }), 'E_ML_ARGUMENT', /use output discriminator/);
     await refusesStoringNothing(small.store, cgan, () => explainRun(small.store, { run: cgan, row: 1 }), 'E_ML_ARGUMENT', /pass output mean-intensity/);

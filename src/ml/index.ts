@@ -12,7 +12,7 @@ export { parameterCombinations, expandSpec, splitAssignment, MAX_COMBINATIONS, t
 export { SEED_MAX, CALL_LIMITS } from './call-limits.js';
 export { RunRegistry, describeDependent, type RunDependent, type RunRecord, type EpochRecord, type StepRecord, type RunKind, type RunStatus, type RunState } from './registry/run-registry.js';
 export { isRunOf, requireKind, runForDisplay, storedParams, type RunRecordOf } from './registry/run-record.js';
-export type { ClassifierRunParams, EmulatorRunParams, GanRunParams } from './registry/run-params.js';
+export type { ClassifierRunParams, EmulatorRunParams, GanRunParams, SurrogateRunParams } from './registry/run-params.js';
 export { ML_RUNS, ML_EPOCHS, ML_STEPS, ML_PREDICTIONS, ML_EVALUATIONS } from './registry/tables.js';
 export { saveCheckpoint, loadCheckpoint, checkpointName, type CheckpointState, type TrainingPosition } from './checkpoints/gan-checkpoint.js';
 export {
@@ -63,3 +63,13 @@ export { suggestPoints, pointsCsv, MAX_CANDIDATES, type SuggestPointsOptions, ty
 export { latinHypercube, type ParameterRange } from './validate/latin-hypercube.js';
 export { ParameterSpace, type ParameterPoint } from './validate/parameter-space.js';
 export { scatterPlotSvg, scatterPlotSpec, type ScatterSeries, type ScatterPlotOptions } from './plots/scatter-plot.js';
+export { trainSurrogate, nearestRunMse, SURROGATE_DEFAULTS, type TrainSurrogateOptions, type TrainSurrogateResult } from './train/train-surrogate.js';
+export { openSurrogatePredictor } from './predict/surrogate-predictor.js';
+export {
+  saveSurrogateCheckpoint,
+  loadSurrogateCheckpoint,
+  readSurrogateCheckpointState,
+  surrogateArchitectureOf,
+  type SurrogatePosition,
+  type SurrogateCheckpointState,
+} from './checkpoints/surrogate-checkpoint.js';

@@ -7,6 +7,7 @@ import { MlError } from '../../errors.js';
 import { CALL_LIMITS, checkCallSize, checkWholeNumber, checkSeed } from '../call-limits.js';
 import { resolveDevice } from '../device.js';
 import { DEFAULT_BACKGROUND } from './background.js';
+import { checkRegionShape, type ImageRegion } from './image-region.js';
 import { DEFAULT_BLOCKS } from './image-segmentation.js';
 import { SHAP_METHODS, type ShapMethod } from './shapley-values.js';
 
@@ -37,6 +38,11 @@ export interface ExplainRunOptions {
   readonly samples?: number;
   /** GAN runs: `discriminator`, or for a conditional generator `score` (default when a classifier exists) or `mean-intensity`. */
   readonly output?: ExplainOutput;
+  /**
+   * Surrogate runs and a GAN's `mean-intensity`: the region whose mean pixel value is explained,
+   * x0, y0, x1, y1 in pixels (inclusive-exclusive); default the whole image.
+   */
+  readonly region?: ImageRegion;
   /** The class whose probability is explained (classifier runs, and GAN `score`); default: the predicted one. */
   readonly class?: string | number;
   /** Image features: a grid of blocks (default) or superpixels. */
@@ -50,7 +56,7 @@ export interface ExplainRunOptions {
 }
 
 /** The options every subject builder receives: checked, defaults filled in, `class` as text. */
-export type SubjectOptions = { readonly [K in 'row' | 'prediction' | 'method' | 'output']: ExplainRunOptions[K] } & Readonly<Required<Omit<ExplainRunOptions, 'run' | 'row' | 'prediction' | 'method' | 'output' | 'samples' | 'class'>>> & { readonly class: string | undefined };
+export type SubjectOptions = { readonly [K in 'row' | 'prediction' | 'method' | 'output' | 'region']: ExplainRunOptions[K] } & Readonly<Required<Omit<ExplainRunOptions, 'run' | 'row' | 'prediction' | 'method' | 'output' | 'region' | 'samples' | 'class'>>> & { readonly class: string | undefined };
 
 function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[]): T | undefined {
   if (v !== undefined && !allowed.includes(v)) throw new MlError('E_ML_ARGUMENT', (o) => `${o(name)} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
@@ -82,6 +88,7 @@ export function checkExplainOptions(options: ExplainRunOptions): SubjectOptions 
     background: checkWholeNumber('background', options.background, DEFAULT_BACKGROUND, 1),
     seed: options.seed ?? 0,
     output: oneOf('output', options.output, EXPLAIN_OUTPUTS),
+    region: options.region === undefined ? undefined : checkRegionShape(options.region),
     class: options.class === undefined ? undefined : String(options.class),
     segmentation: oneOf('segmentation', options.segmentation, SEGMENTATIONS) ?? 'blocks',
     blocks: checkWholeNumber('blocks', options.blocks, DEFAULT_BLOCKS, 1),

@@ -11,7 +11,7 @@
  *   generated image: `score`, the probability a classifier trained on the same table gives the
  *   conditioned class (the class in the row's label condition when the classifier's label column
  *   is a condition whose levels it knows; otherwise the class it predicts for x's image, or
- *   `class`), or `mean-intensity`, the mean pixel value on a 0–1 scale.
+ *   `class`), or `mean-intensity`, the mean pixel value on a 0–1 scale (over `region` when given).
  *
  * A dcgan has no parameters to explain: only the `discriminator` output applies.
  */
@@ -29,6 +29,7 @@ import { RunRegistry } from '../registry/run-registry.js';
 import { architectureOf, loadCheckpoint } from '../checkpoints/gan-checkpoint.js';
 import { tanhToUint8 } from '../../images/tanh-pixels.js';
 import { drawBackground } from './background.js';
+import { imageRegion, isWholeImage, regionMeans } from './image-region.js';
 import { classIndex } from './classifier-subject.js';
 import type { ExplainOutput, SubjectOptions } from './explain-options.js';
 import type { ExplanationSubject } from './explanation-subject.js';
@@ -87,6 +88,8 @@ export async function ganSubject(store: Store, record: RunRecord, options: Subje
   const run = requireKind(record, 'gan', '; this explains GAN runs');
   const params = run.params;
   const { output, featureRun } = await resolveOutput(store, run, params, options.output);
+  if (options.region !== undefined && output !== 'mean-intensity') throw new MlError('E_ML_ARGUMENT', (o) => `${o('region')} chooses the part of the generated image whose ${o('output')} mean-intensity is explained; it does not apply to ${o('output')} ${output}`);
+  const region = output === 'mean-intensity' ? imageRegion(options.region, params.size) : undefined;
   if (options.class !== undefined && output !== 'score') throw new MlError('E_ML_ARGUMENT', (o) => `${o('class')} chooses the classifier's class of ${o('output')} score; it does not apply to ${o('output')} ${output}`);
   const registry = new RunRegistry(store);
   if (run.FILE_checkpoint === null) throw new MlError('E_ML_CHECKPOINT', `run ${run.run_id} has no checkpoint`);
@@ -152,7 +155,11 @@ export async function ganSubject(store: Store, record: RunRecord, options: Subje
     const details: Record<string, Cell> = { noise_seed: noiseSeed };
     let outputName: string = output;
     if (output === 'mean-intensity') {
-      scalar = meanIntensities;
+      scalar = (images, count) => regionMeans(images, count, channels, size, region!, (v) => (v + 1) / 2);
+      if (!isWholeImage(region!, size)) {
+        outputName = `mean-intensity of region ${region!.join(',')}`;
+        details['region'] = region!.join(',');
+      }
     } else {
       fx = await loadFeatureExtractor(store, featureRun!, { device: options.device });
       const extractor = fx;
@@ -236,18 +243,6 @@ function generateWithNoise(gan: Gan, noise: Float32Array, rows: readonly Record<
       });
     }
   });
-  return out;
-}
-
-/** Mean pixel value of each image on a 0–1 scale ((v + 1) / 2 of the tanh output), unrounded. */
-function meanIntensities(images: Float32Array, count: number): Float64Array {
-  const plane = images.length / count;
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    let s = 0;
-    for (let p = 0; p < plane; p++) s += images[i * plane + p]!;
-    out[i] = (s / plane + 1) / 2;
-  }
   return out;
 }
 

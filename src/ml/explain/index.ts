@@ -17,3 +17,4 @@ export { superpixelSegmentation, type SuperpixelOptions } from './superpixels.js
 export { heatmapImage, heatmapPng, type HeatmapInput } from './heatmap.js';
 export { EXPLAIN_OUTPUTS, IMAGE_BACKGROUNDS, SEGMENTATIONS, type ExplainRunOptions, type ExplainOutput, type ImageBackground, type Segmentation } from './explain-options.js';
 export { explainRun, type ExplanationResult } from './explain-run.js';
+export { imageRegion, regionMeans, type ImageRegion } from './image-region.js';

@@ -7,3 +7,4 @@ export * from './weight-init.js';
 export * from './conditional-gan.js';
 export * from './gan.js';
 export * from './classifier.js';
+export * from './surrogate.js';

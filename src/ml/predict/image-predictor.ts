@@ -18,6 +18,7 @@ import type { ConditionSpec } from '../models/conditions.js';
 import type { RunRecord } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
 import { openGanPredictor } from './gan-predictor.js';
+import { openSurrogatePredictor } from './surrogate-predictor.js';
 
 export interface PredictOptions {
   /** One seed per combination: required by a stochastic predictor, ignored by a deterministic one. */
@@ -61,6 +62,7 @@ export type PredictorOpener = (store: Store, run: RunRecord, options: OpenPredic
 /** The kinds of run that predict images, and how each is opened. */
 const OPENERS: Readonly<Record<string, PredictorOpener>> = {
   gan: openGanPredictor,
+  surrogate: openSurrogatePredictor,
 };
 
 /** Openers added at run time, for kinds of model defined outside the library (and tests' stand-ins). */

@@ -141,6 +141,35 @@ const emulatorParams = z.object({
   included_from: optionalText,
 });
 
+const surrogateParams = z.object({
+  model: z.literal('surrogate'),
+  /** The table the training rows come from, or null for a query that names none plainly. */
+  source_table: optionalText,
+  image_column: optionalText,
+  /** The parameter columns, in the order the model reads them. */
+  condition_columns: z.array(text),
+  /** Each parameter's training range (continuous: scaled to [−1, 1] over it) or levels (categorical). */
+  conditions: z.array(condition),
+  size: z.literal([28, 32, 64]),
+  channels,
+  /** Channels of the decoder's feature maps. */
+  width: whole,
+  /** Independently trained members of the ensemble. */
+  members: whole,
+  /** The SQL the held-out MSE is measured on, or null when there is no test set. */
+  test_query: optionalText,
+  epochs: whole,
+  batch: whole,
+  lr: finite,
+  lr_schedule: z.literal('cosine'),
+  optimizer: z.literal('adam'),
+  loss: z.literal('mse'),
+  precision,
+  device: text,
+  checkpoint_every: whole,
+  max_images: whole.nullable().default(null),
+});
+
 /** The hyper-parameters as `ml_runs.params` records them for a GAN. */
 export type GanRunParams = z.infer<typeof ganParams>;
 /** The hyper-parameters as `ml_runs.params` records them for a classifier. */
@@ -148,7 +177,10 @@ export type ClassifierRunParams = z.infer<typeof classifierParams>;
 /** `ml_runs.params` of an emulator run (kind `regressor`). */
 export type EmulatorRunParams = z.infer<typeof emulatorParams>;
 
-const SCHEMAS = { gan: ganParams, classifier: classifierParams, regressor: emulatorParams } as const;
+/** `ml_runs.params` of a surrogate run. */
+export type SurrogateRunParams = z.infer<typeof surrogateParams>;
+
+const SCHEMAS = { gan: ganParams, classifier: classifierParams, regressor: emulatorParams, surrogate: surrogateParams } as const;
 
 /** Each run kind's params. */
 export type RunParamsByKind = { [K in keyof typeof SCHEMAS]: z.infer<(typeof SCHEMAS)[K]> };
@@ -156,7 +188,7 @@ export type RunParamsByKind = { [K in keyof typeof SCHEMAS]: z.infer<(typeof SCH
 export type RunKind = keyof RunParamsByKind;
 
 /** The run kinds this version knows, in the order messages list them. */
-export const RUN_KINDS: readonly RunKind[] = Object.freeze(['classifier', 'gan', 'regressor'] as const);
+export const RUN_KINDS: readonly RunKind[] = Object.freeze(['classifier', 'gan', 'regressor', 'surrogate'] as const);
 
 export function isRunKind(kind: string): kind is RunKind {
   return Object.hasOwn(SCHEMAS, kind);

@@ -39,7 +39,7 @@ export interface UnknownKindRunRecord extends RunFields {
   readonly params: never;
 }
 
-export type RunRecord = KnownKindRunRecord<'gan'> | KnownKindRunRecord<'classifier'> | KnownKindRunRecord<'regressor'> | UnknownKindRunRecord;
+export type RunRecord = KnownKindRunRecord<'gan'> | KnownKindRunRecord<'classifier'> | KnownKindRunRecord<'regressor'> | KnownKindRunRecord<'surrogate'> | UnknownKindRunRecord;
 
 /** A run of kind `K`, with that kind's params (`RunRecordOf<'gan'>['params']` is {@link GanRunParams}). */
 export type RunRecordOf<K extends RunKind> = Extract<RunRecord, { readonly kind: K }>;

@@ -14,6 +14,7 @@ interface ExplainFlags {
   seed?: number;
   samples?: number;
   output?: 'score' | 'mean-intensity' | 'discriminator';
+  region?: [number, number, number, number];
   class?: string;
   segmentation?: 'blocks' | 'superpixels';
   blocks?: number;
@@ -29,13 +30,20 @@ function choice<T extends string>(allowed: readonly T[]) {
   };
 }
 
+/** `--region x0,y0,x1,y1`: four whole numbers of pixels (the library checks them against the image). */
+function region(value: string): [number, number, number, number] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length !== 4 || parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`must be four whole numbers x0,y0,x1,y1 (pixels, inclusive-exclusive), got "${value}"`);
+  return parts.map(Number) as [number, number, number, number];
+}
+
 /** Shown features at most in the table output (the JSON has them all). */
 const SHOWN = 20;
 
 export function registerMlExplain(ml: Command): void {
   ml.command('explain')
     .description('SHAP values of one prediction of a run (a data row or a stored prediction) over its inputs, image blocks or conditioning parameters; stored in ml_explanations')
-    .requiredOption('--run <run>', 'the run to explain (classifier, gan or regressor)')
+    .requiredOption('--run <run>', 'the run to explain (classifier, gan, regressor or surrogate)')
     .option('--row <n>', "row N (from 1) of the run's data query, in its order", wholeNumber(0))
     .option('--prediction <id>', 'a stored prediction (ml_predictions.prediction_id) instead of a row')
     .option('--method <m>', 'exact, kernel or permutation (default: exact up to 12 varying features, else kernel)', choice(['exact', 'kernel', 'permutation'] as const))
@@ -43,6 +51,7 @@ export function registerMlExplain(ml: Command): void {
     .option('--seed <s>', 'seed of the background draw, the sampling and a generator\'s noise, 0 … 4294967295 (default 0)', seedNumber)
     .option('--samples <n>', 'coalitions valued by kernel and permutation (default 2M + 2048)', wholeNumber(1))
     .option('--output <o>', 'GAN runs: score, mean-intensity (conditional generator) or discriminator', choice(['score', 'mean-intensity', 'discriminator'] as const))
+    .option('--region <x0,y0,x1,y1>', 'surrogate runs and a GAN\'s mean-intensity: the pixels whose mean is explained, inclusive-exclusive (default the whole image)', region)
     .option('--class <c>', 'the class whose probability is explained (default: the predicted class)')
     .option('--segmentation <s>', 'image features: blocks (default) or superpixels', choice(['blocks', 'superpixels'] as const))
     .option('--blocks <b>', 'b × b blocks (default 7), or about b² superpixels', wholeNumber(1))
@@ -61,6 +70,7 @@ export function registerMlExplain(ml: Command): void {
           ...(opts.seed === undefined ? {} : { seed: opts.seed }),
           ...(opts.samples === undefined ? {} : { samples: opts.samples }),
           ...(opts.output === undefined ? {} : { output: opts.output }),
+          ...(opts.region === undefined ? {} : { region: opts.region }),
           ...(opts.class === undefined ? {} : { class: opts.class }),
           ...(opts.segmentation === undefined ? {} : { segmentation: opts.segmentation }),
           ...(opts.blocks === undefined ? {} : { blocks: opts.blocks }),

@@ -1,6 +1,7 @@
 /**
- * `dsi ml train`: a GAN (dcgan, cdcgan) or a classifier (`--model classifier --label-col label`)
- * on the images a query or table selects, Ctrl-C stopping with a checkpoint; or a tabular
+ * `dsi ml train`: a GAN (dcgan, cdcgan), a classifier (`--model classifier --label-col label`) or
+ * a surrogate (`--model surrogate --cond-cols a,b`) on the images a query or table selects,
+ * Ctrl-C stopping with a checkpoint; or a tabular
  * emulator (`--model linear|ridge|lasso|knn|random-forest|mlp --target y --features a,b`) on the
  * rows of any table or query.
  */
@@ -21,7 +22,8 @@ interface TrainFlags {
   condCols?: string[];
   categorical?: string[];
   continuous?: string[];
-  model?: 'dcgan' | 'cdcgan' | 'sngan' | 'classifier' | EmulatorModel;
+  model?: 'dcgan' | 'cdcgan' | 'sngan' | 'classifier' | 'surrogate' | EmulatorModel;
+  members?: number;
   preset?: 'quick' | 'full';
   width?: number;
   loss?: 'hinge' | 'bce';
@@ -150,10 +152,11 @@ function checkEmulatorOptions(opts: Flags, emulator: boolean): void {
       ['--resume', opts.resume],
       ['--from', opts.from],
       ['--include-accepted', opts.includeAccepted],
+      ['--members', opts.members],
       ...snganRecipeFlags(opts),
     ] as [string, unknown][]
   ).filter(([, v]) => v !== undefined);
-  if (imageOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${listed(imageOnly)} for GANs and classifiers, not for --model ${opts.model}`);
+  if (imageOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${listed(imageOnly)} for image models (GANs, classifiers, surrogates), not for --model ${opts.model}`);
   if (opts.target === undefined || opts.features === undefined) throw new MlError('E_ML_ARGUMENT', `--model ${opts.model} needs --target COLUMN and --features a,b,c`);
 }
 
@@ -172,10 +175,23 @@ function snganRecipeFlags(opts: Flags): [string, unknown][] {
   ];
 }
 
-/** Refuses options of the other kind of model before anything runs (exit status 2). */
-function checkKindOptions(opts: Flags, classifier: boolean): void {
+/** Refuses options of the other kinds of model before anything runs (exit status 2). */
+function checkKindOptions(opts: Flags, kind: 'classifier' | 'gan' | 'surrogate'): void {
   checkEmulatorOptions(opts, false);
-  if (classifier) {
+  if (kind !== 'surrogate' && opts.members !== undefined) throw new MlError('E_ML_ARGUMENT', '--members is for --model surrogate (the members of its ensemble)');
+  if (kind === 'surrogate') {
+    const other = (
+      [
+        ['--continuous', opts.continuous],
+        ['--label-col', opts.labelCol],
+        ['--include-accepted', opts.includeAccepted],
+        ['--include-accepted-from', opts.includeAcceptedFrom],
+        ...snganRecipeFlags(opts).filter(([n]) => n !== '--width'),
+      ] as [string, unknown][]
+    ).filter(([, v]) => v !== undefined);
+    if (other.length > 0) throw new MlError('E_ML_ARGUMENT', `${listed(other)} not for a surrogate (every parameter is continuous unless named in --categorical)`);
+    if (opts.condCols === undefined && opts.resume === undefined && opts.from === undefined) throw new MlError('E_ML_ARGUMENT', '--model surrogate needs --cond-cols a,b,c (the parameter columns each image depends on)');
+  } else if (kind === 'classifier') {
     const ganOnly = [
       ['--cond-cols', opts.condCols],
       ['--categorical', opts.categorical],
@@ -202,9 +218,10 @@ function checkKindOptions(opts: Flags, classifier: boolean): void {
  * What the flags ask to train: a classifier with `--model classifier` (or `--label-col` without
  * `--cond-cols`), a GAN otherwise; undefined when only `--resume` can tell (the run's kind).
  */
-function requestedKind(opts: Flags): 'classifier' | 'gan' | 'emulator' | undefined {
+function requestedKind(opts: Flags): 'classifier' | 'gan' | 'surrogate' | 'emulator' | undefined {
   if (isEmulator(opts.model)) return 'emulator';
-  if (opts.model !== undefined) return opts.model === 'classifier' ? 'classifier' : 'gan';
+  if (opts.model === 'classifier' || opts.model === 'surrogate') return opts.model;
+  if (opts.model !== undefined) return 'gan';
   if (opts.resume !== undefined || opts.from !== undefined) return undefined;
   return opts.labelCol !== undefined && opts.condCols === undefined ? 'classifier' : 'gan';
 }
@@ -212,25 +229,27 @@ function requestedKind(opts: Flags): 'classifier' | 'gan' | 'emulator' | undefin
 export function registerMlTrain(ml: Command): void {
   ml.command('train')
     .description(
-      'train a GAN (dcgan, or cdcgan conditioned on columns) or a CNN classifier (--model classifier --label-col COL) on the images a query selects, every epoch recorded in ml_epochs; or a tabular emulator (--model linear|ridge|lasso|knn|random-forest|mlp --target COL --features A,B) on any rows, judged on held-out rows (ml_evaluations)',
+      'train a GAN (dcgan, or cdcgan conditioned on columns), a CNN classifier (--model classifier --label-col COL) or a surrogate of a simulation (--model surrogate --cond-cols A,B) on the images a query selects, every epoch recorded in ml_epochs; or a tabular emulator (--model linear|ridge|lasso|knn|random-forest|mlp --target COL --features A,B) on any rows, judged on held-out rows (ml_evaluations)',
     )
     .option('--query <sql>', 'read-only query selecting the images and their parameters (an emulator: the rows; its order is "row N")')
     .option('--table <name>', "train on a table (its split = 'train' rows when it has a split column; an emulator: all its rows, in order)")
     .option('--image-col <name>', 'the column holding image paths (default: the FILE column)')
-    .option('--cond-cols <a,b>', 'conditioning columns (a cdcgan)', nameList)
+    .option('--cond-cols <a,b>', 'conditioning columns (a cdcgan), or the parameter columns of a surrogate', nameList)
     .option('--categorical <a,b>', 'treat these conditioning columns as categorical', (v: string, prev?: string[][]) => [...(prev ?? []), nameList(v)])
     .option('--continuous <a,b>', 'treat these conditioning columns as continuous', (v: string, prev?: string[][]) => [...(prev ?? []), nameList(v)])
     .addOption(
-      new Option('--model <name>', `dcgan, cdcgan, sngan or classifier (default: the preset's, else cdcgan with --cond-cols, classifier with --label-col); or a tabular emulator: ${EMULATORS.join(', ')}`).choices([
+      new Option('--model <name>', `dcgan, cdcgan, sngan, classifier or surrogate (default: the preset's, else cdcgan with --cond-cols, classifier with --label-col); or a tabular emulator: ${EMULATORS.join(', ')}`).choices([
         'dcgan',
         'cdcgan',
         'sngan',
         'classifier',
+        'surrogate',
         ...EMULATORS,
       ]),
     )
     .addOption(new Option('--preset <name>', 'GAN settings chosen for a budget: quick (an sngan in about 4 minutes on a 2-core CPU), full (the 50-epoch run, for a GPU); given options win').choices(['quick', 'full']))
-    .option('--width <n>', 'sngan: channel width of its layers (default 64; the quick preset 32)', wholeNumber(1))
+    .option('--width <n>', 'sngan: channel width of its layers (default 64; the quick preset 32); surrogate: of its decoder (default 32)', wholeNumber(1))
+    .option('--members <m>', 'surrogate: independently trained members of the ensemble, whose spread is its uncertainty (default 2)', wholeNumber(1))
     .addOption(new Option('--loss <name>', 'sngan: hinge (default) or bce (non-saturating)').choices(['hinge', 'bce']))
     .option('--lr-d <x>', "sngan: the discriminator's learning rate (default: as --lr)", positiveNumber)
     .option('--betas <b1,b2>', "sngan: Adam's betas (default 0.5,0.999)", numberPair)
@@ -249,20 +268,20 @@ export function registerMlTrain(ml: Command): void {
     .option('--max-depth <n>', 'random-forest: depth limit (default none)', wholeNumber(1))
     .option('--hidden <sizes>', 'mlp: hidden layer sizes, e.g. 64,64 (default 100)', wholeNumberList(1))
     .option('--label-col <name>', 'classifier: the column holding the class labels')
-    .option('--test-query <sql>', "classifier: the images accuracy is measured on (default: the table's split = 'test' rows)")
+    .option('--test-query <sql>', "classifier, surrogate: the images accuracy or the held-out MSE is measured on (default: the table's split = 'test' rows)")
     .addOption(new Option('--size <px>', 'resize the images to 28, 32 or 64 (default: their own size)').choices(['28', '32', '64']).argParser(Number))
     .addOption(new Option('--channels <n>', '1 grey or 3 RGB (default: the images\' own)').choices(['1', '3']).argParser(Number))
-    .option('--epochs <n>', 'epochs (default 50 for a GAN, 3 for a classifier, 200 for an mlp emulator; with --resume, a new target)', wholeNumber(1))
-    .option('--batch <n>', 'images (an mlp emulator: rows) per step (default 256 for a GAN, 128 for a classifier, 200 for an mlp)', wholeNumber(2))
-    .option('--lr <x>', 'Adam learning rate (default 1e-4 for both GAN networks; a classifier\'s peak 2e-3, decayed along a cosine; 1e-3 for an mlp)', positiveNumber)
+    .option('--epochs <n>', 'epochs (default 50 for a GAN, 3 for a classifier, 25 for a surrogate, 200 for an mlp emulator; with --resume, a new target)', wholeNumber(1))
+    .option('--batch <n>', 'images (an mlp emulator: rows) per step (default 256 for a GAN, 128 for a classifier, 16 for a surrogate, 200 for an mlp)', wholeNumber(2))
+    .option('--lr <x>', 'Adam learning rate (default 1e-4 for both GAN networks; a classifier\'s peak 2e-3 and a surrogate\'s 2e-3, decayed along a cosine; 1e-3 for an mlp)', positiveNumber)
     .option('--seed <n>', 'seed of weights, noise, dropout and batch order, 0 … 4294967295 (default: random, recorded)', seedNumber)
     .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']))
     .option('--device <d>', 'cpu, cuda or cuda:N (default cpu)')
     .option('--threads <n>', "libtorch's threads (default: the physical cores; 1 for an mlp emulator)", wholeNumber(1))
-    .option('--checkpoint-every <n>', 'keep a checkpoint every N epochs (default 1)', wholeNumber(1))
+    .option('--checkpoint-every <n>', 'keep a checkpoint every N epochs (default 1; a surrogate 10)', wholeNumber(1))
     .option('--max-images <n>', 'train on the first N rows only', wholeNumber(2))
     .option('--resume <run>', 'continue a stopped, failed or killed run from its last checkpoint')
-    .option('--from <run>', "start a child of a GAN run from its newest checkpoint, with its data and architecture (--epochs, --batch, --lr, --seed may change)")
+    .option('--from <run>', "start a child of a GAN or surrogate run from its newest checkpoint, with its data and architecture (--epochs, --batch, --lr, --seed may change; a surrogate's data query runs again, so new rows join)")
     .option('--include-accepted', "with --from: also train on the parent's accepted predictions (dsi ml accept)")
     .option('--include-accepted-from <run>', "classifier: also train on this GAN run's accepted images, labelled by the condition they were generated for; emulator: on its accepted predictions' conditioning values, as training rows")
     .option('--max-synthetic-generations <n>', 'warn when the data passed through more generations of synthetic data than this (default 1)', wholeNumber(0))
@@ -271,7 +290,7 @@ export function registerMlTrain(ml: Command): void {
     .action(async (opts: Flags, cmd: Command) => {
       const requested = requestedKind(opts);
       if (requested === 'emulator') return trainEmulatorCommand(opts, cmd);
-      if (requested !== undefined) checkKindOptions(opts, requested === 'classifier');
+      if (requested !== undefined) checkKindOptions(opts, requested);
       const ml = await loadMl();
       const progress = progressRenderer();
       const onProgress = withWarnings(progress, ml.warningOf);
@@ -286,11 +305,27 @@ export function registerMlTrain(ml: Command): void {
       process.on('SIGINT', onSigint);
       try {
         const outcome = await withStore(cmd, async (store) => {
-          const resumedKind = requested === undefined && opts.resume !== undefined ? (await new ml.RunRegistry(store).get(opts.resume)).kind : undefined;
-          if (resumedKind === 'regressor') throw new MlError('E_ML_RUN', `run ${opts.resume} is an emulator (regressor) run; emulators are not resumed: train a new one`);
-          // A child (--from) is a GAN run; trainGan refuses a parent of another kind.
-          const classifier = requested === undefined ? resumedKind === 'classifier' : requested === 'classifier';
-          checkKindOptions(opts, classifier);
+          const earlier = opts.resume ?? opts.from;
+          const resumedKind = requested === undefined && earlier !== undefined ? (await new ml.RunRegistry(store).get(earlier)).kind : undefined;
+          if (resumedKind === 'regressor') throw new MlError('E_ML_RUN', `run ${earlier} is an emulator (regressor) run; emulators are not resumed: train a new one`);
+          // A child (--from) of a surrogate is a surrogate; of any other run a GAN (trainGan refuses a parent of another kind).
+          const kind = requested ?? (resumedKind === 'classifier' && opts.resume !== undefined ? 'classifier' : resumedKind === 'surrogate' ? 'surrogate' : 'gan');
+          checkKindOptions(opts, kind);
+          const classifier = kind === 'classifier';
+          if (kind === 'surrogate') {
+            const result = await ml.trainSurrogate(store, {
+              ...commonOptions(opts),
+              ...(opts.condCols === undefined ? {} : { conditionColumns: opts.condCols }),
+              ...(opts.categorical === undefined ? {} : { categorical: flatten(opts.categorical)! }),
+              ...(opts.members === undefined ? {} : { members: opts.members }),
+              ...(opts.width === undefined ? {} : { width: opts.width }),
+              ...(opts.testQuery === undefined ? {} : { testQuery: opts.testQuery }),
+              ...(opts.from === undefined ? {} : { from: opts.from }),
+              onProgress,
+              signal: controller.signal,
+            });
+            return { kind: 'surrogate' as const, result };
+          }
           if (classifier) {
             const result = await ml.trainClassifier(store, {
               ...commonOptions(opts),
@@ -326,7 +361,14 @@ export function registerMlTrain(ml: Command): void {
         }).finally(progress.stop);
         const { result } = outcome;
         if (opts.json) printJson(result);
-        else if (outcome.kind === 'classifier') {
+        else if (outcome.kind === 'surrogate') {
+          const r = outcome.result;
+          printRows([r], ['run_id', 'status', 'model', 'members', 'epochs_done', 'steps_done', 'loss', 'train_mse', 'test_mse', 'nearest_run_mse', 'seconds']);
+          const held = r.test_mse === null || r.nearest_run_mse === null
+            ? (r.status === 'finished' ? '(no test set: give --test-query)' : '(not measured: the run stopped)')
+            : `MSE ${r.test_mse.toPrecision(3)} on ${r.n_test} test images; the nearest training run's ${r.nearest_run_mse.toPrecision(3)} (${(r.test_mse / r.nearest_run_mse).toFixed(2)}×)`;
+          process.stdout.write(`held out:   ${held}\ncheckpoint: ${r.FILE_checkpoint ?? '(none)'}\nlosses:     ${r.FILE_loss_plot ?? '(none)'}\n`);
+        } else if (outcome.kind === 'classifier') {
           const r = outcome.result;
           printRows([r], ['run_id', 'status', 'model', 'epochs_done', 'steps_done', 'loss', 'test_accuracy', 'train_accuracy', 'images_per_second', 'seconds']);
           const accuracy = r.test_accuracy === null ? (r.status === 'finished' ? '(no test set: give --test-query)' : '(not measured: the run stopped)') : `${(r.test_accuracy * 100).toFixed(2)}% of ${r.n_test} test images`;
