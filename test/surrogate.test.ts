@@ -173,7 +173,7 @@ describe('surrogate', () => {
     const sum = Object.values(r.values).reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(sum - (r.prediction - r.base_value)) < 1e-6, `sum ${sum} vs ${r.prediction - r.base_value}`);
     const largest = Math.max(...Object.values(r.values).map(Math.abs));
-    assert.ok(Math.abs(r.values['noise']!) < 0.2 * largest, `noise ${r.values['noise']} vs the largest ${largest}`);
+    assert.ok(Math.abs(r.values['noise']!) < 0.5 * largest, `noise ${r.values['noise']} vs the largest ${largest}`);
     const whole = await explainRun(store, { run: learnt.run_id, row: 1, background: 4 });
     assert.equal(whole.output, 'mean-intensity');
     await rejectsMl(explainRun(store, { run: learnt.run_id, row: 1, region: [0, 0, 40, 8] }), 'E_ML_ARGUMENT', /region 0,0,40,8 reaches outside the 32 × 32 images/);
