@@ -43,9 +43,10 @@ import { checkRunBasics, positiveInteger, resumableRun, runSettings, type ImageR
 import { runTraining } from './training-session.js';
 
 /**
- * The defaults measured in docs/ml-surrogates.md (bench/surrogate-stand-in.ts): on 256 smooth
- * 32 × 32 fields of 4 parameters, 85 s on two shared CPU cores and a held-out MSE a fiftieth of
- * the nearest training run's (the target: at most half, within 3 minutes).
+ * The defaults measured in docs/ml-surrogates.md: on the shipped heat-transfer ensemble (256
+ * runs, 32 × 32, 4 parameters) 57 s on two shared CPU cores and a validated MSE 0.046 of the
+ * nearest training run's; on the stand-in plumes (bench/surrogate-stand-in.ts) 0.019 (the
+ * target: at most half, within 3 minutes).
  */
 export const SURROGATE_DEFAULTS = { epochs: 25, batch: 16, lr: 2e-3, width: 32, members: 2, checkpointEvery: 10, precision: 'fp32' as Precision, device: 'cpu' } as const;
 
