@@ -149,7 +149,7 @@ async function newestRun(dir: string, kind: string): Promise<string> {
 }
 
 /** Run ids written as `gan-…` or in full (`gan-20261127-060728-7df3`), and `p-…` for a prediction id. */
-const RUN_ID = /\b(gan|classifier|regressor)-(?:…|\d{8}-\d{6}-[0-9a-f]{4})/g;
+const RUN_ID = /\b(gan|classifier|regressor|surrogate)-(?:…|\d{8}-\d{6}-[0-9a-f]{4})/g;
 const PREDICTION_ID = /\bp-…/g;
 
 async function withIds(dir: string, command: string, t: TestContext): Promise<string> {

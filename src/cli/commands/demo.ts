@@ -66,7 +66,7 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('ingest the shipped examples into a fresh store and show list, summary, find and units; each step is printed as the dsi command it runs')
     .option('--out <file>', 'the store to (re)create', 'demo.db')
-    .option('--no-ml', 'leave out the ML part (an emulator and its SHAP values; MNIST, a short conditional GAN run, predictions, evaluation, acceptance, a child run)')
+    .option('--no-ml', 'leave out the ML part (an emulator and its SHAP values; a surrogate of a heat-transfer simulation, validated and extended where it is least sure; MNIST, a short conditional GAN run, predictions, evaluation, acceptance, a child run)')
     .action(async (opts: { out: string; ml: boolean }) => {
       if (opts.out === '') throw new StoreError('E_BAD_ARGUMENT', 'demo: --out must name a store file');
       await clearDemoStore(opts.out);
@@ -84,6 +84,7 @@ export function registerDemo(program: Command): void {
       dsi(['units']);
       if (opts.ml) {
         await demoEmulator(db, dsi, ex);
+        await demoSurrogate(db, dsi);
         await demoMl(db, dsi);
       }
     });
@@ -177,6 +178,24 @@ async function demoEmulator(db: string, dsi: Step, ex: (name: string) => string)
   dsi(['ml', 'train', '--model', 'random-forest', '--table', 'wildfire_runs', '--target', 'burned_area', '--features', 'wind_speed,wdir,smois,fuels,ignition', '--grid-search', '--seed', '1']);
   const emulator = await newestRun(db, 'regressor');
   dsi(['ml', 'explain', '--run', emulator, '--row', '1', '--background', '100', '--seed', '0']);
+}
+
+/**
+ * A surrogate of a simulation, the loop of docs/ml-surrogates.md: a heat-transfer ensemble of 256
+ * runs, a surrogate ensemble trained on it (about a minute on a 2-core CPU), validated against
+ * the simulation at 40 new points, the 8 points where its members disagree most simulated and
+ * added, a child trained from it on the grown table, and what drives the centre's temperature.
+ */
+async function demoSurrogate(db: string, dsi: Step): Promise<void> {
+  dsi(['datasets', 'add', 'heat-transfer', '--seed', '1'], '256 runs of a 2D heat-conduction solver over 4 parameters, PNGs and provenance');
+  dsi(['ml', 'train', '--model', 'surrogate', '--table', 'heat_transfer', '--cond-cols', 'source_x,source_y,diffusivity,anisotropy', '--seed', '1'], 'about a minute on a 2-core CPU');
+  const surrogate = await newestRun(db, 'surrogate');
+  dsi(['ml', 'validate', '--run', surrogate, '--points', '40', '--seed', '2'], 'the simulation run again at 40 new points: the surrogate against the nearest training run');
+  const next = typed(path.join(path.dirname(db), `${path.basename(db, path.extname(db))}-next-points.csv`));
+  dsi(['ml', 'suggest', '--run', surrogate, '--top', '8', '--out', next, '--seed', '3'], 'where the members disagree most');
+  dsi(['datasets', 'add', 'heat-transfer', '--points', next], 'simulate those points and add them to the ensemble');
+  dsi(['ml', 'train', '--from', surrogate, '--epochs', '5', '--seed', '4'], 'a child from the parent, on 264 runs');
+  dsi(['ml', 'explain', '--run', surrogate, '--row', '1', '--region', '12,12,20,20'], "each parameter's share of the centre's mean temperature");
 }
 
 /**
