@@ -81,6 +81,12 @@ describe('the surrogate loop through the command line', () => {
     assert.equal(Number(stored[0]!['n']), 6);
     assert.ok(fs.existsSync(path.join(dir, v.files['contact_sheet']!)));
     assert.ok(fs.existsSync(path.join(dir, v.files['error_plot']!)));
+
+    const chosen = path.join(dir, 'held-out.csv');
+    fs.writeFileSync(chosen, 'source_x,source_y,diffusivity,anisotropy\n0.45,0.55,0.008,1.2\n0.9,0.5,0.01,1\n');
+    const f = json<{ n_points: number; points: { values: Record<string, number>; outside_range: boolean }[] }>('ml', 'validate', '--run', run, '--points-file', chosen);
+    assert.equal(f.n_points, 2);
+    assert.deepEqual(f.points.map((p) => [p.values['source_x'], p.outside_range]), [[0.45, false], [0.9, true]]);
   });
 
   it('suggests where to simulate next; simulating those points and training a child from the parent closes the loop', async () => {

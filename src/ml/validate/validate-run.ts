@@ -44,6 +44,7 @@ import { ssim } from '../evaluate/metrics/ssim.js';
 import { scatterPlotSvg } from '../plots/scatter-plot.js';
 import { writePlot } from '../plots/write-plot.js';
 import { openImagePredictor, type ImagePredictor } from '../predict/image-predictor.js';
+import { readPointsFile } from '../predict/points-file.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { predictBatched } from './batched-predict.js';
 import { errorMapPng, errorScale, panel } from './error-map.js';
@@ -61,6 +62,12 @@ export interface ValidateRunOptions {
    * many rows the query selects (default 40; order the query to choose them).
    */
   readonly points?: number | readonly Readonly<Record<string, unknown>>[];
+  /**
+   * With a simulation: the points of this CSV file (a header naming the run's parameters, as
+   * `predictImages`' `points` reads it), instead of `points`. Points outside the trained ranges
+   * are allowed: each says so in `outside_range`.
+   */
+  readonly pointsFile?: string;
   /** A read-only query selecting held-out images with the run's condition columns (default: `split = 'test'` rows of the table trained on). */
   readonly truthQuery?: string;
   /** Seed of the Latin hypercube and of a stochastic model's predictions (point i, sample k: seed + i·samples + k); default 0. */
@@ -141,6 +148,11 @@ function checkOptions(options: ValidateRunOptions): { seed: number; samples: num
   if (options.simulate !== undefined && options.truthQuery !== undefined) {
     throw new MlError('E_ML_ARGUMENT', (o) => `give either ${o('simulate')} or ${o('truthQuery')}, not both: the truth comes from one of them`);
   }
+  if (options.pointsFile !== undefined) {
+    if (typeof options.pointsFile !== 'string' || options.pointsFile === '') throw new MlError('E_ML_ARGUMENT', (o) => `${o('pointsFile')} must be a file name, got ${JSON.stringify(options.pointsFile)}`);
+    if (options.points !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `give either ${o('points')} or ${o('pointsFile')}, not both`);
+    if (options.truthQuery !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('pointsFile')} gives points to simulate; held-out rows (${o('truthQuery')}) bring their own`);
+  }
   const samples = checkWholeNumber('samples', options.samples, 8, 1);
   if (samples > 1000) throw new MlError('E_ML_ARGUMENT', (o) => `${o('samples')} must be at most 1000 (the mean settles long before), got ${samples}`);
   const seed = checkSeed('seed', options.seed ?? 0);
@@ -176,9 +188,10 @@ export async function validateRun(store: Store, options: ValidateRunOptions): Pr
   try {
     const space = new ParameterSpace(predictor.conditions);
     const training = await loadTrainingSet(store, predictor.run, predictor, space);
+    const points = options.pointsFile === undefined ? options.points : (await readPointsFile(options.pointsFile, predictor.conditions, { allowExtrapolation: true })).points;
     const truth = await validationTruth(store, predictor.run, predictor, space, training, {
       simulate: options.simulate,
-      points: options.points,
+      points,
       truthQuery: options.truthQuery,
       seed,
       onProgress: options.onProgress,
@@ -190,10 +203,10 @@ export async function validateRun(store: Store, options: ValidateRunOptions): Pr
     const predictions = predictAll(predictor, truth, samples, seed, options.onProgress);
     const tPrediction = (performance.now() - t1) / 1000;
     const t2 = performance.now();
-    const points = measure(predictor, space, training, truth, predictions, samples);
+    const measured = measure(predictor, space, training, truth, predictions, samples);
     const tMetrics = (performance.now() - t2) / 1000;
     const t3 = performance.now();
-    const result = await record(store, predictor, space, training, truth, predictions, samples, seed, points);
+    const result = await record(store, predictor, space, training, truth, predictions, samples, seed, measured);
     const tFiles = (performance.now() - t3) / 1000;
     return { ...result, seconds: { truth: tTruth, prediction: tPrediction, metrics: tMetrics, files: tFiles, total: (performance.now() - started) / 1000 } };
   } finally {

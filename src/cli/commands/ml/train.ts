@@ -206,11 +206,8 @@ function checkKindOptions(opts: Flags, kind: 'classifier' | 'gan' | 'surrogate')
     if (opts.includeAcceptedFrom !== undefined) {
       throw new MlError('E_ML_ARGUMENT', '--include-accepted-from is for classifiers and emulators; a GAN child trains on its parent\'s accepted predictions with --from RUN --include-accepted');
     }
-    const classifierOnly = [
-      ['--label-col', opts.labelCol],
-      ['--test-query', opts.testQuery],
-    ].filter(([, v]) => v !== undefined);
-    if (classifierOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${classifierOnly.map(([n]) => n).join(', ')} ${classifierOnly.length === 1 ? 'is' : 'are'} for --model classifier`);
+    if (opts.labelCol !== undefined) throw new MlError('E_ML_ARGUMENT', '--label-col is for --model classifier');
+    if (opts.testQuery !== undefined) throw new MlError('E_ML_ARGUMENT', '--test-query is for --model classifier and --model surrogate');
   }
 }
 

@@ -10,6 +10,7 @@ interface ValidateFlags {
   run: string;
   simulate?: string;
   points?: number;
+  pointsFile?: string;
   truthQuery?: string;
   seed?: number;
   samples?: number;
@@ -29,6 +30,7 @@ export function registerMlValidate(ml: Command): void {
     .requiredOption('--run <run>', 'the run (a surrogate or a conditional GAN)')
     .option('--simulate <name>', 'the simulation to run at the points (default: the one the training rows name)')
     .option('--points <n>', 'Latin hypercube points inside the trained ranges, or the first held-out rows (default 40)', wholeNumber(1))
+    .option('--points-file <file.csv>', "simulate at the points of a CSV instead (a column per parameter, as dsi ml predict --points takes; points outside the trained ranges are allowed and marked)")
     .option('--truth-query <sql>', "read-only query selecting held-out images with the condition columns (default: the training table's split = 'test' rows)")
     .option('--seed <s>', 'seed of the points and of a stochastic model\'s predictions (default 0)', seedNumber)
     .option('--samples <n>', 'predictions per point of a stochastic model, averaged (default 8)', wholeNumber(1))
@@ -43,6 +45,7 @@ export function registerMlValidate(ml: Command): void {
           run: opts.run,
           ...(opts.simulate === undefined ? {} : { simulate: opts.simulate }),
           ...(opts.points === undefined ? {} : { points: opts.points }),
+          ...(opts.pointsFile === undefined ? {} : { pointsFile: opts.pointsFile }),
           ...(opts.truthQuery === undefined ? {} : { truthQuery: opts.truthQuery }),
           ...(opts.seed === undefined ? {} : { seed: opts.seed }),
           ...(opts.samples === undefined ? {} : { samples: opts.samples }),
