@@ -103,6 +103,18 @@ describe('the surrogate loop through the command line', () => {
     assert.deepEqual({ ...row }, { parent_run_id: run, data_rows: 28 });
   });
 
+  it('validates and ranks a conditional GAN the same way: the mean over seeds, the spread across them', async () => {
+    const gan = json<{ run_id: string; status: string }>(
+      'ml', 'train', '--model', 'cdcgan', '--table', 'heat_transfer', '--cond-cols', PARAMETERS.join(','), '--epochs', '1', '--batch', '8', '--max-images', '16', '--seed', '1',
+    );
+    assert.equal(gan.status, 'finished');
+    const v = json<{ stochastic: boolean; samples: number; n_points: number; overall: Record<string, number> }>('ml', 'validate', '--run', gan.run_id, '--points', '3', '--samples', '2', '--seed', '1');
+    assert.deepEqual([v.stochastic, v.samples, v.n_points], [true, 2, 3]);
+    assert.ok(Number.isFinite(v.overall['validation_mse']));
+    const s = json<{ method: string; points: unknown[] }>('ml', 'suggest', '--run', gan.run_id, '--candidates', '20', '--top', '2', '--samples', '2');
+    assert.deepEqual([s.method, s.points.length], ['seeds', 2]);
+  });
+
   it('explains the mean of a region over the parameters: the values add up to the prediction', () => {
     const e = json<{ prediction: number; base_value: number; values: Record<string, number> }>('ml', 'explain', '--run', run, '--row', '1', '--region', '8,8,24,24', '--background', '16');
     assert.deepEqual(Object.keys(e.values), PARAMETERS);
