@@ -1,7 +1,7 @@
 /**
  * SSIM (src/ml/evaluate/metrics/ssim.ts) against cases derived by hand from its definition, and
- * against a direct evaluation of the definition (2-D Gaussian windows, one window at a time).
- * scikit-image is not in the project's Python environment, so no fixture from it is used.
+ * against a direct evaluation of the definition (2-D Gaussian windows, one window at a time),
+ * and against values scikit-image computed for images defined by formulas (the last test).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -86,4 +86,31 @@ test('several channels give the mean of the per-channel values', () => {
 test('images smaller than the window, or of the wrong length, are refused naming the sizes', () => {
   assert.throws(() => ssim(new Float64Array(100), new Float64Array(100), { channels: 1, height: 10, width: 10 }), { code: 'E_ML_ARGUMENT', message: /at least 11 × 11 pixels.*got 10 × 10/ });
   assert.throws(() => ssim(new Float64Array(144), new Float64Array(143), { channels: 1, height: 12, width: 12 }), { code: 'E_ML_ARGUMENT', message: /got 144 and 143/ });
+});
+
+/**
+ * Images defined by formulas, so that scikit-image 0.26.0 could score the same pixels:
+ * `structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+ * data_range=1.0)` (with `channel_axis=-1` for the three-channel pair) gave the values below.
+ * Both sides compute in float64; the windows' sums differ only by rounding (~1e-16 each), so
+ * agreement to 1e-12 is the computation's tolerance, not the machine's.
+ */
+test('formula images score as scikit-image scores them', () => {
+  const h = 24, w = 20;
+  const x = new Float64Array(h * w), y = new Float64Array(h * w), z = new Float64Array(h * w);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      const k = i * w + j;
+      x[k] = 0.5 + 0.4 * Math.sin(0.37 * i + 0.21 * j) * Math.cos((0.13 * i * j) / 10);
+      y[k] = Math.min(1, Math.max(0, x[k]! + 0.05 * Math.cos(0.5 * i) - 0.03 * Math.sin(0.9 * j)));
+      z[k] = 0.2 + (0.6 * ((i * 7 + j * 3) % 11)) / 10;
+    }
+  }
+  const one = { channels: 1, height: h, width: w };
+  const close = (got: number, want: number): void => assert.ok(Math.abs(got - want) < 1e-12, `${got} vs scikit-image's ${want}`);
+  close(ssim(x, y, one), 0.9520419762522786);
+  close(ssim(x, z, one), 0.030857452179598496);
+  close(ssim(y, z, one), 0.03286151629273278);
+  const planar = (...planes: Float64Array[]): Float64Array => Float64Array.from(planes.flatMap((p) => [...p]));
+  close(ssim(planar(x, y, z), planar(y, z, x), { channels: 3, height: h, width: w }), 0.33858698157486994);
 });
