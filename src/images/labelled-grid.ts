@@ -43,6 +43,8 @@ export interface LabelledGridOptions {
   readonly rows?: readonly LabelledRow[];
   /** The 0..255 value of the gaps, the margin and empty cells, in every channel (default 255: white). */
   readonly background?: number;
+  /** Headings over the columns, in order (at most `columns`), in a band above the first line; absent: no band. */
+  readonly columnLabels?: readonly string[];
 }
 
 /** Where things go in a labelled grid, in output pixels. */
@@ -58,12 +60,16 @@ export interface LabelledGridLayout {
   readonly cells: readonly { readonly top: number; readonly left: number }[];
   /** Every non-empty label with the top of its group's first line. */
   readonly labels: readonly { readonly text: string; readonly top: number }[];
+  /** Height of the band of column headings (0 without them). */
+  readonly header: number;
+  /** Every column heading with the left edge of its column. */
+  readonly headings: readonly { readonly text: string; readonly left: number }[];
 }
 
 /** The largest side, in pixels, of a grid this module draws. */
 const MAX_SIDE = 32768;
 /** Labels longer than this are cut, ending in an ellipsis. */
-const MAX_LABEL = 60;
+const MAX_LABEL = 100;
 /** Advance of one monospace character per pixel of font size (DejaVu Sans Mono's is 0.602). */
 const MONO_ADVANCE = 0.62;
 
@@ -106,6 +112,10 @@ export function labelledGridSize(shape: ImageGridShape, options: LabelledGridOpt
     if (r.label !== undefined && typeof r.label !== 'string') throw badArgument(`options.rows[${i}].label must be a string`, r.label);
   });
   if (total !== count) throw new StoreError('E_BAD_ARGUMENT', `labelledGridPng: options.rows hold ${total} images in all, but shape.count is ${count}`);
+  const columnLabels = options.columnLabels ?? [];
+  if (!Array.isArray(columnLabels) || columnLabels.length > columns || columnLabels.some((l) => typeof l !== 'string')) {
+    throw badArgument(`options.columnLabels must be at most ${columns} strings`, options.columnLabels);
+  }
 
   const cellWidth = width * scale;
   const cellHeight = height * scale;
@@ -122,7 +132,9 @@ export function labelledGridSize(shape: ImageGridShape, options: LabelledGridOpt
 
   const cells: { top: number; left: number }[] = [];
   const labels: { text: string; top: number }[] = [];
-  let top = 0;
+  const header = columnLabels.length === 0 ? 0 : 2 * fontSize;
+  const headings = columnLabels.map((text, k) => ({ text: clipLabel(text), left: margin + k * (cellWidth + gap) }));
+  let top = header;
   rows.forEach((r, i) => {
     if (i > 0) top += groupGap;
     if (texts[i] !== '') labels.push({ text: texts[i]!, top });
@@ -137,7 +149,7 @@ export function labelledGridSize(shape: ImageGridShape, options: LabelledGridOpt
   if (gridWidth > MAX_SIDE || top > MAX_SIDE) {
     throw new StoreError('E_BAD_ARGUMENT', `labelledGridPng: the grid would be ${gridWidth} × ${top} pixels; each side can be at most ${MAX_SIDE}`);
   }
-  return { width: gridWidth, height: top, margin, cellWidth, cellHeight, fontSize, cells, labels };
+  return { width: gridWidth, height: top, margin, cellWidth, cellHeight, fontSize, cells, labels, header, headings };
 }
 
 /** sharp, loaded on first use (it brings libvips' threads). */
@@ -154,6 +166,10 @@ function labelSvg(layout: LabelledGridLayout): string {
   const texts = layout.labels.map(
     (l) => `<text x="${pad}" y="${Math.round(l.top + layout.cellHeight / 2 + layout.fontSize * 0.35)}">${escapeXml(l.text)}</text>`,
   );
+  // Headings centred over their columns, on the band's middle.
+  for (const h of layout.headings) {
+    texts.push(`<text x="${Math.round(h.left + layout.cellWidth / 2)}" y="${Math.round(layout.header / 2 + layout.fontSize * 0.35)}" text-anchor="middle">${escapeXml(h.text)}</text>`);
+  }
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}">` +
     `<g font-family="monospace" font-size="${layout.fontSize}" fill="#111111">${texts.join('')}</g></svg>`
@@ -198,7 +214,7 @@ export async function labelledGridPng(pixels: Uint8Array, shape: ImageGridShape,
 
   const { default: sharp } = await (sharpModule ??= import('sharp'));
   let image = sharp(out, { raw: { width: layout.width, height: layout.height, channels } });
-  if (layout.labels.length > 0) image = image.composite([{ input: Buffer.from(labelSvg(layout), 'utf8'), top: 0, left: 0 }]);
+  if (layout.labels.length > 0 || layout.headings.length > 0) image = image.composite([{ input: Buffer.from(labelSvg(layout), 'utf8'), top: 0, left: 0 }]);
   image = channels === 1 ? image.toColourspace('b-w') : image.toColourspace('srgb');
   return new Uint8Array(await image.removeAlpha().png().toBuffer());
 }

@@ -92,7 +92,8 @@ export function cellScale(size: number, target: number): number {
 
 /**
  * Panels (from {@link panel}) as one PNG: a row of truth, prediction and error map per panel, the
- * row's label beside it; cells about `cell` pixels wide.
+ * row's label beside it, the columns headed truth, model and error (model − truth); cells about
+ * `cell` pixels wide.
  */
 export async function errorMapPng(panels: readonly Uint8Array[], labels: readonly string[], shape: PanelShape, cell = 192): Promise<Uint8Array> {
   const bytes = new Uint8Array(panels.reduce((n, p) => n + p.length, 0));
@@ -106,5 +107,6 @@ export async function errorMapPng(panels: readonly Uint8Array[], labels: readonl
     scale: cellScale(shape.size, cell),
     gap: 4,
     rows: labels.map((label) => ({ label, count: 3 })),
+    columnLabels: ['truth', 'model', 'error'],
   });
 }

@@ -34,6 +34,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beginAtomicFolderSync, FILE_MODE } from '../../atomic-write.js';
+import { assignmentLabel } from '../../images/labelled-grid.js';
 import { MlError } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
@@ -318,11 +319,11 @@ async function record(
   try {
     const panels = truth.points.map((_, i) => panel(truth.images.subarray(i * per, (i + 1) * per), firstSamples.subarray(i * per, (i + 1) * per), shape, scale));
     for (const p of points) {
-      const png = await errorMapPng([panels[p.index - 1]!], [`${p.condition}: truth, prediction, ${scaleText}`], shape);
+      const png = await errorMapPng([panels[p.index - 1]!], [`${assignmentLabel(Object.entries(p.values))}; ${scaleText}`], shape);
       fs.writeFileSync(path.join(staging.temp, path.basename(p.file)), png, { mode: FILE_MODE });
     }
     const shown = points.slice(0, SHEET_POINTS);
-    const sheet = await errorMapPng(panels.slice(0, shown.length), shown.map((p) => p.condition), shape, 96);
+    const sheet = await errorMapPng(panels.slice(0, shown.length), shown.map((p) => `${p.index}: ${assignmentLabel(Object.entries(p.values))}`), shape, 96);
     fs.writeFileSync(path.join(staging.temp, 'contact-sheet.png'), sheet, { mode: FILE_MODE });
     const series = (name: string, y: (p: ValidationPoint) => number | null) => ({
       name,
