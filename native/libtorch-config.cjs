@@ -12,7 +12,13 @@ const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
 const quote = (s) => (/\s/.test(s) ? JSON.stringify(s) : s);
 const parts = {
   include: cfg.includeDirs.map(quote),
-  defines: [`_GLIBCXX_USE_CXX11_ABI=${cfg.cxx11Abi ? 1 : 0}`],
+  // c10d's headers declare the Gloo process group under USE_C10D_GLOO (libtorch on Linux always
+  // has it); the NCCL one only exists in a CUDA build.
+  defines: [
+    `_GLIBCXX_USE_CXX11_ABI=${cfg.cxx11Abi ? 1 : 0}`,
+    'USE_C10D_GLOO',
+    ...(cfg.cuda ? ['USE_C10D_NCCL', 'DSI_WITH_NCCL=1'] : []),
+  ],
   std: [cfg.cxxStandard],
   ldflags: [`-L${cfg.libDir}`, `-Wl,-rpath,${cfg.libDir}`],
   // libtorch_cuda must stay linked even though no symbol of it is used directly: --as-needed
