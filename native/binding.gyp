@@ -2,6 +2,8 @@
 # scripts/libtorch.sh (LIBTORCH, the project's Python environment, or Debian's libtorch-dev).
 # NAPI_EXPERIMENTAL: Node then runs the tensor handles' basic finalisers inside the garbage
 # collection instead of queueing them for the event loop (see TensorHandle in src/common.h).
+# third_party/gloo: Gloo's headers, which c10d's ProcessGroupGloo.hpp includes and PyTorch's
+# wheels do not ship (see its README).
 {
   "targets": [
     {
@@ -17,10 +19,12 @@
         "src/autograd.cc",
         "src/optim.cc",
         "src/runtime.cc",
-        "src/amp.cc"
+        "src/amp.cc",
+        "src/distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
+        "third_party/gloo",
         "<!@(node libtorch-config.cjs include)"
       ],
       "defines": [

@@ -303,6 +303,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerOptim(env, exports);
   registerRuntime(env, exports);
   registerAmp(env, exports);
+  registerDistributed(env, exports);
   return exports;
 }
 

@@ -12,12 +12,13 @@ export type TorchErrorCode =
   | 'E_ARGUMENT' // an argument of the wrong kind
   | 'E_STATE_DICT' // missing, unexpected or mis-shaped keys when loading a state dict
   | 'E_FORMAT' // a malformed file (safetensors)
+  | 'E_DISTRIBUTED' // a collective or rendezvous failed: a peer died, a timeout, a store out of reach
   | 'E_TORCH'; // any other libtorch error
 
 /** Native codes → public codes; a generic libtorch error is classified by its message. */
 const PUBLIC_CODES: ReadonlySet<string> = new Set<TorchErrorCode>([
   'E_SHAPE', 'E_DTYPE', 'E_DEVICE', 'E_INDEX', 'E_VALUE', 'E_OOM', 'E_NOT_IMPLEMENTED',
-  'E_DISPOSED', 'E_ARGUMENT', 'E_STATE_DICT', 'E_FORMAT', 'E_TORCH',
+  'E_DISPOSED', 'E_ARGUMENT', 'E_STATE_DICT', 'E_FORMAT', 'E_DISTRIBUTED', 'E_TORCH',
 ]);
 
 function classify(nativeCode: string, message: string): TorchErrorCode {

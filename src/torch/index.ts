@@ -17,6 +17,7 @@ export * from './io/safetensors.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, grad, type GradOptions } from './autograd.js';
 export { tidy, keep, scopeDepth } from './scope.js';
 export * as amp from './amp.js';
+export * as distributed from './distributed/index.js';
 export { profile, type Profile, type OpProfile } from './profile.js';
 export { autocast } from './amp.js';
 export {

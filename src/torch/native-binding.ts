@@ -94,6 +94,25 @@ export interface NativeAutocastState {
 }
 
 /** The addon's exports. `T` is the tensor class that `setClasses` installed. */
+declare const nativeStoreBrand: unique symbol;
+declare const nativeGroupBrand: unique symbol;
+/** A c10d store (TCPStore or FileStore) held by the addon. */
+export interface NativeStore {
+  readonly [nativeStoreBrand]: true;
+}
+/** A c10d process group held by the addon. */
+export interface NativeGroup {
+  readonly [nativeGroupBrand]: true;
+}
+export interface NativeGroupInfo {
+  readonly rank: number;
+  readonly size: number;
+  readonly backend: string;
+  readonly timeoutMs: number;
+}
+/** c10d's ReduceOp by name; 'avg' on Gloo is a sum divided by the world size. */
+export type NativeReduceOp = 'sum' | 'avg' | 'product' | 'min' | 'max';
+
 export interface NativeBinding<T extends NativeTensorHandle = NativeTensorHandle> {
   // addon.cc
   NativeTensor: NativeTensorClass;
@@ -360,6 +379,29 @@ export interface NativeBinding<T extends NativeTensorHandle = NativeTensorHandle
   /** grads *= invScale in place; foundInf becomes 1 if any gradient is not finite. */
   ampUnscale(grads: readonly T[], foundInf: T, invScale: T): void;
   ampUpdateScale(scale: T, growthTracker: T, foundInf: T, growthFactor: number, backoffFactor: number, growthInterval: Int): void;
+
+  // distributed.cc
+  /** A TCPStore; worldSize < 0 leaves the number of workers open; port 0 on a server picks one. */
+  storeTcp(host: string, port: Int, isServer: boolean, worldSize: Int, timeoutMs: Int, waitWorkers: boolean): NativeStore;
+  storeFile(path: string, worldSize: Int): NativeStore;
+  /** The TCPStore's port, −1 for other stores. */
+  storePort(store: NativeStore): number;
+  storeSet(store: NativeStore, key: string, value: string | Uint8Array): void;
+  storeGet(store: NativeStore, key: string): Uint8Array;
+  storeAdd(store: NativeStore, key: string, amount: Int): number;
+  storeWait(store: NativeStore, keys: readonly string[], timeoutMs: Int): void;
+  storeClose(store: NativeStore): void;
+  /** hostname and iface: '' for none (the default device). */
+  processGroupGloo(store: NativeStore, rank: Int, size: Int, timeoutMs: Int, hostname: string, iface: string): NativeGroup;
+  processGroupNccl(store: NativeStore, rank: Int, size: Int, timeoutMs: Int): NativeGroup;
+  groupInfo(group: NativeGroup): NativeGroupInfo;
+  groupDestroy(group: NativeGroup): void;
+  allReduce(group: NativeGroup, tensor: T, op: NativeReduceOp): void;
+  broadcast(group: NativeGroup, tensor: T, src: Int): void;
+  allGather(group: NativeGroup, outputs: readonly T[], tensor: T): void;
+  allGatherInto(group: NativeGroup, output: T, tensor: T): void;
+  reduceScatter(group: NativeGroup, output: T, inputs: readonly T[], op: NativeReduceOp): void;
+  barrier(group: NativeGroup): void;
 }
 
 /** Every export of the addon, in native/src order. Compared with `Object.keys(addon)` by the test. */
@@ -399,6 +441,10 @@ export const NATIVE_BINDING_NAMES = [
   'memory', 'externalMemory',
   // amp.cc
   'autocastState', 'setAutocast', 'autocastEnter', 'autocastExit', 'ampUnscale', 'ampUpdateScale',
+  // distributed.cc
+  'storeTcp', 'storeFile', 'storePort', 'storeSet', 'storeGet', 'storeAdd', 'storeWait', 'storeClose',
+  'processGroupGloo', 'processGroupNccl', 'groupInfo', 'groupDestroy', 'allReduce', 'broadcast', 'allGather',
+  'allGatherInto', 'reduceScatter', 'barrier',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Compiles only while every key of NativeBinding is in NATIVE_BINDING_NAMES (the converse is `satisfies` above). */
