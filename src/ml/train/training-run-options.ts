@@ -35,6 +35,8 @@ export interface TrainingRunOptions {
   readonly onProgress?: ProgressCallback;
   /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
   readonly signal?: AbortSignal;
+  /** The sweep (`ml_sweeps`) a new run belongs to, recorded in its row at creation. */
+  readonly sweepId?: string;
 }
 
 /** What every image run's result reports. */

@@ -23,6 +23,7 @@ import { lossPlotSvg } from '../plots/loss-plot.js';
 import { writePlot } from '../plots/write-plot.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
+import { SweepRegistry } from '../sweep/sweep-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
@@ -97,6 +98,8 @@ export class TrainingSession {
       );
       return;
     }
+    const sweepId = this.options.sweepId;
+    if (sweepId !== undefined) await new SweepRegistry(registry.store).get(sweepId);
     makeFolderSync(this.folder);
     sweepStaleSync(path.dirname(this.folder));
     const included = plan.parent?.included ?? plan.included ?? [];
@@ -115,6 +118,7 @@ export class TrainingSession {
       seed: plan.seed,
       epochs_done: 0,
       steps_done: 0,
+      ...(sweepId === undefined ? {} : { sweep_id: sweepId }),
     });
   }
 
