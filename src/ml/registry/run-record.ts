@@ -158,6 +158,8 @@ function readRow(row: Row, nowMs: number) {
     heartbeat_at: str(row['heartbeat_at'] ?? null),
     /** The sweep the run belongs to (`ml_sweeps`), or null. */
     sweep_id: str(row['sweep_id'] ?? null),
+    /** Its point in the sweep (an index into the sweep's points), or null. */
+    sweep_point: num(row['sweep_point'] ?? null),
   };
   stored.set(record, raw);
   return record;

@@ -19,6 +19,8 @@ export const ML_RUNS = table('ml_runs', {
   finished_at: 'text', heartbeat_at: 'text',
   /** The sweep (`ml_sweeps`) the run belongs to, or NULL. */
   sweep_id: 'text',
+  /** The run's point in its sweep: an index into `ml_sweeps.points` (0-based, a Slurm array task id). */
+  sweep_point: 'integer',
 }, 'run_id');
 
 /**

@@ -65,7 +65,7 @@ function lastJsonObject(text: string): Record<string, unknown> | null {
 
 /** The training arguments of point `index` of `plan`, the sweep's id included. */
 export function trainArguments(plan: SweepPlan, index: number): string[] {
-  return ['ml', 'train', ...plan.trainArgs, ...pointArgs(plan.points[index]!), '--sweep', plan.sweepId];
+  return ['ml', 'train', ...plan.trainArgs, ...pointArgs(plan.points[index]!), '--sweep', plan.sweepId, '--sweep-point', String(index)];
 }
 
 function runPoint(plan: SweepPlan, index: number, dsi: DsiCommand): Promise<PointOutcome> {

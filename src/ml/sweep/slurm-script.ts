@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlError } from '../../errors.js';
-import { optionNamesIn, pointArgs, type SweepPlan } from './sweep-plan.js';
+import { pointArgs, type SweepPlan } from './sweep-plan.js';
 import type { DsiCommand } from './local-launcher.js';
 
 export interface SlurmOptions {
@@ -71,9 +71,6 @@ export function slurmFiles(plan: SweepPlan, folder: string, options: SlurmOption
     ...(options.gpusPerTask === undefined ? [] : [`--gpus-per-task=${options.gpusPerTask}`]),
   ];
   const command = [options.dsi.file, ...options.dsi.args, '--db', db, 'ml', 'train', ...plan.trainArgs].map(shellQuote).join(' ');
-  // A task's libtorch threads follow its CPUs unless the sweep sets them itself.
-  const setsThreads = optionNamesIn(plan.trainArgs).includes('threads') || 'threads' in plan.grid;
-  const threads = options.cpusPerTask === undefined || setsThreads ? '' : ` --threads ${options.cpusPerTask}`;
   const script = [
     '#!/bin/bash',
     `# Sweep ${plan.sweepId} (${plan.points.length} runs): task i trains point i of ${plan.name}.points.`,
@@ -84,7 +81,7 @@ export function slurmFiles(plan: SweepPlan, folder: string, options: SlurmOption
     `POINT=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(pointsFile)})`,
     `[ -n "$POINT" ] || { echo "no point $SLURM_ARRAY_TASK_ID in ${pointsFile.replace(/["$`\\]/g, '\\$&')}" >&2; exit 2; }`,
     'eval "set -- $POINT"',
-    `exec ${command} "$@"${threads} --sweep ${shellQuote(plan.sweepId)}`,
+    `exec ${command} "$@" --sweep ${shellQuote(plan.sweepId)} --sweep-point "$SLURM_ARRAY_TASK_ID"`,
     '',
   ].join('\n');
   const points = plan.points.map((p) => pointArgs(p).map(shellQuote).join(' ')).join('\n') + '\n';

@@ -96,6 +96,8 @@ export interface TrainEmulatorOptions {
   readonly onProgress?: ProgressCallback;
   /** The sweep (`ml_sweeps`) the run belongs to, recorded in its row at creation. */
   readonly sweepId?: string;
+  /** The run's point in that sweep (an index into its points). */
+  readonly sweepPoint?: number;
 }
 
 export interface TrainEmulatorResult {

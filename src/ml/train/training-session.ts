@@ -99,7 +99,13 @@ export class TrainingSession {
       return;
     }
     const sweepId = this.options.sweepId;
-    if (sweepId !== undefined) await new SweepRegistry(registry.store).get(sweepId);
+    const sweepPoint = this.options.sweepPoint;
+    if (sweepId !== undefined) {
+      const sweep = await new SweepRegistry(registry.store).get(sweepId);
+      if (sweepPoint !== undefined && !(Number.isInteger(sweepPoint) && sweepPoint >= 0 && sweepPoint < sweep.points.length)) {
+        throw new MlError('E_ML_ARGUMENT', (o) => `${o('sweepPoint')} must be a point of sweep ${sweepId} (0 to ${sweep.points.length - 1}), got ${String(sweepPoint)}`);
+      }
+    } else if (sweepPoint !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('sweepPoint')} goes with ${o('sweepId')}`);
     makeFolderSync(this.folder);
     sweepStaleSync(path.dirname(this.folder));
     const included = plan.parent?.included ?? plan.included ?? [];
@@ -118,7 +124,7 @@ export class TrainingSession {
       seed: plan.seed,
       epochs_done: 0,
       steps_done: 0,
-      ...(sweepId === undefined ? {} : { sweep_id: sweepId }),
+      ...(sweepId === undefined ? {} : { sweep_id: sweepId, sweep_point: sweepPoint ?? null }),
     });
   }
 

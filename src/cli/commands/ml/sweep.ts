@@ -21,7 +21,7 @@ import { registerMlTrain } from './train.js';
 const DSI_BIN = fileURLToPath(new URL('../../../../../bin/dsi.js', import.meta.url));
 
 /** Options the sweep sets itself (or that make no sense for a grid of new runs). */
-const RESERVED = ['sweep', 'json', 'resume'];
+const RESERVED = ['sweep', 'sweep-point', 'json', 'resume'];
 
 /** A fresh `dsi ml train` command, for reading its options and parsing a point's arguments. */
 function trainCommand(): Command {
@@ -90,7 +90,7 @@ export function registerMlSweep(ml: Command): void {
     .option('--partition <p>', 'with --slurm: the partition')
     .option('--time <hh:mm:ss>', 'with --slurm: the wall-time limit of each task')
     .option('--gpus-per-task <g>', 'with --slurm: GPUs for each task', wholeNumber(1))
-    .option('--cpus-per-task <c>', 'with --slurm: CPUs for each task (also its --threads unless given)', wholeNumber(1))
+    .option('--cpus-per-task <c>', 'with --slurm: CPUs for each task (give the training --threads to match)', wholeNumber(1))
     .option('--dir <folder>', 'with --slurm: where NAME.sbatch and NAME.points go (default: the current folder)')
     .option('--name <name>', 'the sweep\'s name (default: its id); names the Slurm script')
     .option('--json', 'print the sweep and its runs as one JSON object')
