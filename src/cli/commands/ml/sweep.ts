@@ -99,6 +99,7 @@ export function registerMlSweep(ml: Command): void {
       const slurmOnly = (['submit', 'partition', 'time', 'gpusPerTask', 'cpusPerTask', 'dir'] as const).filter((k) => opts[k] !== undefined);
       if (opts.slurm !== true && slurmOnly.length > 0) throw new MlError('E_ML_ARGUMENT', `${slurmOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only go with --slurm`);
       if (opts.slurm === true && opts.parallel !== undefined) throw new MlError('E_ML_ARGUMENT', '--parallel is for local sweeps; Slurm runs the tasks of the array as the cluster allows');
+      if (trainArgs.includes('--json')) throw new MlError('E_ML_ARGUMENT', 'give --json before --: it prints the sweep as JSON (each run prints its own to the sweep)');
       const ml = await loadMl();
       checkPoint(trainArgs, {});
       const plan = ml.planSweep({ grid: opts.grid ?? [], trainArgs, trainOptions: trainOptions(), reserved: RESERVED, ...(opts.name === undefined ? {} : { name: opts.name }), checkPoint });
