@@ -4,8 +4,10 @@
  * a point that fails (its training throws, its arguments are refused, its process is killed) is
  * reported with its error and the others go on.
  *
- * Guarantees: every point is started exactly once and reported exactly once through `onEvent`
- * (`start`, then `end`); the result lists the points in plan order whatever order they ended in.
+ * Guarantees: every point is started at most once, and each started point is reported exactly
+ * once through `onEvent` (`start`, then `end`); after `signal` aborts no point starts (the running
+ * ones end as their trainings do on Ctrl-C: with a checkpoint, `stopped`) and the points never
+ * started are `skipped`. The result lists the points in plan order whatever order they ended in.
  * The store's location travels in the environment (`DSI_DB`), never on a command line that `ps`
  * shows to every account.
  */
@@ -26,7 +28,8 @@ export interface PointOutcome {
   /** Its index in the plan (0-based, as a Slurm array task id). */
   readonly index: number;
   readonly point: Readonly<Record<string, string>>;
-  readonly status: 'finished' | 'failed';
+  /** `stopped`: interrupted (Ctrl-C: exit status 130 or SIGINT); `skipped`: never started, the sweep was interrupted first. */
+  readonly status: 'finished' | 'failed' | 'stopped' | 'skipped';
   /** The run it trained, when the training printed its result. */
   readonly run_id: string | null;
   readonly exit_code: number | null;
@@ -46,6 +49,8 @@ export interface LocalSweepOptions {
   /** Children running at once (default 1). */
   readonly parallel?: number;
   readonly onEvent?: (event: SweepEvent) => void;
+  /** Aborting starts no further point. */
+  readonly signal?: AbortSignal;
 }
 
 /** The last line of `text` that parses as a JSON object, or null. */
@@ -80,23 +85,23 @@ function runPoint(plan: SweepPlan, index: number, dsi: DsiCommand): Promise<Poin
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
-    const finish = (code: number | null, spawnError?: Error): void => {
+    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void => {
       const result = lastJsonObject(stdout);
       const ok = code === 0 && spawnError === undefined;
       const lastLine = stderr.split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l !== '').pop();
       resolve({
         index,
         point,
-        status: ok ? 'finished' : 'failed',
+        status: ok ? 'finished' : code === 130 || signal === 'SIGINT' ? 'stopped' : 'failed',
         run_id: typeof result?.['run_id'] === 'string' ? result['run_id'] : null,
         exit_code: code,
         result,
-        error: ok ? null : (spawnError?.message ?? lastLine ?? `exit status ${String(code)}`),
+        error: ok ? null : (spawnError?.message ?? (signal === null ? undefined : `ended by ${signal}`) ?? lastLine ?? `exit status ${String(code)}`),
         seconds: (performance.now() - started) / 1000,
       });
     };
-    child.on('error', (e) => finish(null, e));
-    child.on('close', (code, signal) => finish(code ?? (signal === null ? null : 128), undefined));
+    child.on('error', (e) => finish(null, null, e));
+    child.on('close', (code, signal) => finish(code, signal));
   });
 }
 
@@ -114,7 +119,7 @@ export async function runLocalSweep(plan: SweepPlan, options: LocalSweepOptions)
   const outcomes: PointOutcome[] = new Array<PointOutcome>(total);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < total) {
+    while (next < total && options.signal?.aborted !== true) {
       const index = next++;
       options.onEvent?.({ type: 'start', index, total, point: plan.points[index]! });
       const outcome = await runPoint(plan, index, options.dsi);
@@ -123,5 +128,8 @@ export async function runLocalSweep(plan: SweepPlan, options: LocalSweepOptions)
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, total) }, worker));
+  for (let i = 0; i < total; i++) {
+    outcomes[i] ??= { index: i, point: plan.points[i]!, status: 'skipped', run_id: null, exit_code: null, result: null, error: null, seconds: 0 };
+  }
   return outcomes;
 }

@@ -12,8 +12,11 @@ import type { SweepPlan } from './sweep-plan.js';
 
 /** How a sweep's runs were started. */
 export type SweepLauncher = 'local' | 'slurm';
-/** `running` (local, under way), `finished` or `failed` (local: every run ended, some failed), `written` (a Slurm script not submitted), `submitted`. */
-export type SweepState = 'running' | 'finished' | 'failed' | 'written' | 'submitted';
+/**
+ * `running` (local, under way), `finished` or `failed` (local: every run ended; some failed),
+ * `stopped` (local: interrupted, some points not run), `written` (a Slurm script not submitted), `submitted`.
+ */
+export type SweepState = 'running' | 'finished' | 'failed' | 'stopped' | 'written' | 'submitted';
 
 /** One `ml_sweeps` row, parsed. */
 export interface SweepRecord {
@@ -85,11 +88,11 @@ export class SweepRegistry {
     });
   }
 
-  /** Sets the sweep's state (and `job_id` when given); `finished_at` is set with `finished` and `failed`. */
+  /** Sets the sweep's state (and `job_id` when given); `finished_at` is set with `finished`, `failed` and `stopped`. */
   async update(sweepId: string, state: SweepState, jobId?: string): Promise<void> {
     await this.store.managedTables().transaction(async (tx) => {
       await tx.ensure(ML_SWEEPS);
-      const done = state === 'finished' || state === 'failed';
+      const done = state === 'finished' || state === 'failed' || state === 'stopped';
       await tx.update('ml_sweeps', { state, ...(jobId === undefined ? {} : { job_id: jobId }), ...(done ? { finished_at: now() } : {}) }, { sweep_id: sweepId });
     });
   }

@@ -112,22 +112,35 @@ export function registerMlSweep(ml: Command): void {
       if (opts.slurm === true) return slurmSweep(ml, plan, opts, cmd, storeArgs);
       await withStore(cmd, (store) => new ml.SweepRegistry(store).create(plan, 'local', 'running'));
       process.stderr.write(`sweep ${plan.sweepId}: ${plan.points.length} runs, ${opts.parallel ?? 1} at once\n`);
+      // Ctrl-C reaches the children too (they stop with a checkpoint); the sweep starts no further run.
+      const controller = new AbortController();
+      const onSigint = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('stopping: the running trainings stop after their step; no further run starts (Ctrl-C again to quit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
       const outcomes = await ml.runLocalSweep(plan, {
+        signal: controller.signal,
         dsi: { file: process.execPath, args: [DSI_BIN, ...storeArgs], env: { DSI_DB: g.db } },
         parallel: opts.parallel ?? 1,
         onEvent: (e) => {
           if (e.type === 'start') process.stderr.write(`[${e.index + 1}/${e.total}] ${describe(e.point)}: started\n`);
           else {
             const o = e.outcome;
-            const how = o.status === 'finished' ? `finished, run ${o.run_id ?? '?'}` : `FAILED: ${o.error ?? ''}`;
+            const how = o.status === 'finished' ? `finished, run ${o.run_id ?? '?'}` : o.status === 'stopped' ? `stopped: ${o.error ?? ''}` : `FAILED: ${o.error ?? ''}`;
             process.stderr.write(`[${o.index + 1}/${e.total}] ${describe(o.point)}: ${how} (${o.seconds.toFixed(1)} s)\n`);
           }
         },
-      });
+      }).finally(() => process.off('SIGINT', onSigint));
       const failed = outcomes.filter((o) => o.status === 'failed').length;
-      await withStore(cmd, (store) => new ml.SweepRegistry(store).update(plan.sweepId, failed > 0 ? 'failed' : 'finished'));
+      const stopped = controller.signal.aborted;
+      await withStore(cmd, (store) => new ml.SweepRegistry(store).update(plan.sweepId, stopped ? 'stopped' : failed > 0 ? 'failed' : 'finished'));
       report(plan, outcomes, opts.json === true);
-      if (failed > 0) {
+      if (stopped) {
+        process.stderr.write(`dsi: sweep ${plan.sweepId} stopped; ${outcomes.filter((o) => o.status === 'skipped').length} runs not started\n`);
+        process.exitCode = 130;
+      } else if (failed > 0) {
         process.stderr.write(`dsi: ${failed} of ${outcomes.length} runs of sweep ${plan.sweepId} failed\n`);
         process.exitCode = 1;
       }
