@@ -73,3 +73,7 @@ export {
   type SurrogatePosition,
   type SurrogateCheckpointState,
 } from './checkpoints/surrogate-checkpoint.js';
+export { planSweep, newSweepId, pointArgs, optionNamesIn, MAX_SWEEP_POINTS, type SweepPlan, type SweepPlanRequest, type TrainOptionInfo } from './sweep/sweep-plan.js';
+export { SweepRegistry, type SweepRecord, type SweepLauncher, type SweepState } from './sweep/sweep-registry.js';
+export { runLocalSweep, trainArguments, type DsiCommand, type PointOutcome, type SweepEvent, type LocalSweepOptions } from './sweep/local-launcher.js';
+export { slurmFiles, writeSlurmFiles, submitSlurm, onPath, shellQuote, type SlurmOptions, type SlurmFiles } from './sweep/slurm-script.js';

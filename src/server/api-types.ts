@@ -90,6 +90,40 @@ export interface RunSummary {
   readonly finished_at: string | null;
   readonly heartbeat_at: string | null;
   readonly error: string | null;
+  /** The sweep the run belongs to (`#/sweeps/ID`), or null. */
+  readonly sweep_id: string | null;
+}
+
+/** One sweep of the sweep list. */
+export interface SweepSummary {
+  readonly sweep_id: string;
+  readonly name: string;
+  readonly launcher: string;
+  readonly state: string;
+  readonly job_id: string | null;
+  /** The grid: option name → its values. */
+  readonly grid: Readonly<Record<string, readonly string[]>>;
+  /** Points in the grid, and how many of them have a run / a finished run. */
+  readonly points: number;
+  readonly runs: number;
+  readonly finished: number;
+  readonly created_at: string;
+}
+
+/** One point of a sweep compared: its grid values, its run (null before it started), status and final figures. */
+export interface SweepPointView {
+  readonly point: number;
+  readonly values: Readonly<Record<string, string>>;
+  readonly run_id: string | null;
+  /** The run's state, or `pending` when no run recorded this point (yet). */
+  readonly state: string;
+  readonly epochs_done: number | null;
+  /** The last epoch's losses (a GAN's g_loss/d_loss, another model's loss). */
+  readonly final_loss: number | null;
+  readonly final_d_loss: number | null;
+  /** The newest overall value of each evaluation metric (test MSE, accuracy…). */
+  readonly metrics: Readonly<Record<string, number | null>>;
+  readonly error: string | null;
 }
 
 /** A checkpoint of a run: the epoch it closed (null: the run's newest, mid-epoch) and whether its folder is still there. */

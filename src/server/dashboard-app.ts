@@ -22,6 +22,7 @@ import { reportRoutes } from './routes/report-routes.js';
 import { reviewRoutes } from './routes/review-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { storeRoutes } from './routes/store-routes.js';
+import { sweepRoutes } from './routes/sweep-routes.js';
 import { DEFAULT_WEB_ROOT, mountWeb } from './static-web.js';
 
 export interface DashboardAppOptions {
@@ -61,7 +62,7 @@ export function createDashboardApp(ctx: DashboardContext, options: DashboardAppO
   });
   app.use('*', requestGuard({ token: options.token, users: options.users, loopback: options.loopback }));
   app.get('/api/health', (c) => c.json({ ok: true, store: ctx.store?.location ?? null, cinema: ctx.cinema?.folder ?? null }));
-  for (const routes of [storeRoutes, galleryRoutes, runRoutes, evaluationRoutes, explanationRoutes, lineageRoutes, reviewRoutes, jobRoutes, reportRoutes]) {
+  for (const routes of [storeRoutes, galleryRoutes, runRoutes, evaluationRoutes, explanationRoutes, lineageRoutes, reviewRoutes, jobRoutes, reportRoutes, sweepRoutes]) {
     app.route('/api', routes(ctx));
   }
   app.route('/', fileRoutes(ctx));

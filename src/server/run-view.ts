@@ -41,6 +41,7 @@ export function runSummary(run: RunRecord): RunSummary {
     finished_at: run.finished_at,
     heartbeat_at: run.heartbeat_at,
     error: run.error,
+    sweep_id: run.sweep_id,
   };
 }
 

@@ -17,6 +17,7 @@ const PAGES: readonly PageEntry[] = [
   { pattern: 'runs', title: 'Runs', nav: true, load: () => import('./pages/runs.js') },
   { pattern: 'runs/:run', title: 'Run', load: () => import('./pages/run.js') },
   { pattern: 'compare', title: 'Compare runs', load: () => import('./pages/compare.js') },
+  { pattern: 'sweeps/:sweep', title: 'Sweep', load: () => import('./pages/sweep.js') },
   { pattern: 'evaluations', title: 'Evaluations', nav: true, load: () => import('./pages/evaluations.js') },
   { pattern: 'explanations', title: 'Explanations', nav: true, load: () => import('./pages/explanations.js') },
   { pattern: 'lineage/:run', title: 'Lineage', load: () => import('./pages/lineage.js') },

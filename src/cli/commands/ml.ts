@@ -9,6 +9,7 @@ import { registerMlPredict } from './ml/predict.js';
 import { registerMlReview } from './ml/review.js';
 import { registerMlRuns } from './ml/runs.js';
 import { registerMlSuggest } from './ml/suggest.js';
+import { registerMlSweep } from './ml/sweep.js';
 import { registerMlTrain } from './ml/train.js';
 import { registerMlValidate } from './ml/validate.js';
 
@@ -25,5 +26,6 @@ export function registerMl(program: Command): void {
   registerMlLineage(ml);
   registerMlValidate(ml);
   registerMlSuggest(ml);
+  registerMlSweep(ml);
   for (const c of ml.commands) c.exitOverride();
 }

@@ -156,6 +156,10 @@ function readRow(row: Row, nowMs: number) {
     created_at: String(row['created_at'] ?? ''),
     finished_at: str(row['finished_at'] ?? null),
     heartbeat_at: str(row['heartbeat_at'] ?? null),
+    /** The sweep the run belongs to (`ml_sweeps`), or null. */
+    sweep_id: str(row['sweep_id'] ?? null),
+    /** Its point in the sweep (an index into the sweep's points), or null. */
+    sweep_point: num(row['sweep_point'] ?? null),
   };
   stored.set(record, raw);
   return record;

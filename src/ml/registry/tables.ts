@@ -17,7 +17,22 @@ export const ML_RUNS = table('ml_runs', {
   data_hash: 'text', env: 'text', seed: 'integer', epochs_done: 'integer', steps_done: 'integer', images_per_second: 'float', d_loss: 'float',
   g_loss: 'float', FILE_checkpoint: 'text', FILE_loss_plot: 'text', error: 'text', included_predictions: 'text', pid: 'integer', created_at: 'text',
   finished_at: 'text', heartbeat_at: 'text',
+  /** The sweep (`ml_sweeps`) the run belongs to, or NULL. */
+  sweep_id: 'text',
+  /** The run's point in its sweep: an index into `ml_sweeps.points` (0-based, a Slurm array task id). */
+  sweep_point: 'integer',
 }, 'run_id');
+
+/**
+ * One row per sweep (a grid of training runs): its `grid` (JSON, name → values as given),
+ * `train_args` (JSON, the `dsi ml train` arguments every point shares), `points` (JSON, one
+ * name → value object per run, in launch order), how it was launched (`local` or `slurm`, with the
+ * scheduler's `job_id`) and its `state`. Its runs name it in `ml_runs.sweep_id`.
+ */
+export const ML_SWEEPS = table('ml_sweeps', {
+  sweep_id: 'text', name: 'text', grid: 'text', train_args: 'text', points: 'text', launcher: 'text', state: 'text', job_id: 'text', created_at: 'text',
+  finished_at: 'text',
+}, 'sweep_id');
 
 export const ML_EPOCHS = table('ml_epochs', {
   run_id: 'text', epoch: 'integer', d_loss: 'float', g_loss: 'float', loss: 'float', steps: 'integer', images_per_second: 'float', seconds: 'float',

@@ -94,6 +94,10 @@ export interface TrainEmulatorOptions {
   /** Warn when the included predictions passed through more generations of synthetic data than this (default 1). */
   readonly maxSyntheticGenerations?: number;
   readonly onProgress?: ProgressCallback;
+  /** The sweep (`ml_sweeps`) the run belongs to, recorded in its row at creation. */
+  readonly sweepId?: string;
+  /** The run's point in that sweep (an index into its points). */
+  readonly sweepPoint?: number;
 }
 
 export interface TrainEmulatorResult {

@@ -54,6 +54,10 @@ export interface RunPlan {
 export interface SessionOptions {
   readonly onProgress?: ProgressCallback | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** The sweep (`ml_sweeps`) a new run belongs to, recorded in its row at creation. */
+  readonly sweepId?: string | undefined;
+  /** The run's point in that sweep (an index into its points). */
+  readonly sweepPoint?: number | undefined;
 }
 
 /** What one step did. */

@@ -35,6 +35,10 @@ export interface TrainingRunOptions {
   readonly onProgress?: ProgressCallback;
   /** Aborting stops the run at the next step with a checkpoint and status `stopped`. */
   readonly signal?: AbortSignal;
+  /** The sweep (`ml_sweeps`) a new run belongs to, recorded in its row at creation. */
+  readonly sweepId?: string;
+  /** The run's point in that sweep (an index into its points). */
+  readonly sweepPoint?: number;
 }
 
 /** What every image run's result reports. */

@@ -23,6 +23,7 @@ import { lossPlotSvg } from '../plots/loss-plot.js';
 import { writePlot } from '../plots/write-plot.js';
 import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
+import { SweepRegistry } from '../sweep/sweep-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
@@ -97,6 +98,14 @@ export class TrainingSession {
       );
       return;
     }
+    const sweepId = this.options.sweepId;
+    const sweepPoint = this.options.sweepPoint;
+    if (sweepId !== undefined) {
+      const sweep = await new SweepRegistry(registry.store).get(sweepId);
+      if (sweepPoint !== undefined && !(Number.isInteger(sweepPoint) && sweepPoint >= 0 && sweepPoint < sweep.points.length)) {
+        throw new MlError('E_ML_ARGUMENT', (o) => `${o('sweepPoint')} must be a point of sweep ${sweepId} (0 to ${sweep.points.length - 1}), got ${String(sweepPoint)}`);
+      }
+    } else if (sweepPoint !== undefined) throw new MlError('E_ML_ARGUMENT', (o) => `${o('sweepPoint')} goes with ${o('sweepId')}`);
     makeFolderSync(this.folder);
     sweepStaleSync(path.dirname(this.folder));
     const included = plan.parent?.included ?? plan.included ?? [];
@@ -115,6 +124,7 @@ export class TrainingSession {
       seed: plan.seed,
       epochs_done: 0,
       steps_done: 0,
+      ...(sweepId === undefined ? {} : { sweep_id: sweepId, sweep_point: sweepPoint ?? null }),
     });
   }
 

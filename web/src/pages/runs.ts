@@ -1,6 +1,7 @@
 /**
  * The runs page: every run with its state (`killed` when a running run's process is gone), its
  * progress and last losses, refreshed every few seconds; tick runs to compare them side by side.
+ * A run of a sweep links to the sweep's page, which compares its runs point by point.
  */
 import { html, render } from 'lit-html';
 import { getJson } from '../api.js';
@@ -40,9 +41,9 @@ export function mount(host: HTMLElement, route: Route): () => void {
         ${runs === undefined
           ? ''
           : html`<div class="table-wrap"><table class="rows runs">
-              <thead><tr><th></th><th>run</th><th>kind</th><th>state</th><th>progress</th><th>epochs</th><th>steps</th><th>d_loss</th><th>g_loss</th><th>images/s</th><th>rows</th><th>parent</th><th>started</th></tr></thead>
+              <thead><tr><th></th><th>run</th><th>kind</th><th>state</th><th>progress</th><th>epochs</th><th>steps</th><th>d_loss</th><th>g_loss</th><th>images/s</th><th>rows</th><th>parent</th><th>sweep</th><th>started</th></tr></thead>
               <tbody>
-                ${runs.length === 0 ? html`<tr><td colspan="13" class="muted">no runs in this store yet: train one with <code>dsi ml train</code></td></tr>` : ''}
+                ${runs.length === 0 ? html`<tr><td colspan="14" class="muted">no runs in this store yet: train one with <code>dsi ml train</code></td></tr>` : ''}
                 ${runs.map(
                   (r) => html`<tr data-run=${r.run_id}>
                     <td><input type="checkbox" aria-label=${`compare ${r.run_id}`} .checked=${selected.has(r.run_id)} @change=${(e: Event) => toggle(r.run_id, (e.target as HTMLInputElement).checked)} /></td>
@@ -57,6 +58,7 @@ export function mount(host: HTMLElement, route: Route): () => void {
                     <td>${formatValue(r.images_per_second)}</td>
                     <td>${r.data_rows}</td>
                     <td>${r.parent_run_id === null ? '–' : html`<a href=${href(`runs/${encodeURIComponent(r.parent_run_id)}`)}>${r.parent_run_id}</a>`}</td>
+                    <td>${r.sweep_id === null ? '–' : html`<a href=${href(`sweeps/${encodeURIComponent(r.sweep_id)}`)}>${r.sweep_id}</a>`}</td>
                     <td>${formatTime(r.created_at)}</td>
                   </tr>`,
                 )}

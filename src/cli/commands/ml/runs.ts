@@ -8,10 +8,20 @@ import { loadMl } from './load-ml.js';
 export function registerMlRuns(ml: Command): void {
   ml.command('runs')
     .description('the runs in this store, newest first (a running run whose process is gone shows as killed)')
+    .option('--sweep <id>', 'only the runs of this sweep (dsi ml sweep)')
     .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { RunRegistry, runForDisplay, storedParams } = await loadMl();
-      const runs = await withStore(cmd, (store) => new RunRegistry(store).list(), { readOnly: true });
+    .action(async (opts: { json?: boolean; sweep?: string }, cmd: Command) => {
+      const { RunRegistry, SweepRegistry, runForDisplay, storedParams } = await loadMl();
+      const sweep = opts.sweep;
+      const runs = await withStore(
+        cmd,
+        async (store) => {
+          if (sweep === undefined) return new RunRegistry(store).list();
+          await new SweepRegistry(store).get(sweep);
+          return (await new RunRegistry(store).list()).filter((r) => r.sweep_id === sweep);
+        },
+        { readOnly: true },
+      );
       if (opts.json) {
         printJson(runs.map(runForDisplay));
         return;

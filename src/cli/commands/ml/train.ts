@@ -61,6 +61,8 @@ interface TrainFlags {
   includeAccepted?: boolean;
   includeAcceptedFrom?: string;
   maxSyntheticGenerations?: number;
+  sweep?: string;
+  sweepPoint?: number;
   json?: boolean;
 }
 
@@ -70,7 +72,7 @@ type Flags = Omit<TrainFlags, 'categorical' | 'continuous'> & { categorical?: st
 
 type CommonOptions = Pick<
   TrainGanOptions,
-  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume' | 'maxSyntheticGenerations'
+  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume' | 'maxSyntheticGenerations' | 'sweepId' | 'sweepPoint'
 >;
 
 /** The options both trainers share, as their option objects spell them. */
@@ -92,6 +94,8 @@ function commonOptions(opts: Flags): CommonOptions {
     ...(opts.maxImages === undefined ? {} : { maxImages: opts.maxImages }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
     ...(opts.maxSyntheticGenerations === undefined ? {} : { maxSyntheticGenerations: opts.maxSyntheticGenerations }),
+    ...(opts.sweep === undefined ? {} : { sweepId: opts.sweep }),
+    ...(opts.sweepPoint === undefined ? {} : { sweepPoint: opts.sweepPoint }),
   };
 }
 
@@ -282,6 +286,8 @@ export function registerMlTrain(ml: Command): void {
     .option('--include-accepted', "with --from: also train on the parent's accepted predictions (dsi ml accept)")
     .option('--include-accepted-from <run>', "classifier: also train on this GAN run's accepted images, labelled by the condition they were generated for; emulator: on its accepted predictions' conditioning values, as training rows")
     .option('--max-synthetic-generations <n>', 'warn when the data passed through more generations of synthetic data than this (default 1)', wholeNumber(0))
+    .option('--sweep <id>', 'record the new run as part of this sweep (dsi ml sweep passes it)')
+    .option('--sweep-point <i>', "with --sweep: the run's point in the sweep, 0-based (dsi ml sweep passes it)", wholeNumber(0))
     .option('--json', 'print the result as one JSON object')
     .addHelpText('after', '\nCtrl-C stops after the current step, writes a checkpoint and marks the run stopped; resume it with --resume RUN.')
     .action(async (opts: Flags, cmd: Command) => {
@@ -412,6 +418,8 @@ async function trainEmulatorCommand(opts: Flags, cmd: Command): Promise<void> {
       ...(opts.threads === undefined ? {} : { threads: opts.threads }),
       ...(opts.includeAcceptedFrom === undefined ? {} : { includeAcceptedFrom: opts.includeAcceptedFrom }),
       ...(opts.maxSyntheticGenerations === undefined ? {} : { maxSyntheticGenerations: opts.maxSyntheticGenerations }),
+      ...(opts.sweep === undefined ? {} : { sweepId: opts.sweep }),
+      ...(opts.sweepPoint === undefined ? {} : { sweepPoint: opts.sweepPoint }),
       onProgress: withWarnings(progress, ml.warningOf),
     }),
   ).finally(progress.stop);
