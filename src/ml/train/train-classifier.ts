@@ -217,6 +217,7 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
     checkpointEvery: params.checkpoint_every,
     stepsPerEpoch: steps,
     epochImages: batches.epochImages,
+    optimizers: [opt],
     step(epoch, s, step) {
       const index = batches.indices(epoch, s);
       opt.lr = cosineLearningRate(params.lr, step, totalSteps);

@@ -223,6 +223,7 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
     checkpointEvery: params.checkpoint_every,
     stepsPerEpoch: steps,
     epochImages: batches.epochImages,
+    optimizers: [optG, optD],
     step(epoch, s) {
       const index = batches.indices(epoch, s);
       const { dLoss, gLoss } = torch.tidy(() => {

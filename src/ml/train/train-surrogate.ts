@@ -37,6 +37,7 @@ import type { SurrogateRunParams } from '../registry/run-params.js';
 import { isRunOf } from '../registry/run-record.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { defaultTestQuery } from './classifier-data.js';
+import { distributedShard, runWorld } from './distributed-run.js';
 import { cosineLearningRate } from './train-classifier.js';
 import { evaluationRow, type EpochTrainer, type RunPlan, type TrainerDefinition } from './trainer.js';
 import { checkRunBasics, positiveInteger, resumableRun, runSettings, type ImageRunResult, type Precision, type TrainingRunOptions } from './training-run-options.js';
@@ -341,7 +342,10 @@ function create(plan: SurrogatePlan, registry: RunRegistry, options: TrainSurrog
     }
     opt.lr = params.lr;
   }
-  const steps = Math.ceil(n / params.batch);
+  // A worker of a data-parallel run visits its share of each order (distributed-run.ts).
+  const world = runWorld();
+  const share = Math.ceil(n / world.worldSize);
+  const steps = Math.ceil(share / params.batch);
   const totalSteps = steps * params.epochs;
   const autocast: torch.amp.AutocastOptions | undefined = params.precision === 'bf16' ? { device: devType, dtype: 'bfloat16' } : undefined;
   // Each member visits the data in its own order: a permutation of seed, member and epoch.
@@ -349,10 +353,10 @@ function create(plan: SurrogatePlan, registry: RunRegistry, options: TrainSurrog
   let ordersEpoch = -1;
   const batchOf = (m: number, epoch: number, s: number): Int32Array => {
     if (ordersEpoch !== epoch) {
-      orders = Array.from({ length: members }, (_, k) => epochPermutation(n, mixSeed(seed, k), epoch));
+      orders = Array.from({ length: members }, (_, k) => distributedShard(epochPermutation(n, mixSeed(seed, k), epoch), world));
       ordersEpoch = epoch;
     }
-    return orders[m]!.subarray(s * params.batch, Math.min(n, (s + 1) * params.batch));
+    return orders[m]!.subarray(s * params.batch, Math.min(share, (s + 1) * params.batch));
   };
   let trainMse: number | null = null;
   let testMse: number | null = null;
@@ -362,7 +366,8 @@ function create(plan: SurrogatePlan, registry: RunRegistry, options: TrainSurrog
     epochs: params.epochs,
     checkpointEvery: params.checkpoint_every,
     stepsPerEpoch: steps,
-    epochImages: n * members,
+    epochImages: share * members,
+    optimizers: [opt],
     step(epoch, s, step) {
       opt.lr = cosineLearningRate(params.lr, step, totalSteps);
       let images = 0;

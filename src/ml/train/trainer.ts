@@ -13,6 +13,7 @@ import type { ErrorMessage } from '../../errors.js';
 import type { ProgressCallback } from '../../progress.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
+import type * as torch from '../../torch/index.js';
 import type { RunKind, RunRecord, RunRegistry } from '../registry/run-registry.js';
 import type { TrainingSession } from './training-session.js';
 import type { ImageRunResult } from './training-run-options.js';
@@ -58,6 +59,11 @@ export interface SessionOptions {
   readonly sweepId?: string | undefined;
   /** The run's point in that sweep (an index into its points). */
   readonly sweepPoint?: number | undefined;
+  /**
+   * A data-parallel run's (WORLD_SIZE above 1) bound on joining and on each collective, in
+   * milliseconds (default 5 minutes): a worker that died or hung fails the run within it.
+   */
+  readonly distTimeoutMs?: number | undefined;
 }
 
 /** What one step did. */
@@ -108,6 +114,12 @@ export interface EpochTrainer<R> {
   readonly stepsPerEpoch: number;
   /** Images an epoch trains on (its throughput's numerator). */
   readonly epochImages: number;
+  /**
+   * The optimisers of its steps, for a data-parallel run (distributed-run.ts): their parameters
+   * start as rank 0's, and each `step()` first averages their gradients over the workers.
+   * A trainer without them trains in one process only.
+   */
+  readonly optimizers?: readonly torch.optim.Optimizer[];
   /** Step `stepInEpoch` (0-based) of epoch `epoch` (0-based); `step` counts all steps before it. */
   step(epoch: number, stepInEpoch: number, step: number): StepOutcome;
   /** The message of a step whose losses are not finite. */

@@ -39,6 +39,8 @@ export interface TrainingRunOptions {
   readonly sweepId?: string;
   /** The run's point in that sweep (an index into its points). */
   readonly sweepPoint?: number;
+  /** A data-parallel run's bound on joining and on each collective, in milliseconds (default 5 minutes). */
+  readonly distTimeoutMs?: number;
 }
 
 /** What every image run's result reports. */

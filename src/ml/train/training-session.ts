@@ -25,20 +25,39 @@ import { runEnvironment } from '../registry/environment.js';
 import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registry.js';
 import { SweepRegistry } from '../sweep/sweep-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
+import { agreeOnRun, averageGradients, broadcastParameters, describeFailure, joinRunWorld, leaveRunWorld, SINGLE_PROCESS, type RunWorld } from './distributed-run.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
 /** Lets the event loop run (a signal handler, a progress bar) between steps. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Plans and trains one run of `definition`'s kind; returns its result, or throws after marking it `failed`. */
+/**
+ * Plans and trains one run of `definition`'s kind; returns its result, or throws after marking it `failed`.
+ * With torchrun's WORLD_SIZE above 1 in the environment, this process is one worker of a
+ * data-parallel run (distributed-run.ts): only rank 0 writes to the store and the run's folder.
+ */
 export async function runTraining<O extends SessionOptions, P extends RunPlan, R>(store: Store, definition: TrainerDefinition<O, P, R>, options: O): Promise<R> {
   const started = performance.now();
   const registry = new RunRegistry(store);
-  const plan = await definition.plan(store, registry, options);
+  let plan = await definition.plan(store, registry, options);
+  const { world, joined } = joinRunWorld(plan.device, options.distTimeoutMs);
+  try {
+    if (world.worldSize > 1) plan = { ...plan, ...agreeOnRun(plan.runId, plan.seed) };
+    return await train(registry, definition, plan, options, started, world);
+  } catch (e) {
+    if (world.worldSize > 1 && e instanceof Error && (e as { code?: string }).code === 'E_DISTRIBUTED') throw new MlError('E_ML_RUN', describeFailure(e, world), { cause: e });
+    throw e;
+  } finally {
+    if (joined) leaveRunWorld();
+  }
+}
+
+async function train<O extends SessionOptions, P extends RunPlan, R>(registry: RunRegistry, definition: TrainerDefinition<O, P, R>, plan: P, options: O, started: number, world: RunWorld): Promise<R> {
   const trainer = definition.create(plan, registry, options);
   try {
-    const session = new TrainingSession(registry, plan, options, started);
+    const session = new TrainingSession(registry, plan, options, started, world);
     if ('fit' in trainer) {
+      if (world.worldSize > 1) throw new MlError('E_ML_ARGUMENT', `a ${plan.kind} run is fitted in one process; it cannot run on ${world.worldSize} workers`);
       await session.open();
       return await session.guard(() => trainer.fit(session));
     }
@@ -46,7 +65,18 @@ export async function runTraining<O extends SessionOptions, P extends RunPlan, R
     const resumed = plan.resumeFrom?.FILE_checkpoint ?? null;
     const position = resumed === null ? undefined : trainer.load(registry.absolute(resumed));
     await session.open(position);
-    return await session.guard(() => trainEpochs(session, trainer, position));
+    return await session.guard(async () => {
+      if (world.worldSize === 1) return trainEpochs(session, trainer, position);
+      const optimizers = trainer.optimizers ?? [];
+      if (optimizers.length === 0) throw new MlError('E_ML_ARGUMENT', `a ${plan.kind} run does not train data-parallel (its trainer names no optimisers)`);
+      broadcastParameters(optimizers);
+      const undo = averageGradients(optimizers);
+      try {
+        return await trainEpochs(session, trainer, position);
+      } finally {
+        undo();
+      }
+    });
   } finally {
     trainer.dispose();
   }
@@ -67,8 +97,10 @@ export class TrainingSession {
   #checkpoint: string | null;
   /** The checkpoint the store pointed at before the newest one; trimmed once the store points at the newest. */
   #superseded: string | undefined;
+  /** This process's place in the run's world; only rank 0 writes (the run's rows, its folder). */
+  readonly world: RunWorld;
 
-  constructor(registry: RunRegistry, plan: RunPlan, options: SessionOptions, started: number) {
+  constructor(registry: RunRegistry, plan: RunPlan, options: SessionOptions, started: number, world: RunWorld = SINGLE_PROCESS) {
     this.registry = registry;
     this.plan = plan;
     this.options = options;
@@ -76,6 +108,12 @@ export class TrainingSession {
     this.folder = registry.runFolder(plan.runId).absolute;
     this.started = started;
     this.#checkpoint = plan.resumeFrom?.FILE_checkpoint ?? null;
+    this.world = world;
+  }
+
+  /** Whether this process writes the run (rank 0, or the only process). */
+  get writes(): boolean {
+    return this.world.rank === 0;
   }
 
   /** The newest checkpoint (relative to the store), or null. */
@@ -85,6 +123,7 @@ export class TrainingSession {
 
   /** Writes the run row (a new run) or reopens it at `position` (a resume: later epoch rows removed). */
   async open(position?: RunPosition): Promise<void> {
+    if (!this.writes) return;
     const { plan, registry } = this;
     const env = JSON.stringify(runEnvironment(plan.device));
     if (plan.resumeFrom !== undefined) {
@@ -133,7 +172,9 @@ export class TrainingSession {
     try {
       return await work();
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      if (!this.writes) throw e;
+      const distributed = this.world.worldSize > 1 && e instanceof Error && (e as { code?: string }).code === 'E_DISTRIBUTED';
+      const message = distributed ? describeFailure(e, this.world) : e instanceof Error ? e.message : String(e);
       await this.registry.update(this.runId, { status: 'failed', error: message, finished_at: now(), ...this.progress }).catch(() => undefined);
       throw e;
     }
@@ -144,7 +185,7 @@ export class TrainingSession {
    * write with it (called only then).
    */
   async heartbeat(due?: () => { epochs?: Row[]; steps?: Row[]; columns?: Row }): Promise<void> {
-    if (Date.now() - this.#lastBeat < HEARTBEAT_INTERVAL_MS) return;
+    if (!this.writes || Date.now() - this.#lastBeat < HEARTBEAT_INTERVAL_MS) return;
     this.#lastBeat = Date.now();
     const { epochs = [], steps = [], columns = {} } = due?.() ?? {};
     await this.registry.transaction(async (tx) => {
@@ -157,7 +198,7 @@ export class TrainingSession {
   /** Writes a checkpoint folder `name` (relative to the run folder) with `save`; returns its store path. */
   writeCheckpoint(name: string, save: (folder: string) => void): string {
     const target = path.join(this.folder, name);
-    save(target);
+    if (this.writes) save(target);
     const previous = this.#checkpoint === null ? undefined : this.registry.absolute(this.#checkpoint);
     if (previous !== target) this.#superseded = previous;
     this.#checkpoint = this.registry.relative(target);
@@ -172,13 +213,14 @@ export class TrainingSession {
   trimSuperseded(prune: (folder: string) => void): void {
     const previous = this.#superseded;
     this.#superseded = undefined;
-    if (previous === undefined || !fs.existsSync(previous)) return;
+    if (!this.writes || previous === undefined || !fs.existsSync(previous)) return;
     if (/-step-\d+$/.test(previous)) removeTreeSync(previous);
     else prune(previous);
   }
 
   /** Ends the run as `status`: its pending epoch and step rows, its evaluations and its row's final columns, together. */
   async finish(status: 'finished' | 'stopped', columns: Row, evaluations: FinishEvaluations = { rows: [] }, epochs: Row[] = [], steps: Row[] = []): Promise<void> {
+    if (!this.writes) return;
     await this.registry.transaction(async (tx) => {
       if (epochs.length > 0) await tx.insert('ml_epochs', epochs);
       if (steps.length > 0) await tx.insert('ml_steps', steps);
@@ -218,7 +260,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
   const save = (p: RunPosition): string => session.writeCheckpoint(path.join('checkpoints', checkpointName(p)), (target) => trainer.save(target, p));
   const finishAs = async (status: 'finished' | 'stopped'): Promise<R> => {
     const ips = stepSeconds > 0 ? stepImages / stepSeconds : null;
-    const evaluations = trainer.evaluate(status, position);
+    const evaluations = session.writes ? trainer.evaluate(status, position) : { rows: [] };
     await session.finish(status, { epochs_done: position.epoch, steps_done: position.step, FILE_checkpoint: session.checkpoint, ...(ips === null ? {} : { images_per_second: ips }) }, evaluations, [], takeSteps());
     session.trimSuperseded((f) => trainer.prune(f));
     return trainer.result({
@@ -271,11 +313,12 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     const epochSeconds = position.epochSeconds;
     setPosition({ epoch: done, stepInEpoch: 0, step: position.step, epochLosses: {}, epochSeconds: 0 });
     lastEpoch = means;
-    const columns = await trainer.endEpoch(done, means);
+    // Another rank's epoch artefacts and rows are rank 0's to write.
+    const columns = session.writes ? await trainer.endEpoch(done, means) : { epoch: {}, run: {} };
     const stopping = options.signal?.aborted === true;
     const keep = done % trainer.checkpointEvery === 0 || done === epochs || stopping;
     const ckpt = keep ? save(position) : null;
-    await registry.recordEpoch(
+    if (session.writes) await registry.recordEpoch(
       {
         run_id: runId,
         epoch: done,
@@ -293,11 +336,11 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
       takeSteps(),
     );
     session.trimSuperseded((f) => trainer.prune(f));
-    plot = await writeLossPlots(registry, runId, folder);
+    if (session.writes) plot = await writeLossPlots(registry, runId, folder);
     if (stopping && done < epochs) return await finishAs('stopped');
   }
   // Resumed at its target (killed after its last epoch's row): its loss plot may predate that row.
-  if (start !== undefined && start.epoch >= epochs) plot = await writeLossPlots(registry, runId, folder);
+  if (session.writes && start !== undefined && start.epoch >= epochs) plot = await writeLossPlots(registry, runId, folder);
   return await finishAs('finished');
 }
 

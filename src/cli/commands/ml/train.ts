@@ -14,6 +14,7 @@ import { printJson, printRows } from '../../output.js';
 import { progressRenderer, type ProgressRenderer } from '../../progress-bar.js';
 import type { ProgressCallback, ProgressEvent } from '../../../progress.js';
 import { loadMl } from './load-ml.js';
+import { launchWorkers } from './train-launcher.js';
 
 interface TrainFlags {
   query?: string;
@@ -63,6 +64,8 @@ interface TrainFlags {
   maxSyntheticGenerations?: number;
   sweep?: string;
   sweepPoint?: number;
+  nproc?: number;
+  distTimeout?: number;
   json?: boolean;
 }
 
@@ -72,7 +75,7 @@ type Flags = Omit<TrainFlags, 'categorical' | 'continuous'> & { categorical?: st
 
 type CommonOptions = Pick<
   TrainGanOptions,
-  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume' | 'maxSyntheticGenerations' | 'sweepId' | 'sweepPoint'
+  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume' | 'maxSyntheticGenerations' | 'sweepId' | 'sweepPoint' | 'distTimeoutMs'
 >;
 
 /** The options both trainers share, as their option objects spell them. */
@@ -90,6 +93,7 @@ function commonOptions(opts: Flags): CommonOptions {
     ...(opts.precision === undefined ? {} : { precision: opts.precision }),
     ...(opts.device === undefined ? {} : { device: opts.device }),
     ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    ...(opts.distTimeout === undefined ? {} : { distTimeoutMs: opts.distTimeout * 1000 }),
     ...(opts.checkpointEvery === undefined ? {} : { checkpointEvery: opts.checkpointEvery }),
     ...(opts.maxImages === undefined ? {} : { maxImages: opts.maxImages }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
@@ -288,11 +292,14 @@ export function registerMlTrain(ml: Command): void {
     .option('--max-synthetic-generations <n>', 'warn when the data passed through more generations of synthetic data than this (default 1)', wholeNumber(0))
     .option('--sweep <id>', 'record the new run as part of this sweep (dsi ml sweep passes it)')
     .option('--sweep-point <i>', "with --sweep: the run's point in the sweep, 0-based (dsi ml sweep passes it)", wholeNumber(0))
+    .option('--nproc <n>', 'train data-parallel on N worker processes of this machine (torch.distributed, Gloo on a CPU); under torchrun or srun their RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT are read instead', wholeNumber(1))
+    .option('--dist-timeout <seconds>', 'a data-parallel run fails when a worker died or did not answer for this long (default 300)', positiveNumber)
     .option('--json', 'print the result as one JSON object')
     .addHelpText('after', '\nCtrl-C stops after the current step, writes a checkpoint and marks the run stopped; resume it with --resume RUN.')
     .action(async (opts: Flags, cmd: Command) => {
       const requested = requestedKind(opts);
       if (requested === 'emulator') return trainEmulatorCommand(opts, cmd);
+      if (opts.nproc !== undefined && opts.nproc > 1 && process.env['WORLD_SIZE'] === undefined) return launchWorkers(opts.nproc, opts.threads);
       if (requested !== undefined) checkKindOptions(opts, requested);
       const ml = await loadMl();
       const progress = progressRenderer();
