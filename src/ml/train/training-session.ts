@@ -240,6 +240,8 @@ const sumLosses = (a: Readonly<Record<string, number>>, b: Readonly<Record<strin
 async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>, start: RunPosition | undefined): Promise<R> {
   const { registry, runId, options, folder } = session;
   const { epochs, stepsPerEpoch: steps } = trainer;
+  // Throughput counts every worker's images (each trains on its share of the batch).
+  const workers = session.world.worldSize;
   let position: RunPosition = start ?? { epoch: 0, stepInEpoch: 0, step: 0, epochLosses: {}, epochSeconds: 0 };
   let stepSeconds = 0;
   let stepImages = 0;
@@ -287,7 +289,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
       const out = trainer.step(epoch, s, position.step);
       const seconds = (performance.now() - t0) / 1000;
       stepSeconds += seconds;
-      stepImages += out.images;
+      stepImages += out.images * workers;
       setPosition({ epoch, stepInEpoch: s + 1, step: position.step + 1, epochLosses: sumLosses(position.epochLosses, out.losses), epochSeconds: position.epochSeconds + seconds });
       lastStep = { ...out.losses };
       if (!Object.values(out.losses).every(Number.isFinite)) throw new MlError('E_ML_RUN', trainer.divergence(epoch, s, out.losses));
@@ -297,7 +299,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
         done: epoch * steps + s + 1,
         total: epochs * steps,
         unit: 'steps',
-        detail: { epoch: epoch + 1, epochs, step: s + 1, steps, ...out.losses, ...out.detail, images_per_second: out.images / seconds },
+        detail: { epoch: epoch + 1, epochs, step: s + 1, steps, ...out.losses, ...out.detail, images_per_second: (out.images * workers) / seconds },
       });
       await session.heartbeat(() => ({ steps: takeSteps() }));
       await yieldToEventLoop();
@@ -328,7 +330,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
         FILE_samples: null,
         ...columns.epoch,
         steps,
-        images_per_second: trainer.epochImages / epochSeconds,
+        images_per_second: (trainer.epochImages * workers) / epochSeconds,
         seconds: epochSeconds,
         FILE_checkpoint: ckpt,
       },
