@@ -63,7 +63,7 @@ describe('data-parallel training', () => {
     assert.equal(distributedShard(order, { rank: 0, worldSize: 1, localRank: 0 }), order);
   });
 
-  it('two workers at batch 4 end with the weights of one process at batch 8; only rank 0 wrote', async () => {
+  it('two workers at batch 4 end with the weights of one process at batch 8; only rank 0 wrote', async (t) => {
     const one = await trainSurrogate(store, { table: 'plumes', conditionColumns: PLUME_PARAMETERS, epochs: EPOCHS, batch: 8, lr: LR, width: 8, members: 1, seed: 7, threads: 1 });
     const r = dsi([...COMMON, '--batch', '4', '--nproc', '2']);
     assert.equal(r.status, 0, r.stderr);
@@ -91,7 +91,7 @@ describe('data-parallel training', () => {
         count++;
       }
     }
-    console.log(`weights: ${count}; largest difference ${worst}, mean ${total / count}`);
+    t.diagnostic(`weights: ${count}; largest difference ${worst}, mean ${total / count}`);
     assert.ok(count > 0);
     assert.ok(worst <= LR * steps, `largest difference ${worst} above lr · steps = ${LR * steps}`);
     assert.ok(total / count <= LR * steps * 2 ** -16, `mean difference ${total / count}`);
