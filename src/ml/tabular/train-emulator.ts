@@ -37,6 +37,7 @@ import { checkSyntheticGenerations } from '../lineage/synthetic-generations.js';
 import type { EmulatorRunParams } from '../registry/run-params.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { evaluationRow, type FitTrainer, type RunPlan, type TrainerDefinition } from '../train/trainer.js';
+import { dataParallelFit } from '../train/data-parallel-fit.js';
 import { runTraining, yieldToEventLoop, type TrainingSession } from '../train/training-session.js';
 import { encodeColumns, featureKinds, fitEncoding, type Encoding, type FeatureKind } from './feature-encoding.js';
 import { CV_FOLDS, foldPositions, gridSearch, type Fold } from './grid-search.js';
@@ -399,10 +400,11 @@ function create(p: EmulatorPlan, _registry: RunRegistry, options: TrainEmulatorO
     const totalEpochs = hyper.epochs;
     model = await family.fit(p.train, hyper, {
       seed,
+      ...(session.world.worldSize > 1 ? { dataParallel: dataParallelFit(session.world) } : {}),
       onEpoch: async (epoch, loss, seconds) => {
         epochsDone = epoch;
         session.progress = { epochs_done: epochsDone };
-        pendingEpochs.push({ run_id: runId, epoch, d_loss: null, g_loss: null, loss, steps: Math.ceil(p.train.rows / Math.min(hyper.batch ?? p.train.rows, p.train.rows)), seconds, created_at: now() });
+        pendingEpochs.push({ run_id: runId, epoch, d_loss: null, g_loss: null, loss, steps: Math.ceil(Math.ceil(p.train.rows / session.world.worldSize) / Math.min(hyper.batch ?? p.train.rows, p.train.rows)), seconds, created_at: now() });
         options.onProgress?.({ task, done: epoch, ...(totalEpochs === undefined ? {} : { total: totalEpochs }), unit: 'epochs', detail: { loss } });
         await flushEpochs();
       },
@@ -452,6 +454,8 @@ function create(p: EmulatorPlan, _registry: RunRegistry, options: TrainEmulatorO
   };
 
   return {
+    dataParallel: options.model === 'mlp' && p.grid === undefined,
+    ...(options.model === 'mlp' && p.grid !== undefined ? { oneProcessOnly: 'a grid search fits its candidates in one process' } : {}),
     fit,
     dispose() {
       model?.dispose();

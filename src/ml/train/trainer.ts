@@ -139,6 +139,13 @@ export interface EpochTrainer<R> {
 
 /** A model fitted in one go; the session gives it the run's lifecycle. */
 export interface FitTrainer<R> {
+  /**
+   * Whether the fit trains data-parallel in a world of several workers (through
+   * `session.world` and data-parallel-fit.ts); without it such a world is refused.
+   */
+  readonly dataParallel?: boolean;
+  /** Why it fits in one process only, for the refusal (default: its model fits in one go). */
+  readonly oneProcessOnly?: string;
   fit(session: TrainingSession): Promise<R>;
   dispose(): void;
 }

@@ -57,7 +57,10 @@ async function train<O extends SessionOptions, P extends RunPlan, R>(registry: R
   try {
     const session = new TrainingSession(registry, plan, options, started, world);
     if ('fit' in trainer) {
-      if (world.worldSize > 1) throw new MlError('E_ML_ARGUMENT', `a ${plan.kind} run is fitted in one process; it cannot run on ${world.worldSize} workers`);
+      if (world.worldSize > 1 && trainer.dataParallel !== true) {
+        const why = trainer.oneProcessOnly ?? `a ${plan.model} ${plan.kind} run is fitted in one process`;
+        throw new MlError('E_ML_ARGUMENT', `${why}; it cannot run on ${world.worldSize} workers`);
+      }
       await session.open();
       return await session.guard(() => trainer.fit(session));
     }

@@ -298,8 +298,14 @@ export function registerMlTrain(ml: Command): void {
     .addHelpText('after', '\nCtrl-C stops after the current step, writes a checkpoint and marks the run stopped; resume it with --resume RUN.')
     .action(async (opts: Flags, cmd: Command) => {
       const requested = requestedKind(opts);
+      const workers = opts.nproc !== undefined && opts.nproc > 1 && process.env['WORLD_SIZE'] === undefined;
+      if (workers && requested === 'emulator') {
+        // Refused here, before workers start: only the MLP trains in steps, and a grid search fits in one process.
+        if (opts.model !== 'mlp') throw new MlError('E_ML_ARGUMENT', `--nproc trains data-parallel; a ${opts.model} emulator is fitted in one process (of the emulators, only --model mlp takes --nproc)`);
+        if (opts.gridSearch === true) throw new MlError('E_ML_ARGUMENT', '--nproc and --grid-search cannot be combined: a grid search fits its candidates in one process');
+      }
+      if (workers) return launchWorkers(opts.nproc!, opts.threads);
       if (requested === 'emulator') return trainEmulatorCommand(opts, cmd);
-      if (opts.nproc !== undefined && opts.nproc > 1 && process.env['WORLD_SIZE'] === undefined) return launchWorkers(opts.nproc, opts.threads);
       if (requested !== undefined) checkKindOptions(opts, requested);
       const ml = await loadMl();
       const progress = progressRenderer();
@@ -423,6 +429,7 @@ async function trainEmulatorCommand(opts: Flags, cmd: Command): Promise<void> {
       ...(opts.lr === undefined ? {} : { lr: opts.lr }),
       ...(opts.batch === undefined ? {} : { batch: opts.batch }),
       ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+      ...(opts.distTimeout === undefined ? {} : { distTimeoutMs: opts.distTimeout * 1000 }),
       ...(opts.includeAcceptedFrom === undefined ? {} : { includeAcceptedFrom: opts.includeAcceptedFrom }),
       ...(opts.maxSyntheticGenerations === undefined ? {} : { maxSyntheticGenerations: opts.maxSyntheticGenerations }),
       ...(opts.sweep === undefined ? {} : { sweepId: opts.sweep }),

@@ -7,6 +7,10 @@
  * the fit (on the same thread count). Defaults are scikit-learn's `MLPRegressor`'s: one hidden
  * layer of 100, 200 epochs, lr 1e-3, batches of 200.
  *
+ * Data-parallel (`context.dataParallel`, W workers): each worker takes its share of every
+ * epoch's order and steps on batches of `batch` of it with gradients averaged over the workers,
+ * so the fit is one process's at batch `batch`·W; the epoch loss is the mean over all shares.
+ *
  * The checkpoint keeps the weights as `model.safetensors` (PyTorch's state-dict keys `0.weight`,
  * `0.bias`, `2.weight`, …, loadable into the same `nn.Sequential` in Python).
  */
@@ -69,23 +73,28 @@ export class MlpRegressor implements FittedRegressor {
     const x = torch.keep(torch.tensor(Float32Array.from(data.x), { shape: [n, w] }));
     const y = torch.keep(torch.tensor(ys, { shape: [n, 1] }));
     const model = new MlpRegressor(net, hidden, w, yMean, yStd);
+    const parallel = context.dataParallel !== undefined && context.dataParallel.worldSize > 1 ? context.dataParallel : undefined;
+    const leave = parallel?.join([opt]);
     try {
       net.train();
-      const steps = Math.ceil(n / batch);
+      // A worker's rows an epoch: its share of the order (the padded length), or all of them.
+      const rows = parallel === undefined ? n : Math.ceil(n / parallel.worldSize);
+      const steps = Math.ceil(rows / batch);
       for (let epoch = 0; epoch < epochs; epoch++) {
         const t0 = performance.now();
         // One gather per epoch into the epoch's order; each step then takes a view of it.
         const shuffled =
-          batch < n
+          batch < n || parallel !== undefined
             ? torch.tidy(() => {
-                const index = torch.tensor(epochPermutation(n, context.seed, epoch));
+                const order = epochPermutation(n, context.seed, epoch);
+                const index = torch.tensor(parallel === undefined ? order : parallel.shard(order));
                 return [torch.keep(x.indexSelect(0, index)), torch.keep(y.indexSelect(0, index))] as const;
               })
             : undefined;
         let sum = 0;
         try {
           for (let s = 0; s < steps; s++) {
-            const count = Math.min(batch, n - s * batch);
+            const count = Math.min(batch, rows - s * batch);
             sum +=
               torch.tidy(() => {
                 const xb = shuffled === undefined ? x : shuffled[0].narrow(0, s * batch, count);
@@ -101,7 +110,7 @@ export class MlpRegressor implements FittedRegressor {
           shuffled?.[0].dispose();
           shuffled?.[1].dispose();
         }
-        const loss = (sum / n) * yStd * yStd;
+        const loss = (parallel === undefined ? sum / n : parallel.sum(sum) / (rows * parallel.worldSize)) * yStd * yStd;
         if (!Number.isFinite(loss)) throw new MlError('E_ML_RUN', (o) => `the MLP's loss diverged at epoch ${epoch + 1} (loss ${loss}); try a lower ${o('lr')}`);
         await context.onEpoch?.(epoch + 1, loss, (performance.now() - t0) / 1000);
       }
@@ -111,6 +120,7 @@ export class MlpRegressor implements FittedRegressor {
       model.dispose();
       throw e;
     } finally {
+      leave?.();
       x.dispose();
       y.dispose();
       opt.dispose();

@@ -5,6 +5,7 @@
  * Adding a model: docs/ml-emulators.md, "Adding a model".
  */
 import { MlError } from '../../../errors.js';
+import type { DataParallelFit } from '../../train/data-parallel-fit.js';
 
 /** A fitted model over encoded rows. */
 export interface FittedRegressor {
@@ -55,7 +56,10 @@ export interface FitContext {
    * a long fit can record epochs and heartbeats as it goes.
    */
   readonly onEpoch?: (epoch: number, loss: number, seconds: number) => void | Promise<void>;
+  /** mlp: the workers of a data-parallel fit (absent: one process). */
+  readonly dataParallel?: DataParallelFit;
 }
+
 
 export interface RegressorFamily {
   readonly name: string;
