@@ -38,6 +38,7 @@ import type { EmulatorRunParams } from '../registry/run-params.js';
 import { now, RunRegistry } from '../registry/run-registry.js';
 import { evaluationRow, type FitTrainer, type RunPlan, type TrainerDefinition } from '../train/trainer.js';
 import { dataParallelFit } from '../train/data-parallel-fit.js';
+import { paramsInWorld } from '../train/run-world-record.js';
 import { runTraining, yieldToEventLoop, type TrainingSession } from '../train/training-session.js';
 import { encodeColumns, featureKinds, fitEncoding, type Encoding, type FeatureKind } from './feature-encoding.js';
 import { CV_FOLDS, foldPositions, gridSearch, type Fold } from './grid-search.js';
@@ -433,7 +434,7 @@ function create(p: EmulatorPlan, _registry: RunRegistry, options: TrainEmulatorO
       ...REGRESSION_METRICS.map((m) => evaluation(m, trainMetrics[m], p.train.rows, 'train', null)),
       ...(params.grid_search?.candidates ?? []).map((c) => evaluation('mse', c.mse, p.train.rows, 'cv', `cv ${describeHyper(c.hyper)}`, c.mse_std)),
     ];
-    await session.finish('finished', { params: JSON.stringify(params), epochs_done: epochsDone, FILE_checkpoint: checkpointFile }, { rows: evaluations }, pendingEpochs.splice(0));
+    await session.finish('finished', { params: JSON.stringify(paramsInWorld(params, session.world)), epochs_done: epochsDone, FILE_checkpoint: checkpointFile }, { rows: evaluations }, pendingEpochs.splice(0));
     return {
       run_id: runId,
       status: 'finished',

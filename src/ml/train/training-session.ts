@@ -26,6 +26,7 @@ import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registr
 import { SweepRegistry } from '../sweep/sweep-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
 import { agreeOnRun, averageGradients, broadcastParameters, describeFailure, joinRunWorld, leaveRunWorld, SINGLE_PROCESS, type RunWorld } from './distributed-run.js';
+import { agreedStop, checkResumeWorld, paramsInWorld } from './run-world-record.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
 /** Lets the event loop run (a signal handler, a progress bar) between steps. */
@@ -67,6 +68,7 @@ async function train<O extends SessionOptions, P extends RunPlan, R>(registry: R
     // A resume loads its run's checkpoint; without one (stopped before the first) the seed's state stands.
     const resumed = plan.resumeFrom?.FILE_checkpoint ?? null;
     const position = resumed === null ? undefined : trainer.load(registry.absolute(resumed));
+    if (position !== undefined && plan.resumeFrom !== undefined) checkResumeWorld(plan.resumeFrom, position, world);
     await session.open(position);
     return await session.guard(async () => {
       if (world.worldSize === 1) return trainEpochs(session, trainer, position);
@@ -134,7 +136,7 @@ export class TrainingSession {
       this.progress = { epochs_done: done, steps_done: position?.step ?? 0 };
       await registry.reopen(
         plan.runId,
-        { status: 'running', error: null, finished_at: null, heartbeat_at: now(), pid: process.pid, params: JSON.stringify(plan.params), ...this.progress, env },
+        { status: 'running', error: null, finished_at: null, heartbeat_at: now(), pid: process.pid, params: JSON.stringify(paramsInWorld(plan.params, this.world)), ...this.progress, env },
         done,
         position?.step ?? 0,
       );
@@ -158,7 +160,7 @@ export class TrainingSession {
       parent_run_id: plan.parent?.run.run_id ?? null,
       included_predictions: included.length === 0 ? null : JSON.stringify(included),
       status: 'running',
-      params: JSON.stringify(plan.params),
+      params: JSON.stringify(paramsInWorld(plan.params, this.world)),
       data_query: plan.dataQuery,
       data_rows: plan.dataRows,
       data_hash: plan.dataHash,
@@ -306,7 +308,8 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
       });
       await session.heartbeat(() => ({ steps: takeSteps() }));
       await yieldToEventLoop();
-      if (options.signal?.aborted && s + 1 < steps) {
+      // Every worker asks the others, so all stop after the same step (run-world-record.ts).
+      if (s + 1 < steps && agreedStop(options.signal, session.world)) {
         save(position);
         return await finishAs('stopped');
       }
@@ -320,7 +323,7 @@ async function trainEpochs<R>(session: TrainingSession, trainer: EpochTrainer<R>
     lastEpoch = means;
     // Another rank's epoch artefacts and rows are rank 0's to write.
     const columns = session.writes ? await trainer.endEpoch(done, means) : { epoch: {}, run: {} };
-    const stopping = options.signal?.aborted === true;
+    const stopping = agreedStop(options.signal, session.world);
     const keep = done % trainer.checkpointEvery === 0 || done === epochs || stopping;
     const ckpt = keep ? save(position) : null;
     if (session.writes) await registry.recordEpoch(

@@ -35,6 +35,15 @@ function withoutNproc(args: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Set in the workers' environment: a worker then takes a second SIGINT within a second of the
+ * first as the same Ctrl-C (a terminal sends it to the whole job and the launcher forwards it).
+ */
+export const LAUNCHED_ENV = 'DSI_LAUNCHED_WORKER';
+
+/** The exit status of a training stopped by Ctrl-C (128 + SIGINT, as a shell reports it). */
+export const STOPPED_EXIT = 130;
+
 /** Runs `nproc` workers of this command; resolves when all exited 0, rejects naming the first that did not. */
 export async function launchWorkers(nproc: number, threads: number | undefined): Promise<void> {
   const port = await freePort();
@@ -43,15 +52,18 @@ export async function launchWorkers(nproc: number, threads: number | undefined):
   if (threads === undefined) args.push('--threads', String(Math.max(1, Math.floor(cores / nproc))));
   const children: ChildProcess[] = [];
   let failed: { rank: number; code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let stopped = false;
   const exits = Array.from({ length: nproc }, (_, rank) => {
     const child = spawn(process.execPath, args, {
       stdio: rank === 0 ? 'inherit' : ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), LOCAL_WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) },
+      env: { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), LOCAL_WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), [LAUNCHED_ENV]: '1' },
     });
     children.push(child);
     return new Promise<void>((resolve) => {
       child.on('exit', (code, signal) => {
-        if ((code !== 0 || signal !== null) && failed === undefined) {
+        // 130 is a worker stopped by Ctrl-C (every worker stops after the same step): not a failure.
+        if (code === STOPPED_EXIT) stopped = true;
+        else if ((code !== 0 || signal !== null) && failed === undefined) {
           failed = { rank, code, signal };
           // The others notice the dead worker at once (its connections close), rank 0 records it; then they go.
           setTimeout(() => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')), GRACE_MS).unref();
@@ -71,7 +83,11 @@ export async function launchWorkers(nproc: number, threads: number | undefined):
     process.off('SIGINT', onSigint);
   }
   if (failed !== undefined) {
+    // Exit code 2 is a refused command (its message is above): nothing was trained or marked.
+    if (failed.signal === null && failed.code === 2) throw new MlError('E_ML_ARGUMENT', `worker rank ${failed.rank} of ${nproc} refused the command (its message is above)`);
     const how = failed.signal !== null ? `was killed (${failed.signal})` : `exited with code ${failed.code}`;
     throw new MlError('E_ML_RUN', `worker rank ${failed.rank} of ${nproc} ${how}; the run is marked failed and resumes with --resume`);
   }
+  // Stopped: the command's exit status, as in one process (rank 0 printed how to continue).
+  if (stopped) process.exitCode = STOPPED_EXIT;
 }

@@ -14,7 +14,7 @@ import { printJson, printRows } from '../../output.js';
 import { progressRenderer, type ProgressRenderer } from '../../progress-bar.js';
 import type { ProgressCallback, ProgressEvent } from '../../../progress.js';
 import { loadMl } from './load-ml.js';
-import { launchWorkers } from './train-launcher.js';
+import { LAUNCHED_ENV, launchWorkers, STOPPED_EXIT } from './train-launcher.js';
 
 interface TrainFlags {
   query?: string;
@@ -312,9 +312,14 @@ export function registerMlTrain(ml: Command): void {
       const onProgress = withWarnings(progress, ml.warningOf);
       const controller = new AbortController();
       let interrupts = 0;
+      let firstInterrupt = 0;
+      const launched = process.env[LAUNCHED_ENV] === '1';
       const onSigint = (): void => {
+        // A launched worker hears one Ctrl-C twice: from the terminal and forwarded by the launcher.
+        if (launched && interrupts > 0 && Date.now() - firstInterrupt < 1000) return;
         interrupts++;
-        if (interrupts > 1) process.exit(130);
+        if (interrupts === 1) firstInterrupt = Date.now();
+        if (interrupts > 1) process.exit(STOPPED_EXIT);
         progress.note('stopping after this step (a checkpoint is written); Ctrl-C again to quit at once');
         controller.abort();
       };
@@ -396,7 +401,7 @@ export function registerMlTrain(ml: Command): void {
         }
         if (result.status === 'stopped') {
           if (!opts.json) process.stdout.write(`stopped; continue with: dsi ml train --resume ${result.run_id}\n`);
-          process.exitCode = 130;
+          process.exitCode = STOPPED_EXIT;
         }
       } finally {
         process.off('SIGINT', onSigint);
