@@ -218,6 +218,7 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
     stepsPerEpoch: steps,
     epochImages: batches.epochImages,
     optimizers: [opt],
+    modules: [model],
     step(epoch, s, step) {
       const index = batches.indices(epoch, s);
       opt.lr = cosineLearningRate(params.lr, step, totalSteps);

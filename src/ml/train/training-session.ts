@@ -19,6 +19,7 @@ import { makeFolderSync, removeTreeSync, sweepStaleSync } from '../../atomic-wri
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
+import * as torch from '../../torch/index.js';
 import { lossPlotSvg } from '../plots/loss-plot.js';
 import { writePlot } from '../plots/write-plot.js';
 import { runEnvironment } from '../registry/environment.js';
@@ -69,6 +70,7 @@ async function train<O extends SessionOptions, P extends RunPlan, R>(registry: R
       if (world.worldSize === 1) return trainEpochs(session, trainer, position);
       const optimizers = trainer.optimizers ?? [];
       if (optimizers.length === 0) throw new MlError('E_ML_ARGUMENT', `a ${plan.kind} run does not train data-parallel (its trainer names no optimisers)`);
+      if (options.syncBatchNorm !== false) for (const m of trainer.modules ?? []) torch.nn.SyncBatchNorm.convertSyncBatchnorm(m);
       broadcastParameters(optimizers);
       const undo = averageGradients(optimizers);
       try {
