@@ -1,9 +1,11 @@
 /**
  * Data-parallel GANs: SyncBatchNorm in two Gloo workers equals BatchNorm on the concatenated batch
  * in one process (outputs, input and parameter gradients, running statistics; unequal shares);
- * `convertSyncBatchnorm` keeps state-dict keys, values and tensors; and a DCGAN trained by
- * `dsi ml train --nproc 2` at batch 4 ends with the weights of one process at batch 8, through
- * synchronised batch norm and per-rank noise, while `--no-sync-bn` does not.
+ * `convertSyncBatchnorm` keeps state-dict keys, values and tensors; per-rank draws (noise, dropout
+ * masks) are the rows of one process's draw for the global batch; and a DCGAN trained by
+ * `dsi ml train --nproc 2` at batch 4 ends with the weights of one process at batch 8 (the 32×32
+ * stack with batch norm in both networks, and the 28×28 one with dropout), while `--no-sync-bn`
+ * does not.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +18,8 @@ import type { Store } from '../src/store/store.js';
 import * as torch from '../src/torch/index.js';
 import { loadSafetensors } from '../src/torch/io/safetensors.js';
 import { trainGan } from '../src/ml/index.js';
-import { rankPositions } from '../src/ml/train/distributed-run.js';
+import { drawForRank, rankPositions } from '../src/ml/train/distributed-run.js';
+import { RankDropout } from '../src/ml/train/rank-dropout.js';
 import { plumeStore } from './helpers/plume-ensemble.js';
 import { tempDir } from './helpers/store-helpers.js';
 
@@ -133,36 +136,76 @@ describe('SyncBatchNorm', () => {
   });
 });
 
+describe('per-rank randomness', () => {
+  const world = (rank: number): { rank: number; worldSize: number; localRank: number } => ({ rank, worldSize: 2, localRank: rank });
+
+  it('drawForRank and RankDropout: two ranks from one generator state hold the global draw, rows interleaved', () => {
+    const x = torch.randn([6, 3, 2]);
+    const draws = [0, 1].map((rank) => {
+      torch.manualSeed(11);
+      const noise = drawForRank(3, world(rank), (rows) => torch.randn([rows, 4]));
+      const dropped = new RankDropout(0.4, world(rank)).forward(x.narrow(0, 3 * rank, 3));
+      return { noise, dropped, after: torch.rand([1]).item() as number };
+    });
+    // One process at the global batch: the noise of 6 rows, then dropout on all 6 (rows of rank r
+    // at r, r + 2, r + 4; x's rows here are rank 0's then rank 1's, so dropout sees them interleaved).
+    torch.manualSeed(11);
+    const noise = torch.randn([6, 4]);
+    const order = torch.tensor([0, 3, 1, 4, 2, 5], { dtype: 'int64' });
+    const dropped = torch.F.dropout(x.indexSelect(0, order), 0.4, true);
+    const after = torch.rand([1]).item() as number;
+    for (const rank of [0, 1]) {
+      const rows = torch.tensor(rankPositions(3, world(rank)), { dtype: 'int64' });
+      assert.deepEqual(draws[rank]!.noise.toArray(), noise.indexSelect(0, rows).toArray());
+      assert.deepEqual(draws[rank]!.dropped.toArray(), dropped.indexSelect(0, rows).toArray());
+      assert.equal(draws[rank]!.after, after, 'the generator ends where one process leaves it');
+    }
+  });
+});
+
 const LR = 1e-3;
 const EPOCHS = 2;
-/** 16 plume images of 32×32: the standard DCGAN stack (batch norm in both networks), 2 steps an epoch either way. */
+/** 16 plume images a run: 2 steps an epoch either way (one process at 8, two workers at 4 each). */
 const COMMON = ['ml', 'train', '--model', 'dcgan', '--table', 'plumes', '--epochs', String(EPOCHS), '--lr', String(LR), '--seed', '5', '--threads', '1', '--json'];
+
+/**
+ * The mean difference allowed between two float32 computations of the same S steps. Each batch
+ * statistic is a float32 sum of at most n terms (the largest per-channel count), summed in another
+ * order and split over two ranks: a relative error of about n · 2^-24 per batch-norm layer, and a
+ * gradient passes L of them, so gradients differ by about L · n · 2^-24 relatively. Adam's step is
+ * about ±lr whatever the gradient's size, so what differs is the sign of the elements whose
+ * gradient is within that error of 0: a share of about L · n · 2^-24 of them, each a step of up to
+ * 2 · lr apart. Over S steps, with the differences fed back through the next steps' fakes (a
+ * factor 4 of room): mean ≤ lr · S · 8 · L · n · 2^-24. The largest difference is at most lr · S.
+ */
+const meanBound = (steps: number, layers: number, n: number): number => LR * steps * 8 * layers * n * 2 ** -24;
 
 describe('data-parallel DCGAN', () => {
   let dir: string;
-  let store: Store;
+  const stores: Store[] = [];
 
   before(async () => {
     dir = tempDir('dsi-ddp-gan-');
-    ({ store } = await plumeStore(dir, { train: 16, test: 0 }));
+    for (const size of [32, 28]) stores.push((await plumeStore(path.join(dir, String(size)), { train: 16, test: 0, size })).store);
   });
 
   after(async () => {
-    await store.close();
+    for (const s of stores) await s.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function dsi(args: string[]): { run_id: string; steps_done: number; FILE_checkpoint: string } {
-    const r = spawnSync(process.execPath, [DSI, '--db', path.join(dir, 'dsi.db'), ...args], { cwd: dir, encoding: 'utf8', env });
+  function dsi(size: number, args: string[]): { run_id: string; steps_done: number; FILE_checkpoint: string } {
+    const cwd = path.join(dir, String(size));
+    const r = spawnSync(process.execPath, [DSI, '--db', path.join(cwd, 'dsi.db'), ...args], { cwd, encoding: 'utf8', env });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as { run_id: string; steps_done: number; FILE_checkpoint: string };
   }
 
   /** The float32 parameters (not the running statistics) of a checkpoint's networks. */
-  function parameters(checkpoint: string): Map<string, Float32Array> {
+  function parameters(size: number, checkpoint: string): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     for (const file of ['generator.safetensors', 'discriminator.safetensors']) {
-      const { tensors } = loadSafetensors(path.join(dir, checkpoint, file));
+      const { tensors } = loadSafetensors(path.join(dir, String(size), checkpoint, file));
       for (const [k, t] of tensors) {
         if (t.dtype === 'float32' && !/running_(mean|var)$/.test(k)) out.set(`${file}:${k}`, t.toArray() as Float32Array);
         t.dispose();
@@ -188,30 +231,38 @@ describe('data-parallel DCGAN', () => {
     return { worst, mean: total / count, count };
   }
 
-  it('two workers at batch 4 equal one process at batch 8 with sync batch norm, and not without', async (t) => {
-    const one = await trainGan(store, { table: 'plumes', model: 'dcgan', epochs: EPOCHS, batch: 8, lr: LR, seed: 5, threads: 1 });
-    const synced = dsi([...COMMON, '--batch', '4', '--nproc', '2']);
-    const unsynced = dsi([...COMMON, '--batch', '4', '--nproc', '2', '--no-sync-bn']);
+  it('32×32 (batch norm in both networks): two workers at batch 4 equal one process at batch 8 with sync batch norm, and not without', async (t) => {
+    const one = await trainGan(stores[0]!, { table: 'plumes', model: 'dcgan', epochs: EPOCHS, batch: 8, lr: LR, seed: 5, threads: 1 });
+    const synced = dsi(32, [...COMMON, '--batch', '4', '--nproc', '2']);
+    const unsynced = dsi(32, [...COMMON, '--batch', '4', '--nproc', '2', '--no-sync-bn']);
     const steps = one.steps_done;
     assert.equal(synced.steps_done, steps);
-    const a = parameters(one.FILE_checkpoint!);
-    const same = difference(a, parameters(synced.FILE_checkpoint));
-    const other = difference(a, parameters(unsynced.FILE_checkpoint));
+    const a = parameters(32, one.FILE_checkpoint!);
+    const same = difference(a, parameters(32, synced.FILE_checkpoint));
+    const other = difference(a, parameters(32, unsynced.FILE_checkpoint));
     t.diagnostic(`${same.count} parameters after ${steps} steps; sync: largest difference ${same.worst}, mean ${same.mean}; --no-sync-bn: largest ${other.worst}, mean ${other.mean}`);
-    // Same computation, other rounding. Each batch statistic is a float32 sum of at most
-    // n = 8 · 16 · 16 = 2^11 terms (the largest per-channel count: the generator's last batch
-    // norm), summed in another order and split over two ranks: a relative error of about n · 2^-24
-    // per batch-norm layer, and the generator's gradients pass L = 5 of them (its 3, the
-    // discriminator's 2), so gradients differ by about L · n · 2^-24 relatively. Adam's step is
-    // about ±lr whatever the gradient's size, so what differs is the sign of the elements whose
-    // gradient is within that error of 0: a share of about L · n · 2^-24 of them, each a step of up
-    // to 2 · lr apart. Over S steps (with the differences fed back through the next steps' fakes,
-    // a factor 4 of room): mean ≤ lr · S · 8 · L · n · 2^-24, largest ≤ lr · S.
-    const bound = LR * steps * 8 * 5 * 2 ** 11 * 2 ** -24;
+    // n = 8 · 16 · 16 = 2^11 (the generator's last batch norm); the generator's gradients pass
+    // L = 5 batch norms (its 3, the discriminator's 2).
+    const bound = meanBound(steps, 5, 2 ** 11);
     assert.ok(same.worst <= LR * steps, `largest difference ${same.worst} above lr · steps = ${LR * steps}`);
     assert.ok(same.mean <= bound, `mean difference ${same.mean} above lr · S · 8 · L · n · 2^-24 = ${bound}`);
     // Per-worker statistics normalise with other means and variances (batches of 4, not 8):
     // the gradients differ by a sizeable fraction, and so do most Adam steps.
     assert.ok(other.mean > LR * steps * 2 ** -6, `--no-sync-bn mean difference ${other.mean} should be far from one process's`);
+  });
+
+  it("28×28 (TensorFlow's DCGAN: dropout in the discriminator): two workers at batch 4 equal one process at batch 8", async (t) => {
+    const one = await trainGan(stores[1]!, { table: 'plumes', model: 'dcgan', epochs: EPOCHS, batch: 8, lr: LR, seed: 5, threads: 1 });
+    const two = dsi(28, [...COMMON, '--batch', '4', '--nproc', '2']);
+    const steps = one.steps_done;
+    assert.equal(two.steps_done, steps);
+    const same = difference(parameters(28, one.FILE_checkpoint!), parameters(28, two.FILE_checkpoint));
+    t.diagnostic(`${same.count} parameters after ${steps} steps: largest difference ${same.worst}, mean ${same.mean}`);
+    // n = 8 · 14 · 14 = 1568 (the last batch norm); L = 3 (the generator's; the discriminator has
+    // none). Dropout masks drawn per worker instead (a different mask on most rows) would move
+    // most weights by about lr a step.
+    const bound = meanBound(steps, 3, 8 * 14 * 14);
+    assert.ok(same.worst <= LR * steps, `largest difference ${same.worst} above lr · steps = ${LR * steps}`);
+    assert.ok(same.mean <= bound, `mean difference ${same.mean} above lr · S · 8 · L · n · 2^-24 = ${bound}`);
   });
 });

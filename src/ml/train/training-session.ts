@@ -27,6 +27,7 @@ import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registr
 import { SweepRegistry } from '../sweep/sweep-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
 import { agreeOnRun, averageGradients, broadcastParameters, describeFailure, joinRunWorld, leaveRunWorld, SINGLE_PROCESS, type RunWorld } from './distributed-run.js';
+import { convertRankDropout } from './rank-dropout.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
 /** Lets the event loop run (a signal handler, a progress bar) between steps. */
@@ -70,7 +71,10 @@ async function train<O extends SessionOptions, P extends RunPlan, R>(registry: R
       if (world.worldSize === 1) return trainEpochs(session, trainer, position);
       const optimizers = trainer.optimizers ?? [];
       if (optimizers.length === 0) throw new MlError('E_ML_ARGUMENT', `a ${plan.kind} run does not train data-parallel (its trainer names no optimisers)`);
-      if (options.syncBatchNorm !== false) for (const m of trainer.modules ?? []) torch.nn.SyncBatchNorm.convertSyncBatchnorm(m);
+      for (const m of trainer.modules ?? []) {
+        if (options.syncBatchNorm !== false) torch.nn.SyncBatchNorm.convertSyncBatchnorm(m);
+        convertRankDropout(m, world);
+      }
       broadcastParameters(optimizers);
       const undo = averageGradients(optimizers);
       try {
