@@ -129,7 +129,8 @@ export interface EpochTrainer<R> {
   /**
    * The networks its steps train, for a data-parallel run: their BatchNorm layers become
    * SyncBatchNorm (statistics over every worker's samples) unless the run's `syncBatchNorm` is
-   * false. The conversion keeps their tensors, so optimisers and checkpoints are unaffected.
+   * false, and their nn.Dropout layers RankDropout (masks drawn for the global batch). The
+   * conversion keeps their tensors and names, so optimisers and checkpoints are unaffected.
    */
   readonly modules?: readonly torch.nn.Module[];
   /** Step `stepInEpoch` (0-based) of epoch `epoch` (0-based); `step` counts all steps before it. */
