@@ -304,6 +304,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerRuntime(env, exports);
   registerAmp(env, exports);
   registerDistributed(env, exports);
+  registerDistributedAutograd(env, exports);
   return exports;
 }
 

@@ -153,5 +153,6 @@ void registerOptim(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerAmp(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
+void registerDistributedAutograd(Napi::Env env, Napi::Object exports);
 
 }  // namespace dsi

@@ -402,6 +402,9 @@ export interface NativeBinding<T extends NativeTensorHandle = NativeTensorHandle
   allGatherInto(group: NativeGroup, output: T, tensor: T): void;
   reduceScatter(group: NativeGroup, output: T, inputs: readonly T[], op: NativeReduceOp): void;
   barrier(group: NativeGroup): void;
+  // distributed-autograd.cc
+  /** A new tensor: the sum or average over the group of every rank's tensor, differentiable (its backward all-reduces the gradients). */
+  allReduceAutograd(group: NativeGroup, tensor: T, op: 'sum' | 'avg'): T;
 }
 
 /** Every export of the addon, in native/src order. Compared with `Object.keys(addon)` by the test. */
@@ -445,6 +448,8 @@ export const NATIVE_BINDING_NAMES = [
   'storeTcp', 'storeFile', 'storePort', 'storeSet', 'storeGet', 'storeAdd', 'storeWait', 'storeClose',
   'processGroupGloo', 'processGroupNccl', 'groupInfo', 'groupDestroy', 'allReduce', 'broadcast', 'allGather',
   'allGatherInto', 'reduceScatter', 'barrier',
+  // distributed-autograd.cc
+  'allReduceAutograd',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Compiles only while every key of NativeBinding is in NATIVE_BINDING_NAMES (the converse is `satisfies` above). */

@@ -10,6 +10,8 @@
  * - `averageGradients`: each optimiser's step first averages its parameters' gradients over the
  *   workers, flattened into buckets of about 25 MB (DDP's default) to pay few collectives;
  * - `distributedShard`: a worker's share of an epoch's order, PyTorch's DistributedSampler rule;
+ * - `rankPositions` / `drawForRank`: a step's per-sample random numbers drawn for the global
+ *   batch with the generator state every rank shares, each rank keeping its rows;
  * - `describeFailure`: a failed collective's message naming the rank that died or hung.
  *
  * Guarantees: with a world of one nothing here runs (no group, no hook, the order unchanged), so
@@ -195,6 +197,35 @@ export function distributedShard(order: Int32Array, world: RunWorld): Int32Array
   const out = new Int32Array(each);
   for (let i = 0; i < each; i++) out[i] = order[(i * worldSize + rank) % n]!;
   return out;
+}
+
+/**
+ * The positions, in a step's global batch of local·W rows, of this rank's `local` rows: r, r + W,
+ * r + 2W, … (the positions of its samples, by `distributedShard`'s rule), so row j of a draw made
+ * for the global batch goes with the sample at global position j. `paired` (an even `local`):
+ * draws whose halves are compared pair by pair (mode seeking: rows j and h + j) keep their pairs,
+ * rank r taking pairs r·h … (r+1)·h − 1 of the global batch's (h = local/2).
+ */
+export function rankPositions(local: number, world: RunWorld, paired = false): number[] {
+  const { rank, worldSize } = world;
+  if (paired && local % 2 === 0 && worldSize > 1) {
+    const h = local / 2;
+    const first = Array.from({ length: h }, (_, j) => rank * h + j);
+    return [...first, ...first.map((p) => p + h * worldSize)];
+  }
+  return Array.from({ length: local }, (_, j) => j * worldSize + rank);
+}
+
+/**
+ * Per-sample random numbers of a data-parallel step: `draw(local·W)` for the global batch (every
+ * rank's generator is in the same state, so every rank draws the same rows, exactly those one
+ * process at batch local·W draws, and the generators stay alike), of which this rank keeps its
+ * rows (`rankPositions`). In one process: `draw(local)`.
+ */
+export function drawForRank(local: number, world: RunWorld, draw: (rows: number) => torch.Tensor, paired = false): torch.Tensor {
+  if (world.worldSize === 1) return draw(local);
+  const all = draw(local * world.worldSize);
+  return all.indexSelect(0, torch.tensor(rankPositions(local, world, paired), { dtype: 'int64', device: all.device }));
 }
 
 /** True when process `pid` on this machine has exited (or is a zombie waiting to be reaped). */

@@ -15,6 +15,7 @@ import { MlError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import { DCGAN_NOISE_DIM } from '../models/dcgan.js';
 import type { Gan } from '../models/gan.js';
+import { drawForRank, SINGLE_PROCESS, type RunWorld } from './distributed-run.js';
 
 const { F } = torch;
 type Tensor = torch.Tensor;
@@ -36,6 +37,12 @@ export interface GanStepOptions {
   autocast?: torch.amp.AutocastOptions;
   /** Loss scaling for float16: the losses are scaled before differentiation and each step is skipped on overflow. */
   scaler?: torch.amp.GradScaler;
+  /**
+   * This worker's place in a data-parallel run (default one process): the noise is drawn for the
+   * global batch and this worker keeps the rows of its samples (`drawForRank`), so W workers use
+   * the noise one process at batch b·W draws.
+   */
+  world?: RunWorld;
 }
 
 export interface DcganStepOptions extends GanStepOptions {
@@ -75,7 +82,7 @@ export function dcganTrainStep(
     const genParams = gen.parameters();
     const discParams = disc.parameters();
     const forward = (): { dLoss: Tensor; gLoss: Tensor } => {
-      const noise = torch.randn([batch, noiseDim], { device: realImages.device });
+      const noise = drawForRank(batch, options.world ?? SINGLE_PROCESS, (rows) => torch.randn([rows, noiseDim], { device: realImages.device }));
       const fake = gen.forward(noise);
       const realLogits = disc.forward(realImages);
       const fakeLogits = disc.forward(fake);

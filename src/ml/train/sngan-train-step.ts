@@ -12,6 +12,7 @@ import * as torch from '../../torch/index.js';
 import type { Gan } from '../models/gan.js';
 import { ProjectionDiscriminator, type Judgement } from '../models/sngan.js';
 import type { DcganStepLosses, GanStepOptions, StepOptimizer } from './gan-train-step.js';
+import { drawForRank, SINGLE_PROCESS } from './distributed-run.js';
 
 const { F } = torch;
 type Tensor = torch.Tensor;
@@ -24,7 +25,7 @@ type Tensor = torch.Tensor;
 export type GanLoss = 'hinge' | 'bce';
 export const GAN_LOSSES: readonly GanLoss[] = Object.freeze(['hinge', 'bce']);
 
-export interface SnganStepOptions extends Pick<GanStepOptions, 'autocast'> {
+export interface SnganStepOptions extends Pick<GanStepOptions, 'autocast' | 'world'> {
   readonly loss: GanLoss;
   /**
    * Weight λ of the mode-seeking term of Mao et al. 2019 ("Mode Seeking Generative Adversarial
@@ -104,7 +105,13 @@ export function snganTrainStep(
     // The class heads are asked only when they weigh in and there are categorical conditions to learn.
     const classify = options.classWeight > 0 && d instanceof ProjectionDiscriminator && d.classHeads.length > 0 && realCond !== undefined && fakeCond !== undefined ? d : undefined;
 
-    const fake = torch.noGrad(() => gan.generate(torch.randn([batch, noiseDim], { device }), fakeCond));
+    // Noise for the global batch, this worker's rows kept (drawForRank), paired as fakeCond is when
+    // mode seeking compares halves. The mode-seeking term itself is a ratio of this worker's batch
+    // means over its own pairs: with several workers it is not the one of one process at b·W.
+    const world = options.world ?? SINGLE_PROCESS;
+    const paired = options.modeSeeking > 0;
+    const randn = (): Tensor => drawForRank(batch, world, (rows) => torch.randn([rows, noiseDim], { device }), paired);
+    const fake = torch.noGrad(() => gan.generate(randn(), fakeCond));
     const dLoss = run(() => {
       const realJudgement = classify?.judge(real, realCond);
       const realLogits = realJudgement?.logits ?? gan.discriminate(real, realCond);
@@ -115,7 +122,7 @@ export function snganTrainStep(
     assignGradients(dLoss, dParams);
     optD.step();
 
-    const noise = torch.randn([batch, noiseDim], { device });
+    const noise = randn();
     const gLoss = run(() => {
       const images = gan.generate(noise, fakeCond);
       const judgement = classify?.judge(images, fakeCond);

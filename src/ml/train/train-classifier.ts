@@ -218,6 +218,9 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
     stepsPerEpoch: steps,
     epochImages: batches.epochImages,
     optimizers: [opt],
+    // Data-parallel: batch norm synchronised. The head's dropout (F.dropout in the model's forward,
+    // not an nn.Dropout layer) draws per worker, so N workers are not one process step for step.
+    modules: [model],
     step(epoch, s, step) {
       const index = batches.indices(epoch, s);
       opt.lr = cosineLearningRate(params.lr, step, totalSteps);

@@ -37,6 +37,7 @@ import { isRunOf } from '../registry/run-record.js';
 import { RunRegistry } from '../registry/run-registry.js';
 import { ganTrainStep } from './gan-train-step.js';
 import { ConditionSampler } from './condition-sampler.js';
+import { rankPositions, runWorld } from './distributed-run.js';
 import { GeneratorAverage } from './generator-average.js';
 import { snganTrainStep } from './sngan-train-step.js';
 import { ImageBatches } from './image-batches.js';
@@ -215,6 +216,14 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
   }
 
   const autocast: torch.amp.AutocastOptions | undefined = params.precision === 'bf16' ? { device: devType, dtype: 'bfloat16' } : undefined;
+  // A data-parallel worker draws each step's per-sample random numbers (noise, sampled fake
+  // conditions) for the global batch and keeps its rows (distributed-run.ts `drawForRank`).
+  const world = runWorld();
+  const drawFakeConditions = (s: ConditionSampler, count: number, paired: boolean): number[] => {
+    if (world.worldSize === 1) return s.draw(count, paired);
+    const all = s.draw(count * world.worldSize, paired);
+    return rankPositions(count, world, paired).map((p) => all[p]!);
+  };
   const folder = registry.runFolder(runId).absolute;
   let lastSamples: string | null = null;
 
@@ -224,15 +233,16 @@ function create(plan: GanPlan, registry: RunRegistry, options: TrainGanOptions):
     stepsPerEpoch: steps,
     epochImages: batches.epochImages,
     optimizers: [optG, optD],
+    modules: [gan.generator, gan.discriminator],
     step(epoch, s) {
       const index = batches.indices(epoch, s);
       const { dLoss, gLoss } = torch.tidy(() => {
         const i = torch.tensor(index, { device });
         const real = pixels.indexSelect(0, i).float().div_(127.5).sub_(1);
         const realCond = conds?.indexSelect(0, i);
-        if (params.model !== 'sngan') return ganTrainStep(gan, optG, optD, real, realCond, autocast === undefined ? {} : { autocast });
-        const fakeCond = sampler === undefined || conds === undefined ? realCond : conds.indexSelect(0, torch.tensor(sampler.draw(index.length, params.mode_seeking > 0), { dtype: 'int64', device }));
-        const losses = snganTrainStep(gan, optG, optD, real, realCond, fakeCond, { loss: params.loss ?? 'hinge', modeSeeking: params.mode_seeking, classWeight: params.class_weight, ...(autocast === undefined ? {} : { autocast }) });
+        if (params.model !== 'sngan') return ganTrainStep(gan, optG, optD, real, realCond, { world, ...(autocast === undefined ? {} : { autocast }) });
+        const fakeCond = sampler === undefined || conds === undefined ? realCond : conds.indexSelect(0, torch.tensor(drawFakeConditions(sampler, index.length, params.mode_seeking > 0), { dtype: 'int64', device }));
+        const losses = snganTrainStep(gan, optG, optD, real, realCond, fakeCond, { loss: params.loss ?? 'hinge', modeSeeking: params.mode_seeking, classWeight: params.class_weight, world, ...(autocast === undefined ? {} : { autocast }) });
         average?.update(epoch * steps + s);
         return losses;
       });

@@ -64,6 +64,12 @@ export interface SessionOptions {
    * milliseconds (default 5 minutes): a worker that died or hung fails the run within it.
    */
   readonly distTimeoutMs?: number | undefined;
+  /**
+   * A data-parallel run's batch norm: statistics over every worker's samples (true, the default:
+   * W workers at batch b then train as one process at batch b·W), or over each worker's own share
+   * (false: PyTorch's DDP without SyncBatchNorm). One process ignores it.
+   */
+  readonly syncBatchNorm?: boolean | undefined;
 }
 
 /** What one step did. */
@@ -120,6 +126,13 @@ export interface EpochTrainer<R> {
    * A trainer without them trains in one process only.
    */
   readonly optimizers?: readonly torch.optim.Optimizer[];
+  /**
+   * The networks its steps train, for a data-parallel run: their BatchNorm layers become
+   * SyncBatchNorm (statistics over every worker's samples) unless the run's `syncBatchNorm` is
+   * false, and their nn.Dropout layers RankDropout (masks drawn for the global batch). The
+   * conversion keeps their tensors and names, so optimisers and checkpoints are unaffected.
+   */
+  readonly modules?: readonly torch.nn.Module[];
   /** Step `stepInEpoch` (0-based) of epoch `epoch` (0-based); `step` counts all steps before it. */
   step(epoch: number, stepInEpoch: number, step: number): StepOutcome;
   /** The message of a step whose losses are not finite. */

@@ -41,6 +41,8 @@ export interface TrainingRunOptions {
   readonly sweepPoint?: number;
   /** A data-parallel run's bound on joining and on each collective, in milliseconds (default 5 minutes). */
   readonly distTimeoutMs?: number;
+  /** A data-parallel run's batch norm over every worker's samples (default true; false: each worker's own share). */
+  readonly syncBatchNorm?: boolean;
 }
 
 /** What every image run's result reports. */

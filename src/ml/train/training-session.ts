@@ -19,6 +19,7 @@ import { makeFolderSync, removeTreeSync, sweepStaleSync } from '../../atomic-wri
 import { MlError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import type { Row } from '../../store/types.js';
+import * as torch from '../../torch/index.js';
 import { lossPlotSvg } from '../plots/loss-plot.js';
 import { writePlot } from '../plots/write-plot.js';
 import { runEnvironment } from '../registry/environment.js';
@@ -26,6 +27,7 @@ import { HEARTBEAT_INTERVAL_MS, now, RunRegistry } from '../registry/run-registr
 import { SweepRegistry } from '../sweep/sweep-registry.js';
 import { checkpointName } from '../checkpoints/training-state.js';
 import { agreeOnRun, averageGradients, broadcastParameters, describeFailure, joinRunWorld, leaveRunWorld, SINGLE_PROCESS, type RunWorld } from './distributed-run.js';
+import { convertRankDropout } from './rank-dropout.js';
 import { agreedStop, checkResumeWorld, paramsInWorld } from './run-world-record.js';
 import type { EpochTrainer, FinishEvaluations, RunPlan, RunPosition, SessionOptions, TrainerDefinition } from './trainer.js';
 
@@ -74,6 +76,10 @@ async function train<O extends SessionOptions, P extends RunPlan, R>(registry: R
       if (world.worldSize === 1) return trainEpochs(session, trainer, position);
       const optimizers = trainer.optimizers ?? [];
       if (optimizers.length === 0) throw new MlError('E_ML_ARGUMENT', `a ${plan.kind} run does not train data-parallel (its trainer names no optimisers)`);
+      for (const m of trainer.modules ?? []) {
+        if (options.syncBatchNorm !== false) torch.nn.SyncBatchNorm.convertSyncBatchnorm(m);
+        convertRankDropout(m, world);
+      }
       broadcastParameters(optimizers);
       const undo = averageGradients(optimizers);
       try {

@@ -122,7 +122,8 @@ export function isNcclAvailable(): boolean {
   return native.cudaIsAvailable();
 }
 
-function groupOr(group: ProcessGroup | undefined, what: string): ProcessGroup {
+/** `group`, or the default group; throws E_DISTRIBUTED naming `what` when neither exists. */
+export function groupOr(group: ProcessGroup | undefined, what: string): ProcessGroup {
   const g = group ?? defaultGroup;
   if (g === undefined) throw new TorchError(`${what}: the default process group is not initialised (call initProcessGroup first)`, 'E_DISTRIBUTED');
   return g;

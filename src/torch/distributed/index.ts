@@ -24,3 +24,6 @@ export {
   type InitProcessGroupOptions,
   type GroupOption,
 } from './default-group.js';
+/** Differentiable collectives (PyTorch's `torch.distributed.nn`): `nn.allReduce`. */
+export * as nn from './differentiable.js';
+export type { DifferentiableAllReduceOptions } from './differentiable.js';

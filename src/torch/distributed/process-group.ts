@@ -108,6 +108,18 @@ export class ProcessGroup {
     native.allReduce(this.handle, tensor, op);
   }
 
+  /**
+   * A new tensor holding the sum ('sum') or mean ('avg') over ranks of every rank's `tensor`, as a
+   * node of the autograd graph: its backward all-reduces the gradients the same way. See
+   * `distributed.nn.allReduce`.
+   */
+  allReduceAutograd(tensor: Tensor, op: 'sum' | 'avg' = 'sum'): Tensor {
+    checkTensor(tensor, 'allReduce (differentiable): tensor');
+    check(op === 'sum' || op === 'avg', () => `allReduce (differentiable): op must be 'sum' or 'avg' (the reductions with a gradient that is itself an all-reduce), got '${String(op)}'`);
+    checkOp(op, tensor, 'allReduce (differentiable)');
+    return native.allReduceAutograd(this.handle, tensor, op);
+  }
+
   /** Copies rank `src`'s `tensor` into every rank's `tensor`. */
   broadcast(tensor: Tensor, src: number): void {
     checkTensor(tensor, 'broadcast: tensor');

@@ -37,9 +37,19 @@ export abstract class BatchNorm extends Module {
   /** The input ranks this layer accepts. */
   protected abstract readonly ranks: readonly number[];
 
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+  /**
+   * `adopt` (for `SyncBatchNorm.convertSyncBatchnorm`): a layer whose tensors this one takes over,
+   * the same tensor objects, so optimisers holding its parameters keep working; its options
+   * (eps, momentum, affine, trackRunningStats) win over `options`.
+   */
+  constructor(numFeatures: number, options: BatchNormOptions = {}, adopt?: BatchNorm) {
     super();
     const name = new.target.name;
+    if (adopt !== undefined) {
+      check(adopt instanceof BatchNorm, () => `${name}: can only take over the tensors of a BatchNorm layer`);
+      numFeatures = adopt.numFeatures;
+      options = { eps: adopt.eps, momentum: adopt.momentum, affine: adopt.weight !== undefined, trackRunningStats: adopt.runningMean !== undefined };
+    }
     check(Number.isInteger(numFeatures) && numFeatures > 0, () => `${name}: numFeatures must be a positive integer, got ${numFeatures}`);
     const eps = options.eps ?? 1e-5;
     check(eps > 0, () => `${name}: eps must be positive, got ${eps}`);
@@ -49,15 +59,17 @@ export abstract class BatchNorm extends Module {
     this.eps = eps;
     this.momentum = momentum;
     const affine = options.affine ?? true;
-    this.weight = affine ? this.registerParameter('weight', ones([numFeatures])) : undefined;
-    this.bias = affine ? this.registerParameter('bias', zeros([numFeatures])) : undefined;
+    this.weight = affine ? this.registerParameter('weight', adopt?.weight ?? ones([numFeatures])) : undefined;
+    this.bias = affine ? this.registerParameter('bias', adopt?.bias ?? zeros([numFeatures])) : undefined;
     const track = options.trackRunningStats ?? true;
-    this.runningMean = track ? this.registerBuffer('running_mean', zeros([numFeatures])) : undefined;
-    this.runningVar = track ? this.registerBuffer('running_var', ones([numFeatures])) : undefined;
-    this.numBatchesTracked = track ? this.registerBuffer('num_batches_tracked', tensor(0n, { dtype: 'int64' })) : undefined;
+    this.runningMean = track ? this.registerBuffer('running_mean', adopt?.runningMean ?? zeros([numFeatures])) : undefined;
+    this.runningVar = track ? this.registerBuffer('running_var', adopt?.runningVar ?? ones([numFeatures])) : undefined;
+    this.numBatchesTracked = track ? this.registerBuffer('num_batches_tracked', adopt?.numBatchesTracked ?? tensor(0n, { dtype: 'int64' })) : undefined;
+    if (adopt !== undefined) this.train(adopt.training);
   }
 
-  override forward(x: Tensor): Tensor {
+  /** Throws E_SHAPE unless `x` has one of this layer's ranks and numFeatures channels. */
+  protected checkInput(x: Tensor): void {
     const shape = x.shape;
     if (!this.ranks.includes(shape.length)) {
       throw new TorchError(
@@ -68,6 +80,13 @@ export abstract class BatchNorm extends Module {
     if (shape[1] !== this.numFeatures) {
       throw new TorchError(`${this.constructor.name}(${this.numFeatures}) got ${shape[1]} channels (shape [${shape.join(', ')}])`, 'E_SHAPE');
     }
+  }
+
+  /**
+   * In training, counts the batch in `num_batches_tracked`; returns the weight of the new batch in
+   * the running statistics (momentum, or 1/count for the cumulative average of momentum null).
+   */
+  protected trackBatch(): number {
     let factor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked !== undefined) {
       const counter = this.numBatchesTracked;
@@ -76,6 +95,12 @@ export abstract class BatchNorm extends Module {
       noGrad(() => counter.fill_(count));
       if (this.momentum === null) factor = 1 / count;
     }
+    return factor;
+  }
+
+  override forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const factor = this.trackBatch();
     // Batch statistics in training, and in evaluation when there are no running ones.
     const useBatch = this.training || this.runningMean === undefined;
     return batchNorm(x, this.runningMean, this.runningVar, {

@@ -12,6 +12,7 @@ export { Sequential } from './sequential.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { Conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from './conv.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm.js';
+export { SyncBatchNorm, type SyncBatchNormOptions } from './sync-batch-norm.js';
 export { Dropout } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten, Unflatten } from './flatten.js';

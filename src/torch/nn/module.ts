@@ -87,6 +87,27 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Puts `m` in the place of the child registered as `name` (the same key, so state-dict keys
+   * stay), as PyTorch's `setattr(parent, name, m)` does. This module's fields that held the old
+   * child are pointed at `m`; a container that keeps its children in a list of its own updates it
+   * in `childReplaced` (Sequential does).
+   */
+  replaceModule(name: string, m: Module): void {
+    const old = this.#modules.get(name);
+    check(old !== undefined, () => `${this.constructor.name} has no child module named '${name}'`);
+    check(m instanceof Module, () => `replaceModule: the replacement of '${name}' must be an nn.Module`);
+    this.#modules.set(name, m);
+    for (const key of Object.keys(this)) {
+      const d = Object.getOwnPropertyDescriptor(this, key);
+      if (d !== undefined && 'value' in d && d.value === old) Object.defineProperty(this, key, { ...d, value: m });
+    }
+    this.childReplaced(name, old, m);
+  }
+
+  /** Called by `replaceModule` after child `name` became `replacement`: containers update their own lists here. */
+  protected childReplaced(_name: string, _old: Module, _replacement: Module): void {}
+
   // Traversal -------------------------------------------------------------------------------
 
   /** Direct children, in registration order. */

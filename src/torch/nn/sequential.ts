@@ -13,7 +13,7 @@ import { Module } from './module.js';
  * ```
  */
 export class Sequential extends Module {
-  readonly #layers: readonly Module[];
+  #layers: readonly Module[];
 
   constructor(...modules: Module[]) {
     super();
@@ -22,6 +22,10 @@ export class Sequential extends Module {
       this.registerModule(String(i), m);
     });
     this.#layers = Object.freeze([...modules]);
+  }
+
+  protected override childReplaced(): void {
+    this.#layers = Object.freeze(this.children());
   }
 
   /** How many modules the chain holds. */

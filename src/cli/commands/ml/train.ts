@@ -66,6 +66,8 @@ interface TrainFlags {
   sweepPoint?: number;
   nproc?: number;
   distTimeout?: number;
+  /** false with --no-sync-bn. */
+  syncBn?: boolean;
   json?: boolean;
 }
 
@@ -75,7 +77,7 @@ type Flags = Omit<TrainFlags, 'categorical' | 'continuous'> & { categorical?: st
 
 type CommonOptions = Pick<
   TrainGanOptions,
-  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume' | 'maxSyntheticGenerations' | 'sweepId' | 'sweepPoint' | 'distTimeoutMs'
+  'query' | 'table' | 'imageColumn' | 'size' | 'channels' | 'epochs' | 'batch' | 'lr' | 'seed' | 'precision' | 'device' | 'threads' | 'checkpointEvery' | 'maxImages' | 'resume' | 'maxSyntheticGenerations' | 'sweepId' | 'sweepPoint' | 'distTimeoutMs' | 'syncBatchNorm'
 >;
 
 /** The options both trainers share, as their option objects spell them. */
@@ -94,6 +96,7 @@ function commonOptions(opts: Flags): CommonOptions {
     ...(opts.device === undefined ? {} : { device: opts.device }),
     ...(opts.threads === undefined ? {} : { threads: opts.threads }),
     ...(opts.distTimeout === undefined ? {} : { distTimeoutMs: opts.distTimeout * 1000 }),
+    ...(opts.syncBn === false ? { syncBatchNorm: false } : {}),
     ...(opts.checkpointEvery === undefined ? {} : { checkpointEvery: opts.checkpointEvery }),
     ...(opts.maxImages === undefined ? {} : { maxImages: opts.maxImages }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
@@ -294,6 +297,7 @@ export function registerMlTrain(ml: Command): void {
     .option('--sweep-point <i>', "with --sweep: the run's point in the sweep, 0-based (dsi ml sweep passes it)", wholeNumber(0))
     .option('--nproc <n>', 'train data-parallel on N worker processes of this machine (torch.distributed, Gloo on a CPU); under torchrun or srun their RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT are read instead', wholeNumber(1))
     .option('--dist-timeout <seconds>', 'a data-parallel run fails when a worker died or did not answer for this long (default 300)', positiveNumber)
+    .option('--no-sync-bn', "a data-parallel run's batch norm normalises with each worker's own share of the batch (by default its statistics are over every worker's samples, as one process at the whole batch)")
     .option('--json', 'print the result as one JSON object')
     .addHelpText('after', '\nCtrl-C stops after the current step, writes a checkpoint and marks the run stopped; resume it with --resume RUN.')
     .action(async (opts: Flags, cmd: Command) => {
