@@ -20,7 +20,8 @@
         "src/optim.cc",
         "src/runtime.cc",
         "src/amp.cc",
-        "src/distributed.cc"
+        "src/distributed.cc",
+        "src/reducer.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

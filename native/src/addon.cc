@@ -1,5 +1,6 @@
 // Module entry point, the tensor handle and argument conversion.
 #include "common.h"
+#include "reducer.h"
 
 #include <cmath>
 #include <cstdio>
@@ -304,6 +305,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerRuntime(env, exports);
   registerAmp(env, exports);
   registerDistributed(env, exports);
+  registerReducer(env, exports);
   return exports;
 }
 

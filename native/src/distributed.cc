@@ -14,6 +14,7 @@
 // JavaScript thread until every rank has taken part. Run ranks in separate processes (or
 // Workers), never two ranks of one group on one thread.
 #include "common.h"
+#include "distributed.h"
 
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -29,6 +30,31 @@
 
 namespace dsi {
 
+// Shared with reducer.cc (declared in distributed.h) ------------------------------------------
+
+std::string describe(const std::exception& e) {
+  if (auto* ce = dynamic_cast<const c10::Error*>(&e)) return ce->what_without_backtrace();
+  return e.what();
+}
+
+GroupBox& groupOf(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsExternal()) argError(info.Env(), argName(info, i) + ": expected a process group handle");
+  GroupBox* box = v.As<Napi::External<GroupBox>>().Data();
+  if (!box->backend) throwTorch(info.Env(), "the process group was destroyed", "E_DISTRIBUTED");
+  return *box;
+}
+
+// "allReduce on rank 1 of 2 (gloo, timeout 3000 ms)"
+std::string where(const GroupBox& g, const std::string& op) {
+  return op + " on rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " (" + g.name +
+         ", timeout " + std::to_string(g.timeout.count()) + " ms)";
+}
+
+void waitFor(const GroupBox& g, const c10::intrusive_ptr<c10d::Work>& work) {
+  if (!work->wait(g.timeout)) throw std::runtime_error("timed out");
+}
+
 namespace {
 
 struct StoreBox {
@@ -37,18 +63,6 @@ struct StoreBox {
   int64_t groups = 0;  // groups made on this store: each gets its own key prefix
 };
 
-struct GroupBox {
-  c10::intrusive_ptr<c10d::Backend> backend;
-  std::string name;
-  int rank = 0;
-  int size = 0;
-  std::chrono::milliseconds timeout{0};
-};
-
-std::string describe(const std::exception& e) {
-  if (auto* ce = dynamic_cast<const c10::Error*>(&e)) return ce->what_without_backtrace();
-  return e.what();
-}
 
 // Runs `f`; any C++ exception becomes E_DISTRIBUTED with `what` before libtorch's message.
 template <class F>
@@ -73,13 +87,6 @@ StoreBox& storeOf(const Napi::CallbackInfo& info, size_t i) {
   return *box;
 }
 
-GroupBox& groupOf(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Value v = info[i];
-  if (!v.IsExternal()) argError(info.Env(), argName(info, i) + ": expected a process group handle");
-  GroupBox* box = v.As<Napi::External<GroupBox>>().Data();
-  if (!box->backend) throwTorch(info.Env(), "the process group was destroyed", "E_DISTRIBUTED");
-  return *box;
-}
 
 std::string str(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsString()) argError(info.Env(), argName(info, i) + ": expected a string");
@@ -90,15 +97,6 @@ std::chrono::milliseconds millis(const Napi::CallbackInfo& info, size_t i) {
   return std::chrono::milliseconds(i64(info, i));
 }
 
-// "allReduce on rank 1 of 2 (gloo, timeout 3000 ms)"
-std::string where(const GroupBox& g, const char* op) {
-  return std::string(op) + " on rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " (" + g.name +
-         ", timeout " + std::to_string(g.timeout.count()) + " ms)";
-}
-
-void waitFor(const GroupBox& g, const c10::intrusive_ptr<c10d::Work>& work) {
-  if (!work->wait(g.timeout)) throw std::runtime_error("timed out");
-}
 
 Napi::Value wrapStore(Napi::Env env, c10::intrusive_ptr<c10d::Store> store, const char* kind) {
   auto* box = new StoreBox{std::move(store), kind, 0};

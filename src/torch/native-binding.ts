@@ -96,6 +96,7 @@ export interface NativeAutocastState {
 /** The addon's exports. `T` is the tensor class that `setClasses` installed. */
 declare const nativeStoreBrand: unique symbol;
 declare const nativeGroupBrand: unique symbol;
+declare const nativeReducerBrand: unique symbol;
 /** A c10d store (TCPStore or FileStore) held by the addon. */
 export interface NativeStore {
   readonly [nativeStoreBrand]: true;
@@ -103,6 +104,10 @@ export interface NativeStore {
 /** A c10d process group held by the addon. */
 export interface NativeGroup {
   readonly [nativeGroupBrand]: true;
+}
+/** A gradient reducer (reducer.cc) held by the addon. */
+export interface NativeReducer {
+  readonly [nativeReducerBrand]: true;
 }
 export interface NativeGroupInfo {
   readonly rank: number;
@@ -402,6 +407,14 @@ export interface NativeBinding<T extends NativeTensorHandle = NativeTensorHandle
   allGatherInto(group: NativeGroup, output: T, tensor: T): void;
   reduceScatter(group: NativeGroup, output: T, inputs: readonly T[], op: NativeReduceOp): void;
   barrier(group: NativeGroup): void;
+
+  // reducer.cc
+  /** Registers a gradient hook on each parameter; buckets of at most bucketCapBytes, in reverse order. */
+  reducerNew(group: NativeGroup, params: readonly T[], bucketCapBytes: Int): NativeReducer;
+  /** Each bucket's parameter indices, in launch order. */
+  reducerBuckets(reducer: NativeReducer): number[][];
+  /** Unregisters the hooks and frees the buffers; idempotent. */
+  reducerRemove(reducer: NativeReducer): void;
 }
 
 /** Every export of the addon, in native/src order. Compared with `Object.keys(addon)` by the test. */
@@ -445,6 +458,8 @@ export const NATIVE_BINDING_NAMES = [
   'storeTcp', 'storeFile', 'storePort', 'storeSet', 'storeGet', 'storeAdd', 'storeWait', 'storeClose',
   'processGroupGloo', 'processGroupNccl', 'groupInfo', 'groupDestroy', 'allReduce', 'broadcast', 'allGather',
   'allGatherInto', 'reduceScatter', 'barrier',
+  // reducer.cc
+  'reducerNew', 'reducerBuckets', 'reducerRemove',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Compiles only while every key of NativeBinding is in NATIVE_BINDING_NAMES (the converse is `satisfies` above). */

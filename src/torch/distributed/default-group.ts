@@ -128,6 +128,11 @@ function groupOr(group: ProcessGroup | undefined, what: string): ProcessGroup {
   return g;
 }
 
+/** `group`, or the default group; throws E_DISTRIBUTED naming `what` when there is none. */
+export function groupOrDefault(group: ProcessGroup | undefined, what: string): ProcessGroup {
+  return groupOr(group, what);
+}
+
 export interface GroupOption {
   readonly group?: ProcessGroup;
 }
