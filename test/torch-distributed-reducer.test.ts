@@ -110,6 +110,7 @@ describe('torch.distributed.Reducer (Gloo, two ranks)', () => {
       }
       assert.deepEqual(r['gradsAfterCapture'], [true, true, true, true, true], 'torch.grad leaves .grad alone');
       assert.deepEqual(r['afterRemove'], (r['local'] as Grads[])[0], 'a removed reducer leaves gradients local');
+      assert.match(String(r['afterDestroy']), /^E_DISTRIBUTED: gradient reducer on rank \d of 2 \(gloo, timeout 20000 ms\): the process group was destroyed$/);
     }
   });
 

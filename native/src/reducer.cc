@@ -45,13 +45,22 @@ namespace dsi {
 namespace {
 std::atomic<uint64_t> passSerial{0};
 thread_local BackwardPass current;
+// The pass started last in the process: what a hook on another thread than the caller's (a CUDA
+// device's engine thread) goes by. Right while one thread at a time runs backward passes.
+std::atomic<uint64_t> lastSerial{0};
+std::atomic<bool> lastCapture{false};
 }  // namespace
 
 BackwardPassScope::BackwardPassScope(bool capture) : previous_(current) {
   current = BackwardPass{++passSerial, capture};
+  lastCapture = capture;
+  lastSerial = current.serial;
 }
 BackwardPassScope::~BackwardPassScope() { current = previous_; }
-BackwardPass currentBackwardPass() { return current; }
+BackwardPass currentBackwardPass() {
+  if (current.serial != 0) return current;
+  return BackwardPass{lastSerial.load(), lastCapture.load()};
+}
 
 namespace {
 

@@ -20,7 +20,8 @@ struct ReducerError : std::runtime_error {
   std::string detail;
 };
 
-// The backward pass the calling thread runs: a serial that tells one pass from the next, and
+// The backward pass the calling thread runs (on another thread, such as a CUDA device's engine
+// thread: the pass started last in the process): a serial that tells one pass from the next, and
 // whether it is `torch.grad` (gradients captured and returned) or `backward` (accumulated into
 // `.grad`). Serial 0: no pass was started through the binding.
 struct BackwardPass {

@@ -10,7 +10,8 @@
  * - `average`: each rank first computes its local gradients of both batches with `torch.grad`
  *   (no reducer yet), then with a Reducer of a 40-byte cap: `backward` on batch 0, the gradients
  *   copied, `backward` on batch 1 (accumulating), copied; then `.grad` cleared and `torch.grad` on
- *   batch 0 (capture mode). It prints all of them and the reducer's buckets.
+ *   batch 0 (capture mode). It prints all of them and the reducer's buckets; then, with the
+ *   reducer removed, local gradients, and a new reducer's pass after the group is destroyed.
  * - `peer-dies`: rank 1 exits after a barrier; rank 0's `backward` then must fail.
  */
 import * as torch from '../../src/torch/index.js';
@@ -54,8 +55,17 @@ function average(): Record<string, unknown> {
   reducer.remove();
   // Removed: gradients stay local.
   const afterRemove = torch.grad([loss(params, batch(rank, 0))], params, { allowUnused: true }).map(values);
+  // A reducer does not keep its group alive: once the group is destroyed, its next pass fails.
+  const orphan = new dist.Reducer(params);
   dist.destroyProcessGroup();
-  return { rank, local, afterOne, afterTwo, captured, gradsAfterCapture, buckets, afterRemove };
+  let afterDestroy = '';
+  try {
+    loss(params, batch(rank, 0)).backward();
+  } catch (e) {
+    afterDestroy = `${(e as torch.TorchError).code}: ${(e as Error).message}`;
+  }
+  orphan.remove();
+  return { rank, local, afterOne, afterTwo, captured, gradsAfterCapture, buckets, afterRemove, afterDestroy };
 }
 
 function peerDies(): Record<string, unknown> {
