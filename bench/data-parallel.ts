@@ -1,25 +1,26 @@
 /**
  * Data-parallel training on this machine's CPUs, two questions:
  *
- * 1. Scaling: a small conv net (2 conv + 1 linear, 28 × 28 inputs, ~20k parameters) at one
+ * 1. Scaling: a small conv net (2 conv + 1 linear, 28 × 28 inputs, 74 kB of parameters) at one
  *    global batch, 2 workers × 1 thread (each half the batch, gradients averaged by the Reducer)
- *    against 1 worker × 2 threads. Images/s of the whole world and the ratio.
- * 2. Overlap: a conv net of a few MB of parameters (4 conv + 2 linear, 5.3 MB float32) on
- *    2 workers × 1 thread: ms per step with the gradients averaged during the backward pass
- *    (the Reducer; 25 MB buckets, DDP's default, and 1 MB buckets) against the all-reduce after
- *    the backward pass (averageGradients `overlap: false`, the earlier path), and against no
- *    averaging at all (what the step costs without communication).
+ *    against 1 worker × 2 threads. Images/s of the whole world and the ratio. Each configuration
+ *    runs in fresh worker processes, K times in turn (a shared machine's load moves single runs
+ *    by 2×); the median is printed with the range.
+ * 2. Overlap: a conv net of 5.3 MB of parameters (4 conv + 2 linear) on 2 workers × 1 thread:
+ *    ms per step with the gradients averaged during the backward pass (the Reducer; 25 MB
+ *    buckets, DDP's default, and 1 MB buckets) against the all-reduce after the backward pass
+ *    (averageGradients `overlap: false`, the earlier path) and against no averaging at all (the
+ *    step without communication). One pair of workers runs every mode in turn, a few steps each,
+ *    K·6 rounds, a barrier before each step; the median step of each mode is printed, so every
+ *    mode meets the same load.
  *
  *   npm run build
  *   node dist/bench/data-parallel.js [--steps N] [--batch B] [--big-batch B2] [--repeat K]
  *
- * Each configuration runs in fresh worker processes (this file with `--worker`) that rendezvous
- * through env:// on a free loopback port; each does 3 warm-up steps, a barrier, N timed steps
- * (default 20) of SGD on fixed random data, a barrier; rank 0 reports the time. The
- * configurations run in turn, K times over (default 3), and the median of each is printed (a
- * shared machine's load moves single runs by 2×). The CPU model
- * (lscpu) is printed with the figures. Nothing here is a test: figures depend on the machine
- * and on what else runs on it.
+ * Workers are this file with `--worker`, rendezvousing through env:// on a free loopback port;
+ * SGD on fixed random data after 3 warm-up steps; N (default 20) timed steps per run in part 1,
+ * 5 per round in part 2. The CPU model (lscpu) is printed with the figures. Nothing here is a
+ * test: figures depend on the machine and on what else runs on it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
@@ -50,7 +51,8 @@ interface Config {
   /** Global batch: each worker takes batch / world. */
   readonly batch: number;
   readonly steps: number;
-  readonly averaging: Averaging;
+  /** Unset: the overlap part's round robin over MODES. */
+  readonly averaging?: Averaging;
   readonly bucketCapBytes: number;
 }
 
@@ -75,8 +77,25 @@ function build(model: Model): torch.nn.Module {
   );
 }
 
-/** One worker: returns the timed steps' seconds (rank 0's) and the parameters' bytes. */
-function work(config: Config): { seconds: number; parameterBytes: number } {
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** The overlap part's modes, in the order they take turns. */
+const MODES: readonly { name: string; averaging: Averaging; bucketCapBytes: number }[] = [
+  { name: 'no averaging (no communication)', averaging: 'none', bucketCapBytes: 25 * MB },
+  { name: 'all-reduce after backward, 25 MB', averaging: 'after-backward', bucketCapBytes: 25 * MB },
+  { name: 'Reducer (overlapped), 25 MB', averaging: 'reducer', bucketCapBytes: 25 * MB },
+  { name: 'Reducer (overlapped), 1 MB', averaging: 'reducer', bucketCapBytes: 1 * MB },
+];
+
+/**
+ * One worker. `config.averaging` set: `steps` timed steps in that mode, the seconds between
+ * barriers. Unset (the overlap part): every mode of MODES in turn, `steps` rounds of 5 steps
+ * each, each step after a barrier; the median step's milliseconds per mode.
+ */
+function work(config: Config): { seconds: number; msPerMode: number[]; parameterBytes: number } {
   torch.setNumThreads(config.threads);
   const dist = torch.distributed;
   if (config.world > 1) dist.initProcessGroup({ backend: 'gloo', timeoutMs: 120_000 });
@@ -84,7 +103,6 @@ function work(config: Config): { seconds: number; parameterBytes: number } {
   const model = build(config.model);
   const params = model.parameters();
   const opt = new torch.optim.SGD(params, { lr: 0.01 });
-  const undo = config.world > 1 && config.averaging !== 'none' ? averageGradients([opt], { overlap: config.averaging === 'reducer', bucketCapBytes: config.bucketCapBytes }) : () => {};
   const each = config.batch / config.world;
   const x = torch.randn([each, 1, 28, 28]);
   const y = torch.randint(0, 10, [each]);
@@ -94,15 +112,36 @@ function work(config: Config): { seconds: number; parameterBytes: number } {
       torch.F.crossEntropy(model.forward(x), y).backward();
       opt.step();
     });
+  const average = (averaging: Averaging, bucketCapBytes: number): (() => void) =>
+    config.world > 1 && averaging !== 'none' ? averageGradients([opt], { overlap: averaging === 'reducer', bucketCapBytes }) : () => {};
+  const parameterBytes = params.reduce((n, p) => n + p.numel() * 4, 0);
   for (let i = 0; i < 3; i++) step();
-  if (config.world > 1) dist.barrier();
-  const start = performance.now();
-  for (let i = 0; i < config.steps; i++) step();
-  if (config.world > 1) dist.barrier();
-  const seconds = (performance.now() - start) / 1000;
-  undo();
-  if (config.world > 1) dist.destroyProcessGroup();
-  return { seconds, parameterBytes: params.reduce((n, p) => n + p.numel() * 4, 0) };
+  if (config.averaging !== undefined) {
+    const undo = average(config.averaging, config.bucketCapBytes);
+    if (config.world > 1) dist.barrier();
+    const start = performance.now();
+    for (let i = 0; i < config.steps; i++) step();
+    if (config.world > 1) dist.barrier();
+    const seconds = (performance.now() - start) / 1000;
+    undo();
+    if (config.world > 1) dist.destroyProcessGroup();
+    return { seconds, msPerMode: [], parameterBytes };
+  }
+  const times: number[][] = MODES.map(() => []);
+  for (let round = 0; round < config.steps; round++) {
+    MODES.forEach((mode, m) => {
+      const undo = average(mode.averaging, mode.bucketCapBytes);
+      for (let i = 0; i < 5; i++) {
+        dist.barrier();
+        const start = performance.now();
+        step();
+        times[m]!.push(performance.now() - start);
+      }
+      undo();
+    });
+  }
+  dist.destroyProcessGroup();
+  return { seconds: 0, msPerMode: times.map(median), parameterBytes };
 }
 
 async function freePort(): Promise<number> {
@@ -117,7 +156,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs `config` in fresh worker processes; rank 0's result. */
-async function run(config: Config): Promise<{ seconds: number; parameterBytes: number }> {
+async function run(config: Config): Promise<ReturnType<typeof work>> {
   const port = await freePort();
   const self = fileURLToPath(import.meta.url);
   const lines = await Promise.all(
@@ -132,7 +171,7 @@ async function run(config: Config): Promise<{ seconds: number; parameterBytes: n
       }),
     ),
   );
-  return JSON.parse(lines[0]!) as { seconds: number; parameterBytes: number };
+  return JSON.parse(lines[0]!) as ReturnType<typeof work>;
 }
 
 function cpuModel(): string {
@@ -154,42 +193,34 @@ if (values.worker !== undefined) {
   console.log(`CPU: ${cpuModel()}, ${os.cpus().length} logical cores, load average ${os.loadavg()[0]!.toFixed(1)}`);
 
   const repeat = Number(values.repeat);
-  const base = { steps, bucketCapBytes: 25 * MB, averaging: 'reducer' as Averaging };
-  const big = { steps, model: 'big' as Model, world: 2, threads: 1, batch: bigBatch };
+  const small = { steps, bucketCapBytes: 25 * MB, averaging: 'reducer' as Averaging, model: 'small' as Model, batch };
   const rows: [string, Config][] = [
-    ['1 worker  × 2 threads', { ...base, model: 'small', world: 1, threads: 2, batch }],
-    ['2 workers × 1 thread', { ...base, model: 'small', world: 2, threads: 1, batch }],
-    ['no averaging (no communication)', { ...big, averaging: 'none', bucketCapBytes: 25 * MB }],
-    ['all-reduce after backward, 25 MB', { ...big, averaging: 'after-backward', bucketCapBytes: 25 * MB }],
-    ['Reducer (overlapped), 25 MB', { ...big, averaging: 'reducer', bucketCapBytes: 25 * MB }],
-    ['Reducer (overlapped), 1 MB', { ...big, averaging: 'reducer', bucketCapBytes: 1 * MB }],
+    ['1 worker  × 2 threads', { ...small, world: 1, threads: 2 }],
+    ['2 workers × 1 thread', { ...small, world: 2, threads: 1 }],
   ];
   const seconds: number[][] = rows.map(() => []);
-  const bytes: number[] = rows.map(() => 0);
+  let smallBytes = 0;
   for (let k = 0; k < repeat; k++) {
     for (let i = 0; i < rows.length; i++) {
       const r = await run(rows[i]![1]);
       seconds[i]!.push(r.seconds);
-      bytes[i] = r.parameterBytes;
+      smallBytes = r.parameterBytes;
     }
   }
-  const median = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
-  const spread = (xs: number[], f: (x: number) => number): string => `${Math.min(...xs.map(f)).toFixed(0)}–${Math.max(...xs.map(f)).toFixed(0)}`;
   const ips = (s: number): number => (batch * steps) / s;
-  console.log(`\n1. Scaling: small conv net (${(bytes[0]! / 1e3).toFixed(0)} kB of parameters), global batch ${batch}, ${steps} steps, median of ${repeat}`);
+  const range = (xs: number[]): string => `${Math.min(...xs.map(ips)).toFixed(0)}–${Math.max(...xs.map(ips)).toFixed(0)}`;
+  console.log(`\n1. Scaling: small conv net (${(smallBytes / 1e3).toFixed(0)} kB of parameters), global batch ${batch}, ${steps} steps, median of ${repeat} runs`);
   for (const i of [0, 1]) {
     const ratio = i === 1 ? `   ratio ${(ips(median(seconds[1]!)) / ips(median(seconds[0]!))).toFixed(2)}` : '';
-    console.log(`   ${rows[i]![0].padEnd(22)} ${ips(median(seconds[i]!)).toFixed(0).padStart(6)} images/s (${spread(seconds[i]!, ips)})${ratio}`);
+    console.log(`   ${rows[i]![0].padEnd(22)} ${ips(median(seconds[i]!)).toFixed(0).padStart(6)} images/s (${range(seconds[i]!)})${ratio}`);
   }
-  const ms = (s: number): number => (s / steps) * 1000;
-  console.log(`\n2. Overlap: conv net of ${(bytes[2]! / 1e6).toFixed(1)} MB of parameters, 2 workers × 1 thread, global batch ${bigBatch}, ${steps} steps, median of ${repeat}`);
-  const after = ms(median(seconds[3]!));
-  for (const i of [2, 3, 4, 5]) {
-    const m = ms(median(seconds[i]!));
-    const ratio = i >= 4 ? `   ${(after / m).toFixed(2)}× the after-backward path's speed` : '';
-    console.log(`   ${rows[i]![0].padEnd(34)} ${m.toFixed(1).padStart(7)} ms/step (${spread(seconds[i]!, ms)})${ratio}`);
-  }
+
+  const rounds = 6 * repeat;
+  const overlap = await run({ model: 'big', world: 2, threads: 1, batch: bigBatch, steps: rounds, bucketCapBytes: 25 * MB });
+  console.log(`\n2. Overlap: conv net of ${(overlap.parameterBytes / 1e6).toFixed(1)} MB of parameters, 2 workers × 1 thread, global batch ${bigBatch}, median step of ${rounds * 5} per mode, modes in turn`);
+  const after = overlap.msPerMode[1]!;
+  MODES.forEach((mode, i) => {
+    const ratio = mode.averaging === 'reducer' ? `   ${(after / overlap.msPerMode[i]!).toFixed(2)}× the after-backward path's speed` : '';
+    console.log(`   ${mode.name.padEnd(34)} ${overlap.msPerMode[i]!.toFixed(1).padStart(7)} ms/step${ratio}`);
+  });
 }
