@@ -63,7 +63,6 @@ struct StoreBox {
   int64_t groups = 0;  // groups made on this store: each gets its own key prefix
 };
 
-
 // Runs `f`; any C++ exception becomes E_DISTRIBUTED with `what` before libtorch's message.
 template <class F>
 auto distributed(Napi::Env env, const std::string& what, F&& f) -> decltype(f()) {
@@ -87,7 +86,6 @@ StoreBox& storeOf(const Napi::CallbackInfo& info, size_t i) {
   return *box;
 }
 
-
 std::string str(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsString()) argError(info.Env(), argName(info, i) + ": expected a string");
   return info[i].As<Napi::String>().Utf8Value();
@@ -96,7 +94,6 @@ std::string str(const Napi::CallbackInfo& info, size_t i) {
 std::chrono::milliseconds millis(const Napi::CallbackInfo& info, size_t i) {
   return std::chrono::milliseconds(i64(info, i));
 }
-
 
 Napi::Value wrapStore(Napi::Env env, c10::intrusive_ptr<c10d::Store> store, const char* kind) {
   auto* box = new StoreBox{std::move(store), kind, 0};
