@@ -69,7 +69,7 @@ function average(): Record<string, unknown> {
 }
 
 function peerDies(): Record<string, unknown> {
-  dist.initProcessGroup({ backend: 'gloo', timeoutMs: 3000 });
+  dist.initProcessGroup({ backend: 'gloo', timeoutMs: 20_000 });
   const params = model();
   const reducer = new dist.Reducer(params);
   dist.barrier();
