@@ -21,7 +21,8 @@
         "src/runtime.cc",
         "src/amp.cc",
         "src/distributed.cc",
-        "src/distributed-autograd.cc"
+        "src/distributed-autograd.cc",
+        "src/reducer.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,5 +1,6 @@
 // Module entry point, the tensor handle and argument conversion.
 #include "common.h"
+#include "reducer.h"
 
 #include <cmath>
 #include <cstdio>
@@ -305,6 +306,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAmp(env, exports);
   registerDistributed(env, exports);
   registerDistributedAutograd(env, exports);
+  registerReducer(env, exports);
   return exports;
 }
 

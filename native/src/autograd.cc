@@ -1,5 +1,10 @@
 // Autograd: gradients, grad mode (thread-local, so a Worker has its own) and leaf flags.
+//
+// `backward` and `autogradGrad` mark the pass they run (BackwardPassScope: a gradient reducer's
+// hooks tell accumulated gradients from captured ones by it) and turn a reducer's failure inside
+// the pass (ReducerError, e.g. a failed all-reduce) into a TorchError with its code.
 #include "common.h"
+#include "reducer.h"
 
 #include <c10/core/GradMode.h>
 
@@ -14,7 +19,12 @@ static Napi::Value Backward(const Napi::CallbackInfo& info) {
   bool create = flag(info, 3);
   c10::optional<bool> retain;
   if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) retain = flag(info, 2);
-  t.backward(g.value_or(at::Tensor()), retain, create);
+  try {
+    BackwardPassScope pass(/*capture=*/false);
+    t.backward(g.value_or(at::Tensor()), retain, create);
+  } catch (const ReducerError& e) {
+    throwTorch(info.Env(), e.what(), e.code, e.detail);
+  }
   return info.Env().Undefined();
 }
 static Napi::Value Grad(const Napi::CallbackInfo& info) {
@@ -57,7 +67,15 @@ static Napi::Value AutogradGrad(const Napi::CallbackInfo& info) {
   if (info[2].IsArray()) gradOutputs = tensorList(info, 2);
   c10::optional<bool> retain;
   if (!info[3].IsUndefined() && !info[3].IsNull()) retain = flag(info, 3);
-  auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retain, flag(info, 4), flag(info, 5));
+  bool create = flag(info, 4);
+  bool allowUnused = flag(info, 5);
+  std::vector<at::Tensor> grads;
+  try {
+    BackwardPassScope pass(/*capture=*/true);
+    grads = torch::autograd::grad(outputs, inputs, gradOutputs, retain, create, allowUnused);
+  } catch (const ReducerError& e) {
+    throwTorch(info.Env(), e.what(), e.code, e.detail);
+  }
   Napi::Array arr = Napi::Array::New(info.Env(), grads.size());
   for (size_t k = 0; k < grads.size(); k++)
     arr.Set(static_cast<uint32_t>(k), grads[k].defined() ? wrap(info.Env(), grads[k]) : info.Env().Undefined());

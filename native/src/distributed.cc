@@ -13,6 +13,7 @@
 // The calls are synchronous, like the rest of the addon: a collective blocks the calling
 // JavaScript thread until every rank has taken part. Run ranks in separate processes (or
 // Workers), never two ranks of one group on one thread.
+#include "common.h"
 #include "distributed.h"
 
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
@@ -28,6 +29,31 @@
 #include <vector>
 
 namespace dsi {
+
+// Shared with reducer.cc (declared in distributed.h) ------------------------------------------
+
+std::string describe(const std::exception& e) {
+  if (auto* ce = dynamic_cast<const c10::Error*>(&e)) return ce->what_without_backtrace();
+  return e.what();
+}
+
+GroupBox& groupOf(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsExternal()) argError(info.Env(), argName(info, i) + ": expected a process group handle");
+  GroupBox* box = v.As<Napi::External<GroupBox>>().Data();
+  if (!box->backend) throwTorch(info.Env(), "the process group was destroyed", "E_DISTRIBUTED");
+  return *box;
+}
+
+// "allReduce on rank 1 of 2 (gloo, timeout 3000 ms)"
+std::string where(const GroupBox& g, const std::string& op) {
+  return op + " on rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " (" + g.name +
+         ", timeout " + std::to_string(g.timeout.count()) + " ms)";
+}
+
+void waitFor(const GroupBox& g, const c10::intrusive_ptr<c10d::Work>& work) {
+  if (!work->wait(g.timeout)) throw std::runtime_error("timed out");
+}
 
 namespace {
 
@@ -46,7 +72,6 @@ StoreBox& storeOf(const Napi::CallbackInfo& info, size_t i) {
   return *box;
 }
 
-
 std::string str(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsString()) argError(info.Env(), argName(info, i) + ": expected a string");
   return info[i].As<Napi::String>().Utf8Value();
@@ -55,7 +80,6 @@ std::string str(const Napi::CallbackInfo& info, size_t i) {
 std::chrono::milliseconds millis(const Napi::CallbackInfo& info, size_t i) {
   return std::chrono::milliseconds(i64(info, i));
 }
-
 
 Napi::Value wrapStore(Napi::Env env, c10::intrusive_ptr<c10d::Store> store, const char* kind) {
   auto* box = new StoreBox{std::move(store), kind, 0};
@@ -78,23 +102,6 @@ c10d::ReduceOp reduceOp(const Napi::CallbackInfo& info, size_t i) {
 }
 
 }  // namespace
-
-GroupBox& groupOf(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Value v = info[i];
-  if (!v.IsExternal()) argError(info.Env(), argName(info, i) + ": expected a process group handle");
-  GroupBox* box = v.As<Napi::External<GroupBox>>().Data();
-  if (!box->backend) throwTorch(info.Env(), "the process group was destroyed", "E_DISTRIBUTED");
-  return *box;
-}
-
-std::string where(const GroupBox& g, const char* op) {
-  return std::string(op) + " on rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " (" + g.name +
-         ", timeout " + std::to_string(g.timeout.count()) + " ms)";
-}
-
-void waitFor(const GroupBox& g, const c10::intrusive_ptr<c10d::Work>& work) {
-  if (!work->wait(g.timeout)) throw std::runtime_error("timed out");
-}
 
 // Stores -------------------------------------------------------------------------------------
 

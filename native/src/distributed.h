@@ -1,39 +1,36 @@
 // What distributed.cc shares with the other files that use its process groups
-// (distributed-autograd.cc): the group handle's contents, the error wrapper that turns any
-// failure into E_DISTRIBUTED, and the wait on a collective's Work.
+// (distributed-autograd.cc, reducer.cc): the group handle's contents, its messages, the error
+// wrapper that turns any failure into E_DISTRIBUTED, and the wait on a collective's Work.
 #pragma once
 
 #include "common.h"
 
 #include <torch/csrc/distributed/c10d/Backend.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 
 #include <chrono>
+#include <exception>
 #include <string>
 
 namespace dsi {
 
-// Behind a process group handle (Napi::External<GroupBox>); `backend` is reset by groupDestroy.
+// The object behind a JavaScript process group handle (Napi::External).
 struct GroupBox {
-  c10::intrusive_ptr<c10d::Backend> backend;
-  std::string name;  // "gloo" or "nccl"
+  c10::intrusive_ptr<c10d::Backend> backend;  // reset by groupDestroy
+  std::string name;                           // "gloo" or "nccl"
   int rank = 0;
   int size = 0;
   std::chrono::milliseconds timeout{0};
 };
 
-// The group behind argument i; a destroyed group throws E_DISTRIBUTED.
+// The group behind argument i; throws E_DISTRIBUTED when it was destroyed.
 GroupBox& groupOf(const Napi::CallbackInfo& info, size_t i);
-
-// "allReduce on rank 1 of 2 (gloo, timeout 3000 ms)"
-std::string where(const GroupBox& g, const char* op);
-
-// Waits for `work` up to the group's timeout; throws when it did not complete.
+// "allReduce on rank 1 of 2 (gloo, timeout 3000 ms)": how every distributed error begins.
+std::string where(const GroupBox& g, const std::string& op);
+// Waits for `work` up to the group's timeout; throws when it fails or times out.
 void waitFor(const GroupBox& g, const c10::intrusive_ptr<c10d::Work>& work);
-
-inline std::string describe(const std::exception& e) {
-  if (auto* ce = dynamic_cast<const c10::Error*>(&e)) return ce->what_without_backtrace();
-  return e.what();
-}
+// An exception's text without libtorch's C++ backtrace.
+std::string describe(const std::exception& e);
 
 // Runs `f`; any C++ exception becomes E_DISTRIBUTED with `what` before libtorch's message.
 template <class F>

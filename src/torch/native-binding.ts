@@ -96,6 +96,7 @@ export interface NativeAutocastState {
 /** The addon's exports. `T` is the tensor class that `setClasses` installed. */
 declare const nativeStoreBrand: unique symbol;
 declare const nativeGroupBrand: unique symbol;
+declare const nativeReducerBrand: unique symbol;
 /** A c10d store (TCPStore or FileStore) held by the addon. */
 export interface NativeStore {
   readonly [nativeStoreBrand]: true;
@@ -103,6 +104,10 @@ export interface NativeStore {
 /** A c10d process group held by the addon. */
 export interface NativeGroup {
   readonly [nativeGroupBrand]: true;
+}
+/** A gradient reducer (reducer.cc) held by the addon. */
+export interface NativeReducer {
+  readonly [nativeReducerBrand]: true;
 }
 export interface NativeGroupInfo {
   readonly rank: number;
@@ -405,6 +410,14 @@ export interface NativeBinding<T extends NativeTensorHandle = NativeTensorHandle
   // distributed-autograd.cc
   /** A new tensor: the sum or average over the group of every rank's tensor, differentiable (its backward all-reduces the gradients). */
   allReduceAutograd(group: NativeGroup, tensor: T, op: 'sum' | 'avg'): T;
+
+  // reducer.cc
+  /** Registers a gradient hook on each parameter; buckets of at most bucketCapBytes, in reverse order. */
+  reducerNew(group: NativeGroup, params: readonly T[], bucketCapBytes: Int): NativeReducer;
+  /** Each bucket's parameter indices, in launch order. */
+  reducerBuckets(reducer: NativeReducer): number[][];
+  /** Unregisters the hooks and frees the buffers; idempotent. */
+  reducerRemove(reducer: NativeReducer): void;
 }
 
 /** Every export of the addon, in native/src order. Compared with `Object.keys(addon)` by the test. */
@@ -450,6 +463,8 @@ export const NATIVE_BINDING_NAMES = [
   'allGatherInto', 'reduceScatter', 'barrier',
   // distributed-autograd.cc
   'allReduceAutograd',
+  // reducer.cc
+  'reducerNew', 'reducerBuckets', 'reducerRemove',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Compiles only while every key of NativeBinding is in NATIVE_BINDING_NAMES (the converse is `satisfies` above). */

@@ -7,8 +7,10 @@
  * - `agreeOnRun`: rank 0's run id and seed everywhere (a new run's id and a random seed are drawn
  *   per process);
  * - `broadcastParameters`: rank 0's weights everywhere before the first step;
- * - `averageGradients`: each optimiser's step first averages its parameters' gradients over the
- *   workers, flattened into buckets of about 25 MB (DDP's default) to pay few collectives;
+ * - `averageGradients`: each optimiser's parameters' gradients averaged over the workers by the
+ *   end of every backward pass (`torch.distributed.Reducer`: buckets of about 25 MB, DDP's
+ *   default, all-reduced while the pass still runs), so whatever reads them (a GradScaler's
+ *   unscale, the optimiser) sees the average;
  * - `distributedShard`: a worker's share of an epoch's order, PyTorch's DistributedSampler rule;
  * - `rankPositions` / `drawForRank`: a step's per-sample random numbers drawn for the global
  *   batch with the generator state every rank shares, each rank keeping its rows;
@@ -123,14 +125,14 @@ function parametersOf(optimizers: readonly torch.optim.Optimizer[]): torch.Tenso
   return [...seen];
 }
 
-/** Splits `tensors` into runs of about BUCKET_BYTES (float32 or the like) each, in order. */
-function buckets(tensors: readonly torch.Tensor[]): torch.Tensor[][] {
+/** Splits `tensors` into runs of about `capBytes` (float32 or the like) each, in order. */
+function buckets(tensors: readonly torch.Tensor[], capBytes: number): torch.Tensor[][] {
   const out: torch.Tensor[][] = [];
   let current: torch.Tensor[] = [];
   let bytes = 0;
   for (const t of tensors) {
     const size = t.numel() * 4;
-    if (current.length > 0 && bytes + size > BUCKET_BYTES) {
+    if (current.length > 0 && bytes + size > capBytes) {
       out.push(current);
       current = [];
       bytes = 0;
@@ -143,8 +145,8 @@ function buckets(tensors: readonly torch.Tensor[]): torch.Tensor[][] {
 }
 
 /** Runs `op` on each bucket of `tensors` flattened into one tensor, and copies the results back. */
-function bucketed(tensors: readonly torch.Tensor[], op: (flat: torch.Tensor) => void): void {
-  for (const bucket of buckets(tensors)) {
+function bucketed(tensors: readonly torch.Tensor[], op: (flat: torch.Tensor) => void, capBytes = BUCKET_BYTES): void {
+  for (const bucket of buckets(tensors, capBytes)) {
     torch.tidy(() => {
       const flat = torch.cat(bucket.map((t) => t.detach().flatten()));
       op(flat);
@@ -163,17 +165,44 @@ export function broadcastParameters(optimizers: readonly torch.optim.Optimizer[]
   bucketed(parametersOf(optimizers), (flat) => dist.broadcast(flat, { src: 0 }));
 }
 
+export interface AverageGradientsOptions {
+  /**
+   * true (default): a Reducer per optimiser averages the gradients during each backward pass.
+   * false: each optimiser's `step()` first all-reduces them, after the backward pass (the path
+   * kept for bench/data-parallel.ts to compare against; a GradScaler's `step` unscales before
+   * calling it, which the average does not change, but anything reading the gradients between
+   * the backward pass and the step sees local ones).
+   */
+  readonly overlap?: boolean;
+  /** Bytes per bucket (default BUCKET_BYTES). */
+  readonly bucketCapBytes?: number;
+}
+
 /**
- * Makes each optimiser's `step` average its parameters' gradients over the world first (those with
- * a gradient: every rank computes the same ones). Returns a function that undoes it.
+ * Makes every backward pass average the gradients of `optimizers`' parameters over the world
+ * (those that got one: every rank computes the same ones). Returns a function that undoes it.
  */
-export function averageGradients(optimizers: readonly torch.optim.Optimizer[]): () => void {
+export function averageGradients(optimizers: readonly torch.optim.Optimizer[], options: AverageGradientsOptions = {}): () => void {
+  const bucketCapBytes = options.bucketCapBytes ?? BUCKET_BYTES;
+  if (options.overlap === false) return averageInStep(optimizers, bucketCapBytes);
+  const seen = new Set<torch.Tensor>();
+  const reducers: torch.distributed.Reducer[] = [];
+  for (const o of optimizers) {
+    const params = o.params.filter((p) => !seen.has(p) && p.requiresGrad);
+    params.forEach((p) => seen.add(p));
+    if (params.length > 0) reducers.push(new dist.Reducer(params, { bucketCapBytes }));
+  }
+  return () => reducers.forEach((r) => r.remove());
+}
+
+/** The all-reduce after the backward pass: each optimiser's `step` first averages its gradients. */
+function averageInStep(optimizers: readonly torch.optim.Optimizer[], bucketCapBytes: number): () => void {
   const undo: (() => void)[] = [];
   for (const o of optimizers) {
     const step = o.step;
     o.step = function averagedStep(this: torch.optim.Optimizer): void {
       const grads = o.params.map((p) => p.grad).filter((g): g is torch.Tensor => g !== undefined);
-      bucketed(grads, (flat) => dist.allReduce(flat, { op: 'avg' }));
+      bucketed(grads, (flat) => dist.allReduce(flat, { op: 'avg' }), bucketCapBytes);
       step.call(o);
     };
     undo.push(() => {

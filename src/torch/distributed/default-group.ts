@@ -129,6 +129,11 @@ export function groupOr(group: ProcessGroup | undefined, what: string): ProcessG
   return g;
 }
 
+/** `group`, or the default group; throws E_DISTRIBUTED naming `what` when there is none. */
+export function groupOrDefault(group: ProcessGroup | undefined, what: string): ProcessGroup {
+  return groupOr(group, what);
+}
+
 export interface GroupOption {
   readonly group?: ProcessGroup;
 }

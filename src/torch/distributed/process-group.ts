@@ -95,6 +95,11 @@ export class ProcessGroup {
     return this.#handle === undefined;
   }
 
+  /** The addon's handle, for native users of the group (the gradient Reducer); throws once destroyed. */
+  get nativeHandle(): NativeGroup {
+    return this.handle;
+  }
+
   private get handle(): NativeGroup {
     if (this.#handle === undefined) throw new TorchError(`the ${this.backend} process group (rank ${this.rank}) was destroyed`, 'E_DISTRIBUTED');
     return this.#handle;
