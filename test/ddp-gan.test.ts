@@ -265,4 +265,29 @@ describe('data-parallel DCGAN', () => {
     assert.ok(same.worst <= LR * steps, `largest difference ${same.worst} above lr · steps = ${LR * steps}`);
     assert.ok(same.mean <= bound, `mean difference ${same.mean} above lr · S · 8 · L · n · 2^-24 = ${bound}`);
   });
+
+  it('the classifier (batch norm and a dropout layer): two workers at batch 4 equal one process at batch 8', async (t) => {
+    // Two classes from a parameter: which half of the field the plume starts in.
+    const query = "SELECT *, CASE WHEN x0 < 0.5 THEN 'left' ELSE 'right' END AS side FROM plumes";
+    const common = ['ml', 'train', '--model', 'classifier', '--query', query, '--label-col', 'side', '--epochs', String(EPOCHS), '--lr', String(LR), '--seed', '5', '--threads', '1', '--json'];
+    const one = dsi(28, [...common, '--batch', '8']);
+    const two = dsi(28, [...common, '--batch', '4', '--nproc', '2']);
+    assert.equal(two.steps_done, one.steps_done);
+    const weights = (checkpoint: string): Map<string, Float32Array> => {
+      const out = new Map<string, Float32Array>();
+      const { tensors } = loadSafetensors(path.join(dir, '28', checkpoint, 'model.safetensors'));
+      for (const [k, x] of tensors) {
+        if (x.dtype === 'float32' && !/running_(mean|var)$/.test(k)) out.set(k, x.toArray() as Float32Array);
+        x.dispose();
+      }
+      return out;
+    };
+    const same = difference(weights(one.FILE_checkpoint), weights(two.FILE_checkpoint));
+    t.diagnostic(`${same.count} parameters after ${one.steps_done} steps: largest difference ${same.worst}, mean ${same.mean}`);
+    // n = 8 · 14 · 14 = 1568 (the first batch norm's count per channel), L = 2 batch norms; the
+    // dropout masks are the global batch's (a per-worker mask would move most weights by about lr).
+    const bound = meanBound(one.steps_done, 2, 8 * 14 * 14);
+    assert.ok(same.worst <= LR * one.steps_done, `largest difference ${same.worst} above lr · steps`);
+    assert.ok(same.mean <= bound, `mean difference ${same.mean} above lr · S · 8 · L · n · 2^-24 = ${bound}`);
+  });
 });

@@ -91,6 +91,8 @@ export class ImageClassifier extends nn.Module {
   readonly conv2: torch.nn.Conv2d;
   readonly bn2: torch.nn.BatchNorm2d;
   readonly fc: torch.nn.Linear;
+  /** A layer, not `F.dropout`, so a data-parallel run can draw its masks for the global batch (train/rank-dropout.ts). */
+  readonly dropout: torch.nn.Module;
   readonly head: torch.nn.Linear;
 
   constructor(architecture: ClassifierArchitecture) {
@@ -102,6 +104,7 @@ export class ImageClassifier extends nn.Module {
     this.conv2 = this.registerModule('conv2', new nn.Conv2d(32, 64, 3, { padding: 1, bias: false }));
     this.bn2 = this.registerModule('bn2', new nn.BatchNorm2d(64));
     this.fc = this.registerModule('fc', new nn.Linear(64 * 7 * 7, a.featureDim));
+    this.dropout = this.registerModule('dropout', new nn.Dropout(CLASSIFIER_DROPOUT));
     this.head = this.registerModule('head', new nn.Linear(a.featureDim, a.classes));
   }
 
@@ -120,7 +123,7 @@ export class ImageClassifier extends nn.Module {
 
   /** Logits from features (dropout in training mode). */
   classify(features: Tensor): Tensor {
-    return this.head.forward(F.dropout(features, CLASSIFIER_DROPOUT, this.training));
+    return this.head.forward(this.dropout.forward(features));
   }
 
   /** Images N × C × S × S → logits N × classes. */

@@ -8,7 +8,7 @@
  *
  * `convertRankDropout` puts it in the place of every nn.Dropout of a network (the same name; a
  * dropout has no state, so state-dict keys are unchanged). A model that calls `F.dropout` in its
- * own `forward` (the classifier's head) keeps drawing per worker: data-parallel, not exact.
+ * own `forward` keeps drawing per worker: data-parallel, not exact; give it a layer instead.
  */
 import * as torch from '../../torch/index.js';
 import { drawForRank, type RunWorld } from './distributed-run.js';

@@ -218,8 +218,8 @@ function create(plan: ClassifierPlan, _registry: RunRegistry, options: TrainClas
     stepsPerEpoch: steps,
     epochImages: batches.epochImages,
     optimizers: [opt],
-    // Data-parallel: batch norm synchronised. The head's dropout (F.dropout in the model's forward,
-    // not an nn.Dropout layer) draws per worker, so N workers are not one process step for step.
+    // Data-parallel: batch norm synchronised and the head's dropout layer drawn for the global
+    // batch, so N workers at batch b are one process at b·N (test/ddp-gan.test.ts).
     modules: [model],
     step(epoch, s, step) {
       const index = batches.indices(epoch, s);
