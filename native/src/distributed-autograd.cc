@@ -14,6 +14,7 @@
 // backward surfaces from `backward()` with the same message (naming the operation, the rank and
 // the timeout), under the code the autograd call gives its errors.
 #include "distributed.h"
+#include "reducer.h"
 
 #include <torch/csrc/autograd/custom_function.h>
 
@@ -58,8 +59,10 @@ struct AllReduceFunction : public torch::autograd::Function<AllReduceFunction> {
       return {AllReduceFunction::apply(grads[0], ref), at::Tensor()};
     } catch (const std::exception& e) {
       std::string message = describe(e);
-      throw std::runtime_error(where(ref->group, "allReduce (backward of the differentiable all-reduce)") + ": " +
-                               message.substr(0, message.find('\n')));
+      // Carried out of backward/grad unchanged and turned into E_DISTRIBUTED there (autograd.cc).
+      throw ReducerError(where(ref->group, "allReduce (backward of the differentiable all-reduce)") + ": " +
+                             message.substr(0, message.find('\n')),
+                         "E_DISTRIBUTED", e.what());
     }
   }
 };
