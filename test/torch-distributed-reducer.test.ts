@@ -122,6 +122,14 @@ describe('torch.distributed.Reducer (Gloo, two ranks)', () => {
     assert.match(String(survivor!['message']), /^allReduce of gradient bucket 1 of 1 on rank 0 of 2 \(gloo, timeout 20000 ms\): /);
     assert.equal(survivor!['again'], 'E_DISTRIBUTED');
   });
+
+  it("a peer that exits before a differentiable all-reduce's backward: backward throws E_DISTRIBUTED", async () => {
+    const [survivor, gone] = await runPair('peer-dies-in-backward');
+    assert.equal(gone!['silent'], true);
+    assert.equal(survivor!.ok, false, JSON.stringify(survivor));
+    assert.equal(survivor!['code'], 'E_DISTRIBUTED');
+    assert.match(String(survivor!['message']), /^allReduce \(backward of the differentiable all-reduce\) on rank 0 of 2 \(gloo, timeout 20000 ms\): /);
+  });
 });
 
 describe('torch.distributed.Reducer (this process)', () => {

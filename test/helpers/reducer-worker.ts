@@ -13,6 +13,8 @@
  *   batch 0 (capture mode). It prints all of them and the reducer's buckets; then, with the
  *   reducer removed, local gradients, and a new reducer's pass after the group is destroyed.
  * - `peer-dies`: rank 1 exits after a barrier; rank 0's `backward` then must fail.
+ * - `peer-dies-in-backward`: rank 1 exits after a differentiable all-reduce's forward; rank 0's
+ *   `backward` through it must fail as a collective does.
  */
 import * as torch from '../../src/torch/index.js';
 
@@ -91,11 +93,26 @@ function peerDies(): Record<string, unknown> {
   return { ok: true };
 }
 
+function peerDiesInBackward(): Record<string, unknown> {
+  dist.initProcessGroup({ backend: 'gloo', timeoutMs: 20_000 });
+  const x = torch.ones([3]).requiresGrad_(true);
+  const y = dist.nn.allReduce(x, { op: 'sum' });
+  dist.barrier();
+  if (dist.getRank() === 1) process.exit(0);
+  try {
+    y.sum().backward();
+  } catch (e) {
+    const err = e as torch.TorchError;
+    return { ok: false, code: err.code, message: err.message };
+  }
+  return { ok: true };
+}
+
 const scenario = process.argv[2];
 if (scenario !== undefined && process.argv[1]?.endsWith('reducer-worker.js')) {
   let result: Record<string, unknown>;
   try {
-    const run = { average, 'peer-dies': peerDies }[scenario];
+    const run = { average, 'peer-dies': peerDies, 'peer-dies-in-backward': peerDiesInBackward }[scenario];
     if (run === undefined) throw new Error(`unknown scenario ${scenario}`);
     result = { ok: true, ...run() };
   } catch (e) {
