@@ -86,7 +86,7 @@ const median = (xs: readonly number[]): number => {
 const MODES: readonly { name: string; averaging: Averaging; bucketCapBytes: number }[] = [
   { name: 'no averaging (no communication)', averaging: 'none', bucketCapBytes: 25 * MB },
   { name: 'all-reduce after backward, 25 MB', averaging: 'after-backward', bucketCapBytes: 25 * MB },
-  { name: 'Reducer (overlapped), 25 MB', averaging: 'reducer', bucketCapBytes: 25 * MB },
+  { name: 'Reducer (overlapped), 25 MB, first 1 MB', averaging: 'reducer', bucketCapBytes: 25 * MB },
   { name: 'Reducer (overlapped), 1 MB', averaging: 'reducer', bucketCapBytes: 1 * MB },
 ];
 

@@ -83,6 +83,8 @@ describe('torch.distributed.Reducer (Gloo, two ranks)', () => {
     const local = [r0['local'], r1['local']] as [Grads[], Grads[]];
     // Reverse order, 40-byte cap: b2 (8 B) + w2 (32 B); b1 (16 B) + unused (8 B); w1 (48 B) alone.
     assert.deepEqual(r0['buckets'], [[4, 3], [2, 1], [0]]);
+    // Parameters of 48, 16, 8, 32 and 8 bytes: a first bucket of at most 8 bytes holds the last alone.
+    assert.deepEqual(r0['bucketsFirstSmall'], [[4], [3, 2], [1], [0]]);
     for (const r of results) {
       const afterOne = r['afterOne'] as Grads;
       const afterTwo = r['afterTwo'] as Grads;

@@ -29,6 +29,8 @@
 // gradients in the same passes (a parameter no rank uses keeps no gradient).
 #include "reducer.h"
 
+#include <algorithm>
+
 #include "distributed.h"
 
 #include <ATen/MemoryOverlap.h>
@@ -84,7 +86,7 @@ std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); 
 
 class ReducerState : public std::enable_shared_from_this<ReducerState> {
  public:
-  ReducerState(const GroupBox& g, std::vector<at::Tensor> params, int64_t capBytes)
+  ReducerState(const GroupBox& g, std::vector<at::Tensor> params, int64_t capBytes, int64_t firstCapBytes)
       : weakBackend_(g.backend) {
     group_ = g;
     group_.backend.reset();
@@ -94,7 +96,10 @@ class ReducerState : public std::enable_shared_from_this<ReducerState> {
     for (size_t k = params.size(); k-- > 0;) {
       const at::Tensor& p = params[k];
       int64_t size = p.numel() * static_cast<int64_t>(p.element_size());
-      bool fresh = buckets_.empty() || bytes + size > capBytes;
+      // The first bucket (the last layers' gradients, ready first) is smaller, so its all-reduce
+      // starts early in the pass (DDP's first_bucket_bytes_cap).
+      int64_t cap = buckets_.size() == 1 ? std::min(firstCapBytes, capBytes) : capBytes;
+      bool fresh = buckets_.empty() || bytes + size > cap;
       if (!fresh) {
         const at::Tensor& first = slots_[buckets_.back().slots.front()].param;
         fresh = first.scalar_type() != p.scalar_type() || first.device() != p.device();
@@ -303,12 +308,15 @@ ReducerBox& reducerOf(const Napi::CallbackInfo& info, size_t i) {
 
 }  // namespace
 
-// reducerNew(group, params, bucketCapBytes): registers the hooks; returns the reducer's handle.
+// reducerNew(group, params, bucketCapBytes, firstBucketCapBytes): registers the hooks; returns the
+// reducer's handle.
 static Napi::Value ReducerNew(const Napi::CallbackInfo& info) {
   GroupBox& g = groupOf(info, 0);
   std::vector<at::Tensor> params = tensorList(info, 1);
   int64_t cap = i64(info, 2);
   if (cap < 1) argError(info.Env(), argName(info, 2) + " (bucketCapBytes): expected a positive integer");
+  int64_t firstCap = i64(info, 3);
+  if (firstCap < 1) argError(info.Env(), argName(info, 3) + " (firstBucketCapBytes): expected a positive integer");
   std::unordered_set<const void*> seen;
   for (size_t k = 0; k < params.size(); k++) {
     const at::Tensor& p = params[k];
@@ -317,7 +325,7 @@ static Napi::Value ReducerNew(const Napi::CallbackInfo& info) {
     if (!at::isFloatingType(p.scalar_type())) argError(info.Env(), which + ": expected a floating-point tensor");
     if (!seen.insert(p.unsafeGetTensorImpl()).second) argError(info.Env(), which + ": the same parameter twice");
   }
-  auto state = std::make_shared<ReducerState>(g, std::move(params), cap);
+  auto state = std::make_shared<ReducerState>(g, std::move(params), cap, firstCap);
   state->registerHooks();
   auto* box = new ReducerBox{std::move(state)};
   // The garbage collector's finaliser only drops C++ objects (the hooks go with the state).

@@ -412,8 +412,8 @@ export interface NativeBinding<T extends NativeTensorHandle = NativeTensorHandle
   allReduceAutograd(group: NativeGroup, tensor: T, op: 'sum' | 'avg'): T;
 
   // reducer.cc
-  /** Registers a gradient hook on each parameter; buckets of at most bucketCapBytes, in reverse order. */
-  reducerNew(group: NativeGroup, params: readonly T[], bucketCapBytes: Int): NativeReducer;
+  /** Registers a gradient hook on each parameter; buckets of at most bucketCapBytes (the first of at most firstBucketCapBytes), in reverse order. */
+  reducerNew(group: NativeGroup, params: readonly T[], bucketCapBytes: Int, firstBucketCapBytes: Int): NativeReducer;
   /** Each bucket's parameter indices, in launch order. */
   reducerBuckets(reducer: NativeReducer): number[][];
   /** Unregisters the hooks and frees the buffers; idempotent. */

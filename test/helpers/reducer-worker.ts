@@ -55,6 +55,10 @@ function average(): Record<string, unknown> {
   const buckets = reducer.buckets;
   reducer.remove();
   reducer.remove();
+  // A small first bucket (DDP's first_bucket_bytes_cap): the last parameter alone, then as before.
+  const firstSmall = new dist.Reducer(params, { bucketCapBytes: 40, firstBucketCapBytes: 8 });
+  const bucketsFirstSmall = firstSmall.buckets;
+  firstSmall.remove();
   // Removed: gradients stay local.
   const afterRemove = torch.grad([loss(params, batch(rank, 0))], params, { allowUnused: true }).map(values);
   // A reducer does not keep its group alive: once the group is destroyed, its next pass fails.
@@ -67,7 +71,7 @@ function average(): Record<string, unknown> {
     afterDestroy = `${(e as torch.TorchError).code}: ${(e as Error).message}`;
   }
   orphan.remove();
-  return { rank, local, afterOne, afterTwo, captured, gradsAfterCapture, buckets, afterRemove, afterDestroy };
+  return { rank, local, afterOne, afterTwo, captured, gradsAfterCapture, buckets, bucketsFirstSmall, afterRemove, afterDestroy };
 }
 
 function peerDies(): Record<string, unknown> {

@@ -3,7 +3,7 @@
  * with PyTorch's names. See docs/torch-distributed.md.
  */
 export { TCPStore, FileStore, Store, DEFAULT_STORE_TIMEOUT_MS, type TCPStoreOptions } from './store.js';
-export { Reducer, DEFAULT_BUCKET_CAP_BYTES, type ReducerOptions } from './reducer.js';
+export { Reducer, DEFAULT_BUCKET_CAP_BYTES, DEFAULT_FIRST_BUCKET_CAP_BYTES, type ReducerOptions } from './reducer.js';
 export { ProcessGroup, ReduceOp, BACKENDS, DEFAULT_TIMEOUT_MS, type Backend, type ProcessGroupOptions } from './process-group.js';
 export {
   initProcessGroup,

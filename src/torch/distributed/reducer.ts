@@ -4,7 +4,8 @@
  * native/src/reducer.cc; see docs/torch-distributed.md.
  *
  * Parameters are bucketed in reverse order (gradients arrive roughly from the last layer first),
- * up to `bucketCapBytes` each (25 MB, DDP's default). A hook on each parameter copies its gradient
+ * up to `bucketCapBytes` each (25 MB, DDP's default; the first, which the last layers fill and
+ * which is ready first, up to `firstBucketCapBytes`, 1 MiB as DDP's). A hook on each parameter copies its gradient
  * into its bucket; a full bucket's all-reduce starts at once, asynchronously, while the backward
  * pass goes on; at the end of the pass the rest start, all are awaited, and every parameter that
  * got a gradient holds the world's mean:
@@ -36,9 +37,14 @@ import type { ProcessGroup } from './process-group.js';
 /** DDP's `bucket_cap_mb` default: 25 MB. */
 export const DEFAULT_BUCKET_CAP_BYTES = 25 * 1024 * 1024;
 
+/** DDP's first bucket (`_DEFAULT_FIRST_BUCKET_BYTES`): 1 MiB, so communication starts early in the pass. */
+export const DEFAULT_FIRST_BUCKET_CAP_BYTES = 1024 * 1024;
+
 export interface ReducerOptions {
   /** The most bytes of gradients in one bucket (one all-reduce); a larger parameter gets its own. */
   readonly bucketCapBytes?: number;
+  /** The most bytes in the first bucket (the last layers'); at most `bucketCapBytes`. Default 1 MiB. */
+  readonly firstBucketCapBytes?: number;
   /** Default: the default process group. */
   readonly group?: ProcessGroup;
 }
@@ -53,6 +59,8 @@ export class Reducer {
     check(Array.isArray(params), () => `Reducer: params: expected an array of tensors, got ${typeof params}`);
     const cap = options.bucketCapBytes ?? DEFAULT_BUCKET_CAP_BYTES;
     check(Number.isInteger(cap) && cap >= 1, () => `Reducer: bucketCapBytes: expected a positive integer, got ${cap}`);
+    const firstCap = options.firstBucketCapBytes ?? DEFAULT_FIRST_BUCKET_CAP_BYTES;
+    check(Number.isInteger(firstCap) && firstCap >= 1, () => `Reducer: firstBucketCapBytes: expected a positive integer, got ${firstCap}`);
     const seen = new Set<Tensor>();
     params.forEach((p, i) => {
       check(typeof p === 'object' && p !== null && 'dtype' in p, () => `Reducer: params[${i}]: expected a tensor`);
@@ -63,7 +71,7 @@ export class Reducer {
     });
     const group = groupOrDefault(options.group, 'Reducer');
     this.worldSize = group.size;
-    if (group.size > 1) this.#handle = native.reducerNew(group.nativeHandle, params, cap);
+    if (group.size > 1) this.#handle = native.reducerNew(group.nativeHandle, params, cap, firstCap);
   }
 
   /** Each bucket's parameter indices (into `params`), in the order their all-reduces start. */
