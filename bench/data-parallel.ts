@@ -7,8 +7,8 @@
  *    runs in fresh worker processes, K times in turn (a shared machine's load moves single runs
  *    by 2×); the median is printed with the range.
  * 2. Overlap: a conv net of 5.3 MB of parameters (4 conv + 2 linear) on 2 workers × 1 thread:
- *    ms per step with the gradients averaged during the backward pass (the Reducer; 25 MB
- *    buckets, DDP's default, and 1 MB buckets) against the all-reduce after the backward pass
+ *    ms per step with the gradients averaged during the backward pass (the Reducer; DDP's
+ *    defaults, a 1 MiB first bucket then 25 MB, and 1 MB buckets) against the all-reduce after the backward pass
  *    (averageGradients `overlap: false`, the earlier path) and against no averaging at all (the
  *    step without communication). One pair of workers runs every mode in turn, a few steps each,
  *    K·6 rounds, a barrier before each step; the median step of each mode is printed, so every
