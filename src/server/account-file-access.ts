@@ -42,6 +42,8 @@ const CHILD = fileURLToPath(new URL('./account-checker-child.js', import.meta.ur
 export const CHECK_TIMEOUT_MS = 30_000;
 
 interface Pending {
+  /** The checker asked: its exit fails its questions only. */
+  readonly child: ChildProcess;
   readonly resolve: (readable: boolean[]) => void;
   readonly reject: (e: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -94,10 +96,14 @@ export class AccountChecker {
         reject(this.#failure(`did not answer within ${CHECK_TIMEOUT_MS / 1000} s`));
         child.kill('SIGKILL');
       }, CHECK_TIMEOUT_MS);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { child, resolve, reject, timer });
       child.channel?.ref();
       child.send({ id, paths }, (e) => {
-        if (e) this.#settle(id, this.#failure(`could not be asked (${e.message})`));
+        if (!e) return;
+        // The checker is gone (killed, its exit not yet seen): the next question starts a new one.
+        if (this.#child === child) this.#child = undefined;
+        child.kill('SIGKILL');
+        this.#settle(id, this.#failure(`could not be asked (${e.message})`));
       });
     });
   }
@@ -156,7 +162,7 @@ export class AccountChecker {
       child.on('exit', (code, signal) => {
         const why = this.#failure(`exited (${signal ?? `status ${code}`})${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').pop()}`}`);
         reject(why);
-        for (const id of [...this.#pending.keys()]) this.#settle(id, why);
+        for (const [id, p] of [...this.#pending]) if (p.child === child) this.#settle(id, why);
         if (this.#child === child) this.#child = undefined;
       });
     });
