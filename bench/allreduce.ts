@@ -13,11 +13,11 @@
  * network; compare figures only on the same machine. Nothing here is a test.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '../src/free-port.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,17 +29,6 @@ const { values } = parseArgs({
 });
 const world = Number(values.world);
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), '../test/helpers/distributed-worker.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface BenchLine {
   readonly ok: boolean;

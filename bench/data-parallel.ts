@@ -23,12 +23,12 @@
  * test: figures depend on the machine and on what else runs on it.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.js';
 import { averageGradients } from '../src/ml/train/distributed-run.js';
+import { freePort } from '../src/free-port.js';
 
 const MB = 1024 * 1024;
 
@@ -142,17 +142,6 @@ function work(config: Config): { seconds: number; msPerMode: number[]; parameter
   }
   dist.destroyProcessGroup();
   return { seconds: 0, msPerMode: times.map(median), parameterBytes };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs `config` in fresh worker processes; rank 0's result. */

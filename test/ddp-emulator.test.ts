@@ -15,6 +15,7 @@ import type { Store } from '../src/store/store.js';
 import { loadSafetensors } from '../src/torch/io/safetensors.js';
 import { trainEmulator } from '../src/ml/index.js';
 import { tempDir } from './helpers/store-helpers.js';
+import { weightDifference } from './helpers/weight-difference.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DSI = path.join(ROOT, 'bin/dsi.js');
@@ -76,22 +77,11 @@ describe('data-parallel MLP emulator', () => {
     // by float32 rounding, and Adam's steps of about lr bound an element's drift by lr per step
     // (S = 3 steps × 4 epochs), its mean drift by lr · S · 2^-16.
     const steps = 3 * EPOCHS;
-    let worst = 0;
-    let total = 0;
-    let count = 0;
-    for (const [k, x] of a) {
-      const y = b.get(k)!;
-      for (let i = 0; i < x.length; i++) {
-        const d = Math.abs(x[i]! - y[i]!);
-        worst = Math.max(worst, d);
-        total += d;
-        count++;
-      }
-    }
-    t.diagnostic(`weights: ${count}; largest difference ${worst}, mean ${total / count}`);
+    const { worst, mean, count } = weightDifference(a, b);
+    t.diagnostic(`weights: ${count}; largest difference ${worst}, mean ${mean}`);
     assert.equal(count, 2 * 16 + 16 + 16 + 1);
     assert.ok(worst <= LR * steps, `largest difference ${worst} above lr · steps = ${LR * steps}`);
-    assert.ok(total / count <= LR * steps * 2 ** -16, `mean difference ${total / count}`);
+    assert.ok(mean <= LR * steps * 2 ** -16, `mean difference ${mean}`);
     // The held-out error of the same weights agrees to the rounding of the weights.
     assert.ok(Math.abs(two.metrics.mse - one.metrics.mse) <= 1e-4 * one.metrics.mse, `mse ${two.metrics.mse} against ${one.metrics.mse}`);
     // Rank 0 alone wrote: one run row and each epoch once, with a worker's 3 steps.

@@ -11,7 +11,6 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../src/store/store.js';
@@ -22,6 +21,8 @@ import { drawForRank, rankPositions } from '../src/ml/train/distributed-run.js';
 import { RankDropout } from '../src/ml/train/rank-dropout.js';
 import { plumeStore } from './helpers/plume-ensemble.js';
 import { tempDir } from './helpers/store-helpers.js';
+import { weightDifference } from './helpers/weight-difference.js';
+import { freePort } from '../src/free-port.js';
 
 const { nn } = torch;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -29,17 +30,6 @@ const ROOT = path.resolve(HERE, '../..');
 const DSI = path.join(ROOT, 'bin/dsi.js');
 const WORKER = path.join(HERE, 'helpers/sync-batch-norm-worker.js');
 const env = { ...process.env, OMP_NUM_THREADS: '1', TORCH_CPP_LOG_LEVEL: 'ERROR' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type Check = { diff: number; bound: number };
 type WorkerResult = { ok: boolean; rank: number; message?: string } & Record<string, Record<string, Check>>;
@@ -214,23 +204,6 @@ describe('data-parallel DCGAN', () => {
     return out;
   }
 
-  function difference(a: Map<string, Float32Array>, b: Map<string, Float32Array>): { worst: number; mean: number; count: number } {
-    let worst = 0;
-    let total = 0;
-    let count = 0;
-    for (const [k, x] of a) {
-      const y = b.get(k);
-      assert.ok(y !== undefined, `${k} in both checkpoints`);
-      for (let i = 0; i < x.length; i++) {
-        const d = Math.abs(x[i]! - y[i]!);
-        worst = Math.max(worst, d);
-        total += d;
-        count++;
-      }
-    }
-    return { worst, mean: total / count, count };
-  }
-
   it('32×32 (batch norm in both networks): two workers at batch 4 equal one process at batch 8 with sync batch norm, and not without', async (t) => {
     const one = await trainGan(stores[0]!, { table: 'plumes', model: 'dcgan', epochs: EPOCHS, batch: 8, lr: LR, seed: 5, threads: 1 });
     const synced = dsi(32, [...COMMON, '--batch', '4', '--nproc', '2']);
@@ -238,8 +211,8 @@ describe('data-parallel DCGAN', () => {
     const steps = one.steps_done;
     assert.equal(synced.steps_done, steps);
     const a = parameters(32, one.FILE_checkpoint!);
-    const same = difference(a, parameters(32, synced.FILE_checkpoint));
-    const other = difference(a, parameters(32, unsynced.FILE_checkpoint));
+    const same = weightDifference(a, parameters(32, synced.FILE_checkpoint));
+    const other = weightDifference(a, parameters(32, unsynced.FILE_checkpoint));
     t.diagnostic(`${same.count} parameters after ${steps} steps; sync: largest difference ${same.worst}, mean ${same.mean}; --no-sync-bn: largest ${other.worst}, mean ${other.mean}`);
     // n = 8 · 16 · 16 = 2^11 (the generator's last batch norm); the generator's gradients pass
     // L = 5 batch norms (its 3, the discriminator's 2).
@@ -256,7 +229,7 @@ describe('data-parallel DCGAN', () => {
     const two = dsi(28, [...COMMON, '--batch', '4', '--nproc', '2']);
     const steps = one.steps_done;
     assert.equal(two.steps_done, steps);
-    const same = difference(parameters(28, one.FILE_checkpoint!), parameters(28, two.FILE_checkpoint));
+    const same = weightDifference(parameters(28, one.FILE_checkpoint!), parameters(28, two.FILE_checkpoint));
     t.diagnostic(`${same.count} parameters after ${steps} steps: largest difference ${same.worst}, mean ${same.mean}`);
     // n = 8 · 14 · 14 = 1568 (the last batch norm); L = 3 (the generator's; the discriminator has
     // none). Dropout masks drawn per worker instead (a different mask on most rows) would move
@@ -282,7 +255,7 @@ describe('data-parallel DCGAN', () => {
       }
       return out;
     };
-    const same = difference(weights(one.FILE_checkpoint), weights(two.FILE_checkpoint));
+    const same = weightDifference(weights(one.FILE_checkpoint), weights(two.FILE_checkpoint));
     t.diagnostic(`${same.count} parameters after ${one.steps_done} steps: largest difference ${same.worst}, mean ${same.mean}`);
     // n = 8 · 14 · 14 = 1568 (the first batch norm's count per channel), L = 2 batch norms; the
     // dropout masks are the global batch's (a per-worker mask would move most weights by about lr).

@@ -17,6 +17,7 @@ import { RunRegistry, trainSurrogate } from '../src/ml/index.js';
 import { distributedShard } from '../src/ml/train/distributed-run.js';
 import { plumeStore, PLUME_PARAMETERS } from './helpers/plume-ensemble.js';
 import { tempDir } from './helpers/store-helpers.js';
+import { weightDifference } from './helpers/weight-difference.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DSI = path.join(ROOT, 'bin/dsi.js');
@@ -79,22 +80,11 @@ describe('data-parallel training', () => {
     // within rounding of 0) by orders of magnitude less: lr · S · 2^-16 (without averaging, a
     // worker trained on half the data differs by about lr a step on most weights).
     const steps = one.steps_done;
-    let worst = 0;
-    let total = 0;
-    let count = 0;
-    for (const [k, x] of a) {
-      const y = b.get(k)!;
-      for (let i = 0; i < x.length; i++) {
-        const d = Math.abs(x[i]! - y[i]!);
-        worst = Math.max(worst, d);
-        total += d;
-        count++;
-      }
-    }
-    t.diagnostic(`weights: ${count}; largest difference ${worst}, mean ${total / count}`);
+    const { worst, mean, count } = weightDifference(a, b);
+    t.diagnostic(`weights: ${count}; largest difference ${worst}, mean ${mean}`);
     assert.ok(count > 0);
     assert.ok(worst <= LR * steps, `largest difference ${worst} above lr · steps = ${LR * steps}`);
-    assert.ok(total / count <= LR * steps * 2 ** -16, `mean difference ${total / count}`);
+    assert.ok(mean <= LR * steps * 2 ** -16, `mean difference ${mean}`);
     // Rank 0 alone wrote: one run row, its epochs once, its steps once.
     const runs = await store.query(`SELECT count(*) AS n FROM ml_runs WHERE run_id = '${two.run_id}'`);
     assert.equal(Number(runs[0]!['n']), 1);

@@ -5,27 +5,16 @@
  * a peer that exits makes `backward` fail with E_DISTRIBUTED; a world of one changes nothing.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../src/torch/index.js';
+import { freePort } from '../src/free-port.js';
 
 const dist = torch.distributed;
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/reducer-worker.js');
 const UNUSED = 2;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type Grads = (number[] | null)[];
 type Result = Record<string, unknown> & { ok: boolean };

@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,22 +14,12 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../src/torch/index.js';
 import { rankValues } from './helpers/distributed-worker.js';
+import { freePort } from '../src/free-port.js';
 
 const dist = torch.distributed;
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/distributed-worker.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'dsi-dist-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type Result = Record<string, unknown> & { ok: boolean };
 

@@ -6,24 +6,12 @@
  * are given a moment to record the failure (rank 0 marks the run failed), then killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
 import { MlError } from '../../../errors.js';
+import { freePort } from '../../../free-port.js';
 
 /** How long the other workers may take to notice a dead one and record it before they are killed. */
 const GRACE_MS = 10_000;
-
-/** A free TCP port on the loopback address. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The command line without `--nproc N` (and `--nproc=N`). */
 function withoutNproc(args: readonly string[]): string[] {
